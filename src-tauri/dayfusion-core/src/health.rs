@@ -1,0 +1,255 @@
+//! Health checks of the kiosk, shared by the status screen and `dayfusion health`.
+
+use std::path::Path;
+
+use dayfusion_ipc::{
+    BackendMode, CameraReport, CameraState, HealthCheck, HealthCheckId, HealthReport, HealthStatus,
+};
+
+use crate::paths::KioskPaths;
+
+/// Below this much free space on the data volume the kiosk stops verifying.
+pub const DISK_FAILING_BYTES: u64 = 512 * 1024 * 1024;
+/// Below this much free space the kiosk warns staff.
+pub const DISK_WARNING_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+/// What the health checks look at.
+#[derive(Debug, Clone)]
+pub struct HealthInputs<'a> {
+    /// The kiosk's folders.
+    pub paths: &'a KioskPaths,
+    /// Outcome of the last settings store read or write (`Err` holds a technical detail).
+    pub settings_store: Result<(), String>,
+    /// Configured backend.
+    pub backend: BackendMode,
+    /// Last camera report from the webview; `None` when no webview is running (CLI).
+    pub camera: Option<CameraReport>,
+}
+
+/// Runs every check and summarises them; the worst check decides the overall status.
+pub fn check(inputs: &HealthInputs<'_>) -> HealthReport {
+    let mut checks = vec![
+        writable_dir(HealthCheckId::DataDir, &inputs.paths.data_dir),
+        writable_dir(HealthCheckId::LogDir, &inputs.paths.log_dir),
+        disk_space(&inputs.paths.data_dir),
+        settings_store(&inputs.settings_store),
+        backend(inputs.backend),
+    ];
+    if let Some(camera_report) = inputs.camera {
+        checks.push(camera(camera_report));
+    }
+    let status = checks
+        .iter()
+        .map(|c| c.status)
+        .max()
+        .unwrap_or(HealthStatus::Ok);
+    HealthReport {
+        status,
+        checked_at: now_rfc3339(),
+        checks,
+    }
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn writable_dir(id: HealthCheckId, dir: &Path) -> HealthCheck {
+    let probe = dir.join(format!(".health-probe-{}", std::process::id()));
+    let result = std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&probe, b"ok"))
+        .and_then(|()| std::fs::remove_file(&probe));
+    match result {
+        Ok(()) => HealthCheck {
+            id,
+            status: HealthStatus::Ok,
+            detail: dir.display().to_string(),
+        },
+        Err(e) => HealthCheck {
+            id,
+            status: HealthStatus::Failing,
+            detail: format!("{}: {e}", dir.display()),
+        },
+    }
+}
+
+/// Classifies free bytes on the data volume.
+pub fn disk_status(free_bytes: u64) -> HealthStatus {
+    if free_bytes < DISK_FAILING_BYTES {
+        HealthStatus::Failing
+    } else if free_bytes < DISK_WARNING_BYTES {
+        HealthStatus::Warning
+    } else {
+        HealthStatus::Ok
+    }
+}
+
+fn disk_space(dir: &Path) -> HealthCheck {
+    // The folder may not exist yet; measure the nearest existing ancestor.
+    let existing = dir.ancestors().find(|p| p.exists()).unwrap_or(dir);
+    match fs4::available_space(existing) {
+        Ok(free) => HealthCheck {
+            id: HealthCheckId::DiskSpace,
+            status: disk_status(free),
+            detail: format!("{:.1} GiB free", free as f64 / (1024.0 * 1024.0 * 1024.0)),
+        },
+        Err(e) => HealthCheck {
+            id: HealthCheckId::DiskSpace,
+            status: HealthStatus::Failing,
+            detail: format!("cannot read free space: {e}"),
+        },
+    }
+}
+
+fn settings_store(result: &Result<(), String>) -> HealthCheck {
+    match result {
+        Ok(()) => HealthCheck {
+            id: HealthCheckId::SettingsStore,
+            status: HealthStatus::Ok,
+            detail: "readable and writable".into(),
+        },
+        Err(detail) => HealthCheck {
+            id: HealthCheckId::SettingsStore,
+            status: HealthStatus::Failing,
+            detail: detail.clone(),
+        },
+    }
+}
+
+fn backend(mode: BackendMode) -> HealthCheck {
+    match mode {
+        BackendMode::Embedded => HealthCheck {
+            id: HealthCheckId::Backend,
+            status: HealthStatus::Ok,
+            detail: "embedded (offline)".into(),
+        },
+        // The AWS backend lands with its own issue; until then say so plainly.
+        BackendMode::Aws => HealthCheck {
+            id: HealthCheckId::Backend,
+            status: HealthStatus::Warning,
+            detail: "aws: not available in this build".into(),
+        },
+    }
+}
+
+fn camera(report: CameraReport) -> HealthCheck {
+    let status = match report.state {
+        CameraState::Live => HealthStatus::Ok,
+        CameraState::Unknown => HealthStatus::Warning,
+        _ => HealthStatus::Failing,
+    };
+    let mut detail = format!("{:?}; {} device(s)", report.state, report.device_count);
+    if let (Some(w), Some(h)) = (report.width, report.height) {
+        detail.push_str(&format!("; {w}x{h}"));
+    }
+    if let Some(fps) = report.frame_rate {
+        detail.push_str(&format!(" @ {fps:.0} fps"));
+    }
+    HealthCheck {
+        id: HealthCheckId::Camera,
+        status,
+        detail,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs(paths: &KioskPaths) -> HealthInputs<'_> {
+        HealthInputs {
+            paths,
+            settings_store: Ok(()),
+            backend: BackendMode::Embedded,
+            camera: None,
+        }
+    }
+
+    #[test]
+    fn healthy_kiosk_reports_ok_with_real_paths() -> std::io::Result<()> {
+        let tmp = tempfile::tempdir()?;
+        let paths = KioskPaths::under(tmp.path());
+        let report = check(&inputs(&paths));
+        let ids: Vec<_> = report.checks.iter().map(|c| c.id).collect();
+        assert_eq!(
+            ids,
+            [
+                HealthCheckId::DataDir,
+                HealthCheckId::LogDir,
+                HealthCheckId::DiskSpace,
+                HealthCheckId::SettingsStore,
+                HealthCheckId::Backend
+            ]
+        );
+        assert_eq!(report.checks[0].detail, tmp.path().display().to_string());
+        assert!(report.checks[2].detail.ends_with("GiB free"));
+        // No probe files are left behind.
+        assert_eq!(
+            std::fs::read_dir(tmp.path())?.count(),
+            1,
+            "only logs/ remains"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn unwritable_data_dir_fails_the_report() -> std::io::Result<()> {
+        let tmp = tempfile::tempdir()?;
+        // A regular file where the data folder should be.
+        let blocker = tmp.path().join("data");
+        std::fs::write(&blocker, b"not a folder")?;
+        let paths = KioskPaths {
+            data_dir: blocker,
+            log_dir: tmp.path().join("logs"),
+        };
+        let report = check(&inputs(&paths));
+        assert_eq!(report.status, HealthStatus::Failing);
+        assert_eq!(report.checks[0].status, HealthStatus::Failing);
+        assert_eq!(report.checks[1].status, HealthStatus::Ok);
+        Ok(())
+    }
+
+    #[test]
+    fn worst_check_decides_and_camera_is_reported() -> std::io::Result<()> {
+        let tmp = tempfile::tempdir()?;
+        let paths = KioskPaths::under(tmp.path());
+        let mut i = inputs(&paths);
+        i.settings_store = Err("settings.json: permission denied".into());
+        i.camera = Some(CameraReport {
+            state: CameraState::Live,
+            device_count: 2,
+            width: Some(640),
+            height: Some(480),
+            frame_rate: Some(30.0),
+        });
+        let report = check(&i);
+        assert_eq!(report.status, HealthStatus::Failing);
+        let camera = report
+            .checks
+            .last()
+            .map(|c| (c.id, c.status, c.detail.clone()));
+        assert_eq!(
+            camera,
+            Some((
+                HealthCheckId::Camera,
+                HealthStatus::Ok,
+                "Live; 2 device(s); 640x480 @ 30 fps".into()
+            ))
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn disk_thresholds() {
+        assert_eq!(disk_status(0), HealthStatus::Failing);
+        assert_eq!(disk_status(DISK_FAILING_BYTES), HealthStatus::Warning);
+        assert_eq!(disk_status(DISK_WARNING_BYTES), HealthStatus::Ok);
+    }
+
+    #[test]
+    fn aws_backend_is_not_claimed_ready() {
+        assert_eq!(backend(BackendMode::Aws).status, HealthStatus::Warning);
+    }
+}

@@ -1,0 +1,39 @@
+//! Generation of the TypeScript declarations the front ends import.
+
+use ts_rs::{Config, ExportError, TS};
+
+/// A generated TypeScript file: its name and its contents.
+pub struct Binding {
+    /// File name, e.g. `KioskSettings.ts`.
+    pub file_name: String,
+    /// Full TypeScript source.
+    pub contents: String,
+}
+
+fn binding<T: TS + 'static>(config: &Config) -> Result<Binding, ExportError> {
+    Ok(Binding {
+        file_name: format!("{}.ts", T::name(config)),
+        contents: T::export_to_string(config)?,
+    })
+}
+
+/// Every exported type, in a stable order.
+pub fn all() -> Result<Vec<Binding>, ExportError> {
+    use crate::*;
+    let config = Config::default();
+    Ok(vec![
+        binding::<AppInfo>(&config)?,
+        binding::<BackendMode>(&config)?,
+        binding::<BuildProfile>(&config)?,
+        binding::<CameraReport>(&config)?,
+        binding::<CameraState>(&config)?,
+        binding::<CommandError>(&config)?,
+        binding::<ErrorCode>(&config)?,
+        binding::<HealthCheck>(&config)?,
+        binding::<HealthCheckId>(&config)?,
+        binding::<HealthReport>(&config)?,
+        binding::<HealthStatus>(&config)?,
+        binding::<KioskSettings>(&config)?,
+        binding::<Language>(&config)?,
+    ])
+}

@@ -1,0 +1,188 @@
+//! Types shared between the Rust side of the kiosk and its web front ends.
+//!
+//! Every type here derives [`ts_rs::TS`]; the TypeScript declarations in
+//! `ui/src/app/ipc/bindings/` are generated from them (`make bindings`) and a
+//! test fails when the committed files are stale. Nothing here may hold
+//! biometric data or personal data: these types travel over IPC and may be
+//! logged.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+pub mod bindings;
+
+/// Which verification backend the kiosk uses.
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackendMode {
+    /// Offline: local face models, encrypted local evidence store, SQLite log.
+    #[default]
+    Embedded,
+    /// Production cloud: Rekognition, S3 and DynamoDB through the kiosk's IAM profile.
+    Aws,
+}
+
+/// Interface language. Brazilian Portuguese is the default.
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Language {
+    /// Brazilian Portuguese.
+    #[default]
+    #[serde(rename = "pt-BR")]
+    PtBr,
+    /// English.
+    #[serde(rename = "en")]
+    En,
+}
+
+/// Persisted kiosk settings (backend mode, language, chosen camera, kiosk id).
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct KioskSettings {
+    /// Verification backend.
+    pub backend: BackendMode,
+    /// Interface language.
+    pub language: Language,
+    /// `MediaDeviceInfo.deviceId` of the chosen camera; `None` means the system default.
+    pub camera_id: Option<String>,
+    /// Identifier of this kiosk, recorded with every transaction.
+    pub kiosk_id: String,
+}
+
+/// Facts about the running application, shown on the status screen.
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    /// Product name.
+    pub name: String,
+    /// Semantic version of the kiosk build.
+    pub version: String,
+    /// `debug` or `release`.
+    pub build_profile: BuildProfile,
+    /// Whether the window runs windowed (development) instead of kiosk full screen.
+    pub windowed: bool,
+    /// Whether WebKit's mock capture devices are enabled (tests and development only).
+    pub mock_camera: bool,
+}
+
+/// How the running binary was compiled.
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum BuildProfile {
+    /// Development build: devtools and debugging switches available.
+    Debug,
+    /// Hardened release build.
+    Release,
+}
+
+/// Outcome of one health check, ordered from best to worst.
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthStatus {
+    /// Working as expected.
+    Ok,
+    /// Working, but needs attention soon.
+    Warning,
+    /// Not working; verifications cannot proceed.
+    Failing,
+}
+
+/// What a health check looks at. The UI translates each id.
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum HealthCheckId {
+    /// The data directory exists and is writable.
+    DataDir,
+    /// The log directory exists and is writable.
+    LogDir,
+    /// Free space on the data volume.
+    DiskSpace,
+    /// The settings store can be read and written.
+    SettingsStore,
+    /// The configured verification backend is usable.
+    Backend,
+    /// The camera, as last reported by the webview.
+    Camera,
+}
+
+/// One health check result.
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthCheck {
+    /// What was checked.
+    pub id: HealthCheckId,
+    /// Result.
+    pub status: HealthStatus,
+    /// Technical detail for staff (a path, a size); never personal data.
+    pub detail: String,
+}
+
+/// Summary of every health check, computed by the Rust core.
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthReport {
+    /// Worst status of all checks.
+    pub status: HealthStatus,
+    /// When the report was computed (RFC 3339, UTC).
+    pub checked_at: String,
+    /// Every check, in a stable order.
+    pub checks: Vec<HealthCheck>,
+}
+
+/// What the webview observed when it opened the chosen camera.
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum CameraState {
+    /// Not opened yet.
+    Unknown,
+    /// Frames are arriving.
+    Live,
+    /// The webview refused camera access (`NotAllowedError`).
+    Denied,
+    /// No camera is connected (`NotFoundError`, `OverconstrainedError`).
+    NotFound,
+    /// The camera exists but cannot be opened (`NotReadableError`, in use or unplugged).
+    NotReadable,
+    /// Any other failure.
+    Error,
+}
+
+/// Camera report sent by the webview so that health and logs know the camera state.
+/// Holds no labels or device ids, only counts and formats.
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CameraReport {
+    /// What happened.
+    pub state: CameraState,
+    /// Number of video input devices the webview can see.
+    pub device_count: u32,
+    /// Frame width in pixels, when live.
+    pub width: Option<u32>,
+    /// Frame height in pixels, when live.
+    pub height: Option<u32>,
+    /// Frame rate reported by the track, when live.
+    pub frame_rate: Option<f64>,
+}
+
+/// Machine-readable error codes returned by commands; the UI translates them.
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum ErrorCode {
+    /// A value sent by the front end failed validation.
+    InvalidInput,
+    /// The settings store could not be read or written.
+    SettingsStore,
+    /// A file system operation failed.
+    Storage,
+    /// Unexpected internal failure.
+    Internal,
+}
+
+/// Error returned by every kiosk command.
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct CommandError {
+    /// What kind of failure.
+    pub code: ErrorCode,
+    /// Technical detail in English for logs and staff; never personal data.
+    pub detail: String,
+}

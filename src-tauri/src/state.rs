@@ -1,0 +1,42 @@
+//! State shared by the kiosk's commands.
+
+use std::sync::Mutex;
+
+use dayfusion_core::paths::KioskPaths;
+use dayfusion_ipc::{AppInfo, BuildProfile, CameraReport};
+
+use crate::{args::KioskArgs, settings_store::SettingsStore};
+
+/// Everything the commands need, managed by Tauri.
+pub struct KioskState {
+    /// The kiosk's folders.
+    pub paths: KioskPaths,
+    /// Persisted settings.
+    pub settings: SettingsStore,
+    /// Last camera report from the webview.
+    pub camera: Mutex<Option<CameraReport>>,
+    /// Facts about this build and launch.
+    pub info: AppInfo,
+}
+
+impl KioskState {
+    /// Builds the state for this launch.
+    pub fn new(paths: KioskPaths, settings: SettingsStore, args: &KioskArgs) -> Self {
+        Self {
+            paths,
+            settings,
+            camera: Mutex::new(None),
+            info: AppInfo {
+                name: dayfusion_core::PRODUCT_NAME.into(),
+                version: dayfusion_core::VERSION.into(),
+                build_profile: if cfg!(debug_assertions) {
+                    BuildProfile::Debug
+                } else {
+                    BuildProfile::Release
+                },
+                windowed: args.windowed,
+                mock_camera: args.mock_camera,
+            },
+        }
+    }
+}
