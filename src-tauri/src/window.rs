@@ -48,6 +48,9 @@ pub fn build_main_window<R: Runtime>(app: &AppHandle<R>, args: &KioskArgs) -> ta
         builder = builder.initialization_script(hardening::HARDENING_SCRIPT);
     }
     let window = builder.build()?;
+    if kiosk {
+        cover_monitor(&window)?;
+    }
 
     #[cfg(target_os = "linux")]
     {
@@ -65,6 +68,21 @@ pub fn build_main_window<R: Runtime>(app: &AppHandle<R>, args: &KioskArgs) -> ta
     }
     #[cfg(not(target_os = "linux"))]
     let _ = window;
+    Ok(())
+}
+
+/// Sizes the window to its whole monitor. Full screen is a request to the
+/// window manager; kiosks often run a bare X session without one, where only
+/// an explicit position and size cover the screen.
+fn cover_monitor<R: Runtime>(window: &tauri::WebviewWindow<R>) -> tauri::Result<()> {
+    let monitor = match window.current_monitor()? {
+        Some(m) => Some(m),
+        None => window.primary_monitor()?,
+    };
+    if let Some(monitor) = monitor {
+        window.set_position(*monitor.position())?;
+        window.set_size(*monitor.size())?;
+    }
     Ok(())
 }
 
