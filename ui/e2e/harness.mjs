@@ -1,0 +1,158 @@
+// Shared helpers for the end-to-end tests of the real kiosk app under Xvfb.
+// Each test file starts its own virtual display (and tauri-driver where it
+// uses WebDriver), so the tests need no display and leave nothing running.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** Repository root. */
+export const ROOT = path.resolve(here, '../..');
+/** The kiosk binary under test (debug build unless KIOSK_APP says otherwise). */
+export const APP = process.env.KIOSK_APP ?? path.join(ROOT, 'target/debug/dayfusion-kiosk');
+/** Where screenshots and other artifacts of the tests go. */
+export const ARTIFACTS = process.env.E2E_ARTIFACTS ?? path.join(ROOT, 'target/e2e-artifacts');
+
+/** Version declared in the workspace Cargo.toml. */
+export function workspaceVersion() {
+  const toml = readFileSync(path.join(ROOT, 'Cargo.toml'), 'utf8');
+  const match = toml.match(/\[workspace\.package\][^[]*?version\s*=\s*"([^"]+)"/);
+  if (!match) throw new Error('no [workspace.package] version in Cargo.toml');
+  return match[1];
+}
+
+/** Fails early with a useful message when the app has not been built. */
+export function requireApp() {
+  if (!existsSync(APP)) {
+    throw new Error(`kiosk binary not found at ${APP}: run \`make build\` first`);
+  }
+  mkdirSync(ARTIFACTS, { recursive: true });
+}
+
+/** A fresh private data folder for one app launch. */
+export function tempDataDir(name) {
+  return mkdtempSync(path.join(tmpdir(), `dayfusion-e2e-${name}-`));
+}
+
+/** Asks the OS for a free TCP port on loopback. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts Xvfb on a free display; returns `{ display, stop }`. */
+export async function startXvfb() {
+  for (let n = 90 + Math.floor(Math.random() * 100); n < 400; n += 1) {
+    if (existsSync(`/tmp/.X11-unix/X${n}`) || existsSync(`/tmp/.X${n}-lock`)) continue;
+    const proc = spawn('Xvfb', [`:${n}`, '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], {
+      stdio: 'ignore',
+    });
+    for (let i = 0; i < 50; i += 1) {
+      if (existsSync(`/tmp/.X11-unix/X${n}`)) {
+        return { display: `:${n}`, stop: () => stopProcess(proc) };
+      }
+      if (proc.exitCode !== null) break;
+      await sleep(100);
+    }
+    stopProcess(proc);
+  }
+  throw new Error('could not start Xvfb (is the xvfb package installed?)');
+}
+
+/** Environment for GUI processes on the given display. */
+export function guiEnv(display, extra = {}) {
+  return {
+    ...process.env,
+    DISPLAY: display,
+    NO_AT_BRIDGE: '1',
+    GDK_BACKEND: 'x11',
+    WEBKIT_DISABLE_COMPOSITING_MODE: '1',
+    ...extra,
+  };
+}
+
+/** Starts tauri-driver (which drives WebKitWebDriver); returns `{ url, stop, output }`. */
+export async function startTauriDriver(display, env) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const driver = process.env.TAURI_DRIVER ?? 'tauri-driver';
+  let output = '';
+  const proc = spawn(driver, ['--port', String(port), '--native-port', String(nativePort)], {
+    env: guiEnv(display, env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout.on('data', (d) => (output += d));
+  proc.stderr.on('data', (d) => (output += d));
+  const url = `http://127.0.0.1:${port}/`;
+  for (let i = 0; i < 100; i += 1) {
+    if (proc.exitCode !== null) throw new Error(`tauri-driver exited: ${output}`);
+    try {
+      const res = await fetch(`${url}status`);
+      if (res.ok) return { url, stop: () => stopProcess(proc), output: () => output };
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  stopProcess(proc);
+  throw new Error(`tauri-driver did not start: ${output}`);
+}
+
+/** Ends a child process, forcefully if it does not stop within two seconds. */
+export async function stopProcess(proc) {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+  proc.kill('SIGTERM');
+  for (let i = 0; i < 20 && proc.exitCode === null && proc.signalCode === null; i += 1) {
+    await sleep(100);
+  }
+  if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+}
+
+/** Grabs the whole virtual screen into a PNG (ImageMagick `import`). */
+export function screenshotDisplay(display, file) {
+  const result = spawnSync('import', ['-display', display, '-window', 'root', file], {
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`screenshot failed: ${result.stderr}`);
+  return file;
+}
+
+/** All JSON log lines the app wrote into `<dataDir>/logs`. */
+export function readLogEvents(dataDir) {
+  const logDir = path.join(dataDir, 'logs');
+  if (!existsSync(logDir)) return [];
+  return readdirSync(logDir)
+    .filter((f) => f.endsWith('.log'))
+    .flatMap((f) => readFileSync(path.join(logDir, f), 'utf8').split('\n'))
+    .filter((line) => line.trim().startsWith('{'))
+    .map((line) => JSON.parse(line));
+}
+
+/** Polls `probe` until it returns a truthy value or the timeout passes. */
+export async function waitFor(probe, { timeout = 30000, interval = 200, what = 'condition' } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  while (Date.now() < end) {
+    last = await probe();
+    if (last) return last;
+    await sleep(interval);
+  }
+  throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+}
+
+/** The settings the app persisted in its data folder. */
+export function storedSettings(dataDir) {
+  return JSON.parse(readFileSync(path.join(dataDir, 'settings.json'), 'utf8')).kiosk;
+}

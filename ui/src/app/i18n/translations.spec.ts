@@ -1,0 +1,71 @@
+import type { CameraState } from '../ipc/bindings/CameraState';
+import type { ErrorCode } from '../ipc/bindings/ErrorCode';
+import type { HealthCheckId } from '../ipc/bindings/HealthCheckId';
+import type { HealthStatus } from '../ipc/bindings/HealthStatus';
+import { TRANSLATIONS } from './translations';
+
+/** `[dotted path, text]` of every string in a translation table. */
+function entriesOf(table: object, prefix = ''): [string, unknown][] {
+  return Object.entries(table).flatMap(([key, value]) =>
+    typeof value === 'object' && value !== null
+      ? entriesOf(value, `${prefix}${key}.`)
+      : [[`${prefix}${key}`, value] as [string, unknown]],
+  );
+}
+
+function keysOf(table: object): string[] {
+  return entriesOf(table).map(([key]) => key);
+}
+
+// Exhaustive over the generated types: a new Rust variant fails to compile here until listed.
+const CHECK_IDS: Record<HealthCheckId, true> = {
+  dataDir: true,
+  logDir: true,
+  diskSpace: true,
+  settingsStore: true,
+  backend: true,
+  camera: true,
+};
+const STATUSES: Record<HealthStatus, true> = { ok: true, warning: true, failing: true };
+const ERROR_CODES: Record<ErrorCode | 'unknown', true> = {
+  invalidInput: true,
+  settingsStore: true,
+  storage: true,
+  internal: true,
+  unknown: true,
+};
+const CAMERA_STATES: Record<CameraState, true> = {
+  unknown: true,
+  live: true,
+  denied: true,
+  notFound: true,
+  notReadable: true,
+  error: true,
+};
+
+describe('translations', () => {
+  it('pt-BR and en have exactly the same keys', () => {
+    expect(keysOf(TRANSLATIONS.en).sort()).toEqual(keysOf(TRANSLATIONS['pt-BR']).sort());
+  });
+
+  it('translate every value the backend can send', () => {
+    const required = [
+      ...Object.keys(CHECK_IDS).map((id) => `health.check.${id}`),
+      ...Object.keys(STATUSES).map((status) => `health.status.${status}`),
+      ...Object.keys(ERROR_CODES).map((code) => `errors.${code}`),
+      ...Object.keys(CAMERA_STATES).map((state) => `camera.state.${state}`),
+      'status.backend.embedded',
+      'status.backend.aws',
+    ];
+    for (const table of Object.values(TRANSLATIONS)) {
+      expect(keysOf(table)).toEqual(expect.arrayContaining(required));
+    }
+  });
+
+  it('hold only non-empty strings', () => {
+    for (const table of Object.values(TRANSLATIONS)) {
+      const invalid = entriesOf(table).filter(([, text]) => typeof text !== 'string' || !text);
+      expect(invalid).toEqual([]);
+    }
+  });
+});

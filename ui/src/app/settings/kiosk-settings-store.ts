@@ -1,0 +1,36 @@
+import { Injectable, inject, signal } from '@angular/core';
+import type { KioskSettings } from '../ipc/bindings/KioskSettings';
+import { KioskApi } from '../ipc/kiosk-api';
+
+/** Holds the kiosk settings last read from, or stored by, the backend. */
+@Injectable({ providedIn: 'root' })
+export class KioskSettingsStore {
+  private readonly api = inject(KioskApi);
+  private readonly current = signal<KioskSettings | null>(null);
+  /** Saves run one after the other so that each one builds on the previous result. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** The settings, or `null` until they have been read. */
+  readonly settings = this.current.asReadonly();
+
+  /** Reads the settings from the backend. */
+  async load(): Promise<KioskSettings> {
+    const settings = await this.api.getSettings();
+    this.current.set(settings);
+    return settings;
+  }
+
+  /** Merges `patch` into the settings, persists them and keeps what the backend stored. */
+  save(patch: Partial<KioskSettings>): Promise<KioskSettings> {
+    const run = this.queue
+      .catch(() => undefined)
+      .then(async () => {
+        const base = this.current() ?? (await this.load());
+        const stored = await this.api.saveSettings({ ...base, ...patch });
+        this.current.set(stored);
+        return stored;
+      });
+    this.queue = run;
+    return run;
+  }
+}

@@ -1,0 +1,253 @@
+import { ApplicationInitStatus } from '@angular/core';
+import { type ComponentFixture, TestBed } from '@angular/core/testing';
+import { type CameraDevice, CameraDevices } from '../camera/camera-devices';
+import { provideI18n } from '../i18n/translations';
+import type { AppInfo } from '../ipc/bindings/AppInfo';
+import type { HealthReport } from '../ipc/bindings/HealthReport';
+import type { KioskSettings } from '../ipc/bindings/KioskSettings';
+import { KioskApi } from '../ipc/kiosk-api';
+import { KioskStatus } from './kiosk-status';
+
+const APP_INFO: AppInfo = {
+  name: 'DayFusion Kiosk',
+  version: '1.2.3',
+  buildProfile: 'release',
+  windowed: false,
+  mockCamera: false,
+};
+
+const HEALTH: HealthReport = {
+  status: 'warning',
+  checkedAt: '2026-11-25T13:00:00Z',
+  checks: [
+    { id: 'dataDir', status: 'ok', detail: '/var/lib/dayfusion' },
+    { id: 'diskSpace', status: 'warning', detail: '900 MiB free' },
+    { id: 'camera', status: 'failing', detail: 'no camera report yet' },
+  ],
+};
+
+/** Test double of the IPC edge: resolves with fixed data, records every call. */
+function fakeApi(settings: Partial<KioskSettings> = {}) {
+  const stored: KioskSettings = {
+    backend: 'embedded',
+    language: 'pt-BR',
+    cameraId: null,
+    kioskId: 'kiosk-042',
+    ...settings,
+  };
+  return {
+    appInfo: vi.fn(async () => APP_INFO),
+    healthReport: vi.fn(async () => HEALTH),
+    getSettings: vi.fn(async () => stored),
+    saveSettings: vi.fn(async (next: KioskSettings) => next),
+    reportCameraState: vi.fn(async () => undefined),
+  };
+}
+
+const CAMERAS: CameraDevice[] = [
+  { deviceId: 'cam-front', label: 'Front camera' },
+  { deviceId: 'cam-desk', label: '' },
+];
+
+describe('KioskStatus', () => {
+  let api: ReturnType<typeof fakeApi>;
+  let fixture: ComponentFixture<KioskStatus>;
+
+  async function render(): Promise<HTMLElement> {
+    TestBed.configureTestingModule({
+      providers: [
+        provideI18n(),
+        { provide: KioskApi, useValue: api },
+        {
+          provide: CameraDevices,
+          useValue: { list: vi.fn(async () => CAMERAS), watch: () => () => undefined },
+        },
+      ],
+    });
+    await TestBed.inject(ApplicationInitStatus).donePromise;
+    fixture = TestBed.createComponent(KioskStatus);
+    await settle();
+    return fixture.nativeElement as HTMLElement;
+  }
+
+  /** Lets pending promise chains finish, then renders. */
+  async function settle(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve));
+    await fixture.whenStable();
+  }
+
+  function text(root: HTMLElement, testId: string): string {
+    return root.querySelector(`[data-testid="${testId}"]`)?.textContent?.trim() ?? '';
+  }
+
+  beforeEach(() => {
+    api = fakeApi();
+  });
+
+  it('shows the application facts and health rows with translated labels', async () => {
+    const root = await render();
+
+    expect(root.querySelector('h1')?.textContent).toContain('Status do quiosque');
+    expect(text(root, 'app-version')).toBe('1.2.3');
+    expect(text(root, 'build-profile')).toBe('release');
+    expect(text(root, 'backend-mode')).toBe('Embarcado (offline)');
+    expect(text(root, 'kiosk-id')).toBe('kiosk-042');
+
+    const overall = root.querySelector('[data-testid="health-status"]');
+    expect(overall?.getAttribute('data-status')).toBe('warning');
+    expect(overall?.textContent).toContain('Atenção');
+
+    const rows = root.querySelectorAll('[data-testid^="health-check-"]');
+    expect(rows).toHaveLength(3);
+    const disk = root.querySelector('[data-testid="health-check-diskSpace"]');
+    expect(disk?.getAttribute('data-status')).toBe('warning');
+    expect(disk?.textContent).toContain('Espaço em disco');
+    expect(disk?.querySelector('[data-testid="health-detail"]')?.textContent).toBe('900 MiB free');
+    const camera = root.querySelector('[data-testid="health-check-camera"]');
+    expect(camera?.textContent).toContain('Câmera');
+    expect(camera?.textContent).toContain('Falha');
+    expect(root.querySelector('[data-testid="error-banner"]')).toBeNull();
+  });
+
+  it('refreshes the health report on request', async () => {
+    const root = await render();
+    root.querySelector<HTMLButtonElement>('[data-testid="health-refresh"]')?.click();
+    await settle();
+    expect(api.healthReport).toHaveBeenCalledTimes(2);
+  });
+
+  it('lists the cameras and saves the one chosen', async () => {
+    const root = await render();
+    const select = root.querySelector<HTMLSelectElement>('[data-testid="camera-select"]');
+    expect(Array.from(select?.options ?? [], (option) => option.text.trim())).toEqual([
+      'Câmera padrão do sistema',
+      'Front camera',
+      'Câmera 2',
+    ]);
+
+    select!.value = 'cam-desk';
+    select!.dispatchEvent(new Event('change'));
+    await settle();
+
+    expect(api.saveSettings).toHaveBeenCalledWith(
+      expect.objectContaining({ cameraId: 'cam-desk' }),
+    );
+    expect(root.querySelector('face-liveness-widget')?.getAttribute('camera-id')).toBe('cam-desk');
+  });
+
+  it('preselects the saved camera', async () => {
+    api = fakeApi({ cameraId: 'cam-front' });
+    const root = await render();
+    expect(root.querySelector<HTMLSelectElement>('[data-testid="camera-select"]')?.value).toBe(
+      'cam-front',
+    );
+    expect(root.querySelector('face-liveness-widget')?.getAttribute('camera-id')).toBe('cam-front');
+    expect(root.querySelector('[data-testid="camera-missing"]')).toBeNull();
+  });
+
+  it('falls back to the default camera when the saved one is gone', async () => {
+    api = fakeApi({ cameraId: 'cam-unplugged' });
+    const root = await render();
+    expect(text(root, 'camera-missing')).toContain('não está conectada');
+    expect(root.querySelector<HTMLSelectElement>('[data-testid="camera-select"]')?.value).toBe('');
+    expect(root.querySelector('face-liveness-widget')?.hasAttribute('camera-id')).toBe(false);
+  });
+
+  it('switches from pt-BR to en at once and saves the language', async () => {
+    const root = await render();
+    expect(document.documentElement.lang).toBe('pt-BR');
+
+    root.querySelector<HTMLButtonElement>('[data-testid="lang-en"]')?.click();
+    await settle();
+
+    expect(root.querySelector('h1')?.textContent).toContain('Kiosk status');
+    expect(text(root, 'backend-mode')).toBe('Embedded (offline)');
+    expect(document.documentElement.lang).toBe('en');
+    expect(root.querySelector('face-liveness-widget')?.getAttribute('lang')).toBe('en');
+    expect(root.querySelector('[data-testid="lang-en"]')?.getAttribute('aria-pressed')).toBe(
+      'true',
+    );
+    expect(api.saveSettings).toHaveBeenCalledWith(expect.objectContaining({ language: 'en' }));
+  });
+
+  it('starts in the stored language', async () => {
+    api = fakeApi({ language: 'en' });
+    const root = await render();
+    expect(root.querySelector('h1')?.textContent).toContain('Kiosk status');
+    expect(document.documentElement.lang).toBe('en');
+  });
+
+  it('shows a translated banner when a command fails and keeps the rest', async () => {
+    api.healthReport.mockRejectedValue({ code: 'storage', detail: 'log dir is read-only' });
+    const root = await render();
+
+    const banner = root.querySelector('[data-testid="error-banner"]');
+    expect(banner?.getAttribute('role')).toBe('alert');
+    expect(banner?.textContent).toContain('Falha ao gravar ou ler arquivos do quiosque.');
+    expect(banner?.textContent).toContain('log dir is read-only');
+    expect(text(root, 'app-version')).toBe('1.2.3');
+  });
+
+  it('shows the generic message for an unexpected rejection', async () => {
+    api.appInfo.mockRejectedValue(new TypeError('window.__TAURI_INTERNALS__ is undefined'));
+    const root = await render();
+    expect(text(root, 'error-banner')).toContain(
+      'Não foi possível falar com o serviço do quiosque.',
+    );
+    expect(text(root, 'app-version')).toBe('Indisponível');
+  });
+
+  it('reports a camera-error of the preview and refreshes health', async () => {
+    const root = await render();
+    const widget = root.querySelector('[data-testid="camera-preview"] face-liveness-widget');
+    widget?.dispatchEvent(
+      new CustomEvent('camera-error', {
+        detail: { state: 'notReadable', deviceCount: 2, errorName: 'NotReadableError' },
+      }),
+    );
+    await settle();
+
+    expect(api.reportCameraState).toHaveBeenCalledWith({
+      state: 'notReadable',
+      deviceCount: 2,
+      width: null,
+      height: null,
+      frameRate: null,
+    });
+    expect(api.healthReport).toHaveBeenCalledTimes(2);
+    const status = root.querySelector('[data-testid="camera-status"]');
+    expect(status?.getAttribute('data-state')).toBe('notReadable');
+    expect(status?.textContent).toContain('A câmera está em uso');
+  });
+
+  it('reports an unexpected camera-error state as error', async () => {
+    const root = await render();
+    root
+      .querySelector('face-liveness-widget')
+      ?.dispatchEvent(
+        new CustomEvent('camera-error', { detail: { state: 'weird', deviceCount: 0 } }),
+      );
+    await settle();
+    expect(api.reportCameraState).toHaveBeenCalledWith(expect.objectContaining({ state: 'error' }));
+  });
+
+  it('reports camera-ready with the frame format', async () => {
+    const root = await render();
+    root.querySelector('face-liveness-widget')?.dispatchEvent(
+      new CustomEvent('camera-ready', {
+        detail: { state: 'live', deviceCount: 1, width: 1280, height: 720, frameRate: 29.97 },
+      }),
+    );
+    await settle();
+
+    expect(api.reportCameraState).toHaveBeenCalledWith({
+      state: 'live',
+      deviceCount: 1,
+      width: 1280,
+      height: 720,
+      frameRate: 29.97,
+    });
+    expect(text(root, 'camera-status')).toContain('1280 × 720');
+    expect(text(root, 'camera-status')).toContain('30 quadros por segundo');
+  });
+});
