@@ -1,0 +1,80 @@
+# DayFusion Kiosk — single entry point.
+#   make run    set everything up, build, and start the kiosk (embedded backend)
+#   make test   set everything up and run every check and test
+# Both install what is missing (Debian packages, Node 24 for Angular, npm
+# packages, tauri-driver) and are safe to run again.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+ROOT := $(CURDIR)
+TOOLS := $(ROOT)/.tools
+STAMPS := $(TOOLS)/stamps
+NODE24 := $(TOOLS)/node/node_modules/.bin/node
+NG_PATH := $(TOOLS)/node/node_modules/.bin:$(PATH)
+TAURI_DRIVER := $(TOOLS)/cargo/bin/tauri-driver
+# Node 24 ships inside this npm package; Angular 22 needs Node >= 22.
+NODE24_PKG := node@24.21.0
+TAURI_DRIVER_VERSION := ^2
+
+.PHONY: run test setup build frontends widget ui app bindings icons release clean help
+
+help:
+	@echo "make run   - set up, build and start the kiosk (embedded backend; Xvfb + screenshot when headless)"
+	@echo "make test  - set up and run every check and test (lint, unit, integration, end-to-end)"
+	@echo "make build | bindings | icons | release | clean"
+
+run: setup build
+	infra/scripts/run-kiosk.sh $(ARGS)
+
+test: setup
+	infra/scripts/test-all.sh
+
+setup: $(STAMPS)/debian $(NODE24) $(STAMPS)/npm-widget $(STAMPS)/npm-ui $(TAURI_DRIVER)
+
+$(STAMPS)/debian: infra/scripts/setup-debian.sh
+	infra/scripts/setup-debian.sh
+	@mkdir -p $(STAMPS) && touch $@
+
+$(NODE24):
+	npm install --no-audit --no-fund --prefix $(TOOLS)/node $(NODE24_PKG)
+	@$(NODE24) --version
+
+$(STAMPS)/npm-widget: liveness-widget/package-lock.json
+	npm --prefix liveness-widget ci --no-audit --no-fund
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/npm-ui: ui/package-lock.json $(NODE24)
+	PATH="$(NG_PATH)" npm --prefix ui ci --no-audit --no-fund
+	@mkdir -p $(STAMPS) && touch $@
+
+$(TAURI_DRIVER):
+	cargo install --locked --root $(TOOLS)/cargo tauri-driver --version '$(TAURI_DRIVER_VERSION)'
+
+build: app
+
+widget:
+	npm --prefix liveness-widget run --silent build
+
+ui: widget
+	PATH="$(NG_PATH)" npm --prefix ui run --silent build
+
+app: ui
+	cargo build --locked -p dayfusion-kiosk
+
+# Regenerates the TypeScript types in ui/src/app/ipc/bindings from the Rust types.
+bindings:
+	UPDATE_BINDINGS=1 cargo test -q -p dayfusion-ipc --test bindings_current
+
+# Regenerates icons/ from icons/source.svg.
+icons: setup
+	rsvg-convert -w 1024 -h 1024 icons/source.svg -o $(TOOLS)/icon-source.png
+	PATH="$(NG_PATH)" npm --prefix ui exec -- tauri icon $(TOOLS)/icon-source.png -o $(ROOT)/icons
+	rm -rf icons/android icons/ios
+
+# Hardened release build and Debian package (target/release/bundle/deb).
+release: setup ui
+	PATH="$(NG_PATH)" npm --prefix ui exec -- tauri build --config src-tauri/tauri.conf.json --bundles deb
+
+clean:
+	cargo clean
+	rm -rf ui/dist liveness-widget/dist $(STAMPS)

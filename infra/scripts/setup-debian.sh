@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the kiosk needs to build, run and test.
+# Idempotent: installs only what is missing. Run as root or with sudo.
+set -euo pipefail
+
+packages=(
+  # Rust + Tauri 2 (WebKitGTK 4.1) build
+  build-essential pkg-config file libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
+  libayatana-appindicator3-dev librsvg2-dev librsvg2-bin
+  # Camera in the webview (GStreamer) and video tools
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-libav gstreamer1.0-gl ffmpeg
+  # Headless display, WebDriver and browser tests
+  xvfb xauth webkit2gtk-driver chromium chromium-driver imagemagick dbus-x11 at-spi2-core
+  # Fonts for legible screenshots
+  fonts-dejavu-core
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: Debian packages present"
+  exit 0
+fi
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "setup: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+echo "setup: installing ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+echo "setup: Debian packages installed"

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Runs every check of the project in dependency order and ends with one
+# summary: each step's result and test counts, then a total line.
+# Called by `make test` after set-up; logs go to target/test-logs/.
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+logs=$root/target/test-logs
+mkdir -p "$logs"
+export CI=${CI:-true} NO_COLOR=1 FORCE_COLOR=0 CARGO_TERM_COLOR=never
+
+declare -a names results counts
+total_pass=0
+total_fail=0
+failed_steps=0
+
+# count_tests KIND LOG -> "PASS FAIL" parsed from the runner's own summary lines.
+count_tests() {
+  local kind=$1 log=$2
+  case $kind in
+    cargo)
+      grep -E '^test result:' "$log" | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/' |
+        awk '{p+=$1; f+=$2} END {print p+0, f+0}' ;;
+    vitest)
+      grep -E '^\s*Tests\s' "$log" | tail -n 1 |
+        awk '{p=0; f=0; for (i=1;i<=NF;i++) { if ($(i+1) ~ /^passed/) p=$i; if ($(i+1) ~ /^failed/) f=$i } print p+0, f+0}' ;;
+    node)
+      awk '/^(ℹ|#) pass [0-9]+/ {p+=$3} /^(ℹ|#) fail [0-9]+/ {f+=$3} END {print p+0, f+0}' "$log" ;;
+    *) echo "0 0" ;;
+  esac
+}
+
+# step NAME KIND COMMAND... : runs one step, records its outcome.
+step() {
+  local name=$1 kind=$2
+  shift 2
+  local log=$logs/$name.log
+  echo
+  echo "==> $name: $*"
+  local start=$SECONDS
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local secs=$((SECONDS - start))
+  local pass fail
+  read -r pass fail < <(count_tests "$kind" "$log")
+  if ((rc != 0 && fail == 0 && kind != none)); then fail=1; fi
+  total_pass=$((total_pass + pass))
+  total_fail=$((total_fail + fail))
+  names+=("$name")
+  if ((rc == 0)); then results+=("ok (${secs}s)"); else results+=("FAILED (${secs}s, exit $rc)"); failed_steps=$((failed_steps + 1)); fi
+  if [[ $kind == none ]]; then counts+=("-"); else counts+=("$pass passed, $fail failed"); fi
+  return "$rc"
+}
+
+skip() {
+  names+=("$1"); results+=("SKIPPED (needs $2)"); counts+=("-"); failed_steps=$((failed_steps + 1))
+}
+
+ng_path="$root/.tools/node/node_modules/.bin:$PATH"
+
+# Front ends first: the Rust app embeds the built UI.
+step widget-lint none npm --prefix liveness-widget run --silent lint
+step widget-unit vitest npm --prefix liveness-widget test --silent
+step widget-build none npm --prefix liveness-widget run --silent build && widget_ok=1 || widget_ok=0
+step ui-lint none env PATH="$ng_path" npm --prefix ui run --silent lint
+step ui-unit vitest env PATH="$ng_path" npm --prefix ui test --silent
+if ((widget_ok)); then
+  step ui-build none env PATH="$ng_path" npm --prefix ui run --silent build && ui_ok=1 || ui_ok=0
+else
+  skip ui-build widget-build; ui_ok=0
+fi
+
+step rust-fmt none cargo fmt --all --check
+if ((ui_ok)); then
+  step rust-clippy none cargo clippy --workspace --all-targets --locked -- -D warnings
+  step rust-test cargo cargo test --workspace --locked
+  step app-build none cargo build --locked -p dayfusion-kiosk && app_ok=1 || app_ok=0
+else
+  skip rust-clippy ui-build; skip rust-test ui-build; skip app-build ui-build; app_ok=0
+fi
+
+if ((widget_ok)); then
+  step e2e-widget-chromium node npm --prefix liveness-widget run --silent test:browser
+else
+  skip e2e-widget-chromium widget-build
+fi
+if ((app_ok)); then
+  step e2e-app-webdriver node env PATH="$root/.tools/cargo/bin:$PATH" node --test --test-concurrency=1 --test-reporter=spec ui/e2e/*.test.mjs
+else
+  skip e2e-app-webdriver app-build
+fi
+
+echo
+echo "==================== summary ===================="
+for i in "${!names[@]}"; do
+  printf '%-22s %-28s %s\n' "${names[$i]}" "${results[$i]}" "${counts[$i]}"
+done
+echo "artifacts: $root/target/e2e-artifacts  logs: $logs"
+echo "total: $total_pass passed, $total_fail failed"
+((failed_steps == 0 && total_fail == 0))
