@@ -57,16 +57,19 @@ skip() {
   names+=("$1"); results+=("SKIPPED (needs $2)"); counts+=("-"); failed_steps=$((failed_steps + 1))
 }
 
-ng_path="$root/.tools/node/node_modules/.bin:$PATH"
+# Angular 22 runs on the Node 24 that `make setup` installs into .tools/node.
+with_node24() { PATH="$root/.tools/node/node_modules/.bin:$PATH" "$@"; }
+# tauri-driver is installed into .tools/cargo by `make setup`.
+with_tauri_driver() { PATH="$root/.tools/cargo/bin:$PATH" "$@"; }
 
 # Front ends first: the Rust app embeds the built UI.
 step widget-lint none npm --prefix liveness-widget run --silent lint
 step widget-unit vitest npm --prefix liveness-widget test --silent
 step widget-build none npm --prefix liveness-widget run --silent build && widget_ok=1 || widget_ok=0
-step ui-lint none env PATH="$ng_path" npm --prefix ui run --silent lint
-step ui-unit vitest env PATH="$ng_path" npm --prefix ui test --silent
+step ui-lint none with_node24 npm --prefix ui run --silent lint
+step ui-unit vitest with_node24 npm --prefix ui test --silent
 if ((widget_ok)); then
-  step ui-build none env PATH="$ng_path" npm --prefix ui run --silent build && ui_ok=1 || ui_ok=0
+  step ui-build none with_node24 npm --prefix ui run --silent build && ui_ok=1 || ui_ok=0
 else
   skip ui-build widget-build; ui_ok=0
 fi
@@ -86,7 +89,7 @@ else
   skip e2e-widget-chromium widget-build
 fi
 if ((app_ok)); then
-  step e2e-app-webdriver node env PATH="$root/.tools/cargo/bin:$PATH" node --test --test-concurrency=1 --test-reporter=spec ui/e2e/*.test.mjs
+  step e2e-app-webdriver node with_tauri_driver node --test --test-concurrency=1 --test-reporter=spec ui/e2e/*.test.mjs
 else
   skip e2e-app-webdriver app-build
 fi
