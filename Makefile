@@ -13,6 +13,7 @@ NODE24 := $(TOOLS)/node/node_modules/.bin/node
 NG_PATH := $(TOOLS)/node/node_modules/.bin:$(PATH)
 TAURI_DRIVER := $(TOOLS)/cargo/bin/tauri-driver
 # Node 24 ships inside this npm package; Angular 22 needs Node >= 22.
+# tauri-driver (WebDriver for the app) is only needed by the tests.
 NODE24_PKG := node@24.21.0
 TAURI_DRIVER_VERSION := ^2
 
@@ -26,10 +27,10 @@ help:
 run: setup build
 	infra/scripts/run-kiosk.sh $(ARGS)
 
-test: setup
+test: setup $(TAURI_DRIVER)
 	infra/scripts/test-all.sh
 
-setup: $(STAMPS)/debian $(NODE24) $(STAMPS)/npm-widget $(STAMPS)/npm-ui $(TAURI_DRIVER)
+setup: $(STAMPS)/debian $(NODE24) $(STAMPS)/npm-widget $(STAMPS)/npm-ui
 
 $(STAMPS)/debian: infra/scripts/setup-debian.sh
 	infra/scripts/setup-debian.sh
@@ -73,7 +74,7 @@ icons: setup
 
 # Hardened release build and Debian package (target/release/bundle/deb).
 release: setup ui
-	PATH="$(NG_PATH)" npm --prefix ui exec -- tauri build --config src-tauri/tauri.conf.json --bundles deb
+	PATH="$(NG_PATH)" npm --prefix ui exec -- tauri build --bundles deb
 
 clean:
 	cargo clean
