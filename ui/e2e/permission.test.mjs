@@ -31,7 +31,7 @@ describe('camera permission handler (no WebDriver)', () => {
     });
     app.stdout.on('data', (d) => (output += d));
     app.stderr.on('data', (d) => (output += d));
-  });
+  }, { timeout: 120000 });
 
   after(async () => {
     await stopProcess(app);

@@ -55,7 +55,7 @@ describe('kiosk status screen (WebDriver, mock camera)', () => {
     xvfb = await startXvfb();
     tauriDriver = await startTauriDriver(xvfb.display, { DAYFUSION_DATA_DIR: dataDir });
     driver = await startSession(tauriDriver.url, ['--windowed', '--mock-camera']);
-  });
+  }, { timeout: 120000 });
 
   after(async () => {
     await driver?.quit().catch(() => {});
@@ -137,7 +137,7 @@ describe('kiosk lockdown (--harden, as in release builds)', () => {
     xvfb = await startXvfb();
     tauriDriver = await startTauriDriver(xvfb.display, { DAYFUSION_DATA_DIR: dataDir });
     driver = await startSession(tauriDriver.url, ['--harden']);
-  });
+  }, { timeout: 120000 });
 
   after(async () => {
     await driver?.quit().catch(() => {});
