@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Builder } from 'selenium-webdriver';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Repository root. */
@@ -155,4 +156,32 @@ export async function waitFor(probe, { timeout = 30000, interval = 200, what = '
 /** The settings the app persisted in its data folder. */
 export function storedSettings(dataDir) {
   return JSON.parse(readFileSync(path.join(dataDir, 'settings.json'), 'utf8')).kiosk;
+}
+
+/**
+ * Launches the kiosk under WebDriver on its own Xvfb display with a fresh data
+ * folder; returns `{ driver, dataDir, stop }`.
+ */
+export async function launchKioskWithWebDriver(name, args) {
+  requireApp();
+  const dataDir = tempDataDir(name);
+  const xvfb = await startXvfb();
+  let tauriDriver;
+  try {
+    tauriDriver = await startTauriDriver(xvfb.display, { DAYFUSION_DATA_DIR: dataDir });
+    const driver = await new Builder()
+      .usingServer(tauriDriver.url)
+      .withCapabilities({ browserName: 'wry', 'tauri:options': { application: APP, args } })
+      .build();
+    const stop = async () => {
+      await driver.quit().catch(() => {});
+      await tauriDriver.stop();
+      await xvfb.stop();
+    };
+    return { driver, dataDir, stop };
+  } catch (error) {
+    await tauriDriver?.stop();
+    await xvfb.stop();
+    throw error;
+  }
 }

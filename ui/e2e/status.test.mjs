@@ -6,11 +6,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Builder, By, until } from 'selenium-webdriver';
+import { By, until } from 'selenium-webdriver';
 
 import {
-  APP, ARTIFACTS, requireApp, startTauriDriver, startXvfb, storedSettings, tempDataDir,
-  waitFor, workspaceVersion,
+  ARTIFACTS, launchKioskWithWebDriver, storedSettings, waitFor, workspaceVersion,
 } from './harness.mjs';
 
 /** Samples the preview video twice; reports whether its pixels are live. */
@@ -35,33 +34,19 @@ const SAMPLE_PREVIEW = `
   }, 400);
 `;
 
-async function startSession(driverUrl, args) {
-  return new Builder()
-    .usingServer(driverUrl)
-    .withCapabilities({ browserName: 'wry', 'tauri:options': { application: APP, args } })
-    .build();
-}
-
 const byTestId = (id) => By.css(`[data-testid="${id}"]`);
 
 describe('kiosk status screen (WebDriver, mock camera)', () => {
-  const dataDir = tempDataDir('status');
-  let xvfb;
-  let tauriDriver;
+  let kiosk;
   let driver;
+  let dataDir;
 
   before(async () => {
-    requireApp();
-    xvfb = await startXvfb();
-    tauriDriver = await startTauriDriver(xvfb.display, { DAYFUSION_DATA_DIR: dataDir });
-    driver = await startSession(tauriDriver.url, ['--windowed', '--mock-camera']);
+    kiosk = await launchKioskWithWebDriver('status', ['--windowed', '--mock-camera']);
+    ({ driver, dataDir } = kiosk);
   }, { timeout: 120000 });
 
-  after(async () => {
-    await driver?.quit().catch(() => {});
-    await tauriDriver?.stop();
-    await xvfb?.stop();
-  });
+  after(() => kiosk?.stop());
 
   it('shows health data computed by the Rust core', async () => {
     const detail = await driver.wait(
@@ -127,23 +112,15 @@ describe('kiosk status screen (WebDriver, mock camera)', () => {
 });
 
 describe('kiosk lockdown (--harden, as in release builds)', () => {
-  const dataDir = tempDataDir('harden');
-  let xvfb;
-  let tauriDriver;
+  let kiosk;
   let driver;
 
   before(async () => {
-    requireApp();
-    xvfb = await startXvfb();
-    tauriDriver = await startTauriDriver(xvfb.display, { DAYFUSION_DATA_DIR: dataDir });
-    driver = await startSession(tauriDriver.url, ['--harden']);
+    kiosk = await launchKioskWithWebDriver('harden', ['--harden']);
+    ({ driver } = kiosk);
   }, { timeout: 120000 });
 
-  after(async () => {
-    await driver?.quit().catch(() => {});
-    await tauriDriver?.stop();
-    await xvfb?.stop();
-  });
+  after(() => kiosk?.stop());
 
   it('blocks the context menu and reload/devtools shortcuts', async () => {
     await driver.wait(until.elementLocated(byTestId('app-version')), 30000);
