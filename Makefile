@@ -17,7 +17,7 @@ TAURI_DRIVER := $(TOOLS)/cargo/bin/tauri-driver
 NODE24_PKG := node@24.21.0
 TAURI_DRIVER_VERSION := ^2
 
-.PHONY: run test setup models build frontends widget ui app bindings icons release clean help
+.PHONY: run test setup models build widget ui app bindings icons release clean help
 
 help:
 	@echo "make run   - set up, build and start the kiosk (embedded backend; Xvfb + screenshot when headless)"
