@@ -128,3 +128,58 @@ fn models_fetch_without_npm_says_what_to_do() -> Result<(), Box<dyn std::error::
     assert!(stderr.contains("dayfusion models fetch"), "{stderr}");
     Ok(())
 }
+
+#[test]
+fn detect_names_the_reason_for_an_unreadable_image() -> Result<(), Box<dyn std::error::Error>> {
+    let tmp = tempfile::tempdir()?;
+    let out = dayfusion()
+        .args(["detect"])
+        .arg(tmp.path().join("missing.jpg"))
+        .output()?;
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("[image-unreadable]"), "{err}");
+    let junk = tmp.path().join("junk.jpg");
+    std::fs::write(&junk, b"not an image")?;
+    let out = dayfusion().arg("detect").arg(&junk).output()?;
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("[image-invalid]"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn detect_json_finds_the_astronaut() -> Result<(), Box<dyn std::error::Error>> {
+    let image = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/test-images/astronaut.png");
+    let models = dayfusion_models::default_dir()?;
+    let ready = dayfusion_models::path(&models, dayfusion_models::ModelId::BlazefaceFull).is_ok();
+    if !image.is_file() || !ready {
+        eprintln!(
+            "SKIP detect_json_finds_the_astronaut: needs {} (src-tauri/dayfusion-face/tests/fetch-test-images.sh) and the model pack in {}",
+            image.display(),
+            models.display()
+        );
+        return Ok(());
+    }
+    let out = dayfusion()
+        .args(["detect", "--json", "--model", "full"])
+        .arg(&image)
+        .output()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(v["model"], "full");
+    let faces = v["faces"].as_array().ok_or("no faces array")?;
+    assert_eq!(faces.len(), 1, "{v}");
+    let x = faces[0]["bbox"]["x"].as_f64().ok_or("no bbox")?;
+    assert!((150.0..200.0).contains(&x), "{v}");
+    assert!(
+        faces[0]["keypoints"]["rightEye"]["x"].as_f64()
+            < faces[0]["keypoints"]["leftEye"]["x"].as_f64()
+    );
+    Ok(())
+}

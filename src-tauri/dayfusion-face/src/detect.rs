@@ -1,0 +1,533 @@
+//! Face detection with MediaPipe BlazeFace (short and full range).
+//!
+//! Pipeline (as MediaPipe's face detection graph does it): letterbox the
+//! image into the model's square input keeping the aspect ratio (black
+//! padding, centred), scale RGB to `x/127.5 - 1`, run the model, decode the
+//! boxes and six keypoints against the SSD anchors, keep scores
+//! `sigmoid(clip(raw, -100, 100))` at or above the model's threshold, merge
+//! overlapping detections with weighted non-maximum suppression (IoU 0.3),
+//! and map everything back to the original image's pixels.
+
+use std::path::Path;
+
+use image::RgbImage;
+use image::imageops::{self, FilterType};
+use serde::Serialize;
+use tract_tflite::prelude::{TValue, Tensor, tvec};
+
+use crate::error::FaceError;
+use crate::tflite::{RunnableTract, load_tflite};
+use dayfusion_models::ModelId;
+
+/// Which BlazeFace model to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DetectorModel {
+    /// Short range, 128x128 input, 896 anchors: faces within about 2 m
+    /// (the kiosk camera, selfies).
+    Short,
+    /// Full range, 192x192 input, 2304 anchors: small or far faces, faces on
+    /// documents.
+    Full,
+}
+
+impl DetectorModel {
+    /// The model pack entry.
+    pub const fn model_id(self) -> ModelId {
+        match self {
+            DetectorModel::Short => ModelId::BlazefaceShort,
+            DetectorModel::Full => ModelId::BlazefaceFull,
+        }
+    }
+
+    /// Side of the square input (px).
+    pub const fn input_size(self) -> u32 {
+        match self {
+            DetectorModel::Short => 128,
+            DetectorModel::Full => 192,
+        }
+    }
+
+    /// Lowest score kept.
+    pub const fn score_threshold(self) -> f32 {
+        match self {
+            DetectorModel::Short => 0.5,
+            DetectorModel::Full => 0.6,
+        }
+    }
+
+    /// Number of anchors (rows of the model's outputs).
+    pub const fn anchor_count(self) -> usize {
+        match self {
+            DetectorModel::Short => 896,
+            DetectorModel::Full => 2304,
+        }
+    }
+
+    /// `(grid side, anchors per cell)` of each feature map, in output order.
+    const fn feature_maps(self) -> &'static [(usize, usize)] {
+        match self {
+            // Strides [8, 16, 16, 16]: layers of equal stride share a grid,
+            // two anchors per layer (aspect 1 plus the interpolated scale).
+            DetectorModel::Short => &[(16, 2), (8, 6)],
+            // One layer, stride 4, one anchor per cell.
+            DetectorModel::Full => &[(48, 1)],
+        }
+    }
+
+    /// Stable name (`short`, `full`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DetectorModel::Short => "short",
+            DetectorModel::Full => "full",
+        }
+    }
+}
+
+/// IoU above which detections are merged.
+pub const NMS_IOU: f32 = 0.3;
+/// Number of keypoints per face.
+pub const KEYPOINTS: usize = 6;
+const COORDS: usize = 4 + 2 * KEYPOINTS;
+
+/// A point in image pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Point {
+    /// Column, px from the left edge.
+    pub x: f32,
+    /// Row, px from the top edge.
+    pub y: f32,
+}
+
+/// An axis-aligned box in image pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct BoundingBox {
+    /// Left edge.
+    pub x: f32,
+    /// Top edge.
+    pub y: f32,
+    /// Width.
+    pub width: f32,
+    /// Height.
+    pub height: f32,
+}
+
+impl BoundingBox {
+    /// Centre of the box.
+    pub fn center(&self) -> Point {
+        Point {
+            x: self.x + self.width / 2.0,
+            y: self.y + self.height / 2.0,
+        }
+    }
+
+    /// Intersection over union with `other` (0 when either is empty).
+    pub fn iou(&self, other: &BoundingBox) -> f32 {
+        let ix = (self.x + self.width).min(other.x + other.width) - self.x.max(other.x);
+        let iy = (self.y + self.height).min(other.y + other.height) - self.y.max(other.y);
+        if ix <= 0.0 || iy <= 0.0 {
+            return 0.0;
+        }
+        let inter = ix * iy;
+        let union = self.width * self.height + other.width * other.height - inter;
+        if union <= 0.0 { 0.0 } else { inter / union }
+    }
+}
+
+/// The six BlazeFace keypoints. "Right" and "left" are the person's own: the
+/// right eye appears on the left of an unmirrored photo.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Keypoints {
+    /// The person's right eye.
+    pub right_eye: Point,
+    /// The person's left eye.
+    pub left_eye: Point,
+    /// Tip of the nose.
+    pub nose_tip: Point,
+    /// Centre of the mouth.
+    pub mouth_center: Point,
+    /// The person's right ear tragion.
+    pub right_ear: Point,
+    /// The person's left ear tragion.
+    pub left_ear: Point,
+}
+
+impl Keypoints {
+    fn from_array(p: [Point; KEYPOINTS]) -> Self {
+        let [
+            right_eye,
+            left_eye,
+            nose_tip,
+            mouth_center,
+            right_ear,
+            left_ear,
+        ] = p;
+        Keypoints {
+            right_eye,
+            left_eye,
+            nose_tip,
+            mouth_center,
+            right_ear,
+            left_ear,
+        }
+    }
+
+    /// The keypoints in model order.
+    pub fn to_array(&self) -> [Point; KEYPOINTS] {
+        [
+            self.right_eye,
+            self.left_eye,
+            self.nose_tip,
+            self.mouth_center,
+            self.right_ear,
+            self.left_ear,
+        ]
+    }
+}
+
+/// One detected face, in the original image's pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Face {
+    /// Face box.
+    pub bbox: BoundingBox,
+    /// Detection score in `[0, 1]`.
+    pub score: f32,
+    /// The six keypoints.
+    pub keypoints: Keypoints,
+}
+
+/// The model's raw outputs for one input, one row per anchor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawOutput {
+    /// Box and keypoint regressors, 16 values per anchor.
+    pub regressors: Vec<f32>,
+    /// Score logits, one per anchor.
+    pub logits: Vec<f32>,
+}
+
+/// How the image was fitted into the model's input.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Letterbox {
+    /// Input pixels per image pixel, horizontally and vertically.
+    scale_x: f32,
+    scale_y: f32,
+    /// Padding before the image, input pixels.
+    pad_x: f32,
+    pad_y: f32,
+}
+
+impl Letterbox {
+    /// Maps a normalised input coordinate back to image pixels.
+    fn to_image(self, x: f32, y: f32, size: f32) -> Point {
+        Point {
+            x: (x * size - self.pad_x) / self.scale_x,
+            y: (y * size - self.pad_y) / self.scale_y,
+        }
+    }
+}
+
+/// A loaded BlazeFace model, ready to detect faces. Cheap to share across
+/// threads (`&self` methods only).
+pub struct FaceDetector {
+    model: DetectorModel,
+    plan: RunnableTract,
+    anchors: Vec<(f32, f32)>,
+}
+
+impl std::fmt::Debug for FaceDetector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FaceDetector")
+            .field("model", &self.model)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FaceDetector {
+    /// Loads `model` from the model pack in `models_dir` (SHA-256 verified).
+    pub fn load(models_dir: &Path, model: DetectorModel) -> Result<Self, FaceError> {
+        let bytes = dayfusion_models::read(models_dir, model.model_id())?;
+        Self::from_bytes(model, &bytes)
+    }
+
+    /// Loads `model` from its `.tflite` bytes.
+    pub fn from_bytes(model: DetectorModel, bytes: &[u8]) -> Result<Self, FaceError> {
+        let plan = load_tflite(bytes).map_err(|source| FaceError::ModelLoad {
+            model: model.model_id(),
+            source,
+        })?;
+        let anchors = anchors(model);
+        Ok(FaceDetector {
+            model,
+            plan,
+            anchors,
+        })
+    }
+
+    /// Which model this is.
+    pub fn model(&self) -> DetectorModel {
+        self.model
+    }
+
+    /// Detects faces in an upright RGB image; sorted by score, best first.
+    pub fn detect(&self, image: &RgbImage) -> Result<Vec<Face>, FaceError> {
+        crate::image_io::check_dimensions(image.width(), image.height())?;
+        let (input, letterbox) = self.preprocess(image);
+        let raw = self.infer(input)?;
+        Ok(self.postprocess(&raw, &letterbox))
+    }
+
+    /// Runs the model on an input already shaped `[1, S, S, 3]` (NHWC,
+    /// values in `[-1, 1]`), `S` the model's input size; returns the raw
+    /// outputs. For reference checks and benchmarks.
+    pub fn infer_nhwc(&self, input: &[f32]) -> Result<RawOutput, FaceError> {
+        let s = self.model.input_size() as usize;
+        let tensor = Tensor::from_shape(&[1, s, s, 3], input)
+            .map_err(|e| FaceError::Inference(format!("{e:#}")))?;
+        self.infer(tensor)
+    }
+
+    fn infer(&self, input: Tensor) -> Result<RawOutput, FaceError> {
+        let inference =
+            |e: tract_tflite::prelude::TractError| FaceError::Inference(format!("{e:#}"));
+        let outputs = self
+            .plan
+            .run(tvec!(TValue::from(input)))
+            .map_err(inference)?;
+        let mut regressors = None;
+        let mut logits = None;
+        for output in &outputs {
+            let view = output.to_plain_array_view::<f32>().map_err(inference)?;
+            let values = || view.iter().copied().collect::<Vec<f32>>();
+            match output.shape().last() {
+                Some(&COORDS) => regressors = Some(values()),
+                Some(1) => logits = Some(values()),
+                _ => {}
+            }
+        }
+        let n = self.model.anchor_count();
+        match (regressors, logits) {
+            (Some(regressors), Some(logits))
+                if regressors.len() == n * COORDS && logits.len() == n =>
+            {
+                Ok(RawOutput { regressors, logits })
+            }
+            _ => Err(FaceError::Inference(format!(
+                "unexpected output shapes for {} ({} anchors expected)",
+                self.model.model_id(),
+                n
+            ))),
+        }
+    }
+
+    /// Letterboxes `image` into the model's input tensor.
+    fn preprocess(&self, image: &RgbImage) -> (Tensor, Letterbox) {
+        let size = self.model.input_size();
+        let (w, h) = (image.width(), image.height());
+        let fit = size as f32 / w.max(h) as f32;
+        let rw = ((w as f32 * fit).round() as u32).clamp(1, size);
+        let rh = ((h as f32 * fit).round() as u32).clamp(1, size);
+        let resized = imageops::resize(image, rw, rh, FilterType::Triangle);
+        let pad_x = (size - rw) / 2;
+        let pad_y = (size - rh) / 2;
+        let s = size as usize;
+        // Black padding: pixel 0 scales to -1.
+        let mut data = vec![-1.0f32; s * s * 3];
+        for (x, y, pixel) in resized.enumerate_pixels() {
+            let base = ((y + pad_y) as usize * s + (x + pad_x) as usize) * 3;
+            for c in 0..3 {
+                data[base + c] = f32::from(pixel.0[c]) / 127.5 - 1.0;
+            }
+        }
+        let letterbox = Letterbox {
+            scale_x: rw as f32 / w as f32,
+            scale_y: rh as f32 / h as f32,
+            pad_x: pad_x as f32,
+            pad_y: pad_y as f32,
+        };
+        let tensor =
+            Tensor::from_shape(&[1, s, s, 3], &data).unwrap_or_else(|_| Tensor::from(0f32));
+        (tensor, letterbox)
+    }
+
+    /// Decodes, thresholds, merges and un-letterboxes the raw outputs.
+    fn postprocess(&self, raw: &RawOutput, letterbox: &Letterbox) -> Vec<Face> {
+        let size = self.model.input_size() as f32;
+        let threshold = self.model.score_threshold();
+        let mut candidates = Vec::new();
+        for (i, (&(ax, ay), &logit)) in self.anchors.iter().zip(&raw.logits).enumerate() {
+            let score = sigmoid(logit.clamp(-100.0, 100.0));
+            if score < threshold {
+                continue;
+            }
+            let r = &raw.regressors[i * COORDS..(i + 1) * COORDS];
+            // Anchor size is fixed at 1, so offsets are in input pixels / size.
+            let cx = ax + r[0] / size;
+            let cy = ay + r[1] / size;
+            let (bw, bh) = (r[2] / size, r[3] / size);
+            let top_left = letterbox.to_image(cx - bw / 2.0, cy - bh / 2.0, size);
+            let bottom_right = letterbox.to_image(cx + bw / 2.0, cy + bh / 2.0, size);
+            let mut keypoints = [Point { x: 0.0, y: 0.0 }; KEYPOINTS];
+            for (k, point) in keypoints.iter_mut().enumerate() {
+                *point =
+                    letterbox.to_image(ax + r[4 + 2 * k] / size, ay + r[5 + 2 * k] / size, size);
+            }
+            candidates.push(Candidate {
+                bbox: BoundingBox {
+                    x: top_left.x,
+                    y: top_left.y,
+                    width: bottom_right.x - top_left.x,
+                    height: bottom_right.y - top_left.y,
+                },
+                score,
+                keypoints,
+            });
+        }
+        weighted_nms(candidates, NMS_IOU)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    bbox: BoundingBox,
+    score: f32,
+    keypoints: [Point; KEYPOINTS],
+}
+
+/// MediaPipe's weighted non-maximum suppression: the best remaining
+/// detection absorbs every detection overlapping it by more than `iou`;
+/// the box and keypoints become the score-weighted mean of the group, the
+/// score stays the best one's.
+fn weighted_nms(mut candidates: Vec<Candidate>, iou: f32) -> Vec<Face> {
+    candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut faces = Vec::new();
+    while !candidates.is_empty() {
+        let best = candidates.remove(0);
+        let (overlapping, rest): (Vec<Candidate>, Vec<Candidate>) = candidates
+            .into_iter()
+            .partition(|c| best.bbox.iou(&c.bbox) > iou);
+        candidates = rest;
+        let mut group = vec![best];
+        group.extend(overlapping);
+        let total: f32 = group.iter().map(|c| c.score).sum();
+        let mut bbox = BoundingBox {
+            x: 0.0,
+            y: 0.0,
+            width: 0.0,
+            height: 0.0,
+        };
+        let mut keypoints = [Point { x: 0.0, y: 0.0 }; KEYPOINTS];
+        for c in &group {
+            let w = c.score / total;
+            bbox.x += c.bbox.x * w;
+            bbox.y += c.bbox.y * w;
+            bbox.width += c.bbox.width * w;
+            bbox.height += c.bbox.height * w;
+            for (acc, p) in keypoints.iter_mut().zip(&c.keypoints) {
+                acc.x += p.x * w;
+                acc.y += p.y * w;
+            }
+        }
+        faces.push(Face {
+            bbox,
+            score: best.score,
+            keypoints: Keypoints::from_array(keypoints),
+        });
+    }
+    faces
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// SSD anchor centres (normalised), in the model's output order: per feature
+/// map, row by row, cell by cell, anchor by anchor.
+fn anchors(model: DetectorModel) -> Vec<(f32, f32)> {
+    let mut out = Vec::with_capacity(model.anchor_count());
+    for &(grid, per_cell) in model.feature_maps() {
+        for y in 0..grid {
+            for x in 0..grid {
+                let centre = (
+                    (x as f32 + 0.5) / grid as f32,
+                    (y as f32 + 0.5) / grid as f32,
+                );
+                out.extend(std::iter::repeat_n(centre, per_cell));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anchor_counts_match_the_models() {
+        for model in [DetectorModel::Short, DetectorModel::Full] {
+            assert_eq!(anchors(model).len(), model.anchor_count());
+        }
+        let short = anchors(DetectorModel::Short);
+        assert_eq!(short[0], (0.5 / 16.0, 0.5 / 16.0));
+        assert_eq!(short[1], short[0]);
+        assert_eq!(short[512], (0.5 / 8.0, 0.5 / 8.0));
+        assert_eq!(short[895], (7.5 / 8.0, 7.5 / 8.0));
+        let full = anchors(DetectorModel::Full);
+        assert_eq!(full[2303], (47.5 / 48.0, 47.5 / 48.0));
+    }
+
+    fn candidate(x: f32, score: f32) -> Candidate {
+        Candidate {
+            bbox: BoundingBox {
+                x,
+                y: 0.0,
+                width: 10.0,
+                height: 10.0,
+            },
+            score,
+            keypoints: [Point { x, y: 0.0 }; KEYPOINTS],
+        }
+    }
+
+    #[test]
+    fn weighted_nms_merges_overlaps_and_keeps_separate_faces() {
+        let faces = weighted_nms(
+            vec![
+                candidate(0.0, 0.6),
+                candidate(1.0, 0.9),
+                candidate(50.0, 0.7),
+            ],
+            NMS_IOU,
+        );
+        assert_eq!(faces.len(), 2);
+        assert_eq!(faces[0].score, 0.9);
+        // Weighted mean of x = 1.0 (0.9) and x = 0.0 (0.6).
+        assert!((faces[0].bbox.x - 0.6).abs() < 1e-6);
+        assert!((faces[0].keypoints.nose_tip.x - 0.6).abs() < 1e-6);
+        assert_eq!(faces[1].bbox.x, 50.0);
+    }
+
+    #[test]
+    fn letterbox_round_trips_to_image_pixels() {
+        // 400x200 into 128: scale 0.32, image 128x64, padded 32 above.
+        let lb = Letterbox {
+            scale_x: 0.32,
+            scale_y: 0.32,
+            pad_x: 0.0,
+            pad_y: 32.0,
+        };
+        let p = lb.to_image(0.5, 0.5, 128.0);
+        assert!((p.x - 200.0).abs() < 1e-3 && (p.y - 100.0).abs() < 1e-3);
+        let corner = lb.to_image(0.0, 32.0 / 128.0, 128.0);
+        assert!(corner.x.abs() < 1e-3 && corner.y.abs() < 1e-3);
+    }
+
+    #[test]
+    fn iou_of_disjoint_and_identical_boxes() {
+        let a = candidate(0.0, 1.0).bbox;
+        assert_eq!(a.iou(&a), 1.0);
+        assert_eq!(a.iou(&candidate(20.0, 1.0).bbox), 0.0);
+    }
+}

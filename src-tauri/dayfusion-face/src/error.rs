@@ -1,0 +1,134 @@
+//! Errors of the face engine: an English message for logs and the CLI, plus
+//! a stable [`ReasonCode`] that the UI translates.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::tflite::TfliteError;
+
+/// Stable, machine-readable reason for a [`FaceError`]; the UI maps it to a
+/// translated message. Serialised in kebab-case (`image-too-large`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReasonCode {
+    /// The model pack is missing or a model failed its SHA-256 check.
+    ModelUnavailable,
+    /// A model file could not be loaded by the inference engine.
+    ModelLoadFailed,
+    /// Inference failed at run time.
+    InferenceFailed,
+    /// The image file could not be read.
+    ImageUnreadable,
+    /// The bytes are not a supported image format, or the image is corrupt.
+    ImageInvalid,
+    /// The image is larger than the engine accepts.
+    ImageTooLarge,
+    /// The image is too small to hold a face.
+    ImageTooSmall,
+}
+
+impl ReasonCode {
+    /// The code as the UI sees it (`image-too-large`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ReasonCode::ModelUnavailable => "model-unavailable",
+            ReasonCode::ModelLoadFailed => "model-load-failed",
+            ReasonCode::InferenceFailed => "inference-failed",
+            ReasonCode::ImageUnreadable => "image-unreadable",
+            ReasonCode::ImageInvalid => "image-invalid",
+            ReasonCode::ImageTooLarge => "image-too-large",
+            ReasonCode::ImageTooSmall => "image-too-small",
+        }
+    }
+}
+
+/// Everything that can go wrong in the face engine.
+#[derive(Debug, thiserror::Error)]
+pub enum FaceError {
+    /// The model pack could not provide a model.
+    #[error("face model unavailable: {0}")]
+    Model(#[from] dayfusion_models::ModelsError),
+    /// A model could not be loaded into tract.
+    #[error("could not load face model {model}: {source}")]
+    ModelLoad {
+        /// Which model.
+        model: dayfusion_models::ModelId,
+        /// What tract or the rewrite said.
+        source: TfliteError,
+    },
+    /// Running a model failed.
+    #[error("face model inference failed: {0}")]
+    Inference(String),
+    /// Reading an image file failed.
+    #[error("could not read image {path}: {source}")]
+    ImageRead {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The image could not be decoded.
+    #[error("invalid or unsupported image: {0}")]
+    ImageDecode(String),
+    /// The image header announces dimensions above the limits.
+    #[error(
+        "image is {width}x{height}; the largest accepted is {max_side} px a side and {max_pixels} pixels"
+    )]
+    ImageTooLarge {
+        /// Width from the header.
+        width: u32,
+        /// Height from the header.
+        height: u32,
+        /// Longest side accepted.
+        max_side: u32,
+        /// Largest pixel count accepted.
+        max_pixels: u64,
+    },
+    /// The image has no usable area.
+    #[error("image is {width}x{height}; at least {min_side} px a side is needed")]
+    ImageTooSmall {
+        /// Width.
+        width: u32,
+        /// Height.
+        height: u32,
+        /// Shortest side accepted.
+        min_side: u32,
+    },
+}
+
+impl FaceError {
+    /// The stable reason code for the UI.
+    pub fn reason(&self) -> ReasonCode {
+        match self {
+            FaceError::Model(_) => ReasonCode::ModelUnavailable,
+            FaceError::ModelLoad { .. } => ReasonCode::ModelLoadFailed,
+            FaceError::Inference(_) => ReasonCode::InferenceFailed,
+            FaceError::ImageRead { .. } => ReasonCode::ImageUnreadable,
+            FaceError::ImageDecode(_) => ReasonCode::ImageInvalid,
+            FaceError::ImageTooLarge { .. } => ReasonCode::ImageTooLarge,
+            FaceError::ImageTooSmall { .. } => ReasonCode::ImageTooSmall,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reason_codes_serialise_as_their_str() {
+        for code in [
+            ReasonCode::ModelUnavailable,
+            ReasonCode::ModelLoadFailed,
+            ReasonCode::InferenceFailed,
+            ReasonCode::ImageUnreadable,
+            ReasonCode::ImageInvalid,
+            ReasonCode::ImageTooLarge,
+            ReasonCode::ImageTooSmall,
+        ] {
+            let json = serde_json::to_string(&code).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The kiosk's local face engine, pure Rust.
+//!
+//! Models come from the model pack (`dayfusion-models`, SHA-256 verified)
+//! and run on tract. [`tflite`] loads the MediaPipe `.tflite` files, which
+//! need a load-time rewrite before tract accepts them; [`detect`] finds
+//! faces with BlazeFace; [`image_io`] decodes untrusted images safely.
+//!
+//! Errors carry an English message and a stable [`ReasonCode`] for the UI.
+
+pub mod detect;
+pub mod error;
+pub mod image_io;
+pub mod tflite;
+
+pub use detect::{BoundingBox, DetectorModel, Face, FaceDetector, Keypoints, Point, RawOutput};
+pub use error::{FaceError, ReasonCode};
+pub use image_io::{decode_image, load_image};
