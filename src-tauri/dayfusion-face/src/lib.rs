@@ -8,10 +8,15 @@
 //! Errors carry an English message and a stable [`ReasonCode`] for the UI.
 
 pub mod detect;
+pub mod embed;
 pub mod error;
+pub mod geometry;
 pub mod image_io;
+pub mod mesh;
 pub mod tflite;
 
 pub use detect::{BoundingBox, DetectorModel, Face, FaceDetector, Keypoints, Point, RawOutput};
+pub use embed::{Embedding, FaceEmbedder, MobileFaceNet, align_face};
 pub use error::{FaceError, ReasonCode};
 pub use image_io::{decode_image, load_image};
+pub use mesh::{FaceMesh, FaceMesher, HeadPose, MeshPoint};

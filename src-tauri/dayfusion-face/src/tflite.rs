@@ -17,6 +17,9 @@
 
 use std::sync::Arc;
 
+use tract_tflite::internal::tract_core::ops::binary::TypedBinOp;
+use tract_tflite::internal::tract_core::ops::math;
+use tract_tflite::internal::{OutletId, SpecialOps, TypedModelPatch, tensor0};
 use tract_tflite::prelude::{Framework, IntoRunnable, TypedModel, TypedRunnableModel, f16};
 use tract_tflite::tflite::{
     Buffer, BuiltinOperator, Model, Operator, OperatorCode, SubGraph, Tensor as FlatTensor,
@@ -45,8 +48,17 @@ pub struct RewriteReport {
     pub folded_dequantize: usize,
 }
 
+/// The `PRELU` ops that [`prelu_as_maximum_placeholder`] disguised, by the
+/// name of their output tensor (which becomes the tract node's name).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PreluPlaceholders {
+    /// Output tensor names, one per `PRELU` op.
+    pub names: Vec<String>,
+}
+
 /// Loads a `.tflite` model into an optimised, runnable tract plan, after
-/// [`fold_fp16_dequantize`].
+/// [`fold_fp16_dequantize`] and with `PRELU` supported (see
+/// [`prelu_as_maximum_placeholder`]).
 pub fn load_tflite(bytes: &[u8]) -> Result<RunnableTract, TfliteError> {
     let model = load_tflite_typed(bytes)?;
     model
@@ -57,10 +69,128 @@ pub fn load_tflite(bytes: &[u8]) -> Result<RunnableTract, TfliteError> {
 
 /// [`load_tflite`] without optimisation: the typed graph as translated.
 pub fn load_tflite_typed(bytes: &[u8]) -> Result<TypedModel, TfliteError> {
-    let (patched, _) = fold_fp16_dequantize(bytes)?;
-    tract_tflite::tflite()
+    let (folded, _) = fold_fp16_dequantize(bytes)?;
+    let (patched, prelu) = prelu_as_maximum_placeholder(&folded)?;
+    let mut model = tract_tflite::tflite()
         .model_for_read(&mut patched.as_slice())
-        .map_err(|e| TfliteError::Tract(format!("{e:#}")))
+        .map_err(|e| TfliteError::Tract(format!("{e:#}")))?;
+    wire_prelu(&mut model, &prelu)?;
+    Ok(model)
+}
+
+/// `tract-tflite` has no `PRELU`, and its op registry is private. So the
+/// model's `PRELU` operator code is turned into `MAXIMUM` in place (same
+/// inputs `x, alpha`, no options, so tract translates it, broadcasting
+/// `alpha` to the rank of `x`), and [`wire_prelu`] then replaces each of
+/// those nodes in the tract graph with `max(x, 0) + alpha * min(x, 0)`.
+/// Only the operator code table changes: the operators keep their tensors.
+pub fn prelu_as_maximum_placeholder(
+    bytes: &[u8],
+) -> Result<(Vec<u8>, PreluPlaceholders), TfliteError> {
+    let model = tract_tflite::tflite::root_as_model(bytes)
+        .map_err(|e| TfliteError::Malformed(e.to_string()))?;
+    let prelu_codes = opcode_indices(&model, BuiltinOperator::PRELU);
+    let mut out = bytes.to_vec();
+    let mut placeholders = PreluPlaceholders::default();
+    if prelu_codes.is_empty() {
+        return Ok((out, placeholders));
+    }
+    for graph in model.subgraphs().into_iter().flat_map(|v| v.iter()) {
+        let (Some(ops), Some(tensors)) = (graph.operators(), graph.tensors()) else {
+            continue;
+        };
+        for op in ops
+            .iter()
+            .filter(|op| prelu_codes.contains(&op.opcode_index()))
+        {
+            let inputs = op.inputs().map(|v| v.len()).unwrap_or(0);
+            let output = op
+                .outputs()
+                .filter(|v| v.len() == 1)
+                .map(|v| v.get(0))
+                .ok_or_else(|| malformed("PRELU without exactly one output"))?;
+            if inputs != 2 {
+                return Err(malformed("PRELU without exactly two inputs"));
+            }
+            let name = tensors
+                .get(index(output, tensors.len())?)
+                .name()
+                .ok_or_else(|| malformed("PRELU output without a name"))?;
+            if placeholders.names.iter().any(|n| n == name) {
+                return Err(malformed("two PRELU outputs share a name"));
+            }
+            placeholders.names.push(name.to_owned());
+        }
+    }
+    let fb = Fb(bytes);
+    let root = fb.root()?;
+    let codes = fb
+        .vector(root, Model::VT_OPERATOR_CODES)?
+        .ok_or_else(|| malformed("model has no operator codes"))?;
+    let maximum = BuiltinOperator::MAXIMUM.0;
+    for &code_ix in &prelu_codes {
+        let code = fb.table_at(codes.elem(index(code_ix as i32, codes.len)?))?;
+        if let Some(pos) = fb.field_pos(code, OperatorCode::VT_DEPRECATED_BUILTIN_CODE)?
+            && i32::from(fb.u8_at(pos)? as i8) == BuiltinOperator::PRELU.0
+        {
+            write_u8(&mut out, pos, maximum as u8)?;
+        }
+        if let Some(pos) = fb.field_pos(code, OperatorCode::VT_BUILTIN_CODE)? {
+            write_u32(&mut out, pos, maximum as u32)?;
+        }
+    }
+    let patched = tract_tflite::tflite::root_as_model(&out)
+        .map_err(|e| TfliteError::Malformed(format!("after patching PRELU: {e}")))?;
+    if !opcode_indices(&patched, BuiltinOperator::PRELU).is_empty() {
+        return Err(malformed("a PRELU operator code could not be patched"));
+    }
+    Ok((out, placeholders))
+}
+
+/// Replaces each placeholder `max(x, alpha)` node with the real `PRELU`:
+/// `max(x, 0) + alpha * min(x, 0)`.
+pub fn wire_prelu(
+    model: &mut TypedModel,
+    placeholders: &PreluPlaceholders,
+) -> Result<(), TfliteError> {
+    for name in &placeholders.names {
+        let tract = |e: tract_tflite::internal::TractError| {
+            TfliteError::Tract(format!("wiring PRELU {name}: {e:#}"))
+        };
+        let node = model.node_by_name(name).map_err(tract)?;
+        let is_max = node
+            .op_as::<TypedBinOp>()
+            .is_some_and(|op| op.0.name() == "Max");
+        if !is_max || node.inputs.len() != 2 {
+            return Err(malformed("PRELU placeholder is not a two-input MAXIMUM"));
+        }
+        let (node_id, x_outlet, alpha_outlet) = (node.id, node.inputs[0], node.inputs[1]);
+        let rank = model.outlet_fact(x_outlet).map_err(tract)?.rank();
+        let mut patch = TypedModelPatch::default();
+        let x = patch.tap_model(model, x_outlet).map_err(tract)?;
+        let alpha = patch.tap_model(model, alpha_outlet).map_err(tract)?;
+        let zero = tensor0(0f32).broadcast_into_rank(rank).map_err(tract)?;
+        let zero = patch
+            .add_const(format!("{name}.zero"), zero)
+            .map_err(tract)?;
+        let positive = patch
+            .wire_node(format!("{name}.positive"), math::max(), &[x, zero])
+            .map_err(tract)?[0];
+        let negative = patch
+            .wire_node(format!("{name}.negative"), math::min(), &[x, zero])
+            .map_err(tract)?[0];
+        let scaled = patch
+            .wire_node(format!("{name}.scaled"), math::mul(), &[negative, alpha])
+            .map_err(tract)?[0];
+        let prelu = patch
+            .wire_node(format!("{name}.prelu"), math::add(), &[positive, scaled])
+            .map_err(tract)?[0];
+        patch
+            .shunt_outside(model, OutletId::new(node_id, 0), prelu)
+            .map_err(tract)?;
+        patch.apply(model).map_err(tract)?;
+    }
+    Ok(())
 }
 
 /// Folds every `DEQUANTIZE` op whose input is an fp16 constant into an f32
@@ -70,7 +200,7 @@ pub fn fold_fp16_dequantize(bytes: &[u8]) -> Result<(Vec<u8>, RewriteReport), Tf
     // The verifier guarantees the structure our raw reads rely on.
     let model = tract_tflite::tflite::root_as_model(bytes)
         .map_err(|e| TfliteError::Malformed(e.to_string()))?;
-    let dequantize_codes = dequantize_opcode_indices(&model);
+    let dequantize_codes = opcode_indices(&model, BuiltinOperator::DEQUANTIZE);
     let mut out = bytes.to_vec();
     let mut report = RewriteReport::default();
     if dequantize_codes.is_empty() {
@@ -241,15 +371,15 @@ fn check_buffer_not_shared(
     Ok(())
 }
 
-/// Indices into `operator_codes` that mean `DEQUANTIZE`.
-fn dequantize_opcode_indices(model: &Model<'_>) -> Vec<u32> {
+/// Indices into `operator_codes` that mean `wanted`.
+fn opcode_indices(model: &Model<'_>, wanted: BuiltinOperator) -> Vec<u32> {
     let Some(codes) = model.operator_codes() else {
         return Vec::new();
     };
     codes
         .iter()
         .enumerate()
-        .filter(|(_, code)| builtin_code(code) == BuiltinOperator::DEQUANTIZE)
+        .filter(|(_, code)| builtin_code(code) == wanted)
         .filter_map(|(i, _)| u32::try_from(i).ok())
         .collect()
 }

@@ -1,25 +1,30 @@
-//! tract's BlazeFace outputs against the TFLite runtime's, recorded in
-//! `tests/reference/blazeface.json` by `tests/reference/make_reference.py`.
+//! tract's outputs (with the project's load-time rewrites: fp16
+//! `DEQUANTIZE` folding and `PRELU`) against the TFLite runtime's, recorded
+//! in `tests/reference/tflite_reference.json` by
+//! `tests/reference/make_reference.py`.
 
 mod common;
 
 use common::TestResult;
-use dayfusion_face::{DetectorModel, FaceDetector};
+use dayfusion_face::{DetectorModel, FaceDetector, FaceMesher, MobileFaceNet};
+use dayfusion_models::ModelId;
 use serde_json::Value;
 
-const REFERENCE: &str = include_str!("reference/blazeface.json");
+const REFERENCE: &str = include_str!("reference/tflite_reference.json");
 /// Largest difference accepted per value (absolute below 1, relative above).
 const TOLERANCE: f64 = 1e-3;
 
-/// The input `make_reference.py` uses: p = (7x + 13y + 61c) mod 256, scaled
-/// to p / 127.5 - 1 in f32.
-fn pattern(size: usize) -> Vec<f32> {
-    let mut out = Vec::with_capacity(size * size * 3);
-    for y in 0..size {
-        for x in 0..size {
-            for c in 0..3 {
-                let p = ((7 * x + 13 * y + 61 * c) % 256) as f32;
-                out.push(p / 127.5 - 1.0);
+/// The input `make_reference.py` uses: p = (7x + 13y + 61c + 97b) mod 256,
+/// scaled to p / 127.5 - 1 in f32.
+fn pattern(size: usize, batch: usize) -> Vec<f32> {
+    let mut out = Vec::with_capacity(batch * size * size * 3);
+    for b in 0..batch {
+        for y in 0..size {
+            for x in 0..size {
+                for c in 0..3 {
+                    let p = ((7 * x + 13 * y + 61 * c + 97 * b) % 256) as f32;
+                    out.push(p / 127.5 - 1.0);
+                }
             }
         }
     }
@@ -76,7 +81,7 @@ fn check_model(model: DetectorModel, key: &str) -> TestResult {
     let detector = FaceDetector::load(&dir, model)?;
     let size = model.input_size() as usize;
     assert_eq!(expected["input_size"].as_u64(), Some(size as u64));
-    let raw = detector.infer_nhwc(&pattern(size))?;
+    let raw = detector.infer_nhwc(&pattern(size, 1))?;
     check_output(
         &format!("{key} regressors"),
         &raw.regressors,
@@ -94,4 +99,33 @@ fn blazeface_short_matches_the_tflite_runtime() -> TestResult {
 #[test]
 fn blazeface_full_matches_the_tflite_runtime() -> TestResult {
     check_model(DetectorModel::Full, "blazeface-full")
+}
+
+#[test]
+fn face_mesh_with_prelu_matches_the_tflite_runtime() -> TestResult {
+    let Some(dir) = common::models_dir("reference_face_mesh", &[ModelId::FaceMesh])? else {
+        return Ok(());
+    };
+    let reference: Value = serde_json::from_str(REFERENCE)?;
+    let expected = &reference["models"]["face-mesh"];
+    let mesher = FaceMesher::load(&dir)?;
+    let (landmarks, logit) = mesher.infer_nhwc(&pattern(192, 1))?;
+    check_output("face-mesh landmarks", &landmarks, &expected["landmarks"])?;
+    check_output("face-mesh flag", &[logit], &expected["face_flag"])?;
+    Ok(())
+}
+
+#[test]
+fn mobilefacenet_matches_the_tflite_runtime() -> TestResult {
+    let Some(dir) = common::models_dir("reference_mobilefacenet", &[ModelId::Mobilefacenet])?
+    else {
+        return Ok(());
+    };
+    let reference: Value = serde_json::from_str(REFERENCE)?;
+    let expected = &reference["models"]["mobilefacenet"];
+    let embedder = MobileFaceNet::load(&dir)?;
+    let rows = embedder.infer_nhwc(&pattern(112, 2))?;
+    let flat: Vec<f32> = rows.concat();
+    check_output("mobilefacenet embeddings", &flat, &expected["embeddings"])?;
+    Ok(())
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Reference outputs of the BlazeFace models from the TFLite runtime.
+"""Reference outputs of the TFLite models from the TFLite runtime.
 
-Runs BlazeFace short and full range with Google's own TFLite interpreter on
-one deterministic input and writes a small summary of the raw outputs to
-blazeface.json, which tests/reference.rs compares with tract's outputs.
+Runs BlazeFace short and full range, face mesh and MobileFaceNet with
+Google's own TFLite interpreter on one deterministic input and writes a
+small summary of the raw outputs to tflite_reference.json, which
+tests/reference.rs compares with tract's outputs.
 
 Not a project dependency: run it from a throwaway virtual environment.
 
@@ -13,7 +14,8 @@ Not a project dependency: run it from a throwaway virtual environment.
 
 MODELS_DIR defaults to $DAYFUSION_MODELS_DIR, else the kiosk's models folder.
 The input is the pattern reference.rs builds too: pixel value
-p = (7x + 13y + 61c) mod 256 for column x, row y, channel c, scaled to
+p = (7x + 13y + 61c + 97b) mod 256 for column x, row y, channel c, batch
+item b, scaled to
 p / 127.5 - 1 in float32 (exact in both languages).
 """
 
@@ -32,17 +34,25 @@ except ImportError:  # older name of the same runtime
     from tflite_runtime.interpreter import Interpreter
     RUNTIME = "tflite-runtime"
 
+# key: (file, input size, batch, {output tensor name: summary key})
 MODELS = {
-    "blazeface-short": ("face_detection_short_range.tflite", 128),
-    "blazeface-full": ("face_detection_full_range.tflite", 192),
+    "blazeface-short": ("face_detection_short_range.tflite", 128, 1,
+                        {"regressors": "regressors", "classificators": "logits"}),
+    "blazeface-full": ("face_detection_full_range.tflite", 192, 1,
+                       {"reshaped_regressor_face_4": "regressors",
+                        "reshaped_classifier_face_4": "logits"}),
+    "face-mesh": ("face_landmark.tflite", 192, 1,
+                  {"conv2d_21": "landmarks", "conv2d_31": "face_flag"}),
+    "mobilefacenet": ("MobileFaceNet.tflite", 112, 2, {"embeddings": "embeddings"}),
 }
 SAMPLE = 32
 
 
-def pattern(size: int) -> np.ndarray:
-    y, x, c = np.meshgrid(np.arange(size), np.arange(size), np.arange(3), indexing="ij")
-    p = ((7 * x + 13 * y + 61 * c) % 256).astype(np.float32)
-    return (p / np.float32(127.5) - np.float32(1.0))[None, ...].astype(np.float32)
+def pattern(size: int, batch: int) -> np.ndarray:
+    b, y, x, c = np.meshgrid(np.arange(batch), np.arange(size), np.arange(size), np.arange(3),
+                             indexing="ij")
+    p = ((7 * x + 13 * y + 61 * c + 97 * b) % 256).astype(np.float32)
+    return (p / np.float32(127.5) - np.float32(1.0)).astype(np.float32)
 
 
 def summary(values: np.ndarray) -> dict:
@@ -64,25 +74,25 @@ def main() -> None:
                    Path.home() / ".local/share/br.com.dayfusion.kiosk/models")
     models_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else default
     from importlib.metadata import version
-    out = {"runtime": f"{RUNTIME} {version(RUNTIME)}", "input": "p = (7x + 13y + 61c) mod 256; p / 127.5 - 1", "models": {}}
-    for name, (file, size) in MODELS.items():
+    out = {"runtime": f"{RUNTIME} {version(RUNTIME)}", "input": "p = (7x + 13y + 61c + 97b) mod 256; p / 127.5 - 1", "models": {}}
+    for name, (file, size, batch, keys) in MODELS.items():
         path = models_dir / file
         interpreter = Interpreter(model_path=str(path))
         interpreter.allocate_tensors()
-        interpreter.set_tensor(interpreter.get_input_details()[0]["index"], pattern(size))
+        interpreter.set_tensor(interpreter.get_input_details()[0]["index"], pattern(size, batch))
         interpreter.invoke()
         outputs = {}
         for detail in interpreter.get_output_details():
             values = interpreter.get_tensor(detail["index"])
-            key = "regressors" if values.shape[-1] == 16 else "logits"
-            outputs[key] = summary(values)
+            outputs[keys[detail["name"]]] = summary(values)
         out["models"][name] = {
             "file": file,
             "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
             "input_size": size,
+            "batch": batch,
             **outputs,
         }
-    target = Path(__file__).with_name("blazeface.json")
+    target = Path(__file__).with_name("tflite_reference.json")
     target.write_text(json.dumps(out, indent=1) + "\n")
     print(f"wrote {target}")
 
