@@ -12,8 +12,10 @@ packages=(
   gstreamer1.0-libav gstreamer1.0-gl ffmpeg
   # Headless display, WebDriver and browser tests
   xvfb xauth webkit2gtk-driver chromium chromium-driver imagemagick dbus-x11 at-spi2-core
-  # Fonts for legible screenshots
+  # Fonts for legible screenshots and evaluation plots
   fonts-dejavu-core
+  # Test photos and the evaluation's dlib peer come from PyPI with pip
+  python3-pip python3-venv
 )
 
 missing=()
