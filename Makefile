@@ -17,11 +17,13 @@ TAURI_DRIVER := $(TOOLS)/cargo/bin/tauri-driver
 NODE24_PKG := node@24.21.0
 TAURI_DRIVER_VERSION := ^2
 
-.PHONY: run test setup models build widget ui app bindings icons release clean help
+.PHONY: run test setup models build widget ui app bindings icons release eval bench clean help
 
 help:
 	@echo "make run   - set up, build and start the kiosk (embedded backend; Xvfb + screenshot when headless)"
 	@echo "make test  - set up and run every check and test (lint, unit, integration, end-to-end)"
+	@echo "make eval  - face engine evaluation on ../shared/eval/dev, with the dlib peer (reports in target/eval/)"
+	@echo "make bench - criterion benchmarks of the face engine"
 	@echo "make build | bindings | icons | release | clean"
 
 run: setup build
@@ -66,6 +68,16 @@ ui: widget
 
 app: ui
 	cargo build --locked -p dayfusion-kiosk
+
+# Accuracy and speed reports on the development set beside the checkout.
+eval: setup
+	cargo build --release --locked -p dayfusion-cli
+	infra/scripts/eval.sh
+
+# Criterion benchmarks: detection, mesh, embedding, compare.
+bench: setup
+	bash src-tauri/dayfusion-face/tests/fetch-test-images.sh
+	cargo bench --locked -p dayfusion-face --bench face
 
 # Regenerates the TypeScript types in ui/src/app/ipc/bindings from the Rust types.
 bindings:

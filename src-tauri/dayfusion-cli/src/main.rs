@@ -12,6 +12,8 @@ use dayfusion_face::{DetectorModel, FaceDetector};
 use dayfusion_ipc::{BackendMode, HealthStatus};
 use dayfusion_models::{CATALOGUE, FetchOptions, FetchOutcome, FileState};
 
+mod face_commands;
+
 /// DayFusion Kiosk command line.
 #[derive(Debug, Parser)]
 #[command(name = "dayfusion", version, about)]
@@ -53,6 +55,76 @@ enum Command {
         /// Also run detection N more times and report the median time.
         #[arg(long, value_name = "N", default_value_t = 0)]
         bench_runs: usize,
+    },
+    /// Compare the holder's portrait on an ID document with a selfie:
+    /// similarity 0-100, where each face is, quality, timings.
+    Compare {
+        /// Photo or scan of the document (any of four orientations).
+        document: PathBuf,
+        /// The selfie or camera frame (exactly one face).
+        selfie: PathBuf,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models).
+        #[arg(long, value_name = "DIR")]
+        models_dir: Option<PathBuf>,
+        /// Language of the quality messages: pt-BR or en.
+        #[arg(long, default_value = "pt-BR")]
+        lang: String,
+        /// Also run the comparison N more times and report the median time.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        bench_runs: usize,
+        /// Write the portrait crop and the aligned selfie face as PNG here.
+        #[arg(long, value_name = "DIR")]
+        save_crops: Option<PathBuf>,
+    },
+    /// Evaluations of the face engine on real data.
+    Eval {
+        #[command(subcommand)]
+        command: EvalCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum EvalCommand {
+    /// Face matching on DIR/<person>/<image>: genuine pairs within each
+    /// folder, impostor pairs across folders; EER, TAR at FAR 1% and 0.1%,
+    /// time per comparison and a ROC plot, side by side with the Python
+    /// face_recognition library (dlib) on the same pairs.
+    Faces {
+        /// The folder of person folders.
+        dir: PathBuf,
+        /// Where report.json and roc.png go.
+        #[arg(long, value_name = "DIR", default_value = "target/eval/faces")]
+        out: PathBuf,
+        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models).
+        #[arg(long, value_name = "DIR")]
+        models_dir: Option<PathBuf>,
+        /// Skip the face_recognition peer.
+        #[arg(long)]
+        no_peer: bool,
+        /// Folder of setup-peer.sh and face_recognition_peer.py.
+        #[arg(long, value_name = "DIR", default_value = "infra/eval")]
+        peer_dir: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Holder-portrait extraction on every document image in DIR: found or
+    /// not, orientation, box, quality, time; crops saved for checking.
+    Portraits {
+        /// The folder of document images.
+        dir: PathBuf,
+        /// Where report.json and the crops go.
+        #[arg(long, value_name = "DIR", default_value = "target/eval/portraits")]
+        out: PathBuf,
+        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models).
+        #[arg(long, value_name = "DIR")]
+        models_dir: Option<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -120,6 +192,50 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             models_dir,
             bench_runs,
         } => detect(&image, model.into(), json, models_dir, bench_runs),
+        Command::Compare {
+            document,
+            selfie,
+            json,
+            models_dir,
+            lang,
+            bench_runs,
+            save_crops,
+        } => face_commands::compare(face_commands::CompareArgs {
+            document,
+            selfie,
+            json,
+            models_dir: resolve_models_dir(models_dir)?,
+            lang,
+            bench_runs,
+            save_crops,
+        }),
+        Command::Eval {
+            command:
+                EvalCommand::Faces {
+                    dir,
+                    out,
+                    models_dir,
+                    no_peer,
+                    peer_dir,
+                    json,
+                },
+        } => face_commands::eval_faces(face_commands::EvalFacesArgs {
+            dir,
+            out,
+            models_dir: resolve_models_dir(models_dir)?,
+            peer: !no_peer,
+            peer_dir,
+            json,
+        }),
+        Command::Eval {
+            command:
+                EvalCommand::Portraits {
+                    dir,
+                    out,
+                    models_dir,
+                    json,
+                },
+        } => face_commands::eval_portraits(&dir, &out, &resolve_models_dir(models_dir)?, json),
         Command::Paths => {
             let paths = kiosk_paths()?;
             println!("data: {}", paths.data_dir.display());
@@ -156,6 +272,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
+    }
+}
+
+fn resolve_models_dir(dir: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    match dir {
+        Some(dir) => Ok(dir),
+        None => Ok(dayfusion_models::default_dir()?),
     }
 }
 

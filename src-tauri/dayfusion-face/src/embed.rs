@@ -164,7 +164,7 @@ impl MobileFaceNet {
             .ok_or_else(|| FaceError::Inference("MobileFaceNet gave no output".to_owned()))?;
         let view = output.to_plain_array_view::<f32>().map_err(inference)?;
         let values: Vec<f32> = view.iter().copied().collect();
-        if values.is_empty() || values.len() % MOBILEFACENET_BATCH != 0 {
+        if values.is_empty() || !values.len().is_multiple_of(MOBILEFACENET_BATCH) {
             return Err(FaceError::Inference(
                 "unexpected MobileFaceNet output shape".to_owned(),
             ));

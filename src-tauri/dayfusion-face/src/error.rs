@@ -26,6 +26,12 @@ pub enum ReasonCode {
     ImageTooLarge,
     /// The image is too small to hold a face.
     ImageTooSmall,
+    /// No face was found.
+    NoFace,
+    /// More than one face was found where exactly one is needed.
+    MultipleFaces,
+    /// No holder portrait was found on the document.
+    NoPortrait,
 }
 
 impl ReasonCode {
@@ -39,6 +45,9 @@ impl ReasonCode {
             ReasonCode::ImageInvalid => "image-invalid",
             ReasonCode::ImageTooLarge => "image-too-large",
             ReasonCode::ImageTooSmall => "image-too-small",
+            ReasonCode::NoFace => "no-face",
+            ReasonCode::MultipleFaces => "multiple-faces",
+            ReasonCode::NoPortrait => "no-portrait",
         }
     }
 }
@@ -95,6 +104,18 @@ pub enum FaceError {
         /// Shortest side accepted.
         min_side: u32,
     },
+    /// No face was found in the image.
+    #[error("no face found in the image")]
+    NoFace,
+    /// Several faces of similar size were found where one is needed.
+    #[error("{count} faces found; exactly one is needed")]
+    MultipleFaces {
+        /// How many comparable faces.
+        count: usize,
+    },
+    /// No portrait was found on the document in any orientation.
+    #[error("no holder portrait found on the document")]
+    NoPortrait,
 }
 
 impl FaceError {
@@ -108,6 +129,9 @@ impl FaceError {
             FaceError::ImageDecode(_) => ReasonCode::ImageInvalid,
             FaceError::ImageTooLarge { .. } => ReasonCode::ImageTooLarge,
             FaceError::ImageTooSmall { .. } => ReasonCode::ImageTooSmall,
+            FaceError::NoFace => ReasonCode::NoFace,
+            FaceError::MultipleFaces { .. } => ReasonCode::MultipleFaces,
+            FaceError::NoPortrait => ReasonCode::NoPortrait,
         }
     }
 }
@@ -126,6 +150,9 @@ mod tests {
             ReasonCode::ImageInvalid,
             ReasonCode::ImageTooLarge,
             ReasonCode::ImageTooSmall,
+            ReasonCode::NoFace,
+            ReasonCode::MultipleFaces,
+            ReasonCode::NoPortrait,
         ] {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

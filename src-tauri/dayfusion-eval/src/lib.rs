@@ -1,0 +1,40 @@
+//! Evaluation of the face engine, GUI-free and driven by `dayfusion eval`.
+//!
+//! [`metrics`] turns genuine and impostor scores into EER and TAR at fixed
+//! FAR; [`plot`] draws ROC curves; [`faces`] runs the engine (and the
+//! `face_recognition` peer) over a folder of people and reports both.
+
+pub mod faces;
+pub mod metrics;
+pub mod plot;
+pub mod portraits;
+
+/// Why an evaluation could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    /// The dataset folder is missing or unreadable.
+    #[error("evaluation data unavailable at {path}: {reason}")]
+    Dataset {
+        /// The folder.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// Writing a report failed.
+    #[error("could not write {path}: {source}")]
+    Write {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The face engine failed as a whole (models missing, say).
+    #[error(transparent)]
+    Face(#[from] dayfusion_face::FaceError),
+    /// The peer (Python `face_recognition`) failed.
+    #[error("face_recognition peer failed: {0}")]
+    Peer(String),
+    /// Drawing the plot failed.
+    #[error("could not draw the plot: {0}")]
+    Plot(String),
+}

@@ -1,0 +1,266 @@
+//! The face engine as the rest of the kiosk uses it: every model loaded
+//! once, then `compare(document, selfie)` and the building blocks the
+//! liveness engine and the evaluation need.
+
+use std::path::Path;
+use std::time::Instant;
+
+use image::RgbImage;
+use serde::Serialize;
+
+use crate::detect::{DetectorModel, Face, FaceDetector};
+use crate::embed::{Embedding, FaceEmbedder, MobileFaceNet, align_face};
+use crate::error::FaceError;
+use crate::mesh::FaceMesher;
+use crate::portrait::{Portrait, find_portrait};
+use crate::quality::{QualityReport, QualityThresholds, assess};
+use crate::score::{MOBILEFACENET_CALIBRATION, ScoreCalibration};
+
+/// A second face at least this share of the main face's area makes a
+/// selfie ambiguous (smaller ones are people far behind).
+const COMPARABLE_AREA: f32 = 0.25;
+/// A short-range detection this confident settles where the face is.
+const CONFIDENT_SHORT_RANGE: f32 = 0.75;
+/// Face-mesh presence that confirms a portrait candidate. On the 23
+/// development documents real portraits score 0.99-1.0, except one under a
+/// "SPECIMEN" stamp (0.13); the detector's false candidates (guilloches,
+/// seals, text) score 0.008 and below.
+const MESH_CONFIRMS_FACE: f32 = 0.05;
+
+/// Which face to take from a picture with several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FacePolicy {
+    /// Exactly one face (people far in the background are ignored);
+    /// otherwise [`FaceError::MultipleFaces`]. For selfies.
+    Single,
+    /// The largest face. For evaluation photos that show bystanders.
+    Largest,
+}
+
+/// A face ready to compare: where it is, its embedding and its quality.
+#[derive(Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MatchFace {
+    /// The detection.
+    pub face: Face,
+    /// Quality of the face.
+    pub quality: QualityReport,
+    /// The aligned 112x112 crop.
+    #[serde(skip)]
+    pub aligned: RgbImage,
+}
+
+impl std::fmt::Debug for MatchFace {
+    /// Never prints the crop's pixels (biometric data).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MatchFace")
+            .field("face", &self.face)
+            .field("quality", &self.quality)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Milliseconds spent in each step of [`FaceEngine::compare`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompareTimings {
+    /// Finding the portrait on the document (all orientations tried).
+    pub document_ms: f64,
+    /// Finding the face in the selfie.
+    pub selfie_ms: f64,
+    /// Aligning, assessing and embedding both faces.
+    pub embed_ms: f64,
+    /// The whole comparison.
+    pub total_ms: f64,
+}
+
+/// The result of comparing a document with a selfie.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Comparison {
+    /// Calibrated similarity 0-100 (80: false match rate at most 0.1%).
+    pub score: f32,
+    /// Cosine similarity of the embeddings.
+    pub cosine: f32,
+    /// The embedding model.
+    pub model: &'static str,
+    /// The score calibration used.
+    pub calibration: &'static str,
+    /// The holder's portrait on the document.
+    pub document: Portrait,
+    /// Quality of the document portrait.
+    pub document_quality: QualityReport,
+    /// The selfie's face and quality.
+    pub selfie: MatchFace,
+    /// Where the time went.
+    pub timings: CompareTimings,
+}
+
+/// Every model of the face engine, loaded. `&self` methods only: share one
+/// engine between threads.
+pub struct FaceEngine {
+    short: FaceDetector,
+    full: FaceDetector,
+    mesher: FaceMesher,
+    embedder: Box<dyn FaceEmbedder>,
+    calibration: ScoreCalibration,
+}
+
+impl std::fmt::Debug for FaceEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FaceEngine")
+            .field("embedder", &self.embedder.name())
+            .field("calibration", &self.calibration.version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FaceEngine {
+    /// Loads every model from the model pack in `models_dir`.
+    pub fn load(models_dir: &Path) -> Result<Self, FaceError> {
+        Ok(FaceEngine {
+            short: FaceDetector::load(models_dir, DetectorModel::Short)?,
+            full: FaceDetector::load(models_dir, DetectorModel::Full)?,
+            mesher: FaceMesher::load(models_dir)?,
+            embedder: Box::new(MobileFaceNet::load(models_dir)?),
+            calibration: MOBILEFACENET_CALIBRATION,
+        })
+    }
+
+    /// The detector for `model`.
+    pub fn detector(&self, model: DetectorModel) -> &FaceDetector {
+        match model {
+            DetectorModel::Short => &self.short,
+            DetectorModel::Full => &self.full,
+        }
+    }
+
+    /// The face mesh model.
+    pub fn mesher(&self) -> &FaceMesher {
+        &self.mesher
+    }
+
+    /// The embedding model.
+    pub fn embedder(&self) -> &dyn FaceEmbedder {
+        self.embedder.as_ref()
+    }
+
+    /// The cosine -> score map.
+    pub fn calibration(&self) -> &ScoreCalibration {
+        &self.calibration
+    }
+
+    /// Finds the face to match in a selfie or photo: short range first;
+    /// full range when it finds nothing (a small or distant face) and, for
+    /// [`FacePolicy::Single`], also when it finds no confident face (a group
+    /// seen from afar must not pass as one person).
+    pub fn find_face(&self, image: &RgbImage, policy: FacePolicy) -> Result<Face, FaceError> {
+        let mut faces = self.short.detect(image)?;
+        let unsure = match policy {
+            FacePolicy::Single => !faces.iter().any(|f| f.score >= CONFIDENT_SHORT_RANGE),
+            FacePolicy::Largest => faces.is_empty(),
+        };
+        if unsure {
+            let far = self.full.detect(image)?;
+            if !far.is_empty() {
+                faces = far;
+            }
+        }
+        pick_face(faces, policy)
+    }
+
+    /// Finds the holder's portrait on a document; a candidate counts only
+    /// when the face mesh confirms a face in it (the detectors alone see
+    /// faces in patterns such as latte art or guilloches).
+    pub fn find_portrait(&self, document: &RgbImage) -> Result<Portrait, FaceError> {
+        find_portrait(&self.full, &self.short, document, &|image, face| {
+            self.mesher
+                .mesh(image, face)
+                .is_ok_and(|m| m.presence >= MESH_CONFIRMS_FACE)
+        })
+    }
+
+    /// Aligns and assesses a face found in `image`.
+    pub fn prepare(
+        &self,
+        image: &RgbImage,
+        face: Face,
+        limits: &QualityThresholds,
+    ) -> Result<MatchFace, FaceError> {
+        let aligned = align_face(image, &face.keypoints)?;
+        let quality = assess(image, &face, &aligned, limits);
+        Ok(MatchFace {
+            face,
+            quality,
+            aligned,
+        })
+    }
+
+    /// Embeds aligned crops.
+    pub fn embed(&self, crops: &[&RgbImage]) -> Result<Vec<Embedding>, FaceError> {
+        self.embedder.embed(crops)
+    }
+
+    /// Compares the holder's portrait on `document` with the face in
+    /// `selfie` (both upright as decoded, EXIF applied).
+    pub fn compare(&self, document: &RgbImage, selfie: &RgbImage) -> Result<Comparison, FaceError> {
+        let start = Instant::now();
+        let portrait = self.find_portrait(document)?;
+        let document_ms = ms(start);
+        let t = Instant::now();
+        let selfie_face = self.find_face(selfie, FacePolicy::Single)?;
+        let selfie_ms = ms(t);
+        let t = Instant::now();
+        let doc = self.prepare(
+            &portrait.upright,
+            portrait.face,
+            &QualityThresholds::DOCUMENT,
+        )?;
+        let selfie = self.prepare(selfie, selfie_face, &QualityThresholds::SELFIE)?;
+        let embeddings = self.embed(&[&doc.aligned, &selfie.aligned])?;
+        let cosine = match embeddings.as_slice() {
+            [a, b] => a.cosine(b),
+            _ => return Err(FaceError::Inference("expected two embeddings".to_owned())),
+        };
+        let embed_ms = ms(t);
+        Ok(Comparison {
+            score: self.calibration.score(cosine),
+            cosine,
+            model: self.embedder.name(),
+            calibration: self.calibration.version,
+            document: portrait,
+            document_quality: doc.quality,
+            selfie,
+            timings: CompareTimings {
+                document_ms,
+                selfie_ms,
+                embed_ms,
+                total_ms: ms(start),
+            },
+        })
+    }
+}
+
+/// Applies `policy` to detections (sorted or not).
+pub fn pick_face(faces: Vec<Face>, policy: FacePolicy) -> Result<Face, FaceError> {
+    let area = |f: &Face| f.bbox.width * f.bbox.height;
+    let largest = faces
+        .iter()
+        .copied()
+        .max_by(|a, b| area(a).total_cmp(&area(b)))
+        .ok_or(FaceError::NoFace)?;
+    if policy == FacePolicy::Single {
+        let comparable = faces
+            .iter()
+            .filter(|f| area(f) >= COMPARABLE_AREA * area(&largest))
+            .count();
+        if comparable > 1 {
+            return Err(FaceError::MultipleFaces { count: comparable });
+        }
+    }
+    Ok(largest)
+}
+
+fn ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
+}

@@ -1,0 +1,100 @@
+//! The similarity score 0-100 shown to people and used by the decision
+//! thresholds, calibrated from cosine similarity.
+//!
+//! The map is piecewise linear through knots measured on the development
+//! set by `dayfusion eval faces` (which prints them): the cosine at which
+//! the false match rate is 1% maps to 60 and the cosine at which it is 0.1%
+//! maps to 80, the guide's CompareFaces threshold. So "score >= 80" means
+//! "a false match rate of at most 0.1% on the calibration set".
+
+use serde::Serialize;
+
+/// A versioned cosine -> score map for one embedding model.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScoreCalibration {
+    /// Identifies the calibration (model and date); stored with every
+    /// result so a decision can be traced to the map that made it.
+    pub version: &'static str,
+    /// `(cosine, score)` knots, both increasing.
+    pub knots: &'static [(f32, f32)],
+}
+
+/// The calibration of MobileFaceNet with the ArcFace alignment used here,
+/// from `dayfusion eval faces ../shared/eval/dev/identities` (1,488 images
+/// of 396 people; 4,797 genuine and 1,101,531 impostor pairs). The colour
+/// pairs need a higher cosine than the greyscale ones for the same FAR
+/// (FAR 1%: 0.439 colour, 0.363 all; FAR 0.1%: 0.518 colour, 0.468 all),
+/// so each knot takes the stricter (colour) value, rounded up: 80 then
+/// means FAR at most 0.1% on every subset. Kiosk cameras are colour.
+pub const MOBILEFACENET_CALIBRATION: ScoreCalibration = ScoreCalibration {
+    version: "mobilefacenet-192d/2026-11-25",
+    knots: &[
+        (-1.0, 0.0),
+        (0.0, 20.0),
+        (COS_FAR_1, 60.0),
+        (COS_FAR_0_1, 80.0),
+        (1.0, 100.0),
+    ],
+};
+
+/// Cosine at a false match rate of 1% on the calibration set (colour).
+const COS_FAR_1: f32 = 0.44;
+/// Cosine at a false match rate of 0.1% on the calibration set (colour).
+const COS_FAR_0_1: f32 = 0.52;
+
+impl ScoreCalibration {
+    /// The score 0-100 for a cosine similarity.
+    pub fn score(&self, cosine: f32) -> f32 {
+        let cosine = if cosine.is_finite() { cosine } else { -1.0 };
+        let mut previous: Option<(f32, f32)> = None;
+        for &(c, s) in self.knots {
+            if cosine <= c {
+                return match previous {
+                    Some((pc, ps)) if c > pc => ps + (s - ps) * (cosine - pc) / (c - pc),
+                    _ => s,
+                };
+            }
+            previous = Some((c, s));
+        }
+        previous.map_or(0.0, |(_, s)| s)
+    }
+
+    /// The cosine that maps to `score` (for reports).
+    pub fn cosine_for(&self, score: f32) -> f32 {
+        let mut previous: Option<(f32, f32)> = None;
+        for &(c, s) in self.knots {
+            if score <= s {
+                return match previous {
+                    Some((pc, ps)) if s > ps => pc + (c - pc) * (score - ps) / (s - ps),
+                    _ => c,
+                };
+            }
+            previous = Some((c, s));
+        }
+        previous.map_or(1.0, |(c, _)| c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_map_is_monotonic_bounded_and_hits_its_knots() {
+        let cal = MOBILEFACENET_CALIBRATION;
+        assert_eq!(cal.score(-1.0), 0.0);
+        assert_eq!(cal.score(1.0), 100.0);
+        assert_eq!(cal.score(f32::NAN), 0.0);
+        assert!((cal.score(COS_FAR_0_1) - 80.0).abs() < 1e-4);
+        assert!((cal.score(COS_FAR_1) - 60.0).abs() < 1e-4);
+        let mut last = -1.0;
+        for i in 0..=200 {
+            let s = cal.score(-1.0 + i as f32 / 100.0);
+            assert!(s >= last && (0.0..=100.0).contains(&s));
+            last = s;
+        }
+        assert!((cal.cosine_for(80.0) - COS_FAR_0_1).abs() < 1e-5);
+        assert!((cal.score(cal.cosine_for(37.0)) - 37.0).abs() < 1e-3);
+    }
+}
