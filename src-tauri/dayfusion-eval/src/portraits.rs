@@ -117,17 +117,20 @@ pub fn evaluate_portraits(
                 outcome.face_box = Some([b.x, b.y, b.width, b.height]);
                 outcome.score = Some(portrait.face.score);
                 outcome.secondary_faces = portrait.secondary_faces;
-                if let Ok(prepared) = engine.prepare(
+                match engine.prepare(
                     &portrait.upright,
                     portrait.face,
                     &QualityThresholds::DOCUMENT,
                 ) {
-                    outcome.quality_issues = prepared
-                        .quality
-                        .issues
-                        .iter()
-                        .map(|i| i.as_str().to_owned())
-                        .collect();
+                    Ok(prepared) => {
+                        outcome.quality_issues = prepared
+                            .quality
+                            .issues
+                            .iter()
+                            .map(|i| i.as_str().to_owned())
+                            .collect();
+                    }
+                    Err(e) => outcome.error = Some(format!("quality not assessed: {e}")),
                 }
                 let crop_path = out_dir.join(format!("{file}.portrait.png"));
                 if portrait.crop.save(&crop_path).is_ok() {
@@ -141,7 +144,11 @@ pub fn evaluate_portraits(
     if outcomes.is_empty() {
         return Err(unavailable("no document images".to_owned()));
     }
-    let times: Vec<f64> = outcomes.iter().map(|o| o.ms).collect();
+    let times: Vec<f64> = outcomes
+        .iter()
+        .filter(|o| o.ms > 0.0)
+        .map(|o| o.ms)
+        .collect();
     let report = PortraitsReport {
         dataset: dir.to_owned(),
         documents: outcomes.len(),

@@ -368,7 +368,7 @@ impl FaceDetector {
         let mut candidates = Vec::new();
         for (i, (&(ax, ay), &logit)) in self.anchors.iter().zip(&raw.logits).enumerate() {
             let score = sigmoid(logit.clamp(-100.0, 100.0));
-            if score < threshold {
+            if score.is_nan() || score < threshold {
                 continue;
             }
             let r = &raw.regressors[i * COORDS..(i + 1) * COORDS];

@@ -9,7 +9,6 @@
 use std::path::Path;
 
 use image::{Rgb, RgbImage};
-use serde::Serialize;
 use tract_tflite::prelude::{TValue, Tensor, tvec};
 
 use crate::detect::{Keypoints, Point};
@@ -71,9 +70,16 @@ fn to_u8(v: f32) -> u8 {
     v.round().clamp(0.0, 255.0) as u8
 }
 
-/// An L2-normalised face embedding.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// An L2-normalised face embedding. A biometric template: it is neither
+/// serialisable nor printed by `Debug` (only its dimension is).
+#[derive(Clone, PartialEq)]
 pub struct Embedding(Vec<f32>);
+
+impl std::fmt::Debug for Embedding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Embedding({} dims)", self.0.len())
+    }
+}
 
 impl Embedding {
     /// Normalises `values` to unit length; `None` for a zero or non-finite
@@ -234,6 +240,7 @@ mod tests {
             panic!("non-zero");
         };
         assert_eq!(a.cosine(&c), 0.0, "different dimensions");
+        assert_eq!(format!("{a:?}"), "Embedding(2 dims)", "no values in Debug");
     }
 
     #[test]

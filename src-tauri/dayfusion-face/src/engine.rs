@@ -172,9 +172,10 @@ impl FaceEngine {
         pick_face(faces, policy)
     }
 
-    /// Finds the holder's portrait on a document; a candidate counts only
-    /// when the face mesh confirms a face in it (the detectors alone see
-    /// faces in patterns such as latte art or guilloches).
+    /// Finds the holder's portrait on a document. A candidate the detector
+    /// scores below 0.85 counts only when the face mesh confirms a face in
+    /// it (the detectors alone see faces in patterns such as latte art or
+    /// guilloches; those scored 0.73 at most on the development data).
     pub fn find_portrait(&self, document: &RgbImage) -> Result<Portrait, FaceError> {
         find_portrait(&self.full, &self.short, document, &|image, face| {
             face.score >= SURE_WITHOUT_MESH

@@ -97,7 +97,7 @@ pub fn similarity_transform(from: &[Point], to: &[Point]) -> Option<Affine> {
         cross += px * qy - py * qx;
         norm += px * px + py * py;
     }
-    if norm < 1e-9 {
+    if !norm.is_finite() || norm < 1e-9 {
         return None;
     }
     let (a, b) = (dot / norm, cross / norm);
@@ -144,7 +144,13 @@ pub fn warp_rgb(
                 x: ox as f32 + 0.5,
                 y: oy as f32 + 0.5,
             });
-            let (sx, sy) = (src.x - 0.5, src.y - 0.5);
+            // Far outside is black anyway; clamping keeps the casts sane.
+            let sx = (src.x - 0.5).clamp(-2.0, w as f32 + 1.0);
+            let sy = (src.y - 0.5).clamp(-2.0, h as f32 + 1.0);
+            if sx.is_nan() || sy.is_nan() {
+                out.extend_from_slice(&[offset; 3]);
+                continue;
+            }
             let (x0, y0) = (sx.floor(), sy.floor());
             let (fx, fy) = (sx - x0, sy - y0);
             let (x0, y0) = (x0 as i64, y0 as i64);
@@ -211,6 +217,23 @@ mod tests {
             similarity_transform(&[p(1.0, 1.0), p(1.0, 1.0)], &[p(0.0, 0.0), p(1.0, 0.0)])
                 .is_none()
         );
+    }
+
+    #[test]
+    fn warps_far_outside_the_image_are_black_not_a_panic() {
+        let image = RgbImage::from_pixel(4, 4, image::Rgb([200, 200, 200]));
+        let far = Affine {
+            a: 1e-30,
+            b: 0.0,
+            c: -1e30,
+            d: 0.0,
+            e: 1e-30,
+            f: 1e30,
+        };
+        let Some(out) = warp_rgb(&image, &far, 3, 1.0, 0.0) else {
+            return;
+        };
+        assert!(out.iter().all(|v| *v == 0.0));
     }
 
     #[test]

@@ -71,8 +71,9 @@ pub struct HeadPose {
     pub roll: f32,
 }
 
-/// The mesh of one face and the measurements taken from it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The mesh of one face and the measurements taken from it. `Debug` and
+/// serde leave out the points (facial geometry is biometric data).
+#[derive(Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FaceMesh {
     /// The 468 points, in original image pixels.
@@ -89,6 +90,19 @@ pub struct FaceMesh {
     pub left_eye_openness: f32,
     /// Mouth openness: inner lip gap over mouth width (0 closed).
     pub mouth_openness: f32,
+}
+
+impl std::fmt::Debug for FaceMesh {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FaceMesh")
+            .field("points", &self.points.len())
+            .field("presence", &self.presence)
+            .field("pose", &self.pose)
+            .field("right_eye_openness", &self.right_eye_openness)
+            .field("left_eye_openness", &self.left_eye_openness)
+            .field("mouth_openness", &self.mouth_openness)
+            .finish()
+    }
 }
 
 /// A loaded face mesh model. `&self` methods only; share it freely.

@@ -158,7 +158,16 @@ pub fn assess(
     };
     let yaw_deg = (2.0 * along).clamp(-1.0, 1.0).asin().to_degrees();
     let grey = luma(aligned);
-    let side = aligned.width() as usize;
+    // The measures below read a square crop; a non-square one is cut.
+    let side = aligned.width().min(aligned.height()) as usize;
+    let grey: Vec<f32> = if aligned.width() == aligned.height() {
+        grey
+    } else {
+        let w = aligned.width() as usize;
+        (0..side * side)
+            .map(|i| grey[(i / side) * w + i % side])
+            .collect()
+    };
     let sharpness = laplacian_variance(&grey, side);
     let (brightness, clipped) = exposure(&grey, side);
 
