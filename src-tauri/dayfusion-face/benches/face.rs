@@ -79,9 +79,6 @@ fn benches(c: &mut Criterion) {
                 .infer_nhwc(black_box(&input128))
         })
     });
-    group.bench_function("thumbnail 640x480 to 128x96 (pre-processing)", |b| {
-        b.iter(|| imageops::thumbnail(black_box(&frame), 128, 96))
-    });
     group.bench_function("detect full range 640x480", |b| {
         b.iter(|| {
             engine
