@@ -151,17 +151,7 @@ pub fn scan_dataset(dir: &Path) -> Result<Vec<DatasetImage>, EvalError> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&person_dir)
-            .map_err(|e| unavailable(e.to_string()))?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| {
-                p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                    matches!(e.to_ascii_lowercase().as_str(), "jpg" | "jpeg" | "png")
-                })
-            })
-            .collect();
-        files.sort();
+        let files = crate::image_files(&person_dir).map_err(|e| unavailable(e.to_string()))?;
         images.extend(files.into_iter().map(|path| DatasetImage {
             person: person.clone(),
             path,

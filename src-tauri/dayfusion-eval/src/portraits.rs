@@ -65,17 +65,7 @@ pub fn evaluate_portraits(
         path: dir.to_owned(),
         reason,
     };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| unavailable(e.to_string()))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "jpg" | "jpeg" | "png"))
-        })
-        .collect();
-    files.sort();
+    let files = crate::image_files(dir).map_err(|e| unavailable(e.to_string()))?;
     std::fs::create_dir_all(out_dir).map_err(|source| EvalError::Write {
         path: out_dir.to_owned(),
         source,

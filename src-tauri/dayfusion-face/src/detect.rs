@@ -16,7 +16,7 @@ use serde::Serialize;
 use tract_tflite::prelude::{TValue, Tensor, tvec};
 
 use crate::error::FaceError;
-use crate::tflite::{RunnableTract, load_tflite};
+use crate::tflite::{RunnableTract, load_model};
 use dayfusion_models::ModelId;
 
 /// Which BlazeFace model to run.
@@ -119,6 +119,11 @@ impl BoundingBox {
             x: self.x + self.width / 2.0,
             y: self.y + self.height / 2.0,
         }
+    }
+
+    /// Width times height.
+    pub fn area(&self) -> f32 {
+        self.width * self.height
     }
 
     /// Intersection over union with `other` (0 when either is empty).
@@ -254,10 +259,7 @@ impl FaceDetector {
 
     /// Loads `model` from its `.tflite` bytes.
     pub fn from_bytes(model: DetectorModel, bytes: &[u8]) -> Result<Self, FaceError> {
-        let plan = load_tflite(bytes).map_err(|source| FaceError::ModelLoad {
-            model: model.model_id(),
-            source,
-        })?;
+        let plan = load_model(model.model_id(), bytes)?;
         let anchors = anchors(model);
         Ok(FaceDetector {
             model,
@@ -367,7 +369,7 @@ impl FaceDetector {
         let threshold = self.model.score_threshold();
         let mut candidates = Vec::new();
         for (i, (&(ax, ay), &logit)) in self.anchors.iter().zip(&raw.logits).enumerate() {
-            let score = sigmoid(logit.clamp(-100.0, 100.0));
+            let score = sigmoid(logit);
             if score.is_nan() || score < threshold {
                 continue;
             }
@@ -504,8 +506,10 @@ fn weighted_nms(mut candidates: Vec<Candidate>, iou: f32) -> Vec<Face> {
     faces
 }
 
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
+/// The logistic function, its input clipped to `[-100, 100]` as MediaPipe
+/// does.
+pub(crate) fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x.clamp(-100.0, 100.0)).exp())
 }
 
 /// SSD anchor centres (normalised), in the model's output order: per feature

@@ -14,7 +14,7 @@ use tract_tflite::prelude::{TValue, Tensor, tvec};
 use crate::detect::{Keypoints, Point};
 use crate::error::FaceError;
 use crate::geometry::{Affine, similarity_transform, warp_rgb};
-use crate::tflite::{RunnableTract, load_tflite};
+use crate::tflite::{RunnableTract, load_model};
 use dayfusion_models::ModelId;
 
 /// Side of an aligned face crop, pixels.
@@ -146,10 +146,7 @@ impl MobileFaceNet {
 
     /// Loads the model from its `.tflite` bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, FaceError> {
-        let plan = load_tflite(bytes).map_err(|source| FaceError::ModelLoad {
-            model: ModelId::Mobilefacenet,
-            source,
-        })?;
+        let plan = load_model(ModelId::Mobilefacenet, bytes)?;
         Ok(MobileFaceNet { plan })
     }
 

@@ -249,7 +249,7 @@ impl FaceEngine {
 
 /// Applies `policy` to detections (sorted or not).
 pub fn pick_face(faces: Vec<Face>, policy: FacePolicy) -> Result<Face, FaceError> {
-    let area = |f: &Face| f.bbox.width * f.bbox.height;
+    let area = |f: &Face| f.bbox.area();
     let largest = faces
         .iter()
         .copied()

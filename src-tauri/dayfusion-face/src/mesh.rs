@@ -15,10 +15,10 @@ use image::RgbImage;
 use serde::Serialize;
 use tract_tflite::prelude::{TValue, Tensor, tvec};
 
-use crate::detect::{Face, Point};
+use crate::detect::{Face, Point, sigmoid};
 use crate::error::FaceError;
 use crate::geometry::{Affine, warp_rgb};
-use crate::tflite::{RunnableTract, load_tflite};
+use crate::tflite::{RunnableTract, load_model};
 use dayfusion_models::ModelId;
 
 /// Points in the mesh.
@@ -125,10 +125,7 @@ impl FaceMesher {
 
     /// Loads the face mesh model from its `.tflite` bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, FaceError> {
-        let plan = load_tflite(bytes).map_err(|source| FaceError::ModelLoad {
-            model: ModelId::FaceMesh,
-            source,
-        })?;
+        let plan = load_model(ModelId::FaceMesh, bytes)?;
         Ok(FaceMesher { plan })
     }
 
@@ -197,10 +194,6 @@ impl FaceMesher {
             )),
         }
     }
-}
-
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x.clamp(-100.0, 100.0)).exp())
 }
 
 fn dist2d(a: MeshPoint, b: MeshPoint) -> f32 {

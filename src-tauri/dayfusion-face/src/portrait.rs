@@ -191,7 +191,7 @@ pub fn find_portrait(
         }
     }
     let (_, rotation, upright, faces) = best.ok_or(FaceError::NoPortrait)?;
-    let area = |f: &Face| f.bbox.width * f.bbox.height;
+    let area = |f: &Face| f.bbox.area();
     let face = faces
         .iter()
         .copied()

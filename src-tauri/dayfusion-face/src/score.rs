@@ -47,33 +47,30 @@ impl ScoreCalibration {
     /// The score 0-100 for a cosine similarity.
     pub fn score(&self, cosine: f32) -> f32 {
         let cosine = if cosine.is_finite() { cosine } else { -1.0 };
-        let mut previous: Option<(f32, f32)> = None;
-        for &(c, s) in self.knots {
-            if cosine <= c {
-                return match previous {
-                    Some((pc, ps)) if c > pc => ps + (s - ps) * (cosine - pc) / (c - pc),
-                    _ => s,
-                };
-            }
-            previous = Some((c, s));
-        }
-        previous.map_or(0.0, |(_, s)| s)
+        piecewise_linear(self.knots.iter().copied(), cosine).unwrap_or(0.0)
     }
 
     /// The cosine that maps to `score` (for reports).
     pub fn cosine_for(&self, score: f32) -> f32 {
-        let mut previous: Option<(f32, f32)> = None;
-        for &(c, s) in self.knots {
-            if score <= s {
-                return match previous {
-                    Some((pc, ps)) if s > ps => pc + (c - pc) * (score - ps) / (s - ps),
-                    _ => c,
-                };
-            }
-            previous = Some((c, s));
-        }
-        previous.map_or(1.0, |(c, _)| c)
+        let swapped = self.knots.iter().map(|&(c, s)| (s, c));
+        piecewise_linear(swapped, score).unwrap_or(1.0)
     }
+}
+
+/// `y` at `x` on the line through increasing `(x, y)` knots, held flat
+/// beyond the ends; `None` without knots.
+fn piecewise_linear(knots: impl Iterator<Item = (f32, f32)>, x: f32) -> Option<f32> {
+    let mut previous: Option<(f32, f32)> = None;
+    for (kx, ky) in knots {
+        if x <= kx {
+            return Some(match previous {
+                Some((px, py)) if kx > px => py + (ky - py) * (x - px) / (kx - px),
+                _ => ky,
+            });
+        }
+        previous = Some((kx, ky));
+    }
+    previous.map(|(_, y)| y)
 }
 
 #[cfg(test)]

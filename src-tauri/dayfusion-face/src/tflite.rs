@@ -26,6 +26,9 @@ use tract_tflite::tflite::{
     TensorType,
 };
 
+use crate::error::FaceError;
+use dayfusion_models::ModelId;
+
 /// A tract model ready to run.
 pub type RunnableTract = Arc<TypedRunnableModel>;
 
@@ -65,6 +68,12 @@ pub fn load_tflite(bytes: &[u8]) -> Result<RunnableTract, TfliteError> {
         .into_optimized()
         .and_then(|m| m.into_runnable())
         .map_err(|e| TfliteError::Tract(format!("{e:#}")))
+}
+
+/// [`load_tflite`] for one of the model pack's models, failures reported
+/// as [`FaceError::ModelLoad`] naming it.
+pub(crate) fn load_model(model: ModelId, bytes: &[u8]) -> Result<RunnableTract, FaceError> {
+    load_tflite(bytes).map_err(|source| FaceError::ModelLoad { model, source })
 }
 
 /// [`load_tflite`] without optimisation: the typed graph as translated.
