@@ -30,7 +30,12 @@ const ROI_SCALE: f32 = 1.5;
 
 /// Mesh indices used by the measurements (MediaPipe canonical face model;
 /// "right" is the person's right, the image's left in a camera picture).
-mod index {
+pub mod landmarks {
+    #![allow(missing_docs)]
+    pub const FACE_RIGHT_CONTOUR: usize = 234;
+    pub const FACE_LEFT_CONTOUR: usize = 454;
+    pub const NOSE_RIGHT_ALA: usize = 129;
+    pub const NOSE_LEFT_ALA: usize = 358;
     pub const RIGHT_EYE_OUTER: usize = 33;
     pub const RIGHT_EYE_INNER: usize = 133;
     pub const RIGHT_EYE_UPPER: usize = 159;
@@ -210,7 +215,7 @@ fn ratio(gap: f32, width: f32) -> f32 {
 
 /// Head pose, eye and mouth openness from the mesh points.
 fn measure(points: Vec<MeshPoint>, presence: f32) -> FaceMesh {
-    use index::*;
+    use landmarks::*;
     let p = |i: usize| points[i];
     // The eye line (right outer corner -> left outer corner) and the face's
     // vertical (forehead -> chin), in 3-D.

@@ -1,0 +1,239 @@
+//! The challenge a session asks of the person: bring the face from a small
+//! oval to a large one, then hold still while the screen flashes a random
+//! sequence of colours.
+//!
+//! Everything random here comes from the operating system's generator
+//! (`rand::rng()`, a CSPRNG reseeded from the OS): an attacker must not be
+//! able to predict the ovals or the colours.
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+/// The colours the screen may flash. Saturated primaries and secondaries:
+/// each moves the skin's chromaticity in a different direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlashColour {
+    /// Pure red.
+    Red,
+    /// Pure green.
+    Green,
+    /// Pure blue.
+    Blue,
+    /// Red and green.
+    Yellow,
+    /// Green and blue.
+    Cyan,
+    /// Red and blue.
+    Magenta,
+    /// All three.
+    White,
+}
+
+impl FlashColour {
+    /// The fixed palette the challenge draws from.
+    pub const PALETTE: [FlashColour; 7] = [
+        FlashColour::Red,
+        FlashColour::Green,
+        FlashColour::Blue,
+        FlashColour::Yellow,
+        FlashColour::Cyan,
+        FlashColour::Magenta,
+        FlashColour::White,
+    ];
+
+    /// The colour the screen shows, sRGB.
+    pub const fn rgb(self) -> [u8; 3] {
+        match self {
+            FlashColour::Red => [255, 0, 0],
+            FlashColour::Green => [0, 255, 0],
+            FlashColour::Blue => [0, 0, 255],
+            FlashColour::Yellow => [255, 255, 0],
+            FlashColour::Cyan => [0, 255, 255],
+            FlashColour::Magenta => [255, 0, 255],
+            FlashColour::White => [255, 255, 255],
+        }
+    }
+
+    /// The direction this light pushes a face's chromaticity: red minus
+    /// green and blue minus green of the emitted light, in `[-1, 1]`.
+    pub fn chroma(self) -> [f32; 2] {
+        let [r, g, b] = self.rgb().map(|c| f32::from(c) / 255.0);
+        [r - g, b - g]
+    }
+}
+
+/// An oval drawn over the camera picture. Positions and sizes are fractions
+/// of the frame: `center_x` and `width` of its width, `center_y` of its
+/// height. `width` is the width the face box should have inside it; the UI
+/// draws the outline around that.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Oval {
+    /// Centre, fraction of the frame width.
+    pub center_x: f32,
+    /// Centre, fraction of the frame height.
+    pub center_y: f32,
+    /// Target face width, fraction of the frame width.
+    pub width: f32,
+}
+
+/// One flash of the colour sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Flash {
+    /// The colour shown.
+    pub colour: FlashColour,
+    /// How long it stays on screen, milliseconds.
+    pub duration_ms: u32,
+}
+
+/// What the person is asked to do in one session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Challenge {
+    /// Where the face starts.
+    pub small_oval: Oval,
+    /// Where the face ends, closer to the camera.
+    pub large_oval: Oval,
+    /// The colour sequence, shown once the face fills the large oval.
+    pub flashes: Vec<Flash>,
+}
+
+/// Number of flashes in a generated challenge.
+pub const FLASH_COUNT: usize = 8;
+/// Shortest flash, milliseconds (3 frames at 15 fps).
+pub const MIN_FLASH_MS: u32 = 200;
+/// Longest flash, milliseconds.
+pub const MAX_FLASH_MS: u32 = 450;
+
+impl Challenge {
+    /// A new random challenge: oval positions jittered around the centre,
+    /// [`FLASH_COUNT`] flashes of random colours (never the same twice in a
+    /// row) and random durations between [`MIN_FLASH_MS`] and
+    /// [`MAX_FLASH_MS`].
+    pub fn random() -> Challenge {
+        let mut rng = rand::rng();
+        let small_oval = Oval {
+            center_x: 0.5 + rng.random_range(-0.06..=0.06),
+            center_y: 0.5 + rng.random_range(-0.05..=0.05),
+            width: rng.random_range(0.24..=0.30),
+        };
+        let large_oval = Oval {
+            center_x: 0.5 + rng.random_range(-0.02..=0.02),
+            center_y: 0.5 + rng.random_range(-0.02..=0.02),
+            width: rng.random_range(0.46..=0.52),
+        };
+        let mut flashes: Vec<Flash> = Vec::with_capacity(FLASH_COUNT);
+        while flashes.len() < FLASH_COUNT {
+            let colour = FlashColour::PALETTE[rng.random_range(0..FlashColour::PALETTE.len())];
+            if flashes.last().is_some_and(|f| f.colour == colour) {
+                continue;
+            }
+            flashes.push(Flash {
+                colour,
+                // Whole 10 ms steps; the UI schedules at frame granularity anyway.
+                duration_ms: rng.random_range(MIN_FLASH_MS / 10..=MAX_FLASH_MS / 10) * 10,
+            });
+        }
+        Challenge {
+            small_oval,
+            large_oval,
+            flashes,
+        }
+    }
+
+    /// Total length of the colour sequence, milliseconds.
+    pub fn flash_total_ms(&self) -> u32 {
+        self.flashes.iter().map(|f| f.duration_ms).sum()
+    }
+
+    /// The colour the sequence shows `elapsed_ms` after its start; `None`
+    /// before the start or after the end.
+    pub fn colour_at(&self, elapsed_ms: f64) -> Option<FlashColour> {
+        if elapsed_ms < 0.0 {
+            return None;
+        }
+        let mut end = 0.0;
+        for flash in &self.flashes {
+            end += f64::from(flash.duration_ms);
+            if elapsed_ms < end {
+                return Some(flash.colour);
+            }
+        }
+        None
+    }
+}
+
+/// A recorded capture's challenge: the challenge and when, in the
+/// recording's own time, the colour sequence started (the `--challenge`
+/// file of `dayfusion liveness analyze`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordedChallenge {
+    /// The challenge that was shown.
+    pub challenge: Challenge,
+    /// Start of the first flash, milliseconds from the first frame.
+    pub flashes_start_ms: f64,
+}
+
+impl RecordedChallenge {
+    /// The colour on screen at `t_ms` (recording time).
+    pub fn displayed_at(&self, t_ms: f64) -> Option<FlashColour> {
+        self.challenge.colour_at(t_ms - self.flashes_start_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_challenges_differ_and_follow_the_rules() {
+        let a = Challenge::random();
+        let b = Challenge::random();
+        assert_ne!(a, b, "two challenges must not repeat");
+        for c in [&a, &b] {
+            assert!(c.flashes.len() >= 6);
+            assert!(c.flashes.windows(2).all(|w| w[0].colour != w[1].colour));
+            assert!(
+                c.flashes
+                    .iter()
+                    .all(|f| (MIN_FLASH_MS..=MAX_FLASH_MS).contains(&f.duration_ms))
+            );
+            assert!(c.large_oval.width > c.small_oval.width * 1.5);
+        }
+    }
+
+    #[test]
+    fn colour_at_walks_the_sequence() {
+        let c = Challenge {
+            small_oval: Oval {
+                center_x: 0.5,
+                center_y: 0.5,
+                width: 0.25,
+            },
+            large_oval: Oval {
+                center_x: 0.5,
+                center_y: 0.5,
+                width: 0.5,
+            },
+            flashes: vec![
+                Flash {
+                    colour: FlashColour::Red,
+                    duration_ms: 200,
+                },
+                Flash {
+                    colour: FlashColour::Blue,
+                    duration_ms: 300,
+                },
+            ],
+        };
+        assert_eq!(c.colour_at(-1.0), None);
+        assert_eq!(c.colour_at(0.0), Some(FlashColour::Red));
+        assert_eq!(c.colour_at(199.9), Some(FlashColour::Red));
+        assert_eq!(c.colour_at(200.0), Some(FlashColour::Blue));
+        assert_eq!(c.colour_at(500.0), None);
+        assert_eq!(c.flash_total_ms(), 500);
+    }
+}

@@ -1,0 +1,111 @@
+//! Check 1: one face throughout, the same person from the first to the last
+//! frame, and no jumps between frames (a swapped camera feed or a cut in an
+//! injected video moves the face further than a head moves in one frame).
+
+use super::{CheckInput, CheckKind, CheckResult, measures, ramp};
+use crate::observation::Observation;
+
+/// Frames showing several faces tolerated (a passer-by behind the customer
+/// for a moment), as a share of frames.
+const MAX_SEVERAL_FACES_SHARE: f64 = 0.05;
+/// Frames without a face tolerated, as a share of frames.
+const MAX_NO_FACE_SHARE: f64 = 0.25;
+/// A jump: the face centre moves more than this many face widths between
+/// consecutive frames less than [`JUMP_WINDOW_MS`] apart.
+const JUMP_WIDTHS: f64 = 0.5;
+/// ... or its width changes by more than this factor.
+const JUMP_SCALE: f64 = 1.35;
+/// Frames further apart than this are not compared for jumps.
+const JUMP_WINDOW_MS: f64 = 150.0;
+/// Cosine to score: 0.52 is the cosine at FAR 0.1% on the development set
+/// (the face engine's calibration), so a pass means "the same person" at
+/// that error rate; 0.30 and below is a different person.
+const COSINE_KNOTS: [(f64, f64); 3] = [(0.30, 0.0), (0.52, 50.0), (0.75, 100.0)];
+
+/// Runs the check.
+pub fn check(input: &CheckInput<'_>) -> CheckResult {
+    let obs = input.observations;
+    let kind = CheckKind::Identity;
+    let frames = obs.len() as f64;
+    let face_frames: Vec<&Observation> = obs.iter().filter(|o| o.face.is_some()).collect();
+    if face_frames.is_empty() {
+        return CheckResult::scored(
+            kind,
+            0.0,
+            "identity-no-face",
+            measures([("frames", frames)]),
+        );
+    }
+    let several = obs.iter().filter(|o| o.face_count > 1).count() as f64;
+    let no_face = frames - face_frames.len() as f64;
+    let jumps = count_jumps(&face_frames);
+    let embeddings: Vec<_> = face_frames
+        .iter()
+        .filter_map(|o| o.face.as_ref().and_then(|f| f.embedding.as_ref()))
+        .collect();
+    // Early against late: the median cosine between the first and the last
+    // third of the embeddings (one poor frame does not decide it).
+    let third = (embeddings.len() / 3).max(1);
+    let cross: Vec<f64> = embeddings[..third]
+        .iter()
+        .flat_map(|a| {
+            embeddings[embeddings.len().saturating_sub(third)..]
+                .iter()
+                .map(move |b| f64::from(a.cosine(b)))
+        })
+        .collect();
+    let early_late_cosine = if embeddings.len() >= 2 {
+        super::median(cross).unwrap_or(f64::NAN)
+    } else {
+        f64::NAN
+    };
+    let m = measures([
+        ("frames", frames),
+        ("severalFacesFrames", several),
+        ("noFaceFrames", no_face),
+        ("jumps", jumps as f64),
+        ("embeddings", embeddings.len() as f64),
+        ("earlyLateCosine", early_late_cosine),
+    ]);
+    if several / frames > MAX_SEVERAL_FACES_SHARE {
+        return CheckResult::scored(kind, 10.0, "identity-several-faces", m);
+    }
+    if no_face / frames > MAX_NO_FACE_SHARE {
+        return CheckResult::scored(kind, 20.0, "identity-face-lost", m);
+    }
+    if jumps > 0 {
+        return CheckResult::scored(kind, 15.0, "identity-face-jumped", m);
+    }
+    if embeddings.len() < 2 {
+        return CheckResult::scored(kind, 30.0, "identity-too-short", m);
+    }
+    let score = ramp(early_late_cosine, &COSINE_KNOTS);
+    let reason = if score >= super::PASS_SCORE {
+        "identity-same-person"
+    } else {
+        "identity-person-changed"
+    };
+    CheckResult::scored(kind, score, reason, m)
+}
+
+fn count_jumps(face_frames: &[&Observation]) -> usize {
+    face_frames
+        .windows(2)
+        .filter(|w| {
+            let (a, b) = (w[0], w[1]);
+            let (Some(fa), Some(fb)) = (&a.face, &b.face) else {
+                return false;
+            };
+            let dt = b.t_ms - a.t_ms;
+            if !(0.0..=JUMP_WINDOW_MS).contains(&dt) {
+                return false;
+            }
+            let width = f64::from(fa.bbox.width.max(fb.bbox.width)).max(1.0);
+            let (ca, cb) = (fa.bbox.center(), fb.bbox.center());
+            let moved = f64::from((ca.x - cb.x).hypot(ca.y - cb.y)) / width;
+            let scale = f64::from(fa.bbox.width.max(fb.bbox.width))
+                / f64::from(fa.bbox.width.min(fb.bbox.width)).max(1.0);
+            moved > JUMP_WIDTHS || scale > JUMP_SCALE
+        })
+        .count()
+}

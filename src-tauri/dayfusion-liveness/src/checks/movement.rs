@@ -1,0 +1,63 @@
+//! Check 2: the face starts in the small oval and grows into the large one,
+//! within the time limits.
+
+use super::{CheckInput, CheckKind, CheckResult, measures, median};
+
+/// The face counts as "in the small oval" up to this factor of its width.
+pub const SMALL_TOLERANCE: f64 = 1.3;
+/// ... and as "in the large oval" from this factor of its width.
+pub const LARGE_TOLERANCE: f64 = 0.85;
+/// Fastest believable approach, milliseconds.
+pub const MIN_APPROACH_MS: f64 = 250.0;
+/// Slowest accepted approach, milliseconds.
+pub const MAX_APPROACH_MS: f64 = 12_000.0;
+/// Frames smoothed together when reading the face width.
+const SMOOTH: usize = 3;
+
+/// Runs the check.
+pub fn check(input: &CheckInput<'_>) -> CheckResult {
+    let kind = CheckKind::Movement;
+    let Some(challenge) = input.challenge else {
+        return CheckResult::not_applicable(kind, "movement-no-challenge");
+    };
+    // Face width ratio, smoothed over a few frames, with its time.
+    let widths: Vec<(f64, f64)> = input
+        .observations
+        .iter()
+        .filter_map(|o| o.face.as_ref().map(|f| (o.t_ms, f64::from(f.width_ratio))))
+        .collect();
+    let smoothed: Vec<(f64, f64)> = widths
+        .windows(SMOOTH)
+        .filter_map(|w| Some((w[SMOOTH / 2].0, median(w.iter().map(|p| p.1))?)))
+        .collect();
+    let small = f64::from(challenge.small_oval.width) * SMALL_TOLERANCE;
+    let large = f64::from(challenge.large_oval.width) * LARGE_TOLERANCE;
+    let first_width = smoothed.first().map_or(f64::NAN, |p| p.1);
+    let last_small = smoothed.iter().rev().find(|p| p.1 <= small).map(|p| p.0);
+    let first_large = last_small.and_then(|ts| smoothed.iter().find(|p| p.0 > ts && p.1 >= large));
+    let peak = smoothed.iter().map(|p| p.1).fold(f64::NAN, f64::max);
+    let approach_ms = match (last_small, first_large) {
+        (Some(a), Some(b)) => b.0 - a,
+        _ => f64::NAN,
+    };
+    let m = measures([
+        ("startWidth", first_width),
+        ("peakWidth", peak),
+        ("smallOvalWidth", f64::from(challenge.small_oval.width)),
+        ("largeOvalWidth", f64::from(challenge.large_oval.width)),
+        ("approachMs", approach_ms),
+    ]);
+    if last_small.is_none() {
+        return CheckResult::scored(kind, 10.0, "movement-never-small", m);
+    }
+    if first_large.is_none() {
+        return CheckResult::scored(kind, 20.0, "movement-never-large", m);
+    }
+    if approach_ms < MIN_APPROACH_MS {
+        return CheckResult::scored(kind, 20.0, "movement-too-fast", m);
+    }
+    if approach_ms > MAX_APPROACH_MS {
+        return CheckResult::scored(kind, 30.0, "movement-too-slow", m);
+    }
+    CheckResult::scored(kind, 100.0, "movement-approached", m)
+}

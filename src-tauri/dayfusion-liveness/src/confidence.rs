@@ -1,0 +1,125 @@
+//! How the checks combine into one confidence 0-100.
+//!
+//! Rule (version [`RULE_VERSION`]):
+//! 1. Every applicable check except natural motion can veto: the
+//!    confidence is at most the lowest of their scores, so one failed veto
+//!    check (score below 50) keeps the confidence below 50.
+//! 2. Under that cap, the confidence is the weighted mean of all applicable
+//!    scores, with weights [`weight`]: the challenge-bound checks (light 3,
+//!    depth 2) count most because a recording cannot pass them; screen cues
+//!    2; the rest 1.
+//! 3. Without a challenge (a recording), light, movement and usually depth
+//!    do not apply: the confidence then rests on passive cues only and the
+//!    result says so ([`Assurance::PassiveOnly`]).
+//!
+//! 50 is the pass line of every check, so a confidence of 50 or more means
+//! every veto check passed. AWS's guidance (50-60 against presentation
+//! attacks, higher against injection) reads the same way here.
+
+use serde::Serialize;
+
+use crate::checks::{CheckKind, CheckResult};
+
+/// Version of the rule, recorded in every result.
+pub const RULE_VERSION: &str = "local-liveness-rule/2026-11-25";
+
+/// How much the applicable checks can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Assurance {
+    /// The challenge (approach and colours) was part of the capture.
+    Challenge,
+    /// No challenge: passive, motion and integrity checks only.
+    PassiveOnly,
+}
+
+/// The weight of a check in the mean.
+pub const fn weight(kind: CheckKind) -> f32 {
+    match kind {
+        CheckKind::Light => 3.0,
+        CheckKind::Depth | CheckKind::ScreenCues => 2.0,
+        CheckKind::Identity
+        | CheckKind::Movement
+        | CheckKind::NaturalMotion
+        | CheckKind::CaptureIntegrity => 1.0,
+    }
+}
+
+/// Whether a failure of this check caps the confidence.
+pub const fn vetoes(kind: CheckKind) -> bool {
+    !matches!(kind, CheckKind::NaturalMotion)
+}
+
+/// The confidence from the checks (0 when none applies).
+pub fn combine(checks: &[CheckResult]) -> f32 {
+    let scored: Vec<(CheckKind, f32)> = checks
+        .iter()
+        .filter_map(|c| c.score.map(|s| (c.check, s)))
+        .collect();
+    let total_weight: f32 = scored.iter().map(|(k, _)| weight(*k)).sum();
+    if total_weight <= 0.0 {
+        return 0.0;
+    }
+    let mean = scored.iter().map(|(k, s)| weight(*k) * s).sum::<f32>() / total_weight;
+    let cap = scored
+        .iter()
+        .filter(|(k, _)| vetoes(*k))
+        .map(|(_, s)| *s)
+        .fold(100.0f32, f32::min);
+    mean.min(cap).clamp(0.0, 100.0)
+}
+
+/// Which assurance the checks give.
+pub fn assurance(checks: &[CheckResult]) -> Assurance {
+    let light_applies = checks
+        .iter()
+        .any(|c| c.check == CheckKind::Light && c.score.is_some());
+    if light_applies {
+        Assurance::Challenge
+    } else {
+        Assurance::PassiveOnly
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn scored(kind: CheckKind, score: f32) -> CheckResult {
+        CheckResult::scored(kind, score, "x", BTreeMap::new())
+    }
+
+    #[test]
+    fn a_failed_veto_check_caps_the_confidence() {
+        let checks = [
+            scored(CheckKind::Light, 100.0),
+            scored(CheckKind::Depth, 100.0),
+            scored(CheckKind::ScreenCues, 30.0),
+        ];
+        assert_eq!(combine(&checks), 30.0);
+    }
+
+    #[test]
+    fn natural_motion_lowers_the_mean_but_cannot_veto() {
+        let checks = [
+            scored(CheckKind::Light, 90.0),
+            scored(CheckKind::NaturalMotion, 10.0),
+        ];
+        let c = combine(&checks);
+        assert!((c - (3.0 * 90.0 + 10.0) / 4.0).abs() < 1e-4, "{c}");
+        assert!(c >= 50.0);
+    }
+
+    #[test]
+    fn not_applicable_checks_are_left_out() {
+        let checks = [
+            scored(CheckKind::ScreenCues, 80.0),
+            CheckResult::not_applicable(CheckKind::Light, "light-no-challenge"),
+        ];
+        assert_eq!(combine(&checks), 80.0);
+        assert_eq!(assurance(&checks), Assurance::PassiveOnly);
+        assert_eq!(combine(&[]), 0.0);
+    }
+}

@@ -1,0 +1,199 @@
+//! Live sessions by id: created with a random challenge, fed frame by
+//! frame, finished once. Modelled on Rekognition Face Liveness: the id is
+//! unguessable, a session is single-use and expires three minutes after it
+//! was created.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use dayfusion_face::FaceEngine;
+use image::RgbImage;
+use serde::Serialize;
+
+use crate::challenge::{Challenge, FlashColour};
+use crate::error::LivenessError;
+use crate::session::{FrameFeedback, LivenessResult, LivenessSettings, SESSION_TTL_MS, Session};
+
+/// Most sessions open at once (a kiosk runs one; the rest are abandoned).
+const MAX_OPEN_SESSIONS: usize = 32;
+
+/// Milliseconds on a monotonic clock; injectable for tests.
+pub trait Clock: Send + Sync {
+    /// Now, milliseconds since an arbitrary start.
+    fn now_ms(&self) -> f64;
+}
+
+/// The system's monotonic clock.
+#[derive(Debug)]
+pub struct MonotonicClock(Instant);
+
+impl Default for MonotonicClock {
+    fn default() -> Self {
+        MonotonicClock(Instant::now())
+    }
+}
+
+impl Clock for MonotonicClock {
+    fn now_ms(&self) -> f64 {
+        self.0.elapsed().as_secs_f64() * 1000.0
+    }
+}
+
+/// What `create_session` returns to the UI.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionStart {
+    /// The session id (random UUID v4: 122 random bits).
+    pub session_id: String,
+    /// What the person will be asked to do.
+    pub challenge: Challenge,
+    /// Milliseconds until the session expires.
+    pub expires_in_ms: f64,
+}
+
+struct Slot {
+    /// Taken out when the session is finished.
+    session: Option<Session>,
+    created_ms: f64,
+}
+
+/// The local liveness service.
+pub struct LivenessEngine {
+    faces: Arc<FaceEngine>,
+    clock: Box<dyn Clock>,
+    open: Mutex<HashMap<String, Arc<Mutex<Slot>>>>,
+    used: Mutex<HashSet<String>>,
+}
+
+impl std::fmt::Debug for LivenessEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LivenessEngine")
+            .field("open_sessions", &lock(&self.open).len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl LivenessEngine {
+    /// A service on the face engine's models and the system clock.
+    pub fn new(faces: Arc<FaceEngine>) -> Self {
+        Self::with_clock(faces, Box::new(MonotonicClock::default()))
+    }
+
+    /// The same with another clock (tests).
+    pub fn with_clock(faces: Arc<FaceEngine>, clock: Box<dyn Clock>) -> Self {
+        LivenessEngine {
+            faces,
+            clock,
+            open: Mutex::new(HashMap::new()),
+            used: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Opens a session with a new random challenge.
+    pub fn create_session(
+        &self,
+        settings: LivenessSettings,
+    ) -> Result<SessionStart, LivenessError> {
+        let challenge = Challenge::random();
+        let session = Session::live(challenge.clone(), settings)?;
+        let now = self.clock.now_ms();
+        let mut open = lock(&self.open);
+        // Expired sessions go (and stay unusable); then make room.
+        let expired: Vec<String> = open
+            .iter()
+            .filter(|(_, slot)| now - lock(slot).created_ms > SESSION_TTL_MS)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in expired {
+            open.remove(&id);
+            lock(&self.used).insert(id);
+        }
+        if open.len() >= MAX_OPEN_SESSIONS {
+            return Err(LivenessError::InvalidSettings(format!(
+                "too many open liveness sessions (at most {MAX_OPEN_SESSIONS})"
+            )));
+        }
+        let session_id = uuid::Uuid::new_v4().to_string();
+        open.insert(
+            session_id.clone(),
+            Arc::new(Mutex::new(Slot {
+                session: Some(session),
+                created_ms: now,
+            })),
+        );
+        Ok(SessionStart {
+            session_id,
+            challenge,
+            expires_in_ms: SESSION_TTL_MS,
+        })
+    }
+
+    fn slot(&self, id: &str) -> Result<Arc<Mutex<Slot>>, LivenessError> {
+        if let Some(slot) = lock(&self.open).get(id) {
+            return Ok(Arc::clone(slot));
+        }
+        if lock(&self.used).contains(id) {
+            Err(LivenessError::AlreadyUsed)
+        } else {
+            Err(LivenessError::UnknownSession)
+        }
+    }
+
+    /// Removes the session for good and hands it over (`None` when
+    /// another call took it first).
+    fn close(&self, id: &str) -> Option<Session> {
+        let slot = lock(&self.open).remove(id)?;
+        lock(&self.used).insert(id.to_owned());
+        lock(&slot).session.take()
+    }
+
+    /// Analyses one frame: `timestamp_ms` is the capture time on the
+    /// client's clock, `displayed` the colour the screen showed.
+    pub fn push_frame(
+        &self,
+        session_id: &str,
+        timestamp_ms: f64,
+        image: &RgbImage,
+        displayed: Option<FlashColour>,
+    ) -> Result<FrameFeedback, LivenessError> {
+        let slot = self.slot(session_id)?;
+        let now = self.clock.now_ms();
+        let mut guard = lock(&slot);
+        if now - guard.created_ms > SESSION_TTL_MS {
+            drop(guard);
+            drop(slot);
+            self.close(session_id);
+            return Err(LivenessError::Expired);
+        }
+        guard
+            .session
+            .as_mut()
+            .ok_or(LivenessError::AlreadyUsed)?
+            .push(&self.faces, image, timestamp_ms, displayed, Some(now))
+    }
+
+    /// Ends the session: runs the checks and returns the result (status
+    /// `EXPIRED` past the time limit). The session cannot be used again.
+    pub fn finish(&self, session_id: &str) -> Result<LivenessResult, LivenessError> {
+        let slot = self.slot(session_id)?;
+        let now = self.clock.now_ms();
+        let (expired, frames) = {
+            let guard = lock(&slot);
+            let frames = guard.session.as_ref().map_or(0, Session::frames);
+            (now - guard.created_ms > SESSION_TTL_MS, frames)
+        };
+        if frames == 0 && !expired {
+            return Err(LivenessError::NoFrames);
+        }
+        drop(slot);
+        let session = self.close(session_id).ok_or(LivenessError::AlreadyUsed)?;
+        let mut result = session.finish(expired);
+        result.session_id = Some(session_id.to_owned());
+        Ok(result)
+    }
+}

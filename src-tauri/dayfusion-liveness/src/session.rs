@@ -1,0 +1,647 @@
+//! One liveness capture: frames in, live guidance out, and at the end the
+//! checks, the confidence and the images.
+//!
+//! [`Session`] is the analysis of one capture, live or recorded.
+//! [`crate::LivenessEngine`] keeps live sessions by id, with expiry and
+//! single use.
+
+use std::io::Cursor;
+
+use dayfusion_face::{BoundingBox, FaceEngine};
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::challenge::{Challenge, FlashColour, RecordedChallenge};
+use crate::checks::{self, CheckInput, CheckResult};
+use crate::confidence::{self, Assurance, RULE_VERSION};
+use crate::error::LivenessError;
+use crate::observation::{Extras, Observation, observe};
+
+/// Frames must come at least this often.
+pub const MIN_FPS: f64 = 15.0;
+/// A session expires this long after it was created, milliseconds.
+pub const SESSION_TTL_MS: f64 = 180_000.0;
+/// Most frames one session accepts (3 minutes at 30 fps, and some).
+pub const MAX_FRAMES: usize = 6_000;
+/// Most audit images a session may return.
+pub const MAX_AUDIT_IMAGES: u8 = 4;
+/// An embedding is computed at most this often, milliseconds.
+const EMBED_EVERY_MS: f64 = 400.0;
+/// Screen cues are measured on every n-th frame with a face.
+const CUES_EVERY: usize = 3;
+/// Frames kept as audit candidates before thinning.
+const AUDIT_POOL: usize = 16;
+/// Faces darker than this (mean luma of the aligned face) are "too dark".
+const MIN_BRIGHTNESS: f32 = 50.0;
+/// Face centre within this distance (fraction of the frame) of the oval's.
+const CENTRE_TOLERANCE: f32 = 0.12;
+/// Consecutive fitting frames that complete a step.
+const FIT_FRAMES: u32 = 3;
+
+/// What the caller chooses for a session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LivenessSettings {
+    /// Audit images to return, 0-4 (as Rekognition's `AuditImagesLimit`).
+    pub audit_images_limit: u8,
+    /// Language of the guidance messages (pt-BR or en).
+    pub locale: String,
+}
+
+impl Default for LivenessSettings {
+    fn default() -> Self {
+        LivenessSettings {
+            audit_images_limit: 2,
+            locale: "pt-BR".to_owned(),
+        }
+    }
+}
+
+impl LivenessSettings {
+    /// Checks the ranges.
+    pub fn validate(&self) -> Result<(), LivenessError> {
+        if self.audit_images_limit > MAX_AUDIT_IMAGES {
+            return Err(LivenessError::InvalidSettings(format!(
+                "audit images limit {} is above {MAX_AUDIT_IMAGES}",
+                self.audit_images_limit
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Where the person is in the challenge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// Put the face in the small oval.
+    FitSmallOval,
+    /// Come closer, into the large oval.
+    MoveCloser,
+    /// Hold still while the screen flashes the colours.
+    Flashing,
+    /// Done: call `finish`.
+    Complete,
+    /// A recording is being analysed (no live challenge).
+    Recording,
+}
+
+/// What the person should do now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Guidance {
+    /// No face in the picture.
+    NoFace,
+    /// More than one face.
+    SeveralFaces,
+    /// Face smaller than the oval.
+    TooFar,
+    /// Face larger than the oval.
+    TooClose,
+    /// Face not in the oval.
+    OffCentre,
+    /// Face too dark.
+    TooDark,
+    /// In place: hold still.
+    HoldStill,
+    /// Come closer.
+    MoveCloser,
+    /// Finished.
+    Done,
+}
+
+impl Guidance {
+    /// The code (`too-far`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Guidance::NoFace => "no-face",
+            Guidance::SeveralFaces => "several-faces",
+            Guidance::TooFar => "too-far",
+            Guidance::TooClose => "too-close",
+            Guidance::OffCentre => "off-centre",
+            Guidance::TooDark => "too-dark",
+            Guidance::HoldStill => "hold-still",
+            Guidance::MoveCloser => "move-closer",
+            Guidance::Done => "done",
+        }
+    }
+
+    /// The instruction in `locale`.
+    pub fn message(self, locale: &str) -> String {
+        crate::i18n::translate(&format!("guidance.{}", self.as_str()), locale)
+    }
+}
+
+/// The answer to one frame.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FrameFeedback {
+    /// The challenge step.
+    pub phase: Phase,
+    /// What to tell the person.
+    pub guidance: Guidance,
+    /// The same, as a sentence in the session's language.
+    pub message: String,
+    /// Progress through the challenge, 0-1.
+    pub progress: f32,
+    /// Face box as fractions of the frame `[x, y, width, height]`.
+    pub face: Option<[f32; 4]>,
+    /// Analysis time of this frame, milliseconds.
+    pub analysis_ms: f32,
+}
+
+/// How the capture ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LivenessStatus {
+    /// The capture completed and was scored.
+    Succeeded,
+    /// The capture could not be completed (see `failure`).
+    Failed,
+    /// The session ran past its time limit.
+    Expired,
+}
+
+/// A frame returned as evidence: JPEG bytes (left out of serde and Debug),
+/// their SHA-256 and where the face is.
+#[derive(Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CapturedImage {
+    /// The JPEG file.
+    #[serde(skip)]
+    pub jpeg: Vec<u8>,
+    /// SHA-256 of `jpeg`, hex.
+    pub sha256: String,
+    /// Capture time, milliseconds.
+    pub timestamp_ms: f64,
+    /// Width and height.
+    pub size: [u32; 2],
+    /// Face box, pixels.
+    pub face: Option<BoundingBox>,
+}
+
+impl std::fmt::Debug for CapturedImage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CapturedImage")
+            .field("jpeg_bytes", &self.jpeg.len())
+            .field("sha256", &self.sha256)
+            .field("timestamp_ms", &self.timestamp_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Analysis timings.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Timings {
+    /// Median per-frame analysis, milliseconds.
+    pub median_frame_ms: f32,
+    /// 95th percentile per-frame analysis, milliseconds.
+    pub p95_frame_ms: f32,
+    /// `finish` itself, milliseconds.
+    pub finish_ms: f32,
+}
+
+/// The outcome of a session.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LivenessResult {
+    /// The session (live sessions).
+    pub session_id: Option<String>,
+    /// How the capture ended.
+    pub status: LivenessStatus,
+    /// 0-100 (see [`crate::confidence`]); 0 unless `SUCCEEDED`. Never show
+    /// it to the person being checked.
+    pub confidence: f32,
+    /// Whether the challenge-bound checks applied.
+    pub assurance: Assurance,
+    /// The combination rule's version.
+    pub rule: &'static str,
+    /// Why the capture failed, as a code (`challenge-not-completed`).
+    pub failure: Option<&'static str>,
+    /// Every check, in a fixed order.
+    pub checks: Vec<CheckResult>,
+    /// The sharpest frontal frame near the large oval.
+    pub reference_image: Option<CapturedImage>,
+    /// Frames spread over the capture, at most the settings' limit.
+    pub audit_images: Vec<CapturedImage>,
+    /// Frames analysed.
+    pub frames: usize,
+    /// Capture time from first to last frame, milliseconds.
+    pub duration_ms: f64,
+    /// Timings.
+    pub timings: Timings,
+}
+
+impl LivenessResult {
+    /// The failure as a sentence in `locale`.
+    pub fn failure_message(&self, locale: &str) -> Option<String> {
+        self.failure
+            .map(|code| crate::i18n::translate(&format!("failure.{code}"), locale))
+    }
+}
+
+/// A frame kept as a candidate image.
+#[derive(Clone)]
+struct Kept {
+    image: RgbImage,
+    t_ms: f64,
+    face: Option<BoundingBox>,
+    rank: f32,
+}
+
+/// The analysis of one capture.
+pub struct Session {
+    challenge: Option<Challenge>,
+    recorded: Option<RecordedChallenge>,
+    live: bool,
+    settings: LivenessSettings,
+    observations: Vec<Observation>,
+    phase: Phase,
+    fit_frames: u32,
+    flashes_start_ms: Option<f64>,
+    last_embedding_ms: Option<f64>,
+    face_frames: usize,
+    reference: Option<Kept>,
+    audit: Vec<Kept>,
+    audit_stride: usize,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("phase", &self.phase)
+            .field("frames", &self.observations.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A live session that walks the person through `challenge`.
+    pub fn live(challenge: Challenge, settings: LivenessSettings) -> Result<Self, LivenessError> {
+        settings.validate()?;
+        Ok(Self::new(Some(challenge), None, true, settings))
+    }
+
+    /// The analysis of a recording; with the challenge that was shown,
+    /// when there was one.
+    pub fn recorded(
+        recorded: Option<RecordedChallenge>,
+        settings: LivenessSettings,
+    ) -> Result<Self, LivenessError> {
+        settings.validate()?;
+        let challenge = recorded.as_ref().map(|r| r.challenge.clone());
+        let mut session = Self::new(challenge, recorded, false, settings);
+        session.flashes_start_ms = session.recorded.as_ref().map(|r| r.flashes_start_ms);
+        Ok(session)
+    }
+
+    fn new(
+        challenge: Option<Challenge>,
+        recorded: Option<RecordedChallenge>,
+        live: bool,
+        settings: LivenessSettings,
+    ) -> Self {
+        Session {
+            challenge,
+            recorded,
+            live,
+            settings,
+            observations: Vec::new(),
+            phase: if live {
+                Phase::FitSmallOval
+            } else {
+                Phase::Recording
+            },
+            fit_frames: 0,
+            flashes_start_ms: None,
+            last_embedding_ms: None,
+            face_frames: 0,
+            reference: None,
+            audit: Vec::new(),
+            audit_stride: 1,
+        }
+    }
+
+    /// The current step.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// Frames analysed so far.
+    pub fn frames(&self) -> usize {
+        self.observations.len()
+    }
+
+    /// The measurements so far (for evaluation tools).
+    pub fn observations(&self) -> &[Observation] {
+        &self.observations
+    }
+
+    /// Analyses one frame captured at `t_ms` while the screen showed
+    /// `displayed` (recordings with a challenge take the colour from its
+    /// schedule). `arrived_ms` is the engine's clock for live sessions.
+    pub fn push(
+        &mut self,
+        engine: &FaceEngine,
+        image: &RgbImage,
+        t_ms: f64,
+        displayed: Option<FlashColour>,
+        arrived_ms: Option<f64>,
+    ) -> Result<FrameFeedback, LivenessError> {
+        if self.observations.len() >= MAX_FRAMES {
+            return Err(LivenessError::TooManyFrames(MAX_FRAMES));
+        }
+        let displayed = match &self.recorded {
+            Some(r) => r.displayed_at(t_ms),
+            None => displayed,
+        };
+        let extras = Extras {
+            embedding: self
+                .last_embedding_ms
+                .is_none_or(|last| (t_ms - last).abs() >= EMBED_EVERY_MS),
+            cues: self.face_frames.is_multiple_of(CUES_EVERY),
+        };
+        let mut obs = observe(engine, image, t_ms, displayed, extras)?;
+        obs.arrived_ms = arrived_ms;
+        if let Some(face) = &obs.face {
+            self.face_frames += 1;
+            if face.embedding.is_some() {
+                self.last_embedding_ms = Some(t_ms);
+            }
+        }
+        let guidance = self.advance(&obs);
+        self.keep_images(image, &obs);
+        let feedback = FrameFeedback {
+            phase: self.phase,
+            guidance,
+            message: guidance.message(&self.settings.locale),
+            progress: self.progress(&obs),
+            face: obs.face.as_ref().map(|f| {
+                let [w, h] = obs.frame_size.map(|v| v.max(1) as f32);
+                [
+                    f.bbox.x / w,
+                    f.bbox.y / h,
+                    f.bbox.width / w,
+                    f.bbox.height / h,
+                ]
+            }),
+            analysis_ms: obs.analysis_ms,
+        };
+        self.observations.push(obs);
+        Ok(feedback)
+    }
+
+    /// Moves the challenge on and says what to do.
+    fn advance(&mut self, obs: &Observation) -> Guidance {
+        let Some(challenge) = self.challenge.as_ref().filter(|_| self.live) else {
+            return basic_guidance(obs).unwrap_or(Guidance::HoldStill);
+        };
+        if self.phase == Phase::Flashing {
+            // The sequence starts with the first frame the UI shows a colour on.
+            if self.flashes_start_ms.is_none() && obs.displayed.is_some() {
+                self.flashes_start_ms = Some(obs.t_ms);
+            }
+            if let Some(start) = self.flashes_start_ms
+                && obs.t_ms - start >= f64::from(challenge.flash_total_ms())
+            {
+                self.phase = Phase::Complete;
+            }
+        }
+        if self.phase == Phase::Complete {
+            return Guidance::Done;
+        }
+        if let Some(g) = basic_guidance(obs) {
+            self.fit_frames = 0;
+            return g;
+        }
+        let Some(face) = &obs.face else {
+            return Guidance::NoFace;
+        };
+        let oval = match self.phase {
+            Phase::FitSmallOval => &challenge.small_oval,
+            _ => &challenge.large_oval,
+        };
+        let off = (face.center[0] - oval.center_x).hypot(face.center[1] - oval.center_y);
+        let ratio = face.width_ratio / oval.width;
+        let guidance = match self.phase {
+            Phase::FitSmallOval if ratio > 1.3 => Guidance::TooClose,
+            Phase::FitSmallOval if ratio < 0.75 => Guidance::TooFar,
+            Phase::MoveCloser | Phase::Flashing if ratio > 1.35 => Guidance::TooClose,
+            Phase::MoveCloser | Phase::Flashing if ratio < 0.85 => Guidance::MoveCloser,
+            _ if off > CENTRE_TOLERANCE => Guidance::OffCentre,
+            _ => Guidance::HoldStill,
+        };
+        if guidance == Guidance::HoldStill {
+            self.fit_frames += 1;
+            if self.fit_frames >= FIT_FRAMES {
+                self.fit_frames = 0;
+                self.phase = match self.phase {
+                    Phase::FitSmallOval => Phase::MoveCloser,
+                    Phase::MoveCloser => Phase::Flashing,
+                    other => other,
+                };
+                if self.phase == Phase::MoveCloser {
+                    return Guidance::MoveCloser;
+                }
+            }
+        } else {
+            self.fit_frames = 0;
+        }
+        guidance
+    }
+
+    fn progress(&self, obs: &Observation) -> f32 {
+        let Some(challenge) = &self.challenge else {
+            return 0.0;
+        };
+        match self.phase {
+            Phase::FitSmallOval | Phase::Recording => 0.0,
+            Phase::MoveCloser => {
+                let w = obs.face.as_ref().map_or(0.0, |f| f.width_ratio);
+                let (a, b) = (challenge.small_oval.width, challenge.large_oval.width);
+                0.2 + 0.4 * ((w - a) / (b - a).max(f32::EPSILON)).clamp(0.0, 1.0)
+            }
+            Phase::Flashing => {
+                let elapsed = self.flashes_start_ms.map_or(0.0, |s| obs.t_ms - s);
+                0.6 + 0.4
+                    * (elapsed / f64::from(challenge.flash_total_ms().max(1))).clamp(0.0, 1.0)
+                        as f32
+            }
+            Phase::Complete => 1.0,
+        }
+    }
+
+    /// Keeps the best reference candidate and a thinned pool of audit frames.
+    fn keep_images(&mut self, image: &RgbImage, obs: &Observation) {
+        let Some(face) = &obs.face else {
+            return;
+        };
+        if obs.face_count != 1 {
+            return;
+        }
+        let frontal = (1.0 - face.pose.yaw.abs() / 45.0).max(0.0)
+            * (1.0 - face.pose.pitch.abs() / 45.0).max(0.0);
+        let sharp = (face.sharpness / 150.0).min(1.0);
+        let closeness = match (&self.challenge, self.live) {
+            (Some(c), true) => {
+                if matches!(self.phase, Phase::Flashing | Phase::Complete) {
+                    (1.0 - (face.width_ratio - c.large_oval.width).abs() / c.large_oval.width)
+                        .max(0.0)
+                } else {
+                    0.0
+                }
+            }
+            _ => face.width_ratio.min(0.6) / 0.6,
+        };
+        let rank = frontal * sharp * closeness;
+        if rank > 0.0 && self.reference.as_ref().is_none_or(|r| rank > r.rank) {
+            self.reference = Some(Kept {
+                image: image.clone(),
+                t_ms: obs.t_ms,
+                face: Some(face.bbox),
+                rank,
+            });
+        }
+        if self.settings.audit_images_limit == 0
+            || !self.face_frames.is_multiple_of(self.audit_stride)
+        {
+            return;
+        }
+        self.audit.push(Kept {
+            image: image.clone(),
+            t_ms: obs.t_ms,
+            face: Some(face.bbox),
+            rank,
+        });
+        if self.audit.len() >= AUDIT_POOL {
+            let mut i = 0;
+            self.audit.retain(|_| {
+                i += 1;
+                i % 2 == 1
+            });
+            self.audit_stride *= 2;
+        }
+    }
+
+    /// Runs every check and returns the result; `expired` when the session
+    /// ran past its time limit.
+    pub fn finish(self, expired: bool) -> LivenessResult {
+        let start = std::time::Instant::now();
+        let mut times: Vec<f32> = self.observations.iter().map(|o| o.analysis_ms).collect();
+        times.sort_by(f32::total_cmp);
+        let pick = |q: f32| {
+            times
+                .get(((times.len() as f32 - 1.0) * q).round().max(0.0) as usize)
+                .copied()
+                .unwrap_or(0.0)
+        };
+        let (median_frame_ms, p95_frame_ms) = (pick(0.5), pick(0.95));
+        let duration_ms = match (self.observations.first(), self.observations.last()) {
+            (Some(a), Some(b)) => b.t_ms - a.t_ms,
+            _ => 0.0,
+        };
+        let input = CheckInput {
+            observations: &self.observations,
+            challenge: self.challenge.as_ref(),
+            flashes_start_ms: self.flashes_start_ms,
+            min_fps: MIN_FPS,
+            max_duration_ms: SESSION_TTL_MS,
+        };
+        let checks: Vec<CheckResult> = if expired {
+            Vec::new()
+        } else {
+            vec![
+                checks::identity::check(&input),
+                checks::movement::check(&input),
+                checks::depth::check(&input),
+                checks::light::check(&input),
+                checks::motion::check(&input),
+                checks::screen::check(&input),
+                checks::integrity::check(&input),
+            ]
+        };
+        let face_seen = self.observations.iter().any(|o| o.face.is_some());
+        let (status, failure) = if expired {
+            (LivenessStatus::Expired, Some("session-expired"))
+        } else if !face_seen {
+            (LivenessStatus::Failed, Some("no-face"))
+        } else if self.live && self.phase != Phase::Complete {
+            (LivenessStatus::Failed, Some("challenge-not-completed"))
+        } else {
+            (LivenessStatus::Succeeded, None)
+        };
+        let confidence = if status == LivenessStatus::Succeeded {
+            confidence::combine(&checks)
+        } else {
+            0.0
+        };
+        let assurance = confidence::assurance(&checks);
+        let (reference_image, audit_images) = if status == LivenessStatus::Expired {
+            (None, Vec::new())
+        } else {
+            let limit = usize::from(self.settings.audit_images_limit);
+            let audit = spread(&self.audit, limit);
+            (
+                self.reference.as_ref().and_then(encode),
+                audit.into_iter().filter_map(encode).collect(),
+            )
+        };
+        LivenessResult {
+            session_id: None,
+            status,
+            confidence,
+            assurance,
+            rule: RULE_VERSION,
+            failure,
+            checks,
+            reference_image,
+            audit_images,
+            frames: self.observations.len(),
+            duration_ms,
+            timings: Timings {
+                median_frame_ms,
+                p95_frame_ms,
+                finish_ms: start.elapsed().as_secs_f32() * 1000.0,
+            },
+        }
+    }
+}
+
+/// Guidance that applies in every step: no face, several, too dark.
+fn basic_guidance(obs: &Observation) -> Option<Guidance> {
+    match &obs.face {
+        None => Some(Guidance::NoFace),
+        Some(_) if obs.face_count > 1 => Some(Guidance::SeveralFaces),
+        Some(f) if f.brightness < MIN_BRIGHTNESS => Some(Guidance::TooDark),
+        Some(_) => None,
+    }
+}
+
+/// Up to `limit` frames spread evenly over `pool`.
+fn spread(pool: &[Kept], limit: usize) -> Vec<&Kept> {
+    if limit == 0 || pool.is_empty() {
+        return Vec::new();
+    }
+    if pool.len() <= limit {
+        return pool.iter().collect();
+    }
+    (0..limit)
+        .filter_map(|i| pool.get(i * (pool.len() - 1) / (limit - 1).max(1)))
+        .collect()
+}
+
+fn encode(kept: &Kept) -> Option<CapturedImage> {
+    let mut jpeg = Vec::new();
+    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(Cursor::new(&mut jpeg), 90);
+    kept.image.write_with_encoder(encoder).ok()?;
+    let sha256 = hex::encode(Sha256::digest(&jpeg));
+    Some(CapturedImage {
+        jpeg,
+        sha256,
+        timestamp_ms: kept.t_ms,
+        size: [kept.image.width(), kept.image.height()],
+        face: kept.face,
+    })
+}

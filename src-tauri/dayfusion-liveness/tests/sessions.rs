@@ -1,0 +1,242 @@
+//! The session protocol: ids, single use, expiry, wrong-order calls, and a
+//! whole live session walked through its challenge by a photo attack whose
+//! skin even follows the colours: the light check passes, the depth check
+//! must not.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use common::{Pose, Subject, TestResult, engine, photo, render, rng};
+use dayfusion_liveness::{
+    CheckKind, Clock, FlashColour, Guidance, LivenessEngine, LivenessError, LivenessSettings,
+    LivenessStatus, Outcome, Phase,
+};
+use sha2::Digest;
+
+/// A clock the test moves by hand (milliseconds).
+#[derive(Clone, Default)]
+struct ManualClock(Arc<AtomicU64>);
+
+impl ManualClock {
+    fn advance(&self, ms: u64) {
+        self.0.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_ms(&self) -> f64 {
+        self.0.load(Ordering::SeqCst) as f64
+    }
+}
+
+fn service(test: &str) -> Option<(LivenessEngine, ManualClock, Subject)> {
+    let faces = engine(test)?;
+    let subject = Subject::new(&faces, photo(test, "face_recognition/obama.jpg")?)?;
+    let clock = ManualClock::default();
+    Some((
+        LivenessEngine::with_clock(faces, Box::new(clock.clone())),
+        clock,
+        subject,
+    ))
+}
+
+#[test]
+fn sessions_are_unguessable_single_use_and_expire() -> TestResult {
+    let test = "session-protocol";
+    let Some((live, clock, subject)) = service(test) else {
+        return Ok(());
+    };
+    let mut r = rng(30);
+    let frame = render(&subject, Pose::at(0.27), &mut r);
+
+    let a = live.create_session(LivenessSettings::default())?;
+    let b = live.create_session(LivenessSettings::default())?;
+    assert_ne!(a.session_id, b.session_id);
+    assert_ne!(a.challenge, b.challenge);
+    assert_eq!(uuid::Uuid::parse_str(&a.session_id)?.get_version_num(), 4);
+
+    let too_many = LivenessSettings {
+        audit_images_limit: 5,
+        ..LivenessSettings::default()
+    };
+    assert!(matches!(
+        live.create_session(too_many),
+        Err(LivenessError::InvalidSettings(_))
+    ));
+    assert!(matches!(
+        live.push_frame("nope", 0.0, &frame, None),
+        Err(LivenessError::UnknownSession)
+    ));
+
+    // finish before any frame: refused, and the session stays usable.
+    assert!(matches!(
+        live.finish(&a.session_id),
+        Err(LivenessError::NoFrames)
+    ));
+    live.push_frame(&a.session_id, 0.0, &frame, None)?;
+    let done = live.finish(&a.session_id)?;
+    assert_eq!(done.status, LivenessStatus::Failed);
+    assert_eq!(done.failure, Some("challenge-not-completed"));
+    let again = live.finish(&a.session_id);
+    assert!(
+        matches!(again, Err(LivenessError::AlreadyUsed)),
+        "{again:?}"
+    );
+    assert!(matches!(
+        live.push_frame(&a.session_id, 70.0, &frame, None),
+        Err(LivenessError::AlreadyUsed)
+    ));
+
+    // Expiry: three minutes after creation.
+    live.push_frame(&b.session_id, 0.0, &frame, None)?;
+    clock.advance(180_001);
+    let expired = live.finish(&b.session_id)?;
+    assert_eq!(expired.status, LivenessStatus::Expired);
+    assert_eq!(expired.confidence, 0.0);
+    assert!(expired.reference_image.is_none());
+    let c = live.create_session(LivenessSettings::default())?;
+    live.push_frame(&c.session_id, 0.0, &frame, None)?;
+    clock.advance(180_001);
+    let err = live.push_frame(&c.session_id, 70.0, &frame, None);
+    assert!(matches!(err, Err(LivenessError::Expired)), "{err:?}");
+    let e = LivenessError::Expired;
+    assert!(
+        e.message("pt-BR").contains("expirou"),
+        "{}",
+        e.message("pt-BR")
+    );
+    assert!(e.message("en").contains("expired"));
+    Ok(())
+}
+
+#[test]
+fn a_photo_walked_through_the_whole_challenge_fails_on_depth() -> TestResult {
+    let test = "session-photo-attack";
+    let Some((live, clock, subject)) = service(test) else {
+        return Ok(());
+    };
+    let settings = LivenessSettings {
+        audit_images_limit: 3,
+        locale: "en".to_owned(),
+    };
+    let start = live.create_session(settings)?;
+    let ch = start.challenge.clone();
+    let id = start.session_id.as_str();
+    let mut r = rng(31);
+    let frame_ms = 66u64;
+    let (mut t, mut width) = (0.0f64, ch.small_oval.width);
+    let mut center = (ch.small_oval.center_x, ch.small_oval.center_y);
+    let mut flash_start: Option<f64> = None;
+    let mut seen = Vec::new();
+    let mut phase = Phase::FitSmallOval;
+    for i in 0..400 {
+        // Follow the guidance as a person would.
+        if phase == Phase::MoveCloser || phase == Phase::Flashing {
+            width = (width + 0.02).min(ch.large_oval.width);
+            center.0 += (ch.large_oval.center_x - center.0) * 0.3;
+            center.1 += (ch.large_oval.center_y - center.1) * 0.3;
+        }
+        let displayed = if phase == Phase::Flashing {
+            let s = *flash_start.get_or_insert(t);
+            ch.colour_at(t - s)
+        } else {
+            None
+        };
+        let tint = displayed.map_or([0.0; 3], |c: FlashColour| {
+            c.rgb().map(|v| 0.06 * f32::from(v) / 255.0)
+        });
+        let pose = Pose {
+            width_ratio: width,
+            center,
+            roll_deg: (i as f32 * 0.4).sin(),
+            tint,
+        };
+        let frame = render(&subject, pose, &mut r);
+        let feedback = live.push_frame(id, t, &frame, displayed)?;
+        seen.push(feedback.guidance);
+        phase = feedback.phase;
+        if phase == Phase::Complete {
+            break;
+        }
+        t += frame_ms as f64;
+        clock.advance(frame_ms);
+    }
+    assert_eq!(phase, Phase::Complete, "guidance seen: {seen:?}");
+    assert!(seen.contains(&Guidance::MoveCloser));
+    assert!(seen.contains(&Guidance::HoldStill));
+    let result = live.finish(id)?;
+    let by_kind = |k: CheckKind| result.checks.iter().find(|c| c.check == k).cloned();
+    eprintln!("{}", serde_json::to_string_pretty(&result)?);
+    assert_eq!(result.status, LivenessStatus::Succeeded);
+    assert_eq!(
+        by_kind(CheckKind::Movement).map(|c| c.outcome),
+        Some(Outcome::Passed)
+    );
+    assert_eq!(
+        by_kind(CheckKind::Light).map(|c| c.outcome),
+        Some(Outcome::Passed)
+    );
+    assert_eq!(
+        by_kind(CheckKind::CaptureIntegrity).map(|c| c.outcome),
+        Some(Outcome::Passed)
+    );
+    let depth = by_kind(CheckKind::Depth).ok_or("no depth check")?;
+    assert_eq!(depth.reason, "depth-flat", "{depth:?}");
+    assert!(
+        result.confidence < 50.0,
+        "a flat photo must not pass: {}",
+        result.confidence
+    );
+
+    // Evidence: a reference frame near the large oval and three audit frames.
+    let reference = result
+        .reference_image
+        .as_ref()
+        .ok_or("no reference image")?;
+    assert_eq!(
+        reference.sha256,
+        hex::encode(sha2::Sha256::digest(&reference.jpeg))
+    );
+    let decoded = image::load_from_memory(&reference.jpeg)?;
+    assert_eq!(decoded.width(), common::FRAME_W);
+    let face = reference.face.ok_or("reference without face box")?;
+    assert!(face.width / common::FRAME_W as f32 > ch.large_oval.width * 0.8);
+    assert_eq!(result.audit_images.len(), 3);
+    assert!(
+        result
+            .audit_images
+            .windows(2)
+            .all(|w| w[0].timestamp_ms < w[1].timestamp_ms)
+    );
+    assert!(result.timings.finish_ms >= 0.0);
+    Ok(())
+}
+
+#[test]
+fn frames_pushed_faster_than_captured_fail_integrity() -> TestResult {
+    let test = "session-injection";
+    let Some((live, clock, subject)) = service(test) else {
+        return Ok(());
+    };
+    let start = live.create_session(LivenessSettings::default())?;
+    let mut r = rng(32);
+    // Thirty frames claiming two seconds of capture, pushed within 150 ms.
+    for i in 0..30 {
+        let frame = render(&subject, Pose::at(0.27), &mut r);
+        live.push_frame(&start.session_id, f64::from(i) * 66.7, &frame, None)?;
+        clock.advance(5);
+    }
+    let result = live.finish(&start.session_id)?;
+    let integrity = result
+        .checks
+        .iter()
+        .find(|c| c.check == CheckKind::CaptureIntegrity)
+        .ok_or("no integrity check")?;
+    assert_eq!(
+        integrity.reason, "integrity-arrived-too-fast",
+        "{integrity:?}"
+    );
+    Ok(())
+}
