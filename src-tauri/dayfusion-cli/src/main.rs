@@ -13,6 +13,7 @@ use dayfusion_ipc::{BackendMode, HealthStatus};
 use dayfusion_models::{CATALOGUE, FetchOptions, FetchOutcome, FileState};
 
 mod face_commands;
+mod liveness_commands;
 
 /// DayFusion Kiosk command line.
 #[derive(Debug, Parser)]
@@ -79,6 +80,11 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         save_crops: Option<PathBuf>,
     },
+    /// The local liveness engine.
+    Liveness {
+        #[command(subcommand)]
+        command: LivenessCommand,
+    },
     /// Evaluations of the face engine on real data.
     Eval {
         #[command(subcommand)]
@@ -125,6 +131,52 @@ enum EvalCommand {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Presentation-attack detection on DIR/pad (face crops) and DIR/video
+    /// (clips): APCER per attack type and BPCER (ISO/IEC 30107-3), with the
+    /// number of sources.
+    Pad {
+        /// The development set root (holds pad/ and video/).
+        dir: PathBuf,
+        /// Where report.json goes.
+        #[arg(long, value_name = "DIR", default_value = "target/eval/pad")]
+        out: PathBuf,
+        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models).
+        #[arg(long, value_name = "DIR")]
+        models_dir: Option<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LivenessCommand {
+    /// Run every check that applies on a recorded video (decoded with
+    /// ffmpeg): scores, reasons and the confidence. Without --challenge
+    /// the light and movement checks are not applicable.
+    Analyze {
+        /// The video (webm, mp4, ...).
+        video: PathBuf,
+        /// The challenge shown during the recording: JSON with
+        /// `challenge` and `flashesStartMs` (ms from the first frame).
+        #[arg(long, value_name = "FILE")]
+        challenge: Option<PathBuf>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Language of the messages: pt-BR or en.
+        #[arg(long, default_value = "pt-BR")]
+        lang: String,
+        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models).
+        #[arg(long, value_name = "DIR")]
+        models_dir: Option<PathBuf>,
+        /// Write the reference and audit images (JPEG) here.
+        #[arg(long, value_name = "DIR")]
+        save_images: Option<PathBuf>,
+        /// Audit images to pick, 0-4.
+        #[arg(long, value_name = "N", default_value_t = 2)]
+        audit_images: u8,
     },
 }
 
@@ -236,6 +288,35 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     json,
                 },
         } => face_commands::eval_portraits(&dir, &out, &resolve_models_dir(models_dir)?, json),
+        Command::Eval {
+            command:
+                EvalCommand::Pad {
+                    dir,
+                    out,
+                    models_dir,
+                    json,
+                },
+        } => liveness_commands::eval_pad(&dir, &out, &resolve_models_dir(models_dir)?, json),
+        Command::Liveness {
+            command:
+                LivenessCommand::Analyze {
+                    video,
+                    challenge,
+                    json,
+                    lang,
+                    models_dir,
+                    save_images,
+                    audit_images,
+                },
+        } => liveness_commands::analyze(liveness_commands::AnalyzeArgs {
+            video,
+            challenge,
+            json,
+            lang,
+            models_dir: resolve_models_dir(models_dir)?,
+            save_images,
+            audit_images,
+        }),
         Command::Paths => {
             let paths = kiosk_paths()?;
             println!("data: {}", paths.data_dir.display());

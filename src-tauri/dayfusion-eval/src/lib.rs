@@ -2,10 +2,13 @@
 //!
 //! [`metrics`] turns genuine and impostor scores into EER and TAR at fixed
 //! FAR; [`plot`] draws ROC curves; [`faces`] runs the engine (and the
-//! `face_recognition` peer) over a folder of people and reports both.
+//! `face_recognition` peer) over a folder of people and reports both;
+//! [`portraits`] finds holder portraits on documents; [`pad`] measures the
+//! liveness engine against presentation attacks (APCER, BPCER).
 
 pub mod faces;
 pub mod metrics;
+pub mod pad;
 pub mod plot;
 pub mod portraits;
 

@@ -1,0 +1,171 @@
+//! `dayfusion liveness analyze` and `dayfusion eval pad`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use dayfusion_face::FaceEngine;
+use dayfusion_liveness::video::Frames;
+use dayfusion_liveness::{LivenessSettings, Outcome, RecordedChallenge, Session};
+
+use crate::with_reason;
+
+/// Arguments of `liveness analyze`.
+pub struct AnalyzeArgs {
+    pub video: PathBuf,
+    pub challenge: Option<PathBuf>,
+    pub json: bool,
+    pub lang: String,
+    pub models_dir: PathBuf,
+    pub save_images: Option<PathBuf>,
+    pub audit_images: u8,
+}
+
+/// Runs every applicable check on a recorded video.
+pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    let recorded: Option<RecordedChallenge> = match &args.challenge {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read challenge file {}", path.display()))?;
+            Some(serde_json::from_str(&text).with_context(|| {
+                format!("{} is not a recorded challenge (JSON)", path.display())
+            })?)
+        }
+        None => None,
+    };
+    let engine = FaceEngine::load(&args.models_dir).map_err(with_reason)?;
+    let settings = LivenessSettings {
+        audit_images_limit: args.audit_images,
+        locale: args.lang.clone(),
+    };
+    let mut session = Session::recorded(recorded, settings)?;
+    let frames = Frames::open(&args.video)?;
+    for frame in frames {
+        let (t, image) = frame?;
+        session
+            .push(&engine, &image, t, None, None)
+            .with_context(|| format!("frame at {t:.0} ms"))?;
+    }
+    let result = session.finish(false);
+    if let Some(dir) = &args.save_images {
+        save_images(dir, &result)?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{}  status {:?}  confidence {:.1}  assurance {:?}  ({} frames, {:.1} s; median {:.1} ms/frame, finish {:.1} ms)",
+        args.video.display(),
+        result.status,
+        result.confidence,
+        result.assurance,
+        result.frames,
+        result.duration_ms / 1000.0,
+        result.timings.median_frame_ms,
+        result.timings.finish_ms
+    );
+    if let Some(msg) = result.failure_message(&args.lang) {
+        println!("  {msg}");
+    }
+    for c in &result.checks {
+        let verdict = match c.outcome {
+            Outcome::Passed => "pass",
+            Outcome::Failed => "FAIL",
+            Outcome::NotApplicable => "n/a ",
+        };
+        let score = c.score.map_or("   -".to_owned(), |s| format!("{s:>4.0}"));
+        println!(
+            "  {verdict} {score}  {:<18} {}",
+            c.check.as_str(),
+            c.message(&args.lang)
+        );
+        let numbers: Vec<String> = c
+            .measures
+            .iter()
+            .map(|(k, v)| format!("{k}={v:.3}"))
+            .collect();
+        if !numbers.is_empty() {
+            println!("              {}", numbers.join(" "));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn save_images(dir: &Path, result: &dayfusion_liveness::LivenessResult) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let images = result
+        .reference_image
+        .iter()
+        .map(|i| ("reference".to_owned(), i))
+        .chain(
+            result
+                .audit_images
+                .iter()
+                .enumerate()
+                .map(|(n, i)| (format!("audit-{n}"), i)),
+        );
+    for (name, image) in images {
+        let path = dir.join(format!("{name}.jpg"));
+        std::fs::write(&path, &image.jpeg)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// `eval pad DIR`.
+pub fn eval_pad(dir: &Path, out: &Path, models_dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    if !dir.join("pad").is_dir() {
+        anyhow::bail!(
+            "no pad/ folder in {} (the development set is ../shared/eval/dev beside a checkout)",
+            dir.display()
+        );
+    }
+    let engine = FaceEngine::load(models_dir).map_err(with_reason)?;
+    let report = dayfusion_eval::pad::evaluate_pad(&engine, dir, out)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (label, rates) in [
+        ("face crops (screen cues only)", &report.crops),
+        ("clips (passive checks, no challenge)", &report.videos),
+    ] {
+        println!("{label}: {} sources", rates.sources);
+        println!(
+            "  BPCER {:>5.1}%  ({} of {} bona fide rejected)",
+            rates.bpcer, rates.bona_fide_rejected, rates.bona_fide
+        );
+        for (kind, (n, accepted, apcer)) in &rates.apcer {
+            println!("  APCER {apcer:>5.1}%  ({accepted} of {n} {kind} attacks accepted)");
+        }
+    }
+    for v in &report.video_outcomes {
+        let failed: Vec<&str> = v
+            .checks
+            .iter()
+            .filter(|c| c.outcome == Outcome::Failed)
+            .map(|c| c.reason)
+            .collect();
+        println!(
+            "  {:<28} {:?} confidence {:>5.1} {}  {:>5.1} ms/frame  failed: {}",
+            v.file,
+            v.truth,
+            v.confidence,
+            if v.accepted { "accepted" } else { "rejected" },
+            v.median_frame_ms,
+            failed.join(", ")
+        );
+    }
+    let medians: Vec<String> = report
+        .crop_medians
+        .iter()
+        .map(|(k, v)| format!("{k}={v:.4}"))
+        .collect();
+    println!("crop medians: {}", medians.join(" "));
+    for limit in &report.limits {
+        println!("limit: {limit}");
+    }
+    println!("report: {}", out.join("report.json").display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,341 @@
+//! `eval pad DIR`: presentation-attack detection on real recordings, in
+//! ISO/IEC 30107-3 terms. APCER: share of attack presentations accepted,
+//! per attack type. BPCER: share of bona fide presentations rejected.
+//!
+//! `DIR` holds `pad/real/*.jpg` (bona fide face crops),
+//! `pad/attack/<type>/*.jpg` (attack crops) and `video/*` (clips named
+//! `real_*` or `attack_<type>_*`). A single crop has no time, no challenge
+//! and usually no surroundings: only the screen-cue check applies to it. A
+//! clip without a challenge gets the passive checks (identity, depth when
+//! it approaches, natural motion, screen cues, integrity), so its
+//! confidence is "passive only" and says nothing about light or approach.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use dayfusion_face::{DetectorModel, FaceEngine, load_image};
+use dayfusion_liveness::checks::{PASS_SCORE, screen};
+use dayfusion_liveness::cues::{self, FaceBox};
+use dayfusion_liveness::video::Frames;
+use dayfusion_liveness::{LivenessSettings, LivenessStatus, Session};
+use serde::Serialize;
+
+use crate::EvalError;
+use crate::metrics::median;
+
+/// A presentation: bona fide or an attack of some type.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Truth {
+    /// A live person.
+    BonaFide,
+    /// An attack, by type (`replay`).
+    Attack(String),
+}
+
+/// One crop's outcome.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CropOutcome {
+    /// File name.
+    pub file: String,
+    /// Source recording group (file-name prefix), to count subjects.
+    pub source: String,
+    /// What it is.
+    pub truth: Truth,
+    /// Whether the detector found the face (else the whole crop is used).
+    pub face_found: bool,
+    /// Raw moiré measure.
+    pub moire: f32,
+    /// Raw glare measure.
+    pub specular: f32,
+    /// Edge evidence, when the crop has room around the face.
+    pub edges: Option<f32>,
+    /// Screen-cue score (50 = pass line).
+    pub score: f32,
+    /// Accepted as live (score at or above the pass line).
+    pub accepted: bool,
+}
+
+/// One clip's outcome.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VideoOutcome {
+    /// File name.
+    pub file: String,
+    /// What it is.
+    pub truth: Truth,
+    /// Frames analysed.
+    pub frames: usize,
+    /// Session status.
+    pub status: LivenessStatus,
+    /// Confidence (passive only: no challenge in these recordings).
+    pub confidence: f32,
+    /// Accepted as live (confidence at or above 50).
+    pub accepted: bool,
+    /// Each check: outcome, score and reason.
+    pub checks: Vec<dayfusion_liveness::CheckResult>,
+    /// Median analysis per frame, milliseconds.
+    pub median_frame_ms: f32,
+    /// `finish`, milliseconds.
+    pub finish_ms: f32,
+}
+
+/// Error rates of one group of presentations.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rates {
+    /// Bona fide presentations.
+    pub bona_fide: usize,
+    /// Of which rejected.
+    pub bona_fide_rejected: usize,
+    /// BPCER, percent.
+    pub bpcer: f64,
+    /// Per attack type: presentations, accepted, APCER percent.
+    pub apcer: BTreeMap<String, (usize, usize, f64)>,
+    /// Distinct sources (recordings / people) among the presentations.
+    pub sources: usize,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PadReport {
+    /// The folder.
+    pub dataset: PathBuf,
+    /// Rates on the face crops (screen cues only).
+    pub crops: Rates,
+    /// Rates on the clips (passive checks).
+    pub videos: Rates,
+    /// Median moiré / glare of bona fide and attack crops.
+    pub crop_medians: BTreeMap<String, f64>,
+    /// What this data cannot show.
+    pub limits: Vec<&'static str>,
+    /// Per crop.
+    pub crop_outcomes: Vec<CropOutcome>,
+    /// Per clip.
+    pub video_outcomes: Vec<VideoOutcome>,
+}
+
+const LIMITS: [&str; 4] = [
+    "The clips were recorded without the challenge: no approach and no colour sequence, so the light, movement and (mostly) depth checks do not apply; their confidence is passive-only.",
+    "Crops are tight single frames: only the screen-cue check applies to them (no time, no surroundings).",
+    "Few subjects and recordings: the attack crops come from a handful of re-filmed clips, so rates are indicative, not statistically meaningful.",
+    "Only 4 print crops and no mask, 3D or injection attacks in this set.",
+];
+
+/// Runs both parts and writes `report.json` into `out_dir`.
+pub fn evaluate_pad(
+    engine: &FaceEngine,
+    dir: &Path,
+    out_dir: &Path,
+) -> Result<PadReport, EvalError> {
+    let dataset_error = |reason: String| EvalError::Dataset {
+        path: dir.to_path_buf(),
+        reason,
+    };
+    let real_dir = dir.join("pad/real");
+    let attack_dir = dir.join("pad/attack");
+    if !real_dir.is_dir() || !attack_dir.is_dir() {
+        return Err(dataset_error(
+            "no pad/real and pad/attack folders".to_owned(),
+        ));
+    }
+    let mut crops = Vec::new();
+    for file in crate::image_files(&real_dir).map_err(|e| dataset_error(e.to_string()))? {
+        crops.push(crop_outcome(engine, &file, Truth::BonaFide)?);
+    }
+    let mut types: Vec<PathBuf> = std::fs::read_dir(&attack_dir)
+        .map_err(|e| dataset_error(e.to_string()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    types.sort();
+    for type_dir in types {
+        let kind = file_name(&type_dir);
+        for file in crate::image_files(&type_dir).map_err(|e| dataset_error(e.to_string()))? {
+            crops.push(crop_outcome(engine, &file, Truth::Attack(kind.clone()))?);
+        }
+    }
+    let mut videos = Vec::new();
+    let video_dir = dir.join("video");
+    if video_dir.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&video_dir)
+            .map_err(|e| dataset_error(e.to_string()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| matches!(e, "webm" | "mp4" | "mkv" | "avi" | "mov"))
+            })
+            .collect();
+        files.sort();
+        for file in files {
+            videos.push(video_outcome(engine, &file)?);
+        }
+    }
+    let crop_rates = rates(
+        crops
+            .iter()
+            .map(|c| (&c.truth, c.accepted, c.source.as_str())),
+    );
+    let video_rates = rates(
+        videos
+            .iter()
+            .map(|v| (&v.truth, v.accepted, v.file.as_str())),
+    );
+    let mut crop_medians = BTreeMap::new();
+    for (label, bona) in [("bonaFide", true), ("attack", false)] {
+        let pick = |f: fn(&CropOutcome) -> f32| {
+            median(
+                &crops
+                    .iter()
+                    .filter(|c| (c.truth == Truth::BonaFide) == bona)
+                    .map(|c| f64::from(f(c)))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        crop_medians.insert(format!("{label}Moire"), pick(|c| c.moire));
+        crop_medians.insert(format!("{label}Specular"), pick(|c| c.specular));
+    }
+    let report = PadReport {
+        dataset: dir.to_path_buf(),
+        crops: crop_rates,
+        videos: video_rates,
+        crop_medians,
+        limits: LIMITS.to_vec(),
+        crop_outcomes: crops,
+        video_outcomes: videos,
+    };
+    std::fs::create_dir_all(out_dir).map_err(|source| EvalError::Write {
+        path: out_dir.to_path_buf(),
+        source,
+    })?;
+    let path = out_dir.join("report.json");
+    let json = serde_json::to_vec_pretty(&report).map_err(|e| EvalError::Write {
+        path: path.clone(),
+        source: std::io::Error::other(e),
+    })?;
+    std::fs::write(&path, json).map_err(|source| EvalError::Write { path, source })?;
+    Ok(report)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn crop_outcome(engine: &FaceEngine, file: &Path, truth: Truth) -> Result<CropOutcome, EvalError> {
+    let image = load_image(file)?;
+    let found = engine
+        .detector(DetectorModel::Short)
+        .detect(&image)?
+        .into_iter()
+        .chain(engine.detector(DetectorModel::Full).detect(&image)?)
+        .max_by(|a, b| a.score.total_cmp(&b.score));
+    let face = match found {
+        Some(f) => FaceBox {
+            x: f.bbox.x,
+            y: f.bbox.y,
+            width: f.bbox.width,
+            height: f.bbox.height,
+        },
+        None => FaceBox {
+            x: 0.0,
+            y: 0.0,
+            width: image.width() as f32,
+            height: image.height() as f32,
+        },
+    };
+    let cues = cues::measure(&image, face);
+    let result = screen::score(&[cues]);
+    let score = result.score.unwrap_or(0.0);
+    let name = file_name(file);
+    Ok(CropOutcome {
+        source: name.split('_').next().unwrap_or_default().to_owned(),
+        file: name,
+        truth,
+        face_found: found.is_some(),
+        moire: cues.moire,
+        specular: cues.specular,
+        edges: cues.edges,
+        score,
+        accepted: score >= PASS_SCORE,
+    })
+}
+
+fn video_outcome(engine: &FaceEngine, file: &Path) -> Result<VideoOutcome, EvalError> {
+    let name = file_name(file);
+    let truth = match name.strip_prefix("attack_") {
+        Some(rest) => Truth::Attack(rest.split('_').next().unwrap_or("unknown").to_owned()),
+        None => Truth::BonaFide,
+    };
+    let video_error = |e: dayfusion_liveness::LivenessError| EvalError::Dataset {
+        path: file.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let settings = LivenessSettings {
+        audit_images_limit: 0,
+        ..LivenessSettings::default()
+    };
+    let mut session = Session::recorded(None, settings).map_err(video_error)?;
+    for frame in Frames::open(file).map_err(video_error)? {
+        let (t, image) = frame.map_err(video_error)?;
+        session
+            .push(engine, &image, t, None, None)
+            .map_err(video_error)?;
+    }
+    let result = session.finish(false);
+    Ok(VideoOutcome {
+        file: name,
+        truth,
+        frames: result.frames,
+        status: result.status,
+        confidence: result.confidence,
+        accepted: result.status == LivenessStatus::Succeeded && result.confidence >= PASS_SCORE,
+        checks: result.checks,
+        median_frame_ms: result.timings.median_frame_ms,
+        finish_ms: result.timings.finish_ms,
+    })
+}
+
+fn rates<'a>(items: impl Iterator<Item = (&'a Truth, bool, &'a str)>) -> Rates {
+    let mut bona = (0, 0);
+    let mut apcer: BTreeMap<String, (usize, usize, f64)> = BTreeMap::new();
+    let mut sources = std::collections::BTreeSet::new();
+    for (truth, accepted, source) in items {
+        sources.insert(source.to_owned());
+        match truth {
+            Truth::BonaFide => {
+                bona.0 += 1;
+                bona.1 += usize::from(!accepted);
+            }
+            Truth::Attack(kind) => {
+                let e = apcer.entry(kind.clone()).or_insert((0, 0, 0.0));
+                e.0 += 1;
+                e.1 += usize::from(accepted);
+            }
+        }
+    }
+    for e in apcer.values_mut() {
+        e.2 = percent(e.1, e.0);
+    }
+    Rates {
+        bona_fide: bona.0,
+        bona_fide_rejected: bona.1,
+        bpcer: percent(bona.1, bona.0),
+        apcer,
+        sources: sources.len(),
+    }
+}
+
+fn percent(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        f64::NAN
+    } else {
+        100.0 * part as f64 / whole as f64
+    }
+}
