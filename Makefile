@@ -22,8 +22,8 @@ TAURI_DRIVER_VERSION := ^2
 help:
 	@echo "make run   - set up, build and start the kiosk (embedded backend; Xvfb + screenshot when headless)"
 	@echo "make test  - set up and run every check and test (lint, unit, integration, end-to-end)"
-	@echo "make eval  - face engine evaluation on ../shared/eval/dev, with the dlib peer (reports in target/eval/)"
-	@echo "make bench - criterion benchmarks of the face engine"
+	@echo "make eval  - face and liveness evaluation on ../shared/eval/dev, with the dlib peer (reports in target/eval/)"
+	@echo "make bench - criterion benchmarks of the face and liveness engines"
 	@echo "make build | bindings | icons | release | clean"
 
 run: setup build
@@ -74,10 +74,11 @@ eval: setup
 	cargo build --release --locked -p dayfusion-cli
 	infra/scripts/eval.sh
 
-# Criterion benchmarks: detection, mesh, embedding, compare.
+# Criterion benchmarks: detection, mesh, embedding, compare; liveness per frame and finish.
 bench: setup
 	bash src-tauri/dayfusion-face/tests/fetch-test-images.sh
 	cargo bench --locked -p dayfusion-face --bench face
+	cargo bench --locked -p dayfusion-liveness --bench liveness
 
 # Regenerates the TypeScript types in ui/src/app/ipc/bindings from the Rust types.
 bindings:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the face engine's evaluations on the development set beside the
+# Runs the face and liveness evaluations on the development set beside the
 # checkout (../shared/eval/dev; never copied into the repository) and writes
 # the reports to target/eval/. Skips with a message when the set is absent.
 #
@@ -29,3 +29,8 @@ echo "==> face matching: $dev/identities"
 echo
 echo "==> document portraits: $dev/documents"
 "$bin" eval portraits "$dev/documents" --out target/eval/portraits
+if [[ -d $dev/pad ]]; then
+  echo
+  echo "==> presentation attacks (liveness): $dev/pad and $dev/video"
+  "$bin" eval pad "$dev" --out target/eval/pad
+fi

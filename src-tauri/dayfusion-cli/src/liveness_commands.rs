@@ -40,13 +40,25 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     };
     let mut session = Session::recorded(recorded, settings)?;
     let frames = Frames::open(&args.video)?;
+    let mut rejected = 0usize;
     for frame in frames {
         let (t, image) = frame?;
-        session
-            .push(&engine, &image, t, None, None)
-            .with_context(|| format!("frame at {t:.0} ms"))?;
+        match session.push(&engine, &image, t, None, None) {
+            Ok(_) => {}
+            Err(dayfusion_liveness::LivenessError::TooManyFrames(n)) => {
+                eprintln!("dayfusion: only the first {n} frames were analysed");
+                break;
+            }
+            Err(e) => {
+                rejected += 1;
+                eprintln!("dayfusion: frame at {t:.0} ms skipped: {e}");
+            }
+        }
     }
-    let result = session.finish(false);
+    if rejected > 0 {
+        eprintln!("dayfusion: {rejected} frames skipped");
+    }
+    let result = session.finish(&engine, false);
     if let Some(dir) = &args.save_images {
         save_images(dir, &result)?;
     }

@@ -67,6 +67,8 @@ pub struct VideoOutcome {
     pub truth: Truth,
     /// Frames analysed.
     pub frames: usize,
+    /// Frames the engine refused (counted, not fatal).
+    pub rejected_frames: usize,
     /// Session status.
     pub status: LivenessStatus,
     /// Confidence (passive only: no challenge in these recordings).
@@ -282,17 +284,22 @@ fn video_outcome(engine: &FaceEngine, file: &Path) -> Result<VideoOutcome, EvalE
         ..LivenessSettings::default()
     };
     let mut session = Session::recorded(None, settings).map_err(video_error)?;
+    let mut rejected_frames = 0;
     for frame in Frames::open(file).map_err(video_error)? {
         let (t, image) = frame.map_err(video_error)?;
-        session
-            .push(engine, &image, t, None, None)
-            .map_err(video_error)?;
+        match session.push(engine, &image, t, None, None) {
+            Ok(_) => {}
+            Err(dayfusion_liveness::LivenessError::TooManyFrames(_)) => break,
+            // One frame the engine cannot use does not end the clip.
+            Err(_) => rejected_frames += 1,
+        }
     }
-    let result = session.finish(false);
+    let result = session.finish(engine, false);
     Ok(VideoOutcome {
         file: name,
         truth,
         frames: result.frames,
+        rejected_frames,
         status: result.status,
         confidence: result.confidence,
         accepted: result.status == LivenessStatus::Succeeded && result.confidence >= PASS_SCORE,

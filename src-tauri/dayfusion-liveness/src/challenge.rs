@@ -144,8 +144,40 @@ impl Challenge {
     }
 
     /// Total length of the colour sequence, milliseconds.
-    pub fn flash_total_ms(&self) -> u32 {
-        self.flashes.iter().map(|f| f.duration_ms).sum()
+    pub fn flash_total_ms(&self) -> u64 {
+        self.flashes.iter().map(|f| u64::from(f.duration_ms)).sum()
+    }
+
+    /// Checks a challenge that came from outside (a `--challenge` file):
+    /// 6-16 flashes of 100-2000 ms, ovals inside the frame, small below large.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(6..=16).contains(&self.flashes.len()) {
+            return Err(format!("{} flashes (6 to 16 expected)", self.flashes.len()));
+        }
+        if let Some(f) = self
+            .flashes
+            .iter()
+            .find(|f| !(100..=2000).contains(&f.duration_ms))
+        {
+            return Err(format!(
+                "flash of {} ms (100 to 2000 expected)",
+                f.duration_ms
+            ));
+        }
+        let inside = |o: &Oval| {
+            [o.center_x, o.center_y]
+                .iter()
+                .all(|c| (0.0..=1.0).contains(c))
+                && o.width > 0.05
+                && o.width <= 1.0
+        };
+        if !inside(&self.small_oval)
+            || !inside(&self.large_oval)
+            || self.small_oval.width >= self.large_oval.width
+        {
+            return Err("ovals out of the frame, or the small oval not smaller".to_owned());
+        }
+        Ok(())
     }
 
     /// The colour the sequence shows `elapsed_ms` after its start; `None`
@@ -235,5 +267,7 @@ mod tests {
         assert_eq!(c.colour_at(200.0), Some(FlashColour::Blue));
         assert_eq!(c.colour_at(500.0), None);
         assert_eq!(c.flash_total_ms(), 500);
+        assert!(c.validate().is_err(), "two flashes are too few");
+        assert!(Challenge::random().validate().is_ok());
     }
 }

@@ -16,7 +16,7 @@ use crate::error::LivenessError;
 use crate::session::{FrameFeedback, LivenessResult, LivenessSettings, SESSION_TTL_MS, Session};
 
 /// Most sessions open at once (a kiosk runs one; the rest are abandoned).
-const MAX_OPEN_SESSIONS: usize = 32;
+const MAX_OPEN_SESSIONS: usize = 8;
 
 /// Milliseconds on a monotonic clock; injectable for tests.
 pub trait Clock: Send + Sync {
@@ -54,7 +54,7 @@ pub struct SessionStart {
 
 struct Slot {
     /// Taken out when the session is finished.
-    session: Option<Session>,
+    session: Mutex<Option<Session>>,
     created_ms: f64,
 }
 
@@ -62,7 +62,7 @@ struct Slot {
 pub struct LivenessEngine {
     faces: Arc<FaceEngine>,
     clock: Box<dyn Clock>,
-    open: Mutex<HashMap<String, Arc<Mutex<Slot>>>>,
+    open: Mutex<HashMap<String, Arc<Slot>>>,
     used: Mutex<HashSet<String>>,
 }
 
@@ -106,7 +106,7 @@ impl LivenessEngine {
         // Expired sessions go (and stay unusable); then make room.
         let expired: Vec<String> = open
             .iter()
-            .filter(|(_, slot)| now - lock(slot).created_ms > SESSION_TTL_MS)
+            .filter(|(_, slot)| now - slot.created_ms > SESSION_TTL_MS)
             .map(|(id, _)| id.clone())
             .collect();
         for id in expired {
@@ -114,17 +114,15 @@ impl LivenessEngine {
             lock(&self.used).insert(id);
         }
         if open.len() >= MAX_OPEN_SESSIONS {
-            return Err(LivenessError::InvalidSettings(format!(
-                "too many open liveness sessions (at most {MAX_OPEN_SESSIONS})"
-            )));
+            return Err(LivenessError::TooManySessions(MAX_OPEN_SESSIONS));
         }
         let session_id = uuid::Uuid::new_v4().to_string();
         open.insert(
             session_id.clone(),
-            Arc::new(Mutex::new(Slot {
-                session: Some(session),
+            Arc::new(Slot {
+                session: Mutex::new(Some(session)),
                 created_ms: now,
-            })),
+            }),
         );
         Ok(SessionStart {
             session_id,
@@ -133,7 +131,7 @@ impl LivenessEngine {
         })
     }
 
-    fn slot(&self, id: &str) -> Result<Arc<Mutex<Slot>>, LivenessError> {
+    fn slot(&self, id: &str) -> Result<Arc<Slot>, LivenessError> {
         if let Some(slot) = lock(&self.open).get(id) {
             return Ok(Arc::clone(slot));
         }
@@ -149,7 +147,7 @@ impl LivenessEngine {
     fn close(&self, id: &str) -> Option<Session> {
         let slot = lock(&self.open).remove(id)?;
         lock(&self.used).insert(id.to_owned());
-        lock(&slot).session.take()
+        lock(&slot.session).take()
     }
 
     /// Analyses one frame: `timestamp_ms` is the capture time on the
@@ -162,19 +160,21 @@ impl LivenessEngine {
         displayed: Option<FlashColour>,
     ) -> Result<FrameFeedback, LivenessError> {
         let slot = self.slot(session_id)?;
+        let mut guard = lock(&slot.session);
+        // Stamped once this call holds the session: concurrent pushes are
+        // recorded in the order their arrival times say.
         let now = self.clock.now_ms();
-        let mut guard = lock(&slot);
-        if now - guard.created_ms > SESSION_TTL_MS {
-            drop(guard);
-            drop(slot);
-            self.close(session_id);
+        if now - slot.created_ms > SESSION_TTL_MS {
+            // Kept so that `finish` reports it as EXPIRED.
             return Err(LivenessError::Expired);
         }
-        guard
-            .session
-            .as_mut()
-            .ok_or(LivenessError::AlreadyUsed)?
-            .push(&self.faces, image, timestamp_ms, displayed, Some(now))
+        guard.as_mut().ok_or(LivenessError::AlreadyUsed)?.push(
+            &self.faces,
+            image,
+            timestamp_ms,
+            displayed,
+            Some(now),
+        )
     }
 
     /// Ends the session: runs the checks and returns the result (status
@@ -182,17 +182,14 @@ impl LivenessEngine {
     pub fn finish(&self, session_id: &str) -> Result<LivenessResult, LivenessError> {
         let slot = self.slot(session_id)?;
         let now = self.clock.now_ms();
-        let (expired, frames) = {
-            let guard = lock(&slot);
-            let frames = guard.session.as_ref().map_or(0, Session::frames);
-            (now - guard.created_ms > SESSION_TTL_MS, frames)
-        };
+        let expired = now - slot.created_ms > SESSION_TTL_MS;
+        let frames = lock(&slot.session).as_ref().map_or(0, Session::frames);
         if frames == 0 && !expired {
             return Err(LivenessError::NoFrames);
         }
         drop(slot);
         let session = self.close(session_id).ok_or(LivenessError::AlreadyUsed)?;
-        let mut result = session.finish(expired);
+        let mut result = session.finish(&self.faces, expired);
         result.session_id = Some(session_id.to_owned());
         Ok(result)
     }

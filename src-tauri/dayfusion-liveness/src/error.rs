@@ -21,6 +21,12 @@ pub enum LivenessError {
     /// `finish` before any frame was pushed.
     #[error("no frames were sent to this liveness session")]
     NoFrames,
+    /// Too many sessions are open at once.
+    #[error("too many open liveness sessions (at most {0})")]
+    TooManySessions(usize),
+    /// A frame with an impossible timestamp or size.
+    #[error("invalid frame: {0}")]
+    InvalidFrame(String),
     /// The session holds as many frames as it accepts.
     #[error("too many frames for one liveness session (at most {0})")]
     TooManyFrames(usize),
@@ -42,6 +48,8 @@ impl LivenessError {
             LivenessError::Expired => "session-expired",
             LivenessError::NoFrames => "no-frames",
             LivenessError::TooManyFrames(_) => "too-many-frames",
+            LivenessError::TooManySessions(_) => "too-many-sessions",
+            LivenessError::InvalidFrame(_) => "invalid-frame",
             LivenessError::Frame(e) => e.reason().as_str(),
             LivenessError::Video(_) => "video-unreadable",
         }

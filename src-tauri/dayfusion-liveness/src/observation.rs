@@ -38,12 +38,17 @@ pub struct ShapeRatios {
     pub depth_spread: f32,
 }
 
-/// The measurements of the face in one frame.
-#[derive(Debug, Clone, Serialize)]
+/// The measurements of the face in one frame. `Debug` and serde leave out
+/// the face thumbnail and the embedding (biometric data).
+#[derive(Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FaceObservation {
     /// Face box, frame pixels.
     pub bbox: BoundingBox,
+    /// The detector's six keypoints (for re-aligning a kept frame). Not
+    /// serialised.
+    #[serde(skip)]
+    pub keypoints: dayfusion_face::Keypoints,
     /// Detection score.
     pub score: f32,
     /// Face box width over frame width.
@@ -73,6 +78,20 @@ pub struct FaceObservation {
     /// Face embedding, on the frames that compute one. Not serialised.
     #[serde(skip)]
     pub embedding: Option<Embedding>,
+}
+
+impl std::fmt::Debug for FaceObservation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FaceObservation")
+            .field("bbox", &self.bbox)
+            .field("score", &self.score)
+            .field("pose", &self.pose)
+            .field("eye_openness", &self.eye_openness)
+            .field("shape", &self.shape)
+            .field("cues", &self.cues)
+            .field("embedding", &self.embedding.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Everything measured on one frame.
@@ -170,6 +189,7 @@ fn observe_face(
     });
     Ok(FaceObservation {
         bbox: b,
+        keypoints: face.keypoints,
         score: face.score,
         width_ratio: b.width / w,
         center: [b.center().x / w, b.center().y / h],

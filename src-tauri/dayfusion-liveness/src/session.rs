@@ -26,12 +26,19 @@ pub const SESSION_TTL_MS: f64 = 180_000.0;
 pub const MAX_FRAMES: usize = 6_000;
 /// Most audit images a session may return.
 pub const MAX_AUDIT_IMAGES: u8 = 4;
-/// An embedding is computed at most this often, milliseconds.
-const EMBED_EVERY_MS: f64 = 400.0;
+/// An embedding is computed on every n-th frame with a face (about every
+/// 400 ms at 15 fps), counted in frames so client timestamps cannot skip it.
+const EMBED_EVERY: usize = 6;
+/// Live frames smaller than this are refused (the cues and the reference
+/// image need detail).
+pub const MIN_LIVE_SIZE: [u32; 2] = [320, 240];
+/// Live frames larger than this are refused (memory: frames are kept as
+/// evidence candidates).
+pub const MAX_LIVE_SIZE: [u32; 2] = [1920, 1920];
 /// Screen cues are measured on every n-th frame with a face.
 const CUES_EVERY: usize = 3;
 /// Frames kept as audit candidates before thinning.
-const AUDIT_POOL: usize = 16;
+const AUDIT_POOL: usize = 8;
 /// Faces darker than this (mean luma of the aligned face) are "too dark".
 const MIN_BRIGHTNESS: f32 = 50.0;
 /// Face centre within this distance (fraction of the frame) of the oval's.
@@ -247,7 +254,7 @@ impl LivenessResult {
 struct Kept {
     image: RgbImage,
     t_ms: f64,
-    face: Option<BoundingBox>,
+    face: dayfusion_face::Face,
     rank: f32,
 }
 
@@ -261,7 +268,6 @@ pub struct Session {
     phase: Phase,
     fit_frames: u32,
     flashes_start_ms: Option<f64>,
-    last_embedding_ms: Option<f64>,
     face_frames: usize,
     reference: Option<Kept>,
     audit: Vec<Kept>,
@@ -291,6 +297,16 @@ impl Session {
         settings: LivenessSettings,
     ) -> Result<Self, LivenessError> {
         settings.validate()?;
+        if let Some(r) = &recorded {
+            r.challenge
+                .validate()
+                .map_err(LivenessError::InvalidSettings)?;
+            if !r.flashes_start_ms.is_finite() {
+                return Err(LivenessError::InvalidSettings(
+                    "flash start time".to_owned(),
+                ));
+            }
+        }
         let challenge = recorded.as_ref().map(|r| r.challenge.clone());
         let mut session = Self::new(challenge, recorded, false, settings);
         session.flashes_start_ms = session.recorded.as_ref().map(|r| r.flashes_start_ms);
@@ -316,7 +332,6 @@ impl Session {
             },
             fit_frames: 0,
             flashes_start_ms: None,
-            last_embedding_ms: None,
             face_frames: 0,
             reference: None,
             audit: Vec::new(),
@@ -353,26 +368,45 @@ impl Session {
         if self.observations.len() >= MAX_FRAMES {
             return Err(LivenessError::TooManyFrames(MAX_FRAMES));
         }
+        if !t_ms.is_finite() || t_ms < 0.0 {
+            return Err(LivenessError::InvalidFrame(format!("timestamp {t_ms}")));
+        }
+        let size = [image.width(), image.height()];
+        if self.live
+            && (size[0] < MIN_LIVE_SIZE[0]
+                || size[1] < MIN_LIVE_SIZE[1]
+                || size[0] > MAX_LIVE_SIZE[0]
+                || size[1] > MAX_LIVE_SIZE[1])
+        {
+            return Err(LivenessError::InvalidFrame(format!(
+                "{}x{} frame (live frames are {}x{} to {}x{})",
+                size[0],
+                size[1],
+                MIN_LIVE_SIZE[0],
+                MIN_LIVE_SIZE[1],
+                MAX_LIVE_SIZE[0],
+                MAX_LIVE_SIZE[1]
+            )));
+        }
         let displayed = match &self.recorded {
             Some(r) => r.displayed_at(t_ms),
             None => displayed,
         };
         let extras = Extras {
-            embedding: self
-                .last_embedding_ms
-                .is_none_or(|last| (t_ms - last).abs() >= EMBED_EVERY_MS),
+            embedding: self.face_frames.is_multiple_of(EMBED_EVERY),
             cues: self.face_frames.is_multiple_of(CUES_EVERY),
         };
         let mut obs = observe(engine, image, t_ms, displayed, extras)?;
         obs.arrived_ms = arrived_ms;
-        if let Some(face) = &obs.face {
+        if obs.face.is_some() {
             self.face_frames += 1;
-            if face.embedding.is_some() {
-                self.last_embedding_ms = Some(t_ms);
-            }
         }
+        let was_complete = self.phase == Phase::Complete;
         let guidance = self.advance(&obs);
-        self.keep_images(image, &obs);
+        // Frames sent after the challenge ended cannot become evidence.
+        if !was_complete {
+            self.keep_images(image, &obs);
+        }
         let feedback = FrameFeedback {
             phase: self.phase,
             guidance,
@@ -404,7 +438,7 @@ impl Session {
                 self.flashes_start_ms = Some(obs.t_ms);
             }
             if let Some(start) = self.flashes_start_ms
-                && obs.t_ms - start >= f64::from(challenge.flash_total_ms())
+                && obs.t_ms - start >= challenge.flash_total_ms() as f64
             {
                 self.phase = Phase::Complete;
             }
@@ -466,8 +500,7 @@ impl Session {
             Phase::Flashing => {
                 let elapsed = self.flashes_start_ms.map_or(0.0, |s| obs.t_ms - s);
                 0.6 + 0.4
-                    * (elapsed / f64::from(challenge.flash_total_ms().max(1))).clamp(0.0, 1.0)
-                        as f32
+                    * (elapsed / challenge.flash_total_ms().max(1) as f64).clamp(0.0, 1.0) as f32
             }
             Phase::Complete => 1.0,
         }
@@ -495,12 +528,18 @@ impl Session {
             }
             _ => face.width_ratio.min(0.6) / 0.6,
         };
-        let rank = frontal * sharp * closeness;
+        // A frame lit by a coloured flash is a poor picture to match with
+        // the document.
+        let lit = match obs.displayed {
+            Some(c) if c != FlashColour::White => 0.3,
+            _ => 1.0,
+        };
+        let rank = frontal * sharp * closeness * lit;
         if rank > 0.0 && self.reference.as_ref().is_none_or(|r| rank > r.rank) {
             self.reference = Some(Kept {
                 image: image.clone(),
                 t_ms: obs.t_ms,
-                face: Some(face.bbox),
+                face: face_of(face),
                 rank,
             });
         }
@@ -512,7 +551,7 @@ impl Session {
         self.audit.push(Kept {
             image: image.clone(),
             t_ms: obs.t_ms,
-            face: Some(face.bbox),
+            face: face_of(face),
             rank,
         });
         if self.audit.len() >= AUDIT_POOL {
@@ -525,10 +564,42 @@ impl Session {
         }
     }
 
+    /// The reference frame's face against the session's faces: median
+    /// cosine with the embeddings taken during the capture. `None` when it
+    /// cannot be measured (then the identity check has no reference to
+    /// vouch for, and the reference is still the best-ranked frame).
+    fn reference_cosine(&self, engine: &FaceEngine, reference: &Kept) -> Option<f32> {
+        let prepared = engine
+            .prepare(
+                &reference.image,
+                reference.face,
+                &dayfusion_face::QualityThresholds::SELFIE,
+            )
+            .ok()?;
+        let embedding = engine
+            .embed(&[&prepared.aligned])
+            .ok()?
+            .into_iter()
+            .next()?;
+        let cosines = self
+            .observations
+            .iter()
+            .filter_map(|o| o.face.as_ref()?.embedding.as_ref())
+            .map(|e| f64::from(embedding.cosine(e)));
+        checks::median(cosines).map(|c| c as f32)
+    }
+
     /// Runs every check and returns the result; `expired` when the session
     /// ran past its time limit.
-    pub fn finish(self, expired: bool) -> LivenessResult {
+    pub fn finish(self, engine: &FaceEngine, expired: bool) -> LivenessResult {
         let start = std::time::Instant::now();
+        let reference_cosine = if expired {
+            None
+        } else {
+            self.reference
+                .as_ref()
+                .and_then(|r| self.reference_cosine(engine, r))
+        };
         let mut times: Vec<f32> = self.observations.iter().map(|o| o.analysis_ms).collect();
         times.sort_by(f32::total_cmp);
         let pick = |q: f32| {
@@ -548,6 +619,7 @@ impl Session {
             flashes_start_ms: self.flashes_start_ms,
             min_fps: MIN_FPS,
             max_duration_ms: SESSION_TTL_MS,
+            reference_cosine,
         };
         let checks: Vec<CheckResult> = if expired {
             Vec::new()
@@ -609,6 +681,14 @@ impl Session {
     }
 }
 
+fn face_of(face: &crate::observation::FaceObservation) -> dayfusion_face::Face {
+    dayfusion_face::Face {
+        bbox: face.bbox,
+        score: face.score,
+        keypoints: face.keypoints,
+    }
+}
+
 /// Guidance that applies in every step: no face, several, too dark.
 fn basic_guidance(obs: &Observation) -> Option<Guidance> {
     match &obs.face {
@@ -627,6 +707,9 @@ fn spread(pool: &[Kept], limit: usize) -> Vec<&Kept> {
     if pool.len() <= limit {
         return pool.iter().collect();
     }
+    if limit == 1 {
+        return pool.get(pool.len() / 2).into_iter().collect();
+    }
     (0..limit)
         .filter_map(|i| pool.get(i * (pool.len() - 1) / (limit - 1).max(1)))
         .collect()
@@ -642,6 +725,6 @@ fn encode(kept: &Kept) -> Option<CapturedImage> {
         sha256,
         timestamp_ms: kept.t_ms,
         size: [kept.image.width(), kept.image.height()],
-        face: kept.face,
+        face: Some(kept.face.bbox),
     })
 }

@@ -141,7 +141,9 @@ impl Frames {
         let info = probe(path)?;
         let times = frame_times(path)?;
         let child = run_tool("ffmpeg")
-            .args(["-v", "error", "-nostdin", "-i"])
+            // Frames as coded, the size ffprobe reported (a rotated phone
+            // video comes out sideways rather than stretched).
+            .args(["-v", "error", "-nostdin", "-noautorotate", "-i"])
             .arg(path)
             .args(["-map", "0:v:0", "-fps_mode", "passthrough", "-vf"])
             .arg(format!("scale={}:{}", info.width, info.height))
@@ -185,11 +187,15 @@ impl Iterator for Frames {
         }
         let image = RgbImage::from_raw(self.info.width, self.info.height, buf)?;
         // The stream's own time; the nominal rate when the probe had none.
-        let t_ms = self
-            .times
-            .get(self.index)
-            .copied()
-            .unwrap_or(self.index as f64 * 1000.0 / self.info.fps);
+        let step = 1000.0 / self.info.fps;
+        let t_ms = match self.times.get(self.index) {
+            Some(&t) => t,
+            // Past the probed times: continue from the last at the nominal rate.
+            None => match self.times.last() {
+                Some(&last) => last + (self.index + 1 - self.times.len()) as f64 * step,
+                None => self.index as f64 * step,
+            },
+        };
         self.index += 1;
         Some(Ok((t_ms, image)))
     }

@@ -28,7 +28,7 @@ fn analyse(
     for (t, frame) in frames {
         session.push(engine, &frame, t, None, None)?;
     }
-    Ok(session.finish(false))
+    Ok(session.finish(engine, false))
 }
 
 fn check(result: &LivenessResult, kind: CheckKind) -> &CheckResult {

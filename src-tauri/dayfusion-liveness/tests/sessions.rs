@@ -101,6 +101,21 @@ fn sessions_are_unguessable_single_use_and_expire() -> TestResult {
     clock.advance(180_001);
     let err = live.push_frame(&c.session_id, 70.0, &frame, None);
     assert!(matches!(err, Err(LivenessError::Expired)), "{err:?}");
+    // ... and finishing it still says so.
+    assert_eq!(live.finish(&c.session_id)?.status, LivenessStatus::Expired);
+
+    // Frames with impossible timestamps or sizes are refused, with the
+    // session left usable.
+    let d = live.create_session(LivenessSettings::default())?;
+    for t in [f64::NAN, f64::INFINITY, -5.0] {
+        let err = live.push_frame(&d.session_id, t, &frame, None);
+        assert!(matches!(err, Err(LivenessError::InvalidFrame(_))), "{t}: {err:?}");
+    }
+    let tiny = image::RgbImage::new(160, 120);
+    let err = live.push_frame(&d.session_id, 0.0, &tiny, None);
+    assert!(matches!(err, Err(LivenessError::InvalidFrame(_))), "{err:?}");
+    assert!(err.is_err_and(|e| e.message("pt-BR").contains("câmera")));
+    live.push_frame(&d.session_id, 0.0, &frame, None)?;
     let e = LivenessError::Expired;
     assert!(
         e.message("pt-BR").contains("expirou"),

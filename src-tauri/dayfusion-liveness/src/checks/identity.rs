@@ -10,14 +10,16 @@ use crate::observation::Observation;
 const MAX_SEVERAL_FACES_SHARE: f64 = 0.05;
 /// Frames without a face tolerated, as a share of frames.
 const MAX_NO_FACE_SHARE: f64 = 0.25;
-/// A jump: the face centre moves more than this many face widths between
-/// consecutive frames less than [`JUMP_WINDOW_MS`] apart.
-const JUMP_WIDTHS: f64 = 0.5;
-/// ... or its width changes by more than this factor.
-const JUMP_SCALE: f64 = 1.35;
-/// Frames further apart than this are not compared for jumps.
-const JUMP_WINDOW_MS: f64 = 150.0;
-/// Cosine to score: 0.52 is the cosine at FAR 0.1% on the development set
+/// A jump: between consecutive face frames the face centre moves more than
+/// this many face widths per 100 ms (a head turns or leans far slower)...
+const JUMP_WIDTHS_PER_100MS: f64 = 0.5;
+/// ... or its width changes by more than this factor per 100 ms.
+const JUMP_SCALE_PER_100MS: f64 = 1.35;
+/// Allowed motion grows with the gap between frames up to this many 100 ms
+/// steps (a longer gap is the integrity check's business).
+const MAX_STEPS: f64 = 4.0;
+/// Cosine to score (also the floor the reference image must reach against
+/// the session's faces): 0.52 is the cosine at FAR 0.1% on the development set
 /// (the face engine's calibration), so a pass means "the same person" at
 /// that error rate; 0.30 and below is a different person.
 const COSINE_KNOTS: [(f64, f64); 3] = [(0.30, 0.0), (0.52, 50.0), (0.75, 100.0)];
@@ -45,6 +47,10 @@ pub fn check(input: &CheckInput<'_>) -> CheckResult {
         .collect();
     // Early against late: the median cosine between the first and the last
     // third of the embeddings (one poor frame does not decide it).
+    if embeddings.len() < 2 {
+        let m = measures([("frames", frames), ("embeddings", embeddings.len() as f64)]);
+        return CheckResult::scored(kind, 30.0, "identity-too-short", m);
+    }
     let third = (embeddings.len() / 3).max(1);
     let cross: Vec<f64> = embeddings[..third]
         .iter()
@@ -54,11 +60,7 @@ pub fn check(input: &CheckInput<'_>) -> CheckResult {
                 .map(move |b| f64::from(a.cosine(b)))
         })
         .collect();
-    let early_late_cosine = if embeddings.len() >= 2 {
-        super::median(cross).unwrap_or(f64::NAN)
-    } else {
-        f64::NAN
-    };
+    let early_late_cosine = super::median(cross).unwrap_or(f64::NAN);
     let m = measures([
         ("frames", frames),
         ("severalFacesFrames", several),
@@ -66,6 +68,10 @@ pub fn check(input: &CheckInput<'_>) -> CheckResult {
         ("jumps", jumps as f64),
         ("embeddings", embeddings.len() as f64),
         ("earlyLateCosine", early_late_cosine),
+        (
+            "referenceCosine",
+            input.reference_cosine.map_or(f64::NAN, f64::from),
+        ),
     ]);
     if several / frames > MAX_SEVERAL_FACES_SHARE {
         return CheckResult::scored(kind, 10.0, "identity-several-faces", m);
@@ -76,16 +82,19 @@ pub fn check(input: &CheckInput<'_>) -> CheckResult {
     if jumps > 0 {
         return CheckResult::scored(kind, 15.0, "identity-face-jumped", m);
     }
-    if embeddings.len() < 2 {
-        return CheckResult::scored(kind, 30.0, "identity-too-short", m);
-    }
     let score = ramp(early_late_cosine, &COSINE_KNOTS);
-    let reason = if score >= super::PASS_SCORE {
-        "identity-same-person"
-    } else {
-        "identity-person-changed"
-    };
-    CheckResult::scored(kind, score, reason, m)
+    if score < super::PASS_SCORE {
+        return CheckResult::scored(kind, score, "identity-person-changed", m);
+    }
+    // The reference image must show the person seen throughout.
+    let floor = COSINE_KNOTS[1].0;
+    if input
+        .reference_cosine
+        .is_some_and(|c| f64::from(c).is_nan() || f64::from(c) < floor)
+    {
+        return CheckResult::scored(kind, 5.0, "identity-reference-mismatch", m);
+    }
+    CheckResult::scored(kind, score, "identity-same-person", m)
 }
 
 fn count_jumps(face_frames: &[&Observation]) -> usize {
@@ -96,16 +105,13 @@ fn count_jumps(face_frames: &[&Observation]) -> usize {
             let (Some(fa), Some(fb)) = (&a.face, &b.face) else {
                 return false;
             };
-            let dt = b.t_ms - a.t_ms;
-            if !(0.0..=JUMP_WINDOW_MS).contains(&dt) {
-                return false;
-            }
+            let steps = ((b.t_ms - a.t_ms) / 100.0).clamp(1.0, MAX_STEPS);
             let width = f64::from(fa.bbox.width.max(fb.bbox.width)).max(1.0);
             let (ca, cb) = (fa.bbox.center(), fb.bbox.center());
             let moved = f64::from((ca.x - cb.x).hypot(ca.y - cb.y)) / width;
             let scale = f64::from(fa.bbox.width.max(fb.bbox.width))
                 / f64::from(fa.bbox.width.min(fb.bbox.width)).max(1.0);
-            moved > JUMP_WIDTHS || scale > JUMP_SCALE
+            moved > JUMP_WIDTHS_PER_100MS * steps || scale > JUMP_SCALE_PER_100MS.powf(steps)
         })
         .count()
 }

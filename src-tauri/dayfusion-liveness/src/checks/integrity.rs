@@ -13,6 +13,11 @@ const MAX_DUPLICATES: usize = 1;
 const MIN_ARRIVAL_SPAN: f64 = 0.5;
 /// Gaps this much longer than the frame interval count as dropped frames.
 const GAP_FACTOR: f64 = 4.0;
+/// Live sessions: a frame whose (arrival - capture) time differs from the
+/// session's median by more than this was re-stamped or held back.
+const MAX_DRIFT_MS: f64 = 300.0;
+/// Share of such frames tolerated (a busy machine delays a few).
+const MAX_DRIFTING_SHARE: f64 = 0.05;
 
 /// Runs the check.
 pub fn check(input: &CheckInput<'_>) -> CheckResult {
@@ -40,7 +45,23 @@ pub fn check(input: &CheckInput<'_>) -> CheckResult {
         (Some(a), Some(b)) => b - a,
         _ => f64::NAN,
     };
+    let drifts: Vec<f64> = obs
+        .iter()
+        .filter_map(|o| o.arrived_ms.map(|a| a - o.t_ms))
+        .collect();
+    let drifting = match median(drifts.iter().copied()) {
+        Some(mid) => drifts
+            .iter()
+            .filter(|d| (*d - mid).abs() > MAX_DRIFT_MS)
+            .count(),
+        None => 0,
+    };
+    let mut sizes: Vec<[u32; 2]> = obs.iter().map(|o| o.frame_size).collect();
+    sizes.sort_unstable();
+    sizes.dedup();
     let m = measures([
+        ("driftingFrames", drifting as f64),
+        ("frameSizes", sizes.len() as f64),
         ("frames", obs.len() as f64),
         ("fps", fps),
         ("backwardTimestamps", backwards as f64),
@@ -55,11 +76,17 @@ pub fn check(input: &CheckInput<'_>) -> CheckResult {
     if backwards > 0 {
         return CheckResult::scored(kind, 0.0, "integrity-timestamps-backwards", m);
     }
+    if sizes.len() > 1 {
+        return CheckResult::scored(kind, 10.0, "integrity-frame-size-changed", m);
+    }
     if duplicates > MAX_DUPLICATES {
         return CheckResult::scored(kind, 5.0, "integrity-duplicate-frames", m);
     }
     if arrival_span.is_finite() && span > 1000.0 && arrival_span < span * MIN_ARRIVAL_SPAN {
         return CheckResult::scored(kind, 5.0, "integrity-arrived-too-fast", m);
+    }
+    if drifting as f64 > MAX_DRIFTING_SHARE * obs.len() as f64 {
+        return CheckResult::scored(kind, 10.0, "integrity-clock-drift", m);
     }
     if span > input.max_duration_ms {
         return CheckResult::scored(kind, 20.0, "integrity-too-long", m);

@@ -41,7 +41,7 @@ pub fn check(input: &CheckInput<'_>) -> CheckResult {
     let Some(start) = input.flashes_start_ms else {
         return CheckResult::scored(kind, 0.0, "light-not-shown", measures([]));
     };
-    let end = start + f64::from(challenge.flash_total_ms());
+    let end = start + challenge.flash_total_ms() as f64;
     // Frames inside the flash window, with a face.
     let frames: Vec<(f64, [f64; 2], Option<crate::FlashColour>)> = input
         .observations

@@ -140,6 +140,9 @@ pub struct CheckInput<'a> {
     pub min_fps: f64,
     /// Longest capture accepted, milliseconds.
     pub max_duration_ms: f64,
+    /// Cosine between the reference image's face and the session's
+    /// faces (median), when a reference was chosen.
+    pub reference_cosine: Option<f32>,
 }
 
 /// Piecewise-linear map through `knots` (x ascending), flat outside them.
@@ -147,8 +150,11 @@ pub fn ramp(x: f64, knots: &[(f64, f64)]) -> f32 {
     let Some(&(x0, y0)) = knots.first() else {
         return 0.0;
     };
-    if !x.is_finite() || x <= x0 {
-        return if x.is_nan() { 0.0 } else { y0 as f32 };
+    if !x.is_finite() {
+        return 0.0;
+    }
+    if x <= x0 {
+        return y0 as f32;
     }
     for pair in knots.windows(2) {
         let ((xa, ya), (xb, yb)) = (pair[0], pair[1]);

@@ -56,12 +56,22 @@ pub fn score(cues: &[ScreenCues]) -> CheckResult {
     CheckResult::scored(kind, worst, reason, m)
 }
 
-/// Runs the check on a session.
+/// Faces narrower than this (pixels) are too small for the cues to mean
+/// anything (the moiré measure returns 0 on them): not measured.
+pub const MIN_FACE_PX: f32 = 100.0;
+
+/// Runs the check on a session; not applicable when no face was large
+/// enough to examine.
 pub fn check(input: &CheckInput<'_>) -> CheckResult {
     let cues: Vec<ScreenCues> = input
         .observations
         .iter()
-        .filter_map(|o| o.face.as_ref().and_then(|f| f.cues))
+        .filter_map(|o| o.face.as_ref())
+        .filter(|f| f.bbox.width >= MIN_FACE_PX)
+        .filter_map(|f| f.cues)
         .collect();
+    if cues.is_empty() {
+        return CheckResult::not_applicable(CheckKind::ScreenCues, "screen-face-too-small");
+    }
     score(&cues)
 }
