@@ -169,6 +169,12 @@ pub fn eval_pad(dir: &Path, out: &Path, models_dir: &Path, json: bool) -> anyhow
             failed.join(", ")
         );
     }
+    println!(
+        "crops too small for the cues (face under {} px, accepted unexamined): {} bona fide, {} attacks",
+        dayfusion_liveness::checks::screen::MIN_FACE_PX,
+        report.crops_not_measurable.0,
+        report.crops_not_measurable.1
+    );
     let medians: Vec<String> = report
         .crop_medians
         .iter()

@@ -45,6 +45,9 @@ pub struct CropOutcome {
     pub truth: Truth,
     /// Whether the detector found the face (else the whole crop is used).
     pub face_found: bool,
+    /// Whether the face was large enough for the cues to mean anything
+    /// (see `screen::MIN_FACE_PX`); a crop too small passes unexamined.
+    pub measurable: bool,
     /// Raw moiré measure.
     pub moire: f32,
     /// Raw glare measure.
@@ -107,6 +110,8 @@ pub struct PadReport {
     pub dataset: PathBuf,
     /// Rates on the face crops (screen cues only).
     pub crops: Rates,
+    /// Crops too small to examine (bona fide, attack).
+    pub crops_not_measurable: (usize, usize),
     /// Rates on the clips (passive checks).
     pub videos: Rates,
     /// Median moiré / glare of bona fide and attack crops.
@@ -204,6 +209,16 @@ pub fn evaluate_pad(
     }
     let report = PadReport {
         dataset: dir.to_path_buf(),
+        crops_not_measurable: (
+            crops
+                .iter()
+                .filter(|c| !c.measurable && c.truth == Truth::BonaFide)
+                .count(),
+            crops
+                .iter()
+                .filter(|c| !c.measurable && c.truth != Truth::BonaFide)
+                .count(),
+        ),
         crops: crop_rates,
         videos: video_rates,
         crop_medians,
@@ -261,6 +276,7 @@ fn crop_outcome(engine: &FaceEngine, file: &Path, truth: Truth) -> Result<CropOu
         file: name,
         truth,
         face_found: found.is_some(),
+        measurable: face.width >= screen::MIN_FACE_PX,
         moire: cues.moire,
         specular: cues.specular,
         edges: cues.edges,

@@ -319,6 +319,11 @@ fn light_passes_only_when_the_skin_follows_the_shown_colours_on_time() -> TestRe
     assert_eq!(follows.outcome, Outcome::Passed, "{follows:?}");
     assert_eq!(follows.reason, "light-follows-colours");
 
+    // A faint reflection (2% of the skin's value) still follows.
+    let faint = run(Some(&shown), 0.0, 0.02, 16)?;
+    eprintln!("faint: {faint:?}");
+    assert_eq!(faint.outcome, Outcome::Passed, "{faint:?}");
+
     // Within camera latency still passes.
     let latency = run(Some(&shown), 100.0, 0.06, 11)?;
     assert_eq!(latency.outcome, Outcome::Passed, "{latency:?}");

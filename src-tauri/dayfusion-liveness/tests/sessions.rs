@@ -109,11 +109,17 @@ fn sessions_are_unguessable_single_use_and_expire() -> TestResult {
     let d = live.create_session(LivenessSettings::default())?;
     for t in [f64::NAN, f64::INFINITY, -5.0] {
         let err = live.push_frame(&d.session_id, t, &frame, None);
-        assert!(matches!(err, Err(LivenessError::InvalidFrame(_))), "{t}: {err:?}");
+        assert!(
+            matches!(err, Err(LivenessError::InvalidFrame(_))),
+            "{t}: {err:?}"
+        );
     }
     let tiny = image::RgbImage::new(160, 120);
     let err = live.push_frame(&d.session_id, 0.0, &tiny, None);
-    assert!(matches!(err, Err(LivenessError::InvalidFrame(_))), "{err:?}");
+    assert!(
+        matches!(err, Err(LivenessError::InvalidFrame(_))),
+        "{err:?}"
+    );
     assert!(err.is_err_and(|e| e.message("pt-BR").contains("câmera")));
     live.push_frame(&d.session_id, 0.0, &frame, None)?;
     let e = LivenessError::Expired;
