@@ -44,7 +44,7 @@ step() {
   local secs=$((SECONDS - start))
   local pass fail
   read -r pass fail < <(count_tests "$kind" "$log")
-  if ((rc != 0 && fail == 0 && kind != none)); then fail=1; fi
+  if ((rc != 0 && fail == 0)) && [[ $kind != none ]]; then fail=1; fi
   total_pass=$((total_pass + pass))
   total_fail=$((total_fail + fail))
   names+=("$name")
