@@ -1,0 +1,540 @@
+//! The SQLite transaction log on real files: round trips, queries, outbox,
+//! WAL, migrations, the audit chain and its tamper detection.
+
+use std::error::Error;
+use std::path::{Path, PathBuf};
+
+use dayfusion_ledger::{SCHEMA_VERSION, SqliteLog, event_hash};
+use dayfusion_verify::{
+    AuditEvent, DocumentRecord, EvidenceKey, ListQuery, PixelBox, Policy, PolicySet,
+    PortraitLocation, Provider, Stage, Status, StoreError, SyncState, Transaction, TransactionLog,
+};
+use rusqlite::Connection;
+use tempfile::TempDir;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+type TestResult = Result<(), Box<dyn Error>>;
+
+fn policy() -> Result<Policy, Box<dyn Error>> {
+    let set = PolicySet::shipped()?;
+    Ok(set.get("default").ok_or("no default policy")?.clone())
+}
+
+fn transaction(created_at: OffsetDateTime) -> Result<Transaction, Box<dyn Error>> {
+    Ok(Transaction {
+        transaction_id: Uuid::now_v7(),
+        created_at,
+        updated_at: created_at,
+        kiosk_id: "kiosk-01".to_owned(),
+        operator: Some("op-7".to_owned()),
+        product: "account-opening".to_owned(),
+        backend: Provider::Embedded,
+        policy: policy()?.reference(),
+        stage: Stage::Started,
+        status: Status::InProgress,
+        document: None,
+        liveness_session_id: None,
+        liveness: None,
+        comparison: None,
+        decision: None,
+        abort_reason: None,
+        sync: SyncState::NotReady,
+        evidence_purged_at: None,
+    })
+}
+
+fn event(kind: &str, n: u32) -> AuditEvent {
+    AuditEvent {
+        kind: kind.to_owned(),
+        data: serde_json::json!({ "n": n, "code": "ok" }),
+    }
+}
+
+fn db_path(dir: &TempDir) -> PathBuf {
+    dir.path().join("data").join("ledger.sqlite")
+}
+
+fn base_time() -> Result<OffsetDateTime, Box<dyn Error>> {
+    Ok(OffsetDateTime::from_unix_timestamp(1_750_000_000)?)
+}
+
+/// A log with six audit events: 1 insert A, 2 insert B, 3 update A,
+/// 4 update B, 5 free event, 6 update A.
+fn six_events(path: &Path) -> Result<SqliteLog, Box<dyn Error>> {
+    let log = SqliteLog::open(path)?;
+    let t0 = base_time()?;
+    let mut a = transaction(t0)?;
+    let mut b = transaction(t0 + Duration::minutes(1))?;
+    log.insert(&a, &event("transaction.started", 1))?;
+    log.insert(&b, &event("transaction.started", 2))?;
+    a.stage = Stage::DocumentCaptured;
+    log.update(&a, &event("document.captured", 3))?;
+    b.stage = Stage::Aborted;
+    b.status = Status::Aborted;
+    log.update(&b, &event("transaction.aborted", 4))?;
+    log.append_event(None, &event("purge.run", 5))?;
+    a.stage = Stage::Decided;
+    a.status = Status::Approved;
+    log.update(&a, &event("decision.made", 6))?;
+    Ok(log)
+}
+
+/// A raw connection with the append-only triggers dropped, as an attacker
+/// with the file would do.
+fn tamper(path: &Path) -> Result<Connection, Box<dyn Error>> {
+    let conn = Connection::open(path)?;
+    conn.execute_batch(
+        "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete;",
+    )?;
+    Ok(conn)
+}
+
+fn first_bad(log: &SqliteLog) -> Result<(u64, String), Box<dyn Error>> {
+    let report = log.verify_audit()?;
+    let bad = report.first_bad.ok_or("the chain verified")?;
+    Ok((bad.seq, bad.problem))
+}
+
+#[test]
+fn insert_update_get_round_trip() -> TestResult {
+    let dir = TempDir::new()?;
+    let log = SqliteLog::open(&db_path(&dir))?;
+    let mut t = transaction(OffsetDateTime::now_utc())?;
+    log.insert(&t, &event("transaction.started", 1))?;
+    assert_eq!(log.get(&t.transaction_id)?.as_ref(), Some(&t));
+
+    t.stage = Stage::DocumentCaptured;
+    t.updated_at = t.created_at + Duration::seconds(3);
+    t.document = Some(DocumentRecord {
+        document_key: EvidenceKey::document(&t.transaction_id, "document.jpg")?,
+        sha256: "ab".repeat(32),
+        size: 1234,
+        content_type: "image/jpeg".to_owned(),
+        portrait: PortraitLocation {
+            face_box: PixelBox {
+                x: 1.0,
+                y: 2.0,
+                width: 30.5,
+                height: 40.25,
+            },
+            rotation_degrees: 90,
+        },
+    });
+    log.update(&t, &event("document.captured", 2))?;
+    assert_eq!(log.get(&t.transaction_id)?.as_ref(), Some(&t));
+    assert_eq!(log.get(&Uuid::now_v7())?, None);
+
+    let events = log.audit_events(&t.transaction_id)?;
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["transaction.started", "document.captured"]);
+    assert_eq!(events[0].seq, 1);
+    assert_eq!(events[1].prev_hash, events[0].hash);
+    assert_eq!(events[0].data, serde_json::json!({ "n": 1, "code": "ok" }));
+    assert_eq!(events[0].transaction_id, Some(t.transaction_id));
+
+    let keys = log.evidence_in_use()?;
+    assert_eq!(keys.len(), 1);
+    t.evidence_purged_at = Some(OffsetDateTime::now_utc());
+    log.update(&t, &event("evidence.purged", 3))?;
+    assert!(log.evidence_in_use()?.is_empty());
+    Ok(())
+}
+
+#[test]
+fn update_of_unknown_transaction_is_not_found() -> TestResult {
+    let dir = TempDir::new()?;
+    let log = SqliteLog::open(&db_path(&dir))?;
+    let t = transaction(OffsetDateTime::now_utc())?;
+    let result = log.update(&t, &event("document.captured", 1));
+    assert!(matches!(result, Err(StoreError::NotFound(_))), "{result:?}");
+    // Nothing was appended.
+    assert_eq!(log.verify_audit()?.events, 0);
+    Ok(())
+}
+
+#[test]
+fn list_orders_limits_and_filters() -> TestResult {
+    let dir = TempDir::new()?;
+    let log = SqliteLog::open(&db_path(&dir))?;
+    let t0 = base_time()?;
+    let mut all = Vec::new();
+    for i in 0..5 {
+        let mut t = transaction(t0 + Duration::minutes(i))?;
+        if i % 2 == 1 {
+            t.stage = Stage::Decided;
+            t.status = Status::Approved;
+        }
+        log.insert(&t, &event("transaction.started", 0))?;
+        all.push(t);
+    }
+    let ids = |ts: &[Transaction]| ts.iter().map(|t| t.transaction_id).collect::<Vec<_>>();
+
+    let newest_first: Vec<Uuid> = all.iter().rev().map(|t| t.transaction_id).collect();
+    assert_eq!(ids(&log.list(&ListQuery::default())?), newest_first);
+    let two = log.list(&ListQuery {
+        limit: 2,
+        ..ListQuery::default()
+    })?;
+    assert_eq!(ids(&two), newest_first[..2]);
+
+    let approved = log.list(&ListQuery {
+        status: Some(Status::Approved),
+        ..ListQuery::default()
+    })?;
+    assert_eq!(
+        ids(&approved),
+        [all[3].transaction_id, all[1].transaction_id]
+    );
+
+    let before = log.list(&ListQuery {
+        created_before: Some(t0 + Duration::minutes(2)),
+        ..ListQuery::default()
+    })?;
+    assert_eq!(ids(&before), [all[1].transaction_id, all[0].transaction_id]);
+
+    let open = log.in_progress()?;
+    assert_eq!(
+        ids(&open),
+        [
+            all[0].transaction_id,
+            all[2].transaction_id,
+            all[4].transaction_id
+        ]
+    );
+    Ok(())
+}
+
+#[test]
+fn outbox_only_for_pending_and_mark_synced_removes() -> TestResult {
+    let dir = TempDir::new()?;
+    let log = SqliteLog::open(&db_path(&dir))?;
+    let mut t = transaction(OffsetDateTime::now_utc())?;
+    log.insert(&t, &event("transaction.started", 1))?;
+    t.stage = Stage::Compared;
+    log.update(&t, &event("faces.compared", 2))?;
+    assert!(log.outbox(0)?.is_empty());
+
+    t.stage = Stage::Decided;
+    t.status = Status::Rejected;
+    t.sync = SyncState::Pending;
+    log.update(&t, &event("decision.made", 3))?;
+    // A second update while pending does not queue it twice.
+    log.update(&t, &event("note", 4))?;
+    let queued = log.outbox(10)?;
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].transaction_id, t.transaction_id);
+    assert_eq!(queued[0].attempts, 0);
+
+    log.record_sync_failure(&t.transaction_id, "aws-unreachable")?;
+    log.record_sync_failure(&t.transaction_id, "aws-throttled")?;
+    let queued = log.outbox(0)?;
+    assert_eq!(queued[0].attempts, 2);
+    assert_eq!(queued[0].last_error.as_deref(), Some("aws-throttled"));
+
+    assert!(log.mark_synced(&t.transaction_id)?);
+    assert!(log.outbox(0)?.is_empty());
+    assert!(!log.mark_synced(&t.transaction_id)?);
+    let missing = log.record_sync_failure(&t.transaction_id, "x");
+    assert!(
+        matches!(missing, Err(StoreError::NotFound(_))),
+        "{missing:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn database_is_in_wal_mode_and_private() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    let log = SqliteLog::open(&path)?;
+    log.insert(
+        &transaction(OffsetDateTime::now_utc())?,
+        &event("transaction.started", 1),
+    )?;
+    let conn = Connection::open(&path)?;
+    let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+    assert_eq!(mode, "wal");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path)?.permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    Ok(())
+}
+
+#[test]
+fn chain_verifies_and_survives_reopen() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    let log = six_events(&path)?;
+    let report = log.verify_audit()?;
+    assert_eq!(report.events, 6);
+    assert_eq!(report.first_bad, None);
+    let head = report.head_hash.ok_or("no head")?;
+    assert_eq!(head.len(), 64);
+    drop(log);
+
+    let log = SqliteLog::open(&path)?;
+    let again = log.verify_audit()?;
+    assert_eq!(again.first_bad, None);
+    assert_eq!(again.head_hash.as_deref(), Some(head.as_str()));
+    let stored = log.append_event(None, &event("audit.verified", 7))?;
+    assert_eq!(stored.seq, 7);
+    assert_eq!(stored.prev_hash, head);
+    assert_eq!(log.verify_audit()?.first_bad, None);
+
+    let ro = SqliteLog::open_read_only(&path)?;
+    assert_eq!(ro.verify_audit()?.events, 7);
+    Ok(())
+}
+
+#[test]
+fn empty_chain_verifies() -> TestResult {
+    let dir = TempDir::new()?;
+    let log = SqliteLog::open(&db_path(&dir))?;
+    let report = log.verify_audit()?;
+    assert_eq!(report.events, 0);
+    assert_eq!(report.head_hash, None);
+    assert_eq!(report.first_bad, None);
+    Ok(())
+}
+
+#[test]
+fn edited_event_is_a_hash_mismatch() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    let log = six_events(&path)?;
+    tamper(&path)?.execute(
+        "UPDATE audit_events SET data = '{\"n\":3,\"code\":\"forged\"}' WHERE seq = 3",
+        [],
+    )?;
+    assert_eq!(first_bad(&log)?, (3, "hash-mismatch".to_owned()));
+    Ok(())
+}
+
+#[test]
+fn deleted_middle_event_is_a_sequence_gap() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    let log = six_events(&path)?;
+    tamper(&path)?.execute("DELETE FROM audit_events WHERE seq = 4", [])?;
+    assert_eq!(first_bad(&log)?, (4, "sequence-gap".to_owned()));
+    Ok(())
+}
+
+#[test]
+fn swapped_events_are_detected_at_the_first() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    let log = six_events(&path)?;
+    let conn = tamper(&path)?;
+    let read = |seq: i64| {
+        conn.query_row(
+            "SELECT kind, data, transaction_id, at FROM audit_events WHERE seq = ?1",
+            [seq],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            },
+        )
+    };
+    let (three, four) = (read(3)?, read(4)?);
+    for (seq, row) in [(3, &four), (4, &three)] {
+        conn.execute(
+            "UPDATE audit_events SET kind = ?1, data = ?2, transaction_id = ?3, at = ?4
+             WHERE seq = ?5",
+            rusqlite::params![row.0, row.1, row.2, row.3, seq],
+        )?;
+    }
+    assert_eq!(first_bad(&log)?, (3, "hash-mismatch".to_owned()));
+    Ok(())
+}
+
+#[test]
+fn renumbered_events_are_detected() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    let log = six_events(&path)?;
+    tamper(&path)?.execute_batch(
+        "UPDATE audit_events SET seq = 100 WHERE seq = 3;
+         UPDATE audit_events SET seq = 3 WHERE seq = 4;
+         UPDATE audit_events SET seq = 4 WHERE seq = 100;",
+    )?;
+    assert_eq!(first_bad(&log)?, (3, "previous-hash-mismatch".to_owned()));
+    Ok(())
+}
+
+#[test]
+fn deleted_last_event_is_a_head_mismatch() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    let log = six_events(&path)?;
+    tamper(&path)?.execute("DELETE FROM audit_events WHERE seq = 6", [])?;
+    assert_eq!(first_bad(&log)?, (6, "head-mismatch".to_owned()));
+    Ok(())
+}
+
+#[test]
+fn rehashed_edit_is_caught_at_the_next_event() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    let log = six_events(&path)?;
+    let conn = tamper(&path)?;
+    let (at, tid, kind, prev): (String, Option<String>, String, String) = conn.query_row(
+        "SELECT at, transaction_id, kind, prev_hash FROM audit_events WHERE seq = 3",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    let forged = "{\"code\":\"forged\",\"n\":3}";
+    let hash = event_hash(3, &at, tid.as_deref(), &kind, forged, &prev);
+    conn.execute(
+        "UPDATE audit_events SET data = ?1, hash = ?2 WHERE seq = 3",
+        rusqlite::params![forged, hash],
+    )?;
+    assert_eq!(first_bad(&log)?, (4, "previous-hash-mismatch".to_owned()));
+    Ok(())
+}
+
+#[test]
+fn triggers_refuse_update_and_delete() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    let log = six_events(&path)?;
+    let conn = Connection::open(&path)?;
+    let update = conn.execute("UPDATE audit_events SET kind = 'x' WHERE seq = 1", []);
+    assert!(
+        update
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("append-only")),
+        "{update:?}"
+    );
+    let delete = conn.execute("DELETE FROM audit_events WHERE seq = 6", []);
+    assert!(delete.is_err(), "{delete:?}");
+    assert_eq!(log.verify_audit()?.first_bad, None);
+    Ok(())
+}
+
+#[test]
+fn register_policy_once_and_refuse_changes() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    let log = SqliteLog::open(&path)?;
+    let p = policy()?;
+    log.register_policy(&p)?;
+    log.register_policy(&p)?;
+    let conn = Connection::open(&path)?;
+    let rows: i64 = conn.query_row("SELECT COUNT(*) FROM policies", [], |r| r.get(0))?;
+    assert_eq!(rows, 1);
+    let events: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM audit_events WHERE kind = 'policy.registered'",
+        [],
+        |r| r.get(0),
+    )?;
+    assert_eq!(events, 1);
+    assert_eq!(log.verify_audit()?.events, 1);
+
+    let mut changed = p.clone();
+    changed.similarity_min += 1.0;
+    let result = log.register_policy(&changed);
+    assert!(
+        matches!(&result, Err(StoreError::PolicyConflict { id, version })
+            if *id == p.id && *version == p.version),
+        "{result:?}"
+    );
+    assert_eq!(log.verify_audit()?.events, 1);
+
+    let mut next = changed;
+    next.version += 1;
+    log.register_policy(&next)?;
+    assert_eq!(log.verify_audit()?.events, 2);
+    Ok(())
+}
+
+#[test]
+fn migrations_are_idempotent_and_newer_schemas_refused() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    let log = SqliteLog::open(&path)?;
+    log.insert(
+        &transaction(OffsetDateTime::now_utc())?,
+        &event("transaction.started", 1),
+    )?;
+    drop(log);
+    let log = SqliteLog::open(&path)?;
+    assert_eq!(log.schema_version()?, SCHEMA_VERSION);
+    assert_eq!(log.list(&ListQuery::default())?.len(), 1);
+    drop(log);
+
+    let newer = dir.path().join("newer.sqlite");
+    Connection::open(&newer)?.pragma_update(None, "user_version", 99)?;
+    let result = SqliteLog::open(&newer);
+    match result {
+        Err(StoreError::Other(message)) => {
+            assert_eq!(
+                message,
+                format!("database schema v99 is newer than this kiosk (v{SCHEMA_VERSION})")
+            );
+        }
+        other => return Err(format!("expected a schema error, got {other:?}").into()),
+    }
+    assert!(matches!(
+        SqliteLog::open_read_only(&newer),
+        Err(StoreError::Other(_))
+    ));
+    Ok(())
+}
+
+#[test]
+fn read_only_open() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    assert!(matches!(
+        SqliteLog::open_read_only(&path),
+        Err(StoreError::NotFound(_))
+    ));
+    let log = six_events(&path)?;
+    drop(log);
+    let ro = SqliteLog::open_read_only(&path)?;
+    assert_eq!(ro.list(&ListQuery::default())?.len(), 2);
+    let write = ro.append_event(None, &event("audit.verified", 1));
+    assert!(
+        matches!(write, Err(StoreError::NotWritable(_))),
+        "{write:?}"
+    );
+    Ok(())
+}
+
+#[cfg(unix)]
+#[test]
+fn unwritable_folder_is_not_writable() -> TestResult {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new()?;
+    let locked = dir.path().join("locked");
+    std::fs::create_dir(&locked)?;
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o500))?;
+    let probe = locked.join("probe");
+    if std::fs::write(&probe, b"x").is_ok() {
+        println!("skipped: running with permissions that ignore the folder's mode");
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o700))?;
+        return Ok(());
+    }
+    let result = SqliteLog::open(&locked.join("ledger.sqlite"));
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o700))?;
+    assert!(
+        matches!(result, Err(StoreError::NotWritable(_))),
+        "{result:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn log_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<SqliteLog>();
+}
