@@ -14,6 +14,7 @@ use dayfusion_models::{CATALOGUE, FetchOptions, FetchOutcome, FileState};
 
 mod face_commands;
 mod liveness_commands;
+mod verify_commands;
 
 /// DayFusion Kiosk command line.
 #[derive(Debug, Parser)]
@@ -84,6 +85,86 @@ enum Command {
     Liveness {
         #[command(subcommand)]
         command: LivenessCommand,
+    },
+    /// Verify an identity on the embedded backend: holder portrait on the
+    /// document, liveness of the selfie video, comparison, decision by the
+    /// policy; evidence encrypted into the data folder, the transaction and
+    /// its audit events into the SQLite log. Exit 0 with a decision
+    /// (APPROVED, REVIEW or REJECTED), 2 when the input could not be used
+    /// (the transaction is then ABORTED with the reason code).
+    Verify {
+        /// Photo of the ID document (JPEG or PNG).
+        #[arg(long, value_name = "FILE")]
+        document: PathBuf,
+        /// Video of the customer's face (webm, mp4, ...).
+        #[arg(long, value_name = "FILE")]
+        selfie_video: PathBuf,
+        /// Decision policy (policies.toml; `<data>/policies.toml` adds or overrides).
+        #[arg(long, default_value = "default")]
+        policy: String,
+        /// Product applied for.
+        #[arg(long, default_value = "account-opening")]
+        product: String,
+        /// Staff member assisting (id, not a name).
+        #[arg(long)]
+        operator: Option<String>,
+        /// Kiosk id (default: the settings store's, else `kiosk-unconfigured`).
+        #[arg(long)]
+        kiosk_id: Option<String>,
+        /// Audit images kept from the video (0-4).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(0..=4))]
+        audit_images: u8,
+        /// Print the transaction as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Language of messages (pt-BR or en).
+        #[arg(long, default_value = "pt-BR")]
+        lang: String,
+        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models).
+        #[arg(long, value_name = "DIR")]
+        models_dir: Option<PathBuf>,
+    },
+    /// The transaction log.
+    Transactions {
+        #[command(subcommand)]
+        command: TransactionsCommand,
+    },
+    /// Evidence images (decrypted only on request, checked against the log).
+    Evidence {
+        #[command(subcommand)]
+        command: EvidenceCommand,
+    },
+    /// The hash-chained audit events.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Delete the evidence of transactions older than DAYS (LGPD retention);
+    /// records and the audit chain stay. Transactions not yet synced to AWS
+    /// keep their evidence unless --include-unsynced.
+    Purge {
+        /// Age in days.
+        #[arg(long, value_name = "DAYS")]
+        older_than: u32,
+        /// Also purge transactions still waiting in the outbox.
+        #[arg(long)]
+        include_unsynced: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Language of messages (pt-BR or en).
+        #[arg(long, default_value = "pt-BR")]
+        lang: String,
+    },
+    /// Close transactions interrupted by a crash (ABORTED, evidence deleted)
+    /// and delete evidence no transaction refers to.
+    Recover {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Language of messages (pt-BR or en).
+        #[arg(long, default_value = "pt-BR")]
+        lang: String,
     },
     /// Evaluations of the face engine on real data.
     Eval {
@@ -196,6 +277,69 @@ impl From<DetectModel> for DetectorModel {
             DetectModel::Full => DetectorModel::Full,
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+enum TransactionsCommand {
+    /// Transactions, newest first.
+    List {
+        /// At most N (0 = all).
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Only this status (APPROVED, REJECTED, REVIEW, ABORTED, IN_PROGRESS).
+        #[arg(long)]
+        status: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Language of messages (pt-BR or en).
+        #[arg(long, default_value = "pt-BR")]
+        lang: String,
+    },
+    /// One transaction with its audit events.
+    Show {
+        /// The transaction id.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Language of messages (pt-BR or en).
+        #[arg(long, default_value = "pt-BR")]
+        lang: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum EvidenceCommand {
+    /// Decrypt one object into FILE (owner-only), after checking it against
+    /// the SHA-256 the log recorded.
+    Get {
+        /// The key (`liveness/{sessionId}/reference.jpg`).
+        key: String,
+        /// Where to write it.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+        /// Language of messages (pt-BR or en).
+        #[arg(long, default_value = "pt-BR")]
+        lang: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Walk the audit chain; exit 1 naming the first edited, deleted or
+    /// reordered event.
+    Verify {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Language of messages (pt-BR or en).
+        #[arg(long, default_value = "pt-BR")]
+        lang: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -317,6 +461,63 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             save_images,
             audit_images,
         }),
+        Command::Verify {
+            document,
+            selfie_video,
+            policy,
+            product,
+            operator,
+            kiosk_id,
+            audit_images,
+            json,
+            lang,
+            models_dir,
+        } => verify_commands::verify(
+            &kiosk_paths()?,
+            verify_commands::VerifyArgs {
+                document,
+                selfie_video,
+                policy,
+                product,
+                operator,
+                kiosk_id,
+                json,
+                lang,
+                models_dir: resolve_models_dir(models_dir)?,
+                audit_images,
+            },
+        ),
+        Command::Transactions {
+            command:
+                TransactionsCommand::List {
+                    limit,
+                    status,
+                    json,
+                    lang,
+                },
+        } => verify_commands::list(&kiosk_paths()?, limit, status, json, &lang),
+        Command::Transactions {
+            command: TransactionsCommand::Show { id, json, lang },
+        } => verify_commands::show(&kiosk_paths()?, &id, json, &lang),
+        Command::Evidence {
+            command:
+                EvidenceCommand::Get {
+                    key,
+                    out,
+                    force,
+                    lang,
+                },
+        } => verify_commands::evidence_get(&kiosk_paths()?, &key, &out, force, &lang),
+        Command::Audit {
+            command: AuditCommand::Verify { json, lang },
+        } => verify_commands::audit_verify(&kiosk_paths()?, json, &lang),
+        Command::Purge {
+            older_than,
+            include_unsynced,
+            json,
+            lang,
+        } => verify_commands::purge(&kiosk_paths()?, older_than, include_unsynced, json, &lang),
+        Command::Recover { json, lang } => verify_commands::recover(&kiosk_paths()?, json, &lang),
         Command::Paths => {
             let paths = kiosk_paths()?;
             println!("data: {}", paths.data_dir.display());
