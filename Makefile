@@ -17,13 +17,14 @@ TAURI_DRIVER := $(TOOLS)/cargo/bin/tauri-driver
 NODE24_PKG := node@24.21.0
 TAURI_DRIVER_VERSION := ^2
 
-.PHONY: run test setup models build widget ui app bindings icons release eval bench clean help
+.PHONY: run test setup models build widget ui app bindings icons release eval bench demo clean help
 
 help:
 	@echo "make run   - set up, build and start the kiosk (embedded backend; Xvfb + screenshot when headless)"
 	@echo "make test  - set up and run every check and test (lint, unit, integration, end-to-end)"
 	@echo "make eval  - face and liveness evaluation on ../shared/eval/dev, with the dlib peer (reports in target/eval/)"
 	@echo "make bench - criterion benchmarks of the face and liveness engines"
+	@echo "make demo  - one \`dayfusion verify\` on a generated ID card and video, then \`audit verify\` (data in target/demo)"
 	@echo "make build | bindings | icons | release | clean"
 
 run: setup build
@@ -79,6 +80,10 @@ bench: setup
 	bash src-tauri/dayfusion-face/tests/fetch-test-images.sh
 	cargo bench --locked -p dayfusion-face --bench face
 	cargo bench --locked -p dayfusion-liveness --bench liveness
+
+# One verification on generated inputs (or DOC=... VIDEO=...), then the audit chain check.
+demo: setup
+	infra/scripts/demo-verify.sh $(DOC) $(VIDEO)
 
 # Regenerates the TypeScript types in ui/src/app/ipc/bindings from the Rust types.
 bindings:
