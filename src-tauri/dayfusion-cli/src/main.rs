@@ -143,8 +143,8 @@ enum Command {
     /// records and the audit chain stay. Transactions not yet synced to AWS
     /// keep their evidence unless --include-unsynced.
     Purge {
-        /// Age in days.
-        #[arg(long, value_name = "DAYS")]
+        /// Age in days (0-36500).
+        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(0..=36500))]
         older_than: u32,
         /// Also purge transactions still waiting in the outbox.
         #[arg(long)]

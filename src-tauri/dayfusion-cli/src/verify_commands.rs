@@ -81,8 +81,16 @@ pub struct VerifyArgs {
     pub audit_images: u8,
 }
 
+/// The kiosk's JSON-lines log (events, ids, codes; never personal data),
+/// shared with the app; `None` when the log folder cannot be written, which
+/// must not stop a verification.
+fn file_log(paths: &KioskPaths) -> Option<dayfusion_core::logging::LogGuard> {
+    dayfusion_core::logging::init(&paths.log_dir, false).ok()
+}
+
 /// Runs the whole flow on a document photo and a selfie video.
 pub fn verify(paths: &KioskPaths, args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let _log = file_log(paths);
     let lang = args.lang.as_str();
     let policies = PolicySet::load(&paths.data_dir.join(POLICY_FILE))
         .map_err(|e| flow_failure(&FlowError::Policy(e), lang))?;
@@ -116,6 +124,10 @@ pub fn verify(paths: &KioskPaths, args: VerifyArgs) -> anyhow::Result<ExitCode> 
         evidence: &stores.evidence,
         log: &stores.log,
     };
+    stores
+        .evidence
+        .sweep_temp_files()
+        .map_err(|e| store_failure(e, lang))?;
     let recovered = maintenance::recover(&backend).map_err(|e| flow_failure(&e, lang))?;
     if !recovered.aborted.is_empty() {
         eprintln!(
@@ -253,7 +265,11 @@ pub fn list(
     let status = match status {
         Some(s) => Some(
             Status::parse(&s.to_ascii_uppercase())
-                .ok_or_else(|| anyhow::anyhow!("unknown status {s:?}"))?,
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "[request-invalid] unknown status {s:?} (APPROVED, REJECTED, REVIEW, ABORTED, IN_PROGRESS)"
+                    )
+                })?,
         ),
         None => None,
     };
@@ -289,7 +305,8 @@ pub fn list(
 
 /// `transactions show ID`.
 pub fn show(paths: &KioskPaths, id: &str, json: bool, lang: &str) -> anyhow::Result<ExitCode> {
-    let id = uuid::Uuid::parse_str(id).context("the transaction id is not a UUID")?;
+    let id = uuid::Uuid::parse_str(id)
+        .map_err(|_| anyhow::anyhow!("[request-invalid] the transaction id is not a UUID"))?;
     let log = open_log_read_only(paths, lang)?;
     let transaction = log
         .get(&id)
@@ -323,10 +340,9 @@ pub fn evidence_get(
     force: bool,
     lang: &str,
 ) -> anyhow::Result<ExitCode> {
-    let key = EvidenceKey::parse(key)?;
-    let stores = open_stores(paths, lang)?;
-    let recorded = stores
-        .log
+    let key = EvidenceKey::parse(key).map_err(|e| anyhow::anyhow!("[request-invalid] {e}"))?;
+    let log = open_log_read_only(paths, lang)?;
+    let recorded = log
         .list(&ListQuery::default())
         .map_err(|e| store_failure(e, lang))?
         .into_iter()
@@ -334,10 +350,11 @@ pub fn evidence_get(
     let Some(expected) = recorded else {
         anyhow::bail!("[not-found] no transaction refers to {key} (unknown, or purged)");
     };
-    let bytes = stores
-        .evidence
-        .get(&key)
-        .map_err(|e| store_failure(e, lang))?;
+    let key_source = KeySource::from_env().map_err(|e| store_failure(e, lang))?;
+    let evidence =
+        LocalEvidenceStore::open_existing(&paths.data_dir.join(EVIDENCE_DIR), key_source)
+            .map_err(|e| store_failure(e, lang))?;
+    let bytes = evidence.get(&key).map_err(|e| store_failure(e, lang))?;
     let actual = {
         use sha2::Digest;
         hex::encode(sha2::Sha256::digest(&bytes))
@@ -345,28 +362,49 @@ pub fn evidence_get(
     if actual != expected {
         anyhow::bail!("[data-corrupt] {key} does not match its recorded SHA-256");
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    if force {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(out)
-        .with_context(|| format!("cannot create {} (use --force to replace)", out.display()))?;
-    file.write_all(&bytes)?;
-    file.sync_all()?;
+    write_private(out, &bytes, force)?;
     eprintln!(
         "{key}: {} bytes, sha256 {actual} (matches the log)",
         bytes.len()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes decrypted evidence owner-only: a temporary file beside `out`,
+/// synced, then renamed over it (so a replaced file never keeps wider
+/// permissions and a failed write leaves no partial image).
+fn write_private(out: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
+    if !force && out.exists() {
+        anyhow::bail!("{} exists (use --force to replace)", out.display());
+    }
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = dir.join(format!(".dayfusion-{}.tmp", uuid::Uuid::new_v4()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let result = (|| -> anyhow::Result<()> {
+        let mut file = options
+            .open(&tmp)
+            .with_context(|| format!("cannot write in {}", dir.display()))?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        if !force && out.exists() {
+            anyhow::bail!("{} exists (use --force to replace)", out.display());
+        }
+        std::fs::rename(&tmp, out).with_context(|| format!("cannot create {}", out.display()))?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 fn recorded_hash(t: &Transaction, key: &EvidenceKey) -> Option<String> {
@@ -416,8 +454,13 @@ fn with_maintenance_backend<T>(
     lang: &str,
     work: impl FnOnce(&Backend<'_>) -> Result<T, FlowError>,
 ) -> anyhow::Result<T> {
+    let _log = file_log(paths);
     let _lock = FlowLock::try_acquire(&paths.data_dir).map_err(|e| store_failure(e, lang))?;
     let stores = open_stores(paths, lang)?;
+    stores
+        .evidence
+        .sweep_temp_files()
+        .map_err(|e| store_failure(e, lang))?;
     let providers = NoProviders;
     let backend = Backend {
         kind: Provider::Embedded,
@@ -464,9 +507,10 @@ pub fn recover(paths: &KioskPaths, json: bool, lang: &str) -> anyhow::Result<Exi
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!(
-            "{} interrupted transaction(s) closed as ABORTED, {} orphan evidence object(s) deleted",
+            "{} interrupted transaction(s) closed as ABORTED, {} orphan evidence object(s) deleted, {} unknown object(s) kept",
             report.aborted.len(),
-            report.orphans_deleted
+            report.orphans_deleted,
+            report.unaccounted
         );
     }
     Ok(ExitCode::SUCCESS)

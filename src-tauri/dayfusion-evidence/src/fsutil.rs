@@ -8,16 +8,53 @@ use std::path::{Path, PathBuf};
 /// Prefix of the temporary files written before an atomic link.
 pub(crate) const TEMP_PREFIX: &str = ".tmp-";
 
-/// Creates `dir` and its missing parents, owner-only (0700) on unix.
+/// Creates `dir` and its missing ancestors one level at a time, each
+/// owner-only (0700) on unix, and syncs every parent directory that gained
+/// an entry, so that the new directories survive a power cut (not only the
+/// files later written into the last one).
 pub(crate) fn create_dir_private(dir: &Path) -> io::Result<()> {
+    let mut missing = Vec::new();
+    let mut current = dir;
+    loop {
+        match fs::metadata(current) {
+            Ok(meta) if meta.is_dir() => break,
+            Ok(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    format!("{} exists and is not a directory", current.display()),
+                ));
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                missing.push(current);
+                match current.parent() {
+                    Some(parent) if !parent.as_os_str().is_empty() => current = parent,
+                    _ => break,
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
     let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::DirBuilderExt;
         builder.mode(0o700);
     }
-    builder.create(dir)
+    for level in missing.into_iter().rev() {
+        match builder.create(level) {
+            Ok(()) => {}
+            // Created meanwhile by someone else, who may not have synced its
+            // parent yet: sync it here too.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && level.is_dir() => {}
+            Err(e) => return Err(e),
+        }
+        let parent = match level.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        sync_dir(parent)?;
+    }
+    Ok(())
 }
 
 /// Opens a new file for writing, failing if it exists; owner-only (0600) on
@@ -141,5 +178,29 @@ pub(crate) fn prune_empty_dirs(mut dir: &Path, stop: &Path) {
             tracing::debug!(error = %e, "could not sync an evidence directory");
         }
         dir = parent;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_dir_private_makes_every_level_and_is_idempotent() -> io::Result<()> {
+        let tmp = tempfile::tempdir()?;
+        let deep = tmp.path().join("a").join("b").join("c");
+        create_dir_private(&deep)?;
+        assert!(deep.is_dir());
+        create_dir_private(&deep)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            for dir in [tmp.path().join("a"), tmp.path().join("a/b"), deep.clone()] {
+                assert_eq!(fs::metadata(&dir)?.permissions().mode() & 0o777, 0o700);
+            }
+        }
+        fs::write(tmp.path().join("file"), b"x")?;
+        assert!(create_dir_private(&tmp.path().join("file").join("sub")).is_err());
+        Ok(())
     }
 }

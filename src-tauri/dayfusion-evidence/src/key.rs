@@ -189,6 +189,24 @@ pub(crate) fn load_or_create(
     }
 }
 
+/// Loads the key of the existing store at `root`; never creates a key, a
+/// key file or a record. `NotFound` when `root` has no key record.
+pub(crate) fn load_existing_only(
+    root: &Path,
+    source: KeySource,
+    keyring: &dyn SecretBackend,
+) -> Result<LoadedKey, StoreError> {
+    let marker_path = root.join(MARKER_FILE);
+    match fs::read(&marker_path) {
+        Ok(raw) => load_existing(root, &raw, source, keyring),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(StoreError::NotFound(format!(
+            "no evidence store at {}",
+            root.display()
+        ))),
+        Err(e) => Err(unavailable(format!("cannot read the key record: {e}"))),
+    }
+}
+
 fn has_objects(objects: &Path) -> Result<bool, StoreError> {
     let mut files = Vec::new();
     fsutil::walk_files(objects, &mut files)

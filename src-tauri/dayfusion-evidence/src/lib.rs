@@ -14,7 +14,9 @@
 //!     liveness/<sessionId>/audit_0.jpg
 //! ```
 //!
-//! Each [`EvidenceKey`] segment is a directory level under `objects/`. Writes
+//! Each [`EvidenceKey`] segment is a directory level under `objects/`.
+//! Missing directories are created one level at a time (0700), each parent
+//! that gained an entry synced, so that they survive a power cut. Writes
 //! go to a `.tmp-<uuid>` file in the target directory, are synced, then
 //! hard-linked to the final name (which fails if it exists, so objects are
 //! write-once without a race) and the directory is synced. Names starting
@@ -49,7 +51,10 @@
 //!   bits) and owned by the owner of the root folder.
 //!
 //! Opening a store reads the key from the recorded place and checks its id
-//! against the record; any failure is [`StoreError::KeyUnavailable`]. A key
+//! against the record; any failure is [`StoreError::KeyUnavailable`].
+//! [`LocalEvidenceStore::open_existing`] (for commands that only read)
+//! never creates anything and answers [`StoreError::NotFound`] where there
+//! is no `key.json`. A key
 //! is created only for a store without a record *and* without objects (a
 //! new key would make existing evidence unreadable). Where a new key goes is
 //! chosen by [`KeySource`] (`DAYFUSION_EVIDENCE_KEY=auto|keyring|file`):
@@ -110,6 +115,36 @@ impl LocalEvidenceStore {
     /// creating one as `key_source` allows (see the crate docs).
     pub fn open(root: &Path, key_source: KeySource) -> Result<LocalEvidenceStore, StoreError> {
         Self::open_with(root, key_source, &key::OsKeyring)
+    }
+
+    /// Opens the existing store at `root` for commands that only read
+    /// (`evidence get`): loads its key from where `key.json` says, as
+    /// `key_source` allows, and never creates a key, a key file, a key
+    /// record or a folder. `NotFound` when `root` has no `key.json`.
+    pub fn open_existing(
+        root: &Path,
+        key_source: KeySource,
+    ) -> Result<LocalEvidenceStore, StoreError> {
+        Self::open_existing_with(root, key_source, &key::OsKeyring)
+    }
+
+    fn open_existing_with(
+        root: &Path,
+        key_source: KeySource,
+        keyring: &dyn key::SecretBackend,
+    ) -> Result<LocalEvidenceStore, StoreError> {
+        let root = root.to_path_buf();
+        let objects = root.join(OBJECTS_DIR);
+        let loaded = key::load_existing_only(&root, key_source, keyring)?;
+        let key_id_hex = hex::encode(loaded.id);
+        Ok(LocalEvidenceStore {
+            root,
+            objects,
+            key: loaded.bytes,
+            key_id: loaded.id,
+            key_id_hex,
+            location: loaded.location,
+        })
     }
 
     fn open_with(

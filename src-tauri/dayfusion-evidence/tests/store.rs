@@ -487,3 +487,82 @@ fn store_is_usable_as_a_trait_object() -> TestResult {
     assert_eq!(store.list()?.len(), 4);
     Ok(())
 }
+
+#[test]
+fn open_existing_reads_a_store_and_never_creates_one() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path().join("evidence");
+
+    // No folder at all: NotFound, and nothing is created.
+    let err = LocalEvidenceStore::open_existing(&root, KeySource::FileOnly).err();
+    assert!(matches!(err, Some(StoreError::NotFound(_))), "{err:?}");
+    assert!(!root.exists());
+    // An empty folder: NotFound, and it stays empty.
+    fs::create_dir(&root)?;
+    let err = LocalEvidenceStore::open_existing(&root, KeySource::Auto).err();
+    assert!(matches!(err, Some(StoreError::NotFound(_))), "{err:?}");
+    assert_eq!(fs::read_dir(&root)?.count(), 0);
+
+    // A store made by `open`: its objects read back under the same key.
+    let k = doc_key()?;
+    let image = jpeg(11);
+    let id = {
+        let store = open(&root)?;
+        store.put(&k, &image)?;
+        store.key_id().to_owned()
+    };
+    let existing = LocalEvidenceStore::open_existing(&root, KeySource::FileOnly)?;
+    assert_eq!(existing.key_id(), id);
+    assert_eq!(existing.key_source(), "file");
+    assert_eq!(existing.get(&k)?, image);
+    assert_eq!(existing.list()?, vec![k.clone()]);
+    drop(existing);
+
+    // Without objects/ it opens, lists nothing and creates no folder.
+    fs::remove_dir_all(root.join("objects"))?;
+    let existing = LocalEvidenceStore::open_existing(&root, KeySource::FileOnly)?;
+    assert!(existing.list()?.is_empty());
+    assert!(matches!(existing.get(&k), Err(StoreError::NotFound(_))));
+    assert!(!root.join("objects").exists());
+    drop(existing);
+
+    // A lost key file is not replaced by a new one.
+    let key_path = root.join(KEY_FILE);
+    fs::rename(&key_path, root.join("moved.key"))?;
+    let err = LocalEvidenceStore::open_existing(&root, KeySource::FileOnly).err();
+    assert!(
+        matches!(err, Some(StoreError::KeyUnavailable(_))),
+        "{err:?}"
+    );
+    assert!(!key_path.exists());
+
+    // No key record (even with a key file): NotFound, no record written.
+    fs::rename(root.join("moved.key"), &key_path)?;
+    fs::remove_file(root.join(MARKER_FILE))?;
+    let err = LocalEvidenceStore::open_existing(&root, KeySource::FileOnly).err();
+    assert!(matches!(err, Some(StoreError::NotFound(_))), "{err:?}");
+    assert!(!root.join(MARKER_FILE).exists());
+    Ok(())
+}
+
+#[test]
+fn put_creates_missing_folders_level_by_level() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path().join("evidence");
+    let store = open(&root)?;
+    let first = key("liveness/session-1/reference.jpg")?;
+    let second = key("liveness/session-1/audit_0.jpg")?;
+    let third = key("liveness/session-2/audit_0.jpg")?;
+    for (i, k) in [&first, &second, &third].into_iter().enumerate() {
+        store.put(k, &jpeg(20 + i as u8))?;
+    }
+    for (i, k) in [&first, &second, &third].into_iter().enumerate() {
+        assert_eq!(store.get(k)?, jpeg(20 + i as u8));
+    }
+    assert!(root.join("objects/liveness/session-2").is_dir());
+    // A file where a folder is needed is an error, not a crash.
+    fs::write(root.join("objects/documents"), b"not a folder")?;
+    let err = store.put(&doc_key()?, &jpeg(30)).err();
+    assert!(err.is_some(), "{err:?}");
+    Ok(())
+}

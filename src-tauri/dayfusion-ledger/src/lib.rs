@@ -52,9 +52,50 @@
 //! stored hash. On an intact chain `events` is the number of events and
 //! `head_hash` the last event's hash.
 //!
+//! # The chain covers the records
+//!
+//! Every event appended for a transaction (by [`SqliteLog::insert`],
+//! [`SqliteLog::update`], [`SqliteLog::mark_synced`],
+//! [`SqliteLog::record_sync_failure`] and [`SqliteLog::append_event`] with an
+//! id) carries in its data the key `"recordSha256"`: the lowercase hex
+//! SHA-256 of the exact JSON text stored in `transactions.record` *after*
+//! the event (see [`record_sha256`]). It is added to the caller's data
+//! object before hashing (replacing a caller's own `recordSha256`); data
+//! that is not an object is wrapped as `{"data": …, "recordSha256": …}`.
+//! So the latest event of every transaction seals its current record.
+//!
+//! Once the chain itself is intact, verification checks every row of
+//! `transactions` against the latest event (highest `seq`) of its id, and
+//! every event's transaction against the table:
+//!
+//! - `record-mismatch`: the latest event's `recordSha256` is missing or
+//!   differs from the SHA-256 of the stored record (an edited row, or a
+//!   chain whose tail was cut off with a matching head update, leaving rows
+//!   newer than their last event); `seq` is that event's.
+//! - `record-without-event`: a transaction row with no event at all (an
+//!   empty chain while `transactions` has rows, or the events of a
+//!   transaction cut off); `seq` is the one expected next, head seq + 1
+//!   (1 on an empty chain), as no event exists to name.
+//! - `record-missing`: an event names a transaction that has no row (a
+//!   deleted row); `seq` is the first such event's.
+//!
+//! When several rows are wrong, the problem with the lowest `seq` is
+//! reported. These problems leave `events` and `head_hash` as for an
+//! intact chain.
+//!
+//! Logs written before record hashes existed report `record-mismatch`.
+//!
+//! # Final transactions
+//!
+//! A transaction whose stored stage is final (decided, aborted) is only
+//! rewritten for bookkeeping: [`SqliteLog::update`] accepts a record that
+//! differs from the stored one in `updatedAt`, `evidencePurgedAt` and
+//! `sync` only, and refuses anything else with [`StoreError::Conflict`].
+//! `evidencePurgedAt` is never cleared once set, whatever the stage.
+//!
 //! Its limit: someone with write access to the file who rewrites the whole
-//! chain from some event onwards, recomputing every later hash, *and* the
-//! head row, produces a chain that verifies. That is only caught by
+//! chain from some event onwards, recomputing every later hash and the
+//! record hashes in it, *and* the head row, produces a chain that verifies. That is only caught by
 //! comparing the head hash with one exported earlier (synced to AWS, printed
 //! in a report). The triggers only stop accidents and honest code: anyone
 //! can drop them.
@@ -66,6 +107,12 @@
 //! cut), `foreign_keys=ON` and a 5 s busy timeout. Each change of a
 //! transaction and its audit event are one SQL transaction. The files are
 //! made readable by their owner only (0600) on unix.
+//!
+//! [`SqliteLog::open_read_only`] also works where the folder cannot be
+//! written: when SQLite cannot create the WAL index (`-shm`) there, it opens
+//! the file again as an immutable, read-only URI
+//! (`file:…?mode=ro&immutable=1`). That ignores any `-wal` file, so it is
+//! refused when a non-empty one exists (the log was not closed cleanly).
 //!
 //! # Privacy
 //!
@@ -94,6 +141,16 @@ pub const HASH_DOMAIN: &str = "dayfusion-audit-v1";
 
 /// Kind of the event appended when a policy version is first recorded.
 pub const POLICY_REGISTERED: &str = "policy.registered";
+
+/// Kind of the event appended by [`SqliteLog::mark_synced`].
+pub const SYNC_COMPLETED: &str = "sync.completed";
+
+/// Kind of the event appended by [`SqliteLog::record_sync_failure`].
+pub const SYNC_FAILED: &str = "sync.failed";
+
+/// Key, in the data of every event of a transaction, of the SHA-256 of the
+/// transaction's stored record after the event.
+pub const RECORD_SHA256: &str = "recordSha256";
 
 /// The migrations, in order: migration `i` (0-based) brings the schema to
 /// version `i + 1`. Never edit a shipped one; append a new one.
@@ -212,7 +269,8 @@ impl SqliteLog {
 
     /// Opens an existing log for reading only (`transactions list`,
     /// `audit verify`); `NotFound` when there is no file. Writes through it
-    /// fail with `NotWritable`.
+    /// fail with `NotWritable`. Works in a folder that cannot be written
+    /// (see the crate docs on durability).
     pub fn open_read_only(path: &Path) -> Result<SqliteLog, StoreError> {
         if !path.is_file() {
             return Err(StoreError::NotFound(format!(
@@ -220,13 +278,16 @@ impl SqliteLog {
                 path.display()
             )));
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| db_err(e, "cannot open the transaction log"))?;
-        conn.busy_timeout(Duration::from_secs(5))
-            .map_err(|e| db_err(e, "busy_timeout"))?;
+        let conn = match open_read_only_conn(path) {
+            Ok(conn) => conn,
+            Err(e) if is_read_only_failure(&e) => {
+                tracing::debug!(
+                    "transaction log folder not writable; opening the log as immutable"
+                );
+                open_immutable(path)?
+            }
+            Err(e) => return Err(db_err(e, "cannot open the transaction log")),
+        };
         let version = user_version(&conn)?;
         if version > SCHEMA_VERSION {
             return Err(too_new(version));
@@ -249,7 +310,10 @@ impl SqliteLog {
     }
 
     /// Appends an event not tied to a change of a transaction row
-    /// (`audit.verified`, `purge.run`), in its own SQL transaction.
+    /// (`audit.verified`, `purge.run`), in its own SQL transaction. With a
+    /// `transaction_id`, the event carries the SHA-256 of that transaction's
+    /// record (see the crate docs), and `NotFound` is returned when there is
+    /// no such transaction.
     pub fn append_event(
         &self,
         transaction_id: Option<Uuid>,
@@ -257,41 +321,95 @@ impl SqliteLog {
     ) -> Result<StoredAuditEvent, StoreError> {
         let mut conn = self.lock();
         let tx = begin(&mut conn)?;
-        let stored = append(&tx, transaction_id, event)?;
+        let stored = match transaction_id {
+            Some(id) => {
+                let record = stored_record(&tx, &id.to_string())?
+                    .ok_or_else(|| StoreError::NotFound(format!("transaction {id}")))?;
+                append_for(&tx, id, &record, event)?
+            }
+            None => append(&tx, None, event)?,
+        };
         tx.commit().map_err(|e| db_err(e, "commit audit event"))?;
         tracing::debug!(seq = stored.seq, kind = %stored.kind, "audit event appended");
         Ok(stored)
     }
 
-    /// Removes `id` from the outbox once it reached AWS; `false` when it
-    /// was not queued.
+    /// Records that `id` reached AWS, in one SQL transaction: its record's
+    /// `sync` becomes [`SyncState::Synced`] (and `updatedAt` now), its
+    /// outbox entry is removed and a [`SYNC_COMPLETED`] event
+    /// (`{"attempts": failed attempts before}`) is appended. `false`, with
+    /// nothing changed, when it was not queued.
     pub fn mark_synced(&self, id: &Uuid) -> Result<bool, StoreError> {
-        let conn = self.lock();
-        let n = conn
-            .execute(
-                "DELETE FROM outbox WHERE transaction_id = ?1",
-                params![id.to_string()],
+        let id_text = id.to_string();
+        let mut conn = self.lock();
+        let tx = begin(&mut conn)?;
+        let attempts: Option<u32> = tx
+            .query_row(
+                "SELECT attempts FROM outbox WHERE transaction_id = ?1",
+                params![id_text],
+                |row| row.get(0),
             )
-            .map_err(|e| db_err(e, "mark synced"))?;
-        tracing::debug!(transaction = %id, removed = n, "outbox entry synced");
-        Ok(n > 0)
+            .optional()
+            .map_err(|e| db_err(e, "read outbox entry"))?;
+        let Some(attempts) = attempts else {
+            tracing::debug!(transaction = %id, "mark synced: not queued");
+            return Ok(false);
+        };
+        let record = stored_record(&tx, &id_text)?
+            .ok_or_else(|| StoreError::Corrupt(format!("outbox entry {id} has no transaction")))?;
+        let mut transaction = decode_record(&id_text, &record)?;
+        transaction.sync = SyncState::Synced;
+        transaction.updated_at = OffsetDateTime::now_utc();
+        let row = RowFields::of(&transaction)?;
+        write_row(&tx, &row)?;
+        tx.execute(
+            "DELETE FROM outbox WHERE transaction_id = ?1",
+            params![id_text],
+        )
+        .map_err(|e| db_err(e, "mark synced"))?;
+        let event = AuditEvent {
+            kind: SYNC_COMPLETED.to_owned(),
+            data: serde_json::json!({ "attempts": attempts }),
+        };
+        let stored = append_for(&tx, *id, &row.record, &event)?;
+        tx.commit().map_err(|e| db_err(e, "commit mark synced"))?;
+        tracing::debug!(transaction = %id, seq = stored.seq, "outbox entry synced");
+        Ok(true)
     }
 
-    /// Records a failed sync attempt of `id` with its error `code`;
-    /// `NotFound` when it is not queued.
+    /// Records a failed sync attempt of `id` with its error `code` and
+    /// appends a [`SYNC_FAILED`] event (`{"code", "attempts"}`), in one SQL
+    /// transaction; `NotFound` when it is not queued.
     pub fn record_sync_failure(&self, id: &Uuid, code: &str) -> Result<(), StoreError> {
-        let conn = self.lock();
-        let n = conn
+        let id_text = id.to_string();
+        let mut conn = self.lock();
+        let tx = begin(&mut conn)?;
+        let n = tx
             .execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?2
                  WHERE transaction_id = ?1",
-                params![id.to_string(), code],
+                params![id_text, code],
             )
             .map_err(|e| db_err(e, "record sync failure"))?;
         if n == 0 {
             return Err(StoreError::NotFound(format!("outbox entry {id}")));
         }
-        tracing::debug!(transaction = %id, code, "sync attempt failed");
+        let attempts: u32 = tx
+            .query_row(
+                "SELECT attempts FROM outbox WHERE transaction_id = ?1",
+                params![id_text],
+                |row| row.get(0),
+            )
+            .map_err(|e| db_err(e, "read outbox entry"))?;
+        let record = stored_record(&tx, &id_text)?
+            .ok_or_else(|| StoreError::Corrupt(format!("outbox entry {id} has no transaction")))?;
+        let event = AuditEvent {
+            kind: SYNC_FAILED.to_owned(),
+            data: serde_json::json!({ "code": code, "attempts": attempts }),
+        };
+        let stored = append_for(&tx, *id, &record, &event)?;
+        tx.commit().map_err(|e| db_err(e, "commit sync failure"))?;
+        tracing::debug!(transaction = %id, code, seq = stored.seq, "sync attempt failed");
         Ok(())
     }
 
@@ -398,7 +516,7 @@ impl TransactionLog for SqliteLog {
             ],
         )
         .map_err(|e| db_err(e, "insert transaction"))?;
-        let stored = append(&tx, Some(transaction.transaction_id), event)?;
+        let stored = append_for(&tx, transaction.transaction_id, &row.record, event)?;
         tx.commit().map_err(|e| db_err(e, "commit insert"))?;
         tracing::debug!(transaction = %transaction.transaction_id, seq = stored.seq, kind = %stored.kind, "transaction inserted");
         Ok(())
@@ -408,29 +526,11 @@ impl TransactionLog for SqliteLog {
         let row = RowFields::of(transaction)?;
         let mut conn = self.lock();
         let tx = begin(&mut conn)?;
-        let n = tx
-            .execute(
-                "UPDATE transactions SET created_at = ?2, updated_at = ?3, status = ?4,
-                     stage = ?5, policy_id = ?6, policy_version = ?7,
-                     evidence_purged_at = ?8, record = ?9
-                 WHERE id = ?1",
-                params![
-                    row.id,
-                    row.created_at,
-                    row.updated_at,
-                    row.status,
-                    row.stage,
-                    row.policy_id,
-                    row.policy_version,
-                    row.evidence_purged_at,
-                    row.record
-                ],
-            )
-            .map_err(|e| db_err(e, "update transaction"))?;
-        if n == 0 {
-            return Err(StoreError::NotFound(format!("transaction {}", row.id)));
-        }
-        let stored = append(&tx, Some(transaction.transaction_id), event)?;
+        let current = stored_record(&tx, &row.id)?
+            .ok_or_else(|| StoreError::NotFound(format!("transaction {}", row.id)))?;
+        check_rewrite(&decode_record(&row.id, &current)?, transaction)?;
+        write_row(&tx, &row)?;
+        let stored = append_for(&tx, transaction.transaction_id, &row.record, event)?;
         let queued = if transaction.sync == SyncState::Pending {
             tx.execute(
                 "INSERT OR IGNORE INTO outbox (transaction_id, queued_at) VALUES (?1, ?2)",
@@ -549,6 +649,8 @@ impl TransactionLog for SqliteLog {
                     seq: head.map_or(0, |h| to_u64(h.0)),
                     problem: "head-mismatch".to_owned(),
                 });
+            } else {
+                first_bad = check_records(&conn, last.as_ref().map_or(0, |l| l.0))?;
             }
         }
         match &first_bad {
@@ -771,6 +873,163 @@ fn parse_uuid(text: &str) -> Result<Uuid, StoreError> {
     Uuid::parse_str(text).map_err(|_| StoreError::Corrupt("stored id is not a UUID".to_owned()))
 }
 
+/// Lowercase hex SHA-256 of a stored record text: the `recordSha256` of the
+/// events of its transaction.
+pub fn record_sha256(record: &str) -> String {
+    hex::encode(Sha256::digest(record.as_bytes()))
+}
+
+/// `data` with `"recordSha256": sha256` added (an object) or wrapped as
+/// `{"data": data, "recordSha256": sha256}` (anything else).
+fn with_record_hash(data: &serde_json::Value, sha256: String) -> serde_json::Value {
+    match data {
+        serde_json::Value::Object(map) => {
+            let mut map = map.clone();
+            map.insert(RECORD_SHA256.to_owned(), serde_json::Value::String(sha256));
+            serde_json::Value::Object(map)
+        }
+        other => serde_json::json!({ "data": other, RECORD_SHA256: sha256 }),
+    }
+}
+
+/// The stored record text of transaction `id`.
+fn stored_record(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<Option<String>, StoreError> {
+    tx.query_row(
+        "SELECT record FROM transactions WHERE id = ?1",
+        params![id],
+        |row| row.get(0),
+    )
+    .optional()
+    .map_err(|e| db_err(e, "read transaction"))
+}
+
+/// Replaces the existing row of `row.id`.
+fn write_row(tx: &rusqlite::Transaction<'_>, row: &RowFields) -> Result<(), StoreError> {
+    let n = tx
+        .execute(
+            "UPDATE transactions SET created_at = ?2, updated_at = ?3, status = ?4,
+                 stage = ?5, policy_id = ?6, policy_version = ?7,
+                 evidence_purged_at = ?8, record = ?9
+             WHERE id = ?1",
+            params![
+                row.id,
+                row.created_at,
+                row.updated_at,
+                row.status,
+                row.stage,
+                row.policy_id,
+                row.policy_version,
+                row.evidence_purged_at,
+                row.record
+            ],
+        )
+        .map_err(|e| db_err(e, "update transaction"))?;
+    if n == 0 {
+        return Err(StoreError::NotFound(format!("transaction {}", row.id)));
+    }
+    Ok(())
+}
+
+/// Refuses to clear `evidence_purged_at`, and any change of a final
+/// transaction other than `updated_at`, `evidence_purged_at` and `sync`.
+fn check_rewrite(stored: &Transaction, next: &Transaction) -> Result<(), StoreError> {
+    let id = stored.transaction_id;
+    if stored.evidence_purged_at.is_some() && next.evidence_purged_at.is_none() {
+        tracing::warn!(transaction = %id, "refused to clear evidence_purged_at");
+        return Err(StoreError::Conflict(format!(
+            "transaction {id}: its evidence was purged; evidencePurgedAt cannot be cleared"
+        )));
+    }
+    if !stored.stage.is_final() {
+        return Ok(());
+    }
+    let bookkeeping_only = |t: &Transaction| {
+        let mut t = t.clone();
+        t.updated_at = OffsetDateTime::UNIX_EPOCH;
+        t.evidence_purged_at = None;
+        t.sync = SyncState::NotRequired;
+        t
+    };
+    if bookkeeping_only(stored) != bookkeeping_only(next) {
+        tracing::warn!(transaction = %id, stage = stored.stage.as_str(), "refused to rewrite a final transaction");
+        return Err(StoreError::Conflict(format!(
+            "transaction {id} is {}; only its sync state and evidence purge can change",
+            stored.stage.as_str()
+        )));
+    }
+    Ok(())
+}
+
+/// Appends `event` for transaction `id` with `recordSha256` of `record`
+/// (the record text as stored after the event) added to its data.
+fn append_for(
+    tx: &rusqlite::Transaction<'_>,
+    id: Uuid,
+    record: &str,
+    event: &AuditEvent,
+) -> Result<StoredAuditEvent, StoreError> {
+    let sealed = AuditEvent {
+        kind: event.kind.clone(),
+        data: with_record_hash(&event.data, record_sha256(record)),
+    };
+    append(tx, Some(id), &sealed)
+}
+
+/// Checks every transaction row against the latest event of its id, and
+/// every event's transaction against the table (see the crate docs);
+/// `head_seq` is the seq of the last event (0 without events). The problem
+/// with the lowest seq, if any.
+fn check_records(conn: &Connection, head_seq: i64) -> Result<Option<AuditProblem>, StoreError> {
+    let mut worst: Option<(u64, &'static str)> = None;
+    let mut consider = |seq: u64, problem: &'static str| {
+        if worst.is_none_or(|(w, _)| seq < w) {
+            worst = Some((seq, problem));
+        }
+    };
+    let mut stmt = conn
+        .prepare(
+            "SELECT t.record, e.seq, e.data FROM transactions t
+             LEFT JOIN audit_events e ON e.seq =
+                 (SELECT MAX(seq) FROM audit_events WHERE transaction_id = t.id)
+             ORDER BY t.created_at, t.id",
+        )
+        .map_err(|e| db_err(e, "read transactions"))?;
+    let mut rows = stmt.query([]).map_err(|e| db_err(e, "read transactions"))?;
+    while let Some(row) = rows.next().map_err(|e| db_err(e, "read transaction"))? {
+        let record: String = row.get(0).map_err(|e| db_err(e, "read transaction"))?;
+        let seq: Option<i64> = row.get(1).map_err(|e| db_err(e, "read transaction"))?;
+        let data: Option<String> = row.get(2).map_err(|e| db_err(e, "read transaction"))?;
+        let (Some(seq), Some(data)) = (seq, data) else {
+            consider(to_u64(head_seq).saturating_add(1), "record-without-event");
+            continue;
+        };
+        let sealed = serde_json::from_str::<serde_json::Value>(&data)
+            .ok()
+            .and_then(|v| v.get(RECORD_SHA256)?.as_str().map(str::to_owned));
+        if sealed.as_deref() != Some(record_sha256(&record).as_str()) {
+            consider(to_u64(seq), "record-mismatch");
+        }
+    }
+    drop(rows);
+    drop(stmt);
+    let orphan: Option<i64> = conn
+        .query_row(
+            "SELECT MIN(seq) FROM audit_events e
+             WHERE e.transaction_id IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM transactions t WHERE t.id = e.transaction_id)",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(|e| db_err(e, "read audit events"))?;
+    if let Some(seq) = orphan {
+        consider(to_u64(seq), "record-missing");
+    }
+    Ok(worst.map(|(seq, problem)| AuditProblem {
+        seq,
+        problem: problem.to_owned(),
+    }))
+}
+
 /// Appends `event` inside `tx`: next seq, chained hash, head updated.
 fn append(
     tx: &rusqlite::Transaction<'_>,
@@ -829,6 +1088,94 @@ fn to_u64(seq: i64) -> u64 {
 fn begin(conn: &mut Connection) -> Result<rusqlite::Transaction<'_>, StoreError> {
     conn.transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| db_err(e, "begin transaction"))
+}
+
+/// Opens `path` read-only and reads from it once (which opens, or has to
+/// create, the WAL index).
+fn open_read_only_conn(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.query_row("SELECT COUNT(*) FROM sqlite_schema", [], |row| {
+        row.get::<_, i64>(0)
+    })?;
+    Ok(conn)
+}
+
+/// Whether a read-only open failed because the folder cannot be written.
+fn is_read_only_failure(error: &rusqlite::Error) -> bool {
+    matches!(
+        error,
+        rusqlite::Error::SqliteFailure(e, _)
+            if matches!(e.code, ErrorCode::ReadOnly | ErrorCode::CannotOpen)
+    )
+}
+
+/// Opens `path` as an immutable, read-only URI (no `-shm`, no locks, the
+/// `-wal` ignored); refused when a non-empty `-wal` exists.
+fn open_immutable(path: &Path) -> Result<Connection, StoreError> {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if std::fs::metadata(PathBuf::from(wal)).is_ok_and(|m| m.len() > 0) {
+        return Err(StoreError::NotWritable(
+            "the transaction log was not closed cleanly and its folder cannot be written; \
+             open it once with write access"
+                .to_owned(),
+        ));
+    }
+    let uri = immutable_uri(path)?;
+    let conn = Connection::open_with_flags(
+        &uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| db_err(e, "cannot open the transaction log (immutable)"))?;
+    conn.query_row("SELECT COUNT(*) FROM sqlite_schema", [], |row| {
+        row.get::<_, i64>(0)
+    })
+    .map_err(|e| db_err(e, "cannot read the transaction log (immutable)"))?;
+    Ok(conn)
+}
+
+/// `file:<absolute path, percent-encoded>?mode=ro&immutable=1`.
+fn immutable_uri(path: &Path) -> Result<String, StoreError> {
+    use std::fmt::Write as _;
+    let absolute = std::fs::canonicalize(path)
+        .map_err(|e| StoreError::from_io(&e, "cannot resolve the transaction log's path"))?;
+    #[cfg(unix)]
+    let bytes = {
+        use std::os::unix::ffi::OsStrExt;
+        absolute.as_os_str().as_bytes().to_vec()
+    };
+    #[cfg(not(unix))]
+    let bytes = {
+        let text = absolute.to_str().ok_or_else(|| {
+            StoreError::Other("the transaction log's path is not valid Unicode".to_owned())
+        })?;
+        let text = text
+            .strip_prefix(r"\\?\")
+            .unwrap_or(text)
+            .replace('\\', "/");
+        let text = if text.starts_with('/') {
+            text
+        } else {
+            format!("/{text}")
+        };
+        text.into_bytes()
+    };
+    let mut uri = String::from("file:");
+    for byte in bytes {
+        if byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            let _ = write!(uri, "%{byte:02X}");
+        }
+    }
+    uri.push_str("?mode=ro&immutable=1");
+    Ok(uri)
 }
 
 fn user_version(conn: &Connection) -> Result<u32, StoreError> {

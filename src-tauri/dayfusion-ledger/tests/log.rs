@@ -4,7 +4,10 @@
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
-use dayfusion_ledger::{SCHEMA_VERSION, SqliteLog, event_hash};
+use dayfusion_ledger::{
+    RECORD_SHA256, SCHEMA_VERSION, SYNC_COMPLETED, SYNC_FAILED, SqliteLog, event_hash,
+    record_sha256,
+};
 use dayfusion_verify::{
     AuditEvent, DocumentRecord, EvidenceKey, ListQuery, PixelBox, Policy, PolicySet,
     PortraitLocation, Provider, Stage, Status, StoreError, SyncState, Transaction, TransactionLog,
@@ -90,6 +93,23 @@ fn tamper(path: &Path) -> Result<Connection, Box<dyn Error>> {
     Ok(conn)
 }
 
+/// The record text stored for `id`.
+fn stored_record(path: &Path, id: &Uuid) -> Result<String, Box<dyn Error>> {
+    let conn = Connection::open(path)?;
+    Ok(conn.query_row(
+        "SELECT record FROM transactions WHERE id = ?1",
+        [id.to_string()],
+        |r| r.get(0),
+    )?)
+}
+
+/// The stored head row.
+fn head(conn: &Connection) -> rusqlite::Result<(i64, String)> {
+    conn.query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })
+}
+
 fn first_bad(log: &SqliteLog) -> Result<(u64, String), Box<dyn Error>> {
     let report = log.verify_audit()?;
     let bad = report.first_bad.ok_or("the chain verified")?;
@@ -99,10 +119,12 @@ fn first_bad(log: &SqliteLog) -> Result<(u64, String), Box<dyn Error>> {
 #[test]
 fn insert_update_get_round_trip() -> TestResult {
     let dir = TempDir::new()?;
-    let log = SqliteLog::open(&db_path(&dir))?;
+    let path = db_path(&dir);
+    let log = SqliteLog::open(&path)?;
     let mut t = transaction(OffsetDateTime::now_utc())?;
     log.insert(&t, &event("transaction.started", 1))?;
     assert_eq!(log.get(&t.transaction_id)?.as_ref(), Some(&t));
+    let first_record = stored_record(&path, &t.transaction_id)?;
 
     t.stage = Stage::DocumentCaptured;
     t.updated_at = t.created_at + Duration::seconds(3);
@@ -130,7 +152,15 @@ fn insert_update_get_round_trip() -> TestResult {
     assert_eq!(kinds, ["transaction.started", "document.captured"]);
     assert_eq!(events[0].seq, 1);
     assert_eq!(events[1].prev_hash, events[0].hash);
-    assert_eq!(events[0].data, serde_json::json!({ "n": 1, "code": "ok" }));
+    // The caller's data, sealed with the hash of the record as stored.
+    assert_eq!(
+        events[0].data,
+        serde_json::json!({ "n": 1, "code": "ok", RECORD_SHA256: record_sha256(&first_record) })
+    );
+    assert_eq!(
+        events[1].data[RECORD_SHA256],
+        record_sha256(&stored_record(&path, &t.transaction_id)?)
+    );
     assert_eq!(events[0].transaction_id, Some(t.transaction_id));
 
     let keys = log.evidence_in_use()?;
@@ -234,7 +264,9 @@ fn outbox_only_for_pending_and_mark_synced_removes() -> TestResult {
 
     assert!(log.mark_synced(&t.transaction_id)?);
     assert!(log.outbox(0)?.is_empty());
+    let events_before = log.verify_audit()?.events;
     assert!(!log.mark_synced(&t.transaction_id)?);
+    assert_eq!(log.verify_audit()?.events, events_before);
     let missing = log.record_sync_failure(&t.transaction_id, "x");
     assert!(
         matches!(missing, Err(StoreError::NotFound(_))),
@@ -537,4 +569,283 @@ fn unwritable_folder_is_not_writable() -> TestResult {
 fn log_is_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<SqliteLog>();
+}
+
+#[test]
+fn truncated_tail_with_a_matching_head_is_a_record_mismatch() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    let log = six_events(&path)?;
+    let conn = tamper(&path)?;
+    conn.execute("DELETE FROM audit_events WHERE seq > 4", [])?;
+    let (seq, hash): (i64, String) = conn.query_row(
+        "SELECT seq, hash FROM audit_events WHERE seq = 4",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    conn.execute(
+        "UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1",
+        rusqlite::params![seq, hash],
+    )?;
+    assert_eq!(head(&conn)?, (4, hash.clone()));
+    // The chain itself is intact; A's record is newer than its last event
+    // left (seq 3, document captured; the record says decided).
+    let report = log.verify_audit()?;
+    assert_eq!(report.events, 4);
+    assert_eq!(report.head_hash, Some(hash));
+    assert_eq!(first_bad(&log)?, (3, "record-mismatch".to_owned()));
+    Ok(())
+}
+
+#[test]
+fn truncated_events_of_a_whole_transaction_are_a_record_without_event() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    let log = SqliteLog::open(&path)?;
+    let a = transaction(base_time()?)?;
+    log.insert(&a, &event("transaction.started", 1))?;
+    log.append_event(None, &event("purge.run", 2))?;
+    let b = transaction(base_time()? + Duration::minutes(1))?;
+    log.insert(&b, &event("transaction.started", 3))?;
+    let conn = tamper(&path)?;
+    conn.execute("DELETE FROM audit_events WHERE seq = 3", [])?;
+    conn.execute_batch(
+        "UPDATE audit_head SET seq = 2, hash = (SELECT hash FROM audit_events WHERE seq = 2)",
+    )?;
+    assert_eq!(first_bad(&log)?, (3, "record-without-event".to_owned()));
+    Ok(())
+}
+
+#[test]
+fn edited_record_is_a_record_mismatch() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    let log = six_events(&path)?;
+    let mut t = transaction(base_time()? + Duration::minutes(2))?;
+    log.insert(&t, &event("transaction.started", 7))?;
+    t.stage = Stage::Decided;
+    t.status = Status::Rejected;
+    log.update(&t, &event("decision.made", 8))?;
+    log.append_event(None, &event("audit.verified", 9))?;
+    assert_eq!(log.verify_audit()?.first_bad, None);
+    assert!(stored_record(&path, &t.transaction_id)?.contains("\"REJECTED\""));
+
+    let changed = tamper(&path)?.execute(
+        "UPDATE transactions SET record = replace(record, '\"REJECTED\"', '\"APPROVED\"')
+         WHERE id = ?1",
+        [t.transaction_id.to_string()],
+    )?;
+    assert_eq!(changed, 1);
+    assert_eq!(first_bad(&log)?, (8, "record-mismatch".to_owned()));
+    Ok(())
+}
+
+#[test]
+fn deleted_chain_with_transactions_left_is_a_record_without_event() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    let log = six_events(&path)?;
+    tamper(&path)?.execute_batch("DELETE FROM audit_events; DELETE FROM audit_head;")?;
+    let report = log.verify_audit()?;
+    assert_eq!(report.events, 0);
+    assert_eq!(report.head_hash, None);
+    assert_eq!(first_bad(&log)?, (1, "record-without-event".to_owned()));
+    Ok(())
+}
+
+#[test]
+fn deleted_transaction_row_is_a_record_missing() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    let log = six_events(&path)?;
+    let b = log
+        .list(&ListQuery::default())?
+        .into_iter()
+        .find(|t| t.stage == Stage::Aborted)
+        .ok_or("no aborted transaction")?;
+    tamper(&path)?.execute(
+        "DELETE FROM transactions WHERE id = ?1",
+        [b.transaction_id.to_string()],
+    )?;
+    // B's first event is seq 2.
+    assert_eq!(first_bad(&log)?, (2, "record-missing".to_owned()));
+    Ok(())
+}
+
+#[test]
+fn events_of_a_transaction_carry_its_record_hash() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    let log = SqliteLog::open(&path)?;
+    let t = transaction(OffsetDateTime::now_utc())?;
+    log.insert(
+        &t,
+        &AuditEvent {
+            kind: "transaction.started".to_owned(),
+            data: serde_json::json!(["not", "an", "object"]),
+        },
+    )?;
+    let record = stored_record(&path, &t.transaction_id)?;
+    let stored = log.append_event(Some(t.transaction_id), &event("note", 2))?;
+    assert_eq!(stored.data[RECORD_SHA256], record_sha256(&record));
+    let events = log.audit_events(&t.transaction_id)?;
+    assert_eq!(
+        events[0].data,
+        serde_json::json!({
+            "data": ["not", "an", "object"],
+            RECORD_SHA256: record_sha256(&record),
+        })
+    );
+    assert_eq!(events[1], stored);
+    assert_eq!(log.verify_audit()?.first_bad, None);
+
+    let unknown = log.append_event(Some(Uuid::now_v7()), &event("note", 3));
+    assert!(
+        matches!(unknown, Err(StoreError::NotFound(_))),
+        "{unknown:?}"
+    );
+    assert_eq!(log.verify_audit()?.events, 2);
+    Ok(())
+}
+
+#[test]
+fn decided_transactions_only_change_sync_and_purge_bookkeeping() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    let log = SqliteLog::open(&path)?;
+    let mut t = transaction(base_time()?)?;
+    log.insert(&t, &event("transaction.started", 1))?;
+    t.stage = Stage::Decided;
+    t.status = Status::Rejected;
+    t.sync = SyncState::Pending;
+    log.update(&t, &event("decision.made", 2))?;
+    let decided = t.clone();
+
+    let mut forged = decided.clone();
+    forged.status = Status::Approved;
+    let result = log.update(&forged, &event("decision.made", 3));
+    assert!(
+        matches!(&result, Err(StoreError::Conflict(_))),
+        "{result:?}"
+    );
+    assert_eq!(result.err().map(|e| e.code()), Some("transaction-conflict"));
+    let mut reopened = decided.clone();
+    reopened.stage = Stage::Compared;
+    reopened.status = Status::InProgress;
+    let result = log.update(&reopened, &event("faces.compared", 3));
+    assert!(matches!(result, Err(StoreError::Conflict(_))), "{result:?}");
+    let mut other_kiosk = decided.clone();
+    other_kiosk.kiosk_id = "kiosk-02".to_owned();
+    let result = log.update(&other_kiosk, &event("note", 3));
+    assert!(matches!(result, Err(StoreError::Conflict(_))), "{result:?}");
+    // Nothing of the refused updates was kept.
+    assert_eq!(log.get(&t.transaction_id)?.as_ref(), Some(&decided));
+    assert_eq!(log.verify_audit()?.events, 2);
+
+    // Purge and sync bookkeeping are allowed.
+    let mut purged = decided.clone();
+    purged.evidence_purged_at = Some(base_time()? + Duration::days(90));
+    purged.updated_at = purged.created_at + Duration::days(90);
+    log.update(&purged, &event("evidence.purged", 3))?;
+    assert_eq!(log.get(&t.transaction_id)?.as_ref(), Some(&purged));
+    let mut synced = purged.clone();
+    synced.sync = SyncState::Synced;
+    log.update(&synced, &event("note", 4))?;
+
+    // The purge is never undone, whatever the stage.
+    let mut unpurged = synced.clone();
+    unpurged.evidence_purged_at = None;
+    let result = log.update(&unpurged, &event("note", 5));
+    assert!(matches!(result, Err(StoreError::Conflict(_))), "{result:?}");
+    let mut open = transaction(base_time()?)?;
+    open.evidence_purged_at = Some(base_time()?);
+    log.insert(&open, &event("transaction.started", 6))?;
+    open.evidence_purged_at = None;
+    let result = log.update(&open, &event("note", 7));
+    assert!(matches!(result, Err(StoreError::Conflict(_))), "{result:?}");
+
+    assert_eq!(log.verify_audit()?.first_bad, None);
+    Ok(())
+}
+
+#[test]
+fn sync_outcomes_are_recorded_in_the_record_and_the_chain() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    let log = SqliteLog::open(&path)?;
+    let mut t = transaction(base_time()?)?;
+    log.insert(&t, &event("transaction.started", 1))?;
+    t.stage = Stage::Decided;
+    t.status = Status::Approved;
+    t.sync = SyncState::Pending;
+    log.update(&t, &event("decision.made", 2))?;
+
+    log.record_sync_failure(&t.transaction_id, "aws-unreachable")?;
+    let events = log.audit_events(&t.transaction_id)?;
+    let failed = events.last().ok_or("no events")?;
+    assert_eq!(failed.kind, SYNC_FAILED);
+    assert_eq!(failed.data["code"], "aws-unreachable");
+    assert_eq!(failed.data["attempts"], 1);
+    assert_eq!(log.get(&t.transaction_id)?.as_ref(), Some(&t));
+    assert_eq!(log.verify_audit()?.first_bad, None);
+
+    assert!(log.mark_synced(&t.transaction_id)?);
+    let synced = log.get(&t.transaction_id)?.ok_or("transaction gone")?;
+    assert_eq!(synced.sync, SyncState::Synced);
+    assert!(synced.updated_at > t.updated_at);
+    let events = log.audit_events(&t.transaction_id)?;
+    let completed = events.last().ok_or("no events")?;
+    assert_eq!(completed.kind, SYNC_COMPLETED);
+    assert_eq!(completed.data["attempts"], 1);
+    assert_eq!(
+        completed.data[RECORD_SHA256],
+        record_sha256(&stored_record(&path, &t.transaction_id)?)
+    );
+    assert!(log.outbox(0)?.is_empty());
+    let report = log.verify_audit()?;
+    assert_eq!(report.first_bad, None);
+    assert_eq!(report.events, 4);
+    Ok(())
+}
+
+/// Makes a folder writable again when dropped (so `TempDir` can clean up).
+#[cfg(unix)]
+struct Unlock<'a>(&'a Path);
+
+#[cfg(unix)]
+impl Drop for Unlock<'_> {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(self.0, std::fs::Permissions::from_mode(0o700));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn read_only_open_works_in_a_read_only_folder() -> TestResult {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    let log = six_events(&path)?;
+    let head = log.verify_audit()?.head_hash;
+    drop(log);
+    let folder = path.parent().ok_or("no folder")?;
+    std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o500))?;
+    let _unlock = Unlock(folder);
+    if std::fs::write(folder.join("probe"), b"x").is_ok() {
+        println!("skipped: root");
+        return Ok(());
+    }
+    let ro = SqliteLog::open_read_only(&path)?;
+    let report = ro.verify_audit()?;
+    assert_eq!(report.first_bad, None);
+    assert_eq!(report.events, 6);
+    assert_eq!(report.head_hash, head);
+    assert_eq!(ro.list(&ListQuery::default())?.len(), 2);
+    let write = ro.append_event(None, &event("audit.verified", 7));
+    assert!(
+        matches!(write, Err(StoreError::NotWritable(_))),
+        "{write:?}"
+    );
+    Ok(())
 }

@@ -1,7 +1,6 @@
 //! The embedded (offline) liveness provider and face matcher, on the local
 //! face and liveness engines.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -95,6 +94,31 @@ impl FaceMatcher for EmbeddedMatcher {
     }
 }
 
+/// Finished results kept for re-reading (a retried step); older ones go,
+/// so reference and audit images do not pile up in memory.
+const KEEP_FINISHED: usize = 4;
+
+/// Finished outcomes by session, oldest first.
+#[derive(Default)]
+struct Finished(std::collections::VecDeque<(String, LivenessOutcome)>);
+
+impl Finished {
+    fn get(&self, session_id: &str) -> Option<&LivenessOutcome> {
+        self.0
+            .iter()
+            .find(|(id, _)| id == session_id)
+            .map(|(_, o)| o)
+    }
+
+    fn insert(&mut self, session_id: String, outcome: LivenessOutcome) {
+        self.0.retain(|(id, _)| id != &session_id);
+        self.0.push_back((session_id, outcome));
+        while self.0.len() > KEEP_FINISHED {
+            self.0.pop_front();
+        }
+    }
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
@@ -153,7 +177,7 @@ pub fn outcome_of(session_id: &str, result: &LivenessResult) -> LivenessOutcome 
 pub struct LiveSessions {
     engine: Arc<LivenessEngine>,
     settings: LivenessSettings,
-    finished: Mutex<HashMap<String, LivenessOutcome>>,
+    finished: Mutex<Finished>,
 }
 
 impl LiveSessions {
@@ -162,7 +186,7 @@ impl LiveSessions {
         LiveSessions {
             engine,
             settings,
-            finished: Mutex::new(HashMap::new()),
+            finished: Mutex::new(Finished::default()),
         }
     }
 
@@ -208,7 +232,7 @@ pub struct RecordedVideo {
     faces: Arc<FaceEngine>,
     video: PathBuf,
     settings: LivenessSettings,
-    finished: Mutex<HashMap<String, LivenessOutcome>>,
+    finished: Mutex<Finished>,
 }
 
 impl RecordedVideo {
@@ -218,7 +242,7 @@ impl RecordedVideo {
             faces,
             video,
             settings,
-            finished: Mutex::new(HashMap::new()),
+            finished: Mutex::new(Finished::default()),
         }
     }
 

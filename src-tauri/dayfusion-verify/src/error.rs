@@ -38,6 +38,9 @@ pub enum StoreError {
     /// Another verification holds the data folder.
     #[error("another verification is running on this kiosk")]
     Busy,
+    /// The change contradicts what is stored (a final transaction rewritten).
+    #[error("transaction conflict: {0}")]
+    Conflict(String),
     /// Any other storage failure.
     #[error("storage error: {0}")]
     Other(String),
@@ -72,6 +75,7 @@ impl StoreError {
             StoreError::TooLarge(_) => "evidence-too-large",
             StoreError::PolicyConflict { .. } => "policy-conflict",
             StoreError::Busy => "kiosk-busy",
+            StoreError::Conflict(_) => "transaction-conflict",
             StoreError::Other(_) => "storage-error",
         }
     }

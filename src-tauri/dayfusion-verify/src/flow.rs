@@ -84,6 +84,19 @@ fn event(kind: &str, data: serde_json::Value) -> AuditEvent {
     }
 }
 
+/// A provider's number that cannot be stored (not finite, out of 0-100).
+fn check_score(name: &str, value: f32) -> Result<(), FlowError> {
+    if value.is_finite() && (0.0..=100.0).contains(&value) {
+        Ok(())
+    } else {
+        Err(FlowError::Provider(ProviderError::new(
+            "provider-invalid-result",
+            format!("{name} is {value}"),
+            false,
+        )))
+    }
+}
+
 fn key_error(e: crate::evidence_key::InvalidKey) -> FlowError {
     FlowError::Input(ProviderError::new(
         "liveness-session-invalid",
@@ -153,8 +166,14 @@ impl VerificationFlow {
         })
     }
 
-    /// Continues a transaction read back from the log.
-    pub fn resume(transaction: Transaction, policy: Policy) -> Result<Self, FlowError> {
+    /// Continues a transaction read back from the log; `policy` must be the
+    /// version it started with, with the same thresholds.
+    pub fn resume(
+        backend: &Backend<'_>,
+        transaction: Transaction,
+        policy: Policy,
+    ) -> Result<Self, FlowError> {
+        backend.log.register_policy(&policy)?;
         if policy.reference() != transaction.policy {
             return Err(FlowError::Policy(format!(
                 "transaction uses policy {} v{}, not {} v{}",
@@ -225,6 +244,17 @@ impl VerificationFlow {
             .matcher
             .locate_portrait(bytes)
             .map_err(classify_provider_error)?;
+        let b = portrait.face_box;
+        if ![b.x, b.y, b.width, b.height].iter().all(|v| v.is_finite())
+            || b.width <= 0.0
+            || b.height <= 0.0
+        {
+            return Err(FlowError::Provider(ProviderError::new(
+                "provider-invalid-result",
+                "portrait box is not a finite, non-empty box",
+                false,
+            )));
+        }
         let key = EvidenceKey::document(
             &self.transaction.transaction_id,
             &format!("document.{extension}"),
@@ -295,6 +325,12 @@ impl VerificationFlow {
             .liveness
             .session_results(&session_id)
             .map_err(classify_provider_error)?;
+        check_score("liveness confidence", outcome.confidence)?;
+        for c in &outcome.checks {
+            if let Some(score) = c.score {
+                check_score("check score", score)?;
+            }
+        }
         if outcome.session_id != session_id {
             return Err(FlowError::Provider(ProviderError::new(
                 "liveness-session-mismatch",
@@ -403,6 +439,13 @@ impl VerificationFlow {
             liveness.reference_sha256.as_deref().unwrap_or_default(),
         )?;
         let record = match backend.matcher.compare(&document_bytes, &reference_bytes) {
+            Ok(m) if !(m.similarity.is_finite() && (0.0..=100.0).contains(&m.similarity)) => {
+                return Err(FlowError::Provider(ProviderError::new(
+                    "provider-invalid-result",
+                    format!("similarity is {}", m.similarity),
+                    false,
+                )));
+            }
             Ok(m) => ComparisonRecord {
                 provider: backend.matcher.provider(),
                 similarity: m.similarity,

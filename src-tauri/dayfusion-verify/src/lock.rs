@@ -23,7 +23,12 @@ impl FlowLock {
     /// Takes the lock of `data_dir` without waiting: [`StoreError::Busy`]
     /// when another process holds it.
     pub fn try_acquire(data_dir: &Path) -> Result<FlowLock, StoreError> {
-        std::fs::create_dir_all(data_dir)
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(data_dir)
             .map_err(|e| StoreError::from_io(&e, "cannot create the data folder"))?;
         let path = data_dir.join(LOCK_FILE);
         let file = OpenOptions::new()

@@ -21,11 +21,22 @@ pub struct RecoveryReport {
     pub aborted: Vec<uuid::Uuid>,
     /// Evidence objects no kept transaction refers to, deleted.
     pub orphans_deleted: usize,
+    /// Objects under a transaction or session the log does not know, kept
+    /// (a lost or restored log must never make evidence look orphaned).
+    pub unaccounted: usize,
+}
+
+/// The folder of `key` (`documents/{id}` or `liveness/{sessionId}`).
+fn owner_prefix(key: &crate::EvidenceKey) -> String {
+    key.segments().take(2).collect::<Vec<_>>().join("/")
 }
 
 /// Aborts every transaction left in progress (its process died: the caller
-/// holds the flow lock, so no flow is running) and deletes evidence no kept
-/// transaction refers to (written just before a crash).
+/// holds the flow lock, so no flow is running) and deletes evidence that no
+/// kept transaction refers to but that belongs to a transaction or a
+/// liveness session the log knows (written just before a crash). Objects
+/// the log cannot account for are kept and counted: a missing or restored
+/// log must not wipe evidence.
 pub fn recover(backend: &Backend<'_>) -> Result<RecoveryReport, FlowError> {
     let mut report = RecoveryReport::default();
     for transaction in backend.log.in_progress()? {
@@ -33,10 +44,32 @@ pub fn recover(backend: &Backend<'_>) -> Result<RecoveryReport, FlowError> {
         report.aborted.push(transaction.transaction_id);
     }
     let in_use = backend.log.evidence_in_use()?;
+    let mut known = std::collections::BTreeSet::new();
+    for t in backend.log.list(&ListQuery::default())? {
+        known.insert(format!("documents/{}", t.transaction_id));
+        for session in t
+            .liveness_session_id
+            .iter()
+            .chain(t.liveness.as_ref().map(|l| &l.session_id))
+        {
+            known.insert(format!("liveness/{session}"));
+        }
+    }
     for key in backend.evidence.list()? {
-        if !in_use.contains(&key) && backend.evidence.delete(&key)? {
+        if in_use.contains(&key) {
+            continue;
+        }
+        if !known.contains(&owner_prefix(&key)) {
+            report.unaccounted += 1;
+        } else if backend.evidence.delete(&key)? {
             report.orphans_deleted += 1;
         }
+    }
+    if report.unaccounted > 0 {
+        tracing::warn!(
+            objects = report.unaccounted,
+            "evidence objects the transaction log does not know were kept"
+        );
     }
     if !report.aborted.is_empty() || report.orphans_deleted > 0 {
         info!(
@@ -70,7 +103,15 @@ pub fn purge(
     now: OffsetDateTime,
     force: bool,
 ) -> Result<PurgeReport, FlowError> {
-    let cutoff = now - time::Duration::days(i64::from(older_than_days));
+    let cutoff = now
+        .checked_sub(time::Duration::days(i64::from(older_than_days)))
+        .ok_or_else(|| {
+            FlowError::Input(crate::ProviderError::new(
+                "request-invalid",
+                format!("{older_than_days} days is out of range"),
+                false,
+            ))
+        })?;
     let mut report = PurgeReport::default();
     let candidates = backend.log.list(&ListQuery {
         limit: 0,

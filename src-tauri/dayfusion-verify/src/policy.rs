@@ -184,6 +184,12 @@ impl PolicySet {
         for policy in file.policy {
             policy.validate().map_err(|e| format!("{origin}: {e}"))?;
             match self.policies.get(&policy.id) {
+                Some(known) if known.version == policy.version && known != &policy => {
+                    return Err(format!(
+                        "{origin}: policy {} v{} differs from the one already known; give it a new version",
+                        policy.id, policy.version
+                    ));
+                }
                 Some(known) if known.version > policy.version => {}
                 _ => {
                     self.policies.insert(policy.id.clone(), policy);
@@ -349,6 +355,11 @@ mod tests {
     #[test]
     fn kiosk_file_adds_newer_versions_and_refuses_bad_numbers() -> Result<(), String> {
         let mut set = PolicySet::shipped()?;
+        // The same id and version with other numbers is refused.
+        assert!(set.clone().merge_text(
+            "[[policy]]\nid = \"default\"\nversion = 1\nliveness_min = 10.0\nsimilarity_min = 10.0\nreview_band = 0.0\npassive_liveness = \"allow\"\n",
+            "test",
+        ).is_err());
         set.merge_text(
             "[[policy]]\nid = \"default\"\nversion = 2\nliveness_min = 75.0\nsimilarity_min = 82.0\nreview_band = 8.0\npassive_liveness = \"review\"\n",
             "test",
