@@ -85,6 +85,8 @@ pub struct VerifyArgs {
 /// shared with the app; `None` when the log folder cannot be written, which
 /// must not stop a verification.
 fn file_log(paths: &KioskPaths) -> Option<dayfusion_core::logging::LogGuard> {
+    // Owner-only folders first: the appender would create them world-readable.
+    paths.ensure().ok()?;
     dayfusion_core::logging::init(&paths.log_dir, false).ok()
 }
 

@@ -273,6 +273,18 @@ fn verify_decides_stores_encrypted_evidence_and_logs_a_verifiable_chain() -> Tes
         }
     }
 
+    // Owner-only: every folder of the data folder, and every stored file
+    // but the log files (inside an owner-only folder).
+    use std::os::unix::fs::PermissionsExt;
+    for path in walk_dirs(&s.data)
+        .into_iter()
+        .chain(s.evidence_files())
+        .chain(["transactions.db", "verification.lock"].map(|f| s.data.join(f)))
+    {
+        let mode = std::fs::metadata(&path)?.permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{} is {mode:o}", path.display());
+    }
+
     // The kiosk log tells what happened, by id, and nothing personal.
     let mut log_text = String::new();
     for entry in std::fs::read_dir(s.data.join("logs"))? {

@@ -31,11 +31,11 @@ impl FlowLock {
             .create(data_dir)
             .map_err(|e| StoreError::from_io(&e, "cannot create the data folder"))?;
         let path = data_dir.join(LOCK_FILE);
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options
             .open(&path)
             .map_err(|e| StoreError::from_io(&e, "cannot open the verification lock"))?;
         match file.try_lock() {
