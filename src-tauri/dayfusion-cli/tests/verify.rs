@@ -808,15 +808,17 @@ fn an_unwritable_data_folder_gives_a_clear_error_and_loses_nothing() -> TestResu
     if as_root {
         chown_tree(&s.data)?;
     }
+    // The binary too: the checkout may sit in an owner-only folder.
+    let bin = s.dir.join("dayfusion");
+    if std::fs::hard_link(env!("CARGO_BIN_EXE_dayfusion"), &bin).is_err() {
+        std::fs::copy(env!("CARGO_BIN_EXE_dayfusion"), &bin)?;
+    }
+    set_mode(&bin, 0o755)?;
     let run_verify = || -> Result<Output, std::io::Error> {
         let mut c = if as_root {
             let mut c = Command::new("/usr/bin/setpriv");
-            c.args([
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                env!("CARGO_BIN_EXE_dayfusion"),
-            ]);
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(&bin);
             c
         } else {
             Command::new(env!("CARGO_BIN_EXE_dayfusion"))
