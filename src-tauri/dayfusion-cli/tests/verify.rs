@@ -612,8 +612,19 @@ fn a_verify_killed_at_any_point_leaves_no_half_written_transaction() -> TestResu
     };
     let document = s.document("obama2.jpg")?;
     let video = s.video("obama.jpg", 2)?;
+    // One whole run first: the kills then land at fractions of its length,
+    // whatever the machine's speed and load.
+    let started = std::time::Instant::now();
+    let whole = s.verify_cmd(&document, &video).output()?;
+    assert!(
+        whole.status.success(),
+        "{}",
+        String::from_utf8_lossy(&whole.stderr)
+    );
+    let full_ms = started.elapsed().as_millis() as u64;
     let mut stages_seen = std::collections::BTreeSet::new();
-    for delay_ms in [30u64, 150, 400, 700, 1000, 1400, 1800, 2300, 2900, 3600] {
+    for percent in [1u64, 8, 16, 25, 35, 45, 55, 65, 75, 85, 95] {
+        let delay_ms = full_ms * percent / 100;
         let mut child = s.verify_cmd(&document, &video).spawn()?;
         std::thread::sleep(Duration::from_millis(delay_ms));
         child.kill()?; // SIGKILL
