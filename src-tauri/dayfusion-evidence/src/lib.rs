@@ -128,6 +128,17 @@ impl LocalEvidenceStore {
         Self::open_existing_with(root, key_source, &key::OsKeyring)
     }
 
+    fn with_key(root: PathBuf, objects: PathBuf, loaded: key::LoadedKey) -> LocalEvidenceStore {
+        LocalEvidenceStore {
+            root,
+            objects,
+            key_id_hex: hex::encode(loaded.id),
+            key: loaded.bytes,
+            key_id: loaded.id,
+            location: loaded.location,
+        }
+    }
+
     fn open_existing_with(
         root: &Path,
         key_source: KeySource,
@@ -136,15 +147,7 @@ impl LocalEvidenceStore {
         let root = root.to_path_buf();
         let objects = root.join(OBJECTS_DIR);
         let loaded = key::load_existing_only(&root, key_source, keyring)?;
-        let key_id_hex = hex::encode(loaded.id);
-        Ok(LocalEvidenceStore {
-            root,
-            objects,
-            key: loaded.bytes,
-            key_id: loaded.id,
-            key_id_hex,
-            location: loaded.location,
-        })
+        Ok(LocalEvidenceStore::with_key(root, objects, loaded))
     }
 
     fn open_with(
@@ -159,15 +162,7 @@ impl LocalEvidenceStore {
                 .map_err(|e| StoreError::from_io(&e, "creating the evidence folder"))?;
         }
         let loaded = key::load_or_create(&root, &objects, key_source, keyring)?;
-        let key_id_hex = hex::encode(loaded.id);
-        Ok(LocalEvidenceStore {
-            root,
-            objects,
-            key: loaded.bytes,
-            key_id: loaded.id,
-            key_id_hex,
-            location: loaded.location,
-        })
+        Ok(LocalEvidenceStore::with_key(root, objects, loaded))
     }
 
     /// Where the key lives: `keyring` or `file`.

@@ -10,11 +10,10 @@ use dayfusion_liveness::{
     Assurance, LivenessEngine, LivenessError, LivenessResult, LivenessSettings, Outcome, Session,
 };
 
-use crate::domain::{LivenessStatus, PixelBox, PortraitLocation, Provider};
+use crate::domain::{CheckRecord, LivenessStatus, PixelBox, PortraitLocation, Provider};
 use crate::error::ProviderError;
 use crate::ports::{
     FaceMatcher, LivenessOutcome, LivenessProvider, LivenessSessionStart, MatchResult,
-    ProviderCheck,
 };
 
 /// `document-…` / `face-…` codes for a face engine error about one image.
@@ -155,7 +154,7 @@ pub fn outcome_of(session_id: &str, result: &LivenessResult) -> LivenessOutcome 
         checks: result
             .checks
             .iter()
-            .map(|c| ProviderCheck {
+            .map(|c| CheckRecord {
                 check: c.check.as_str().to_owned(),
                 outcome: match c.outcome {
                     Outcome::Passed => "passed",

@@ -18,8 +18,8 @@ use tracing::info;
 use uuid::Uuid;
 
 use crate::domain::{
-    CheckRecord, ComparisonRecord, Decision, DocumentRecord, EvidenceRef, LivenessRecord,
-    LivenessStatus, Provider, Stage, Status, SyncState, Transaction,
+    ComparisonRecord, Decision, DocumentRecord, EvidenceRef, LivenessRecord, LivenessStatus,
+    Provider, Stage, Status, SyncState, Transaction,
 };
 use crate::error::{FlowError, ProviderError, StoreError};
 use crate::evidence_key::EvidenceKey;
@@ -376,16 +376,7 @@ impl VerificationFlow {
             reference_key: reference.as_ref().map(|r| r.key.clone()),
             reference_sha256: reference.as_ref().map(|r| r.sha256.clone()),
             audit_images,
-            checks: outcome
-                .checks
-                .iter()
-                .map(|c| CheckRecord {
-                    check: c.check.clone(),
-                    outcome: c.outcome.clone(),
-                    score: c.score,
-                    reason: c.reason.clone(),
-                })
-                .collect(),
+            checks: outcome.checks.clone(),
         };
         let audit = event(
             "liveness.completed",
@@ -439,19 +430,15 @@ impl VerificationFlow {
             liveness.reference_sha256.as_deref().unwrap_or_default(),
         )?;
         let record = match backend.matcher.compare(&document_bytes, &reference_bytes) {
-            Ok(m) if !(m.similarity.is_finite() && (0.0..=100.0).contains(&m.similarity)) => {
-                return Err(FlowError::Provider(ProviderError::new(
-                    "provider-invalid-result",
-                    format!("similarity is {}", m.similarity),
-                    false,
-                )));
+            Ok(m) => {
+                check_score("similarity", m.similarity)?;
+                ComparisonRecord {
+                    provider: backend.matcher.provider(),
+                    similarity: m.similarity,
+                    model: m.model,
+                    failure: None,
+                }
             }
-            Ok(m) => ComparisonRecord {
-                provider: backend.matcher.provider(),
-                similarity: m.similarity,
-                model: m.model,
-                failure: None,
-            },
             Err(e) if is_face_problem(&e) => ComparisonRecord {
                 provider: backend.matcher.provider(),
                 similarity: 0.0,
@@ -568,32 +555,22 @@ pub(crate) fn abort_transaction(
     reason: &str,
 ) -> Result<Transaction, FlowError> {
     let mut keys = transaction.evidence_keys();
+    // Objects a crash left before the step that names them was recorded.
+    let mut unrecorded_owners = Vec::new();
+    if transaction.document.is_none() {
+        unrecorded_owners.push(format!("documents/{}/", transaction.transaction_id));
+    }
     if let Some(session) = &transaction.liveness_session_id
         && transaction.liveness.is_none()
     {
-        // Images a crash left before the liveness step was recorded.
-        if let Ok(prefix) = EvidenceKey::liveness_reference(session) {
-            let dir = prefix.as_str().trim_end_matches("reference.jpg").to_owned();
-            keys.extend(
-                backend
-                    .evidence
-                    .list()?
-                    .into_iter()
-                    .filter(|k| k.as_str().starts_with(&dir)),
-            );
-        }
+        unrecorded_owners.push(format!("liveness/{session}/"));
     }
-    if transaction.document.is_none()
-        && let Ok(doc) = EvidenceKey::document(&transaction.transaction_id, "x")
-    {
-        let dir = doc.as_str().trim_end_matches('x').to_owned();
-        keys.extend(
-            backend
-                .evidence
-                .list()?
-                .into_iter()
-                .filter(|k| k.as_str().starts_with(&dir)),
-        );
+    if !unrecorded_owners.is_empty() {
+        keys.extend(backend.evidence.list()?.into_iter().filter(|k| {
+            unrecorded_owners
+                .iter()
+                .any(|owner| k.as_str().starts_with(owner))
+        }));
     }
     keys.sort();
     keys.dedup();

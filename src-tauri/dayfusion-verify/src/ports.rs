@@ -12,7 +12,9 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::domain::{EvidenceRef, LivenessStatus, PortraitLocation, Provider, Transaction};
+use crate::domain::{
+    CheckRecord, EvidenceRef, LivenessStatus, PortraitLocation, Provider, Transaction,
+};
 use crate::error::{ProviderError, StoreError};
 use crate::evidence_key::EvidenceKey;
 use crate::policy::Policy;
@@ -25,20 +27,6 @@ pub struct LivenessSessionStart {
     pub session_id: String,
     /// Which provider.
     pub provider: Provider,
-}
-
-/// One liveness check as the provider reports it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ProviderCheck {
-    /// The check (`light`).
-    pub check: String,
-    /// `passed`, `failed`, `not-applicable`.
-    pub outcome: String,
-    /// 0-100 where it applies.
-    pub score: Option<f32>,
-    /// Why, as a code.
-    pub reason: String,
 }
 
 /// A finished liveness session, images included (JPEG bytes).
@@ -59,7 +47,7 @@ pub struct LivenessOutcome {
     /// Why it failed, as a code.
     pub failure: Option<String>,
     /// Every check.
-    pub checks: Vec<ProviderCheck>,
+    pub checks: Vec<CheckRecord>,
     /// The reference frame (JPEG).
     pub reference_image: Option<Vec<u8>>,
     /// Audit frames (JPEG).
