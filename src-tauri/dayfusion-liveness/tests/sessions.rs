@@ -155,7 +155,7 @@ fn a_photo_walked_through_the_whole_challenge_fails_on_depth() -> TestResult {
     for i in 0..400 {
         // Follow the guidance as a person would.
         if phase == Phase::MoveCloser || phase == Phase::Flashing {
-            width = (width + 0.02).min(ch.large_oval.width);
+            width = (width + 0.006).min(ch.large_oval.width);
             center.0 += (ch.large_oval.center_x - center.0) * 0.3;
             center.1 += (ch.large_oval.center_y - center.1) * 0.3;
         }
