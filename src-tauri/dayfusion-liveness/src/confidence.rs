@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::checks::{CheckKind, CheckResult};
 
 /// Version of the rule, recorded in every result.
-pub const RULE_VERSION: &str = "local-liveness-rule/2026-11-25";
+pub const RULE_VERSION: &str = "local-liveness-rule/2026-11-26";
 
 /// How much the applicable checks can show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -250,6 +250,30 @@ fn movement_needs_the_small_then_the_large_oval() -> TestResult {
     let approach_ms = measure(c, "approachMs");
     assert!((300.0..1500.0).contains(&approach_ms), "{c:?}");
 
+    // A cut in a replayed video: small one frame, large the next.
+    let cut = analyse(
+        &engine,
+        Some(recorded(&ch)),
+        approach(&obama, 0.25, 0.5, 5, 0.0, 8),
+    )?;
+    let c = check(&cut, CheckKind::Movement);
+    assert_eq!(c.reason, "movement-too-fast", "{c:?}");
+    assert!(measure(c, "growthPerSecond") > 2.5, "{c:?}");
+
+    // The closest ovals a session can draw: the two tolerance bands nearly
+    // meet, and an honest approach crosses the gap within a frame or two.
+    // It must still pass.
+    let mut close = ch.clone();
+    close.small_oval.width = 0.30;
+    close.large_oval.width = 0.46;
+    let honest = analyse(
+        &engine,
+        Some(recorded(&close)),
+        approach(&obama, 0.30, 0.46, 5, 1500.0, 9),
+    )?;
+    let c = check(&honest, CheckKind::Movement);
+    assert_eq!(c.reason, "movement-approached", "{c:?}");
+
     let stayed = analyse(
         &engine,
         Some(recorded(&ch)),
