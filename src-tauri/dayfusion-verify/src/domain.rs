@@ -112,7 +112,8 @@ pub enum SyncState {
     Pending,
     /// Stored in AWS.
     Synced,
-    /// Produced by the AWS backend: already there.
+    /// Nothing to send (kept for records written before every final
+    /// transaction went through the outbox).
     NotRequired,
 }
 

@@ -41,6 +41,16 @@ pub enum StoreError {
     /// The change contradicts what is stored (a final transaction rewritten).
     #[error("transaction conflict: {0}")]
     Conflict(String),
+    /// A remote store (S3, DynamoDB) failed.
+    #[error("remote store: [{code}] {detail}")]
+    Remote {
+        /// Stable code (`aws-access-denied`, `aws-unreachable`).
+        code: &'static str,
+        /// The service's error code and message.
+        detail: String,
+        /// Whether trying again later can help (network, throttling).
+        retryable: bool,
+    },
     /// Any other storage failure.
     #[error("storage error: {0}")]
     Other(String),
@@ -76,6 +86,7 @@ impl StoreError {
             StoreError::PolicyConflict { .. } => "policy-conflict",
             StoreError::Busy => "kiosk-busy",
             StoreError::Conflict(_) => "transaction-conflict",
+            StoreError::Remote { code, .. } => code,
             StoreError::Other(_) => "storage-error",
         }
     }

@@ -429,7 +429,10 @@ impl VerificationFlow {
             reference_key,
             liveness.reference_sha256.as_deref().unwrap_or_default(),
         )?;
-        let record = match backend.matcher.compare(&document_bytes, &reference_bytes) {
+        let record = match backend.matcher.compare_stored(
+            (&document.document_key, &document_bytes),
+            (reference_key, &reference_bytes),
+        ) {
             Ok(m) => {
                 check_score("similarity", m.similarity)?;
                 ComparisonRecord {
@@ -538,12 +541,12 @@ impl VerificationFlow {
     }
 }
 
-/// The sync state of a final transaction of `backend`.
-fn final_sync_state(backend: Provider) -> SyncState {
-    match backend {
-        Provider::Embedded => SyncState::Pending,
-        Provider::Aws => SyncState::NotRequired,
-    }
+/// The sync state of a final transaction of `backend`. Both backends keep
+/// the local log as their journal; a final transaction then waits in the
+/// outbox for the central DynamoDB table (and, from the embedded backend,
+/// for its evidence to reach S3).
+fn final_sync_state(_backend: Provider) -> SyncState {
+    SyncState::Pending
 }
 
 /// Aborts `transaction` (not final): deletes its evidence, records

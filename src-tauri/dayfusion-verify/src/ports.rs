@@ -98,6 +98,17 @@ pub trait FaceMatcher: Send + Sync {
     fn locate_portrait(&self, document: &[u8]) -> Result<PortraitLocation, ProviderError>;
     /// How alike the document's portrait and the face in `face` are.
     fn compare(&self, document: &[u8], face: &[u8]) -> Result<MatchResult, ProviderError>;
+    /// Compares two stored evidence objects, given their keys and their
+    /// bytes (already read and hash-checked by the flow). Matchers that read
+    /// straight from the evidence store (Rekognition from S3) override it;
+    /// the default compares the bytes.
+    fn compare_stored(
+        &self,
+        document: (&EvidenceKey, &[u8]),
+        face: (&EvidenceKey, &[u8]),
+    ) -> Result<MatchResult, ProviderError> {
+        self.compare(document.1, face.1)
+    }
 }
 
 /// Where evidence images live. Objects are write-once.
