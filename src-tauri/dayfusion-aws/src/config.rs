@@ -1,0 +1,262 @@
+//! Where the AWS backend points: region, bucket, key prefix, table, roles,
+//! encryption. Read from `<data>/aws.toml` (provisioned by the bank's
+//! installer) with `DAYFUSION_AWS_*` environment variables on top. The
+//! standard AWS variables (`AWS_REGION`, `AWS_PROFILE`, `AWS_ENDPOINT_URL`,
+//! `AWS_ENDPOINT_URL_S3`, ...) are honoured by the SDK's default chain.
+//! Credentials are never read from here: they come from the kiosk's IAM
+//! profile through the default credential chain.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::AwsError;
+
+/// The guide's table name.
+pub const DEFAULT_TABLE: &str = "dayfusion_transactions";
+/// Default key prefix for evidence objects in the bucket.
+pub const DEFAULT_PREFIX: &str = "dayfusion/";
+
+/// How S3 encrypts evidence at rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServerSideEncryption {
+    /// SSE-S3 (`AES256`).
+    #[default]
+    SseS3,
+    /// SSE-KMS with `kms_key_id` (or the account's `aws/s3` key).
+    SseKms,
+}
+
+/// How CompareFaces receives the images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum CompareInput {
+    /// By S3 object, as the guide does (images up to 15 MB).
+    #[default]
+    S3Object,
+    /// By bytes (images up to 5 MB).
+    Bytes,
+}
+
+/// The AWS backend's settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", default, deny_unknown_fields)]
+pub struct AwsSettings {
+    /// Region; `None` = the default chain's (`AWS_REGION`, profile).
+    pub region: Option<String>,
+    /// Evidence bucket.
+    pub bucket: Option<String>,
+    /// Key prefix in the bucket (`dayfusion/`), ending with `/` or empty.
+    pub key_prefix: String,
+    /// DynamoDB table.
+    pub table: String,
+    /// Role the webview's liveness credentials are issued from.
+    pub webview_role_arn: Option<String>,
+    /// KMS key for SSE-KMS and for Rekognition's liveness output.
+    pub kms_key_id: Option<String>,
+    /// S3 encryption of evidence.
+    pub sse: ServerSideEncryption,
+    /// Audit images Rekognition keeps per session (0-4).
+    pub audit_images_limit: u8,
+    /// Rekognition writes the session images straight to the bucket
+    /// (`OutputConfig`) instead of returning them as bytes.
+    pub liveness_output_to_s3: bool,
+    /// CompareFaces `QualityFilter`: NONE, AUTO, LOW, MEDIUM, HIGH.
+    pub quality_filter: String,
+    /// How CompareFaces receives the images.
+    pub compare_input: CompareInput,
+    /// Longest wait for a liveness session still CREATED/IN_PROGRESS, seconds.
+    pub results_wait_s: u64,
+    /// Endpoint override for every service (VPC endpoints, local servers);
+    /// S3 is then addressed path-style.
+    pub endpoint_url: Option<String>,
+    /// Lifetime of presigned review URLs, seconds (60-3600).
+    pub presign_ttl_s: u64,
+}
+
+impl Default for AwsSettings {
+    fn default() -> Self {
+        AwsSettings {
+            region: None,
+            bucket: None,
+            key_prefix: DEFAULT_PREFIX.to_owned(),
+            table: DEFAULT_TABLE.to_owned(),
+            webview_role_arn: None,
+            kms_key_id: None,
+            sse: ServerSideEncryption::SseS3,
+            audit_images_limit: 4,
+            liveness_output_to_s3: false,
+            quality_filter: "AUTO".to_owned(),
+            compare_input: CompareInput::S3Object,
+            results_wait_s: 180,
+            endpoint_url: None,
+            presign_ttl_s: 300,
+        }
+    }
+}
+
+/// Reads an environment variable; empty counts as unset.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl AwsSettings {
+    /// `<data>/aws.toml` when it exists, then `DAYFUSION_AWS_*` on top,
+    /// then validation.
+    pub fn load(data_dir: &Path) -> Result<AwsSettings, AwsError> {
+        let path = data_dir.join("aws.toml");
+        let mut settings = match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text)
+                .map_err(|e| AwsError::Config(format!("{}: {e}", path.display())))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => AwsSettings::default(),
+            Err(e) => return Err(AwsError::Config(format!("{}: {e}", path.display()))),
+        };
+        settings.apply_env()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Applies `DAYFUSION_AWS_*` variables.
+    pub fn apply_env(&mut self) -> Result<(), AwsError> {
+        if let Some(v) = env("DAYFUSION_AWS_REGION") {
+            self.region = Some(v);
+        }
+        if let Some(v) = env("DAYFUSION_AWS_BUCKET") {
+            self.bucket = Some(v);
+        }
+        if let Ok(v) = std::env::var("DAYFUSION_AWS_PREFIX") {
+            self.key_prefix = v;
+        }
+        if let Some(v) = env("DAYFUSION_AWS_TABLE") {
+            self.table = v;
+        }
+        if let Some(v) = env("DAYFUSION_AWS_WEBVIEW_ROLE_ARN") {
+            self.webview_role_arn = Some(v);
+        }
+        if let Some(v) = env("DAYFUSION_AWS_KMS_KEY_ID") {
+            self.kms_key_id = Some(v);
+        }
+        if let Some(v) = env("DAYFUSION_AWS_SSE") {
+            self.sse = match v.as_str() {
+                "sse-s3" | "AES256" => ServerSideEncryption::SseS3,
+                "sse-kms" | "aws:kms" => ServerSideEncryption::SseKms,
+                other => {
+                    return Err(AwsError::Config(format!(
+                        "DAYFUSION_AWS_SSE={other}: use sse-s3 or sse-kms"
+                    )));
+                }
+            };
+        }
+        if let Some(v) = env("DAYFUSION_AWS_AUDIT_IMAGES") {
+            self.audit_images_limit = v
+                .parse()
+                .map_err(|_| AwsError::Config(format!("DAYFUSION_AWS_AUDIT_IMAGES={v}")))?;
+        }
+        if let Some(v) = env("DAYFUSION_AWS_LIVENESS_OUTPUT_TO_S3") {
+            self.liveness_output_to_s3 = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = env("DAYFUSION_AWS_QUALITY_FILTER") {
+            self.quality_filter = v;
+        }
+        if let Some(v) = env("DAYFUSION_AWS_COMPARE_INPUT") {
+            self.compare_input = match v.as_str() {
+                "s3-object" => CompareInput::S3Object,
+                "bytes" => CompareInput::Bytes,
+                other => {
+                    return Err(AwsError::Config(format!(
+                        "DAYFUSION_AWS_COMPARE_INPUT={other}: use s3-object or bytes"
+                    )));
+                }
+            };
+        }
+        if let Some(v) = env("DAYFUSION_AWS_RESULTS_WAIT_S") {
+            self.results_wait_s = v
+                .parse()
+                .map_err(|_| AwsError::Config(format!("DAYFUSION_AWS_RESULTS_WAIT_S={v}")))?;
+        }
+        if let Some(v) = env("DAYFUSION_AWS_ENDPOINT_URL") {
+            self.endpoint_url = Some(v);
+        }
+        Ok(())
+    }
+
+    /// Checks the values a typo would break.
+    pub fn validate(&self) -> Result<(), AwsError> {
+        if self.audit_images_limit > 4 {
+            return Err(AwsError::Config("audit-images-limit must be 0-4".into()));
+        }
+        if !matches!(
+            self.quality_filter.as_str(),
+            "NONE" | "AUTO" | "LOW" | "MEDIUM" | "HIGH"
+        ) {
+            return Err(AwsError::Config(format!(
+                "quality-filter {}: use NONE, AUTO, LOW, MEDIUM or HIGH",
+                self.quality_filter
+            )));
+        }
+        if !self.key_prefix.is_empty()
+            && (!self.key_prefix.ends_with('/')
+                || self.key_prefix.starts_with('/')
+                || self.key_prefix.contains(".."))
+        {
+            return Err(AwsError::Config(format!(
+                "key-prefix {:?} must be empty or like `dayfusion/`",
+                self.key_prefix
+            )));
+        }
+        if self.table.is_empty() {
+            return Err(AwsError::Config("table must not be empty".into()));
+        }
+        if !(1..=900).contains(&self.results_wait_s) {
+            return Err(AwsError::Config(
+                "results-wait-s must be 1-900 (a session lives 180 s)".into(),
+            ));
+        }
+        if !(60..=3600).contains(&self.presign_ttl_s) {
+            return Err(AwsError::Config("presign-ttl-s must be 60-3600".into()));
+        }
+        if self.sse == ServerSideEncryption::SseS3 && self.kms_key_id.is_some() {
+            tracing::debug!("kms-key-id set with sse-s3: used for liveness output only");
+        }
+        Ok(())
+    }
+
+    /// The bucket, or a configuration error naming the setting.
+    pub fn require_bucket(&self) -> Result<&str, AwsError> {
+        self.bucket.as_deref().ok_or_else(|| {
+            AwsError::Config("no bucket: set DAYFUSION_AWS_BUCKET or `bucket` in aws.toml".into())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_guide_and_validate() {
+        let s = AwsSettings::default();
+        assert_eq!(s.table, "dayfusion_transactions");
+        assert_eq!(s.audit_images_limit, 4);
+        assert!(s.validate().is_ok());
+        assert!(s.require_bucket().is_err());
+    }
+
+    #[test]
+    fn file_values_are_read_and_bad_ones_refused() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        std::fs::write(
+            dir.path().join("aws.toml"),
+            "bucket = \"bank-evidence\"\nsse = \"sse-kms\"\nkms-key-id = \"alias/dayfusion\"\n",
+        )?;
+        let s = AwsSettings::load(dir.path())?;
+        assert_eq!(s.bucket.as_deref(), Some("bank-evidence"));
+        assert_eq!(s.sse, ServerSideEncryption::SseKms);
+        std::fs::write(dir.path().join("aws.toml"), "audit-images-limit = 9\n")?;
+        assert!(AwsSettings::load(dir.path()).is_err());
+        std::fs::write(dir.path().join("aws.toml"), "buckett = \"x\"\n")?;
+        assert!(AwsSettings::load(dir.path()).is_err());
+        Ok(())
+    }
+}
