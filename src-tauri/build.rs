@@ -8,6 +8,8 @@ fn main() {
         "get_settings",
         "save_settings",
         "report_camera_state",
+        "liveness_credentials",
+        "sync_status",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));

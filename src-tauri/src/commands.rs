@@ -2,7 +2,13 @@
 //! the webview explicitly in `capabilities/kiosk.json`.
 
 use dayfusion_core::health::{self, HealthInputs};
-use dayfusion_ipc::{AppInfo, CameraReport, CommandError, ErrorCode, HealthReport, KioskSettings};
+use std::sync::Arc;
+
+use dayfusion_aws::{AwsContext, AwsError, AwsSettings};
+use dayfusion_ipc::{
+    AppInfo, BackendMode, CameraReport, CommandError, ErrorCode, HealthReport, KioskSettings,
+    LivenessCredentials, SyncStatus,
+};
 use tauri::State;
 
 use crate::{settings_store::StoreError, state::KioskState};
@@ -81,4 +87,90 @@ pub fn report_camera_state(state: State<'_, KioskState>, report: CameraReport) {
         .camera
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(report);
+}
+
+/// An AWS failure as a command error: the stable code first, then detail.
+fn aws_error(e: AwsError) -> CommandError {
+    CommandError {
+        code: ErrorCode::Aws,
+        detail: format!("[{}] {e}", e.code()),
+    }
+}
+
+/// The cached AWS connection, made on first use (on a blocking thread: it
+/// starts its own runtime).
+fn aws_context(state: &KioskState) -> Result<Arc<AwsContext>, CommandError> {
+    let mut slot = state
+        .aws
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(ctx) = slot.as_ref() {
+        return Ok(ctx.clone());
+    }
+    let settings = AwsSettings::load(&state.paths.data_dir).map_err(aws_error)?;
+    let ctx = Arc::new(AwsContext::connect(settings).map_err(aws_error)?);
+    *slot = Some(ctx.clone());
+    Ok(ctx)
+}
+
+/// Temporary credentials for the webview's AWS liveness check, scoped to
+/// `rekognition:StartFaceLivenessSession` and valid 15 minutes. Refused on
+/// the embedded backend. Never logged.
+#[tauri::command]
+pub async fn liveness_credentials(app: tauri::AppHandle) -> CommandResult<LivenessCredentials> {
+    use tauri::Manager;
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<KioskState>();
+        let settings = state.settings.get();
+        if settings.backend != BackendMode::Aws {
+            return Err(CommandError {
+                code: ErrorCode::InvalidInput,
+                detail: "liveness credentials exist only on the AWS backend".into(),
+            });
+        }
+        let ctx = aws_context(&state)?;
+        let c = dayfusion_aws::webview_credentials(&ctx, &settings.kiosk_id).map_err(aws_error)?;
+        tracing::info!(event = "liveness_credentials_issued", expiration = %c.expiration);
+        Ok(LivenessCredentials {
+            access_key_id: c.access_key_id.clone(),
+            secret_access_key: c.secret_access_key.clone(),
+            session_token: c.session_token.clone(),
+            expiration: c.expiration.clone(),
+            region: c.region.clone(),
+        })
+    })
+    .await
+    .map_err(|e| CommandError {
+        code: ErrorCode::Internal,
+        detail: format!("liveness credentials task failed: {e}"),
+    })?
+}
+
+/// How many final transactions still wait to reach AWS (read-only; no
+/// network).
+#[tauri::command]
+pub async fn sync_status(state: State<'_, KioskState>) -> CommandResult<SyncStatus> {
+    let log_path = state.paths.data_dir.join("transactions.db");
+    if !log_path.exists() {
+        return Ok(SyncStatus::default());
+    }
+    let status = tauri::async_runtime::spawn_blocking(move || {
+        let log = dayfusion_ledger::SqliteLog::open_read_only(&log_path)?;
+        dayfusion_aws::sync_status(&log)
+    })
+    .await
+    .map_err(|e| CommandError {
+        code: ErrorCode::Internal,
+        detail: format!("sync status task failed: {e}"),
+    })?
+    .map_err(|e| CommandError {
+        code: ErrorCode::Storage,
+        detail: format!("[{}] {e}", e.code()),
+    })?;
+    Ok(SyncStatus {
+        pending: u32::try_from(status.pending).unwrap_or(u32::MAX),
+        failing: u32::try_from(status.failing).unwrap_or(u32::MAX),
+        oldest_queued_at: status.oldest_queued_at,
+        last_error: status.last_error,
+    })
 }

@@ -61,6 +61,8 @@ pub fn run() -> ExitCode {
             commands::get_settings,
             commands::save_settings,
             commands::report_camera_state,
+            commands::liveness_credentials,
+            commands::sync_status,
         ])
         .setup(move |app| {
             let handle = app.handle();

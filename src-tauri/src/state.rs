@@ -1,6 +1,6 @@
 //! State shared by the kiosk's commands.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use dayfusion_core::paths::KioskPaths;
 use dayfusion_ipc::{AppInfo, BuildProfile, CameraReport};
@@ -17,6 +17,9 @@ pub struct KioskState {
     pub camera: Mutex<Option<CameraReport>>,
     /// Facts about this build and launch.
     pub info: AppInfo,
+    /// The AWS connection, made on first use in AWS mode (the settings in
+    /// `<data>/aws.toml` / `DAYFUSION_AWS_*` and the default credential chain).
+    pub aws: Mutex<Option<Arc<dayfusion_aws::AwsContext>>>,
 }
 
 impl KioskState {
@@ -26,6 +29,7 @@ impl KioskState {
             paths,
             settings,
             camera: Mutex::new(None),
+            aws: Mutex::new(None),
             info: AppInfo {
                 name: dayfusion_core::PRODUCT_NAME.into(),
                 version: dayfusion_core::VERSION.into(),

@@ -12,6 +12,7 @@ use dayfusion_face::{DetectorModel, FaceDetector};
 use dayfusion_ipc::{BackendMode, HealthStatus};
 use dayfusion_models::{CATALOGUE, FetchOptions, FetchOutcome, FileState};
 
+mod aws_commands;
 mod face_commands;
 mod liveness_commands;
 mod verify_commands;
@@ -86,19 +87,24 @@ enum Command {
         #[command(subcommand)]
         command: LivenessCommand,
     },
-    /// Verify an identity on the embedded backend: holder portrait on the
-    /// document, liveness of the selfie video, comparison, decision by the
-    /// policy; evidence encrypted into the data folder, the transaction and
-    /// its audit events into the SQLite log. Exit 0 with a decision
-    /// (APPROVED, REVIEW or REJECTED), 2 when the input could not be used
-    /// (the transaction is then ABORTED with the reason code).
+    /// Verify an identity: holder portrait on the document, liveness,
+    /// comparison, decision by the policy; the transaction and its audit
+    /// events into the SQLite log. Embedded (default): liveness of the selfie
+    /// video, evidence encrypted into the data folder. AWS: a Rekognition
+    /// liveness session completed on the kiosk screen, CompareFaces,
+    /// evidence in S3, the record then synced to DynamoDB. Exit 0 with a
+    /// decision (APPROVED, REVIEW or REJECTED), 2 when the input could not
+    /// be used (the transaction is then ABORTED with the reason code).
     Verify {
+        /// Backend.
+        #[arg(long, value_enum, default_value = "embedded")]
+        backend: verify_commands::BackendChoice,
         /// Photo of the ID document (JPEG or PNG).
         #[arg(long, value_name = "FILE")]
         document: PathBuf,
-        /// Video of the customer's face (webm, mp4, ...).
-        #[arg(long, value_name = "FILE")]
-        selfie_video: PathBuf,
+        /// Video of the customer's face (webm, mp4, ...); embedded backend.
+        #[arg(long, value_name = "FILE", required_if_eq("backend", "embedded"))]
+        selfie_video: Option<PathBuf>,
         /// Decision policy (policies.toml; `<data>/policies.toml` adds or overrides).
         #[arg(long, default_value = "default")]
         policy: String,
@@ -159,6 +165,37 @@ enum Command {
     /// Close transactions interrupted by a crash (ABORTED, evidence deleted)
     /// and delete evidence no transaction refers to.
     Recover {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Language of messages (pt-BR or en).
+        #[arg(long, default_value = "pt-BR")]
+        lang: String,
+    },
+    /// Push the transactions waiting in the outbox (final ones, from either
+    /// backend) to AWS: evidence to S3, records to DynamoDB. In order,
+    /// idempotent, with backoff after failures. Exit 1 when some failed.
+    Sync {
+        #[command(subcommand)]
+        command: Option<SyncCommand>,
+        /// At most this many transactions.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Also retry transactions still waiting out their backoff (staff
+        /// asking for a sync now that the network is back).
+        #[arg(long)]
+        retry_now: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Language of messages (pt-BR or en).
+        #[arg(long, default_value = "pt-BR")]
+        lang: String,
+    },
+    /// Check the AWS backend from this kiosk: settings, credentials, clock,
+    /// bucket (probe object), table, Rekognition, webview role; known
+    /// failures come with a fix. Exit 1 when a check fails.
+    Doctor {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -277,6 +314,19 @@ impl From<DetectModel> for DetectorModel {
             DetectModel::Full => DetectorModel::Full,
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+enum SyncCommand {
+    /// What is still waiting (no network).
+    Status {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Language of messages (pt-BR or en).
+        #[arg(long, default_value = "pt-BR")]
+        lang: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -462,6 +512,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             audit_images,
         }),
         Command::Verify {
+            backend,
             document,
             selfie_video,
             policy,
@@ -475,6 +526,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => verify_commands::verify(
             &kiosk_paths()?,
             verify_commands::VerifyArgs {
+                backend,
                 document,
                 selfie_video,
                 policy,
@@ -518,6 +570,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             lang,
         } => verify_commands::purge(&kiosk_paths()?, older_than, include_unsynced, json, &lang),
         Command::Recover { json, lang } => verify_commands::recover(&kiosk_paths()?, json, &lang),
+        Command::Sync {
+            command: Some(SyncCommand::Status { json, lang }),
+            ..
+        } => aws_commands::sync_status_command(&kiosk_paths()?, json, &lang),
+        Command::Sync {
+            command: None,
+            limit,
+            retry_now,
+            json,
+            lang,
+        } => aws_commands::sync(&kiosk_paths()?, limit, retry_now, json, &lang),
+        Command::Doctor { json, lang } => aws_commands::doctor(&kiosk_paths()?, json, &lang),
         Command::Paths => {
             let paths = kiosk_paths()?;
             println!("data: {}", paths.data_dir.display());

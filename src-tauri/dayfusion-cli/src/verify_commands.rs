@@ -27,21 +27,21 @@ pub const EVIDENCE_DIR: &str = "evidence";
 pub const POLICY_FILE: &str = "policies.toml";
 
 /// A flow failure as a CLI error: the code, the person's message and the detail.
-fn flow_failure(error: &FlowError, lang: &str) -> anyhow::Error {
+pub(crate) fn flow_failure(error: &FlowError, lang: &str) -> anyhow::Error {
     anyhow::anyhow!("[{}] {} ({error})", error.code(), error.message(lang))
 }
 
-fn store_failure(error: dayfusion_verify::StoreError, lang: &str) -> anyhow::Error {
+pub(crate) fn store_failure(error: dayfusion_verify::StoreError, lang: &str) -> anyhow::Error {
     flow_failure(&FlowError::Store(error), lang)
 }
 
 /// The local stores of a data folder.
-struct LocalStores {
-    evidence: LocalEvidenceStore,
-    log: SqliteLog,
+pub(crate) struct LocalStores {
+    pub(crate) evidence: LocalEvidenceStore,
+    pub(crate) log: SqliteLog,
 }
 
-fn open_stores(paths: &KioskPaths, lang: &str) -> anyhow::Result<LocalStores> {
+pub(crate) fn open_stores(paths: &KioskPaths, lang: &str) -> anyhow::Result<LocalStores> {
     dayfusion_core::paths::create_private_dir(&paths.data_dir).map_err(|e| {
         store_failure(
             dayfusion_verify::StoreError::from_io(&e, "cannot create the data folder"),
@@ -69,8 +69,9 @@ fn settings_kiosk_id(paths: &KioskPaths) -> Option<String> {
 
 /// Arguments of `verify`.
 pub struct VerifyArgs {
+    pub backend: BackendChoice,
     pub document: PathBuf,
-    pub selfie_video: PathBuf,
+    pub selfie_video: Option<PathBuf>,
     pub policy: String,
     pub product: String,
     pub operator: Option<String>,
@@ -84,13 +85,23 @@ pub struct VerifyArgs {
 /// The kiosk's JSON-lines log (events, ids, codes; never personal data),
 /// shared with the app; `None` when the log folder cannot be written, which
 /// must not stop a verification.
-fn file_log(paths: &KioskPaths) -> Option<dayfusion_core::logging::LogGuard> {
+pub(crate) fn file_log(paths: &KioskPaths) -> Option<dayfusion_core::logging::LogGuard> {
     // Owner-only folders first: the appender would create them world-readable.
     paths.ensure().ok()?;
     dayfusion_core::logging::init(&paths.log_dir, false).ok()
 }
 
-/// Runs the whole flow on a document photo and a selfie video.
+/// Which backend `verify` runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendChoice {
+    /// Local models, encrypted local evidence, SQLite (offline).
+    Embedded,
+    /// Rekognition, S3 and (through the outbox) DynamoDB.
+    Aws,
+}
+
+/// Runs the whole flow on a document photo and either a selfie video
+/// (embedded) or a Rekognition liveness session completed on a screen (AWS).
 pub fn verify(paths: &KioskPaths, args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let _log = file_log(paths);
     let lang = args.lang.as_str();
@@ -104,70 +115,96 @@ pub fn verify(paths: &KioskPaths, args: VerifyArgs) -> anyhow::Result<ExitCode> 
     })?;
     let document = read_input(&args.document, dayfusion_verify::flow::MAX_DOCUMENT_BYTES)
         .with_context(|| format!("document {}", args.document.display()))?;
-    if !args.selfie_video.is_file() {
-        anyhow::bail!("selfie video {} is not a file", args.selfie_video.display());
-    }
-    let faces = Arc::new(FaceEngine::load(&args.models_dir).map_err(crate::with_reason)?);
-    let _lock = FlowLock::try_acquire(&paths.data_dir).map_err(|e| store_failure(e, lang))?;
-    let stores = open_stores(paths, lang)?;
-    let matcher = EmbeddedMatcher::new(faces.clone());
-    let liveness = RecordedVideo::new(
-        faces,
-        args.selfie_video.clone(),
-        LivenessSettings {
-            audit_images_limit: args.audit_images,
-            locale: lang.to_owned(),
-        },
-    );
-    let backend = Backend {
-        kind: Provider::Embedded,
-        liveness: &liveness,
-        matcher: &matcher,
-        evidence: &stores.evidence,
-        log: &stores.log,
+    let kiosk_id = args
+        .kiosk_id
+        .clone()
+        .or_else(|| settings_kiosk_id(paths))
+        .unwrap_or_else(|| "kiosk-unconfigured".to_owned());
+    let request = StartRequest {
+        kiosk_id,
+        operator: args.operator.clone(),
+        product: args.product.clone(),
+        policy,
     };
-    stores
-        .evidence
-        .sweep_temp_files()
-        .map_err(|e| store_failure(e, lang))?;
-    let recovered = maintenance::recover(&backend).map_err(|e| flow_failure(&e, lang))?;
+    match args.backend {
+        BackendChoice::Embedded => {
+            let Some(video) = args.selfie_video.clone() else {
+                anyhow::bail!("--selfie-video is required with the embedded backend");
+            };
+            if !video.is_file() {
+                anyhow::bail!("selfie video {} is not a file", video.display());
+            }
+            let faces = Arc::new(FaceEngine::load(&args.models_dir).map_err(crate::with_reason)?);
+            let _lock =
+                FlowLock::try_acquire(&paths.data_dir).map_err(|e| store_failure(e, lang))?;
+            let stores = open_stores(paths, lang)?;
+            let matcher = EmbeddedMatcher::new(faces.clone());
+            let liveness = RecordedVideo::new(
+                faces,
+                video,
+                LivenessSettings {
+                    audit_images_limit: args.audit_images,
+                    locale: lang.to_owned(),
+                },
+            );
+            let backend = Backend {
+                kind: Provider::Embedded,
+                liveness: &liveness,
+                matcher: &matcher,
+                evidence: &stores.evidence,
+                log: &stores.log,
+            };
+            stores
+                .evidence
+                .sweep_temp_files()
+                .map_err(|e| store_failure(e, lang))?;
+            run_flow(&backend, request, &document, &args)
+        }
+        BackendChoice::Aws => crate::aws_commands::verify_on_aws(paths, request, &document, &args),
+    }
+}
+
+/// Recovery, then start → document → liveness → compare → decide on
+/// `backend`; an error aborts the transaction with its code.
+pub(crate) fn run_flow(
+    backend: &Backend<'_>,
+    request: StartRequest,
+    document: &[u8],
+    args: &VerifyArgs,
+) -> anyhow::Result<ExitCode> {
+    let lang = args.lang.as_str();
+    let recovered = maintenance::recover(backend).map_err(|e| flow_failure(&e, lang))?;
     if !recovered.aborted.is_empty() {
         eprintln!(
             "dayfusion: {} interrupted transaction(s) closed as ABORTED",
             recovered.aborted.len()
         );
     }
-    let kiosk_id = args
-        .kiosk_id
-        .or_else(|| settings_kiosk_id(paths))
-        .unwrap_or_else(|| "kiosk-unconfigured".to_owned());
-    let mut flow = VerificationFlow::start(
-        &backend,
-        StartRequest {
-            kiosk_id,
-            operator: args.operator,
-            product: args.product,
-            policy,
-        },
-    )
-    .map_err(|e| flow_failure(&e, lang))?;
+    let mut flow = VerificationFlow::start(backend, request).map_err(|e| flow_failure(&e, lang))?;
     let steps = |flow: &mut VerificationFlow| -> Result<(), FlowError> {
-        flow.capture_document(&backend, &document)?;
-        flow.start_liveness(&backend)?;
-        flow.complete_liveness(&backend)?;
+        flow.capture_document(backend, document)?;
+        flow.start_liveness(backend)?;
+        if backend.kind == Provider::Aws
+            && let Some(session) = &flow.transaction().liveness_session_id
+        {
+            // The capture runs on a screen (the kiosk's liveness widget);
+            // this process waits for its result.
+            eprintln!("dayfusion: liveness session {session}: complete it on the kiosk screen");
+        }
+        flow.complete_liveness(backend)?;
         if flow.transaction().stage == dayfusion_verify::Stage::LivenessDone
             && flow.transaction().liveness.as_ref().is_some_and(|l| {
                 l.status == dayfusion_verify::LivenessStatus::Succeeded && l.reference_key.is_some()
             })
         {
-            flow.compare(&backend)?;
+            flow.compare(backend)?;
         }
-        flow.decide(&backend)?;
+        flow.decide(backend)?;
         Ok(())
     };
     if let Err(error) = steps(&mut flow) {
         let code = error.code();
-        let aborted = flow.abort(&backend, &code);
+        let aborted = flow.abort(backend, &code);
         if args.json
             && let Ok(transaction) = &aborted
         {
@@ -199,7 +236,7 @@ fn read_input(path: &Path, limit: usize) -> anyhow::Result<Vec<u8>> {
 }
 
 /// The human summary of a transaction.
-fn print_transaction(t: &Transaction, lang: &str) {
+pub(crate) fn print_transaction(t: &Transaction, lang: &str) {
     println!(
         "{}  {}  ({})",
         t.transaction_id,

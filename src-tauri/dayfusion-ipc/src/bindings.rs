@@ -35,5 +35,7 @@ pub fn all() -> Result<Vec<Binding>, ExportError> {
         binding::<HealthStatus>(&config)?,
         binding::<KioskSettings>(&config)?,
         binding::<Language>(&config)?,
+        binding::<LivenessCredentials>(&config)?,
+        binding::<SyncStatus>(&config)?,
     ])
 }

@@ -173,6 +173,9 @@ pub enum ErrorCode {
     SettingsStore,
     /// A file system operation failed.
     Storage,
+    /// The AWS backend failed (settings, credentials, network); the detail
+    /// starts with the stable code in brackets.
+    Aws,
     /// Unexpected internal failure.
     Internal,
 }
@@ -185,4 +188,49 @@ pub struct CommandError {
     pub code: ErrorCode,
     /// Technical detail in English for logs and staff; never personal data.
     pub detail: String,
+}
+
+/// Temporary credentials for the webview's AWS liveness check: scoped by an
+/// STS session policy to `rekognition:StartFaceLivenessSession` only and
+/// valid 15 minutes. Never the kiosk's own credentials; never logged.
+#[derive(Serialize, Deserialize, TS, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct LivenessCredentials {
+    /// Temporary access key id.
+    pub access_key_id: String,
+    /// Temporary secret key.
+    pub secret_access_key: String,
+    /// Session token.
+    pub session_token: String,
+    /// When they stop working, RFC 3339.
+    pub expiration: String,
+    /// Region of the liveness session.
+    pub region: String,
+}
+
+impl std::fmt::Debug for LivenessCredentials {
+    /// Only the key id and expiry: the secret and token are never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LivenessCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .field("session_token", &"<redacted>")
+            .field("expiration", &self.expiration)
+            .field("region", &self.region)
+            .finish()
+    }
+}
+
+/// How far this kiosk's records are from the central AWS log.
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatus {
+    /// Final transactions waiting to reach AWS.
+    pub pending: u32,
+    /// Of those, how many have failed at least once.
+    pub failing: u32,
+    /// When the oldest waiting one was queued, RFC 3339.
+    pub oldest_queued_at: Option<String>,
+    /// The last failure's code (`aws-unreachable`).
+    pub last_error: Option<String>,
 }

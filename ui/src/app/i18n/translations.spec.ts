@@ -31,6 +31,7 @@ const ERROR_CODES: Record<ErrorCode | 'unknown', true> = {
   invalidInput: true,
   settingsStore: true,
   storage: true,
+  aws: true,
   internal: true,
   unknown: true,
 };

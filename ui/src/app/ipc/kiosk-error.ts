@@ -6,6 +6,7 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   invalidInput: true,
   settingsStore: true,
   storage: true,
+  aws: true,
   internal: true,
 };
 
