@@ -339,8 +339,19 @@ fn bucket_check(ctx: &AwsContext, lang: &str) -> DoctorCheck {
         // A key that does not exist must read as "not found" (404), which
         // S3 answers only with s3:ListBucket; a 403 here breaks the sync's
         // and the purge's existence checks.
-        let missing = format!("{}doctor/missing-{}", settings.key_prefix, uuid::Uuid::new_v4());
-        match ctx.s3.head_object().bucket(bucket).key(&missing).send().await {
+        let missing = format!(
+            "{}doctor/missing-{}",
+            settings.key_prefix,
+            uuid::Uuid::new_v4()
+        );
+        match ctx
+            .s3
+            .head_object()
+            .bucket(bucket)
+            .key(&missing)
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(()),
             Err(e) => {
@@ -349,7 +360,8 @@ fn bucket_check(ctx: &AwsContext, lang: &str) -> DoctorCheck {
                     Err(AwsError::Call {
                         operation: "s3:HeadObject",
                         code: "aws-list-denied",
-                        detail: "a missing key answers 403 instead of 404 (no s3:ListBucket)".into(),
+                        detail: "a missing key answers 403 instead of 404 (no s3:ListBucket)"
+                            .into(),
                         retryable: false,
                     })
                 } else {

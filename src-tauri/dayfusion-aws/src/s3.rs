@@ -294,16 +294,22 @@ impl EvidenceStore for S3EvidenceStore {
     }
 
     fn list(&self) -> Result<Vec<EvidenceKey>, StoreError> {
+        self.list_under("")
+    }
+
+    /// One ListObjectsV2 prefix (`{key prefix}{prefix}`), every page.
+    fn list_under(&self, prefix: &str) -> Result<Vec<EvidenceKey>, StoreError> {
         let mut keys = Vec::new();
         let mut foreign = 0usize;
         let mut token: Option<String> = None;
+        let full_prefix = format!("{}{prefix}", self.prefix);
         loop {
             let request = self
                 .ctx
                 .s3
                 .list_objects_v2()
                 .bucket(&self.bucket)
-                .prefix(&self.prefix)
+                .prefix(&full_prefix)
                 .set_continuation_token(token.take());
             let out = self
                 .ctx
@@ -319,9 +325,20 @@ impl EvidenceStore for S3EvidenceStore {
                     None => foreign += 1,
                 }
             }
-            match out.next_continuation_token() {
-                Some(next) if out.is_truncated() == Some(true) => token = Some(next.to_owned()),
-                _ => break,
+            match (
+                out.is_truncated() == Some(true),
+                out.next_continuation_token(),
+            ) {
+                (true, Some(next)) => token = Some(next.to_owned()),
+                (true, None) => {
+                    return Err(StoreError::Remote {
+                        code: "aws-service",
+                        detail: "s3:ListObjectsV2: truncated listing without a continuation token"
+                            .into(),
+                        retryable: true,
+                    });
+                }
+                (false, _) => break,
             }
         }
         if foreign > 0 {

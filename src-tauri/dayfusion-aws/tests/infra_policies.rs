@@ -200,7 +200,8 @@ fn the_kiosk_policy_is_exactly_the_backends_calls() -> TestResult {
             "rekognition" => assert_eq!(resources, ["*"]),
             "s3" if actions == ["s3:ListBucket"] => {
                 assert_eq!(resources, [BUCKET]);
-                let prefixes = strings(statement.pointer("/Condition/StringLikeIfExists/s3:prefix"));
+                let prefixes =
+                    strings(statement.pointer("/Condition/StringLikeIfExists/s3:prefix"));
                 assert!(!prefixes.is_empty(), "ListBucket without s3:prefix");
                 assert!(prefixes.iter().all(|p| p.starts_with("${Prefix}")));
             }

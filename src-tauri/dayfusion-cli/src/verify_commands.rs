@@ -173,11 +173,18 @@ pub(crate) fn run_flow(
     args: &VerifyArgs,
 ) -> anyhow::Result<ExitCode> {
     let lang = args.lang.as_str();
-    let recovered = maintenance::recover(backend).map_err(|e| flow_failure(&e, lang))?;
-    if !recovered.aborted.is_empty() {
+    // The local store is swept whole; on S3 (shared by every kiosk) only
+    // the interrupted transactions' own objects are looked for.
+    let aborted = if backend.kind == Provider::Aws {
+        maintenance::abort_interrupted(backend)
+    } else {
+        maintenance::recover(backend).map(|r| r.aborted)
+    }
+    .map_err(|e| flow_failure(&e, lang))?;
+    if !aborted.is_empty() {
         eprintln!(
             "dayfusion: {} interrupted transaction(s) closed as ABORTED",
-            recovered.aborted.len()
+            aborted.len()
         );
     }
     let mut flow = VerificationFlow::start(backend, request).map_err(|e| flow_failure(&e, lang))?;

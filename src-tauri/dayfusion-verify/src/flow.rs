@@ -568,12 +568,8 @@ pub(crate) fn abort_transaction(
     {
         unrecorded_owners.push(format!("liveness/{session}/"));
     }
-    if !unrecorded_owners.is_empty() {
-        keys.extend(backend.evidence.list()?.into_iter().filter(|k| {
-            unrecorded_owners
-                .iter()
-                .any(|owner| k.as_str().starts_with(owner))
-        }));
+    for owner in &unrecorded_owners {
+        keys.extend(backend.evidence.list_under(owner)?);
     }
     keys.sort();
     keys.dedup();

@@ -38,11 +38,10 @@ fn owner_prefix(key: &crate::EvidenceKey) -> String {
 /// the log cannot account for are kept and counted: a missing or restored
 /// log must not wipe evidence.
 pub fn recover(backend: &Backend<'_>) -> Result<RecoveryReport, FlowError> {
-    let mut report = RecoveryReport::default();
-    for transaction in backend.log.in_progress()? {
-        abort_transaction(backend, &transaction, INTERRUPTED)?;
-        report.aborted.push(transaction.transaction_id);
-    }
+    let mut report = RecoveryReport {
+        aborted: abort_interrupted(backend)?,
+        ..RecoveryReport::default()
+    };
     let in_use = backend.log.evidence_in_use()?;
     let mut known = std::collections::BTreeSet::new();
     for t in backend.log.list(&ListQuery::default())? {
@@ -79,6 +78,19 @@ pub fn recover(backend: &Backend<'_>) -> Result<RecoveryReport, FlowError> {
         );
     }
     Ok(report)
+}
+
+/// Aborts every transaction left in progress, with the objects its
+/// unrecorded steps wrote; no sweep of the whole store. What a verification
+/// on a shared remote store (S3) runs before it starts, where listing every
+/// kiosk's evidence each time would not scale.
+pub fn abort_interrupted(backend: &Backend<'_>) -> Result<Vec<uuid::Uuid>, FlowError> {
+    let mut aborted = Vec::new();
+    for transaction in backend.log.in_progress()? {
+        abort_transaction(backend, &transaction, INTERRUPTED)?;
+        aborted.push(transaction.transaction_id);
+    }
+    Ok(aborted)
 }
 
 /// What [`purge`] did.

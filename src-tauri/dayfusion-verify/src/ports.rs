@@ -121,6 +121,15 @@ pub trait EvidenceStore: Send + Sync {
     fn delete(&self, key: &EvidenceKey) -> Result<bool, StoreError>;
     /// Every stored key.
     fn list(&self) -> Result<Vec<EvidenceKey>, StoreError>;
+    /// The stored keys starting with `prefix` (`documents/{id}/`). Stores
+    /// where listing everything is costly (S3) list only that prefix.
+    fn list_under(&self, prefix: &str) -> Result<Vec<EvidenceKey>, StoreError> {
+        Ok(self
+            .list()?
+            .into_iter()
+            .filter(|k| k.as_str().starts_with(prefix))
+            .collect())
+    }
 }
 
 /// One audit event to append with a transaction change.
