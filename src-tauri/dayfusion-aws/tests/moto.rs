@@ -1,0 +1,1524 @@
+//! S3 evidence, the DynamoDB table and the outbox sync against moto, a local
+//! AWS stand-in speaking the real protocols (signing, headers, conditional
+//! writes, presigned URLs).
+//!
+//! Runs when `DAYFUSION_TEST_MOTO_URL` points at a running moto server:
+//!
+//! ```sh
+//! eval "$(infra/aws-local/moto-server.sh start)"
+//! cargo test -p dayfusion-aws --test moto
+//! infra/aws-local/moto-server.sh stop
+//! ```
+//!
+//! The outage test starts a second, private server from
+//! `DAYFUSION_TEST_MOTO_BIN` (default `.tools/moto-venv/bin/moto_server`,
+//! made by `infra/aws-local/setup-moto.sh`) so it can stop and restart it.
+//!
+//! Without the URL the tests pass doing nothing, except under `CI`, where
+//! they fail so a misconfigured pipeline cannot go green silently. The tests
+//! share the server: they run one at a time (a static lock) and each resets
+//! moto first.
+
+use std::collections::HashMap;
+use std::error::Error;
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, Select,
+};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{ChecksumMode, ServerSideEncryption as S3Sse};
+use base64::Engine as _;
+use dayfusion_aws::config::ServerSideEncryption;
+use dayfusion_aws::dynamo::record_json;
+use dayfusion_aws::sync::{next_attempt_at, sync_status};
+use dayfusion_aws::{
+    AwsContext, AwsSettings, DynamoTransactionTable, OutboxSync, PutOutcome, S3EvidenceStore,
+};
+use dayfusion_evidence::{KeySource, LocalEvidenceStore};
+use dayfusion_ledger::{RECORD_SHA256, SYNC_COMPLETED, SYNC_FAILED, SqliteLog};
+use dayfusion_verify::{
+    AuditEvent, CheckRecord, ComparisonRecord, Decision, DocumentRecord, EvidenceKey,
+    EvidenceStore, LivenessRecord, LivenessStatus, PixelBox, PolicySet, PortraitLocation, Provider,
+    Stage, Status, StoreError, SyncState, Transaction, TransactionLog,
+};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+type TestResult = Result<(), Box<dyn Error>>;
+
+const URL_VAR: &str = "DAYFUSION_TEST_MOTO_URL";
+const BIN_VAR: &str = "DAYFUSION_TEST_MOTO_BIN";
+const BUCKET: &str = "dayfusion-evidence-test";
+const TABLE: &str = "dayfusion_transactions";
+
+/// The tests share one moto server: one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The shared server's URL; `None` to skip (an error under `CI`).
+fn moto_url() -> Result<Option<String>, Box<dyn Error>> {
+    match std::env::var(URL_VAR) {
+        Ok(url) if !url.trim().is_empty() => Ok(Some(url.trim().trim_end_matches('/').to_owned())),
+        _ if std::env::var_os("CI").is_some() => Err(format!(
+            "{URL_VAR} is not set under CI: run `eval \"$(infra/aws-local/moto-server.sh start)\"` \
+             before the tests"
+        )
+        .into()),
+        _ => {
+            eprintln!("{URL_VAR} not set: skipping the moto tests");
+            Ok(None)
+        }
+    }
+}
+
+/// One plain HTTP/1.1 request (no client dependency); status and body.
+fn http(method: &str, url: &str, body: &[u8]) -> Result<(u16, Vec<u8>), Box<dyn Error>> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("not an http:// URL: {url}"))?;
+    let (host, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let mut stream = TcpStream::connect(host)?;
+    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
+    stream.set_write_timeout(Some(Duration::from_secs(20)))?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    stream.write_all(body)?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or("no end of HTTP headers")?;
+    let head = String::from_utf8_lossy(&response[..split]).to_string();
+    let mut body = response[split + 4..].to_vec();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or("no HTTP status line")?;
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body = dechunk(&body)?;
+    }
+    Ok((status, body))
+}
+
+fn dechunk(mut data: &[u8]) -> Result<Vec<u8>, Box<dyn Error>> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .ok_or("bad chunk")?;
+        let size_text = String::from_utf8_lossy(&data[..line_end]).to_string();
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)?;
+        data = &data[line_end + 2..];
+        if size == 0 {
+            return Ok(out);
+        }
+        out.extend_from_slice(data.get(..size).ok_or("short chunk")?);
+        data = data.get(size + 2..).ok_or("short chunk")?;
+    }
+}
+
+/// Empties moto (every service, every region).
+fn reset(url: &str) -> TestResult {
+    let (status, _) = http("POST", &format!("{url}/moto-api/reset"), b"")?;
+    if status != 200 {
+        return Err(format!("moto reset: HTTP {status}").into());
+    }
+    Ok(())
+}
+
+fn settings(url: &str) -> AwsSettings {
+    AwsSettings {
+        region: Some("us-east-1".into()),
+        bucket: Some(BUCKET.into()),
+        endpoint_url: Some(url.to_owned()),
+        ..AwsSettings::default()
+    }
+}
+
+/// A context on `url` with static test credentials (no process
+/// environment is read for them or changed).
+fn context(settings: AwsSettings) -> Result<Arc<AwsContext>, Box<dyn Error>> {
+    let url = settings.endpoint_url.clone().ok_or("no endpoint")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    let credentials =
+        aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "test");
+    let sdk = runtime.block_on(
+        aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(credentials)
+            .endpoint_url(url)
+            .timeout_config(dayfusion_aws::context::timeouts())
+            .retry_config(RetryConfig::standard().with_max_attempts(2))
+            .load(),
+    );
+    Ok(Arc::new(AwsContext::from_sdk_config(
+        runtime, settings, sdk,
+    )))
+}
+
+/// Creates the bucket and the guide's table.
+fn create_resources(ctx: &AwsContext) -> TestResult {
+    ctx.block_on(ctx.s3.create_bucket().bucket(BUCKET).send())?;
+    ctx.block_on(
+        ctx.dynamodb
+            .create_table()
+            .table_name(TABLE)
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name("TransactionId")
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()?,
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name("TransactionId")
+                    .key_type(KeyType::Hash)
+                    .build()?,
+            )
+            .billing_mode(BillingMode::PayPerRequest)
+            .send(),
+    )?;
+    Ok(())
+}
+
+/// A reset shared server with the bucket and table; `None` to skip.
+fn fresh() -> Result<Option<Arc<AwsContext>>, Box<dyn Error>> {
+    let Some(url) = moto_url()? else {
+        return Ok(None);
+    };
+    reset(&url)?;
+    let ctx = context(settings(&url))?;
+    create_resources(&ctx)?;
+    Ok(Some(ctx))
+}
+
+/// Every item's `TransactionId` in the table.
+fn table_ids(ctx: &AwsContext) -> Result<Vec<String>, Box<dyn Error>> {
+    let out = ctx.block_on(ctx.dynamodb.scan().table_name(TABLE).send())?;
+    let mut ids: Vec<String> = out
+        .items()
+        .iter()
+        .filter_map(|item| item.get("TransactionId"))
+        .filter_map(|v| v.as_s().ok().cloned())
+        .collect();
+    ids.sort();
+    Ok(ids)
+}
+
+/// Every object key in the bucket.
+fn bucket_keys(ctx: &AwsContext) -> Result<Vec<String>, Box<dyn Error>> {
+    let out = ctx.block_on(ctx.s3.list_objects_v2().bucket(BUCKET).send())?;
+    let mut keys: Vec<String> = out
+        .contents()
+        .iter()
+        .filter_map(|o| o.key().map(str::to_owned))
+        .collect();
+    keys.sort();
+    Ok(keys)
+}
+
+/// Bytes that look like a JPEG, different per seed.
+fn jpeg(seed: u32, len: usize) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    let mut x: u32 = 0x9E37_79B9 ^ seed.wrapping_mul(2_654_435_761);
+    while bytes.len() < len {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        bytes.push((x >> 11) as u8);
+    }
+    bytes.extend_from_slice(&[0xFF, 0xD9]);
+    bytes
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// A decided transaction whose evidence (document, reference, two audit
+/// images) is put into `evidence`; `status` picks the outcome.
+fn decided_transaction(
+    evidence: &dyn EvidenceStore,
+    seed: u32,
+    status: Status,
+) -> Result<Transaction, Box<dyn Error>> {
+    let policy = PolicySet::shipped()?
+        .get("default")
+        .ok_or("no default policy")?
+        .clone();
+    let id = Uuid::now_v7();
+    let session = Uuid::new_v4().to_string();
+    let created_at = OffsetDateTime::now_utc();
+    let document_bytes = jpeg(seed, 3000);
+    let document_key = EvidenceKey::document(&id, "document.jpg")?;
+    let document = evidence.put(&document_key, &document_bytes)?;
+    let reference = evidence.put(
+        &EvidenceKey::liveness_reference(&session)?,
+        &jpeg(seed + 1000, 2000),
+    )?;
+    let audit = vec![
+        evidence.put(
+            &EvidenceKey::liveness_audit(&session, 0)?,
+            &jpeg(seed + 2000, 1500),
+        )?,
+        evidence.put(
+            &EvidenceKey::liveness_audit(&session, 1)?,
+            &jpeg(seed + 3000, 1500),
+        )?,
+    ];
+    Ok(Transaction {
+        transaction_id: id,
+        created_at,
+        updated_at: created_at,
+        kiosk_id: "kiosk-test-01".into(),
+        operator: Some("op-42".into()),
+        product: "account-opening".into(),
+        backend: Provider::Embedded,
+        policy: policy.reference(),
+        stage: Stage::Decided,
+        status,
+        document: Some(DocumentRecord {
+            document_key,
+            sha256: document.sha256,
+            size: document.size,
+            content_type: "image/jpeg".into(),
+            portrait: PortraitLocation {
+                face_box: PixelBox {
+                    x: 10.0,
+                    y: 20.0,
+                    width: 100.0,
+                    height: 120.0,
+                },
+                rotation_degrees: 0,
+            },
+        }),
+        liveness_session_id: Some(session.clone()),
+        liveness: Some(LivenessRecord {
+            provider: Provider::Embedded,
+            session_id: session,
+            status: LivenessStatus::Succeeded,
+            confidence: 97.456,
+            assurance: "challenge".into(),
+            rule: "embedded-v1".into(),
+            failure: None,
+            reference_key: Some(reference.key.clone()),
+            reference_sha256: Some(reference.sha256.clone()),
+            audit_images: audit,
+            checks: vec![CheckRecord {
+                check: "light".into(),
+                outcome: "passed".into(),
+                score: Some(88.0),
+                reason: "ok".into(),
+            }],
+        }),
+        comparison: Some(ComparisonRecord {
+            provider: Provider::Embedded,
+            similarity: 93.1,
+            model: "mobilefacenet/score-v1".into(),
+            failure: None,
+        }),
+        decision: Some(Decision {
+            status,
+            reasons: if status == Status::Approved {
+                Vec::new()
+            } else {
+                vec!["similarity-in-review-band".into()]
+            },
+            policy,
+            decided_at: created_at + time::Duration::seconds(40),
+        }),
+        abort_reason: None,
+        sync: SyncState::Pending,
+        evidence_purged_at: None,
+    })
+}
+
+/// Records `transaction` in `log` as the flow does (started, then final),
+/// which queues it in the outbox.
+fn record(log: &SqliteLog, transaction: &Transaction) -> TestResult {
+    let mut started = transaction.clone();
+    started.stage = Stage::Started;
+    started.status = Status::InProgress;
+    started.document = None;
+    started.liveness = None;
+    started.comparison = None;
+    started.decision = None;
+    started.sync = SyncState::NotReady;
+    let event = |kind: &str| AuditEvent {
+        kind: kind.into(),
+        data: serde_json::json!({ "test": true }),
+    };
+    log.insert(&started, &event("transaction.started"))?;
+    let kind = if transaction.stage == Stage::Aborted {
+        "transaction.aborted"
+    } else {
+        "decision.made"
+    };
+    log.update(transaction, &event(kind))?;
+    Ok(())
+}
+
+/// A log and a local evidence store (key file, never the keyring) in a temp
+/// folder.
+struct Local {
+    _dir: tempfile::TempDir,
+    log: SqliteLog,
+    evidence: LocalEvidenceStore,
+}
+
+fn local() -> Result<Local, Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
+    let log = SqliteLog::open(&dir.path().join("ledger.sqlite"))?;
+    let evidence = LocalEvidenceStore::open(&dir.path().join("evidence"), KeySource::FileOnly)?;
+    Ok(Local {
+        _dir: dir,
+        log,
+        evidence,
+    })
+}
+
+/// `n` decided transactions recorded in the log, evidence in the local store.
+fn queue(local: &Local, n: u32, first_seed: u32) -> Result<Vec<Transaction>, Box<dyn Error>> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        let status = if i % 2 == 0 {
+            Status::Approved
+        } else {
+            Status::Review
+        };
+        let t = decided_transaction(&local.evidence, first_seed + i * 10, status)?;
+        record(&local.log, &t)?;
+        out.push(t);
+    }
+    Ok(out)
+}
+
+fn evidence_count(transactions: &[Transaction]) -> usize {
+    transactions.iter().map(|t| t.evidence_keys().len()).sum()
+}
+
+fn store_code(result: Result<impl std::fmt::Debug, StoreError>) -> Result<String, Box<dyn Error>> {
+    match result {
+        Ok(v) => Err(format!("expected an error, got {v:?}").into()),
+        Err(e) => Ok(e.code().to_owned()),
+    }
+}
+
+#[test]
+fn s3_round_trip_with_encryption_checksum_and_metadata() -> TestResult {
+    let _serial = serial();
+    let Some(ctx) = fresh()? else { return Ok(()) };
+    let store = S3EvidenceStore::new(ctx.clone())?;
+    let id = Uuid::now_v7();
+    let key = EvidenceKey::document(&id, "document.jpg")?;
+    let bytes = jpeg(1, 5000);
+
+    let stored = store.put(&key, &bytes)?;
+    assert_eq!(stored.sha256, sha256_hex(&bytes));
+    assert_eq!(stored.size, bytes.len() as u64);
+    assert_eq!(store.get(&key)?, bytes);
+    assert_eq!(store.head(&key)?, Some(stored.sha256.clone()));
+
+    // What S3 (moto) recorded, seen with the raw client.
+    let head = ctx.block_on(
+        ctx.s3
+            .head_object()
+            .bucket(BUCKET)
+            .key(format!("dayfusion/{key}"))
+            .checksum_mode(ChecksumMode::Enabled)
+            .send(),
+    )?;
+    assert_eq!(head.server_side_encryption(), Some(&S3Sse::Aes256));
+    assert_eq!(head.content_type(), Some("image/jpeg"));
+    assert_eq!(
+        head.metadata().and_then(|m| m.get("sha256")),
+        Some(&stored.sha256)
+    );
+    assert_eq!(
+        head.checksum_sha256(),
+        Some(base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&bytes))).as_deref()
+    );
+
+    // SSE-KMS with a key id, under another prefix; a PNG.
+    let kms_store = S3EvidenceStore::new(context(AwsSettings {
+        sse: ServerSideEncryption::SseKms,
+        kms_key_id: Some("alias/dayfusion-test".into()),
+        key_prefix: "kms/".into(),
+        ..ctx.settings.clone()
+    })?)?;
+    let png_key = EvidenceKey::document(&id, "document.png")?;
+    kms_store.put(&png_key, &bytes)?;
+    let head = ctx.block_on(
+        ctx.s3
+            .head_object()
+            .bucket(BUCKET)
+            .key(format!("kms/{png_key}"))
+            .send(),
+    )?;
+    assert_eq!(head.server_side_encryption(), Some(&S3Sse::AwsKms));
+    assert_eq!(head.ssekms_key_id(), Some("alias/dayfusion-test"));
+    assert_eq!(head.content_type(), Some("image/png"));
+
+    // List: only evidence keys under the prefix (foreign objects skipped).
+    let session = Uuid::new_v4().to_string();
+    let reference = EvidenceKey::liveness_reference(&session)?;
+    store.put(&reference, &jpeg(2, 700))?;
+    for foreign in [
+        "dayfusion/other/x.jpg",
+        "dayfusion/readme.txt",
+        "elsewhere/documents/a/b.jpg",
+    ] {
+        ctx.block_on(
+            ctx.s3
+                .put_object()
+                .bucket(BUCKET)
+                .key(foreign)
+                .body(ByteStream::from_static(b"x"))
+                .send(),
+        )?;
+    }
+    let mut want = vec![key.clone(), reference.clone()];
+    want.sort();
+    assert_eq!(store.list()?, want);
+    assert_eq!(kms_store.list()?, vec![png_key]);
+
+    // Delete: true once, then false; get is NotFound.
+    assert!(store.delete(&key)?);
+    assert!(!store.delete(&key)?);
+    assert_eq!(store.head(&key)?, None);
+    assert_eq!(store_code(store.get(&key))?, "not-found");
+    assert_eq!(store.list()?, vec![reference]);
+    Ok(())
+}
+
+#[test]
+fn s3_objects_are_write_once() -> TestResult {
+    let _serial = serial();
+    let Some(ctx) = fresh()? else { return Ok(()) };
+    let store = S3EvidenceStore::new(ctx)?;
+    let key = EvidenceKey::liveness_audit(&Uuid::new_v4().to_string(), 0)?;
+    let first = jpeg(3, 1000);
+    store.put(&key, &first)?;
+    let again = store.put(&key, &jpeg(4, 1000));
+    assert!(
+        matches!(again, Err(StoreError::AlreadyExists(_))),
+        "{again:?}"
+    );
+    // The same bytes again (an SDK retry whose first answer was lost) count
+    // as stored; nothing is rewritten.
+    let retried = store.put(&key, &first)?;
+    assert_eq!(retried.sha256, hex::encode(Sha256::digest(&first)));
+    assert_eq!(store.get(&key)?, first);
+    Ok(())
+}
+
+#[test]
+fn s3_get_detects_an_object_changed_behind_the_stores_back() -> TestResult {
+    let _serial = serial();
+    let Some(ctx) = fresh()? else { return Ok(()) };
+    let store = S3EvidenceStore::new(ctx.clone())?;
+    let key = EvidenceKey::document(&Uuid::now_v7(), "document.jpg")?;
+    let original = store.put(&key, &jpeg(5, 2000))?;
+
+    // Other bytes under the original's metadata (a tampered object).
+    let mut tampered = jpeg(5, 2000);
+    tampered[100] ^= 0x01;
+    ctx.block_on(
+        ctx.s3
+            .put_object()
+            .bucket(BUCKET)
+            .key(format!("dayfusion/{key}"))
+            .metadata("sha256", &original.sha256)
+            .body(ByteStream::from(tampered))
+            .send(),
+    )?;
+    assert_eq!(store_code(store.get(&key))?, "data-corrupt");
+
+    // An object without the metadata (not written by a kiosk).
+    ctx.block_on(
+        ctx.s3
+            .put_object()
+            .bucket(BUCKET)
+            .key(format!("dayfusion/{key}"))
+            .body(ByteStream::from(jpeg(5, 2000)))
+            .send(),
+    )?;
+    assert_eq!(store_code(store.get(&key))?, "data-corrupt");
+    assert_eq!(store.head(&key)?, Some(String::new()));
+    Ok(())
+}
+
+#[test]
+fn s3_presigned_url_is_fetchable_with_plain_http() -> TestResult {
+    let _serial = serial();
+    let Some(ctx) = fresh()? else { return Ok(()) };
+    let store = S3EvidenceStore::new(ctx)?;
+    let key = EvidenceKey::liveness_reference(&Uuid::new_v4().to_string())?;
+    let bytes = jpeg(6, 4000);
+    store.put(&key, &bytes)?;
+
+    let url = store.presigned_get(&key, None)?;
+    assert!(url.contains("X-Amz-Expires=300"), "settings' TTL: {url}");
+    let (status, body) = http("GET", &url, b"")?;
+    assert_eq!(status, 200);
+    assert_eq!(body, bytes);
+
+    let long = store.presigned_get(&key, Some(Duration::from_secs(86_400)))?;
+    assert!(
+        long.contains("X-Amz-Expires=3600"),
+        "capped at one hour: {long}"
+    );
+
+    let missing = EvidenceKey::liveness_reference(&Uuid::new_v4().to_string())?;
+    match store.presigned_get(&missing, None) {
+        Err(e) => assert_eq!(e.code(), "aws-not-found"),
+        Ok(_) => return Err("a URL for a missing object".into()),
+    }
+    Ok(())
+}
+
+#[test]
+fn dynamodb_put_final_writes_once_and_refuses_a_different_record() -> TestResult {
+    let _serial = serial();
+    let Some(ctx) = fresh()? else { return Ok(()) };
+    let local = local()?;
+    let table = DynamoTransactionTable::new(ctx.clone());
+    let t = decided_transaction(&local.evidence, 7, Status::Approved)?;
+    let (_, sha) = record_json(&t)?;
+
+    assert_eq!(table.put_final(&t, &sha)?, PutOutcome::Written);
+    assert_eq!(table.put_final(&t, &sha)?, PutOutcome::AlreadyThere);
+    assert_eq!(table_ids(&ctx)?, vec![t.transaction_id.to_string()]);
+
+    // Bookkeeping only (synced, purged later): the same verification.
+    let mut bookkeeping = t.clone();
+    bookkeeping.sync = SyncState::Synced;
+    bookkeeping.updated_at += time::Duration::hours(1);
+    bookkeeping.evidence_purged_at = Some(bookkeeping.updated_at);
+    let (_, other_sha) = record_json(&bookkeeping)?;
+    assert_eq!(
+        table.put_final(&bookkeeping, &other_sha)?,
+        PutOutcome::AlreadyThere
+    );
+
+    // Another verification under the same id: a conflict, nothing changed.
+    let mut changed = t.clone();
+    if let Some(c) = changed.comparison.as_mut() {
+        c.similarity = 12.0;
+    }
+    changed.status = Status::Rejected;
+    let (_, changed_sha) = record_json(&changed)?;
+    match table.put_final(&changed, &changed_sha) {
+        Err(e) => {
+            assert_eq!(e.code(), "sync-conflict");
+            assert!(!e.retryable());
+        }
+        Ok(outcome) => return Err(format!("changed record accepted: {outcome:?}").into()),
+    }
+    assert_eq!(table.get_record(&t.transaction_id)?.as_ref(), Some(&t));
+    assert_eq!(table_ids(&ctx)?.len(), 1);
+
+    // Not final: refused before any call.
+    let mut open = t.clone();
+    open.transaction_id = Uuid::now_v7();
+    open.stage = Stage::Compared;
+    assert!(table.put_final(&open, &sha).is_err());
+    assert_eq!(table_ids(&ctx)?.len(), 1);
+    Ok(())
+}
+
+#[test]
+fn dynamodb_item_has_the_guides_attributes() -> TestResult {
+    let _serial = serial();
+    let Some(ctx) = fresh()? else { return Ok(()) };
+    let local = local()?;
+    let table = DynamoTransactionTable::new(ctx.clone());
+    let info = table.describe()?;
+    assert_eq!(info.name, TABLE);
+    assert_eq!(info.status, "ACTIVE");
+
+    let mut t = decided_transaction(&local.evidence, 8, Status::Review)?;
+    t.operator = None;
+    let (record, sha) = record_json(&t)?;
+    assert_eq!(table.put_final(&t, &sha)?, PutOutcome::Written);
+    let item = table.get(&t.transaction_id)?.ok_or("no item")?;
+    let liveness = t.liveness.as_ref().ok_or("no liveness")?;
+    let document = t.document.as_ref().ok_or("no document")?;
+    let decision = t.decision.as_ref().ok_or("no decision")?;
+    assert_eq!(item["TransactionId"], t.transaction_id.to_string());
+    assert_eq!(item["SessionId"], liveness.session_id);
+    assert_eq!(item["DocumentKey"], document.document_key.as_str());
+    assert_eq!(item["DocumentSha256"], document.sha256);
+    assert_eq!(item["Status"], "REVIEW");
+    assert_eq!(item["Liveness"].as_f64(), Some(97.46));
+    assert_eq!(item["Similarity"].as_f64(), Some(93.1));
+    let created = item["CreatedAt"].as_str().ok_or("no CreatedAt")?;
+    assert_eq!(
+        OffsetDateTime::parse(created, &time::format_description::well_known::Rfc3339)?,
+        t.created_at
+    );
+    assert_eq!(item["PolicyId"], t.policy.id);
+    assert_eq!(
+        item["PolicyVersion"].as_u64(),
+        Some(u64::from(t.policy.version))
+    );
+    assert_eq!(item["KioskId"], "kiosk-test-01");
+    assert!(item.get("Operator").is_none(), "no operator: no attribute");
+    assert!(item.get("AbortReason").is_none());
+    assert_eq!(item["Backend"], "embedded");
+    assert_eq!(
+        item["ReferenceKey"],
+        liveness
+            .reference_key
+            .as_ref()
+            .ok_or("no reference")?
+            .as_str()
+    );
+    assert_eq!(
+        item["ReferenceSha256"],
+        liveness
+            .reference_sha256
+            .clone()
+            .ok_or("no reference hash")?
+    );
+    let audit: Vec<&str> = liveness
+        .audit_images
+        .iter()
+        .map(|a| a.key.as_str())
+        .collect();
+    assert_eq!(item["AuditKeys"], serde_json::json!(audit));
+    assert_eq!(item["Reasons"], serde_json::json!(decision.reasons));
+    assert!(item["DecidedAt"].is_string());
+    assert_eq!(item["RecordSha256"], sha);
+    assert_eq!(item["Record"], record);
+    assert_eq!(sha256_hex(record.as_bytes()), sha);
+
+    // The raw attribute types: numbers as N with two decimals (the guide's F2).
+    let raw = ctx.block_on(
+        ctx.dynamodb
+            .get_item()
+            .table_name(TABLE)
+            .key(
+                "TransactionId",
+                aws_sdk_dynamodb::types::AttributeValue::S(t.transaction_id.to_string()),
+            )
+            .send(),
+    )?;
+    let raw = raw.item().ok_or("no raw item")?;
+    assert_eq!(
+        raw.get("Liveness")
+            .and_then(|v| v.as_n().ok())
+            .map(String::as_str),
+        Some("97.46")
+    );
+    assert_eq!(
+        raw.get("Similarity")
+            .and_then(|v| v.as_n().ok())
+            .map(String::as_str),
+        Some("93.10")
+    );
+    assert!(raw.get("AuditKeys").is_some_and(|v| v.is_l()));
+    // No images: the record is ids, keys, hashes and scores.
+    assert!(record.len() < 20_000);
+    Ok(())
+}
+
+#[test]
+fn outbox_sync_end_to_end() -> TestResult {
+    let _serial = serial();
+    let Some(ctx) = fresh()? else { return Ok(()) };
+    let local = local()?;
+    let s3 = S3EvidenceStore::new(ctx.clone())?;
+    let table = DynamoTransactionTable::new(ctx.clone());
+    let mut transactions = queue(&local, 3, 100)?;
+
+    // An aborted transaction: its evidence was deleted, only the record goes.
+    let mut aborted = decided_transaction(&local.evidence, 900, Status::Aborted)?;
+    for key in aborted.evidence_keys() {
+        local.evidence.delete(&key)?;
+    }
+    aborted.stage = Stage::Aborted;
+    aborted.decision = None;
+    aborted.comparison = None;
+    aborted.abort_reason = Some("cancelled".into());
+    record(&local.log, &aborted)?;
+
+    let status = sync_status(&local.log)?;
+    assert_eq!(status.pending, 4);
+    assert_eq!(status.failing, 0);
+    assert!(status.oldest_queued_at.is_some());
+
+    // The record hash the local chain sealed before the sync.
+    let sealed: Vec<String> = transactions
+        .iter()
+        .map(|t| -> Result<String, Box<dyn Error>> {
+            let events = local.log.audit_events(&t.transaction_id)?;
+            let last = events.last().ok_or("no events")?;
+            Ok(last.data[RECORD_SHA256]
+                .as_str()
+                .ok_or("no hash")?
+                .to_owned())
+        })
+        .collect::<Result<_, _>>()?;
+
+    let sync = OutboxSync::new(&local.log, Some(&local.evidence), &s3, &table);
+    let report = sync.run(OffsetDateTime::now_utc(), 0)?;
+    assert_eq!(report.synced, 4, "{report:?}");
+    assert!(report.failed.is_empty(), "{report:?}");
+    assert!(!report.stopped_early);
+    assert_eq!(report.remaining, 0);
+    assert_eq!(report.objects_uploaded, evidence_count(&transactions));
+
+    // Evidence byte-identical in S3.
+    for t in &transactions {
+        for key in t.evidence_keys() {
+            assert_eq!(s3.get(&key)?, local.evidence.get(&key)?, "{key}");
+        }
+    }
+    assert_eq!(bucket_keys(&ctx)?.len(), evidence_count(&transactions));
+
+    // Records in DynamoDB, hashed as the local chain sealed them.
+    transactions.push(aborted.clone());
+    let mut want: Vec<String> = transactions
+        .iter()
+        .map(|t| t.transaction_id.to_string())
+        .collect();
+    want.sort();
+    assert_eq!(table_ids(&ctx)?, want);
+    for (t, sealed) in transactions.iter().zip(&sealed) {
+        let item = table.get(&t.transaction_id)?.ok_or("no item")?;
+        assert_eq!(&item["RecordSha256"], sealed);
+        assert_eq!(table.get_record(&t.transaction_id)?.as_ref(), Some(t));
+    }
+    let aborted_item = table.get(&aborted.transaction_id)?.ok_or("no item")?;
+    assert_eq!(aborted_item["Status"], "ABORTED");
+    assert_eq!(aborted_item["AbortReason"], "cancelled");
+
+    // Outbox empty, records synced, `sync.completed` in the chain.
+    assert!(local.log.outbox(0)?.is_empty());
+    for t in &transactions {
+        let stored = local.log.get(&t.transaction_id)?.ok_or("no record")?;
+        assert_eq!(stored.sync, SyncState::Synced);
+        let events = local.log.audit_events(&t.transaction_id)?;
+        assert_eq!(events.last().map(|e| e.kind.as_str()), Some(SYNC_COMPLETED));
+    }
+    assert!(local.log.verify_audit()?.first_bad.is_none());
+    assert_eq!(sync_status(&local.log)?.pending, 0);
+
+    // Again: nothing to do.
+    let again = sync.run(OffsetDateTime::now_utc(), 0)?;
+    assert_eq!(again, dayfusion_aws::SyncReport::default());
+    Ok(())
+}
+
+#[test]
+fn outbox_sync_finishes_a_run_interrupted_after_the_remote_writes() -> TestResult {
+    let _serial = serial();
+    let Some(ctx) = fresh()? else { return Ok(()) };
+    let local = local()?;
+    let s3 = S3EvidenceStore::new(ctx.clone())?;
+    let table = DynamoTransactionTable::new(ctx.clone());
+    let transactions = queue(&local, 3, 200)?;
+
+    // A crash after the first transaction reached S3 and DynamoDB but before
+    // the log recorded it, and after half the second one's evidence.
+    let first = &transactions[0];
+    for key in first.evidence_keys() {
+        s3.put(&key, &local.evidence.get(&key)?)?;
+    }
+    let (_, sha) = record_json(first)?;
+    table.put_final(first, &sha)?;
+    let second_keys = transactions[1].evidence_keys();
+    for key in &second_keys[..2] {
+        s3.put(key, &local.evidence.get(key)?)?;
+    }
+
+    let sync = OutboxSync::new(&local.log, Some(&local.evidence), &s3, &table);
+    let report = sync.run(OffsetDateTime::now_utc(), 0)?;
+    assert_eq!(report.synced, 3, "{report:?}");
+    assert!(report.failed.is_empty());
+    let already = first.evidence_keys().len() + 2;
+    assert_eq!(
+        report.objects_uploaded,
+        evidence_count(&transactions) - already
+    );
+    assert_eq!(table_ids(&ctx)?.len(), 3);
+    assert_eq!(bucket_keys(&ctx)?.len(), evidence_count(&transactions));
+    assert!(local.log.outbox(0)?.is_empty());
+    Ok(())
+}
+
+#[test]
+fn outbox_sync_goes_on_past_a_transaction_that_cannot_sync() -> TestResult {
+    let _serial = serial();
+    let Some(ctx) = fresh()? else { return Ok(()) };
+    let local = local()?;
+    let s3 = S3EvidenceStore::new(ctx.clone())?;
+    let table = DynamoTransactionTable::new(ctx.clone());
+    let transactions = queue(&local, 3, 300)?;
+    // The middle one's document vanished locally.
+    let broken = &transactions[1];
+    let document = broken
+        .document
+        .as_ref()
+        .ok_or("no document")?
+        .document_key
+        .clone();
+    local.evidence.delete(&document)?;
+
+    let sync = OutboxSync::new(&local.log, Some(&local.evidence), &s3, &table);
+    let now = OffsetDateTime::now_utc();
+    let report = sync.run(now, 0)?;
+    assert_eq!(report.synced, 2, "{report:?}");
+    assert_eq!(
+        report.failed,
+        vec![(broken.transaction_id, "not-found".to_owned())]
+    );
+    assert!(!report.stopped_early);
+    assert_eq!(report.remaining, 1);
+    let status = sync_status(&local.log)?;
+    assert_eq!((status.pending, status.failing), (1, 1));
+    assert_eq!(status.last_error.as_deref(), Some("not-found"));
+    let entry = &local.log.outbox(0)?[0];
+    assert_eq!(entry.attempts, 1);
+    let events = local.log.audit_events(&broken.transaction_id)?;
+    assert_eq!(events.last().map(|e| e.kind.as_str()), Some(SYNC_FAILED));
+
+    // In backoff: 30 s after the failure.
+    let due = next_attempt_at(&local.log, entry)?.ok_or("no backoff")?;
+    assert!(due > now && due <= OffsetDateTime::now_utc() + time::Duration::seconds(30));
+    let report = sync.run(OffsetDateTime::now_utc(), 0)?;
+    assert_eq!((report.skipped_backoff, report.synced), (1, 0));
+    // Past it: tried again, fails again, backoff doubles.
+    let report = sync.run(due + time::Duration::seconds(1), 0)?;
+    assert_eq!(report.failed.len(), 1);
+    let entry = &local.log.outbox(0)?[0];
+    assert_eq!(entry.attempts, 2);
+    assert_eq!(table_ids(&ctx)?.len(), 2);
+    Ok(())
+}
+
+/// A private moto server this test can stop and restart.
+struct PrivateMoto {
+    bin: PathBuf,
+    port: u16,
+    child: Option<Child>,
+}
+
+impl PrivateMoto {
+    fn binary() -> Result<Option<PathBuf>, Box<dyn Error>> {
+        let bin = match std::env::var_os(BIN_VAR) {
+            Some(path) if !path.is_empty() => PathBuf::from(path),
+            _ => {
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/moto-venv/bin/moto_server")
+            }
+        };
+        if bin.is_file() {
+            Ok(Some(bin))
+        } else if std::env::var_os("CI").is_some() {
+            Err(format!(
+                "no moto_server at {} under CI: run infra/aws-local/setup-moto.sh or set {BIN_VAR}",
+                bin.display()
+            )
+            .into())
+        } else {
+            eprintln!(
+                "no moto_server at {}: skipping the outage test",
+                bin.display()
+            );
+            Ok(None)
+        }
+    }
+
+    fn start(bin: PathBuf) -> Result<PrivateMoto, Box<dyn Error>> {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let mut moto = PrivateMoto {
+            bin,
+            port,
+            child: None,
+        };
+        moto.restart()?;
+        Ok(moto)
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn restart(&mut self) -> TestResult {
+        let child = Command::new(&self.bin)
+            .args(["-H", "127.0.0.1", "-p", &self.port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok((200, _)) = http("GET", &format!("{}/moto-api/data.json", self.url()), b"") {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Err("private moto_server did not answer in 30 s".into())
+    }
+
+    fn stop(&mut self) -> TestResult {
+        if let Some(mut child) = self.child.take() {
+            child.kill()?;
+            child.wait()?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for PrivateMoto {
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
+}
+
+#[test]
+fn outbox_sync_survives_an_outage_and_delivers_exactly_once() -> TestResult {
+    let _serial = serial();
+    // Runs with the shared server's tests (same switch), on its own server.
+    if moto_url()?.is_none() {
+        return Ok(());
+    }
+    let Some(bin) = PrivateMoto::binary()? else {
+        return Ok(());
+    };
+    let mut moto = PrivateMoto::start(bin)?;
+    let ctx = context(settings(&moto.url()))?;
+    create_resources(&ctx)?;
+    let local = local()?;
+    let s3 = S3EvidenceStore::new(ctx.clone())?;
+    let table = DynamoTransactionTable::new(ctx.clone());
+    let transactions = queue(&local, 4, 400)?;
+    let sync = OutboxSync::new(&local.log, Some(&local.evidence), &s3, &table);
+
+    // Outage: the first entry fails as retryable and the run stops there.
+    moto.stop()?;
+    let t0 = OffsetDateTime::now_utc();
+    let report = sync.run(t0, 0)?;
+    assert_eq!(report.synced, 0, "{report:?}");
+    assert_eq!(
+        report.failed,
+        vec![(transactions[0].transaction_id, "aws-unreachable".to_owned())]
+    );
+    assert!(report.stopped_early);
+    assert_eq!(report.remaining, 4);
+    let outbox = local.log.outbox(0)?;
+    assert_eq!(
+        outbox.iter().map(|e| e.attempts).collect::<Vec<_>>(),
+        vec![1, 0, 0, 0],
+        "attempts recorded on the entry tried only"
+    );
+    assert_eq!(
+        sync_status(&local.log)?.last_error.as_deref(),
+        Some("aws-unreachable")
+    );
+    for t in &transactions {
+        for key in t.evidence_keys() {
+            local.evidence.get(&key)?; // nothing lost locally
+        }
+    }
+
+    // Back (moto keeps nothing across a restart: recreate the resources).
+    moto.restart()?;
+    create_resources(&ctx)?;
+    // The first entry is still in backoff; the others go.
+    let report = sync.run(OffsetDateTime::now_utc(), 0)?;
+    assert_eq!(
+        (report.synced, report.skipped_backoff),
+        (3, 1),
+        "{report:?}"
+    );
+    // Past the backoff, the first one arrives too.
+    let report = sync.run(t0 + time::Duration::minutes(2), 0)?;
+    assert_eq!(report.synced, 1, "{report:?}");
+    assert_eq!(report.remaining, 0);
+
+    // Exactly once: one item per transaction, one object per key.
+    let mut want_ids: Vec<String> = transactions
+        .iter()
+        .map(|t| t.transaction_id.to_string())
+        .collect();
+    want_ids.sort();
+    assert_eq!(table_ids(&ctx)?, want_ids);
+    let mut want_keys: Vec<String> = transactions
+        .iter()
+        .flat_map(Transaction::evidence_keys)
+        .map(|k| format!("dayfusion/{k}"))
+        .collect();
+    want_keys.sort();
+    assert_eq!(bucket_keys(&ctx)?, want_keys);
+    for t in &transactions {
+        let events = local.log.audit_events(&t.transaction_id)?;
+        let completed = events.iter().filter(|e| e.kind == SYNC_COMPLETED).count();
+        assert_eq!(completed, 1);
+    }
+    let first_events = local.log.audit_events(&transactions[0].transaction_id)?;
+    let completed = first_events
+        .iter()
+        .find(|e| e.kind == SYNC_COMPLETED)
+        .ok_or("no sync.completed")?;
+    assert_eq!(completed.data["attempts"], 1);
+
+    // A third run: nothing to do.
+    let report = sync.run(t0 + time::Duration::hours(2), 0)?;
+    assert_eq!(report, dayfusion_aws::SyncReport::default());
+    assert!(local.log.verify_audit()?.first_bad.is_none());
+    Ok(())
+}
+
+/// The `X-Amz-Target` of a DynamoDB `PutItem` request.
+const PUT_ITEM_TARGET: &[u8] = b"DynamoDB_20120810.PutItem";
+
+/// A TCP proxy between the SDK and moto that loses the network without
+/// moto losing its state.
+///
+/// [`FlakyProxy::cut`] shuts every live connection down (both sides) and
+/// refuses new ones (accepted, then closed at once) until
+/// [`FlakyProxy::restore`]. [`FlakyProxy::arm_put_trap`] makes it cut itself
+/// the moment moto answers the next DynamoDB `PutItem`: the item is written,
+/// its answer never arrives.
+struct FlakyProxy {
+    addr: SocketAddr,
+    state: Arc<ProxyState>,
+    acceptor: Option<std::thread::JoinHandle<()>>,
+}
+
+#[derive(Default)]
+struct ProxyState {
+    /// moto's `host:port`.
+    upstream: String,
+    up: AtomicBool,
+    closing: AtomicBool,
+    put_trap: AtomicBool,
+    trap_fired: AtomicBool,
+    next_id: AtomicU64,
+    /// The client and moto sides of every live connection.
+    live: Mutex<HashMap<u64, [TcpStream; 2]>>,
+}
+
+/// Copies `from` to `to` until either ends or `forward` holds a chunk back,
+/// then closes `to` for writing so its reader sees the end.
+fn pump(mut from: TcpStream, mut to: TcpStream, mut forward: impl FnMut(&[u8]) -> bool) {
+    let mut buf = [0_u8; 16 * 1024];
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if !forward(&buf[..n]) || to.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = to.shutdown(Shutdown::Write);
+}
+
+impl ProxyState {
+    fn live(&self) -> MutexGuard<'_, HashMap<u64, [TcpStream; 2]>> {
+        self.live
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Down: every live connection shut, new ones refused.
+    fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        for (_, streams) in self.live().drain() {
+            for stream in &streams {
+                let _ = stream.shutdown(Shutdown::Both);
+            }
+        }
+    }
+
+    /// One client connection, relayed to moto while the proxy is up.
+    fn serve(self: &Arc<Self>, client: TcpStream) {
+        let Ok(upstream) = TcpStream::connect(&self.upstream) else {
+            return;
+        };
+        let id = self.next_id.fetch_add(1, Ordering::SeqCst);
+        {
+            let mut live = self.live();
+            // Under the lock: a cut either sees these streams or came first.
+            if !self.up.load(Ordering::SeqCst) {
+                return;
+            }
+            let (Ok(c), Ok(u)) = (client.try_clone(), upstream.try_clone()) else {
+                return;
+            };
+            live.insert(id, [c, u]);
+        }
+        let (Ok(from_client), Ok(to_moto)) = (client.try_clone(), upstream.try_clone()) else {
+            self.live().remove(&id);
+            return;
+        };
+        let trapped = Arc::new(AtomicBool::new(false));
+        let requests = {
+            let state = Arc::clone(self);
+            let trapped = Arc::clone(&trapped);
+            std::thread::spawn(move || {
+                // The end of the previous chunk: a target split across reads.
+                let mut window: Vec<u8> = Vec::new();
+                pump(from_client, to_moto, |chunk| {
+                    window.extend_from_slice(chunk);
+                    // Marked before the request is forwarded, so before moto
+                    // can answer it.
+                    if state.put_trap.load(Ordering::SeqCst)
+                        && window
+                            .windows(PUT_ITEM_TARGET.len())
+                            .any(|w| w == PUT_ITEM_TARGET)
+                        && state.put_trap.swap(false, Ordering::SeqCst)
+                    {
+                        trapped.store(true, Ordering::SeqCst);
+                    }
+                    let keep = PUT_ITEM_TARGET.len() - 1;
+                    let drop_to = window.len().saturating_sub(keep);
+                    window.drain(..drop_to);
+                    true
+                });
+            })
+        };
+        pump(upstream, client, |_| {
+            if trapped.load(Ordering::SeqCst) {
+                // moto wrote the item; its answer is lost with the network.
+                self.trap_fired.store(true, Ordering::SeqCst);
+                self.cut();
+                return false;
+            }
+            true
+        });
+        let _ = requests.join();
+        self.live().remove(&id);
+    }
+}
+
+impl FlakyProxy {
+    /// A proxy (up) on a free local port in front of `moto_url`.
+    fn start(moto_url: &str) -> Result<FlakyProxy, Box<dyn Error>> {
+        let upstream = moto_url
+            .strip_prefix("http://")
+            .ok_or_else(|| format!("not an http:// URL: {moto_url}"))?
+            .trim_end_matches('/')
+            .to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(ProxyState {
+            upstream,
+            up: AtomicBool::new(true),
+            ..ProxyState::default()
+        });
+        let acceptor = {
+            let state = Arc::clone(&state);
+            std::thread::spawn(move || {
+                for conn in listener.incoming() {
+                    if state.closing.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(client) = conn else { continue };
+                    if !state.up.load(Ordering::SeqCst) {
+                        drop(client); // refused: closed at once
+                        continue;
+                    }
+                    let state = Arc::clone(&state);
+                    std::thread::spawn(move || state.serve(client));
+                }
+            })
+        };
+        Ok(FlakyProxy {
+            addr,
+            state,
+            acceptor: Some(acceptor),
+        })
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn cut(&self) {
+        self.state.cut();
+    }
+
+    fn restore(&self) {
+        self.state.up.store(true, Ordering::SeqCst);
+    }
+
+    fn arm_put_trap(&self) {
+        self.state.trap_fired.store(false, Ordering::SeqCst);
+        self.state.put_trap.store(true, Ordering::SeqCst);
+    }
+
+    fn trap_fired(&self) -> bool {
+        self.state.trap_fired.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for FlakyProxy {
+    fn drop(&mut self) {
+        self.state.closing.store(true, Ordering::SeqCst);
+        self.state.cut();
+        let _ = TcpStream::connect(self.addr); // wakes the acceptor
+        if let Some(acceptor) = self.acceptor.take() {
+            let _ = acceptor.join();
+        }
+    }
+}
+
+/// The table's item count, asked of moto directly (Scan, `COUNT`).
+fn item_count(ctx: &AwsContext) -> Result<i32, Box<dyn Error>> {
+    let out = ctx.block_on(
+        ctx.dynamodb
+            .scan()
+            .table_name(TABLE)
+            .select(Select::Count)
+            .send(),
+    )?;
+    Ok(out.count())
+}
+
+/// The number of `sync.completed` events of transaction `t`.
+fn completions(log: &SqliteLog, t: &Transaction) -> Result<usize, Box<dyn Error>> {
+    let events = log.audit_events(&t.transaction_id)?;
+    Ok(events.iter().filter(|e| e.kind == SYNC_COMPLETED).count())
+}
+
+#[test]
+fn outbox_sync_cut_off_mid_run_delivers_every_record_exactly_once() -> TestResult {
+    const N: usize = 12;
+    let _serial = serial();
+    let Some(direct) = fresh()? else {
+        return Ok(());
+    };
+    let started = Instant::now();
+    let moto = direct.settings.endpoint_url.clone().ok_or("no endpoint")?;
+    let proxy = FlakyProxy::start(&moto)?;
+    let ctx = context(settings(&proxy.url()))?;
+    let s3 = S3EvidenceStore::new(ctx.clone())?;
+    let table = DynamoTransactionTable::new(ctx.clone());
+    let direct_s3 = S3EvidenceStore::new(direct.clone())?;
+    let direct_table = DynamoTransactionTable::new(direct.clone());
+    let local = local()?;
+    let n = u32::try_from(N)?;
+    let transactions = queue(&local, n, 500)?;
+    // The record hash the local chain sealed for each, before any sync.
+    let sealed: Vec<String> = transactions
+        .iter()
+        .map(|t| -> Result<String, Box<dyn Error>> {
+            let events = local.log.audit_events(&t.transaction_id)?;
+            let last = events.last().ok_or("no events")?;
+            Ok(last.data[RECORD_SHA256]
+                .as_str()
+                .ok_or("no hash")?
+                .to_owned())
+        })
+        .collect::<Result<_, _>>()?;
+    let sync = OutboxSync::new(&local.log, Some(&local.evidence), &s3, &table);
+
+    // 1. The network goes once moto holds 3 records (polled directly, not
+    //    through the proxy), wherever the run is then.
+    let t0 = OffsetDateTime::now_utc();
+    let (first, seen_at_cut, cut_at) = std::thread::scope(|scope| {
+        let runner = scope.spawn(|| sync.run(t0, 0));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let polled = loop {
+            match item_count(&direct) {
+                Ok(count) if count >= 3 => break Ok(count),
+                Err(e) => break Err(e),
+                Ok(_) if runner.is_finished() => {
+                    break Err("the run ended before 3 records reached moto".into());
+                }
+                Ok(_) if Instant::now() > deadline => {
+                    break Err("3 records did not reach moto in 30 s".into());
+                }
+                Ok(_) => std::thread::sleep(Duration::from_millis(5)),
+            }
+        };
+        proxy.cut();
+        let cut_at = Instant::now();
+        let report = runner.join().map_err(|_| "the sync thread panicked")?;
+        Ok::<_, Box<dyn Error>>((report?, polled?, cut_at))
+    })?;
+    let first_run_after_cut = cut_at.elapsed();
+    let synced = first.synced;
+    eprintln!(
+        "cut at {seen_at_cut} items ({:?} in); first run {first:?}, ended {first_run_after_cut:?} after the cut",
+        cut_at - started
+    );
+    assert!(synced >= 3, "{first:?}");
+    assert!(synced < N, "{first:?}");
+    assert!(first.stopped_early, "{first:?}");
+    let in_flight = &transactions[synced];
+    assert_eq!(
+        first.failed,
+        vec![(in_flight.transaction_id, "aws-unreachable".to_owned())]
+    );
+    assert_eq!(first.remaining, N - synced);
+    assert!(first_run_after_cut < Duration::from_secs(10));
+
+    // Nothing lost locally: the rest still queued, in order, their evidence
+    // still there; only the entry tried failed.
+    let outbox = local.log.outbox(0)?;
+    assert_eq!(outbox.len() + synced, N);
+    assert_eq!(
+        outbox.iter().map(|e| e.transaction_id).collect::<Vec<_>>(),
+        transactions[synced..]
+            .iter()
+            .map(|t| t.transaction_id)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(outbox[0].attempts, 1);
+    assert!(outbox[1..].iter().all(|e| e.attempts == 0));
+    for t in &transactions {
+        for key in t.evidence_keys() {
+            local.evidence.get(&key)?;
+        }
+    }
+    // moto holds the synced ones, and perhaps the one cut off in flight.
+    let ids = table_ids(&direct)?;
+    let in_flight_id = in_flight.transaction_id.to_string();
+    let landed = ids.contains(&in_flight_id);
+    assert_eq!(ids.len(), synced + usize::from(landed), "{ids:?}");
+    for (i, t) in transactions.iter().enumerate() {
+        let want = usize::from(i < synced);
+        assert_eq!(completions(&local.log, t)?, want, "transaction {i}");
+        if i < synced {
+            assert!(ids.contains(&t.transaction_id.to_string()));
+        }
+    }
+    eprintln!("the record cut off in flight reached moto: {landed}");
+
+    // 2. The in-flight edge, for sure: up again, past the backoff; the
+    //    network goes the moment moto has written the next record and
+    //    before its answer gets back.
+    proxy.restore();
+    proxy.arm_put_trap();
+    let second = sync.run(t0 + time::Duration::hours(1), 0)?;
+    eprintln!("second run {second:?}");
+    assert!(proxy.trap_fired(), "{second:?}");
+    assert_eq!(second.synced, 0, "{second:?}");
+    assert_eq!(
+        second.failed,
+        vec![(in_flight.transaction_id, "aws-unreachable".to_owned())]
+    );
+    assert!(second.stopped_early);
+    assert_eq!(second.remaining, N - synced);
+    let item = direct_table
+        .get(&in_flight.transaction_id)?
+        .ok_or("the trapped record did not reach moto")?;
+    assert_eq!(item["RecordSha256"], sealed[synced]);
+    assert_eq!(local.log.outbox(0)?[0].attempts, 2);
+    assert_eq!(completions(&local.log, in_flight)?, 0);
+    assert_eq!(table_ids(&direct)?.len(), synced + 1);
+
+    // 3. Up again: everything left arrives; the record already in the
+    //    table counts as there (same hash), not as a conflict.
+    proxy.restore();
+    let third = sync.run(t0 + time::Duration::hours(2), 0)?;
+    eprintln!("third run {third:?}");
+    assert_eq!(third.synced, N - synced, "{third:?}");
+    assert!(third.failed.is_empty(), "{third:?}");
+    assert!(!third.stopped_early);
+    assert_eq!(third.remaining, 0);
+    let uploaded = first.objects_uploaded + second.objects_uploaded + third.objects_uploaded;
+    // An object whose answer was cut off is found in S3 later, not counted.
+    let expected_objects = evidence_count(&transactions);
+    assert!(
+        uploaded <= expected_objects && uploaded + 1 >= expected_objects,
+        "{uploaded} of {expected_objects}"
+    );
+
+    // Exactly once: one item per transaction with the sealed hash, one
+    // byte-identical object per evidence key and no other, one
+    // `sync.completed` per transaction.
+    assert_eq!(usize::try_from(item_count(&direct)?)?, N);
+    let mut want_ids: Vec<String> = transactions
+        .iter()
+        .map(|t| t.transaction_id.to_string())
+        .collect();
+    want_ids.sort();
+    assert_eq!(table_ids(&direct)?, want_ids);
+    for (t, sealed) in transactions.iter().zip(&sealed) {
+        let item = direct_table.get(&t.transaction_id)?.ok_or("no item")?;
+        assert_eq!(&item["RecordSha256"], sealed);
+        assert_eq!(
+            direct_table.get_record(&t.transaction_id)?.as_ref(),
+            Some(t)
+        );
+    }
+    let mut want_keys: Vec<String> = transactions
+        .iter()
+        .flat_map(Transaction::evidence_keys)
+        .map(|k| format!("dayfusion/{k}"))
+        .collect();
+    want_keys.sort();
+    assert_eq!(want_keys.len(), expected_objects);
+    assert_eq!(bucket_keys(&direct)?, want_keys);
+    for t in &transactions {
+        for key in t.evidence_keys() {
+            assert_eq!(direct_s3.get(&key)?, local.evidence.get(&key)?, "{key}");
+        }
+    }
+    assert!(local.log.outbox(0)?.is_empty());
+    assert_eq!(sync_status(&local.log)?.pending, 0);
+    for t in &transactions {
+        assert_eq!(completions(&local.log, t)?, 1);
+        let stored = local.log.get(&t.transaction_id)?.ok_or("no record")?;
+        assert_eq!(stored.sync, SyncState::Synced);
+    }
+    let events = local.log.audit_events(&in_flight.transaction_id)?;
+    let completed = events
+        .iter()
+        .find(|e| e.kind == SYNC_COMPLETED)
+        .ok_or("no sync.completed")?;
+    assert_eq!(completed.data["attempts"], 2);
+    assert!(local.log.verify_audit()?.first_bad.is_none());
+    // What the third run met for the record written in flight.
+    assert_eq!(
+        direct_table.put_final(in_flight, &sealed[synced])?,
+        PutOutcome::AlreadyThere
+    );
+    assert_eq!(usize::try_from(item_count(&direct)?)?, N);
+
+    // 4. Nothing left to do.
+    let fourth = sync.run(t0 + time::Duration::hours(3), 0)?;
+    assert_eq!(fourth, dayfusion_aws::SyncReport::default());
+    let took = started.elapsed();
+    eprintln!("took {took:?}");
+    assert!(took < Duration::from_secs(60), "{took:?}");
+    Ok(())
+}
