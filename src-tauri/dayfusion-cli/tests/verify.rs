@@ -250,15 +250,30 @@ fn verify_decides_stores_encrypted_evidence_and_logs_a_verifiable_chain() -> Tes
     .flatten()
     .map(str::to_owned)
     .collect();
+    // Plaintext probes are 16-byte windows (a JPEG's header with its JFIF
+    // or Exif segment, and a run from the middle): a 3-byte magic would
+    // turn up by chance in about one ciphertext of a few hundred kB in 50.
+    let reference_bytes = std::fs::read(&reference)?;
+    let probes: Vec<&[u8]> = [&doc_bytes, &reference_bytes]
+        .into_iter()
+        .flat_map(|p| [&p[..16], &p[p.len() / 2..p.len() / 2 + 16]])
+        .collect();
     let files = s.evidence_files();
     assert!(files.len() >= 4);
     for file in &files {
         let bytes = std::fs::read(file)?;
         assert!(
-            !contains(&bytes, &[0xFF, 0xD8, 0xFF]),
-            "JPEG header in {}",
+            !bytes.starts_with(&[0xFF, 0xD8]),
+            "a JPEG file at rest: {}",
             file.display()
         );
+        for probe in &probes {
+            assert!(
+                !contains(&bytes, probe),
+                "plaintext image bytes in {}",
+                file.display()
+            );
+        }
         for h in &hashes {
             assert!(
                 !contains(&bytes, h.as_bytes()),
