@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use dayfusion_face::FaceEngine;
@@ -185,5 +186,30 @@ pub fn eval_pad(dir: &Path, out: &Path, models_dir: &Path, json: bool) -> anyhow
         println!("limit: {limit}");
     }
     println!("report: {}", out.join("report.json").display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `dayfusion liveness serve`: the capture service over loopback HTTP.
+pub fn serve(
+    listen: std::net::SocketAddr,
+    allow_origin: Option<String>,
+    models_dir: &Path,
+) -> anyhow::Result<ExitCode> {
+    use dayfusion_capture::{CaptureService, bridge::Bridge};
+    let faces = Arc::new(FaceEngine::load(models_dir).map_err(with_reason)?);
+    let engine = Arc::new(dayfusion_liveness::LivenessEngine::new(faces));
+    let sessions = dayfusion_verify::embedded::LiveSessions::new(
+        engine,
+        dayfusion_liveness::LivenessSettings::default(),
+    );
+    let service = Arc::new(CaptureService::new(Arc::new(sessions)));
+    let bridge = Bridge::bind(listen, service, allow_origin)?;
+    let addr = bridge
+        .local_addr()
+        .context("the bridge has no IP address")?;
+    // The line the tests and scripts wait for.
+    println!("listening on http://{addr}");
+    std::io::Write::flush(&mut std::io::stdout())?;
+    bridge.serve();
     Ok(ExitCode::SUCCESS)
 }

@@ -296,6 +296,20 @@ enum LivenessCommand {
         #[arg(long, value_name = "N", default_value_t = 2)]
         audit_images: u8,
     },
+    /// Serve live sessions of the local engine over loopback HTTP, for
+    /// `<face-liveness-widget engine-url=...>` in a browser outside the
+    /// kiosk (its tests, development). Prints `listening on http://ADDR`.
+    Serve {
+        /// Loopback address and port (port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: std::net::SocketAddr,
+        /// The one origin whose pages may call it (CORS).
+        #[arg(long, value_name = "ORIGIN")]
+        allow_origin: Option<String>,
+        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models).
+        #[arg(long, value_name = "DIR")]
+        models_dir: Option<PathBuf>,
+    },
 }
 
 /// `--model` values of `detect`.
@@ -511,6 +525,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             save_images,
             audit_images,
         }),
+        Command::Liveness {
+            command:
+                LivenessCommand::Serve {
+                    listen,
+                    allow_origin,
+                    models_dir,
+                },
+        } => liveness_commands::serve(listen, allow_origin, &resolve_models_dir(models_dir)?),
         Command::Verify {
             backend,
             document,

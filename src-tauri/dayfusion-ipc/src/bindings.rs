@@ -35,7 +35,18 @@ pub fn all() -> Result<Vec<Binding>, ExportError> {
         binding::<HealthStatus>(&config)?,
         binding::<KioskSettings>(&config)?,
         binding::<Language>(&config)?,
+        binding::<ColourFlash>(&config)?,
+        binding::<FlashColourName>(&config)?,
+        binding::<LivenessChallenge>(&config)?,
         binding::<LivenessCredentials>(&config)?,
+        binding::<LivenessEnd>(&config)?,
+        binding::<LivenessFrameFeedback>(&config)?,
+        binding::<LivenessGuidance>(&config)?,
+        binding::<LivenessPhase>(&config)?,
+        binding::<LivenessRefusal>(&config)?,
+        binding::<LivenessSessionInfo>(&config)?,
+        binding::<LivenessSummary>(&config)?,
+        binding::<OvalTarget>(&config)?,
         binding::<SyncStatus>(&config)?,
     ])
 }

@@ -176,6 +176,9 @@ pub enum ErrorCode {
     /// The AWS backend failed (settings, credentials, network); the detail
     /// starts with the stable code in brackets.
     Aws,
+    /// The local liveness engine refused (see [`LivenessRefusal`]); the
+    /// detail starts with the refusal's code in brackets.
+    Liveness,
     /// Unexpected internal failure.
     Internal,
 }
@@ -233,4 +236,185 @@ pub struct SyncStatus {
     pub oldest_queued_at: Option<String>,
     /// The last failure's code (`aws-unreachable`).
     pub last_error: Option<String>,
+}
+
+/// An oval the capture UI draws over the (mirrored) camera picture: centre
+/// and target face width as fractions of the frame (`center_x`, `width` of
+/// its width; `center_y` of its height), in camera coordinates (not
+/// mirrored).
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OvalTarget {
+    /// Centre, fraction of the frame width.
+    pub center_x: f32,
+    /// Centre, fraction of the frame height.
+    pub center_y: f32,
+    /// Width the face should have inside the oval, fraction of the frame width.
+    pub width: f32,
+}
+
+/// A colour the screen may flash during the light challenge.
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlashColourName {
+    /// Pure red.
+    Red,
+    /// Pure green.
+    Green,
+    /// Pure blue.
+    Blue,
+    /// Red and green.
+    Yellow,
+    /// Green and blue.
+    Cyan,
+    /// Red and blue.
+    Magenta,
+    /// All three.
+    White,
+}
+
+/// One flash of the colour sequence.
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ColourFlash {
+    /// The colour's name (sent back with each frame captured under it).
+    pub colour: FlashColourName,
+    /// The colour to paint, `#rrggbb`.
+    pub css: String,
+    /// How long it stays on screen, milliseconds.
+    pub duration_ms: u32,
+}
+
+/// What the person is asked to do in one local liveness session.
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LivenessChallenge {
+    /// Where the face starts.
+    pub small_oval: OvalTarget,
+    /// Where the face ends, closer to the camera.
+    pub large_oval: OvalTarget,
+    /// The colour sequence, played once the face fills the large oval.
+    pub flashes: Vec<ColourFlash>,
+}
+
+/// A local liveness session as the capture UI needs it.
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LivenessSessionInfo {
+    /// The session id (UUID v4).
+    pub session_id: String,
+    /// The challenge to play.
+    pub challenge: LivenessChallenge,
+    /// Milliseconds left before the session expires.
+    pub expires_in_ms: f64,
+}
+
+/// Which step of the challenge the engine has reached.
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum LivenessPhase {
+    /// Put the face in the small oval.
+    FitSmallOval,
+    /// Come closer, into the large oval.
+    MoveCloser,
+    /// Hold still while the screen flashes the colours.
+    Flashing,
+    /// Done: the UI finishes the session.
+    Complete,
+}
+
+/// What the person should do now (the engine's live guidance).
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum LivenessGuidance {
+    /// No face in the picture.
+    NoFace,
+    /// More than one face.
+    SeveralFaces,
+    /// Face smaller than the oval.
+    TooFar,
+    /// Face larger than the oval.
+    TooClose,
+    /// Face not in the oval.
+    OffCentre,
+    /// Face too dark.
+    TooDark,
+    /// In place: hold still.
+    HoldStill,
+    /// Come closer.
+    MoveCloser,
+    /// Finished.
+    Done,
+}
+
+/// The engine's answer to one camera frame.
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LivenessFrameFeedback {
+    /// The challenge step.
+    pub phase: LivenessPhase,
+    /// What to tell the person.
+    pub guidance: LivenessGuidance,
+    /// The same as a sentence in the session's language.
+    pub message: String,
+    /// Progress through the challenge, 0-1.
+    pub progress: f32,
+    /// Face box as fractions of the frame `[x, y, width, height]`.
+    pub face: Option<[f32; 4]>,
+    /// Analysis time of this frame, milliseconds.
+    pub analysis_ms: f32,
+}
+
+/// How a liveness session ended.
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LivenessEnd {
+    /// Completed and scored (the decision is the flow's, not the UI's).
+    Succeeded,
+    /// Not completed or refused by the checks (see `failure`).
+    Failed,
+    /// Ran past its time limit.
+    Expired,
+}
+
+/// The end of a local liveness session as the capture UI may show it: no
+/// scores (the person being checked never sees them) and no images.
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LivenessSummary {
+    /// The session.
+    pub session_id: String,
+    /// How it ended.
+    pub status: LivenessEnd,
+    /// Why it failed, as a code (`movement-too-fast`).
+    pub failure: Option<String>,
+    /// The same as a sentence in the session's language.
+    pub message: Option<String>,
+    /// Frames analysed.
+    pub frames: u32,
+    /// Capture time from first to last frame, milliseconds.
+    pub duration_ms: f64,
+    /// Attempts this kiosk has left in the current window.
+    pub attempts_left: u32,
+}
+
+/// What the liveness commands refuse with, in `CommandError::detail`'s
+/// leading `[code]` when `code` is `liveness`.
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum LivenessRefusal {
+    /// Five failed attempts in three minutes: wait (or call staff).
+    TooManyAttempts,
+    /// The session id is not an open session.
+    UnknownSession,
+    /// The session was already finished.
+    AlreadyUsed,
+    /// The session ran past its time limit.
+    Expired,
+    /// The frame could not be decoded (or is too large).
+    BadFrame,
+    /// No frame reached the engine before `finish`.
+    NoFrames,
+    /// The face models are missing.
+    ModelsMissing,
 }

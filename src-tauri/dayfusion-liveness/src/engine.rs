@@ -131,6 +131,24 @@ impl LivenessEngine {
         })
     }
 
+    /// The challenge of an open session and the milliseconds it has left
+    /// (a capture UI given a session id made elsewhere, e.g. by the flow).
+    pub fn describe(&self, session_id: &str) -> Result<SessionStart, LivenessError> {
+        let slot = self.slot(session_id)?;
+        let left = SESSION_TTL_MS - (self.clock.now_ms() - slot.created_ms);
+        if left <= 0.0 {
+            return Err(LivenessError::Expired);
+        }
+        let guard = lock(&slot.session);
+        let session = guard.as_ref().ok_or(LivenessError::AlreadyUsed)?;
+        let challenge = session.challenge().ok_or(LivenessError::UnknownSession)?;
+        Ok(SessionStart {
+            session_id: session_id.to_owned(),
+            challenge: challenge.clone(),
+            expires_in_ms: left,
+        })
+    }
+
     fn slot(&self, id: &str) -> Result<Arc<Slot>, LivenessError> {
         if let Some(slot) = lock(&self.open).get(id) {
             return Ok(Arc::clone(slot));

@@ -339,6 +339,17 @@ impl Session {
         }
     }
 
+    /// The challenge shown to the person (live sessions and recordings
+    /// with their challenge).
+    pub fn challenge(&self) -> Option<&Challenge> {
+        self.challenge.as_ref()
+    }
+
+    /// The session's settings.
+    pub fn settings(&self) -> &LivenessSettings {
+        &self.settings
+    }
+
     /// The current step.
     pub fn phase(&self) -> Phase {
         self.phase

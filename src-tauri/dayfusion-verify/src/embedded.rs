@@ -195,6 +195,25 @@ impl LiveSessions {
     }
 }
 
+impl LiveSessions {
+    /// Finishes a session for the capture UI: the engine's full result
+    /// (messages, frame count, duration), with the outcome kept for the
+    /// flow's later [`LivenessProvider::session_results`].
+    pub fn finish(&self, session_id: &str) -> Result<LivenessResult, LivenessError> {
+        let result = self.engine.finish(session_id)?;
+        lock(&self.finished).insert(session_id.to_owned(), outcome_of(session_id, &result));
+        Ok(result)
+    }
+}
+
+impl LiveSessions {
+    /// The outcome of a session already finished (by [`LiveSessions::finish`]
+    /// or the flow), without finishing an open one.
+    pub fn finished_outcome(&self, session_id: &str) -> Option<LivenessOutcome> {
+        lock(&self.finished).get(session_id).cloned()
+    }
+}
+
 impl LivenessProvider for LiveSessions {
     fn provider(&self) -> Provider {
         Provider::Embedded

@@ -32,6 +32,7 @@ const ERROR_CODES: Record<ErrorCode | 'unknown', true> = {
   settingsStore: true,
   storage: true,
   aws: true,
+  liveness: true,
   internal: true,
   unknown: true,
 };

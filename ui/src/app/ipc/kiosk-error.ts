@@ -7,6 +7,7 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   settingsStore: true,
   storage: true,
   aws: true,
+  liveness: true,
   internal: true,
 };
 

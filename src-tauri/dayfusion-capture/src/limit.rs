@@ -1,0 +1,146 @@
+//! The failed-attempt limit of a kiosk.
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, PoisonError};
+
+use dayfusion_liveness::{Clock, MonotonicClock};
+
+use crate::CaptureError;
+
+/// Failed attempts allowed in [`WINDOW_MS`].
+pub const MAX_FAILED_ATTEMPTS: usize = 5;
+/// The sliding window, milliseconds (three minutes).
+pub const WINDOW_MS: f64 = 180_000.0;
+
+/// At most [`MAX_FAILED_ATTEMPTS`] failed liveness attempts in any
+/// [`WINDOW_MS`]; a new session is refused until the oldest failure leaves
+/// the window. Successes do not reset it (a presentation attack may
+/// alternate).
+pub struct AttemptLimiter {
+    max: usize,
+    window_ms: f64,
+    clock: Box<dyn Clock>,
+    failures: Mutex<VecDeque<f64>>,
+}
+
+impl std::fmt::Debug for AttemptLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AttemptLimiter")
+            .field("max", &self.max)
+            .field("window_ms", &self.window_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for AttemptLimiter {
+    fn default() -> Self {
+        Self::new(
+            MAX_FAILED_ATTEMPTS,
+            WINDOW_MS,
+            Box::new(MonotonicClock::default()),
+        )
+    }
+}
+
+impl AttemptLimiter {
+    /// A limiter of `max` failures per `window_ms` on `clock`.
+    pub fn new(max: usize, window_ms: f64, clock: Box<dyn Clock>) -> Self {
+        AttemptLimiter {
+            max,
+            window_ms,
+            clock,
+            failures: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    fn recent(&self) -> std::sync::MutexGuard<'_, VecDeque<f64>> {
+        let now = self.clock.now_ms();
+        let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+        while failures.front().is_some_and(|t| now - t >= self.window_ms) {
+            failures.pop_front();
+        }
+        failures
+    }
+
+    /// Attempts left now, or the refusal with the wait.
+    pub fn check(&self) -> Result<u32, CaptureError> {
+        let failures = self.recent();
+        if failures.len() < self.max {
+            return Ok(u32::try_from(self.max - failures.len()).unwrap_or(u32::MAX));
+        }
+        let oldest = failures.front().copied().unwrap_or_default();
+        let wait = (oldest + self.window_ms - self.clock.now_ms()).max(0.0);
+        Err(CaptureError::TooManyAttempts {
+            retry_after_ms: wait.ceil() as u64,
+        })
+    }
+
+    /// Counts one failed attempt.
+    pub fn record_failure(&self) {
+        let now = self.clock.now_ms();
+        self.recent().push_back(now);
+    }
+
+    /// Attempts left in the window (0 when refused).
+    pub fn remaining(&self) -> u32 {
+        self.check().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// A clock the test moves by hand.
+    #[derive(Clone, Default)]
+    struct ManualClock(Arc<AtomicU64>);
+
+    impl ManualClock {
+        fn advance(&self, ms: u64) {
+            self.0.fetch_add(ms, Ordering::SeqCst);
+        }
+    }
+
+    impl Clock for ManualClock {
+        fn now_ms(&self) -> f64 {
+            self.0.load(Ordering::SeqCst) as f64
+        }
+    }
+
+    #[test]
+    fn the_sixth_failure_in_three_minutes_is_refused_until_the_first_leaves() {
+        let clock = ManualClock::default();
+        let limiter = AttemptLimiter::new(5, 180_000.0, Box::new(clock.clone()));
+        for left in (1..=5).rev() {
+            assert_eq!(limiter.check().ok(), Some(left));
+            limiter.record_failure();
+            clock.advance(10_000);
+        }
+        // Failures at 0, 10, 20, 30, 40 s; now 50 s: 130 s to wait.
+        match limiter.check() {
+            Err(CaptureError::TooManyAttempts { retry_after_ms }) => {
+                assert_eq!(retry_after_ms, 130_000);
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(limiter.remaining(), 0);
+        clock.advance(129_999);
+        assert!(limiter.check().is_err());
+        clock.advance(1);
+        assert_eq!(limiter.check().ok(), Some(1));
+    }
+
+    #[test]
+    fn failures_older_than_the_window_do_not_count() {
+        let clock = ManualClock::default();
+        let limiter = AttemptLimiter::new(5, 180_000.0, Box::new(clock.clone()));
+        for _ in 0..4 {
+            limiter.record_failure();
+        }
+        clock.advance(180_000);
+        limiter.record_failure();
+        assert_eq!(limiter.check().ok(), Some(4));
+    }
+}

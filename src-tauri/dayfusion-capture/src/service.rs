@@ -1,0 +1,313 @@
+//! Sessions, frames and results for the capture UI.
+
+use std::sync::Arc;
+
+use dayfusion_ipc::{
+    ColourFlash, FlashColourName, LivenessChallenge, LivenessEnd, LivenessFrameFeedback,
+    LivenessGuidance, LivenessPhase, LivenessSessionInfo, LivenessSummary, OvalTarget,
+};
+use dayfusion_liveness::{
+    Challenge, FlashColour, Guidance, LivenessSettings, LivenessStatus, Oval, Phase, SessionStart,
+};
+use dayfusion_verify::embedded::LiveSessions;
+
+use crate::{AttemptLimiter, CaptureError};
+
+/// Largest accepted frame, bytes (a 1920x1080 JPEG at high quality is
+/// well under it).
+pub const MAX_FRAME_BYTES: usize = 4 * 1024 * 1024;
+/// Header (IPC or HTTP) naming the session of a frame.
+pub const HEADER_SESSION: &str = "x-liveness-session";
+/// Header with the frame's capture time, milliseconds on the UI's
+/// monotonic clock (`performance.now()`).
+pub const HEADER_CAPTURE_MS: &str = "x-capture-ms";
+/// Header with the flash colour on screen when the frame was captured
+/// (`red` … `white`), absent or `none` when no flash was showing.
+pub const HEADER_SHOWN_COLOUR: &str = "x-shown-colour";
+
+/// What travels with a frame besides its JPEG bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameHeader {
+    /// The session.
+    pub session_id: String,
+    /// Capture time, milliseconds on the UI's clock.
+    pub capture_ms: f64,
+    /// The flash colour on screen at capture time.
+    pub shown: Option<FlashColourName>,
+}
+
+impl FrameHeader {
+    /// Reads the three headers through `get` (header name → value).
+    pub fn from_headers(get: impl Fn(&str) -> Option<String>) -> Result<Self, CaptureError> {
+        let session_id = get(HEADER_SESSION)
+            .filter(|s| !s.is_empty() && s.len() <= 64)
+            .ok_or_else(|| CaptureError::BadHeader(format!("{HEADER_SESSION} missing")))?;
+        let capture_ms = get(HEADER_CAPTURE_MS)
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|t| t.is_finite() && *t >= 0.0)
+            .ok_or_else(|| {
+                CaptureError::BadHeader(format!("{HEADER_CAPTURE_MS} missing or not a time"))
+            })?;
+        let shown = match get(HEADER_SHOWN_COLOUR).as_deref().map(str::trim) {
+            None | Some("") | Some("none") => None,
+            Some(name) => Some(
+                serde_json::from_value(serde_json::Value::String(name.to_owned())).map_err(
+                    |_| CaptureError::BadHeader(format!("{HEADER_SHOWN_COLOUR}: unknown colour")),
+                )?,
+            ),
+        };
+        Ok(FrameHeader {
+            session_id,
+            capture_ms,
+            shown,
+        })
+    }
+}
+
+/// The local liveness service the widget talks to (over Tauri IPC in the
+/// kiosk, over [`crate::bridge`] in a browser).
+pub struct CaptureService {
+    sessions: Arc<LiveSessions>,
+    limiter: AttemptLimiter,
+}
+
+impl std::fmt::Debug for CaptureService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaptureService")
+            .field("limiter", &self.limiter)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CaptureService {
+    /// The service over `sessions` with the default attempt limit.
+    pub fn new(sessions: Arc<LiveSessions>) -> Self {
+        Self::with_limiter(sessions, AttemptLimiter::default())
+    }
+
+    /// The same with another limiter (tests).
+    pub fn with_limiter(sessions: Arc<LiveSessions>, limiter: AttemptLimiter) -> Self {
+        CaptureService { sessions, limiter }
+    }
+
+    /// The sessions (the flow reads results there).
+    pub fn sessions(&self) -> &Arc<LiveSessions> {
+        &self.sessions
+    }
+
+    /// Attempts left before the limit refuses new sessions.
+    pub fn attempts_left(&self) -> u32 {
+        self.limiter.remaining()
+    }
+
+    /// Opens a session with a new random challenge, unless this kiosk has
+    /// used up its failed attempts.
+    pub fn start(&self, settings: LivenessSettings) -> Result<LivenessSessionInfo, CaptureError> {
+        self.limiter.check()?;
+        let start = self.sessions.engine().create_session(settings)?;
+        tracing::info!(event = "liveness_session_started", session = %start.session_id);
+        Ok(session_info(&start))
+    }
+
+    /// The challenge of a session opened elsewhere (by the flow).
+    pub fn describe(&self, session_id: &str) -> Result<LivenessSessionInfo, CaptureError> {
+        Ok(session_info(&self.sessions.engine().describe(session_id)?))
+    }
+
+    /// Analyses one frame (JPEG or PNG bytes).
+    pub fn frame(
+        &self,
+        header: &FrameHeader,
+        image: &[u8],
+    ) -> Result<LivenessFrameFeedback, CaptureError> {
+        if image.len() > MAX_FRAME_BYTES {
+            return Err(CaptureError::FrameTooLarge(image.len()));
+        }
+        let rgb = dayfusion_face::image_io::decode_image(image)
+            .map_err(dayfusion_liveness::LivenessError::Frame)?;
+        let feedback = self.sessions.engine().push_frame(
+            &header.session_id,
+            header.capture_ms,
+            &rgb,
+            header.shown.map(colour_of),
+        )?;
+        Ok(LivenessFrameFeedback {
+            phase: match feedback.phase {
+                Phase::FitSmallOval | Phase::Recording => LivenessPhase::FitSmallOval,
+                Phase::MoveCloser => LivenessPhase::MoveCloser,
+                Phase::Flashing => LivenessPhase::Flashing,
+                Phase::Complete => LivenessPhase::Complete,
+            },
+            guidance: guidance_of(feedback.guidance),
+            message: feedback.message,
+            progress: feedback.progress,
+            face: feedback.face,
+            analysis_ms: feedback.analysis_ms,
+        })
+    }
+
+    /// Ends the session: the checks run, the outcome is kept for the flow,
+    /// and the UI gets a summary without scores. A session that did not
+    /// succeed counts against the attempt limit.
+    pub fn finish(&self, session_id: &str, locale: &str) -> Result<LivenessSummary, CaptureError> {
+        let result = match self.sessions.finish(session_id) {
+            Ok(result) => result,
+            Err(e) => {
+                // An expired session with no frame is still an attempt.
+                if matches!(e, dayfusion_liveness::LivenessError::Expired) {
+                    self.limiter.record_failure();
+                }
+                return Err(e.into());
+            }
+        };
+        let status = match result.status {
+            LivenessStatus::Succeeded => LivenessEnd::Succeeded,
+            LivenessStatus::Failed => LivenessEnd::Failed,
+            LivenessStatus::Expired => LivenessEnd::Expired,
+        };
+        if status != LivenessEnd::Succeeded {
+            self.limiter.record_failure();
+        }
+        tracing::info!(
+            event = "liveness_session_finished",
+            session = %session_id,
+            status = ?status,
+            failure = result.failure.unwrap_or("-"),
+            frames = result.frames,
+        );
+        Ok(LivenessSummary {
+            session_id: session_id.to_owned(),
+            status,
+            failure: result.failure.map(str::to_owned),
+            message: result.failure_message(locale),
+            frames: u32::try_from(result.frames).unwrap_or(u32::MAX),
+            duration_ms: result.duration_ms,
+            attempts_left: self.limiter.remaining(),
+        })
+    }
+}
+
+/// A finished session as the verification flow and staff see it: status,
+/// confidence, every check with its reason; no images. Never sent to the
+/// capture UI (the person being checked never sees scores).
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StaffOutcome {
+    /// The session.
+    pub session_id: String,
+    /// `SUCCEEDED`, `FAILED` or `EXPIRED`.
+    pub status: dayfusion_verify::LivenessStatus,
+    /// 0-100.
+    pub confidence: f32,
+    /// `challenge` or `passive-only`.
+    pub assurance: String,
+    /// The confidence rule's version.
+    pub rule: String,
+    /// Why the capture failed, as a code.
+    pub failure: Option<String>,
+    /// Every check with its outcome, score and reason.
+    pub checks: Vec<dayfusion_verify::CheckRecord>,
+    /// Whether a reference image and how many audit images were kept.
+    pub reference_image: bool,
+    /// Audit images kept.
+    pub audit_images: usize,
+}
+
+impl CaptureService {
+    /// The outcome of a finished session for the flow and staff screens
+    /// (the same record the flow stores); unknown for an open session.
+    pub fn outcome(&self, session_id: &str) -> Result<StaffOutcome, CaptureError> {
+        let o = self
+            .sessions
+            .finished_outcome(session_id)
+            .ok_or(CaptureError::Engine(
+                dayfusion_liveness::LivenessError::UnknownSession,
+            ))?;
+        Ok(StaffOutcome {
+            session_id: o.session_id,
+            status: o.status,
+            confidence: o.confidence,
+            assurance: o.assurance,
+            rule: o.rule,
+            failure: o.failure,
+            checks: o.checks,
+            reference_image: o.reference_image.is_some(),
+            audit_images: o.audit_images.len(),
+        })
+    }
+}
+
+fn session_info(start: &SessionStart) -> LivenessSessionInfo {
+    LivenessSessionInfo {
+        session_id: start.session_id.clone(),
+        challenge: challenge_of(&start.challenge),
+        expires_in_ms: start.expires_in_ms,
+    }
+}
+
+fn oval_of(oval: &Oval) -> OvalTarget {
+    OvalTarget {
+        center_x: oval.center_x,
+        center_y: oval.center_y,
+        width: oval.width,
+    }
+}
+
+fn challenge_of(challenge: &Challenge) -> LivenessChallenge {
+    LivenessChallenge {
+        small_oval: oval_of(&challenge.small_oval),
+        large_oval: oval_of(&challenge.large_oval),
+        flashes: challenge
+            .flashes
+            .iter()
+            .map(|f| {
+                let [r, g, b] = f.colour.rgb();
+                ColourFlash {
+                    colour: name_of(f.colour),
+                    css: format!("#{r:02x}{g:02x}{b:02x}"),
+                    duration_ms: f.duration_ms,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The IPC name of an engine colour.
+pub fn name_of(colour: FlashColour) -> FlashColourName {
+    match colour {
+        FlashColour::Red => FlashColourName::Red,
+        FlashColour::Green => FlashColourName::Green,
+        FlashColour::Blue => FlashColourName::Blue,
+        FlashColour::Yellow => FlashColourName::Yellow,
+        FlashColour::Cyan => FlashColourName::Cyan,
+        FlashColour::Magenta => FlashColourName::Magenta,
+        FlashColour::White => FlashColourName::White,
+    }
+}
+
+/// The engine colour of an IPC name.
+pub fn colour_of(name: FlashColourName) -> FlashColour {
+    match name {
+        FlashColourName::Red => FlashColour::Red,
+        FlashColourName::Green => FlashColour::Green,
+        FlashColourName::Blue => FlashColour::Blue,
+        FlashColourName::Yellow => FlashColour::Yellow,
+        FlashColourName::Cyan => FlashColour::Cyan,
+        FlashColourName::Magenta => FlashColour::Magenta,
+        FlashColourName::White => FlashColour::White,
+    }
+}
+
+fn guidance_of(guidance: Guidance) -> LivenessGuidance {
+    match guidance {
+        Guidance::NoFace => LivenessGuidance::NoFace,
+        Guidance::SeveralFaces => LivenessGuidance::SeveralFaces,
+        Guidance::TooFar => LivenessGuidance::TooFar,
+        Guidance::TooClose => LivenessGuidance::TooClose,
+        Guidance::OffCentre => LivenessGuidance::OffCentre,
+        Guidance::TooDark => LivenessGuidance::TooDark,
+        Guidance::HoldStill => LivenessGuidance::HoldStill,
+        Guidance::MoveCloser => LivenessGuidance::MoveCloser,
+        Guidance::Done => LivenessGuidance::Done,
+    }
+}
