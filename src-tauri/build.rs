@@ -10,6 +10,10 @@ fn main() {
         "report_camera_state",
         "liveness_credentials",
         "sync_status",
+        "liveness_start",
+        "liveness_session",
+        "liveness_frame",
+        "liveness_finish",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));

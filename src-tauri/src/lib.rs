@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod hardening;
+mod liveness;
 mod settings_store;
 mod state;
 mod window;
@@ -63,6 +64,10 @@ pub fn run() -> ExitCode {
             commands::report_camera_state,
             commands::liveness_credentials,
             commands::sync_status,
+            liveness::liveness_start,
+            liveness::liveness_session,
+            liveness::liveness_frame,
+            liveness::liveness_finish,
         ])
         .setup(move |app| {
             let handle = app.handle();

@@ -20,6 +20,9 @@ pub struct KioskState {
     /// The AWS connection, made on first use in AWS mode (the settings in
     /// `<data>/aws.toml` / `DAYFUSION_AWS_*` and the default credential chain).
     pub aws: Mutex<Option<Arc<dayfusion_aws::AwsContext>>>,
+    /// The local liveness capture service, made on first use (it loads the
+    /// face models).
+    pub capture: Mutex<Option<Arc<dayfusion_capture::CaptureService>>>,
 }
 
 impl KioskState {
@@ -30,6 +33,7 @@ impl KioskState {
             settings,
             camera: Mutex::new(None),
             aws: Mutex::new(None),
+            capture: Mutex::new(None),
             info: AppInfo {
                 name: dayfusion_core::PRODUCT_NAME.into(),
                 version: dayfusion_core::VERSION.into(),
