@@ -1,7 +1,17 @@
-import { useEffect, useRef, useState, type CSSProperties } from 'react';
 import {
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type CSSProperties,
+  type ReactNode,
+} from 'react';
+import {
+  cameraShortfall,
   countVideoInputs,
-  failureOf,
+  failureOf as cameraFailureOf,
+  isFrameRateShortfall,
   liveReport,
   openCamera,
   stopStream,
@@ -10,42 +20,113 @@ import {
   type CameraFailure,
   type CameraReadyDetail,
 } from './camera';
-import { resolveLang, texts, type StatusKey } from './i18n';
+import { cameraCode, errorMessage, LivenessController, type FlowConfig, type View, type WidgetState } from './controller';
+import { environment } from './environment';
+import { resolveLang, texts, type StatusKey, type Texts } from './i18n';
+import { CameraPreview } from './CameraPreview';
+import { Overlay } from './Overlay';
 
 export interface FaceLivenessWidgetProps {
   /** `MediaDeviceInfo.deviceId` of the camera; empty or absent means the default camera. */
   cameraId?: string;
   /** `pt-BR` (default) or `en`. */
   lang?: string;
-  /** The custom element itself (given by r2wc); the camera events are dispatched on it. */
+  /** `liveness` (default): the capture; `preview`: only the camera preview and its events. */
+  mode?: string;
+  /** `local` (default): the kiosk's offline engine. Other providers are not in this build. */
+  provider?: string;
+  /** A session the host opened; the widget then plays its challenge and leaves retries to the host. */
+  sessionId?: string;
+  /** How many audit images the engine keeps, 0-4 (default 2). */
+  auditImages?: string;
+  /** Base URL of the engine's HTTP bridge; without it the widget uses Tauri IPC. */
+  engineUrl?: string;
+  /** The custom element itself (given by r2wc); the events are dispatched on it. */
   container?: HTMLElement;
 }
 
-/** The status line's text for the camera it belongs to; a new camera starts as "opening". */
+/** The `audit-images` attribute as a number from 0 to 4; 2 when absent or not a number. */
+export function parseAuditImages(value: string | undefined): number {
+  const count = Number.parseInt(value ?? '', 10);
+  return Number.isFinite(count) ? Math.min(4, Math.max(0, count)) : 2;
+}
+
+/** The status line's text for the camera (and attempt) it belongs to; a new camera starts as "opening". */
 interface Outcome {
-  cameraId: string | undefined;
+  key: string;
   status: StatusKey;
 }
 
-/** Live, mirrored preview of the chosen camera, with a spoken status line. */
-export function FaceLivenessWidget({ cameraId, lang, container }: FaceLivenessWidgetProps) {
+/** States in which the camera is on (besides a failed result that offers to try again). */
+const CAMERA_STATES: ReadonlySet<WidgetState> = new Set(['intro', 'opening', 'countdown', 'capture', 'flash', 'processing']);
+/** States that show the preview. */
+const STAGE_STATES: ReadonlySet<WidgetState> = new Set(['intro', 'opening', 'countdown', 'capture', 'flash']);
+
+/** The element's component: the liveness capture, or the bare camera preview with `mode="preview"`. */
+export function FaceLivenessWidget(props: FaceLivenessWidgetProps) {
+  return props.mode?.trim().toLowerCase() === 'preview' ? (
+    <CameraPreview cameraId={props.cameraId} lang={props.lang} container={props.container} />
+  ) : (
+    <LivenessCapture {...props} />
+  );
+}
+
+/** Local (offline) face liveness capture: instructions, mirrored preview with ovals, colour flashes, result. */
+function LivenessCapture(props: FaceLivenessWidgetProps) {
+  const { cameraId, lang, container } = props;
   const videoRef = useRef<HTMLVideoElement>(null);
+  const spinnerRef = useRef<HTMLDivElement>(null);
   const [outcome, setOutcome] = useState<Outcome>();
+  const [frameSize, setFrameSize] = useState({ width: 1280, height: 720 });
   const language = resolveLang(lang);
   const t = texts[language];
-  const status = outcome && outcome.cameraId === cameraId ? outcome.status : 'opening';
+  const provider = props.provider?.trim().toLowerCase() || 'local';
+  const config: FlowConfig = {
+    lang: language,
+    provider,
+    hostSessionId: props.sessionId || undefined,
+    auditImages: parseAuditImages(props.auditImages),
+    engineUrl: props.engineUrl || undefined,
+  };
+  const configRef = useRef(config);
+  const containerRef = useRef(container);
+  useLayoutEffect(() => {
+    configRef.current = config;
+    containerRef.current = container;
+  });
+
+  const [controller] = useState(
+    () =>
+      new LivenessController({
+        clock: environment.clock,
+        config: () => configRef.current,
+        transport: (engineUrl) => environment.transport(engineUrl),
+        grabber: (shown) => (videoRef.current ? environment.grabber(videoRef.current, shown, environment.clock) : null),
+        emit: (type, detail) => containerRef.current?.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true })),
+      }),
+  );
+  const view = useSyncExternalStore(controller.subscribe, controller.getView);
+  const { state } = view;
+  const cameraWanted = provider === 'local' && (CAMERA_STATES.has(state) || (state === 'result' && view.canRetry));
+  const cameraKey = `${cameraId ?? ''}|${view.cameraAttempt}`;
+  const status = outcome && outcome.key === cameraKey ? outcome.status : 'opening';
+
+  useEffect(() => () => controller.dispose(), [controller]);
+  useEffect(() => controller.setProvider(provider), [controller, provider]);
 
   useEffect(() => {
+    if (!cameraWanted) return;
     const video = videoRef.current;
     let active = true;
     let stream: MediaStream | undefined;
     const emit = (type: string, detail: CameraReadyDetail | CameraErrorDetail) =>
       container?.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
-    const fail = async (failure: CameraFailure) => {
+    const fail = async (failure: CameraFailure, tooSlow = false) => {
       const deviceCount = await countVideoInputs();
       if (!active) return;
-      setOutcome({ cameraId, status: failure.status });
+      setOutcome({ key: cameraKey, status: failure.status });
       emit('camera-error', { state: failure.state, deviceCount, errorName: failure.errorName });
+      controller.cameraFailed(tooSlow ? 'camera-too-weak' : cameraCode(failure.status));
     };
 
     void openCamera(cameraId).then(
@@ -59,50 +140,343 @@ export function FaceLivenessWidget({ cameraId, lang, container }: FaceLivenessWi
         });
         const report = liveReport(track, await countVideoInputs());
         if (!active) return;
-        setOutcome({ cameraId, status: 'live' });
+        setOutcome({ key: cameraKey, status: 'live' });
+        if (report.width && report.height) setFrameSize({ width: report.width, height: report.height });
         emit('camera-ready', report);
+        controller.cameraReady(cameraShortfall(track?.getSettings() ?? {}));
       },
-      (error: unknown) => void fail(failureOf(error)),
+      (error: unknown) => void fail(cameraFailureOf(error), isFrameRateShortfall(error)),
     );
 
     return () => {
       active = false;
       stopStream(stream);
       if (video) video.srcObject = null;
+      controller.cameraClosed();
     };
-  }, [cameraId, container]);
+  }, [cameraId, cameraKey, cameraWanted, container, controller]);
 
-  const failed = status !== 'opening' && status !== 'live';
+  // The picture's real size, for the oval overlay (the track's settings may differ from what plays).
+  useEffect(() => {
+    const video = videoRef.current;
+    if (!video) return;
+    const update = () => {
+      if (video.videoWidth && video.videoHeight) setFrameSize({ width: video.videoWidth, height: video.videoHeight });
+    };
+    video.addEventListener('loadedmetadata', update);
+    video.addEventListener('resize', update);
+    return () => {
+      video.removeEventListener('loadedmetadata', update);
+      video.removeEventListener('resize', update);
+    };
+  }, []);
+
+  useEffect(() => {
+    if (state !== 'processing') return;
+    const animation = spinnerRef.current?.animate?.([{ transform: 'rotate(0deg)' }, { transform: 'rotate(360deg)' }], {
+      duration: 1000,
+      iterations: Infinity,
+    });
+    return () => animation?.cancel();
+  }, [state]);
+
+  const { feedback, summary, error } = view;
+  const succeeded = summary?.status === 'SUCCEEDED';
+  const phase = feedback?.phase;
+  const large = state === 'flash' || (state === 'capture' && (phase === 'move-closer' || phase === 'flashing'));
+  const oval = view.challenge && (state === 'countdown' || state === 'capture' || state === 'flash')
+    ? large
+      ? view.challenge.largeOval
+      : view.challenge.smallOval
+    : null;
+  const heading = state === 'error' ? t.errorTitle : state === 'result' ? (succeeded ? t.success : t.failureTitle) : t.title;
+  const guidanceOk = feedback?.guidance === 'hold-still' || feedback?.guidance === 'done' || (state === 'result' && succeeded);
+  const alert = state === 'error' || (state === 'result' && !succeeded);
+
+  const button = (action: keyof Texts['buttons'], onClick: () => void, kind: keyof typeof buttonStyles) => (
+    <button
+      type="button"
+      data-action={kebab(action)}
+      aria-label={t.aria[action]}
+      onClick={onClick}
+      style={{ ...styles.button, ...buttonStyles[kind] }}
+    >
+      {t.buttons[action]}
+    </button>
+  );
+  const cancel = button('cancel', () => controller.cancel('user'), 'cancel');
+  const callStaff = button('callStaff', () => controller.cancel('user'), 'secondary');
+  const retry = button('retry', () => controller.retry(), 'primary');
+
+  let actions: ReactNode = null;
+  if (state === 'intro') {
+    actions = (
+      <>
+        {button('start', () => controller.begin(), 'primary')}
+        {button('staffInstead', () => controller.cancel('photosensitivity'), 'secondary')}
+        {cancel}
+      </>
+    );
+  } else if (state === 'result') {
+    // A final result went to the host (liveness-complete), which decides what comes next.
+    actions = view.canRetry ? (
+      <>
+        {retry}
+        {button('callStaff', () => controller.giveUp(), 'secondary')}
+      </>
+    ) : null;
+  } else if (state === 'error') {
+    actions = (
+      <>
+        {error?.retry ? retry : callStaff}
+        {cancel}
+      </>
+    );
+  } else if (state !== 'cancelled') {
+    actions = cancel;
+  }
+
   return (
-    <div lang={language} style={styles.root}>
-      <video ref={videoRef} aria-label={t.preview} autoPlay muted playsInline style={styles.video} />
-      <p role="status" aria-live="polite" style={failed ? { ...styles.status, ...styles.failed } : styles.status}>
-        {t.status[status]}
+    <div
+      lang={language}
+      data-state={state}
+      data-phase={phase}
+      data-guidance={feedback?.guidance}
+      data-fps={view.fps === null ? undefined : view.fps.toFixed(1)}
+      data-flash={view.flash?.colour}
+      data-error={error?.code}
+      data-result={summary?.status}
+      style={{ ...styles.root, background: view.flash?.css ?? styles.root.background }}
+    >
+      {state !== 'flash' && <h2 style={styles.heading}>{heading}</h2>}
+
+      <div
+        data-part="stage"
+        style={{
+          ...styles.stage,
+          aspectRatio: `${frameSize.width} / ${frameSize.height}`,
+          // The instructions come first; the preview grows once the check starts.
+          maxHeight: state === 'intro' ? '38vh' : '62vh',
+          display: STAGE_STATES.has(state) ? 'block' : 'none',
+        }}
+      >
+        <video ref={videoRef} aria-label={t.preview} autoPlay muted playsInline style={styles.video} />
+        {(oval || view.flash) && (
+          <Overlay
+            width={frameSize.width}
+            height={frameSize.height}
+            oval={oval}
+            size={large ? 'large' : 'small'}
+            fit={guidanceOk}
+            flash={view.flash?.css ?? null}
+            maskId={`${controller.id}-mask`}
+            label={t.aria.oval}
+          />
+        )}
+        {state === 'countdown' && (
+          <div aria-hidden="true" data-part="countdown" style={styles.countdown}>
+            {view.countdown}
+          </div>
+        )}
+        {state === 'capture' && phase === 'move-closer' && (
+          <div data-part="prompt" style={styles.prompt}>
+            {t.moveCloser}
+          </div>
+        )}
+        {state === 'flash' && (
+          <div data-part="prompt" style={styles.prompt}>
+            {t.holdStill}
+          </div>
+        )}
+      </div>
+
+      <p role="status" aria-live="polite" style={{ ...styles.status, ...(alert ? styles.alert : guidanceOk ? styles.good : null) }}>
+        {bannerText(view, t, status, language)}
       </p>
+
+      {(state === 'capture' || state === 'flash') && (
+        <div
+          role="progressbar"
+          aria-label={t.aria.progress}
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={Math.round((feedback?.progress ?? 0) * 100)}
+          style={styles.progressTrack}
+        >
+          <div style={{ ...styles.progressFill, width: `${Math.round((feedback?.progress ?? 0) * 100)}%` }} />
+        </div>
+      )}
+
+      {state === 'intro' && (
+        <div style={styles.panel}>
+          <p style={styles.text}>{t.intro.lead}</p>
+          <ol style={styles.steps}>
+            {t.intro.steps.map((step) => (
+              <li key={step}>{step}</li>
+            ))}
+          </ol>
+          <div role="note" data-part="photosensitivity-warning" style={styles.warning}>
+            <strong>{t.intro.warningTitle}.</strong> {t.intro.warning}
+          </div>
+        </div>
+      )}
+
+      {state === 'processing' && <div ref={spinnerRef} data-part="spinner" aria-hidden="true" style={styles.spinner} />}
+
+      {state === 'result' && (
+        <p data-part="result-detail" style={styles.text}>
+          {succeeded
+            ? t.successDetail
+            : config.hostSessionId
+              ? null
+              : summary?.attemptsLeft
+                ? t.attemptsLeft(summary.attemptsLeft)
+                : t.noAttemptsLeft}
+        </p>
+      )}
+
+      {actions && <div style={styles.actions}>{actions}</div>}
     </div>
   );
 }
 
+/** What the status banner says in each state. */
+function bannerText(view: View, t: Texts, camera: StatusKey, lang: FlowConfig['lang']): string {
+  switch (view.state) {
+    case 'intro':
+      return t.status[camera];
+    case 'opening':
+      return camera === 'live' ? t.preparing : t.status[camera];
+    case 'countdown':
+      return t.countdown;
+    case 'capture':
+    case 'flash':
+      return view.feedback?.message || (view.state === 'flash' ? t.holdStill : t.fitOval);
+    case 'processing':
+      return t.processing;
+    case 'result':
+      return view.summary?.status === 'SUCCEEDED' ? t.success : view.summary?.message || t.failure;
+    case 'error':
+      return view.error ? errorMessage(lang, view.error) : t.errors.internal;
+    case 'cancelled':
+      return t.cancelled;
+  }
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
 const styles = {
-  root: { display: 'flex', flexDirection: 'column', gap: '0.75rem', fontFamily: 'system-ui, sans-serif' },
+  root: {
+    position: 'relative',
+    display: 'flex',
+    flexDirection: 'column',
+    gap: '1rem',
+    padding: '1rem',
+    fontFamily: 'system-ui, sans-serif',
+    fontSize: '1.25rem',
+    lineHeight: 1.4,
+    color: '#ffffff',
+    background: '#111111',
+    borderRadius: '12px',
+  },
+  heading: { margin: 0, fontSize: '2rem', lineHeight: 1.2 },
+  stage: {
+    position: 'relative',
+    width: '100%',
+    background: '#000000',
+    borderRadius: '12px',
+    overflow: 'hidden',
+  },
   video: {
+    position: 'absolute',
+    inset: 0,
     display: 'block',
     width: '100%',
-    aspectRatio: '16 / 9',
+    height: '100%',
     objectFit: 'contain',
     background: '#000',
-    borderRadius: '8px',
     transform: 'scaleX(-1)',
+  },
+  countdown: {
+    position: 'absolute',
+    top: '1rem',
+    left: '50%',
+    transform: 'translateX(-50%)',
+    width: '6rem',
+    height: '6rem',
+    display: 'flex',
+    alignItems: 'center',
+    justifyContent: 'center',
+    fontSize: '4rem',
+    fontWeight: 700,
+    color: '#ffffff',
+    background: '#000000',
+    border: '4px solid #ffffff',
+    borderRadius: '50%',
+  },
+  prompt: {
+    position: 'absolute',
+    top: '1rem',
+    left: '50%',
+    transform: 'translateX(-50%)',
+    padding: '0.5rem 1.5rem',
+    fontSize: '2rem',
+    fontWeight: 700,
+    color: '#ffffff',
+    background: '#000000',
+    borderRadius: '999px',
   },
   status: {
     margin: 0,
     padding: '0.75rem 1rem',
-    fontSize: '1.5rem',
-    lineHeight: 1.4,
-    color: '#fff',
-    background: '#1a1a1a',
-    borderLeft: '0.5rem solid #2e7d32',
+    fontSize: '1.75rem',
+    fontWeight: 600,
+    lineHeight: 1.3,
+    color: '#ffffff',
+    background: '#000000',
+    borderLeftWidth: '0.5rem',
+    borderLeftStyle: 'solid',
+    borderLeftColor: '#2e7d32',
     borderRadius: '8px',
   },
-  failed: { borderLeftColor: '#ffb300' },
+  good: { borderLeftColor: '#2ecc71' },
+  alert: { borderLeftColor: '#ffb300' },
+  progressTrack: { height: '14px', background: '#3a3a3a', borderRadius: '7px', overflow: 'hidden' },
+  progressFill: { height: '100%', background: '#2ecc71', transition: 'width 200ms linear' },
+  panel: { display: 'flex', flexDirection: 'column', gap: '0.75rem' },
+  text: { margin: 0, fontSize: '1.375rem' },
+  steps: { margin: 0, paddingLeft: '1.75rem', fontSize: '1.375rem' },
+  warning: {
+    padding: '0.75rem 1rem',
+    fontSize: '1.25rem',
+    color: '#111111',
+    background: '#ffd54f',
+    borderRadius: '8px',
+  },
+  spinner: {
+    alignSelf: 'center',
+    width: '72px',
+    height: '72px',
+    border: '8px solid #3a3a3a',
+    borderTopColor: '#ffffff',
+    borderRadius: '50%',
+  },
+  actions: { display: 'flex', flexWrap: 'wrap', gap: '0.75rem' },
+  button: {
+    minHeight: '56px',
+    minWidth: '160px',
+    padding: '0.75rem 1.5rem',
+    fontSize: '1.375rem',
+    fontWeight: 600,
+    borderRadius: '12px',
+    cursor: 'pointer',
+  },
+} satisfies Record<string, CSSProperties>;
+
+const buttonStyles = {
+  primary: { color: '#ffffff', background: '#0b57d0', border: '2px solid #0b57d0' },
+  secondary: { color: '#111111', background: '#ffffff', border: '2px solid #ffffff' },
+  cancel: { color: '#ffffff', background: '#1f1f1f', border: '2px solid #ffffff' },
 } satisfies Record<string, CSSProperties>;

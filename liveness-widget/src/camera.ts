@@ -52,9 +52,36 @@ export function constraintsFor(cameraId: string | undefined): MediaStreamConstra
       deviceId: cameraId ? { exact: cameraId } : undefined,
       width: { ideal: 1280 },
       height: { ideal: 720 },
-      frameRate: { ideal: 30 },
+      frameRate: { ideal: 30, min: MIN_FRAME_RATE },
     },
   };
+}
+
+/** What the liveness capture needs from the camera. */
+export const MIN_FRAME_RATE = 15;
+export const MIN_WIDTH = 640;
+export const MIN_HEIGHT = 480;
+
+/**
+ * Checks the live track against what the capture needs (15 fps, 640x480), using only what the track reports.
+ * Returns null when it is good enough, else what it gives (`320x240, 10 fps`) for the error message.
+ */
+export function cameraShortfall(settings: MediaTrackSettings): string | null {
+  const { width, height, frameRate } = settings;
+  const weak =
+    (frameRate !== undefined && frameRate < MIN_FRAME_RATE) ||
+    (width !== undefined && width < MIN_WIDTH) ||
+    (height !== undefined && height < MIN_HEIGHT);
+  if (!weak) return null;
+  const size = width !== undefined && height !== undefined ? `${width}x${height}` : null;
+  const rate = frameRate !== undefined ? `${Math.round(frameRate * 10) / 10} fps` : null;
+  return [size, rate].filter(Boolean).join(', ');
+}
+
+/** Whether getUserMedia refused because no mode reaches the minimum frame rate. */
+export function isFrameRateShortfall(error: unknown): boolean {
+  const { name, constraint } = (error ?? {}) as { name?: unknown; constraint?: unknown };
+  return name === 'OverconstrainedError' && constraint === 'frameRate';
 }
 
 /** Opens the camera; rejects with a `NotSupportedError` when the page has no `navigator.mediaDevices`. */

@@ -1,7 +1,7 @@
 /** Languages the widget speaks; Brazilian Portuguese is the default. */
 export type Lang = 'pt-BR' | 'en';
 
-/** What the status line can say. */
+/** What the status line can say about the camera. */
 export type StatusKey =
   | 'opening'
   | 'live'
@@ -12,8 +12,52 @@ export type StatusKey =
   | 'unsupported'
   | 'error';
 
+/** Error codes the widget has its own text for (engine refusals and the widget's own). */
+export type ErrorTextKey =
+  | 'too-many-attempts'
+  | 'unknown-session'
+  | 'already-used'
+  | 'expired'
+  | 'bad-frame'
+  | 'no-frames'
+  | 'models-missing'
+  | 'engine-unavailable'
+  | 'internal';
+
+/** Every text the widget shows, in one language. */
+export interface Texts {
+  preview: string;
+  status: Record<StatusKey, string>;
+  title: string;
+  intro: { lead: string; steps: [string, string, string]; warningTitle: string; warning: string };
+  buttons: { start: string; cancel: string; retry: string; callStaff: string; staffInstead: string };
+  /** Accessible names of the buttons; each starts with the button's visible text. */
+  aria: { start: string; cancel: string; retry: string; callStaff: string; staffInstead: string; progress: string; oval: string };
+  preparing: string;
+  countdown: string;
+  fitOval: string;
+  moveCloser: string;
+  holdStill: string;
+  processing: string;
+  success: string;
+  successDetail: string;
+  failureTitle: string;
+  failure: string;
+  attemptsLeft: (count: number) => string;
+  noAttemptsLeft: string;
+  cancelled: string;
+  errorTitle: string;
+  errors: Record<ErrorTextKey, string>;
+  /** The camera cannot give what the kiosk needs; `given` describes what it gives (`320x240, 10 fps`). */
+  cameraTooWeak: (given: string) => string;
+  /** What a camera gives that has no mode at 15 fps or more. */
+  belowMinimumRate: string;
+  /** A `provider` this build has no mode for. */
+  providerUnavailable: (provider: string) => string;
+}
+
 /** Every text the widget shows, in each language. */
-export const texts: Record<Lang, { preview: string; status: Record<StatusKey, string> }> = {
+export const texts: Record<Lang, Texts> = {
   'pt-BR': {
     preview: 'Pré-visualização da câmera',
     status: {
@@ -26,6 +70,64 @@ export const texts: Record<Lang, { preview: string; status: Record<StatusKey, st
       unsupported: 'Este aplicativo não tem acesso a câmeras.',
       error: 'Não foi possível abrir a câmera.',
     },
+    title: 'Verificação de rosto',
+    intro: {
+      lead: 'Vamos confirmar que é você, ao vivo, em frente ao quiosque. Leva menos de um minuto.',
+      steps: [
+        'Olhe para a câmera e encaixe o rosto no oval.',
+        'Quando pedirmos, aproxime-se até o rosto preencher o oval maior.',
+        'Fique parado enquanto a tela pisca em cores.',
+      ],
+      warningTitle: 'Aviso de fotossensibilidade',
+      warning:
+        'A tela vai piscar em cores durante a verificação. Se você tem epilepsia fotossensível ou é sensível a luzes piscando, prefira ser atendido por um funcionário.',
+    },
+    buttons: {
+      start: 'Começar',
+      cancel: 'Cancelar',
+      retry: 'Tentar novamente',
+      callStaff: 'Chamar um funcionário',
+      staffInstead: 'Prefiro ser atendido por um funcionário',
+    },
+    aria: {
+      start: 'Começar a verificação de rosto',
+      cancel: 'Cancelar a verificação de rosto',
+      retry: 'Tentar novamente a verificação de rosto',
+      callStaff: 'Chamar um funcionário para ajudar',
+      staffInstead: 'Prefiro ser atendido por um funcionário, sem a tela piscando',
+      progress: 'Progresso da verificação',
+      oval: 'Oval onde o rosto deve ficar',
+    },
+    preparing: 'Preparando a verificação…',
+    countdown: 'Prepare-se: encaixe o rosto no oval',
+    fitOval: 'Encaixe o rosto no oval',
+    moveCloser: 'Aproxime-se',
+    holdStill: 'Fique parado',
+    processing: 'Verificando… Aguarde um instante.',
+    success: 'Verificação concluída',
+    successDetail: 'Obrigado! Pode seguir para o próximo passo.',
+    failureTitle: 'Verificação não concluída',
+    failure: 'Não foi possível concluir a verificação.',
+    attemptsLeft: (count) => (count === 1 ? 'Resta 1 tentativa.' : `Restam ${count} tentativas.`),
+    noAttemptsLeft: 'Não há mais tentativas agora. Chame um funcionário.',
+    cancelled: 'Verificação cancelada.',
+    errorTitle: 'Não foi possível continuar',
+    errors: {
+      'too-many-attempts': 'Muitas tentativas. Aguarde alguns minutos ou chame um funcionário.',
+      'unknown-session': 'Esta verificação não foi encontrada. Comece de novo.',
+      'already-used': 'Esta verificação já foi encerrada. Comece de novo.',
+      expired: 'O tempo da verificação acabou. Tente novamente.',
+      'bad-frame': 'Não foi possível ler a imagem da câmera. Tente novamente.',
+      'no-frames': 'Nenhuma imagem da câmera chegou à verificação. Tente novamente.',
+      'models-missing': 'A verificação de rosto não está instalada neste quiosque. Chame um funcionário.',
+      'engine-unavailable': 'O serviço de verificação não está disponível neste quiosque. Chame um funcionário.',
+      internal: 'Algo deu errado na verificação. Tente novamente ou chame um funcionário.',
+    },
+    cameraTooWeak: (given) =>
+      `A câmera não atende ao mínimo do quiosque: 640x480 a 15 quadros por segundo. Ela oferece ${given}. Chame um funcionário.`,
+    belowMinimumRate: 'menos de 15 quadros por segundo',
+    providerUnavailable: (provider) =>
+      `O modo de verificação “${provider}” não está disponível nesta versão do componente. Chame um funcionário.`,
   },
   en: {
     preview: 'Camera preview',
@@ -39,6 +141,64 @@ export const texts: Record<Lang, { preview: string; status: Record<StatusKey, st
       unsupported: 'This app has no access to cameras.',
       error: 'Could not open the camera.',
     },
+    title: 'Face check',
+    intro: {
+      lead: 'We will confirm that it is really you, live, in front of the kiosk. It takes less than a minute.',
+      steps: [
+        'Look at the camera and fit your face in the oval.',
+        'When asked, move closer until your face fills the larger oval.',
+        'Hold still while the screen flashes colours.',
+      ],
+      warningTitle: 'Photosensitivity warning',
+      warning:
+        'The screen will flash colours during the check. If you have photosensitive epilepsy or are sensitive to flashing lights, you may prefer to be helped by staff.',
+    },
+    buttons: {
+      start: 'Start',
+      cancel: 'Cancel',
+      retry: 'Try again',
+      callStaff: 'Call staff',
+      staffInstead: "I'd rather be helped by staff",
+    },
+    aria: {
+      start: 'Start the face check',
+      cancel: 'Cancel the face check',
+      retry: 'Try again with a new face check',
+      callStaff: 'Call staff for help',
+      staffInstead: "I'd rather be helped by staff, without the flashing screen",
+      progress: 'Check progress',
+      oval: 'Oval where your face should be',
+    },
+    preparing: 'Getting the check ready…',
+    countdown: 'Get ready: fit your face in the oval',
+    fitOval: 'Fit your face in the oval',
+    moveCloser: 'Move closer',
+    holdStill: 'Hold still',
+    processing: 'Checking… Please wait a moment.',
+    success: 'Check complete',
+    successDetail: 'Thank you! You can go on to the next step.',
+    failureTitle: 'Check not completed',
+    failure: 'The check could not be completed.',
+    attemptsLeft: (count) => (count === 1 ? '1 attempt left.' : `${count} attempts left.`),
+    noAttemptsLeft: 'No attempts are left for now. Please call staff.',
+    cancelled: 'Check cancelled.',
+    errorTitle: 'Could not continue',
+    errors: {
+      'too-many-attempts': 'Too many attempts. Wait a few minutes or call staff.',
+      'unknown-session': 'This check was not found. Please start again.',
+      'already-used': 'This check has already ended. Please start again.',
+      expired: 'The check ran out of time. Please try again.',
+      'bad-frame': 'The camera picture could not be read. Please try again.',
+      'no-frames': 'No camera picture reached the check. Please try again.',
+      'models-missing': 'Face checking is not installed on this kiosk. Please call staff.',
+      'engine-unavailable': 'The check service is not available on this kiosk. Please call staff.',
+      internal: 'Something went wrong with the check. Please try again or call staff.',
+    },
+    cameraTooWeak: (given) =>
+      `The camera does not meet the kiosk's minimum: 640x480 at 15 frames per second. It gives ${given}. Please call staff.`,
+    belowMinimumRate: 'less than 15 frames per second',
+    providerUnavailable: (provider) =>
+      `The “${provider}” check mode is not available in this version of the widget. Please call staff.`,
   },
 };
 

@@ -10,7 +10,15 @@ const CONNECTED: unique symbol = Symbol.for('r2wc.connected');
 const RENDER: unique symbol = Symbol.for('r2wc.render');
 
 /** Observed attributes and the props they feed. */
-const propOf: Record<string, string> = { 'camera-id': 'cameraId', lang: 'lang' };
+const propOf: Record<string, string> = {
+  'camera-id': 'cameraId',
+  lang: 'lang',
+  mode: 'mode',
+  provider: 'provider',
+  'session-id': 'sessionId',
+  'audit-images': 'auditImages',
+  'engine-url': 'engineUrl',
+};
 
 interface R2wcElement extends HTMLElement {
   attributeChangedCallback(name: string, oldValue: string | null, value: string | null): void;
@@ -20,7 +28,15 @@ interface R2wcElement extends HTMLElement {
 }
 
 const R2wcWidget = r2wc(FaceLivenessWidget, {
-  props: { cameraId: 'string', lang: 'string' },
+  props: {
+    cameraId: 'string',
+    lang: 'string',
+    mode: 'string',
+    provider: 'string',
+    sessionId: 'string',
+    auditImages: 'string',
+    engineUrl: 'string',
+  },
 }) as new () => R2wcElement;
 
 /**

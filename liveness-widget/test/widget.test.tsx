@@ -79,7 +79,7 @@ describe('<face-liveness-widget>', () => {
     await vi.waitFor(() => expect(getUserMedia).toHaveBeenCalledTimes(2));
     expect(getUserMedia.mock.calls[0][0]).toEqual({
       audio: false,
-      video: { deviceId: undefined, width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } },
+      video: { deviceId: undefined, width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30, min: 15 } },
     });
     expect(requestedDeviceId(1)).toEqual({ exact: 'cam-2' });
   });
@@ -194,5 +194,18 @@ describe('<face-liveness-widget>', () => {
       expect(detail).toEqual({ state, deviceCount: 2, errorName });
       await vi.waitFor(() => expect(statusText(element)).toBe(failureText[state][lang]));
     });
+  });
+});
+
+describe('<face-liveness-widget mode="preview">', () => {
+  it('shows only the live preview and its status: no instructions, no start, no session', async () => {
+    getUserMedia.mockImplementation(() => Promise.resolve(fakeStream()));
+    const ready = nextEvent<CameraReadyDetail>('camera-ready');
+    const element = mount({ mode: 'preview', lang: 'en' });
+    expect((await ready).detail.state).toBe('live');
+    await vi.waitFor(() => expect(statusText(element)).toBe('Camera ready'));
+    expect(element.querySelector('[data-mode="preview"]')).not.toBeNull();
+    expect(element.querySelector('[data-state]')).toBeNull();
+    expect(element.querySelector('button')).toBeNull();
   });
 });

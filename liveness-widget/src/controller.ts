@@ -1,0 +1,408 @@
+import type { ColourFlash } from '../../ui/src/app/ipc/bindings/ColourFlash';
+import type { FlashColourName } from '../../ui/src/app/ipc/bindings/FlashColourName';
+import type { LivenessChallenge } from '../../ui/src/app/ipc/bindings/LivenessChallenge';
+import type { LivenessFrameFeedback } from '../../ui/src/app/ipc/bindings/LivenessFrameFeedback';
+import type { LivenessSessionInfo } from '../../ui/src/app/ipc/bindings/LivenessSessionInfo';
+import type { LivenessSummary } from '../../ui/src/app/ipc/bindings/LivenessSummary';
+import { FramePump, type FrameGrabber } from './capture';
+import type { Clock } from './clock';
+import { FlashPlayer } from './flash';
+import { texts, type ErrorTextKey, type Lang, type StatusKey } from './i18n';
+import { failureOf, type LivenessFailure, type LivenessTransport } from './transport';
+
+/** The widget's states, as its root's `data-state`. */
+export type WidgetState =
+  | 'intro'
+  | 'opening'
+  | 'countdown'
+  | 'capture'
+  | 'flash'
+  | 'processing'
+  | 'result'
+  | 'error'
+  | 'cancelled';
+
+/** Seconds of the 3-2-1 countdown before frames flow. */
+export const COUNTDOWN_SECONDS = 3;
+
+/** An error the widget shows: its code (as in `liveness-error`), an argument for its text, and whether it can retry. */
+export interface WidgetError {
+  code: string;
+  arg?: string;
+  retry: boolean;
+}
+
+/** Everything the widget renders, besides the camera preview. */
+export interface View {
+  state: WidgetState;
+  /** Seconds left in the countdown. */
+  countdown: number;
+  challenge: LivenessChallenge | null;
+  /** The engine's last answer (applied in capture order). */
+  feedback: LivenessFrameFeedback | null;
+  /** The flash colour being painted now, or null. */
+  flash: ColourFlash | null;
+  summary: LivenessSummary | null;
+  /** After a failed result: whether the widget offers "try again" (no host session, attempts left). */
+  canRetry: boolean;
+  error: WidgetError | null;
+  /** Delivered frames per second (answered frames / seconds), rounded to 0.1; null before any answer. */
+  fps: number | null;
+  /** Bumped when the camera must be opened again (retry after a camera failure). */
+  cameraAttempt: number;
+}
+
+/** The element's settings the flow reads when it needs them (the latest attribute values). */
+export interface FlowConfig {
+  lang: Lang;
+  provider: string;
+  /** A session the host opened (`session-id`); the widget then does not open its own nor retry. */
+  hostSessionId?: string;
+  auditImages: number;
+  engineUrl?: string;
+}
+
+/** `liveness-complete` detail: the summary plus the delivered frame rate. */
+export type LivenessCompleteDetail = LivenessSummary & { fps: number };
+/** `liveness-error` detail. */
+export interface LivenessErrorDetail {
+  code: string;
+  message: string;
+}
+/** `liveness-cancel` detail. */
+export interface LivenessCancelDetail {
+  reason: 'user' | 'photosensitivity';
+}
+
+export interface ControllerDeps {
+  clock: Clock;
+  config(): FlowConfig;
+  transport(engineUrl: string | undefined): LivenessTransport | null;
+  /** A grabber on the preview video; `shown` tells the colour on screen. Null when there is no video. */
+  grabber(shown: () => FlashColourName | null): FrameGrabber | null;
+  emit(type: 'liveness-complete' | 'liveness-error' | 'liveness-cancel', detail: unknown): void;
+}
+
+/** Codes after which trying again cannot help: the customer is sent to staff. */
+const FINAL_CODES = new Set([
+  'too-many-attempts',
+  'models-missing',
+  'engine-unavailable',
+  'provider-unavailable',
+  'camera-too-weak',
+  'camera-unsupported',
+]);
+/** Codes that end a host's session for good. */
+const SESSION_CODES = new Set(['unknown-session', 'already-used', 'expired']);
+
+/** The `liveness-error` code of a camera failure's status (`notFound` → `camera-not-found`). */
+export function cameraCode(status: StatusKey): string {
+  return `camera-${status.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** The text of an error code in `lang`. */
+export function errorMessage(lang: Lang, error: Pick<WidgetError, 'code' | 'arg'>): string {
+  const t = texts[lang];
+  const { code, arg = '' } = error;
+  if (code === 'camera-too-weak') return t.cameraTooWeak(arg || t.belowMinimumRate);
+  if (code === 'provider-unavailable') return t.providerUnavailable(arg);
+  const status = (Object.keys(t.status) as StatusKey[]).find((key) => cameraCode(key) === code);
+  if (status) return t.status[status];
+  return t.errors[code as ErrorTextKey] ?? t.errors.internal;
+}
+
+let instances = 0;
+
+const ACTIVE: ReadonlySet<WidgetState> = new Set(['opening', 'countdown', 'capture', 'flash']);
+
+/**
+ * The liveness capture flow, outside React: session, countdown, frame pump, flashes, finish, retry. The widget
+ * renders {@link View} and feeds it the camera's state and the buttons.
+ */
+export class LivenessController {
+  /** Unique in the page (for SVG ids): several widgets may share a document, each with its own React root. */
+  readonly id = `face-liveness-${++instances}`;
+  private view: View = {
+    state: 'intro',
+    countdown: COUNTDOWN_SECONDS,
+    challenge: null,
+    feedback: null,
+    flash: null,
+    summary: null,
+    canRetry: false,
+    error: null,
+    fps: null,
+    cameraAttempt: 0,
+  };
+  private readonly listeners = new Set<() => void>();
+  /** Bumped whenever a flow ends, so that late answers of an older flow are ignored. */
+  private generation = 0;
+  private begun = false;
+  private cameraLive = false;
+  private session: LivenessSessionInfo | null = null;
+  private sessionUsed = false;
+  private transport: LivenessTransport | null = null;
+  private pump: FramePump | null = null;
+  private player: FlashPlayer | null = null;
+  private grabber: FrameGrabber | null = null;
+  private timers = new Set<number>();
+  private expiryTimer: number | undefined;
+
+  constructor(private readonly deps: ControllerDeps) {}
+
+  // --- store, for useSyncExternalStore ---
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getView = (): View => this.view;
+
+  private set(patch: Partial<View>): void {
+    this.view = { ...this.view, ...patch };
+    this.listeners.forEach((listener) => listener());
+  }
+
+  /** The flash colour on screen now (what a frame drawn now is labelled with). */
+  get shown(): FlashColourName | null {
+    return this.player?.shown ?? null;
+  }
+
+  // --- inputs ---
+
+  /** The `provider` attribute: anything but `local` is not available in this build. */
+  setProvider(provider: string): void {
+    if (provider !== 'local') {
+      if (this.view.error?.code !== 'provider-unavailable' || this.view.error.arg !== provider) {
+        this.fail({ code: 'provider-unavailable', detail: provider }, provider);
+      }
+    } else if (this.view.error?.code === 'provider-unavailable') {
+      this.reset();
+      this.set({ state: 'intro', error: null });
+    }
+  }
+
+  /** The camera is live; `shortfall` says what it gives when that is below the kiosk's minimum. */
+  cameraReady(shortfall: string | null): void {
+    this.cameraLive = true;
+    if (this.view.state === 'error' || this.view.state === 'cancelled') return;
+    if (shortfall !== null) return this.fail({ code: 'camera-too-weak', detail: shortfall }, shortfall);
+    if (this.view.state === 'opening') this.maybeCountdown();
+  }
+
+  /** The widget stopped the camera (it is not wanted in this state). */
+  cameraClosed(): void {
+    this.cameraLive = false;
+  }
+
+  /** The camera could not be opened or stopped on its own. */
+  cameraFailed(code: string, arg?: string): void {
+    this.cameraLive = false;
+    if (this.view.state === 'intro' || ACTIVE.has(this.view.state)) this.fail({ code, detail: code }, arg);
+  }
+
+  /** The "start" button. */
+  begin(): void {
+    if (this.view.state !== 'intro') return;
+    this.begun = true;
+    void this.open();
+  }
+
+  /** The "try again" button (after a failed result or a retryable error). */
+  retry(): void {
+    const { state, canRetry, error } = this.view;
+    if (!((state === 'result' && canRetry) || (state === 'error' && error?.retry))) return;
+    this.reset();
+    const cameraAttempt = this.cameraLive ? this.view.cameraAttempt : this.view.cameraAttempt + 1;
+    if (!this.begun) return this.set({ ...blank, state: 'intro', cameraAttempt });
+    this.set({ cameraAttempt });
+    void this.open();
+  }
+
+  /**
+   * "Call staff" after a failed result that offered a retry: the customer does not try again, so the failure is
+   * final and goes to the host as `liveness-complete`.
+   */
+  giveUp(): void {
+    const { state, canRetry, summary, fps } = this.view;
+    if (state !== 'result' || !canRetry || !summary) return;
+    this.set({ canRetry: false });
+    this.deps.emit('liveness-complete', { ...summary, fps: fps ?? 0 } satisfies LivenessCompleteDetail);
+  }
+
+  /** The cancel and "I'd rather be helped by staff" buttons, and "call staff" after an error. */
+  cancel(reason: LivenessCancelDetail['reason']): void {
+    if (this.view.state === 'cancelled') return;
+    this.reset();
+    this.set({ ...blank, state: 'cancelled' });
+    this.deps.emit('liveness-cancel', { reason } satisfies LivenessCancelDetail);
+  }
+
+  /** Stops everything (the element was removed). */
+  dispose(): void {
+    this.reset();
+    this.listeners.clear();
+  }
+
+  // --- the flow ---
+
+  /** Opens (or, with a host session, describes) the session; the countdown starts once the camera is live too. */
+  private async open(): Promise<void> {
+    const generation = this.generation;
+    this.set({ ...blank, state: 'opening' });
+    const config = this.deps.config();
+    this.transport = this.deps.transport(config.engineUrl);
+    if (!this.transport) return this.fail({ code: 'engine-unavailable', detail: 'no engine-url and no Tauri IPC' });
+    let info: LivenessSessionInfo;
+    try {
+      info = config.hostSessionId
+        ? await this.transport.session(config.hostSessionId)
+        : await this.transport.start(config.lang, config.auditImages);
+    } catch (error) {
+      if (generation === this.generation) this.fail(failureOf(error));
+      return;
+    }
+    if (generation !== this.generation) return;
+    this.session = info;
+    this.expiryTimer = this.deps.clock.setTimeout(() => this.expire(generation), Math.max(0, info.expiresInMs));
+    this.set({ challenge: info.challenge });
+    this.maybeCountdown();
+  }
+
+  private maybeCountdown(): void {
+    if (this.view.state !== 'opening' || !this.session || !this.cameraLive) return;
+    const generation = this.generation;
+    const tick = (left: number) => {
+      if (generation !== this.generation) return;
+      if (left === 0) return this.capture();
+      this.set({ state: 'countdown', countdown: left });
+      this.later(() => tick(left - 1), 1000);
+    };
+    tick(COUNTDOWN_SECONDS);
+  }
+
+  private capture(): void {
+    const session = this.session;
+    const transport = this.transport;
+    if (!session || !transport) return;
+    this.grabber = this.deps.grabber(() => this.shown);
+    if (!this.grabber) return this.fail({ code: 'internal', detail: 'no video element' });
+    const generation = this.generation;
+    this.sessionUsed = true;
+    this.set({ state: 'capture' });
+    this.pump = new FramePump({
+      sessionId: session.sessionId,
+      transport,
+      grabber: this.grabber,
+      clock: this.deps.clock,
+      onFeedback: (feedback) => generation === this.generation && this.onFeedback(feedback),
+      onError: (failure) => generation === this.generation && this.fail(failure),
+    });
+    this.pump.start();
+  }
+
+  private onFeedback(feedback: LivenessFrameFeedback): void {
+    const fps = this.pump ? Math.round(this.pump.fps * 10) / 10 : null;
+    if (feedback.phase === 'complete') {
+      this.set({ feedback, fps });
+      return void this.finish();
+    }
+    if (feedback.phase === 'flashing' && !this.player && this.session) {
+      this.player = new FlashPlayer(this.session.challenge.flashes, (flash) => this.set({ flash }), this.deps.clock);
+      this.set({ feedback, fps, state: 'flash' });
+      this.player.start();
+      return;
+    }
+    this.set({ feedback, fps });
+  }
+
+  private expire(generation: number): void {
+    if (generation !== this.generation) return;
+    this.expiryTimer = undefined;
+    if (ACTIVE.has(this.view.state)) void this.finish();
+  }
+
+  /** Ends capture and asks the engine for the summary. */
+  private async finish(): Promise<void> {
+    const session = this.session;
+    const transport = this.transport;
+    if (!session || !transport) return;
+    this.stopCapture();
+    this.clearTimers();
+    const generation = this.generation;
+    this.set({ state: 'processing', flash: null });
+    let summary: LivenessSummary;
+    try {
+      summary = await transport.finish(session.sessionId, this.deps.config().lang);
+    } catch (error) {
+      if (generation === this.generation) this.fail(failureOf(error));
+      return;
+    }
+    if (generation !== this.generation) return;
+    const fps = this.view.fps ?? 0;
+    this.generation++;
+    this.session = null;
+    const host = Boolean(this.deps.config().hostSessionId);
+    const canRetry = summary.status !== 'SUCCEEDED' && !host && summary.attemptsLeft > 0;
+    this.set({ state: 'result', summary, canRetry, fps });
+    if (!canRetry) this.deps.emit('liveness-complete', { ...summary, fps } satisfies LivenessCompleteDetail);
+  }
+
+  private fail(failure: LivenessFailure, arg?: string): void {
+    this.reset();
+    const host = Boolean(this.deps.config().hostSessionId);
+    const { code } = failure;
+    const retry = !FINAL_CODES.has(code) && !(host && (this.sessionUsed || SESSION_CODES.has(code)));
+    const error: WidgetError = { code, arg, retry };
+    this.set({ state: 'error', error, flash: null });
+    this.deps.emit('liveness-error', { code, message: errorMessage(this.deps.config().lang, error) } satisfies LivenessErrorDetail);
+  }
+
+  // --- housekeeping ---
+
+  private later(callback: () => void, ms: number): void {
+    const id = this.deps.clock.setTimeout(() => {
+      this.timers.delete(id);
+      callback();
+    }, ms);
+    this.timers.add(id);
+  }
+
+  private stopCapture(): void {
+    this.pump?.stop();
+    this.pump = null;
+    this.player?.stop();
+    this.player = null;
+    this.grabber?.dispose();
+    this.grabber = null;
+  }
+
+  private clearTimers(): void {
+    this.timers.forEach((id) => this.deps.clock.clearTimeout(id));
+    this.timers.clear();
+    if (this.expiryTimer !== undefined) this.deps.clock.clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+  }
+
+  /** Ends the current flow: timers, pump, flashes; late answers of it are ignored from now on. */
+  private reset(): void {
+    this.generation++;
+    this.stopCapture();
+    this.clearTimers();
+    this.session = null;
+    if (!this.deps.config().hostSessionId) this.sessionUsed = false;
+  }
+}
+
+/** The parts of the view a new flow starts without. */
+const blank: Partial<View> = {
+  countdown: COUNTDOWN_SECONDS,
+  challenge: null,
+  feedback: null,
+  flash: null,
+  summary: null,
+  canRetry: false,
+  error: null,
+  fps: null,
+};

@@ -1,0 +1,156 @@
+import type { CommandError } from '../../ui/src/app/ipc/bindings/CommandError';
+import type { FlashColourName } from '../../ui/src/app/ipc/bindings/FlashColourName';
+import type { LivenessFrameFeedback } from '../../ui/src/app/ipc/bindings/LivenessFrameFeedback';
+import type { LivenessSessionInfo } from '../../ui/src/app/ipc/bindings/LivenessSessionInfo';
+import type { LivenessSummary } from '../../ui/src/app/ipc/bindings/LivenessSummary';
+import type { Lang } from './i18n';
+
+/** The four operations of the local liveness engine, over Tauri IPC (kiosk) or the loopback HTTP bridge. */
+export interface LivenessTransport {
+  /** Opens a session with a new random challenge (refused with `too-many-attempts` after 5 failures in 3 min). */
+  start(lang: Lang, auditImages: number): Promise<LivenessSessionInfo>;
+  /** The challenge of a session the host opened. */
+  session(sessionId: string): Promise<LivenessSessionInfo>;
+  /** Sends one JPEG frame; `captureMs` is `performance.now()` at capture, `shown` the flash colour on screen. */
+  frame(sessionId: string, captureMs: number, shown: FlashColourName | null, jpeg: ArrayBuffer): Promise<LivenessFrameFeedback>;
+  /** Ends the session and returns its summary (no scores). */
+  finish(sessionId: string, lang: Lang): Promise<LivenessSummary>;
+}
+
+/** Why an operation failed: a `LivenessRefusal` code (`too-many-attempts`), a `CommandError` code, or a widget code. */
+export interface LivenessFailure {
+  code: string;
+  /** Technical detail in English, for staff; never shown to the customer, never personal data. */
+  detail: string;
+}
+
+/** A refusal of the HTTP bridge: the `CommandError` it answered with, as an Error. */
+export class EngineError extends Error implements LivenessFailure {
+  constructor(
+    readonly code: string,
+    readonly detail: string,
+  ) {
+    super(detail);
+    this.name = 'EngineError';
+  }
+}
+
+/** Headers that travel with a frame (IPC and HTTP alike). */
+export function frameHeaders(sessionId: string, captureMs: number, shown: FlashColourName | null): Record<string, string> {
+  return { 'x-liveness-session': sessionId, 'x-capture-ms': String(captureMs), 'x-shown-colour': shown ?? 'none' };
+}
+
+function isCommandError(value: unknown): value is CommandError {
+  const candidate = value as Partial<CommandError> | null;
+  return typeof candidate === 'object' && candidate !== null && typeof candidate.code === 'string' && typeof candidate.detail === 'string';
+}
+
+/**
+ * Describes what an operation rejected with. A `CommandError` with code `liveness` carries the refusal code in
+ * brackets at the start of its detail (`[too-many-attempts] …`); other command errors keep their code; a failed
+ * `fetch` (nothing listening) is `engine-unavailable`; anything else is `internal`.
+ */
+export function failureOf(error: unknown): LivenessFailure {
+  if (isCommandError(error)) {
+    const refusal = error.code === 'liveness' ? /^\s*\[([a-z0-9-]+)\]/.exec(error.detail) : null;
+    return { code: refusal ? refusal[1] : String(error.code), detail: error.detail };
+  }
+  if (error instanceof TypeError) return { code: 'engine-unavailable', detail: error.message };
+  const failure = error as Partial<LivenessFailure> | null;
+  if (typeof failure?.code === 'string') return { code: failure.code, detail: String(failure.detail ?? '') };
+  return { code: 'internal', detail: error instanceof Error ? error.message : String(error) };
+}
+
+/** Arguments and options of Tauri 2's `invoke`. */
+type InvokeArgs = Record<string, unknown> | Uint8Array | ArrayBuffer | number[];
+interface InvokeOptions {
+  headers: Record<string, string>;
+}
+
+/** The part of `window.__TAURI_INTERNALS__` the widget uses (so that it needs no `@tauri-apps/api`). */
+export interface TauriInternals {
+  invoke<T>(cmd: string, args?: InvokeArgs, options?: InvokeOptions): Promise<T>;
+}
+
+declare global {
+  interface Window {
+    __TAURI_INTERNALS__?: TauriInternals;
+  }
+}
+
+/** The engine inside the kiosk, over Tauri IPC. Frames go as the raw IPC body, not as JSON or base64. */
+export class IpcTransport implements LivenessTransport {
+  constructor(private readonly tauri: TauriInternals) {}
+
+  start(lang: Lang, auditImages: number): Promise<LivenessSessionInfo> {
+    return this.tauri.invoke('liveness_start', { lang, auditImages });
+  }
+
+  session(sessionId: string): Promise<LivenessSessionInfo> {
+    return this.tauri.invoke('liveness_session', { sessionId });
+  }
+
+  frame(sessionId: string, captureMs: number, shown: FlashColourName | null, jpeg: ArrayBuffer): Promise<LivenessFrameFeedback> {
+    return this.tauri.invoke('liveness_frame', new Uint8Array(jpeg), { headers: frameHeaders(sessionId, captureMs, shown) });
+  }
+
+  finish(sessionId: string, lang: Lang): Promise<LivenessSummary> {
+    return this.tauri.invoke('liveness_finish', { sessionId, lang });
+  }
+}
+
+/** The engine behind the loopback HTTP bridge (`dayfusion liveness serve`), for a browser outside Tauri. */
+export class HttpTransport implements LivenessTransport {
+  private readonly base: string;
+
+  constructor(
+    base: string,
+    private readonly fetcher: typeof fetch = (input, init) => fetch(input, init),
+  ) {
+    this.base = base.replace(/\/+$/, '');
+  }
+
+  start(lang: Lang, auditImages: number): Promise<LivenessSessionInfo> {
+    return this.request('/liveness/sessions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ locale: lang, auditImagesLimit: auditImages }),
+    });
+  }
+
+  session(sessionId: string): Promise<LivenessSessionInfo> {
+    return this.request(`/liveness/sessions/${encodeURIComponent(sessionId)}`, { method: 'GET' });
+  }
+
+  frame(sessionId: string, captureMs: number, shown: FlashColourName | null, jpeg: ArrayBuffer): Promise<LivenessFrameFeedback> {
+    return this.request('/liveness/frames', {
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg', ...frameHeaders(sessionId, captureMs, shown) },
+      body: jpeg,
+    });
+  }
+
+  finish(sessionId: string, lang: Lang): Promise<LivenessSummary> {
+    return this.request(`/liveness/sessions/${encodeURIComponent(sessionId)}/finish?locale=${encodeURIComponent(lang)}`, {
+      method: 'POST',
+    });
+  }
+
+  /** Answers the JSON of a 200; rejects with the `CommandError` of any other status. */
+  private async request<T>(path: string, init: RequestInit): Promise<T> {
+    const response = await this.fetcher(`${this.base}${path}`, { ...init, cache: 'no-store', credentials: 'omit' });
+    const body: unknown = await response.json().catch(() => null);
+    if (response.ok) return body as T;
+    throw isCommandError(body) ? new EngineError(body.code, body.detail) : new EngineError('internal', `HTTP ${response.status}`);
+  }
+}
+
+/**
+ * The transport for this page: the HTTP bridge when `engine-url` is set, Tauri IPC inside the kiosk, otherwise
+ * none (the widget then shows `engine-unavailable`).
+ */
+export function resolveTransport(engineUrl: string | undefined): LivenessTransport | null {
+  if (engineUrl) return new HttpTransport(engineUrl);
+  const tauri = typeof window === 'undefined' ? undefined : window.__TAURI_INTERNALS__;
+  return tauri && typeof tauri.invoke === 'function' ? new IpcTransport(tauri) : null;
+}
