@@ -160,15 +160,15 @@ export function storedSettings(dataDir) {
 
 /**
  * Launches the kiosk under WebDriver on its own Xvfb display with a fresh data
- * folder; returns `{ driver, dataDir, stop }`.
+ * folder (and `env` on top); returns `{ driver, dataDir, stop }`.
  */
-export async function launchKioskWithWebDriver(name, args) {
+export async function launchKioskWithWebDriver(name, args, env = {}) {
   requireApp();
   const dataDir = tempDataDir(name);
   const xvfb = await startXvfb();
   let tauriDriver;
   try {
-    tauriDriver = await startTauriDriver(xvfb.display, { DAYFUSION_DATA_DIR: dataDir });
+    tauriDriver = await startTauriDriver(xvfb.display, { DAYFUSION_DATA_DIR: dataDir, ...env });
     const driver = await new Builder()
       .usingServer(tauriDriver.url)
       .withCapabilities({ browserName: 'wry', 'tauri:options': { application: APP, args } })
@@ -184,4 +184,14 @@ export async function launchKioskWithWebDriver(name, args) {
     await xvfb.stop();
     throw error;
   }
+}
+
+/** The face models folder the CLI resolves on this machine (`dayfusion paths`), for a kiosk launched
+ * with a fresh data folder. */
+export function modelsDir() {
+  const cli = path.join(ROOT, 'target/debug/dayfusion');
+  const out = spawnSync(cli, ['paths'], { encoding: 'utf8' });
+  const line = out.stdout?.split('\n').find((l) => l.startsWith('models:'));
+  if (!line) throw new Error(`no models folder from ${cli} paths: ${out.stderr}`);
+  return line.slice('models:'.length).trim();
 }

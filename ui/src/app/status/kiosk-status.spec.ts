@@ -1,5 +1,6 @@
 import { ApplicationInitStatus } from '@angular/core';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
+import { provideRouter } from '@angular/router';
 import { type CameraDevice, CameraDevices } from '../camera/camera-devices';
 import { provideI18n } from '../i18n/translations';
 import type { AppInfo } from '../ipc/bindings/AppInfo';
@@ -57,6 +58,7 @@ describe('KioskStatus', () => {
     TestBed.configureTestingModule({
       providers: [
         provideI18n(),
+        provideRouter([]),
         { provide: KioskApi, useValue: api },
         {
           provide: CameraDevices,
@@ -200,6 +202,9 @@ describe('KioskStatus', () => {
   it('reports a camera-error of the preview and refreshes health', async () => {
     const root = await render();
     const widget = root.querySelector('[data-testid="camera-preview"] face-liveness-widget');
+    // The status screen only previews the camera: no liveness session there.
+    expect(widget?.getAttribute('mode')).toBe('preview');
+    expect(root.querySelector('[data-testid="open-liveness-check"]')?.getAttribute('href')).toBe('/liveness-check');
     widget?.dispatchEvent(
       new CustomEvent('camera-error', {
         detail: { state: 'notReadable', deviceCount: 2, errorName: 'NotReadableError' },

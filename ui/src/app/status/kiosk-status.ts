@@ -6,6 +6,7 @@ import {
   inject,
   signal,
 } from '@angular/core';
+import { RouterLink } from '@angular/router';
 import { TranslatePipe } from '@ngx-translate/core';
 import { type CameraDevice, CameraDevices } from '../camera/camera-devices';
 import { CAMERA_NOT_REPORTED, reportFromError, reportFromReady } from '../camera/camera-report';
@@ -39,7 +40,7 @@ const CAMERA_ICONS: Record<CameraState, string> = {
  */
 @Component({
   selector: 'app-kiosk-status',
-  imports: [TranslatePipe, LanguageSwitch],
+  imports: [TranslatePipe, LanguageSwitch, RouterLink],
   templateUrl: './kiosk-status.html',
   styleUrl: './kiosk-status.css',
   schemas: [CUSTOM_ELEMENTS_SCHEMA],

@@ -1,0 +1,77 @@
+import { ApplicationInitStatus, signal } from '@angular/core';
+import { type ComponentFixture, TestBed } from '@angular/core/testing';
+import { provideRouter } from '@angular/router';
+import { provideI18n } from '../i18n/translations';
+import type { KioskSettings } from '../ipc/bindings/KioskSettings';
+import type { LivenessSummary } from '../ipc/bindings/LivenessSummary';
+import { KioskSettingsStore } from '../settings/kiosk-settings-store';
+import { LivenessCheck } from './liveness-check';
+
+const SETTINGS: KioskSettings = { backend: 'embedded', language: 'pt-BR', cameraId: 'cam-desk', kioskId: 'agencia-0001-t1' };
+
+describe('LivenessCheck', () => {
+  let fixture: ComponentFixture<LivenessCheck>;
+
+  async function render(): Promise<HTMLElement> {
+    TestBed.configureTestingModule({
+      providers: [
+        provideI18n(),
+        provideRouter([]),
+        { provide: KioskSettingsStore, useValue: { settings: signal(SETTINGS).asReadonly() } },
+      ],
+    });
+    await TestBed.inject(ApplicationInitStatus).donePromise;
+    fixture = TestBed.createComponent(LivenessCheck);
+    fixture.detectChanges();
+    await fixture.whenStable();
+    return fixture.nativeElement as HTMLElement;
+  }
+
+  function widget(root: HTMLElement): Element {
+    const element = root.querySelector('face-liveness-widget');
+    if (!element) throw new Error('no widget');
+    return element;
+  }
+
+  it('runs the local capture with the kiosk camera and language', async () => {
+    const root = await render();
+    expect(widget(root).getAttribute('provider')).toBe('local');
+    expect(widget(root).getAttribute('camera-id')).toBe('cam-desk');
+    expect(widget(root).getAttribute('lang')).toBe('pt-BR');
+    expect(root.querySelector('[data-testid="liveness-outcome"]')).toBeNull();
+  });
+
+  it('shows how the session ended, its frame rate and no score, and mounts a fresh widget to run again', async () => {
+    const root = await render();
+    const first = widget(root);
+    const summary: LivenessSummary & { fps: number } = {
+      sessionId: 's-1',
+      status: 'FAILED',
+      failure: 'challenge-not-completed',
+      message: 'O desafio não foi concluído.',
+      frames: 42,
+      durationMs: 4200,
+      attemptsLeft: 4,
+      fps: 16.04,
+    };
+    first.dispatchEvent(new CustomEvent('liveness-complete', { detail: summary }));
+    fixture.detectChanges();
+    const outcome = root.querySelector('[data-testid="liveness-outcome"]');
+    expect(outcome?.getAttribute('data-kind')).toBe('complete');
+    expect(outcome?.textContent).toContain('Não concluída');
+    expect(outcome?.textContent).toContain('O desafio não foi concluído.');
+    expect(outcome?.textContent).toContain('42 quadros em 4.2 s; 16.0 quadros por segundo');
+
+    (root.querySelector('[data-testid="liveness-again"]') as HTMLButtonElement).click();
+    fixture.detectChanges();
+    expect(root.querySelector('[data-testid="liveness-outcome"]')).toBeNull();
+    expect(widget(root)).not.toBe(first);
+  });
+
+  it('says when the person cancelled', async () => {
+    const root = await render();
+    widget(root).dispatchEvent(new CustomEvent('liveness-cancel', { detail: { reason: 'photosensitivity' } }));
+    fixture.detectChanges();
+    expect(root.querySelector('[data-testid="liveness-outcome"]')?.getAttribute('data-kind')).toBe('cancel');
+  });
+});
