@@ -117,10 +117,12 @@ else
   skip eval-dev rust-build
 fi
 
-if ((widget_ok)); then
+# The widget's local session runs against `dayfusion liveness serve` (the
+# CLI from rust-build, the models from models-fetch).
+if ((widget_ok && app_ok)); then
   step e2e-widget-chromium node npm --prefix liveness-widget run --silent test:browser
 else
-  skip e2e-widget-chromium widget-build
+  skip e2e-widget-chromium "widget-build and rust-build"
 fi
 if ((app_ok)); then
   step e2e-app-webdriver node with_tauri_driver node --test --test-concurrency=1 --test-timeout=180000 --test-reporter=spec ui/e2e/*.test.mjs
