@@ -7,6 +7,8 @@ import { failureOf, type LivenessFailure, type LivenessTransport } from './trans
 export const MAX_FRAME_WIDTH = 960;
 /** JPEG quality of the frames sent. */
 export const JPEG_QUALITY = 0.9;
+/** How long a grab waits for a camera frame it has not sent yet before giving up on this turn, ms. */
+export const NEW_FRAME_WAIT_MS = 250;
 
 /** One encoded camera frame. Biometric data: never logged, never kept after it is sent. */
 export interface CapturedFrame {
@@ -40,8 +42,30 @@ export function videoFrameGrabber(
   clock: Clock = systemClock,
 ): FrameGrabber {
   let canvas: HTMLCanvasElement | null = document.createElement('canvas');
+  // Camera frames presented so far (where the browser tells, with requestVideoFrameCallback): each grab takes a
+  // frame not sent before, because the engine counts repeated frames against the capture's integrity.
+  const tracksFrames = typeof video.requestVideoFrameCallback === 'function';
+  let presented = 0;
+  let grabbedAt = -1;
+  let callback: number | undefined;
+  let waiters: (() => void)[] = [];
+  const onFrame = () => {
+    presented++;
+    const woken = waiters;
+    waiters = [];
+    woken.forEach((wake) => wake());
+    callback = video.requestVideoFrameCallback(onFrame);
+  };
+  if (tracksFrames) callback = video.requestVideoFrameCallback(onFrame);
+  const nextFrame = () =>
+    new Promise<void>((resolve) => {
+      waiters.push(resolve);
+      clock.setTimeout(resolve, NEW_FRAME_WAIT_MS);
+    });
   return {
     async grab() {
+      if (tracksFrames && presented === grabbedAt) await nextFrame();
+      if (tracksFrames && presented === grabbedAt) return null;
       const { videoWidth, videoHeight } = video;
       if (!canvas || !videoWidth || !videoHeight || video.readyState < 2) return null;
       const { width, height } = frameSizeFor(videoWidth, videoHeight);
@@ -51,6 +75,7 @@ export function videoFrameGrabber(
       }
       const context = canvas.getContext('2d');
       if (!context) return null;
+      grabbedAt = presented;
       const captureMs = clock.now();
       const colour = shown();
       context.drawImage(video, 0, 0, width, height);
@@ -60,6 +85,9 @@ export function videoFrameGrabber(
       return { jpeg: await blob.arrayBuffer(), captureMs, shown: colour };
     },
     dispose() {
+      if (callback !== undefined) video.cancelVideoFrameCallback(callback);
+      waiters.forEach((wake) => wake());
+      waiters = [];
       if (canvas) canvas.width = canvas.height = 0;
       canvas = null;
     },

@@ -181,3 +181,50 @@ describe('videoFrameGrabber', () => {
     expect(await grabber.grab()).toBeNull();
   });
 });
+
+describe('videoFrameGrabber with requestVideoFrameCallback', () => {
+  it('never takes the same camera frame twice: it waits for the next one, and gives up after 250 ms', async () => {
+    const drawImage = vi.fn();
+    const toBlob = vi.fn<(callback: BlobCallback, type?: string, quality?: number) => void>((callback) =>
+      callback({ arrayBuffer: () => Promise.resolve(new Uint8Array([1]).buffer) } as Blob),
+    );
+    const canvas = { width: 0, height: 0, getContext: () => ({ drawImage }), toBlob } as unknown as HTMLCanvasElement;
+    const createElement = vi.spyOn(document, 'createElement').mockReturnValueOnce(canvas);
+    let presentFrame: (() => void) | undefined;
+    const cancelVideoFrameCallback = vi.fn();
+    const video = {
+      videoWidth: 640,
+      videoHeight: 480,
+      readyState: 4,
+      requestVideoFrameCallback: vi.fn((cb: () => void) => {
+        presentFrame = cb;
+        return 1;
+      }),
+      cancelVideoFrameCallback,
+    } as unknown as HTMLVideoElement;
+    const clock = new FakeClock();
+    const grabber = videoFrameGrabber(video, () => null, clock);
+    createElement.mockRestore();
+
+    presentFrame?.();
+    expect(await grabber.grab()).not.toBeNull();
+    expect(drawImage).toHaveBeenCalledTimes(1);
+
+    // No new camera frame yet: the grab waits, then takes the next one.
+    const second = grabber.grab();
+    await clock.advance(100);
+    expect(drawImage).toHaveBeenCalledTimes(1);
+    presentFrame?.();
+    expect(await second).not.toBeNull();
+    expect(drawImage).toHaveBeenCalledTimes(2);
+
+    // None within 250 ms: nothing is sent for this turn.
+    const third = grabber.grab();
+    await clock.advance(250);
+    expect(await third).toBeNull();
+    expect(drawImage).toHaveBeenCalledTimes(2);
+
+    grabber.dispose();
+    expect(cancelVideoFrameCallback).toHaveBeenCalledWith(1);
+  });
+});
