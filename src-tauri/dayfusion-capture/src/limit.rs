@@ -90,24 +90,7 @@ impl AttemptLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicU64, Ordering};
-
-    /// A clock the test moves by hand.
-    #[derive(Clone, Default)]
-    struct ManualClock(Arc<AtomicU64>);
-
-    impl ManualClock {
-        fn advance(&self, ms: u64) {
-            self.0.fetch_add(ms, Ordering::SeqCst);
-        }
-    }
-
-    impl Clock for ManualClock {
-        fn now_ms(&self) -> f64 {
-            self.0.load(Ordering::SeqCst) as f64
-        }
-    }
+    use dayfusion_liveness::ManualClock;
 
     #[test]
     fn the_sixth_failure_in_three_minutes_is_refused_until_the_first_leaves() {

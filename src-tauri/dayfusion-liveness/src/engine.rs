@@ -40,6 +40,24 @@ impl Clock for MonotonicClock {
     }
 }
 
+/// A clock moved by hand (tests, simulations): starts at 0 ms; clones
+/// share the same time.
+#[derive(Debug, Clone, Default)]
+pub struct ManualClock(Arc<std::sync::atomic::AtomicU64>);
+
+impl ManualClock {
+    /// Moves the time on by `ms` milliseconds.
+    pub fn advance(&self, ms: u64) {
+        self.0.fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_ms(&self) -> f64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst) as f64
+    }
+}
+
 /// What `create_session` returns to the UI.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

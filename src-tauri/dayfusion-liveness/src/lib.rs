@@ -27,7 +27,7 @@ rust_i18n::i18n!("locales", fallback = "en");
 pub use challenge::{Challenge, Flash, FlashColour, Oval, RecordedChallenge};
 pub use checks::{CheckKind, CheckResult, Outcome};
 pub use confidence::Assurance;
-pub use engine::{Clock, LivenessEngine, MonotonicClock, SessionStart};
+pub use engine::{Clock, LivenessEngine, ManualClock, MonotonicClock, SessionStart};
 pub use error::LivenessError;
 pub use session::{
     CapturedImage, FrameFeedback, Guidance, LivenessResult, LivenessSettings, LivenessStatus,

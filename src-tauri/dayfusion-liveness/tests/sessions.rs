@@ -5,31 +5,12 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use common::{Pose, Subject, TestResult, engine, photo, render, rng};
 use dayfusion_liveness::{
-    CheckKind, Clock, FlashColour, Guidance, LivenessEngine, LivenessError, LivenessSettings,
-    LivenessStatus, Outcome, Phase,
+    CheckKind, FlashColour, Guidance, LivenessEngine, LivenessError, LivenessSettings,
+    LivenessStatus, ManualClock, Outcome, Phase,
 };
 use sha2::Digest;
-
-/// A clock the test moves by hand (milliseconds).
-#[derive(Clone, Default)]
-struct ManualClock(Arc<AtomicU64>);
-
-impl ManualClock {
-    fn advance(&self, ms: u64) {
-        self.0.fetch_add(ms, Ordering::SeqCst);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now_ms(&self) -> f64 {
-        self.0.load(Ordering::SeqCst) as f64
-    }
-}
 
 fn service(test: &str) -> Option<(LivenessEngine, ManualClock, Subject)> {
     let faces = engine(test)?;
