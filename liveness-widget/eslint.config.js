@@ -17,7 +17,7 @@ export default defineConfig(
     },
   },
   {
-    files: ['*.{js,ts}'],
+    files: ['*.{js,ts}', 'scripts/*.mjs'],
     languageOptions: { globals: globals.node },
   },
   {

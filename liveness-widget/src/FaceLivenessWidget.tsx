@@ -4,9 +4,9 @@ import {
   useRef,
   useState,
   useSyncExternalStore,
-  type CSSProperties,
   type ReactNode,
 } from 'react';
+import { AwsLiveness } from './aws-mode/AwsLiveness';
 import {
   cameraShortfall,
   countVideoInputs,
@@ -25,6 +25,7 @@ import { environment } from './environment';
 import { resolveLang, texts, type StatusKey, type Texts } from './i18n';
 import { CameraPreview } from './CameraPreview';
 import { Overlay } from './Overlay';
+import { buttonStyles, styles } from './styles';
 
 export interface FaceLivenessWidgetProps {
   /** `MediaDeviceInfo.deviceId` of the camera; empty or absent means the default camera. */
@@ -33,14 +34,25 @@ export interface FaceLivenessWidgetProps {
   lang?: string;
   /** `liveness` (default): the capture; `preview`: only the camera preview and its events. */
   mode?: string;
-  /** `local` (default): the kiosk's offline engine. Other providers are not in this build. */
+  /**
+   * `local` (default): the kiosk's offline engine; `aws`: Amazon Rekognition Face Liveness through the Amplify
+   * detector, loaded on demand from `face-liveness-aws.js`. Other providers are not in this build.
+   */
   provider?: string;
-  /** A session the host opened; the widget then plays its challenge and leaves retries to the host. */
+  /**
+   * Local mode: a session the host opened; the widget then plays its challenge and leaves retries to the host.
+   * AWS mode (required): the Rekognition Face Liveness session the host created through Rust.
+   */
   sessionId?: string;
   /** How many audit images the engine keeps, 0-4 (default 2). */
   auditImages?: string;
   /** Base URL of the engine's HTTP bridge; without it the widget uses Tauri IPC. */
   engineUrl?: string;
+  /**
+   * AWS mode: the folder holding `face-liveness-aws.js` and `liveness-assets/`; by default the folder of this
+   * script (`document.currentScript` when it ran).
+   */
+  assetBase?: string;
   /** The custom element itself (given by r2wc); the events are dispatched on it. */
   container?: HTMLElement;
 }
@@ -62,13 +74,15 @@ const CAMERA_STATES: ReadonlySet<WidgetState> = new Set(['intro', 'opening', 'co
 /** States that show the preview. */
 const STAGE_STATES: ReadonlySet<WidgetState> = new Set(['intro', 'opening', 'countdown', 'capture', 'flash']);
 
-/** The element's component: the liveness capture, or the bare camera preview with `mode="preview"`. */
+/**
+ * The element's component: the local liveness capture, the AWS one with `provider="aws"`, or the bare camera
+ * preview with `mode="preview"`.
+ */
 export function FaceLivenessWidget(props: FaceLivenessWidgetProps) {
-  return props.mode?.trim().toLowerCase() === 'preview' ? (
-    <CameraPreview cameraId={props.cameraId} lang={props.lang} container={props.container} />
-  ) : (
-    <LivenessCapture {...props} />
-  );
+  if (props.mode?.trim().toLowerCase() === 'preview') {
+    return <CameraPreview cameraId={props.cameraId} lang={props.lang} container={props.container} />;
+  }
+  return props.provider?.trim().toLowerCase() === 'aws' ? <AwsLiveness {...props} /> : <LivenessCapture {...props} />;
 }
 
 /** Local (offline) face liveness capture: instructions, mirrored preview with ovals, colour flashes, result. */
@@ -366,117 +380,3 @@ function bannerText(view: View, t: Texts, camera: StatusKey, lang: FlowConfig['l
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
-
-const styles = {
-  root: {
-    position: 'relative',
-    display: 'flex',
-    flexDirection: 'column',
-    gap: '1rem',
-    padding: '1rem',
-    fontFamily: 'system-ui, sans-serif',
-    fontSize: '1.25rem',
-    lineHeight: 1.4,
-    color: '#ffffff',
-    background: '#111111',
-    borderRadius: '12px',
-  },
-  heading: { margin: 0, fontSize: '2rem', lineHeight: 1.2 },
-  stage: {
-    position: 'relative',
-    width: '100%',
-    background: '#000000',
-    borderRadius: '12px',
-    overflow: 'hidden',
-  },
-  video: {
-    position: 'absolute',
-    inset: 0,
-    display: 'block',
-    width: '100%',
-    height: '100%',
-    objectFit: 'contain',
-    background: '#000',
-    transform: 'scaleX(-1)',
-  },
-  countdown: {
-    position: 'absolute',
-    top: '1rem',
-    left: '50%',
-    transform: 'translateX(-50%)',
-    width: '6rem',
-    height: '6rem',
-    display: 'flex',
-    alignItems: 'center',
-    justifyContent: 'center',
-    fontSize: '4rem',
-    fontWeight: 700,
-    color: '#ffffff',
-    background: '#000000',
-    border: '4px solid #ffffff',
-    borderRadius: '50%',
-  },
-  prompt: {
-    position: 'absolute',
-    top: '1rem',
-    left: '50%',
-    transform: 'translateX(-50%)',
-    padding: '0.5rem 1.5rem',
-    fontSize: '2rem',
-    fontWeight: 700,
-    color: '#ffffff',
-    background: '#000000',
-    borderRadius: '999px',
-  },
-  status: {
-    margin: 0,
-    padding: '0.75rem 1rem',
-    fontSize: '1.75rem',
-    fontWeight: 600,
-    lineHeight: 1.3,
-    color: '#ffffff',
-    background: '#000000',
-    borderLeftWidth: '0.5rem',
-    borderLeftStyle: 'solid',
-    borderLeftColor: '#2e7d32',
-    borderRadius: '8px',
-  },
-  good: { borderLeftColor: '#2ecc71' },
-  alert: { borderLeftColor: '#ffb300' },
-  progressTrack: { height: '14px', background: '#3a3a3a', borderRadius: '7px', overflow: 'hidden' },
-  progressFill: { height: '100%', background: '#2ecc71', transition: 'width 200ms linear' },
-  panel: { display: 'flex', flexDirection: 'column', gap: '0.75rem' },
-  text: { margin: 0, fontSize: '1.375rem' },
-  steps: { margin: 0, paddingLeft: '1.75rem', fontSize: '1.375rem' },
-  warning: {
-    padding: '0.75rem 1rem',
-    fontSize: '1.25rem',
-    color: '#111111',
-    background: '#ffd54f',
-    borderRadius: '8px',
-  },
-  spinner: {
-    alignSelf: 'center',
-    width: '72px',
-    height: '72px',
-    border: '8px solid #3a3a3a',
-    borderTopColor: '#ffffff',
-    borderRadius: '50%',
-  },
-  actions: { display: 'flex', flexWrap: 'wrap', gap: '0.75rem' },
-  button: {
-    minHeight: '56px',
-    minWidth: '160px',
-    padding: '0.75rem 1.5rem',
-    fontSize: '1.375rem',
-    fontWeight: 600,
-    borderRadius: '12px',
-    cursor: 'pointer',
-  },
-} satisfies Record<string, CSSProperties>;
-
-const buttonStyles = {
-  primary: { color: '#ffffff', background: '#0b57d0', border: '2px solid #0b57d0' },
-  secondary: { color: '#111111', background: '#ffffff', border: '2px solid #ffffff' },
-  cancel: { color: '#ffffff', background: '#1f1f1f', border: '2px solid #ffffff' },
-} satisfies Record<string, CSSProperties>;

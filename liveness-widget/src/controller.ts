@@ -171,7 +171,7 @@ export class LivenessController {
 
   // --- inputs ---
 
-  /** The `provider` attribute: anything but `local` is not available in this build. */
+  /** The `provider` attribute: anything but `local` is not available here (`aws` has its own component). */
   setProvider(provider: string): void {
     if (provider !== 'local') {
       if (this.view.error?.code !== 'provider-unavailable' || this.view.error.arg !== provider) {

@@ -22,7 +22,17 @@ export type ErrorTextKey =
   | 'no-frames'
   | 'models-missing'
   | 'engine-unavailable'
-  | 'internal';
+  | 'internal'
+  // The AWS mode (provider="aws"): Amazon Rekognition Face Liveness through the Amplify detector.
+  | 'aws-unreachable'
+  | 'aws-timeout'
+  | 'clock-skew'
+  | 'aws-credentials'
+  | 'aws-service'
+  | 'aws-runtime'
+  | 'aws-assets'
+  | 'face-distance'
+  | 'multiple-faces';
 
 /** Every text the widget shows, in one language. */
 export interface Texts {
@@ -54,6 +64,10 @@ export interface Texts {
   belowMinimumRate: string;
   /** A `provider` this build has no mode for. */
   providerUnavailable: (provider: string) => string;
+  /** The status line in the AWS mode's intro (the AWS detector opens the camera only after "start"). */
+  awsReady: string;
+  /** The status line while the AWS detector shows its own guidance over the camera picture. */
+  awsFollow: string;
 }
 
 /** Every text the widget shows, in each language. */
@@ -122,12 +136,23 @@ export const texts: Record<Lang, Texts> = {
       'models-missing': 'A verificação de rosto não está instalada neste quiosque. Chame um funcionário.',
       'engine-unavailable': 'O serviço de verificação não está disponível neste quiosque. Chame um funcionário.',
       internal: 'Algo deu errado na verificação. Tente novamente ou chame um funcionário.',
+      'aws-unreachable': 'Não foi possível conectar ao serviço de verificação. Tente novamente em instantes ou chame um funcionário.',
+      'aws-timeout': 'O tempo acabou antes de o rosto preencher o oval. Tente novamente e aproxime o rosto até preencher o oval.',
+      'clock-skew': 'O relógio do quiosque está errado, por isso a verificação não pode continuar. Chame um funcionário.',
+      'aws-credentials': 'O quiosque não conseguiu autorizar a verificação. Tente novamente ou chame um funcionário.',
+      'aws-service': 'O serviço de verificação teve um problema. Tente novamente ou chame um funcionário.',
+      'aws-runtime': 'A verificação de rosto parou por um erro no quiosque. Tente novamente ou chame um funcionário.',
+      'aws-assets': 'Faltam arquivos da verificação de rosto neste quiosque. Chame um funcionário.',
+      'face-distance': 'Você se aproximou cedo demais. Fique parado até o oval aparecer e tente novamente.',
+      'multiple-faces': 'Há mais de um rosto em frente à câmera. Fique sozinho em frente ao quiosque e tente novamente.',
     },
     cameraTooWeak: (given) =>
       `A câmera não atende ao mínimo do quiosque: 640x480 a 15 quadros por segundo. Ela oferece ${given}. Chame um funcionário.`,
     belowMinimumRate: 'menos de 15 quadros por segundo',
     providerUnavailable: (provider) =>
       `O modo de verificação “${provider}” não está disponível nesta versão do componente. Chame um funcionário.`,
+    awsReady: 'Toque em “Começar” quando estiver pronto.',
+    awsFollow: 'Siga as instruções sobre a imagem da câmera.',
   },
   en: {
     preview: 'Camera preview',
@@ -193,12 +218,23 @@ export const texts: Record<Lang, Texts> = {
       'models-missing': 'Face checking is not installed on this kiosk. Please call staff.',
       'engine-unavailable': 'The check service is not available on this kiosk. Please call staff.',
       internal: 'Something went wrong with the check. Please try again or call staff.',
+      'aws-unreachable': 'Could not connect to the check service. Try again in a moment or call staff.',
+      'aws-timeout': 'Time ran out before your face filled the oval. Try again and move closer until your face fills the oval.',
+      'clock-skew': "The kiosk's clock is wrong, so the check cannot continue. Please call staff.",
+      'aws-credentials': 'The kiosk could not authorise the check. Try again or call staff.',
+      'aws-service': 'The check service had a problem. Try again or call staff.',
+      'aws-runtime': 'The face check stopped because of an error on the kiosk. Try again or call staff.',
+      'aws-assets': 'Files of the face check are missing on this kiosk. Please call staff.',
+      'face-distance': 'You moved closer too early. Hold still until the oval appears, then try again.',
+      'multiple-faces': 'More than one face is in front of the camera. Stand alone in front of the kiosk and try again.',
     },
     cameraTooWeak: (given) =>
       `The camera does not meet the kiosk's minimum: 640x480 at 15 frames per second. It gives ${given}. Please call staff.`,
     belowMinimumRate: 'less than 15 frames per second',
     providerUnavailable: (provider) =>
       `The “${provider}” check mode is not available in this version of the widget. Please call staff.`,
+    awsReady: 'Press “Start” when you are ready.',
+    awsFollow: 'Follow the instructions over the camera picture.',
   },
 };
 

@@ -18,6 +18,7 @@ const propOf: Record<string, string> = {
   'session-id': 'sessionId',
   'audit-images': 'auditImages',
   'engine-url': 'engineUrl',
+  'asset-base': 'assetBase',
 };
 
 interface R2wcElement extends HTMLElement {
@@ -36,6 +37,7 @@ const R2wcWidget = r2wc(FaceLivenessWidget, {
     sessionId: 'string',
     auditImages: 'string',
     engineUrl: 'string',
+    assetBase: 'string',
   },
 }) as new () => R2wcElement;
 

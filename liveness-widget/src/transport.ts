@@ -1,11 +1,15 @@
 import type { CommandError } from '../../ui/src/app/ipc/bindings/CommandError';
 import type { FlashColourName } from '../../ui/src/app/ipc/bindings/FlashColourName';
+import type { LivenessCredentials } from '../../ui/src/app/ipc/bindings/LivenessCredentials';
 import type { LivenessFrameFeedback } from '../../ui/src/app/ipc/bindings/LivenessFrameFeedback';
 import type { LivenessSessionInfo } from '../../ui/src/app/ipc/bindings/LivenessSessionInfo';
 import type { LivenessSummary } from '../../ui/src/app/ipc/bindings/LivenessSummary';
 import type { Lang } from './i18n';
 
-/** The four operations of the local liveness engine, over Tauri IPC (kiosk) or the loopback HTTP bridge. */
+/**
+ * The four operations of the local liveness engine, over Tauri IPC (kiosk) or the loopback HTTP bridge, and the
+ * temporary AWS credentials of the AWS mode (Tauri IPC only).
+ */
 export interface LivenessTransport {
   /** Opens a session with a new random challenge (refused with `too-many-attempts` after 5 failures in 3 min). */
   start(lang: Lang, auditImages: number): Promise<LivenessSessionInfo>;
@@ -15,6 +19,11 @@ export interface LivenessTransport {
   frame(sessionId: string, captureMs: number, shown: FlashColourName | null, jpeg: ArrayBuffer): Promise<LivenessFrameFeedback>;
   /** Ends the session and returns its summary (no scores). */
   finish(sessionId: string, lang: Lang): Promise<LivenessSummary>;
+  /**
+   * Temporary AWS credentials for the AWS mode's streaming (scoped to `rekognition:StartFaceLivenessSession`,
+   * about 15 minutes), with the session's region. Never logged, never in an event or the DOM.
+   */
+  credentials(): Promise<LivenessCredentials>;
 }
 
 /** Why an operation failed: a `LivenessRefusal` code (`too-many-attempts`), a `CommandError` code, or a widget code. */
@@ -97,6 +106,10 @@ export class IpcTransport implements LivenessTransport {
   finish(sessionId: string, lang: Lang): Promise<LivenessSummary> {
     return this.tauri.invoke('liveness_finish', { sessionId, lang });
   }
+
+  credentials(): Promise<LivenessCredentials> {
+    return this.tauri.invoke('liveness_credentials');
+  }
 }
 
 /** The engine behind the loopback HTTP bridge (`dayfusion liveness serve`), for a browser outside Tauri. */
@@ -134,6 +147,11 @@ export class HttpTransport implements LivenessTransport {
     return this.request(`/liveness/sessions/${encodeURIComponent(sessionId)}/finish?locale=${encodeURIComponent(lang)}`, {
       method: 'POST',
     });
+  }
+
+  /** The bridge is for the local engine only: AWS credentials never leave the kiosk over HTTP. */
+  credentials(): Promise<LivenessCredentials> {
+    return Promise.reject(new EngineError('aws-credentials', 'the HTTP bridge does not issue AWS credentials'));
   }
 
   /** Answers the JSON of a 200; rejects with the `CommandError` of any other status. */

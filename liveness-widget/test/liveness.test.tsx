@@ -432,14 +432,14 @@ describe('local liveness capture', () => {
     expect(action(element, 'retry')).not.toBeNull();
   });
 
-  it('does not offer the aws provider in this build', async () => {
+  it('does not offer providers it has no mode for', async () => {
     const errors: unknown[] = [];
     const listener = (event: Event) => errors.push((event as CustomEvent).detail);
     document.addEventListener('liveness-error', listener);
-    const element = mount({ provider: 'aws' });
+    const element = mount({ provider: 'azure' });
     await waitForState(element, 'error');
     document.removeEventListener('liveness-error', listener);
-    expect(banner(element)).toContain('“aws” não está disponível nesta versão');
+    expect(banner(element)).toContain('“azure” não está disponível nesta versão');
     expect(errors).toEqual([{ code: 'provider-unavailable', message: banner(element) }]);
     expect(getUserMedia).not.toHaveBeenCalled();
     expect(action(element, 'start')).toBeNull();
