@@ -1,16 +1,6 @@
-import { useEffect, useRef, useState, type CSSProperties } from 'react';
-import {
-  countVideoInputs,
-  failureOf,
-  liveReport,
-  openCamera,
-  stopStream,
-  trackEnded,
-  type CameraErrorDetail,
-  type CameraFailure,
-  type CameraReadyDetail,
-} from './camera';
-import { resolveLang, texts, type StatusKey } from './i18n';
+import { useRef, type CSSProperties } from 'react';
+import { resolveLang, texts } from './i18n';
+import { useCamera } from './useCamera';
 
 /** Props of the preview mode (a subset of the element's). */
 export interface CameraPreviewProps {
@@ -22,59 +12,15 @@ export interface CameraPreviewProps {
   container?: HTMLElement;
 }
 
-/** The status line's text for the camera it belongs to; a new camera starts as "opening". */
-interface Outcome {
-  cameraId: string | undefined;
-  status: StatusKey;
-}
-
 /**
  * `mode="preview"`: only the live, mirrored preview of the chosen camera with a spoken status line and the
  * camera events (staff screens that check the camera). No session, nothing sent anywhere.
  */
 export function CameraPreview({ cameraId, lang, container }: CameraPreviewProps) {
   const videoRef = useRef<HTMLVideoElement>(null);
-  const [outcome, setOutcome] = useState<Outcome>();
   const language = resolveLang(lang);
   const t = texts[language];
-  const status = outcome && outcome.cameraId === cameraId ? outcome.status : 'opening';
-
-  useEffect(() => {
-    const video = videoRef.current;
-    let active = true;
-    let stream: MediaStream | undefined;
-    const emit = (type: string, detail: CameraReadyDetail | CameraErrorDetail) =>
-      container?.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
-    const fail = async (failure: CameraFailure) => {
-      const deviceCount = await countVideoInputs();
-      if (!active) return;
-      setOutcome({ cameraId, status: failure.status });
-      emit('camera-error', { state: failure.state, deviceCount, errorName: failure.errorName });
-    };
-
-    void openCamera(cameraId).then(
-      async (opened) => {
-        if (!active) return stopStream(opened);
-        stream = opened;
-        if (video) video.srcObject = opened;
-        const track = opened.getVideoTracks()[0];
-        track?.addEventListener('ended', () => {
-          if (active) void fail(trackEnded);
-        });
-        const report = liveReport(track, await countVideoInputs());
-        if (!active) return;
-        setOutcome({ cameraId, status: 'live' });
-        emit('camera-ready', report);
-      },
-      (error: unknown) => void fail(failureOf(error)),
-    );
-
-    return () => {
-      active = false;
-      stopStream(stream);
-      if (video) video.srcObject = null;
-    };
-  }, [cameraId, container]);
+  const status = useCamera({ videoRef, cameraId, container });
 
   const failed = status !== 'opening' && status !== 'live';
   return (

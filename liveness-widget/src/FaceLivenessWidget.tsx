@@ -7,25 +7,14 @@ import {
   type ReactNode,
 } from 'react';
 import { AwsLiveness } from './aws-mode/AwsLiveness';
-import {
-  cameraShortfall,
-  countVideoInputs,
-  failureOf as cameraFailureOf,
-  isFrameRateShortfall,
-  liveReport,
-  openCamera,
-  stopStream,
-  trackEnded,
-  type CameraErrorDetail,
-  type CameraFailure,
-  type CameraReadyDetail,
-} from './camera';
+import { cameraShortfall, isFrameRateShortfall } from './camera';
 import { cameraCode, errorMessage, LivenessController, type FlowConfig, type View, type WidgetState } from './controller';
 import { environment } from './environment';
 import { resolveLang, texts, type StatusKey, type Texts } from './i18n';
 import { CameraPreview } from './CameraPreview';
 import { Overlay } from './Overlay';
 import { buttonStyles, styles } from './styles';
+import { useCamera } from './useCamera';
 
 export interface FaceLivenessWidgetProps {
   /** `MediaDeviceInfo.deviceId` of the camera; empty or absent means the default camera. */
@@ -63,12 +52,6 @@ export function parseAuditImages(value: string | undefined): number {
   return Number.isFinite(count) ? Math.min(4, Math.max(0, count)) : 2;
 }
 
-/** The status line's text for the camera (and attempt) it belongs to; a new camera starts as "opening". */
-interface Outcome {
-  key: string;
-  status: StatusKey;
-}
-
 /** States in which the camera is on (besides a failed result that offers to try again). */
 const CAMERA_STATES: ReadonlySet<WidgetState> = new Set(['intro', 'opening', 'countdown', 'capture', 'flash', 'processing']);
 /** States that show the preview. */
@@ -90,7 +73,6 @@ function LivenessCapture(props: FaceLivenessWidgetProps) {
   const { cameraId, lang, container } = props;
   const videoRef = useRef<HTMLVideoElement>(null);
   const spinnerRef = useRef<HTMLDivElement>(null);
-  const [outcome, setOutcome] = useState<Outcome>();
   const [frameSize, setFrameSize] = useState({ width: 1280, height: 720 });
   const language = resolveLang(lang);
   const t = texts[language];
@@ -122,53 +104,24 @@ function LivenessCapture(props: FaceLivenessWidgetProps) {
   const view = useSyncExternalStore(controller.subscribe, controller.getView);
   const { state } = view;
   const cameraWanted = provider === 'local' && (CAMERA_STATES.has(state) || (state === 'result' && view.canRetry));
-  const cameraKey = `${cameraId ?? ''}|${view.cameraAttempt}`;
-  const status = outcome && outcome.key === cameraKey ? outcome.status : 'opening';
 
   useEffect(() => () => controller.dispose(), [controller]);
   useEffect(() => controller.setProvider(provider), [controller, provider]);
 
-  useEffect(() => {
-    if (!cameraWanted) return;
-    const video = videoRef.current;
-    let active = true;
-    let stream: MediaStream | undefined;
-    const emit = (type: string, detail: CameraReadyDetail | CameraErrorDetail) =>
-      container?.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
-    const fail = async (failure: CameraFailure, tooSlow = false) => {
-      const deviceCount = await countVideoInputs();
-      if (!active) return;
-      setOutcome({ key: cameraKey, status: failure.status });
-      emit('camera-error', { state: failure.state, deviceCount, errorName: failure.errorName });
-      controller.cameraFailed(tooSlow ? 'camera-too-weak' : cameraCode(failure.status));
-    };
-
-    void openCamera(cameraId).then(
-      async (opened) => {
-        if (!active) return stopStream(opened);
-        stream = opened;
-        if (video) video.srcObject = opened;
-        const track = opened.getVideoTracks()[0];
-        track?.addEventListener('ended', () => {
-          if (active) void fail(trackEnded);
-        });
-        const report = liveReport(track, await countVideoInputs());
-        if (!active) return;
-        setOutcome({ key: cameraKey, status: 'live' });
-        if (report.width && report.height) setFrameSize({ width: report.width, height: report.height });
-        emit('camera-ready', report);
-        controller.cameraReady(cameraShortfall(track?.getSettings() ?? {}));
-      },
-      (error: unknown) => void fail(cameraFailureOf(error), isFrameRateShortfall(error)),
-    );
-
-    return () => {
-      active = false;
-      stopStream(stream);
-      if (video) video.srcObject = null;
-      controller.cameraClosed();
-    };
-  }, [cameraId, cameraKey, cameraWanted, container, controller]);
+  const status = useCamera({
+    videoRef,
+    cameraId,
+    container,
+    enabled: cameraWanted,
+    // A retry after a camera failure opens it again.
+    openingKey: `${cameraId ?? ''}|${view.cameraAttempt}`,
+    onReady: (report, track) => {
+      if (report.width && report.height) setFrameSize({ width: report.width, height: report.height });
+      controller.cameraReady(cameraShortfall(track?.getSettings() ?? {}));
+    },
+    onError: (failure, cause) => controller.cameraFailed(isFrameRateShortfall(cause) ? 'camera-too-weak' : cameraCode(failure.status)),
+    onClose: () => controller.cameraClosed(),
+  });
 
   // The picture's real size, for the oval overlay (the track's settings may differ from what plays).
   useEffect(() => {

@@ -237,6 +237,8 @@ export class FramePump {
     if (!this.running) return;
     this.answered++;
     this.lastAnswerAt = this.clock.now();
+    // Not dead: a grab that comes back empty gives its turn back without waiting for the one before, so the
+    // next frame can reach the engine while an older one is still being analysed and be answered first.
     if (captureMs < this.latestApplied) {
       this.stale++;
     } else {

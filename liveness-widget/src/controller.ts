@@ -111,6 +111,21 @@ export function errorMessage(lang: Lang, error: Pick<WidgetError, 'code' | 'arg'
   return t.errors[code as ErrorTextKey] ?? t.errors.internal;
 }
 
+/**
+ * The view's starting values, also what each new flow starts from (all but its state and the camera attempt,
+ * which a new flow keeps).
+ */
+const blank: Omit<View, 'state' | 'cameraAttempt'> = {
+  countdown: COUNTDOWN_SECONDS,
+  challenge: null,
+  feedback: null,
+  flash: null,
+  summary: null,
+  canRetry: false,
+  error: null,
+  fps: null,
+};
+
 let instances = 0;
 
 const ACTIVE: ReadonlySet<WidgetState> = new Set(['opening', 'countdown', 'capture', 'flash']);
@@ -122,18 +137,7 @@ const ACTIVE: ReadonlySet<WidgetState> = new Set(['opening', 'countdown', 'captu
 export class LivenessController {
   /** Unique in the page (for SVG ids): several widgets may share a document, each with its own React root. */
   readonly id = `face-liveness-${++instances}`;
-  private view: View = {
-    state: 'intro',
-    countdown: COUNTDOWN_SECONDS,
-    challenge: null,
-    feedback: null,
-    flash: null,
-    summary: null,
-    canRetry: false,
-    error: null,
-    fps: null,
-    cameraAttempt: 0,
-  };
+  private view: View = { state: 'intro', ...blank, cameraAttempt: 0 };
   private readonly listeners = new Set<() => void>();
   /** Bumped whenever a flow ends, so that late answers of an older flow are ignored. */
   private generation = 0;
@@ -394,15 +398,3 @@ export class LivenessController {
     if (!this.deps.config().hostSessionId) this.sessionUsed = false;
   }
 }
-
-/** The parts of the view a new flow starts without. */
-const blank: Partial<View> = {
-  countdown: COUNTDOWN_SECONDS,
-  challenge: null,
-  feedback: null,
-  flash: null,
-  summary: null,
-  canRetry: false,
-  error: null,
-  fps: null,
-};

@@ -112,6 +112,30 @@ describe('FramePump', () => {
     pump.stop();
   });
 
+  it('drops an older answer that arrives after a newer one (an empty grab does not wait its turn)', async () => {
+    const clock = new FakeClock();
+    const transport = manualTransport();
+    const base = fakeGrabber(clock);
+    // The second grab finds no new camera picture: it gives its turn back at once, so the third frame goes to
+    // the engine while the first is still being analysed.
+    let grabs = 0;
+    const grabber = { grab: () => (grabs++ === 1 ? Promise.resolve(null) : base.grab()) };
+    const answers: LivenessFrameFeedback[] = [];
+    const pump = new FramePump({ sessionId: 's', transport, grabber, clock, onFeedback: (fb) => answers.push(fb), onError: () => {} });
+    pump.start();
+    await clock.advance(100);
+    expect(transport.pending.map((p) => p.captureMs)).toEqual(base.grabbed.map((f) => f.captureMs));
+    expect(transport.pending).toHaveLength(2);
+    transport.pending[1].answer.resolve(feedback({ guidance: 'hold-still' }));
+    await clock.advance(0);
+    transport.pending[0].answer.resolve(feedback({ guidance: 'too-far' }));
+    await clock.advance(0);
+    expect(answers.map((a) => a.guidance)).toEqual(['hold-still']);
+    expect(pump.stale).toBe(1);
+    expect(pump.answered).toBe(2);
+    pump.stop();
+  });
+
   it('skips a bad-frame refusal and stops on any other', async () => {
     const clock = new FakeClock();
     const transport = manualTransport();
