@@ -86,62 +86,22 @@ fn moto_url() -> Result<Option<String>, Box<dyn Error>> {
     }
 }
 
-/// One plain HTTP/1.1 request (no client dependency); status and body.
+/// One plain HTTP request; status and body (4xx/5xx are answers, not errors).
 fn http(method: &str, url: &str, body: &[u8]) -> Result<(u16, Vec<u8>), Box<dyn Error>> {
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| format!("not an http:// URL: {url}"))?;
-    let (host, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(20)))
+        .build()
+        .into();
+    let request = ureq::http::Request::builder().method(method).uri(url);
+    // Requests that carry no body are sent without one (no Content-Length).
+    let mut response = if matches!(method, "GET" | "HEAD" | "OPTIONS") {
+        agent.run(request.body(())?)?
+    } else {
+        agent.run(request.body(body.to_vec())?)?
     };
-    let mut stream = TcpStream::connect(host)?;
-    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(20)))?;
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )?;
-    stream.write_all(body)?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response)?;
-    let split = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or("no end of HTTP headers")?;
-    let head = String::from_utf8_lossy(&response[..split]).to_string();
-    let mut body = response[split + 4..].to_vec();
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or("no HTTP status line")?;
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        body = dechunk(&body)?;
-    }
-    Ok((status, body))
-}
-
-fn dechunk(mut data: &[u8]) -> Result<Vec<u8>, Box<dyn Error>> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = data
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .ok_or("bad chunk")?;
-        let size_text = String::from_utf8_lossy(&data[..line_end]).to_string();
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)?;
-        data = &data[line_end + 2..];
-        if size == 0 {
-            return Ok(out);
-        }
-        out.extend_from_slice(data.get(..size).ok_or("short chunk")?);
-        data = data.get(size + 2..).ok_or("short chunk")?;
-    }
+    let status = response.status().as_u16();
+    Ok((status, response.body_mut().read_to_vec()?))
 }
 
 /// Empties moto (every service, every region).

@@ -4,8 +4,6 @@
 //! speaks Rekognition's JSON 1.1 protocol). The test command starts both and
 //! sets `DAYFUSION_TEST_MOTO_URL` and `DAYFUSION_TEST_REKOGNITION_URL`.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -31,7 +29,8 @@ fn servers(test: &str) -> AnyResult<Option<(String, String)>> {
     }
 }
 
-/// One plain HTTP/1.1 request; returns status and body.
+/// One plain HTTP request to `url` + `path`; status and body (4xx/5xx are
+/// answers, not errors).
 fn http(
     url: &str,
     method: &str,
@@ -39,52 +38,25 @@ fn http(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> AnyResult<(u16, Vec<u8>)> {
-    let hostport = url.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = TcpStream::connect(hostport)?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        request.push_str(&format!("{k}: {v}\r\n"));
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let mut request = ureq::http::Request::builder()
+        .method(method)
+        .uri(format!("{}{path}", url.trim_end_matches('/')));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
     }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes())?;
-    stream.write_all(body)?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response)?;
-    let split = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or("no HTTP header end")?;
-    let head = String::from_utf8_lossy(&response[..split]).into_owned();
-    let status: u16 = head.split_whitespace().nth(1).ok_or("no status")?.parse()?;
-    let mut body = response[split + 4..].to_vec();
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        body = dechunk(&body)?;
-    }
-    Ok((status, body))
-}
-
-fn dechunk(mut data: &[u8]) -> AnyResult<Vec<u8>> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = data
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .ok_or("bad chunk")?;
-        let size = usize::from_str_radix(std::str::from_utf8(&data[..line_end])?.trim(), 16)?;
-        data = &data[line_end + 2..];
-        if size == 0 {
-            return Ok(out);
-        }
-        out.extend_from_slice(&data[..size]);
-        data = &data[size + 2..];
-    }
+    // Requests that carry no body are sent without one (no Content-Length).
+    let mut response = if matches!(method, "GET" | "HEAD" | "OPTIONS") {
+        agent.run(request.body(())?)?
+    } else {
+        agent.run(request.body(body.to_vec())?)?
+    };
+    let status = response.status().as_u16();
+    Ok((status, response.body_mut().read_to_vec()?))
 }
 
 /// A DynamoDB JSON call to moto (moto reads the region from the scope).
