@@ -9,6 +9,7 @@ fn main() {
         "save_settings",
         "report_camera_state",
         "liveness_credentials",
+        "aws_liveness_session",
         "sync_status",
         "liveness_start",
         "liveness_session",

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use dayfusion_aws::{AwsContext, AwsError, AwsSettings};
 use dayfusion_ipc::{
-    AppInfo, BackendMode, CameraReport, CommandError, ErrorCode, HealthReport, KioskSettings,
-    LivenessCredentials, SyncStatus,
+    AppInfo, AwsLivenessSession, BackendMode, CameraReport, CommandError, ErrorCode, HealthReport,
+    KioskSettings, LivenessCredentials, SyncStatus,
 };
 use tauri::State;
 
@@ -143,6 +143,40 @@ pub async fn liveness_credentials(app: tauri::AppHandle) -> CommandResult<Livene
     .map_err(|e| CommandError {
         code: ErrorCode::Internal,
         detail: format!("liveness credentials task failed: {e}"),
+    })?
+}
+
+/// Creates a Rekognition Face Liveness session for the webview's AWS
+/// capture (the widget's `provider="aws"`), with the kiosk's settings
+/// (audit images, S3 output). Refused on the embedded backend.
+#[tauri::command]
+pub async fn aws_liveness_session(app: tauri::AppHandle) -> CommandResult<AwsLivenessSession> {
+    use tauri::Manager;
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<KioskState>();
+        if state.settings.get().backend != BackendMode::Aws {
+            return Err(CommandError {
+                code: ErrorCode::InvalidInput,
+                detail: "AWS liveness sessions exist only on the AWS backend".into(),
+            });
+        }
+        let ctx = aws_context(&state)?;
+        let region = ctx.region().unwrap_or_default().to_owned();
+        let start = dayfusion_aws::RekognitionLiveness::new(ctx)
+            .create_session_with_token(None)
+            .map_err(|e| CommandError {
+                code: ErrorCode::Aws,
+                detail: format!("[{}] {}", e.code, e.detail),
+            })?;
+        Ok(AwsLivenessSession {
+            session_id: start.session_id,
+            region,
+        })
+    })
+    .await
+    .map_err(|e| CommandError {
+        code: ErrorCode::Internal,
+        detail: format!("liveness session task failed: {e}"),
     })?
 }
 

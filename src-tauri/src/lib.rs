@@ -63,6 +63,7 @@ pub fn run() -> ExitCode {
             commands::save_settings,
             commands::report_camera_state,
             commands::liveness_credentials,
+            commands::aws_liveness_session,
             commands::sync_status,
             liveness::liveness_start,
             liveness::liveness_session,

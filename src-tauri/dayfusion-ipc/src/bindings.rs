@@ -23,6 +23,7 @@ pub fn all() -> Result<Vec<Binding>, ExportError> {
     let config = Config::default();
     Ok(vec![
         binding::<AppInfo>(&config)?,
+        binding::<AwsLivenessSession>(&config)?,
         binding::<BackendMode>(&config)?,
         binding::<BuildProfile>(&config)?,
         binding::<CameraReport>(&config)?,

@@ -193,6 +193,17 @@ pub struct CommandError {
     pub detail: String,
 }
 
+/// A Rekognition Face Liveness session the Rust core created for the
+/// webview's AWS capture (the Amplify detector streams to it).
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AwsLivenessSession {
+    /// The session (a UUID), for the widget's `session-id`.
+    pub session_id: String,
+    /// The region it lives in.
+    pub region: String,
+}
+
 /// Temporary credentials for the webview's AWS liveness check: scoped by an
 /// STS session policy to `rekognition:StartFaceLivenessSession` only and
 /// valid 15 minutes. Never the kiosk's own credentials; never logged.

@@ -1,6 +1,7 @@
 import { Injectable } from '@angular/core';
 import { invoke, type InvokeArgs } from '@tauri-apps/api/core';
 import type { AppInfo } from './bindings/AppInfo';
+import type { AwsLivenessSession } from './bindings/AwsLivenessSession';
 import type { CameraReport } from './bindings/CameraReport';
 import type { HealthReport } from './bindings/HealthReport';
 import type { KioskSettings } from './bindings/KioskSettings';
@@ -30,6 +31,11 @@ export class KioskApi {
   /** Validates and persists `settings`; resolves to what was stored. */
   saveSettings(settings: KioskSettings): Promise<KioskSettings> {
     return call('save_settings', { settings });
+  }
+
+  /** Creates a Rekognition liveness session for the widget's AWS mode (AWS backend only). */
+  awsLivenessSession(): Promise<AwsLivenessSession> {
+    return call('aws_liveness_session');
   }
 
   /** Tells the backend what the webview observed when opening the camera. */

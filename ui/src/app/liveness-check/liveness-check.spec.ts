@@ -2,7 +2,9 @@ import { ApplicationInitStatus, signal } from '@angular/core';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import { provideI18n } from '../i18n/translations';
+import type { AwsLivenessSession } from '../ipc/bindings/AwsLivenessSession';
 import type { KioskSettings } from '../ipc/bindings/KioskSettings';
+import { KioskApi } from '../ipc/kiosk-api';
 import type { LivenessSummary } from '../ipc/bindings/LivenessSummary';
 import { KioskSettingsStore } from '../settings/kiosk-settings-store';
 import { LivenessCheck } from './liveness-check';
@@ -11,19 +13,33 @@ const SETTINGS: KioskSettings = { backend: 'embedded', language: 'pt-BR', camera
 
 describe('LivenessCheck', () => {
   let fixture: ComponentFixture<LivenessCheck>;
+  /** Sessions handed out by the fake `aws_liveness_session` command, in order. */
+  let awsSessions: string[];
+  let awsFailure: unknown;
 
-  async function render(): Promise<HTMLElement> {
+  async function render(settings: KioskSettings = SETTINGS): Promise<HTMLElement> {
+    awsSessions = [];
+    const api = {
+      awsLivenessSession: (): Promise<AwsLivenessSession> => {
+        if (awsFailure) return Promise.reject(awsFailure);
+        const sessionId = `aws-session-${awsSessions.length + 1}`;
+        awsSessions.push(sessionId);
+        return Promise.resolve({ sessionId, region: 'us-east-1' });
+      },
+    };
     TestBed.configureTestingModule({
       providers: [
         provideI18n(),
         provideRouter([]),
-        { provide: KioskSettingsStore, useValue: { settings: signal(SETTINGS).asReadonly() } },
+        { provide: KioskSettingsStore, useValue: { settings: signal(settings).asReadonly() } },
+        { provide: KioskApi, useValue: api },
       ],
     });
     await TestBed.inject(ApplicationInitStatus).donePromise;
     fixture = TestBed.createComponent(LivenessCheck);
     fixture.detectChanges();
     await fixture.whenStable();
+    fixture.detectChanges();
     return fixture.nativeElement as HTMLElement;
   }
 
@@ -66,6 +82,40 @@ describe('LivenessCheck', () => {
     fixture.detectChanges();
     expect(root.querySelector('[data-testid="liveness-outcome"]')).toBeNull();
     expect(widget(root)).not.toBe(first);
+  });
+
+  it('on the AWS backend runs the widget on a session from the Rust core, one per attempt', async () => {
+    awsFailure = undefined;
+    const root = await render({ ...SETTINGS, backend: 'aws' });
+    expect(widget(root).getAttribute('provider')).toBe('aws');
+    expect(widget(root).getAttribute('session-id')).toBe('aws-session-1');
+    expect(widget(root).getAttribute('camera-id')).toBe('cam-desk');
+
+    widget(root).dispatchEvent(
+      new CustomEvent('liveness-complete', { detail: { provider: 'aws', sessionId: 'aws-session-1' } }),
+    );
+    fixture.detectChanges();
+    const outcome = root.querySelector('[data-testid="liveness-outcome"]');
+    expect(outcome?.getAttribute('data-kind')).toBe('submitted');
+    expect(outcome?.textContent).toContain('aws-session-1');
+
+    (root.querySelector('[data-testid="liveness-again"]') as HTMLButtonElement).click();
+    fixture.detectChanges();
+    await fixture.whenStable();
+    fixture.detectChanges();
+    expect(awsSessions).toEqual(['aws-session-1', 'aws-session-2']);
+    expect(widget(root).getAttribute('session-id')).toBe('aws-session-2');
+  });
+
+  it('says in the kiosk language when AWS refuses to create the session', async () => {
+    awsFailure = { code: 'aws', detail: '[aws-unreachable] dispatch failure' };
+    const root = await render({ ...SETTINGS, backend: 'aws' });
+    fixture.detectChanges();
+    expect(root.querySelector('face-liveness-widget')).toBeNull();
+    const outcome = root.querySelector('[data-testid="liveness-outcome"]');
+    expect(outcome?.getAttribute('data-kind')).toBe('error');
+    expect(outcome?.textContent).toContain('A conexão com a AWS falhou');
+    awsFailure = undefined;
   });
 
   it('says when the person cancelled', async () => {
