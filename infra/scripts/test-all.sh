@@ -68,7 +68,7 @@ with_node24() { PATH="$root/.tools/node/node_modules/.bin:$PATH" "$@"; }
 # tauri-driver is installed into .tools/cargo by `make setup`.
 with_tauri_driver() { PATH="$root/.tools/cargo/bin:$PATH" "$@"; }
 
-echo "disk: $(free_disk) free at the start (a cold build of the workspace and its tests takes about 15G)"
+echo "disk: $(free_disk) free at the start (the workspace and its tests take about 5G once built)"
 
 # Front ends first: the Rust app embeds the built UI.
 step widget-lint none npm --prefix liveness-widget run --silent lint
