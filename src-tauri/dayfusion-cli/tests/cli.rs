@@ -14,12 +14,16 @@ fn health_json_reports_the_configured_folders() -> Result<(), Box<dyn std::error
         .env("DAYFUSION_DATA_DIR", tmp.path())
         .env_remove("DAYFUSION_LOG_DIR")
         .output()?;
-    assert!(
+    let report: dayfusion_ipc::HealthReport = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("{e}: {}", String::from_utf8_lossy(&out.stderr)))?;
+    // The exit status follows the report: 0 unless a check fails. (Which
+    // one may fail depends on the machine: disk space, say, on a full CI
+    // volume; the folders this test made are always usable.)
+    assert_eq!(
         out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        report.status != dayfusion_ipc::HealthStatus::Failing,
+        "{report:?}"
     );
-    let report: dayfusion_ipc::HealthReport = serde_json::from_slice(&out.stdout)?;
     let data = report
         .checks
         .iter()
