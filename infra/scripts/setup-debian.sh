@@ -12,6 +12,8 @@ packages=(
   gstreamer1.0-libav gstreamer1.0-gl ffmpeg
   # Headless display, WebDriver and browser tests
   xvfb xauth webkit2gtk-driver chromium chromium-driver imagemagick dbus-x11 at-spi2-core
+  # TLS certificate of the fake Rekognition stream in the widget's browser tests
+  openssl
   # Evidence key in the OS keyring (Secret Service over D-Bus); setpriv for
   # the permission tests when they run as root
   libdbus-1-dev util-linux

@@ -42,6 +42,12 @@ export interface FaceLivenessWidgetProps {
    * script (`document.currentScript` when it ran).
    */
   assetBase?: string;
+  /**
+   * AWS mode: the Rekognition streaming endpoint, `wss://host[:port]` (e.g. a private VPC interface or FIPS
+   * endpoint), given to Amplify as `endpointOverride`; absent = the region's public endpoint. Anything else than a
+   * `wss:` origin is the error `aws-endpoint-invalid`.
+   */
+  awsEndpoint?: string;
   /** The custom element itself (given by r2wc); the events are dispatched on it. */
   container?: HTMLElement;
 }

@@ -31,6 +31,7 @@ export type ErrorTextKey =
   | 'aws-service'
   | 'aws-runtime'
   | 'aws-assets'
+  | 'aws-endpoint-invalid'
   | 'face-distance'
   | 'multiple-faces';
 
@@ -143,6 +144,7 @@ export const texts: Record<Lang, Texts> = {
       'aws-service': 'O serviço de verificação teve um problema. Tente novamente ou chame um funcionário.',
       'aws-runtime': 'A verificação de rosto parou por um erro no quiosque. Tente novamente ou chame um funcionário.',
       'aws-assets': 'Faltam arquivos da verificação de rosto neste quiosque. Chame um funcionário.',
+      'aws-endpoint-invalid': 'O endereço do serviço de verificação configurado neste quiosque é inválido. Chame um funcionário.',
       'face-distance': 'Você se aproximou cedo demais. Fique parado até o oval aparecer e tente novamente.',
       'multiple-faces': 'Há mais de um rosto em frente à câmera. Fique sozinho em frente ao quiosque e tente novamente.',
     },
@@ -225,6 +227,7 @@ export const texts: Record<Lang, Texts> = {
       'aws-service': 'The check service had a problem. Try again or call staff.',
       'aws-runtime': 'The face check stopped because of an error on the kiosk. Try again or call staff.',
       'aws-assets': 'Files of the face check are missing on this kiosk. Please call staff.',
+      'aws-endpoint-invalid': 'The address of the check service configured on this kiosk is not valid. Please call staff.',
       'face-distance': 'You moved closer too early. Hold still until the oval appears, then try again.',
       'multiple-faces': 'More than one face is in front of the camera. Stand alone in front of the kiosk and try again.',
     },

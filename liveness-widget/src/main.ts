@@ -19,6 +19,7 @@ const propOf: Record<string, string> = {
   'audit-images': 'auditImages',
   'engine-url': 'engineUrl',
   'asset-base': 'assetBase',
+  'aws-endpoint': 'awsEndpoint',
 };
 
 interface R2wcElement extends HTMLElement {
@@ -38,6 +39,7 @@ const R2wcWidget = r2wc(FaceLivenessWidget, {
     auditImages: 'string',
     engineUrl: 'string',
     assetBase: 'string',
+    awsEndpoint: 'string',
   },
 }) as new () => R2wcElement;
 

@@ -83,6 +83,16 @@ describe('the AWS bundle\'s detector', () => {
     expect(container.shadowRoot?.querySelector('[data-testid="amplify"]')).toBeNull();
   });
 
+  it('gives Amplify the aws-endpoint as its endpointOverride', async () => {
+    const api = createAwsLivenessApi('test', '', { fetch: vi.fn(), digest: vi.fn(), simd: vi.fn() });
+    const { value: opts } = options({ endpoint: 'wss://vpce-0abc.streaming-rekognition.us-east-1.vpce.amazonaws.com' });
+    api.mount(document.body.appendChild(document.createElement('div')), opts);
+    await vi.waitFor(() => expect(rendered.length).toBeGreaterThan(0));
+    expect((last().config as { endpointOverride?: string }).endpointOverride).toBe(
+      'wss://vpce-0abc.streaming-rekognition.us-east-1.vpce.amazonaws.com',
+    );
+  });
+
   it('passes Amplify\'s callbacks on, its errors reduced to state, name and message', async () => {
     const api = createAwsLivenessApi('test', '', { fetch: vi.fn(), digest: vi.fn(), simd: vi.fn() });
     const { value: opts, calls } = options();

@@ -76,7 +76,7 @@ describe('detectorErrorCode', () => {
   it('gives every code it can answer its own text in both languages', () => {
     const codes = [
       'aws-unreachable', 'aws-timeout', 'clock-skew', 'aws-credentials', 'aws-service', 'aws-runtime', 'aws-assets',
-      'face-distance', 'multiple-faces', 'camera-denied', 'camera-not-found', 'camera-not-readable', 'camera-error', 'camera-too-weak',
+      'aws-endpoint-invalid', 'face-distance', 'multiple-faces', 'camera-denied', 'camera-not-found', 'camera-not-readable', 'camera-error', 'camera-too-weak',
     ];
     for (const lang of ['pt-BR', 'en'] as const) {
       const generic = texts[lang].errors.internal;
@@ -90,7 +90,7 @@ describe('detectorErrorCode', () => {
   });
 
   it('sends the customer to staff only where trying again cannot help', () => {
-    for (const code of ['clock-skew', 'aws-assets', 'provider-unavailable', 'engine-unavailable', 'camera-too-weak']) {
+    for (const code of ['clock-skew', 'aws-assets', 'aws-endpoint-invalid', 'provider-unavailable', 'engine-unavailable', 'camera-too-weak']) {
       expect(AWS_FINAL_CODES.has(code), code).toBe(true);
     }
     for (const code of ['aws-unreachable', 'aws-timeout', 'aws-service', 'aws-runtime', 'aws-credentials', 'face-distance', 'multiple-faces', 'camera-denied']) {

@@ -324,6 +324,41 @@ describe('AWS mode', () => {
     expect(commands).toEqual(['liveness_credentials']);
   });
 
+  it('gives the detector the aws-endpoint, normalised; without it, no endpoint (the region\'s public one)', async () => {
+    const bundle = fakeBundle();
+    fakeIpc();
+    await started();
+    expect(bundle.last().options).not.toHaveProperty('endpoint');
+
+    const { element } = await started({ 'aws-endpoint': 'wss://Liveness.Bank.Example:8443/' });
+    expect(bundle.last().options.endpoint).toBe('wss://liveness.bank.example:8443');
+
+    // A new endpoint while the detector runs mounts a new one.
+    element.setAttribute('aws-endpoint', 'wss://liveness-fips.bank.example');
+    await vi.waitFor(() => expect(bundle.mounts).toHaveLength(3));
+    expect(bundle.last().options.endpoint).toBe('wss://liveness-fips.bank.example');
+  });
+
+  it('refuses an aws-endpoint that is not a wss: origin, before asking for credentials', async () => {
+    for (const value of ['https://streaming-rekognition.us-east-1.amazonaws.com', 'wss://host.example/start-face-liveness-session-websocket', 'not a url']) {
+      document.body.replaceChildren();
+      const bundle = fakeBundle();
+      const commands = fakeIpc();
+      const { element, events } = mount({ ...awsAttributes, 'aws-endpoint': value });
+      await waitForState(element, 'intro');
+      action(element, 'start')!.click();
+      await waitForState(element, 'error');
+      expect(root(element).getAttribute('data-error'), value).toBe('aws-endpoint-invalid');
+      const message = 'O endereço do serviço de verificação configurado neste quiosque é inválido. Chame um funcionário.';
+      expect(banner(element)).toBe(message);
+      expect(events).toEqual([{ type: 'liveness-error', detail: { code: 'aws-endpoint-invalid', message } }]);
+      expect(action(element, 'retry')).toBeNull();
+      expect(action(element, 'call-staff')).not.toBeNull();
+      expect(commands).toEqual([]);
+      expect(bundle.mountDetector).not.toHaveBeenCalled();
+    }
+  });
+
   it('needs a session-id', async () => {
     const bundle = fakeBundle();
     fakeIpc();

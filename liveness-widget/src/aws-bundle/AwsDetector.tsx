@@ -35,7 +35,7 @@ export function detectorError(livenessError: LivenessError): AwsDetectorError {
  * so the callbacks go through a ref that always holds the latest options.
  */
 export function AwsDetector(options: AwsMountOptions) {
-  const { sessionId, region, lang, cameraId, assetsUrl } = options;
+  const { sessionId, region, lang, cameraId, endpoint, assetsUrl } = options;
   const latest = useRef(options);
   useLayoutEffect(() => {
     latest.current = options;
@@ -46,8 +46,10 @@ export function AwsDetector(options: AwsMountOptions) {
       faceModelUrl: faceModelUrl(assetsUrl),
       credentialProvider: () => latest.current.credentialProvider(),
       ...(cameraId ? { deviceId: cameraId } : {}),
+      // Amplify appends /start-face-liveness-session-websocket to it (see aws-mode/endpoint.ts).
+      ...(endpoint ? { endpointOverride: endpoint } : {}),
     }),
-    [assetsUrl, cameraId],
+    [assetsUrl, cameraId, endpoint],
   );
   return (
     <FaceLivenessDetectorCore

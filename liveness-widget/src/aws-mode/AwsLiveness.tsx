@@ -22,6 +22,7 @@ export function AwsLiveness(props: FaceLivenessWidgetProps) {
     sessionId: props.sessionId?.trim() || undefined,
     cameraId: props.cameraId || undefined,
     engineUrl: props.engineUrl || undefined,
+    endpoint: props.awsEndpoint?.trim() || undefined,
     base: bundleBase(props.assetBase),
   };
   const configRef = useRef(config);
@@ -47,7 +48,7 @@ export function AwsLiveness(props: FaceLivenessWidgetProps) {
 
   useEffect(() => () => controller.dispose(), [controller]);
   useEffect(() => controller.preload(), [controller, config.base]);
-  useEffect(() => controller.configChanged(), [controller, config.sessionId, config.cameraId, language]);
+  useEffect(() => controller.configChanged(), [controller, config.sessionId, config.cameraId, config.endpoint, language]);
 
   const busy = state === 'opening' || state === 'processing';
   useEffect(() => {

@@ -37,6 +37,11 @@ export interface AwsMountOptions {
   lang: Lang;
   /** `MediaDeviceInfo.deviceId` of the kiosk camera; absent = Amplify's choice. */
   cameraId?: string;
+  /**
+   * The Rekognition streaming endpoint (`wss://host[:port]`, checked by the main bundle: see `endpoint.ts`), given
+   * to Amplify as `config.endpointOverride`; absent = the region's public endpoint.
+   */
+  endpoint?: string;
   /** Absolute URL of the `liveness-assets/` folder, ending with `/`. */
   assetsUrl: string;
   credentialProvider(): Promise<AwsCredentials>;

@@ -3,6 +3,7 @@ import type { Lang } from '../i18n';
 import type { LivenessTransport } from '../transport';
 import type { AwsDetectorError, AwsDetectorHandle, AwsLivenessApi, AwsMountOptions } from './api';
 import { CredentialCache } from './credentials';
+import { EndpointError, parseAwsEndpoint } from './endpoint';
 import { AWS_FINAL_CODES, credentialsErrorCode, detectorErrorCode } from './errors';
 import { ASSETS_FOLDER } from './loader';
 
@@ -13,6 +14,8 @@ export interface AwsFlowConfig {
   sessionId?: string;
   cameraId?: string;
   engineUrl?: string;
+  /** The `aws-endpoint` attribute as given (checked on "start"); absent = the region's public endpoint. */
+  endpoint?: string;
   /** Folder of `face-liveness-aws.js` and `liveness-assets/` (absolute, ending with `/`), or null when unknown. */
   base: string | null;
 }
@@ -65,8 +68,8 @@ export class AwsController {
   private generation = 0;
   private container: HTMLElement | null = null;
   private handle: AwsDetectorHandle | null = null;
-  /** What the mounted detector was mounted with (a change of session or camera mounts a new one). */
-  private mounted: { sessionId: string; cameraId?: string; lang: Lang } | null = null;
+  /** What the mounted detector was mounted with (a change of session, camera or endpoint mounts a new one). */
+  private mounted: { sessionId: string; cameraId?: string; endpoint?: string; lang: Lang } | null = null;
   /** The options the mounted detector got (for `update`). */
   private options: AwsMountOptions | null = null;
   /** The session id the flow in `opening` is preparing. */
@@ -134,15 +137,21 @@ export class AwsController {
   }
 
   /**
-   * The element's attributes changed. While a detector is shown (or being prepared), a new `session-id` or
-   * `camera-id` mounts a new one; a new `lang` only changes its texts.
+   * The element's attributes changed. While a detector is shown (or being prepared), a new `session-id`,
+   * `camera-id` or `aws-endpoint` mounts a new one; a new `lang` only changes its texts.
    */
   configChanged(): void {
     const { state } = this.view;
     if (state !== 'opening' && state !== 'capture') return;
     const config = this.deps.config();
     const mounted = this.mounted;
-    if (state === 'capture' && mounted && mounted.sessionId === config.sessionId && mounted.cameraId === config.cameraId) {
+    if (
+      state === 'capture' &&
+      mounted &&
+      mounted.sessionId === config.sessionId &&
+      mounted.cameraId === config.cameraId &&
+      mounted.endpoint === config.endpoint
+    ) {
       if (mounted.lang !== config.lang && this.handle && this.options) {
         this.mounted = { ...mounted, lang: config.lang };
         this.handle.update({ ...this.options, lang: config.lang });
@@ -168,6 +177,13 @@ export class AwsController {
     const config = this.deps.config();
     this.opening = config.sessionId;
     if (!config.sessionId) return this.fail(new Failure('unknown-session', 'the AWS mode needs a session-id'));
+    let endpoint: string | undefined;
+    try {
+      endpoint = parseAwsEndpoint(config.endpoint);
+    } catch (error) {
+      if (!(error instanceof EndpointError)) throw error;
+      return this.fail(new Failure('aws-endpoint-invalid', `aws-endpoint: ${error.message}`));
+    }
     if (!config.base) {
       return this.fail(new Failure('provider-unavailable', 'no asset-base and no script URL to find face-liveness-aws.js', 'aws'));
     }
@@ -198,6 +214,7 @@ export class AwsController {
       region: issued.value.region,
       lang,
       cameraId,
+      ...(endpoint ? { endpoint } : {}),
       assetsUrl,
       credentialProvider: () =>
         this.credentials.get().then(
@@ -212,7 +229,7 @@ export class AwsController {
       onCancel: () => generation === this.generation && this.cancel('user'),
     };
     this.set({ state: 'capture', attempt: this.view.attempt + 1 });
-    this.mounted = { sessionId: config.sessionId, cameraId, lang };
+    this.mounted = { sessionId: config.sessionId, cameraId, endpoint: config.endpoint, lang };
     this.options = options;
     try {
       this.handle = bundle.value.mount(this.container, options);

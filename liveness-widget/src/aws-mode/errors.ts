@@ -14,6 +14,7 @@ export type AwsErrorCode =
   | 'aws-service'
   | 'aws-runtime'
   | 'aws-assets'
+  | 'aws-endpoint-invalid'
   | 'face-distance'
   | 'multiple-faces';
 
@@ -126,6 +127,7 @@ export function credentialsErrorCode(error: unknown): string {
 export const AWS_FINAL_CODES: ReadonlySet<string> = new Set([
   'clock-skew',
   'aws-assets',
+  'aws-endpoint-invalid',
   'provider-unavailable',
   'engine-unavailable',
   'camera-too-weak',
