@@ -129,15 +129,10 @@ pub async fn liveness_credentials(app: tauri::AppHandle) -> CommandResult<Livene
             });
         }
         let ctx = aws_context(&state)?;
-        let c = dayfusion_aws::webview_credentials(&ctx, &settings.kiosk_id).map_err(aws_error)?;
-        tracing::info!(event = "liveness_credentials_issued", expiration = %c.expiration);
-        Ok(LivenessCredentials {
-            access_key_id: c.access_key_id.clone(),
-            secret_access_key: c.secret_access_key.clone(),
-            session_token: c.session_token.clone(),
-            expiration: c.expiration.clone(),
-            region: c.region.clone(),
-        })
+        let credentials =
+            dayfusion_aws::webview_credentials(&ctx, &settings.kiosk_id).map_err(aws_error)?;
+        tracing::info!(event = "liveness_credentials_issued", expiration = %credentials.expiration);
+        Ok(credentials)
     })
     .await
     .map_err(|e| CommandError {
@@ -188,7 +183,7 @@ pub async fn sync_status(state: State<'_, KioskState>) -> CommandResult<SyncStat
     if !log_path.exists() {
         return Ok(SyncStatus::default());
     }
-    let status = tauri::async_runtime::spawn_blocking(move || {
+    tauri::async_runtime::spawn_blocking(move || {
         let log = dayfusion_ledger::SqliteLog::open_read_only(&log_path)?;
         dayfusion_aws::sync_status(&log)
     })
@@ -200,11 +195,5 @@ pub async fn sync_status(state: State<'_, KioskState>) -> CommandResult<SyncStat
     .map_err(|e| CommandError {
         code: ErrorCode::Storage,
         detail: format!("[{}] {e}", e.code()),
-    })?;
-    Ok(SyncStatus {
-        pending: u32::try_from(status.pending).unwrap_or(u32::MAX),
-        failing: u32::try_from(status.failing).unwrap_or(u32::MAX),
-        oldest_queued_at: status.oldest_queued_at,
-        last_error: status.last_error,
     })
 }

@@ -10,7 +10,7 @@
 //! created. The secret key and session token are never logged and never
 //! appear in `Debug` output.
 
-use serde::Serialize;
+use dayfusion_ipc::LivenessCredentials;
 use serde_json::json;
 
 use crate::context::AwsContext;
@@ -28,35 +28,6 @@ pub const WEBVIEW_ACTION: &str = "rekognition:StartFaceLivenessSession";
 
 /// The longest role session name STS accepts.
 const MAX_SESSION_NAME: usize = 64;
-
-/// Temporary credentials for the webview's liveness detector. Serialised in
-/// camelCase for the front end; `Debug` redacts the secret and the token.
-#[derive(Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WebviewCredentials {
-    /// Access key id (`ASIA...`).
-    pub access_key_id: String,
-    /// Secret access key. Never logged.
-    pub secret_access_key: String,
-    /// Session token. Never logged.
-    pub session_token: String,
-    /// When the credentials expire, RFC 3339 (UTC).
-    pub expiration: String,
-    /// Region the liveness session lives in.
-    pub region: String,
-}
-
-impl std::fmt::Debug for WebviewCredentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebviewCredentials")
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &"<redacted>")
-            .field("session_token", &"<redacted>")
-            .field("expiration", &self.expiration)
-            .field("region", &self.region)
-            .finish()
-    }
-}
 
 /// The inline session policy of the webview's credentials: only
 /// `rekognition:StartFaceLivenessSession`. The same document is kept in
@@ -120,9 +91,10 @@ fn webview_region(ctx: &AwsContext) -> AwsResult<String> {
 
 /// Assumes the webview role for 15 minutes with [`webview_session_policy`]
 /// and returns the credentials for the liveness detector of kiosk
-/// `kiosk_id`. Without `webview_role_arn` it is a configuration error
+/// `kiosk_id`, as the IPC type the webview receives (its `Debug` redacts
+/// the secret and the token). Without `webview_role_arn` it is a configuration error
 /// naming `DAYFUSION_AWS_WEBVIEW_ROLE_ARN`.
-pub fn webview_credentials(ctx: &AwsContext, kiosk_id: &str) -> AwsResult<WebviewCredentials> {
+pub fn webview_credentials(ctx: &AwsContext, kiosk_id: &str) -> AwsResult<LivenessCredentials> {
     const OPERATION: &str = "sts:AssumeRole";
     let role_arn = ctx
         .settings
@@ -168,7 +140,7 @@ pub fn webview_credentials(ctx: &AwsContext, kiosk_id: &str) -> AwsResult<Webvie
         %expiration,
         "webview liveness credentials issued"
     );
-    Ok(WebviewCredentials {
+    Ok(LivenessCredentials {
         access_key_id: credentials.access_key_id,
         secret_access_key: credentials.secret_access_key,
         session_token: credentials.session_token,
@@ -199,7 +171,7 @@ mod tests {
 
     #[test]
     fn debug_redacts_the_secret_and_the_token() {
-        let c = WebviewCredentials {
+        let c = LivenessCredentials {
             access_key_id: "ASIAEXAMPLE".into(),
             secret_access_key: "s3cr3t-key".into(),
             session_token: "t0ken".into(),

@@ -25,11 +25,11 @@ pub mod sync;
 
 pub use config::AwsSettings;
 pub use context::AwsContext;
-pub use credentials::{WebviewCredentials, webview_credentials};
+pub use credentials::webview_credentials;
 pub use dynamo::{DynamoTransactionTable, PutOutcome};
 pub use error::{AwsError, AwsResult};
 pub use rekognition::{RekognitionLiveness, RekognitionMatcher};
 pub use s3::S3EvidenceStore;
-pub use sync::{OutboxSync, SyncReport, SyncStatus, sync_status};
+pub use sync::{OutboxSync, SyncReport, sync_status};
 
 rust_i18n::i18n!("locales", fallback = "en");

@@ -29,6 +29,7 @@
 
 use std::collections::HashMap;
 
+use dayfusion_ipc::SyncStatus;
 use dayfusion_ledger::{SYNC_FAILED, SqliteLog};
 use dayfusion_verify::{
     EvidenceKey, EvidenceStore, OutboxEntry, Stage, StoreError, Transaction, TransactionLog,
@@ -63,20 +64,6 @@ pub struct SyncReport {
     pub stopped_early: bool,
     /// Entries still in the outbox after the run.
     pub remaining: usize,
-}
-
-/// The outbox as the UI shows it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SyncStatus {
-    /// Transactions waiting to reach AWS.
-    pub pending: usize,
-    /// Of those, the ones that failed at least once.
-    pub failing: usize,
-    /// When the oldest waiting one was queued, RFC 3339.
-    pub oldest_queued_at: Option<String>,
-    /// The code of the most recent failure among the waiting ones.
-    pub last_error: Option<String>,
 }
 
 /// Pushes the outbox of a local log to S3 and DynamoDB.
@@ -192,18 +179,19 @@ pub fn is_transient(code: &str) -> bool {
     matches!(code, "aws-unreachable" | "aws-throttled" | "aws-service")
 }
 
-/// The outbox for the UI: how many wait, how many failed, the oldest, and
-/// the code of the latest failure.
+/// The outbox for the UI (the IPC type the status screen receives): how
+/// many wait, how many failed, the oldest, and the code of the latest
+/// failure.
 pub fn sync_status(log: &SqliteLog) -> Result<SyncStatus, StoreError> {
     let entries = log.outbox(0)?;
     let mut status = SyncStatus {
-        pending: entries.len(),
+        pending: u32::try_from(entries.len()).unwrap_or(u32::MAX),
         oldest_queued_at: entries.iter().map(|e| e.queued_at.clone()).min(),
         ..SyncStatus::default()
     };
     let mut latest: Option<(u64, String)> = None;
     for entry in entries.iter().filter(|e| e.attempts > 0) {
-        status.failing += 1;
+        status.failing = status.failing.saturating_add(1);
         let events = log.audit_events(&entry.transaction_id)?;
         let seq = events
             .iter()
