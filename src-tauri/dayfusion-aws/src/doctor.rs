@@ -14,7 +14,7 @@ use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::date_time::{DateTime, Format};
 use serde::Serialize;
 
-use crate::config::{AwsSettings, ServerSideEncryption};
+use crate::config::AwsSettings;
 use crate::context::AwsContext;
 use crate::error::AwsError;
 
@@ -284,19 +284,7 @@ fn bucket_check(ctx: &AwsContext, lang: &str) -> DoctorCheck {
             .key(&key)
             .content_type("text/plain")
             .body(ByteStream::from(body.clone().into_bytes()));
-        put = match settings.sse {
-            ServerSideEncryption::SseS3 => {
-                put.server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::Aes256)
-            }
-            ServerSideEncryption::SseKms => {
-                let put =
-                    put.server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::AwsKms);
-                match &settings.kms_key_id {
-                    Some(k) => put.ssekms_key_id(k),
-                    None => put,
-                }
-            }
-        };
+        put = crate::s3::with_encryption(put, settings);
         put.send()
             .await
             .map_err(|e| AwsError::from_sdk("s3:PutObject", &e))?;

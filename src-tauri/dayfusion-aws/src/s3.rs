@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, ServerSideEncryption as S3Sse};
@@ -27,7 +28,7 @@ use base64::Engine as _;
 use dayfusion_verify::{EvidenceKey, EvidenceRef, EvidenceStore, StoreError};
 use sha2::{Digest, Sha256};
 
-use crate::config::ServerSideEncryption;
+use crate::config::{AwsSettings, ServerSideEncryption};
 use crate::context::AwsContext;
 use crate::error::{AwsError, AwsResult};
 
@@ -45,6 +46,24 @@ pub struct S3EvidenceStore {
     prefix: String,
 }
 
+/// Sets the bucket encryption the settings ask for on a PutObject: SSE-S3,
+/// or SSE-KMS with the configured key (the bucket's default key without
+/// one). Used for evidence and for the doctor's probe object alike.
+pub fn with_encryption(
+    request: PutObjectFluentBuilder,
+    settings: &AwsSettings,
+) -> PutObjectFluentBuilder {
+    match settings.sse {
+        ServerSideEncryption::SseS3 => request.server_side_encryption(S3Sse::Aes256),
+        ServerSideEncryption::SseKms => {
+            let request = request.server_side_encryption(S3Sse::AwsKms);
+            match &settings.kms_key_id {
+                Some(kms) => request.ssekms_key_id(kms),
+                None => request,
+            }
+        }
+    }
+}
 /// The content type of an evidence object, from its key's extension.
 pub fn content_type(key: &EvidenceKey) -> &'static str {
     let lower = key.as_str().to_ascii_lowercase();
@@ -178,16 +197,7 @@ impl EvidenceStore for S3EvidenceStore {
             .checksum_sha256(checksum)
             .metadata(SHA256_METADATA, &sha256)
             .body(ByteStream::from(bytes.to_vec()));
-        request = match self.ctx.settings.sse {
-            ServerSideEncryption::SseS3 => request.server_side_encryption(S3Sse::Aes256),
-            ServerSideEncryption::SseKms => {
-                let request = request.server_side_encryption(S3Sse::AwsKms);
-                match &self.ctx.settings.kms_key_id {
-                    Some(kms) => request.ssekms_key_id(kms),
-                    None => request,
-                }
-            }
-        };
+        request = with_encryption(request, &self.ctx.settings);
         match self.ctx.block_on(request.send()) {
             Ok(_) => {
                 tracing::debug!(key = %key, size, "evidence stored in S3");
