@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod common;
+use common::{TestResult, has_ffmpeg, selfie_video};
 type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 /// The local servers, or `None` (a skip) outside CI.
@@ -516,39 +517,13 @@ fn verify_on_aws_stores_evidence_in_s3_and_logs_to_dynamodb_once() -> TestResult
     Ok(())
 }
 
-/// `seconds` of the photo `name` at 15 fps with camera noise (MJPEG).
-fn selfie_video(photo: &Path, out: &Path, seconds: u32) -> TestResult {
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-loop", "1", "-i"])
-        .arg(photo)
-        .args([
-            "-t",
-            &seconds.to_string(),
-            "-r",
-            "15",
-            "-vf",
-            "scale=640:-2,noise=alls=12:allf=t",
-            "-c:v",
-            "mjpeg",
-            "-q:v",
-            "3",
-        ])
-        .arg(out)
-        .status()?;
-    if !status.success() {
-        return Err("ffmpeg failed".into());
-    }
-    Ok(())
-}
-
 #[test]
 fn offline_verifications_reach_aws_after_an_outage_exactly_once() -> TestResult {
     let Some((moto, rekognition)) = servers("offline-sync")? else {
         return Ok(());
     };
     let models = dayfusion_models::default_dir()?;
-    let ffmpeg = Command::new("ffmpeg").arg("-version").output().is_ok();
-    if dayfusion_models::verify(&models).is_err() || !ffmpeg {
+    if dayfusion_models::verify(&models).is_err() || !has_ffmpeg() {
         if std::env::var_os("CI").is_some() {
             return Err("offline-sync: the model pack or ffmpeg is missing in CI".into());
         }

@@ -3,7 +3,6 @@
 //! steps out of order are refused and change nothing.
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
 
 use dayfusion_evidence::{KeySource, LocalEvidenceStore};
@@ -16,15 +15,17 @@ use dayfusion_verify::{
     VerificationFlow,
 };
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod common;
+use common::{TestResult, has_ffmpeg, selfie_video};
 
 #[test]
 fn steps_out_of_order_are_refused_and_leave_the_transaction_as_it_was() -> TestResult {
     let models = dayfusion_models::default_dir()?;
     let photos =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/test-images/face_recognition");
-    let ffmpeg = Command::new("ffmpeg").arg("-version").output().is_ok();
-    if dayfusion_models::verify(&models).is_err() || !photos.join("obama.jpg").is_file() || !ffmpeg
+    if dayfusion_models::verify(&models).is_err()
+        || !photos.join("obama.jpg").is_file()
+        || !has_ffmpeg()
     {
         if std::env::var_os("CI").is_some() {
             return Err("flow: the model pack, test photos or ffmpeg are missing in CI".into());
@@ -34,22 +35,7 @@ fn steps_out_of_order_are_refused_and_leave_the_transaction_as_it_was() -> TestR
     }
     let tmp = tempfile::tempdir()?;
     let video = tmp.path().join("selfie.avi");
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-loop", "1", "-i"])
-        .arg(photos.join("obama.jpg"))
-        .args([
-            "-t",
-            "1",
-            "-r",
-            "15",
-            "-vf",
-            "scale=640:-2",
-            "-c:v",
-            "mjpeg",
-        ])
-        .arg(&video)
-        .status()?;
-    assert!(status.success());
+    selfie_video(&photos.join("obama.jpg"), &video, 1)?;
     let faces = Arc::new(FaceEngine::load(&models)?);
     let evidence = LocalEvidenceStore::open(&tmp.path().join("evidence"), KeySource::FileOnly)?;
     let log = SqliteLog::open(&tmp.path().join("transactions.db"))?;

@@ -2,10 +2,11 @@
 //! registry-shipped photo: every check reports, the challenge-bound ones as
 //! not applicable; bad videos and challenge files get clear errors.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod common;
+use common::{TestResult, has_ffmpeg, selfie_video};
 
 fn dayfusion() -> Command {
     Command::new(env!("CARGO_BIN_EXE_dayfusion"))
@@ -19,37 +20,11 @@ fn inputs(test: &str) -> Option<PathBuf> {
         .is_some();
     let photo = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../target/test-images/face_recognition/obama.jpg");
-    let ffmpeg = Command::new("ffmpeg").arg("-version").output().is_ok();
-    if !models_ok || !photo.is_file() || !ffmpeg {
+    if !models_ok || !photo.is_file() || !has_ffmpeg() {
         eprintln!("SKIP {test}: needs the model pack, the test photos and ffmpeg (make setup)");
         return None;
     }
     Some(photo)
-}
-
-/// Two seconds at 15 fps of the photo with camera-like noise (MJPEG).
-fn make_video(photo: &Path, out: &Path) -> TestResult {
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-loop", "1", "-i"])
-        .arg(photo)
-        .args([
-            "-t",
-            "2",
-            "-r",
-            "15",
-            "-vf",
-            "scale=640:-2,noise=alls=12:allf=t",
-            "-c:v",
-            "mjpeg",
-            "-q:v",
-            "3",
-        ])
-        .arg(out)
-        .status()?;
-    if !status.success() {
-        return Err("ffmpeg could not make the test video".into());
-    }
-    Ok(())
 }
 
 #[test]
@@ -59,7 +34,7 @@ fn analyze_reports_every_check_and_marks_the_challenge_checks_not_applicable() -
     };
     let tmp = tempfile::tempdir()?;
     let video = tmp.path().join("still.avi");
-    make_video(&photo, &video)?;
+    selfie_video(&photo, &video, 2)?;
     let images = tmp.path().join("images");
     let out = dayfusion()
         .args([
@@ -126,7 +101,7 @@ fn analyze_refuses_a_non_video_and_a_bad_challenge_file() -> TestResult {
     assert!(String::from_utf8_lossy(&out.stderr).contains("video"));
 
     let video = tmp.path().join("still.avi");
-    make_video(&photo, &video)?;
+    selfie_video(&photo, &video, 2)?;
     let challenge = tmp.path().join("challenge.json");
     std::fs::write(
         &challenge,

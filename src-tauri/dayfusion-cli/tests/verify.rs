@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use sha2::Digest;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod common;
+use common::{TestResult, ffmpeg, has_ffmpeg, selfie_video};
 
 /// What every test needs: photos, models, ffmpeg, and a data folder.
 struct Setup {
@@ -26,8 +27,7 @@ impl Setup {
         let models_ok = dayfusion_models::verify(&models).is_ok();
         let photos = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../../target/test-images/face_recognition");
-        let ffmpeg = Command::new("ffmpeg").arg("-version").output().is_ok();
-        if !models_ok || !photos.join("obama.jpg").is_file() || !ffmpeg {
+        if !models_ok || !photos.join("obama.jpg").is_file() || !has_ffmpeg() {
             if std::env::var_os("CI").is_some() {
                 return Err(format!(
                     "{test}: the model pack, test photos or ffmpeg are missing in CI"
@@ -95,23 +95,7 @@ impl Setup {
     /// `seconds` of the photo `name` at 15 fps with camera noise (MJPEG).
     fn video(&self, name: &str, seconds: u32) -> Result<PathBuf, Box<dyn std::error::Error>> {
         let out = self.dir.join(format!("selfie-{name}.avi"));
-        ffmpeg(&[
-            "-loop",
-            "1",
-            "-i",
-            &self.photos.join(name).to_string_lossy(),
-            "-t",
-            &seconds.to_string(),
-            "-r",
-            "15",
-            "-vf",
-            "scale=640:-2,noise=alls=12:allf=t",
-            "-c:v",
-            "mjpeg",
-            "-q:v",
-            "3",
-            &out.to_string_lossy(),
-        ])?;
+        selfie_video(&self.photos.join(name), &out, seconds)?;
         Ok(out)
     }
 
@@ -138,17 +122,6 @@ impl Setup {
         }
         Ok(serde_json::from_slice(&out.stdout)?)
     }
-}
-
-fn ffmpeg(args: &[&str]) -> TestResult {
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y"])
-        .args(args)
-        .status()?;
-    if !status.success() {
-        return Err("ffmpeg failed".into());
-    }
-    Ok(())
 }
 
 fn json(out: &Output) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
