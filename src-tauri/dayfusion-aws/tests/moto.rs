@@ -320,6 +320,8 @@ fn decided_transaction(
         abort_reason: None,
         sync: SyncState::Pending,
         evidence_purged_at: None,
+        consent: None,
+        review: None,
     })
 }
 

@@ -125,6 +125,7 @@ pub fn verify(paths: &KioskPaths, args: VerifyArgs) -> anyhow::Result<ExitCode> 
         operator: args.operator.clone(),
         product: args.product.clone(),
         policy,
+        consent: None,
     };
     match args.backend {
         BackendChoice::Embedded => {

@@ -59,6 +59,7 @@ fn steps_out_of_order_are_refused_and_leave_the_transaction_as_it_was() -> TestR
             operator: Some("staff-7".to_owned()),
             product: "account-opening".to_owned(),
             policy,
+            consent: None,
         },
     )?;
     let id = flow.transaction().transaction_id;

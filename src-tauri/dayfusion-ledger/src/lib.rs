@@ -950,6 +950,24 @@ fn check_rewrite(stored: &Transaction, next: &Transaction) -> Result<(), StoreEr
         t.sync = SyncState::NotRequired;
         t
     };
+    // A review settles a REVIEW decision once: status and review change,
+    // nothing else.
+    let settles_review = stored.status == Status::Review
+        && stored.review.is_none()
+        && next
+            .review
+            .as_ref()
+            .is_some_and(|r| r.verdict == next.status)
+        && matches!(next.status, Status::Approved | Status::Rejected);
+    let stored = if settles_review {
+        let mut reviewed = stored.clone();
+        reviewed.status = next.status;
+        reviewed.review.clone_from(&next.review);
+        reviewed
+    } else {
+        stored.clone()
+    };
+    let stored = &stored;
     if bookkeeping_only(stored) != bookkeeping_only(next) {
         tracing::warn!(transaction = %id, stage = stored.stage.as_str(), "refused to rewrite a final transaction");
         return Err(StoreError::Conflict(format!(

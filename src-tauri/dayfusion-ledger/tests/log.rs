@@ -44,6 +44,8 @@ fn transaction(created_at: OffsetDateTime) -> Result<Transaction, Box<dyn Error>
         abort_reason: None,
         sync: SyncState::NotReady,
         evidence_purged_at: None,
+        consent: None,
+        review: None,
     })
 }
 

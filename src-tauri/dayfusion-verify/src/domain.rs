@@ -265,6 +265,35 @@ pub struct Decision {
     pub decided_at: OffsetDateTime,
 }
 
+/// The customer's consent to the processing (LGPD), given on the kiosk
+/// before anything was captured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsentRecord {
+    /// Version of the consent text shown.
+    pub version: String,
+    /// The language it was shown in (`pt-BR`).
+    pub language: String,
+    /// When the customer accepted.
+    #[serde(with = "time::serde::rfc3339")]
+    pub accepted_at: OffsetDateTime,
+}
+
+/// A person's review of a transaction the policy sent to REVIEW.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewRecord {
+    /// APPROVED or REJECTED.
+    pub verdict: Status,
+    /// Who reviewed (staff id).
+    pub reviewer: String,
+    /// Why, in the reviewer's words.
+    pub reason: String,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub reviewed_at: OffsetDateTime,
+}
+
 /// One verification.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -309,6 +338,12 @@ pub struct Transaction {
     /// When the retention purge deleted its evidence.
     #[serde(with = "time::serde::rfc3339::option", default)]
     pub evidence_purged_at: Option<OffsetDateTime>,
+    /// The consent the customer gave (kiosk visits; absent for CLI runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<ConsentRecord>,
+    /// The staff review that settled a REVIEW decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewRecord>,
 }
 
 impl Transaction {

@@ -60,6 +60,8 @@ pub struct StartRequest {
     pub product: String,
     /// The policy that will decide (its current version).
     pub policy: Policy,
+    /// The customer's consent, when the kiosk asked for it.
+    pub consent: Option<crate::domain::ConsentRecord>,
 }
 
 /// One transaction going through the flow.
@@ -145,6 +147,8 @@ impl VerificationFlow {
             abort_reason: None,
             sync: SyncState::NotReady,
             evidence_purged_at: None,
+            consent: request.consent,
+            review: None,
         };
         backend.log.insert(
             &transaction,
@@ -156,6 +160,7 @@ impl VerificationFlow {
                     "assisted": transaction.operator.is_some(),
                     "backend": transaction.backend,
                     "policy": transaction.policy,
+                    "consent": transaction.consent,
                 }),
             ),
         )?;

@@ -21,6 +21,7 @@ pub mod lock;
 pub mod maintenance;
 pub mod policy;
 pub mod ports;
+pub mod review;
 
 pub use domain::*;
 pub use error::{FlowError, ProviderError, StoreError};

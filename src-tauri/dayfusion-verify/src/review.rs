@@ -1,0 +1,102 @@
+//! Staff review of transactions the policy sent to REVIEW: a person looks
+//! at the evidence and settles the decision as APPROVED or REJECTED, once.
+//! The record keeps the policy's decision as it was; the review is added
+//! beside it with an audit event (`review.resolved`) in the same commit.
+
+use time::OffsetDateTime;
+use tracing::info;
+use uuid::Uuid;
+
+use crate::domain::{ReviewRecord, Stage, Status, Transaction};
+use crate::error::{FlowError, ProviderError, StoreError};
+use crate::flow::MAX_ID_LEN;
+use crate::ports::{AuditEvent, ListQuery, TransactionLog};
+
+/// Longest review reason accepted, characters.
+pub const MAX_REASON_CHARS: usize = 500;
+/// Shortest review reason accepted, characters (after trimming).
+pub const MIN_REASON_CHARS: usize = 3;
+
+fn refused(code: &str, detail: impl Into<String>) -> FlowError {
+    FlowError::Input(ProviderError::new(code, detail, false))
+}
+
+/// Transactions waiting for a review, oldest first.
+pub fn pending(log: &dyn TransactionLog) -> Result<Vec<Transaction>, StoreError> {
+    let mut waiting = log.list(&ListQuery {
+        limit: 0,
+        status: Some(Status::Review),
+        created_before: None,
+    })?;
+    waiting.retain(|t| t.review.is_none() && t.stage == Stage::Decided);
+    waiting.sort_by_key(|t| t.created_at);
+    Ok(waiting)
+}
+
+/// Settles REVIEW transaction `id` as `verdict` (APPROVED or REJECTED) by
+/// `reviewer`, with `reason` (3-500 characters of the reviewer's words).
+pub fn resolve(
+    log: &dyn TransactionLog,
+    id: &Uuid,
+    verdict: Status,
+    reviewer: &str,
+    reason: &str,
+) -> Result<Transaction, FlowError> {
+    if !matches!(verdict, Status::Approved | Status::Rejected) {
+        return Err(refused(
+            "review-verdict-invalid",
+            "a review approves or rejects",
+        ));
+    }
+    let reviewer_ok = !reviewer.is_empty()
+        && reviewer.len() <= MAX_ID_LEN
+        && reviewer
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'));
+    if !reviewer_ok {
+        return Err(refused("reviewer-invalid", "reviewer id"));
+    }
+    let reason = reason.trim();
+    let chars = reason.chars().count();
+    if !(MIN_REASON_CHARS..=MAX_REASON_CHARS).contains(&chars)
+        || reason.chars().any(|c| c.is_control() && c != '\n')
+    {
+        return Err(refused(
+            "review-reason-invalid",
+            format!("{MIN_REASON_CHARS}-{MAX_REASON_CHARS} characters, no control characters"),
+        ));
+    }
+    let current = log
+        .get(id)?
+        .ok_or_else(|| refused("review-not-pending", format!("no transaction {id}")))?;
+    if current.status != Status::Review || current.review.is_some() {
+        return Err(refused(
+            "review-not-pending",
+            format!("transaction {id} is {}", current.status.as_str()),
+        ));
+    }
+    let now = OffsetDateTime::now_utc();
+    let mut next = current.clone();
+    next.status = verdict;
+    next.updated_at = now;
+    next.review = Some(ReviewRecord {
+        verdict,
+        reviewer: reviewer.to_owned(),
+        reason: reason.to_owned(),
+        reviewed_at: now,
+    });
+    log.update(
+        &next,
+        &AuditEvent {
+            kind: "review.resolved".to_owned(),
+            data: serde_json::json!({
+                "verdict": verdict,
+                "reviewer": reviewer,
+                "reason": reason,
+                "policyDecision": current.status,
+            }),
+        },
+    )?;
+    info!(transaction = %id, verdict = verdict.as_str(), "review resolved");
+    Ok(next)
+}
