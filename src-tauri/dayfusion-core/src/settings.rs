@@ -19,6 +19,18 @@ pub enum SettingsError {
     /// Camera id too long or with control characters.
     #[error("camera id must be at most {MAX_CAMERA_ID_LEN} printable characters")]
     InvalidCameraId,
+    /// Policy id empty, too long or with characters outside `[A-Za-z0-9._-]`.
+    #[error("policy id must be 1-{MAX_KIOSK_ID_LEN} characters of A-Z, a-z, 0-9, '.', '_' or '-'")]
+    InvalidPolicyId,
+    /// Retention outside 1-3650 days.
+    #[error("retention must be 1-3650 days")]
+    InvalidRetention,
+    /// Idle timeout outside 30-600 seconds.
+    #[error("idle timeout must be 30-600 seconds")]
+    InvalidIdleTimeout,
+    /// Document inbox not an absolute path.
+    #[error("the document inbox must be an absolute folder path")]
+    InvalidDocumentInbox,
 }
 
 /// Settings of a kiosk that has never been configured: embedded backend,
@@ -30,19 +42,38 @@ pub fn defaults() -> KioskSettings {
         language: Language::PtBr,
         camera_id: None,
         kiosk_id: format!("kiosk-{}", &id[..8]),
+        policy_id: "default".into(),
+        retention_days: dayfusion_ipc::DEFAULT_RETENTION_DAYS,
+        idle_timeout_seconds: dayfusion_ipc::DEFAULT_IDLE_TIMEOUT_SECONDS,
+        document_inbox: None,
     }
 }
 
 /// Checks a settings value before it is stored.
 pub fn validate(settings: &KioskSettings) -> Result<(), SettingsError> {
-    let id = &settings.kiosk_id;
-    let id_ok = !id.is_empty()
-        && id.len() <= MAX_KIOSK_ID_LEN
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    if !id_ok {
+    let id_ok = |id: &str| {
+        !id.is_empty()
+            && id.len() <= MAX_KIOSK_ID_LEN
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    };
+    if !id_ok(&settings.kiosk_id) {
         return Err(SettingsError::InvalidKioskId);
+    }
+    if !id_ok(&settings.policy_id) {
+        return Err(SettingsError::InvalidPolicyId);
+    }
+    if !(1..=3650).contains(&settings.retention_days) {
+        return Err(SettingsError::InvalidRetention);
+    }
+    if !(30..=600).contains(&settings.idle_timeout_seconds) {
+        return Err(SettingsError::InvalidIdleTimeout);
+    }
+    if let Some(inbox) = &settings.document_inbox
+        && (!std::path::Path::new(inbox).is_absolute() || inbox.chars().any(char::is_control))
+    {
+        return Err(SettingsError::InvalidDocumentInbox);
     }
     if let Some(camera) = &settings.camera_id
         && (camera.is_empty()
@@ -93,5 +124,34 @@ mod tests {
             };
             assert_eq!(validate(&s), Err(SettingsError::InvalidCameraId), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn out_of_range_visit_settings_are_refused() {
+        let with = |f: &dyn Fn(&mut KioskSettings)| {
+            let mut s = defaults();
+            f(&mut s);
+            validate(&s)
+        };
+        assert_eq!(
+            with(&|s| s.retention_days = 0),
+            Err(SettingsError::InvalidRetention)
+        );
+        assert_eq!(
+            with(&|s| s.idle_timeout_seconds = 5),
+            Err(SettingsError::InvalidIdleTimeout)
+        );
+        assert_eq!(
+            with(&|s| s.policy_id = "a b".into()),
+            Err(SettingsError::InvalidPolicyId)
+        );
+        assert_eq!(
+            with(&|s| s.document_inbox = Some("relative/inbox".into())),
+            Err(SettingsError::InvalidDocumentInbox)
+        );
+        assert_eq!(
+            with(&|s| s.document_inbox = Some("/srv/scans".into())),
+            Ok(())
+        );
     }
 }

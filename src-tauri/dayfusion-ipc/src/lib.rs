@@ -10,6 +10,11 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub mod bindings;
+mod staff;
+mod visit;
+
+pub use staff::*;
+pub use visit::*;
 
 /// Which verification backend the kiosk uses.
 #[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -46,6 +51,36 @@ pub struct KioskSettings {
     pub camera_id: Option<String>,
     /// Identifier of this kiosk, recorded with every transaction.
     pub kiosk_id: String,
+    /// The decision policy (`policies.toml` id) new transactions use.
+    #[serde(default = "default_policy_id")]
+    pub policy_id: String,
+    /// Days evidence is kept before the retention purge.
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u32,
+    /// Seconds without a touch before a customer's visit is wiped.
+    #[serde(default = "default_idle_timeout_seconds")]
+    pub idle_timeout_seconds: u32,
+    /// A "scan to folder" inbox the kiosk takes document scans from (files
+    /// are deleted once read); `None` when the branch has none.
+    #[serde(default)]
+    pub document_inbox: Option<String>,
+}
+
+fn default_policy_id() -> String {
+    "default".into()
+}
+
+/// Default evidence retention, days.
+pub const DEFAULT_RETENTION_DAYS: u32 = 180;
+/// Default idle timeout of a customer's visit, seconds.
+pub const DEFAULT_IDLE_TIMEOUT_SECONDS: u32 = 90;
+
+fn default_retention_days() -> u32 {
+    DEFAULT_RETENTION_DAYS
+}
+
+fn default_idle_timeout_seconds() -> u32 {
+    DEFAULT_IDLE_TIMEOUT_SECONDS
 }
 
 /// Facts about the running application, shown on the status screen.
@@ -179,6 +214,12 @@ pub enum ErrorCode {
     /// The local liveness engine refused (see [`LivenessRefusal`]); the
     /// detail starts with the refusal's code in brackets.
     Liveness,
+    /// A customer visit step was refused (see [`VisitRefusal`]); the detail
+    /// starts with the refusal's code in brackets.
+    Visit,
+    /// A staff command was refused (see [`StaffRefusal`]); the detail
+    /// starts with the refusal's code in brackets.
+    Staff,
     /// Unexpected internal failure.
     Internal,
 }

@@ -51,6 +51,10 @@ fn wire_format_uses_the_names_the_front_end_expects() -> Result<(), serde_json::
         language: Language::PtBr,
         camera_id: None,
         kiosk_id: "agencia-0001-t1".into(),
+        policy_id: "default".into(),
+        retention_days: 180,
+        idle_timeout_seconds: 90,
+        document_inbox: None,
     };
     let json = serde_json::to_value(&settings)?;
     assert_eq!(
@@ -59,10 +63,20 @@ fn wire_format_uses_the_names_the_front_end_expects() -> Result<(), serde_json::
             "backend": "embedded",
             "language": "pt-BR",
             "cameraId": null,
-            "kioskId": "agencia-0001-t1"
+            "kioskId": "agencia-0001-t1",
+            "policyId": "default",
+            "retentionDays": 180,
+            "idleTimeoutSeconds": 90,
+            "documentInbox": null
         })
     );
     let back: KioskSettings = serde_json::from_value(json)?;
     assert_eq!(back, settings);
+    // A store written before these settings existed still loads, with defaults.
+    let old: KioskSettings = serde_json::from_value(serde_json::json!({
+        "backend": "aws", "language": "en", "cameraId": null, "kioskId": "k1"
+    }))?;
+    assert_eq!((old.retention_days, old.idle_timeout_seconds), (180, 90));
+    assert_eq!(old.policy_id, "default");
     Ok(())
 }

@@ -21,4 +21,21 @@ cameraId: string | null,
 /**
  * Identifier of this kiosk, recorded with every transaction.
  */
-kioskId: string, };
+kioskId: string, 
+/**
+ * The decision policy (`policies.toml` id) new transactions use.
+ */
+policyId: string, 
+/**
+ * Days evidence is kept before the retention purge.
+ */
+retentionDays: number, 
+/**
+ * Seconds without a touch before a customer's visit is wiped.
+ */
+idleTimeoutSeconds: number, 
+/**
+ * A "scan to folder" inbox the kiosk takes document scans from (files
+ * are deleted once read); `None` when the branch has none.
+ */
+documentInbox: string | null, };

@@ -1,0 +1,167 @@
+//! The customer's visit at the kiosk: consent, document, liveness, result.
+//! Nothing here carries a score (the customer never sees one) or personal
+//! data beyond the images the customer's own screen shows back.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Where this kiosk can take a document photo from.
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentSources {
+    /// A file picked in the native dialog (images, PDF scans).
+    pub file: bool,
+    /// The kiosk's camera.
+    pub camera: bool,
+    /// A flatbed or ID scanner through SANE (`scanimage` found a device).
+    pub scanner: bool,
+    /// A "scan to folder" inbox is configured.
+    pub inbox: bool,
+}
+
+/// A visit that has begun (on the attract screen's "start").
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct VisitInfo {
+    /// Opaque id the screens pass back with every step.
+    pub visit_id: String,
+    /// Seconds without a touch after which the visit ends and is wiped.
+    pub idle_timeout_seconds: u32,
+    /// Days the evidence is kept, for the consent text.
+    pub retention_days: u32,
+    /// Version of the consent text the customer is shown and accepts.
+    pub consent_version: String,
+    /// Document sources available on this kiosk.
+    pub document_sources: DocumentSources,
+}
+
+/// The document photo as taken, shown back for confirmation.
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentPreview {
+    /// The holder's portrait cut from the document, upright (`data:image/jpeg;base64,…`).
+    pub portrait: String,
+    /// The whole document, upright and reduced for the screen (data URL).
+    pub document: String,
+    /// How far the document was turned to find the portrait (0, 90, 180, 270).
+    pub rotation_degrees: u16,
+    /// Whether it came from a PDF's first page.
+    pub from_pdf: bool,
+}
+
+/// What the camera sees while framing a document, for live feedback.
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum DocumentHint {
+    /// Sharp, no glare, a portrait found: take it.
+    Ready,
+    /// No portrait found: show the photo side, fill the frame.
+    NoPortrait,
+    /// Too blurred: hold still or move back a little.
+    Blurred,
+    /// A reflection covers part of it: tilt it away from the light.
+    Glare,
+    /// Too dark.
+    TooDark,
+}
+
+/// Feedback on one camera frame of a document.
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentFrameQuality {
+    /// The first thing to fix, or ready.
+    pub hint: DocumentHint,
+    /// Sharpness (variance of the Laplacian on the reduced frame).
+    pub sharpness: f32,
+    /// Share of blown-out pixels, 0-1.
+    pub glare: f32,
+    /// Mean brightness, 0-255.
+    pub brightness: f32,
+    /// Whether a portrait was found.
+    pub portrait_found: bool,
+}
+
+/// The liveness session bound to the visit's transaction.
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct VisitLiveness {
+    /// For the widget's `session-id`.
+    pub session_id: String,
+    /// `local` (embedded engine) or `aws` (Amplify detector).
+    pub provider: String,
+    /// The AWS region of the session (AWS backend only).
+    pub region: Option<String>,
+}
+
+/// The decision as the customer sees it.
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum CustomerOutcome {
+    /// APROVADO.
+    Approved,
+    /// REPROVADO.
+    Rejected,
+    /// EM REVISÃO: a member of staff will look at it.
+    Review,
+}
+
+/// The visit's result: no scores, only the outcome and a reference.
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct VisitResult {
+    /// The decision.
+    pub outcome: CustomerOutcome,
+    /// A short reference the customer can quote to staff (end of the transaction id).
+    pub reference: String,
+    /// Milliseconds from "start" on the attract screen to this result.
+    #[ts(type = "number")]
+    pub elapsed_ms: u64,
+}
+
+/// Why a visit ended before (or at) its result.
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum VisitEnd {
+    /// The customer declined the consent.
+    Declined,
+    /// Nobody touched the screen for the idle timeout.
+    Idle,
+    /// The customer cancelled.
+    Cancelled,
+    /// The camera was lost or the liveness check could not run.
+    Failed,
+    /// The result was shown; the visit is over.
+    Done,
+}
+
+/// What the visit commands refuse with, in `CommandError::detail`'s leading
+/// `[code]` when `code` is `visit`.
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum VisitRefusal {
+    /// No visit with that id (ended, wiped after the idle timeout, or the app restarted).
+    VisitExpired,
+    /// A step came out of order (e.g. a document before consent).
+    OutOfOrder,
+    /// The file is not an image or PDF we can read.
+    DocumentUnreadable,
+    /// The file is larger than the limit.
+    DocumentTooLarge,
+    /// No portrait found on the document.
+    NoPortrait,
+    /// No scanner found or the scan failed.
+    ScannerUnavailable,
+    /// The document inbox folder is not set or holds no document.
+    InboxEmpty,
+    /// The liveness check did not finish.
+    LivenessIncomplete,
+    /// Another visit is using the kiosk's data folder.
+    Busy,
+    /// The local stores failed (disk full, permissions).
+    Storage,
+    /// The face models are missing.
+    ModelsMissing,
+    /// The verification could not be completed (a provider failed); the
+    /// transaction was closed, the customer starts again or asks staff.
+    VerificationFailed,
+}
