@@ -1,0 +1,458 @@
+//! [`VisitDesk`]: the one customer visit a kiosk serves at a time.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use dayfusion_ipc::{
+    CustomerOutcome, DocumentPreview, DocumentSources, VisitEnd, VisitInfo, VisitLiveness,
+    VisitResult,
+};
+use dayfusion_verify::{
+    Backend, ConsentRecord, EvidenceStore, FaceMatcher, FlowError, FlowLock, LivenessProvider,
+    LivenessStatus, Policy, Provider, StartRequest, Status, TransactionLog, VerificationFlow,
+    maintenance,
+};
+use time::OffsetDateTime;
+use tracing::{info, warn};
+
+use crate::document::{self, DocumentSource, HeldDocument};
+use crate::error::VisitError;
+
+/// The four ports of the backend visits run on (shared with the kiosk's
+/// other commands).
+#[derive(Clone)]
+pub struct DeskPorts {
+    /// Embedded or AWS.
+    pub kind: Provider,
+    /// Liveness sessions.
+    pub liveness: Arc<dyn LivenessProvider>,
+    /// Portrait location and comparison.
+    pub matcher: Arc<dyn FaceMatcher>,
+    /// Evidence images.
+    pub evidence: Arc<dyn EvidenceStore>,
+    /// Transactions and the audit chain (always the local SQLite log).
+    pub log: Arc<dyn TransactionLog>,
+}
+
+impl DeskPorts {
+    /// The ports as the flow's [`Backend`].
+    pub fn backend(&self) -> Backend<'_> {
+        Backend {
+            kind: self.kind,
+            liveness: self.liveness.as_ref(),
+            matcher: self.matcher.as_ref(),
+            evidence: self.evidence.as_ref(),
+            log: self.log.as_ref(),
+        }
+    }
+}
+
+/// The kiosk's settings a visit needs.
+#[derive(Debug, Clone)]
+pub struct DeskConfig {
+    /// Recorded with every transaction.
+    pub kiosk_id: String,
+    /// The product the kiosk verifies identities for.
+    pub product: String,
+    /// The policy that decides.
+    pub policy: Policy,
+    /// Seconds without a touch before the screens end the visit.
+    pub idle_timeout_seconds: u32,
+    /// Days evidence is kept (shown in the consent text).
+    pub retention_days: u32,
+    /// The scan-to-folder inbox, when the branch has one.
+    pub document_inbox: Option<PathBuf>,
+    /// Whether a SANE scanner was found.
+    pub scanner: bool,
+    /// Whether the kiosk has a camera for documents.
+    pub camera: bool,
+    /// The AWS region liveness sessions live in (AWS backend).
+    pub aws_region: Option<String>,
+    /// The data folder whose flow lock a visit holds from the confirmed
+    /// document to its end (the CLI's `verify` and `sync` wait meanwhile).
+    pub data_dir: PathBuf,
+}
+
+/// One customer's visit, in memory only.
+struct Visit {
+    id: String,
+    lang: String,
+    began: Instant,
+    last_touch: Instant,
+    consent: Option<ConsentRecord>,
+    document: Option<HeldDocument>,
+    flow: Option<VerificationFlow>,
+    session: Option<VisitLiveness>,
+    lock: Option<FlowLock>,
+}
+
+/// The kiosk's visits: at most one at a time.
+pub struct VisitDesk {
+    ports: DeskPorts,
+    config: DeskConfig,
+    visit: Mutex<Option<Visit>>,
+}
+
+impl std::fmt::Debug for VisitDesk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VisitDesk")
+            .field("backend", &self.ports.kind)
+            .field("kiosk_id", &self.config.kiosk_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long the back end keeps a visit nobody touches: the screens' idle
+/// timeout plus the liveness capture's and the processing's own time.
+fn backend_grace(config: &DeskConfig) -> Duration {
+    Duration::from_secs(u64::from(config.idle_timeout_seconds) * 2 + 180)
+}
+
+fn end_code(reason: VisitEnd) -> &'static str {
+    match reason {
+        VisitEnd::Declined => "visit-declined",
+        VisitEnd::Idle => "visit-idle-timeout",
+        VisitEnd::Cancelled => "visit-cancelled",
+        VisitEnd::Failed => "visit-failed",
+        VisitEnd::Done => "visit-ended",
+    }
+}
+
+impl VisitDesk {
+    /// A desk over `ports`; closes transactions a crash or restart left in
+    /// progress (the customer is gone: they become ABORTED, their evidence
+    /// deleted) before the first visit.
+    pub fn open(ports: DeskPorts, config: DeskConfig) -> Result<Self, VisitError> {
+        let backend = ports.backend();
+        let aborted = if ports.kind == Provider::Aws {
+            maintenance::abort_interrupted(&backend)?
+        } else {
+            maintenance::recover(&backend)?.aborted
+        };
+        if !aborted.is_empty() {
+            warn!(
+                event = "visits_recovered",
+                count = aborted.len(),
+                "interrupted transactions closed as ABORTED"
+            );
+        }
+        Ok(Self {
+            ports,
+            config,
+            visit: Mutex::new(None),
+        })
+    }
+
+    /// The settings this desk was opened with.
+    pub fn config(&self) -> &DeskConfig {
+        &self.config
+    }
+
+    /// The ports (for the staff review).
+    pub fn ports(&self) -> &DeskPorts {
+        &self.ports
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<Visit>> {
+        self.visit
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs `f` on visit `id`, after ending a visit left idle too long.
+    fn with_visit<T>(
+        &self,
+        id: &str,
+        f: impl FnOnce(&DeskPorts, &DeskConfig, &mut Visit) -> Result<T, VisitError>,
+    ) -> Result<T, VisitError> {
+        let mut slot = self.lock();
+        self.expire_locked(&mut slot, Instant::now());
+        let visit = slot
+            .as_mut()
+            .filter(|v| v.id == id)
+            .ok_or(VisitError::Expired)?;
+        visit.last_touch = Instant::now();
+        f(&self.ports, &self.config, visit)
+    }
+
+    /// Begins a visit (ending any other one as cancelled).
+    pub fn begin(&self, lang: &str) -> VisitInfo {
+        let mut slot = self.lock();
+        if let Some(previous) = slot.take() {
+            self.close(previous, VisitEnd::Cancelled);
+        }
+        let now = Instant::now();
+        let visit = Visit {
+            id: uuid::Uuid::new_v4().to_string(),
+            lang: if lang == "en" { "en" } else { "pt-BR" }.to_owned(),
+            began: now,
+            last_touch: now,
+            consent: None,
+            document: None,
+            flow: None,
+            session: None,
+            lock: None,
+        };
+        info!(event = "visit_started", "customer visit started");
+        let info = VisitInfo {
+            visit_id: visit.id.clone(),
+            idle_timeout_seconds: self.config.idle_timeout_seconds,
+            retention_days: self.config.retention_days,
+            consent_version: crate::CONSENT_VERSION.to_owned(),
+            document_sources: DocumentSources {
+                file: true,
+                camera: self.config.camera,
+                scanner: self.config.scanner,
+                inbox: self.config.document_inbox.is_some(),
+            },
+        };
+        *slot = Some(visit);
+        info
+    }
+
+    /// Keeps visit `id` alive.
+    pub fn touch(&self, id: &str) -> Result<(), VisitError> {
+        self.with_visit(id, |_, _, _| Ok(()))
+    }
+
+    /// Records the customer's answer to the consent. Declining ends the
+    /// visit with nothing stored.
+    pub fn consent(&self, id: &str, accepted: bool) -> Result<(), VisitError> {
+        if !accepted {
+            return self.end(id, VisitEnd::Declined);
+        }
+        self.with_visit(id, |_, _, visit| {
+            if visit.flow.is_some() {
+                return Err(VisitError::OutOfOrder("consent"));
+            }
+            visit.consent = Some(ConsentRecord {
+                version: crate::CONSENT_VERSION.to_owned(),
+                language: visit.lang.clone(),
+                accepted_at: OffsetDateTime::now_utc(),
+            });
+            info!(
+                event = "visit_consent_accepted",
+                version = crate::CONSENT_VERSION
+            );
+            Ok(())
+        })
+    }
+
+    /// Takes the document photo from `source`: finds the holder's portrait
+    /// and holds the document in memory for the customer to confirm.
+    pub fn take_document(
+        &self,
+        id: &str,
+        source: DocumentSource,
+    ) -> Result<DocumentPreview, VisitError> {
+        self.with_visit(id, |ports, config, visit| {
+            if visit.consent.is_none() || visit.flow.is_some() {
+                return Err(VisitError::OutOfOrder("document"));
+            }
+            let held = document::take(ports.matcher.as_ref(), source, config)?;
+            let preview = held.preview()?;
+            info!(
+                event = "visit_document_taken",
+                rotation = held.location.rotation_degrees,
+                from_pdf = held.from_pdf,
+                "document photo taken, portrait found"
+            );
+            visit.document = Some(held);
+            Ok(preview)
+        })
+    }
+
+    /// Drops the held document so the customer can take another.
+    pub fn retake_document(&self, id: &str) -> Result<(), VisitError> {
+        self.with_visit(id, |_, _, visit| {
+            if visit.flow.is_some() {
+                return Err(VisitError::OutOfOrder("retake-document"));
+            }
+            visit.document = None;
+            Ok(())
+        })
+    }
+
+    /// The customer confirmed the portrait: the transaction starts (with
+    /// the consent), the document is stored, the liveness session opens.
+    pub fn confirm_document(&self, id: &str) -> Result<VisitLiveness, VisitError> {
+        self.with_visit(id, |ports, config, visit| {
+            if visit.flow.is_some() {
+                return Err(VisitError::OutOfOrder("confirm-document"));
+            }
+            let Some(held) = visit.document.as_ref() else {
+                return Err(VisitError::OutOfOrder("confirm-document"));
+            };
+            let lock = FlowLock::try_acquire(&config.data_dir)?;
+            let backend = ports.backend();
+            let mut flow = VerificationFlow::start(
+                &backend,
+                StartRequest {
+                    kiosk_id: config.kiosk_id.clone(),
+                    operator: None,
+                    product: config.product.clone(),
+                    policy: config.policy.clone(),
+                    consent: visit.consent.clone(),
+                },
+            )?;
+            let steps = |flow: &mut VerificationFlow| -> Result<_, FlowError> {
+                flow.capture_document(&backend, &held.bytes)?;
+                flow.start_liveness(&backend)
+            };
+            match steps(&mut flow) {
+                Ok(session) => {
+                    let liveness = visit_liveness(config, &session);
+                    visit.session = Some(liveness.clone());
+                    visit.flow = Some(flow);
+                    visit.lock = Some(lock);
+                    Ok(liveness)
+                }
+                Err(e) => {
+                    if let Err(abort) = flow.abort(&backend, &e.code()) {
+                        warn!(event = "visit_abort_failed", error = %abort);
+                    }
+                    Err(e.into())
+                }
+            }
+        })
+    }
+
+    /// A new liveness session after a capture that failed or was cancelled.
+    pub fn retry_liveness(&self, id: &str) -> Result<VisitLiveness, VisitError> {
+        self.with_visit(id, |ports, config, visit| {
+            let Some(flow) = visit.flow.as_mut() else {
+                return Err(VisitError::OutOfOrder("retry-liveness"));
+            };
+            let session = flow.start_liveness(&ports.backend())?;
+            let liveness = visit_liveness(config, &session);
+            visit.session = Some(liveness.clone());
+            Ok(liveness)
+        })
+    }
+
+    /// The liveness capture ended: results, comparison, decision. The
+    /// outcome carries no score.
+    pub fn complete(&self, id: &str) -> Result<VisitResult, VisitError> {
+        self.with_visit(id, |ports, _, visit| {
+            let Some(flow) = visit.flow.as_mut() else {
+                return Err(VisitError::OutOfOrder("complete"));
+            };
+            let backend = ports.backend();
+            let steps = |flow: &mut VerificationFlow| -> Result<(), FlowError> {
+                flow.complete_liveness(&backend)?;
+                if flow.transaction().liveness.as_ref().is_some_and(|l| {
+                    l.status == LivenessStatus::Succeeded && l.reference_key.is_some()
+                }) {
+                    flow.compare(&backend)?;
+                }
+                flow.decide(&backend)?;
+                Ok(())
+            };
+            if let Err(e) = steps(flow) {
+                // A result the provider does not have yet can be asked for
+                // again; anything else closes the transaction.
+                let retryable = matches!(&e, FlowError::Provider(p) if p.retryable);
+                if !retryable
+                    && !flow.transaction().stage.is_final()
+                    && let Err(abort) = flow.abort(&backend, &e.code())
+                {
+                    warn!(event = "visit_abort_failed", error = %abort);
+                }
+                return Err(e.into());
+            }
+            let transaction = flow.transaction();
+            let outcome = match transaction.status {
+                Status::Approved => CustomerOutcome::Approved,
+                Status::Review => CustomerOutcome::Review,
+                _ => CustomerOutcome::Rejected,
+            };
+            let id = transaction.transaction_id.simple().to_string();
+            let reference = id[id.len() - 8..].to_uppercase();
+            let elapsed_ms = u64::try_from(visit.began.elapsed().as_millis()).unwrap_or(u64::MAX);
+            info!(
+                event = "visit_result",
+                transaction = %transaction.transaction_id,
+                status = transaction.status.as_str(),
+                elapsed_ms,
+                "customer visit decided"
+            );
+            Ok(VisitResult {
+                outcome,
+                reference,
+                elapsed_ms,
+            })
+        })
+    }
+
+    /// Ends visit `id`: a transaction not yet decided is aborted (its
+    /// evidence deleted), and everything held for the customer is wiped.
+    pub fn end(&self, id: &str, reason: VisitEnd) -> Result<(), VisitError> {
+        let mut slot = self.lock();
+        match slot.take() {
+            Some(visit) if visit.id == id => {
+                self.close(visit, reason);
+                Ok(())
+            }
+            other => {
+                *slot = other;
+                Err(VisitError::Expired)
+            }
+        }
+    }
+
+    /// Ends the visit if nobody touched it for the back end's grace time
+    /// (the screens end it sooner; this covers a crashed or frozen screen).
+    /// Returns whether one ended.
+    pub fn expire_idle(&self, now: Instant) -> bool {
+        let mut slot = self.lock();
+        self.expire_locked(&mut slot, now)
+    }
+
+    fn expire_locked(&self, slot: &mut Option<Visit>, now: Instant) -> bool {
+        let grace = backend_grace(&self.config);
+        if slot
+            .as_ref()
+            .is_some_and(|v| now.saturating_duration_since(v.last_touch) > grace)
+            && let Some(visit) = slot.take()
+        {
+            self.close(visit, VisitEnd::Idle);
+            return true;
+        }
+        false
+    }
+
+    /// Whether a visit is open (a customer is at the kiosk).
+    pub fn has_visit(&self) -> bool {
+        self.lock().is_some()
+    }
+
+    fn close(&self, mut visit: Visit, reason: VisitEnd) {
+        if let Some(flow) = visit.flow.as_mut()
+            && !flow.transaction().stage.is_final()
+            && let Err(e) = flow.abort(&self.ports.backend(), end_code(reason))
+        {
+            // Left IN_PROGRESS: the next start's recovery aborts it.
+            warn!(event = "visit_abort_failed", error = %e);
+        }
+        // The document bytes are zeroed on drop (Zeroizing).
+        drop(visit);
+        info!(
+            event = "visit_ended",
+            reason = end_code(reason),
+            "customer visit ended"
+        );
+    }
+}
+
+fn visit_liveness(
+    config: &DeskConfig,
+    session: &dayfusion_verify::LivenessSessionStart,
+) -> VisitLiveness {
+    let aws = session.provider == Provider::Aws;
+    VisitLiveness {
+        session_id: session.session_id.clone(),
+        provider: if aws { "aws" } else { "local" }.to_owned(),
+        region: if aws { config.aws_region.clone() } else { None },
+    }
+}

@@ -1,0 +1,28 @@
+//! A customer's visit at the kiosk, without a GUI: the kiosk's screens and
+//! the tests drive the same [`VisitDesk`].
+//!
+//! ```text
+//! begin ─► consent (declined: visit ends, nothing stored)
+//!       ─► document (file · PDF first page · SANE scan · inbox · camera frame)
+//!           portrait located, preview held in memory only
+//!       ─► confirm: transaction started (with the consent), document stored,
+//!           liveness session opened ─► the widget runs the capture
+//!       ─► complete: liveness result ─► compare ─► decide ─► outcome, no scores
+//! any step ─► end(reason) / idle: the transaction is aborted if not final,
+//!           everything held for the customer is wiped
+//! ```
+//!
+//! One visit at a time: a kiosk serves one customer. [`review`] is the
+//! staff side: the evidence and scores of REVIEW transactions.
+
+pub mod desk;
+pub mod document;
+pub mod error;
+pub mod review;
+pub mod scanner;
+
+pub use desk::{DeskConfig, DeskPorts, VisitDesk};
+pub use error::VisitError;
+
+/// Version of the consent text the kiosk shows (bump with any change to it).
+pub const CONSENT_VERSION: &str = "2026-11-lgpd-1";
