@@ -14,6 +14,8 @@ packages=(
   xvfb xauth webkit2gtk-driver chromium chromium-driver imagemagick dbus-x11 at-spi2-core
   # TLS certificate of the fake Rekognition stream in the widget's browser tests
   openssl
+  # Document intake: PDF scans (pdftoppm) and flatbed/ID scanners (scanimage)
+  poppler-utils sane-utils
   # Evidence key in the OS keyring (Secret Service over D-Bus); setpriv for
   # the permission tests when they run as root
   libdbus-1-dev util-linux

@@ -90,7 +90,7 @@ pub fn report_camera_state(state: State<'_, KioskState>, report: CameraReport) {
 }
 
 /// An AWS failure as a command error: the stable code first, then detail.
-fn aws_error(e: AwsError) -> CommandError {
+pub(crate) fn aws_error(e: AwsError) -> CommandError {
     CommandError {
         code: ErrorCode::Aws,
         detail: format!("[{}] {e}", e.code()),
@@ -99,7 +99,7 @@ fn aws_error(e: AwsError) -> CommandError {
 
 /// The cached AWS connection, made on first use (on a blocking thread: it
 /// starts its own runtime).
-fn aws_context(state: &KioskState) -> Result<Arc<AwsContext>, CommandError> {
+pub(crate) fn aws_context(state: &KioskState) -> Result<Arc<AwsContext>, CommandError> {
     let mut slot = state
         .aws
         .lock()

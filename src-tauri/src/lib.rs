@@ -6,7 +6,9 @@ mod commands;
 mod hardening;
 mod liveness;
 mod settings_store;
+mod staff;
 mod state;
+mod visit;
 mod window;
 
 pub use args::KioskArgs;
@@ -36,6 +38,15 @@ pub fn run() -> ExitCode {
         Err(e) => {
             eprintln!("dayfusion-kiosk: cannot prepare data folders: {e:#}");
             return ExitCode::FAILURE;
+        }
+    };
+    // One kiosk per data folder: a second launch would fight over the
+    // camera and the stores.
+    let _instance = match single_instance(&paths) {
+        Ok(lock) => lock,
+        Err(e) => {
+            eprintln!("dayfusion-kiosk: {e}");
+            return ExitCode::from(3);
         }
     };
     let _log_guard = match dayfusion_core::logging::init(&paths.log_dir, cfg!(debug_assertions)) {
@@ -69,12 +80,40 @@ pub fn run() -> ExitCode {
             liveness::liveness_session,
             liveness::liveness_frame,
             liveness::liveness_finish,
+            visit::visit_begin,
+            visit::visit_touch,
+            visit::visit_consent,
+            visit::visit_document_file,
+            visit::visit_document_inbox,
+            visit::visit_document_scan,
+            visit::visit_document_image,
+            visit::document_frame_quality,
+            visit::visit_confirm_document,
+            visit::visit_retake_document,
+            visit::visit_retry_liveness,
+            visit::visit_complete,
+            visit::visit_end,
+            staff::staff_status,
+            staff::staff_set_pin,
+            staff::staff_sign_in,
+            staff::staff_sign_out,
+            staff::review_queue,
+            staff::review_detail,
+            staff::review_resolve,
+            staff::exit_kiosk,
         ])
         .setup(move |app| {
             let handle = app.handle();
             let store = settings_store::SettingsStore::open(handle, &paths)?;
-            app.manage(state::KioskState::new(paths.clone(), store, &args));
+            let staff_pin = dayfusion_staff::PinVault::open(&paths.data_dir)?;
+            app.manage(state::KioskState::new(
+                paths.clone(),
+                store,
+                staff_pin,
+                &args,
+            ));
             window::build_main_window(handle, &args)?;
+            expire_idle_visits(handle.clone());
             Ok(())
         })
         .run(tauri::generate_context!());
@@ -90,4 +129,47 @@ pub fn run() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Holds `<data>/kiosk.lock` for the life of the process; refused when
+/// another kiosk holds it.
+fn single_instance(paths: &KioskPaths) -> Result<std::fs::File, String> {
+    let path = paths.data_dir.join("kiosk.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err("another DayFusion Kiosk is already running on this data folder".into())
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
+    }
+}
+
+/// Every 15 s, ends a customer visit nobody touched for the desk's grace
+/// time (a frozen or crashed screen must not keep a customer's data).
+fn expire_idle_visits(app: tauri::AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
+        loop {
+            tick.tick().await;
+            let state = app.state::<state::KioskState>();
+            let desk = state
+                .desk
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .as_ref()
+                .map(|(_, desk)| desk.clone());
+            if let Some(desk) = desk {
+                let _ = tauri::async_runtime::spawn_blocking(move || {
+                    desk.expire_idle(std::time::Instant::now())
+                })
+                .await;
+            }
+        }
+    });
 }

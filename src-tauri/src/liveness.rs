@@ -13,7 +13,7 @@ use dayfusion_liveness::{LivenessEngine, LivenessSettings};
 use dayfusion_verify::embedded::LiveSessions;
 use tauri::{AppHandle, Manager, ipc::InvokeBody};
 
-use crate::state::KioskState;
+use crate::state::{KioskState, LocalEngines};
 
 type CommandResult<T> = Result<T, CommandError>;
 
@@ -31,15 +31,15 @@ fn locale_of(lang: Option<Language>) -> &'static str {
     }
 }
 
-/// The capture service, made on first use: loading the face models takes
-/// a moment, so it runs on a blocking thread.
-fn capture(state: &KioskState) -> CommandResult<Arc<CaptureService>> {
+/// The face engine and capture service, made on first use: loading the
+/// face models takes a moment, so callers run on a blocking thread.
+pub fn engines(state: &KioskState) -> CommandResult<LocalEngines> {
     let mut slot = state
-        .capture
+        .engines
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(service) = slot.as_ref() {
-        return Ok(service.clone());
+    if let Some(engines) = slot.as_ref() {
+        return Ok(engines.clone());
     }
     let models = std::env::var_os(dayfusion_models::MODELS_DIR_ENV)
         .filter(|v| !v.is_empty())
@@ -47,17 +47,24 @@ fn capture(state: &KioskState) -> CommandResult<Arc<CaptureService>> {
             || state.paths.data_dir.join(dayfusion_models::MODELS_SUBDIR),
             Into::into,
         );
-    let faces = dayfusion_face::FaceEngine::load(&models).map_err(|e| CommandError {
-        code: ErrorCode::Liveness,
-        detail: format!("[models-missing] {e}"),
-    })?;
-    let engine = Arc::new(LivenessEngine::new(Arc::new(faces)));
-    let service = Arc::new(CaptureService::new(Arc::new(LiveSessions::new(
+    let faces = Arc::new(
+        dayfusion_face::FaceEngine::load(&models).map_err(|e| CommandError {
+            code: ErrorCode::Liveness,
+            detail: format!("[models-missing] {e}"),
+        })?,
+    );
+    let engine = Arc::new(LivenessEngine::new(faces.clone()));
+    let capture = Arc::new(CaptureService::new(Arc::new(LiveSessions::new(
         engine,
         LivenessSettings::default(),
     ))));
-    *slot = Some(service.clone());
-    Ok(service)
+    let engines = LocalEngines { faces, capture };
+    *slot = Some(engines.clone());
+    Ok(engines)
+}
+
+fn capture(state: &KioskState) -> CommandResult<Arc<CaptureService>> {
+    engines(state).map(|e| e.capture)
 }
 
 /// Runs `f` with the capture service on a blocking thread.

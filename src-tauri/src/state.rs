@@ -20,20 +20,48 @@ pub struct KioskState {
     /// The AWS connection, made on first use in AWS mode (the settings in
     /// `<data>/aws.toml` / `DAYFUSION_AWS_*` and the default credential chain).
     pub aws: Mutex<Option<Arc<dayfusion_aws::AwsContext>>>,
-    /// The local liveness capture service, made on first use (it loads the
-    /// face models).
-    pub capture: Mutex<Option<Arc<dayfusion_capture::CaptureService>>>,
+    /// The local face engine and liveness capture service, made on first
+    /// use (they load the face models).
+    pub engines: Mutex<Option<LocalEngines>>,
+    /// The customer visit desk and the settings it was opened with.
+    pub desk: Mutex<
+        Option<(
+            dayfusion_ipc::KioskSettings,
+            Arc<dayfusion_visit::VisitDesk>,
+        )>,
+    >,
+    /// The staff PIN.
+    pub staff_pin: dayfusion_staff::PinVault,
+    /// Signed-in staff sessions.
+    pub staff_sessions: dayfusion_staff::StaffSessions,
+}
+
+/// The local engines, loaded once.
+#[derive(Clone)]
+pub struct LocalEngines {
+    /// Face detection, portrait, embedding.
+    pub faces: Arc<dayfusion_face::FaceEngine>,
+    /// Live liveness sessions for the widget and the flow.
+    pub capture: Arc<dayfusion_capture::CaptureService>,
 }
 
 impl KioskState {
     /// Builds the state for this launch.
-    pub fn new(paths: KioskPaths, settings: SettingsStore, args: &KioskArgs) -> Self {
+    pub fn new(
+        paths: KioskPaths,
+        settings: SettingsStore,
+        staff_pin: dayfusion_staff::PinVault,
+        args: &KioskArgs,
+    ) -> Self {
         Self {
             paths,
             settings,
             camera: Mutex::new(None),
             aws: Mutex::new(None),
-            capture: Mutex::new(None),
+            engines: Mutex::new(None),
+            desk: Mutex::new(None),
+            staff_pin,
+            staff_sessions: dayfusion_staff::StaffSessions::default(),
             info: AppInfo {
                 name: dayfusion_core::PRODUCT_NAME.into(),
                 version: dayfusion_core::VERSION.into(),

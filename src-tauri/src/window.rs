@@ -64,6 +64,13 @@ pub fn build_main_window<R: Runtime>(app: &AppHandle<R>, args: &KioskArgs) -> ta
                     settings.set_enable_developer_extras(false);
                 }
             }
+            // A crashed web process leaves a blank window: reload the app
+            // (the attract screen; a visit in progress ends by its idle
+            // expiry, stored transactions stay as they are).
+            webview.inner().connect_web_process_terminated(|view, reason| {
+                tracing::error!(event = "webview_crashed", reason = ?reason, "web process ended; reloading the kiosk");
+                view.reload();
+            });
         })?;
     }
     #[cfg(not(target_os = "linux"))]

@@ -1,0 +1,228 @@
+//! Tauri commands of staff mode: PIN, review queue and decisions, leaving
+//! kiosk mode. Every command but the PIN ones needs a signed-in token.
+
+use std::time::{Instant, SystemTime};
+
+use dayfusion_ipc::{
+    CommandError, ErrorCode, Language, ReviewDetail, ReviewItem, ReviewVerdict, SignInOutcome,
+    StaffSession, StaffStatus,
+};
+use dayfusion_staff::{SESSION_IDLE, SignIn, StaffError};
+use dayfusion_verify::Status;
+use tauri::{AppHandle, Manager, State};
+
+use crate::state::KioskState;
+use crate::visit::visit_error;
+
+type CommandResult<T> = Result<T, CommandError>;
+
+fn staff_error(e: &StaffError) -> CommandError {
+    let (code, refusal) = match e {
+        StaffError::PinTooWeak => (ErrorCode::Staff, "pin-too-weak"),
+        StaffError::PinAlreadySet => (ErrorCode::Staff, "pin-already-set"),
+        StaffError::NotSignedIn => (ErrorCode::Staff, "not-signed-in"),
+        StaffError::Storage(_) => (ErrorCode::Storage, "storage"),
+    };
+    CommandError {
+        code,
+        detail: format!("[{refusal}] {e}"),
+    }
+}
+
+fn signed_in(state: &KioskState, token: &str) -> CommandResult<()> {
+    state
+        .staff_sessions
+        .check(token, Instant::now())
+        .map_err(|e| staff_error(&e))
+}
+
+fn session(state: &KioskState) -> StaffSession {
+    StaffSession {
+        token: state.staff_sessions.open(Instant::now()),
+        idle_seconds: u32::try_from(SESSION_IDLE.as_secs()).unwrap_or(u32::MAX),
+    }
+}
+
+/// Whether a PIN is set and whether sign-in is locked.
+#[tauri::command]
+pub fn staff_status(state: State<'_, KioskState>) -> StaffStatus {
+    StaffStatus {
+        pin_set: state.staff_pin.is_set(),
+        locked_seconds: state.staff_pin.locked_seconds(SystemTime::now()),
+    }
+}
+
+/// Sets the PIN: on first run with no token, later only signed in.
+#[tauri::command]
+pub async fn staff_set_pin(
+    app: AppHandle,
+    pin: String,
+    token: Option<String>,
+) -> CommandResult<StaffSession> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<KioskState>();
+        let replace = match &token {
+            Some(token) => {
+                signed_in(&state, token)?;
+                true
+            }
+            None => false,
+        };
+        state
+            .staff_pin
+            .set(&pin, replace)
+            .map_err(|e| staff_error(&e))?;
+        Ok(session(&state))
+    })
+    .await
+    .map_err(|e| CommandError {
+        code: ErrorCode::Internal,
+        detail: format!("PIN task failed: {e}"),
+    })?
+}
+
+/// Checks the PIN (argon2 takes a moment: on a blocking thread).
+#[tauri::command]
+pub async fn staff_sign_in(app: AppHandle, pin: String) -> CommandResult<SignInOutcome> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<KioskState>();
+        let outcome = state
+            .staff_pin
+            .sign_in(&pin, SystemTime::now())
+            .map_err(|e| staff_error(&e))?;
+        Ok(match outcome {
+            SignIn::Accepted => SignInOutcome::SignedIn {
+                session: session(&state),
+            },
+            SignIn::Wrong { attempts_left } => SignInOutcome::WrongPin { attempts_left },
+            SignIn::Locked { seconds } => SignInOutcome::Locked { seconds },
+            SignIn::NoPin => SignInOutcome::NoPin,
+        })
+    })
+    .await
+    .map_err(|e| CommandError {
+        code: ErrorCode::Internal,
+        detail: format!("sign-in task failed: {e}"),
+    })?
+}
+
+/// Ends a staff session.
+#[tauri::command]
+pub fn staff_sign_out(state: State<'_, KioskState>, token: String) {
+    state.staff_sessions.close(&token);
+    tracing::info!(event = "staff_signed_out", "staff signed out");
+}
+
+/// REVIEW transactions waiting for a person, oldest first.
+#[tauri::command]
+pub async fn review_queue(app: AppHandle, token: String) -> CommandResult<Vec<ReviewItem>> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<KioskState>();
+        signed_in(&state, &token)?;
+        let desk = crate::visit::desk(&state)?;
+        dayfusion_visit::review::queue(desk.ports().log.as_ref()).map_err(|e| visit_error(&e))
+    })
+    .await
+    .map_err(|e| CommandError {
+        code: ErrorCode::Internal,
+        detail: format!("review task failed: {e}"),
+    })?
+}
+
+fn parse_id(id: &str) -> CommandResult<uuid::Uuid> {
+    uuid::Uuid::parse_str(id).map_err(|_| CommandError {
+        code: ErrorCode::InvalidInput,
+        detail: "transaction id is not a UUID".into(),
+    })
+}
+
+/// One REVIEW transaction with its evidence, scores and reasons.
+#[tauri::command]
+pub async fn review_detail(
+    app: AppHandle,
+    token: String,
+    transaction_id: String,
+    lang: Option<Language>,
+) -> CommandResult<ReviewDetail> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<KioskState>();
+        signed_in(&state, &token)?;
+        let id = parse_id(&transaction_id)?;
+        let desk = crate::visit::desk(&state)?;
+        let lang = if lang == Some(Language::En) {
+            "en"
+        } else {
+            "pt-BR"
+        };
+        dayfusion_visit::review::detail(desk.ports(), &id, lang).map_err(|e| visit_error(&e))
+    })
+    .await
+    .map_err(|e| CommandError {
+        code: ErrorCode::Internal,
+        detail: format!("review task failed: {e}"),
+    })?
+}
+
+/// Approves or rejects a REVIEW transaction with the reviewer's reason
+/// (audit event `review.resolved`).
+#[tauri::command]
+pub async fn review_resolve(
+    app: AppHandle,
+    token: String,
+    transaction_id: String,
+    verdict: ReviewVerdict,
+    reason: String,
+) -> CommandResult<()> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<KioskState>();
+        signed_in(&state, &token)?;
+        let id = parse_id(&transaction_id)?;
+        let desk = crate::visit::desk(&state)?;
+        let status = match verdict {
+            ReviewVerdict::Approve => Status::Approved,
+            ReviewVerdict::Reject => Status::Rejected,
+        };
+        // One shared staff PIN: the reviewer is recorded as this kiosk's staff.
+        let reviewer = format!("staff@{}", state.settings.get().kiosk_id);
+        dayfusion_verify::review::resolve(
+            desk.ports().log.as_ref(),
+            &id,
+            status,
+            &reviewer,
+            &reason,
+        )
+        .map(|_| ())
+        .map_err(|e| {
+            let refusal = if e.code() == "review-reason-invalid" {
+                "reason-invalid"
+            } else {
+                "not-in-review"
+            };
+            match e {
+                dayfusion_verify::FlowError::Store(s) => visit_error(&s.into()),
+                other => CommandError {
+                    code: ErrorCode::Staff,
+                    detail: format!("[{refusal}] {other}"),
+                },
+            }
+        })
+    })
+    .await
+    .map_err(|e| CommandError {
+        code: ErrorCode::Internal,
+        detail: format!("review task failed: {e}"),
+    })?
+}
+
+/// Leaves kiosk mode: closes the app (staff only).
+#[tauri::command]
+pub fn exit_kiosk(
+    app: AppHandle,
+    state: State<'_, KioskState>,
+    token: String,
+) -> CommandResult<()> {
+    signed_in(&state, &token)?;
+    tracing::info!(event = "kiosk_exit_by_staff", "staff closed the kiosk");
+    app.exit(0);
+    Ok(())
+}

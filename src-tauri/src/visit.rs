@@ -1,0 +1,310 @@
+//! Tauri commands of the customer's visit: thin adapters over
+//! [`dayfusion_visit::VisitDesk`]. Camera frames of the document arrive as
+//! raw IPC bodies (JPEG bytes) with the visit id in a header.
+
+use std::sync::Arc;
+
+use dayfusion_evidence::{KeySource, LocalEvidenceStore};
+use dayfusion_ipc::{
+    BackendMode, CommandError, DocumentFrameQuality, DocumentPreview, ErrorCode, KioskSettings,
+    Language, VisitEnd, VisitInfo, VisitLiveness, VisitResult,
+};
+use dayfusion_ledger::SqliteLog;
+use dayfusion_verify::embedded::EmbeddedMatcher;
+use dayfusion_verify::{PolicySet, Provider};
+use dayfusion_visit::document::DocumentSource;
+use dayfusion_visit::{DeskConfig, DeskPorts, VisitDesk, VisitError};
+use tauri::{AppHandle, Manager, ipc::InvokeBody};
+
+use crate::state::KioskState;
+
+type CommandResult<T> = Result<T, CommandError>;
+
+/// File name of the transaction log in the data folder (as the CLI's).
+pub const LOG_FILE: &str = "transactions.db";
+/// Folder of the evidence store in the data folder.
+pub const EVIDENCE_DIR: &str = "evidence";
+/// The kiosk's own policy file in the data folder.
+pub const POLICY_FILE: &str = "policies.toml";
+/// The product kiosk visits verify identities for.
+const PRODUCT: &str = "account-opening";
+
+/// A visit refusal as a command error: `[refusal] detail`.
+pub fn visit_error(e: &VisitError) -> CommandError {
+    CommandError {
+        code: ErrorCode::Visit,
+        detail: format!("[{}] {e}", e.refusal_code()),
+    }
+}
+
+fn internal(what: &str, e: impl std::fmt::Display) -> CommandError {
+    CommandError {
+        code: ErrorCode::Internal,
+        detail: format!("{what}: {e}"),
+    }
+}
+
+fn store_error(e: dayfusion_verify::StoreError) -> CommandError {
+    visit_error(&VisitError::from(e))
+}
+
+fn lang_code(lang: Option<Language>) -> &'static str {
+    match lang.unwrap_or_default() {
+        Language::PtBr => "pt-BR",
+        Language::En => "en",
+    }
+}
+
+/// The desk for the current settings, opened on first use; reopened when
+/// the settings changed and no customer is at the kiosk.
+pub fn desk(state: &KioskState) -> CommandResult<Arc<VisitDesk>> {
+    let settings = state.settings.get();
+    let mut slot = state
+        .desk
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((opened_with, desk)) = slot.as_ref()
+        && (*opened_with == settings || desk.has_visit())
+    {
+        return Ok(desk.clone());
+    }
+    let desk = Arc::new(open_desk(state, &settings)?);
+    *slot = Some((settings, desk.clone()));
+    Ok(desk)
+}
+
+fn open_desk(state: &KioskState, settings: &KioskSettings) -> CommandResult<VisitDesk> {
+    let data = &state.paths.data_dir;
+    let policies = PolicySet::load(&data.join(POLICY_FILE)).map_err(|e| CommandError {
+        code: ErrorCode::Visit,
+        detail: format!("[verification-failed] policy file: {e}"),
+    })?;
+    let policy = policies
+        .get(&settings.policy_id)
+        .cloned()
+        .ok_or_else(|| CommandError {
+            code: ErrorCode::Visit,
+            detail: format!("[verification-failed] no policy {:?}", settings.policy_id),
+        })?;
+    let log = Arc::new(SqliteLog::open(&data.join(LOG_FILE)).map_err(store_error)?);
+    let (ports, aws_region) = match settings.backend {
+        BackendMode::Embedded => {
+            let engines = crate::liveness::engines(state)?;
+            let key_source = KeySource::from_env().map_err(store_error)?;
+            let evidence = LocalEvidenceStore::open(&data.join(EVIDENCE_DIR), key_source)
+                .map_err(store_error)?;
+            let ports = DeskPorts {
+                kind: Provider::Embedded,
+                liveness: engines.capture.sessions().clone(),
+                matcher: Arc::new(EmbeddedMatcher::new(engines.faces.clone())),
+                evidence: Arc::new(evidence),
+                log,
+            };
+            (ports, None)
+        }
+        BackendMode::Aws => {
+            let ctx = crate::commands::aws_context(state)?;
+            let evidence = dayfusion_aws::S3EvidenceStore::new(ctx.clone())
+                .map_err(crate::commands::aws_error)?;
+            let ports = DeskPorts {
+                kind: Provider::Aws,
+                liveness: Arc::new(dayfusion_aws::RekognitionLiveness::new(ctx.clone())),
+                matcher: Arc::new(
+                    dayfusion_aws::RekognitionMatcher::new(ctx.clone(), policy.similarity_min)
+                        .evidence_in_s3(true),
+                ),
+                evidence: Arc::new(evidence),
+                log,
+            };
+            (ports, ctx.region().map(str::to_owned))
+        }
+    };
+    let config = DeskConfig {
+        kiosk_id: settings.kiosk_id.clone(),
+        product: PRODUCT.to_owned(),
+        policy,
+        idle_timeout_seconds: settings.idle_timeout_seconds,
+        retention_days: settings.retention_days,
+        document_inbox: settings.document_inbox.as_ref().map(Into::into),
+        scanner: dayfusion_visit::scanner::available(),
+        camera: true,
+        aws_region,
+        data_dir: data.clone(),
+    };
+    VisitDesk::open(ports, config).map_err(|e| visit_error(&e))
+}
+
+/// Runs `f` with the desk on a blocking thread (models, disk, network).
+async fn with_desk<T: Send + 'static>(
+    app: AppHandle,
+    f: impl FnOnce(&VisitDesk) -> Result<T, VisitError> + Send + 'static,
+) -> CommandResult<T> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<KioskState>();
+        let desk = desk(&state)?;
+        f(&desk).map_err(|e| visit_error(&e))
+    })
+    .await
+    .map_err(|e| internal("visit task failed", e))?
+}
+
+/// Begins a customer's visit (the attract screen's "start").
+#[tauri::command]
+pub async fn visit_begin(app: AppHandle, lang: Option<Language>) -> CommandResult<VisitInfo> {
+    with_desk(app, move |desk| Ok(desk.begin(lang_code(lang)))).await
+}
+
+/// Keeps the visit alive while the customer is active.
+#[tauri::command]
+pub async fn visit_touch(app: AppHandle, visit_id: String) -> CommandResult<()> {
+    with_desk(app, move |desk| desk.touch(&visit_id)).await
+}
+
+/// The customer's answer to the consent (declined: the visit ends).
+#[tauri::command]
+pub async fn visit_consent(app: AppHandle, visit_id: String, accepted: bool) -> CommandResult<()> {
+    with_desk(app, move |desk| desk.consent(&visit_id, accepted)).await
+}
+
+/// The document from a file the customer picks in the native dialog
+/// (images, PDF scans); `None` when the dialog was closed.
+#[tauri::command]
+pub async fn visit_document_file(
+    app: AppHandle,
+    window: tauri::WebviewWindow,
+    visit_id: String,
+) -> CommandResult<Option<DocumentPreview>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.run_on_main_thread(move || {
+        // Transient for the kiosk window, so it opens above it.
+        let picked = rfd::FileDialog::new()
+            .set_title("Documento / Document")
+            .add_filter(
+                "Documento (JPEG, PNG, PDF)",
+                &["jpg", "jpeg", "png", "pdf", "JPG", "JPEG", "PNG", "PDF"],
+            )
+            .set_parent(&window)
+            .pick_file();
+        let _ = tx.send(picked);
+    })
+    .map_err(|e| internal("file dialog", e))?;
+    let Some(path) = rx.await.map_err(|e| internal("file dialog", e))? else {
+        return Ok(None);
+    };
+    with_desk(app, move |desk| {
+        desk.take_document(&visit_id, DocumentSource::File(path))
+            .map(Some)
+    })
+    .await
+}
+
+/// The document from the scan-to-folder inbox (the newest scan; deleted once read).
+#[tauri::command]
+pub async fn visit_document_inbox(
+    app: AppHandle,
+    visit_id: String,
+) -> CommandResult<DocumentPreview> {
+    with_desk(app, move |desk| {
+        desk.take_document(&visit_id, DocumentSource::Inbox)
+    })
+    .await
+}
+
+/// The document from the SANE scanner.
+#[tauri::command]
+pub async fn visit_document_scan(
+    app: AppHandle,
+    visit_id: String,
+) -> CommandResult<DocumentPreview> {
+    with_desk(app, move |desk| {
+        desk.take_document(&visit_id, DocumentSource::Scanner)
+    })
+    .await
+}
+
+fn raw_body(request: &tauri::ipc::Request<'_>) -> CommandResult<Vec<u8>> {
+    match request.body() {
+        InvokeBody::Raw(bytes) => Ok(bytes.clone()),
+        InvokeBody::Json(_) => Err(CommandError {
+            code: ErrorCode::InvalidInput,
+            detail: "images are sent as raw bytes".into(),
+        }),
+    }
+}
+
+/// The document from a camera frame: the raw IPC body is the JPEG, the
+/// `x-visit-id` header the visit.
+#[tauri::command]
+pub async fn visit_document_image(
+    app: AppHandle,
+    request: tauri::ipc::Request<'_>,
+) -> CommandResult<DocumentPreview> {
+    let visit_id = request
+        .headers()
+        .get("x-visit-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .ok_or_else(|| CommandError {
+            code: ErrorCode::InvalidInput,
+            detail: "missing x-visit-id header".into(),
+        })?;
+    let bytes = raw_body(&request)?;
+    with_desk(app, move |desk| {
+        desk.take_document(&visit_id, DocumentSource::Bytes(bytes))
+    })
+    .await
+}
+
+/// Framing feedback on one camera frame of a document (raw JPEG body).
+#[tauri::command]
+pub async fn document_frame_quality(
+    app: AppHandle,
+    request: tauri::ipc::Request<'_>,
+) -> CommandResult<DocumentFrameQuality> {
+    let bytes = raw_body(&request)?;
+    with_desk(app, move |desk| {
+        dayfusion_visit::document::frame_quality(desk.ports().matcher.as_ref(), &bytes)
+    })
+    .await
+}
+
+/// The customer confirmed the portrait: transaction, document, liveness session.
+#[tauri::command]
+pub async fn visit_confirm_document(
+    app: AppHandle,
+    visit_id: String,
+) -> CommandResult<VisitLiveness> {
+    with_desk(app, move |desk| desk.confirm_document(&visit_id)).await
+}
+
+/// Drops the document so the customer can take another.
+#[tauri::command]
+pub async fn visit_retake_document(app: AppHandle, visit_id: String) -> CommandResult<()> {
+    with_desk(app, move |desk| desk.retake_document(&visit_id)).await
+}
+
+/// A new liveness session after a failed or cancelled capture.
+#[tauri::command]
+pub async fn visit_retry_liveness(
+    app: AppHandle,
+    visit_id: String,
+) -> CommandResult<VisitLiveness> {
+    with_desk(app, move |desk| desk.retry_liveness(&visit_id)).await
+}
+
+/// Liveness results, comparison and decision; the outcome has no scores.
+#[tauri::command]
+pub async fn visit_complete(
+    app: AppHandle,
+    visit_id: String,
+    lang: Option<Language>,
+) -> CommandResult<VisitResult> {
+    let _ = lang_code(lang);
+    with_desk(app, move |desk| desk.complete(&visit_id)).await
+}
+
+/// Ends the visit and wipes what was held for the customer.
+#[tauri::command]
+pub async fn visit_end(app: AppHandle, visit_id: String, reason: VisitEnd) -> CommandResult<()> {
+    with_desk(app, move |desk| desk.end(&visit_id, reason)).await
+}
