@@ -1,4 +1,7 @@
 import type { CameraState } from '../ipc/bindings/CameraState';
+import type { CustomerOutcome } from '../ipc/bindings/CustomerOutcome';
+import type { DocumentHint } from '../ipc/bindings/DocumentHint';
+import type { DocumentSources } from '../ipc/bindings/DocumentSources';
 import type { ErrorCode } from '../ipc/bindings/ErrorCode';
 import type { HealthCheckId } from '../ipc/bindings/HealthCheckId';
 import type { HealthStatus } from '../ipc/bindings/HealthStatus';
@@ -33,9 +36,25 @@ const ERROR_CODES: Record<ErrorCode | 'unknown', true> = {
   storage: true,
   aws: true,
   liveness: true,
+  visit: true,
+  staff: true,
   internal: true,
   unknown: true,
 };
+const DOCUMENT_HINTS: Record<DocumentHint, true> = {
+  ready: true,
+  'no-portrait': true,
+  blurred: true,
+  glare: true,
+  'too-dark': true,
+};
+const DOCUMENT_SOURCES: Record<keyof DocumentSources, true> = {
+  file: true,
+  camera: true,
+  scanner: true,
+  inbox: true,
+};
+const OUTCOMES: Record<CustomerOutcome, true> = { approved: true, rejected: true, review: true };
 const CAMERA_STATES: Record<CameraState, true> = {
   unknown: true,
   live: true,
@@ -58,6 +77,10 @@ describe('translations', () => {
       ...Object.keys(CAMERA_STATES).map((state) => `camera.state.${state}`),
       'status.backend.embedded',
       'status.backend.aws',
+      ...Object.keys(DOCUMENT_HINTS).map((hint) => `visit.document.hint.${hint}`),
+      ...Object.keys(DOCUMENT_SOURCES).map((source) => `visit.document.source.${source}`),
+      ...Object.keys(OUTCOMES).map((outcome) => `visit.result.${outcome}`),
+      ...Object.keys(OUTCOMES).map((outcome) => `visit.result.next.${outcome}`),
     ];
     for (const table of Object.values(TRANSLATIONS)) {
       expect(keysOf(table)).toEqual(expect.arrayContaining(required));

@@ -10,6 +10,10 @@ const SETTINGS: KioskSettings = {
   language: 'pt-BR',
   cameraId: null,
   kioskId: 'kiosk-001',
+  policyId: 'default',
+  retentionDays: 180,
+  idleTimeoutSeconds: 90,
+  documentInbox: null,
 };
 
 describe('KioskApi', () => {
@@ -28,6 +32,9 @@ describe('KioskApi', () => {
       }
       if (command === 'get_settings') {
         throw { code: 'somethingNew', detail: 'newer backend' };
+      }
+      if (command === 'visit_document_file') {
+        throw { code: 'visit', detail: '[document-unreadable] not an image' };
       }
       return null;
     });
@@ -55,6 +62,53 @@ describe('KioskApi', () => {
     ]);
     expect(calls[0][1]).toEqual({ settings: SETTINGS });
     expect(calls[1][1]).toEqual({ report });
+  });
+
+  it('sends the visit and staff commands with camelCase arguments', async () => {
+    await api.visitBegin('en');
+    await api.visitConsent('v-1', false);
+    await api.visitComplete('v-1', 'pt-BR');
+    await api.visitEnd('v-1', 'idle');
+    await api.staffSetPin('482916', null);
+    await api.reviewDetail('t-1', 'tx-9', 'en');
+    await api.reviewResolve('t-1', 'tx-9', 'reject', 'Rosto diferente');
+    await api.syncStatus();
+
+    expect(calls.map(([command, payload]) => [command, payload])).toEqual([
+      ['visit_begin', { lang: 'en' }],
+      ['visit_consent', { visitId: 'v-1', accepted: false }],
+      ['visit_complete', { visitId: 'v-1', lang: 'pt-BR' }],
+      ['visit_end', { visitId: 'v-1', reason: 'idle' }],
+      ['staff_set_pin', { pin: '482916', token: null }],
+      ['review_detail', { token: 't-1', transactionId: 'tx-9', lang: 'en' }],
+      [
+        'review_resolve',
+        { token: 't-1', transactionId: 'tx-9', verdict: 'reject', reason: 'Rosto diferente' },
+      ],
+      ['sync_status', {}],
+    ]);
+  });
+
+  it('sends camera frames as raw bodies, the document one with its visit in a header', async () => {
+    const internals = (window as unknown as { __TAURI_INTERNALS__: { invoke: () => unknown } })
+      .__TAURI_INTERNALS__;
+    const invoke = vi.spyOn(internals, 'invoke');
+    const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]);
+    await api.visitDocumentImage('v-1', jpeg);
+    await api.documentFrameQuality(jpeg);
+
+    expect(invoke.mock.calls).toEqual([
+      ['visit_document_image', jpeg, { headers: { 'x-visit-id': 'v-1' } }],
+      ['document_frame_quality', jpeg, undefined],
+    ]);
+  });
+
+  it('keeps the refusal code of a visit error', async () => {
+    const failure = await api.visitDocumentFile('v-1').catch((reason: unknown) => reason);
+    expect(failure).toBeInstanceOf(KioskError);
+    expect((failure as KioskError).code).toBe('visit');
+    expect((failure as KioskError).refusal('visit')).toBe('document-unreadable');
+    expect((failure as KioskError).refusal('staff')).toBeNull();
   });
 
   it('rejects with the CommandError code and detail', async () => {

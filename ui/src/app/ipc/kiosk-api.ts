@@ -1,10 +1,24 @@
 import { Injectable } from '@angular/core';
-import { invoke, type InvokeArgs } from '@tauri-apps/api/core';
+import { invoke, type InvokeArgs, type InvokeOptions } from '@tauri-apps/api/core';
 import type { AppInfo } from './bindings/AppInfo';
 import type { AwsLivenessSession } from './bindings/AwsLivenessSession';
 import type { CameraReport } from './bindings/CameraReport';
+import type { DocumentFrameQuality } from './bindings/DocumentFrameQuality';
+import type { DocumentPreview } from './bindings/DocumentPreview';
 import type { HealthReport } from './bindings/HealthReport';
 import type { KioskSettings } from './bindings/KioskSettings';
+import type { Language } from './bindings/Language';
+import type { ReviewDetail } from './bindings/ReviewDetail';
+import type { ReviewItem } from './bindings/ReviewItem';
+import type { ReviewVerdict } from './bindings/ReviewVerdict';
+import type { SignInOutcome } from './bindings/SignInOutcome';
+import type { StaffSession } from './bindings/StaffSession';
+import type { StaffStatus } from './bindings/StaffStatus';
+import type { SyncStatus } from './bindings/SyncStatus';
+import type { VisitEnd } from './bindings/VisitEnd';
+import type { VisitInfo } from './bindings/VisitInfo';
+import type { VisitLiveness } from './bindings/VisitLiveness';
+import type { VisitResult } from './bindings/VisitResult';
 import { toKioskError } from './kiosk-error';
 
 /**
@@ -42,11 +56,130 @@ export class KioskApi {
   reportCameraState(report: CameraReport): Promise<void> {
     return call('report_camera_state', { report });
   }
+
+  /** How far this kiosk's records are from the central AWS log. */
+  syncStatus(): Promise<SyncStatus> {
+    return call('sync_status');
+  }
+
+  // --- The customer's visit ---------------------------------------------------------------
+
+  /** Begins a visit in the customer's language. */
+  visitBegin(lang: Language): Promise<VisitInfo> {
+    return call('visit_begin', { lang });
+  }
+
+  /** Keeps the visit alive on the backend while the customer is active. */
+  visitTouch(visitId: string): Promise<void> {
+    return call('visit_touch', { visitId });
+  }
+
+  /** Records the customer's consent; a decline ends the visit. */
+  visitConsent(visitId: string, accepted: boolean): Promise<void> {
+    return call('visit_consent', { visitId, accepted });
+  }
+
+  /** Document from a file picked in the native dialog; `null` when the dialog was closed. */
+  visitDocumentFile(visitId: string): Promise<DocumentPreview | null> {
+    return call('visit_document_file', { visitId });
+  }
+
+  /** Document from the newest scan in the configured scan-to-folder inbox. */
+  visitDocumentInbox(visitId: string): Promise<DocumentPreview> {
+    return call('visit_document_inbox', { visitId });
+  }
+
+  /** Document scanned now on the SANE scanner. */
+  visitDocumentScan(visitId: string): Promise<DocumentPreview> {
+    return call('visit_document_scan', { visitId });
+  }
+
+  /** Document from a camera frame: the JPEG bytes as the raw request body. */
+  visitDocumentImage(visitId: string, jpeg: Uint8Array): Promise<DocumentPreview> {
+    return call('visit_document_image', jpeg, { headers: { 'x-visit-id': visitId } });
+  }
+
+  /** Framing feedback (blur, glare, portrait) on a small JPEG of the current camera frame. */
+  documentFrameQuality(jpeg: Uint8Array): Promise<DocumentFrameQuality> {
+    return call('document_frame_quality', jpeg);
+  }
+
+  /** Stores the document, starts the transaction and opens its liveness session. */
+  visitConfirmDocument(visitId: string): Promise<VisitLiveness> {
+    return call('visit_confirm_document', { visitId });
+  }
+
+  /** Drops the document so that the customer takes another. */
+  visitRetakeDocument(visitId: string): Promise<void> {
+    return call('visit_retake_document', { visitId });
+  }
+
+  /** A new liveness session after a failed or cancelled capture. */
+  visitRetryLiveness(visitId: string): Promise<VisitLiveness> {
+    return call('visit_retry_liveness', { visitId });
+  }
+
+  /** Compares the faces and decides once the liveness capture is done. */
+  visitComplete(visitId: string, lang: Language): Promise<VisitResult> {
+    return call('visit_complete', { visitId, lang });
+  }
+
+  /** Ends the visit and wipes what it held. */
+  visitEnd(visitId: string, reason: VisitEnd): Promise<void> {
+    return call('visit_end', { visitId, reason });
+  }
+
+  // --- Staff mode -------------------------------------------------------------------------
+
+  /** Whether a staff PIN is set and whether sign-in is locked. */
+  staffStatus(): Promise<StaffStatus> {
+    return call('staff_status');
+  }
+
+  /** Sets the staff PIN: on first run with `token` null, later with a signed-in session's token. */
+  staffSetPin(pin: string, token: string | null): Promise<StaffSession> {
+    return call('staff_set_pin', { pin, token });
+  }
+
+  /** Tries a PIN. */
+  staffSignIn(pin: string): Promise<SignInOutcome> {
+    return call('staff_sign_in', { pin });
+  }
+
+  /** Ends a staff session. */
+  staffSignOut(token: string): Promise<void> {
+    return call('staff_sign_out', { token });
+  }
+
+  /** Transactions waiting for a person's review. */
+  reviewQueue(token: string): Promise<ReviewItem[]> {
+    return call('review_queue', { token });
+  }
+
+  /** Everything needed to decide one review (images as data URLs). */
+  reviewDetail(token: string, transactionId: string, lang: Language): Promise<ReviewDetail> {
+    return call('review_detail', { token, transactionId, lang });
+  }
+
+  /** Records a reviewer's verdict and reason. */
+  reviewResolve(
+    token: string,
+    transactionId: string,
+    verdict: ReviewVerdict,
+    reason: string,
+  ): Promise<void> {
+    return call('review_resolve', { token, transactionId, verdict, reason });
+  }
+
+  /** Closes the kiosk application (staff only). */
+  exitKiosk(token: string): Promise<void> {
+    return call('exit_kiosk', { token });
+  }
 }
 
-async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
+async function call<T>(command: string, args?: InvokeArgs, options?: InvokeOptions): Promise<T> {
   try {
-    return await invoke<T>(command, args);
+    return await invoke<T>(command, args, options);
   } catch (reason) {
     throw toKioskError(reason);
   }

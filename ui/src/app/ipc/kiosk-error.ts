@@ -8,6 +8,8 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   storage: true,
   aws: true,
   liveness: true,
+  visit: true,
+  staff: true,
   internal: true,
 };
 
@@ -24,6 +26,17 @@ export class KioskError extends Error {
   /** Translation key of the message shown to people. */
   get messageKey(): string {
     return `errors.${this.code}`;
+  }
+
+  /**
+   * The refusal code in the detail's leading `[code]` (`[no-portrait] …` → `no-portrait`) when
+   * the error has the given `code` (`visit`, `staff`, `liveness`, `aws`); `null` otherwise.
+   */
+  refusal(code: ErrorCode): string | null {
+    if (this.code !== code) {
+      return null;
+    }
+    return /^\[([a-z0-9-]+)\]/.exec(this.detail)?.[1] ?? null;
   }
 }
 

@@ -9,7 +9,16 @@ import type { LivenessSummary } from '../ipc/bindings/LivenessSummary';
 import { KioskSettingsStore } from '../settings/kiosk-settings-store';
 import { LivenessCheck } from './liveness-check';
 
-const SETTINGS: KioskSettings = { backend: 'embedded', language: 'pt-BR', cameraId: 'cam-desk', kioskId: 'agencia-0001-t1' };
+const SETTINGS: KioskSettings = {
+  backend: 'embedded',
+  language: 'pt-BR',
+  cameraId: 'cam-desk',
+  kioskId: 'agencia-0001-t1',
+  policyId: 'default',
+  retentionDays: 180,
+  idleTimeoutSeconds: 90,
+  documentInbox: null,
+};
 
 describe('LivenessCheck', () => {
   let fixture: ComponentFixture<LivenessCheck>;

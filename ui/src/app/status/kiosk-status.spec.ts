@@ -34,6 +34,10 @@ function fakeApi(settings: Partial<KioskSettings> = {}) {
     language: 'pt-BR',
     cameraId: null,
     kioskId: 'kiosk-042',
+    policyId: 'default',
+    retentionDays: 180,
+    idleTimeoutSeconds: 90,
+    documentInbox: null,
     ...settings,
   };
   return {
@@ -204,7 +208,7 @@ describe('KioskStatus', () => {
     const widget = root.querySelector('[data-testid="camera-preview"] face-liveness-widget');
     // The status screen only previews the camera: no liveness session there.
     expect(widget?.getAttribute('mode')).toBe('preview');
-    expect(root.querySelector('[data-testid="open-liveness-check"]')?.getAttribute('href')).toBe('/liveness-check');
+    expect(root.querySelector('[data-testid="open-liveness-check"]')?.getAttribute('href')).toBe('/staff/liveness-check');
     widget?.dispatchEvent(
       new CustomEvent('camera-error', {
         detail: { state: 'notReadable', deviceCount: 2, errorName: 'NotReadableError' },
@@ -223,6 +227,47 @@ describe('KioskStatus', () => {
     const status = root.querySelector('[data-testid="camera-status"]');
     expect(status?.getAttribute('data-state')).toBe('notReadable');
     expect(status?.textContent).toContain('A câmera está em uso');
+  });
+
+  it('edits and saves the visit settings, keeping the others', async () => {
+    const root = await render();
+    const input = (testId: string, value: string) => {
+      const field = root.querySelector<HTMLInputElement>(`[data-testid="${testId}"]`);
+      if (!field) throw new Error(testId);
+      field.value = value;
+      field.dispatchEvent(new Event('input'));
+    };
+    expect(root.querySelector<HTMLInputElement>('[data-testid="settings-retention-days"]')?.value).toBe('180');
+    expect(root.querySelector<HTMLInputElement>('[data-testid="settings-idle-timeout"]')?.value).toBe('90');
+
+    input('settings-policy-id', 'strict');
+    input('settings-retention-days', '365');
+    input('settings-idle-timeout', '20');
+    input('settings-document-inbox', 'scans');
+    await settle();
+    root.querySelector<HTMLButtonElement>('[data-testid="settings-save"]')?.click();
+    await settle();
+    // Checked before saving, with the backend's rules.
+    expect(api.saveSettings).not.toHaveBeenCalled();
+    expect(text(root, 'settings-form')).toContain('De 30 a 600 segundos.');
+    expect(text(root, 'settings-form')).toContain('caminho absoluto');
+
+    input('settings-idle-timeout', '120');
+    input('settings-document-inbox', '/srv/scans');
+    await settle();
+    root.querySelector<HTMLButtonElement>('[data-testid="settings-save"]')?.click();
+    await settle();
+    expect(api.saveSettings).toHaveBeenCalledWith({
+      backend: 'embedded',
+      language: 'pt-BR',
+      cameraId: null,
+      kioskId: 'kiosk-042',
+      policyId: 'strict',
+      retentionDays: 365,
+      idleTimeoutSeconds: 120,
+      documentInbox: '/srv/scans',
+    });
+    expect(text(root, 'settings-saved')).toBe('Configurações salvas.');
   });
 
   it('reports an unexpected camera-error state as error', async () => {

@@ -20,6 +20,7 @@ import type { HealthStatus } from '../ipc/bindings/HealthStatus';
 import { KioskApi } from '../ipc/kiosk-api';
 import { type KioskError, toKioskError } from '../ipc/kiosk-error';
 import { KioskSettingsStore } from '../settings/kiosk-settings-store';
+import { SettingsForm } from '../settings/settings-form';
 
 /** Symbol shown beside each health status so that it never relies on colour alone. */
 const STATUS_ICONS: Record<HealthStatus, string> = { ok: '✓', warning: '!', failing: '✕' };
@@ -40,7 +41,7 @@ const CAMERA_ICONS: Record<CameraState, string> = {
  */
 @Component({
   selector: 'app-kiosk-status',
-  imports: [TranslatePipe, LanguageSwitch, RouterLink],
+  imports: [TranslatePipe, LanguageSwitch, RouterLink, SettingsForm],
   templateUrl: './kiosk-status.html',
   styleUrl: './kiosk-status.css',
   schemas: [CUSTOM_ELEMENTS_SCHEMA],

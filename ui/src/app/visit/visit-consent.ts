@@ -1,0 +1,23 @@
+import { Component, computed, inject } from '@angular/core';
+import { TranslatePipe } from '@ngx-translate/core';
+import { KioskSettingsStore } from '../settings/kiosk-settings-store';
+import { VisitService } from './visit-service';
+
+/**
+ * The LGPD consent: what is collected, why, for how long, who controls it and the customer's
+ * rights, with the version of the text; "I accept" or "I do not accept" (which ends the visit).
+ */
+@Component({
+  selector: 'app-visit-consent',
+  imports: [TranslatePipe],
+  templateUrl: './visit-consent.html',
+  styleUrl: './visit-consent.css',
+})
+export class VisitConsent {
+  protected readonly visit = inject(VisitService);
+  private readonly settings = inject(KioskSettingsStore).settings;
+  /** On the AWS backend the face video is analysed by the cloud service, not on the kiosk. */
+  protected readonly facesKey = computed(() =>
+    this.settings()?.backend === 'aws' ? 'visit.consent.whatFacesAws' : 'visit.consent.whatFaces',
+  );
+}

@@ -1,0 +1,512 @@
+import { ApplicationInitStatus } from '@angular/core';
+import { TestBed } from '@angular/core/testing';
+import { Router, provideRouter } from '@angular/router';
+import { RouterTestingHarness } from '@angular/router/testing';
+import { routes } from '../app.routes';
+import { provideI18n } from '../i18n/translations';
+import type { DocumentFrameQuality } from '../ipc/bindings/DocumentFrameQuality';
+import type { DocumentHint } from '../ipc/bindings/DocumentHint';
+import type { DocumentPreview } from '../ipc/bindings/DocumentPreview';
+import type { KioskSettings } from '../ipc/bindings/KioskSettings';
+import type { VisitInfo } from '../ipc/bindings/VisitInfo';
+import type { VisitLiveness } from '../ipc/bindings/VisitLiveness';
+import type { VisitResult } from '../ipc/bindings/VisitResult';
+import { KioskApi } from '../ipc/kiosk-api';
+import { DocumentCamera } from './document-camera';
+import { VisitService } from './visit-service';
+
+const SETTINGS: KioskSettings = {
+  backend: 'embedded',
+  language: 'pt-BR',
+  cameraId: 'cam-desk',
+  kioskId: 'agencia-0001-t1',
+  policyId: 'default',
+  retentionDays: 180,
+  idleTimeoutSeconds: 60,
+  documentInbox: '/srv/scans',
+};
+
+const INFO: VisitInfo = {
+  visitId: 'visit-1',
+  idleTimeoutSeconds: 60,
+  retentionDays: 120,
+  consentVersion: 'lgpd-2026-11',
+  documentSources: { file: true, camera: true, scanner: false, inbox: true },
+};
+
+const PREVIEW: DocumentPreview = {
+  portrait: 'data:image/jpeg;base64,UE9SVFJBSVQ=',
+  document: 'data:image/jpeg;base64,RE9DVU1FTlQ=',
+  rotationDegrees: 90,
+  fromPdf: false,
+};
+
+const LIVENESS: VisitLiveness = { sessionId: 'live-1', provider: 'local', region: null };
+const RESULT: VisitResult = { outcome: 'approved', reference: 'A1B2C3', elapsedMs: 41234 };
+
+function quality(hint: DocumentHint): DocumentFrameQuality {
+  return { hint, sharpness: 812.5, glare: 0.01, brightness: 130, portraitFound: hint === 'ready' };
+}
+
+/** Test double of the IPC edge for the visit: resolves with fixed data, records every call. */
+function fakeApi() {
+  return {
+    getSettings: vi.fn(async () => SETTINGS),
+    saveSettings: vi.fn(async (settings: KioskSettings) => settings),
+    visitBegin: vi.fn(async () => INFO),
+    visitTouch: vi.fn(async () => undefined),
+    visitConsent: vi.fn(async () => undefined),
+    visitDocumentFile: vi.fn(async (): Promise<DocumentPreview | null> => PREVIEW),
+    visitDocumentInbox: vi.fn(async () => PREVIEW),
+    visitDocumentScan: vi.fn(async () => PREVIEW),
+    visitDocumentImage: vi.fn(async () => PREVIEW),
+    documentFrameQuality: vi.fn(async () => quality('no-portrait')),
+    visitConfirmDocument: vi.fn(async () => LIVENESS),
+    visitRetakeDocument: vi.fn(async () => undefined),
+    visitRetryLiveness: vi.fn(async (): Promise<VisitLiveness> => ({
+      ...LIVENESS,
+      sessionId: 'live-2',
+    })),
+    visitComplete: vi.fn(async () => RESULT),
+    visitEnd: vi.fn(async () => undefined),
+  };
+}
+
+/** The camera without hardware: a fake stream and fixed JPEG bytes. */
+function fakeCamera() {
+  const stream = { id: 'fake-stream' } as unknown as MediaStream;
+  return {
+    stream,
+    open: vi.fn(async () => stream),
+    attach: vi.fn(async () => undefined),
+    stop: vi.fn(),
+    grab: vi.fn(
+      async (_video: HTMLVideoElement, maxWidth: number) =>
+        new Uint8Array([0xff, 0xd8, maxWidth % 256]),
+    ),
+  };
+}
+
+describe('customer visit', () => {
+  let api: ReturnType<typeof fakeApi>;
+  let camera: ReturnType<typeof fakeCamera>;
+  let harness: RouterTestingHarness;
+
+  beforeEach(async () => {
+    vi.useFakeTimers();
+    api = fakeApi();
+    camera = fakeCamera();
+    TestBed.configureTestingModule({
+      providers: [
+        provideRouter(routes),
+        provideI18n(),
+        { provide: KioskApi, useValue: api },
+        { provide: DocumentCamera, useValue: camera },
+      ],
+    });
+    await TestBed.inject(ApplicationInitStatus).donePromise;
+    harness = await RouterTestingHarness.create('/');
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Lets promise chains and due timers run, then renders. */
+  async function settle(ms = 0): Promise<void> {
+    await vi.advanceTimersByTimeAsync(ms);
+    for (let i = 0; i < 10; i += 1) {
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    harness.detectChanges();
+  }
+
+  function root(): HTMLElement {
+    return harness.fixture.nativeElement as HTMLElement;
+  }
+
+  function find(testId: string): HTMLElement | null {
+    return root().querySelector<HTMLElement>(`[data-testid="${testId}"]`);
+  }
+
+  function get(testId: string): HTMLElement {
+    const element = find(testId);
+    if (!element) throw new Error(`no [data-testid="${testId}"] in: ${root().textContent}`);
+    return element;
+  }
+
+  async function tap(testId: string): Promise<void> {
+    get(testId).click();
+    await settle();
+  }
+
+  function url(): string {
+    return TestBed.inject(Router).url;
+  }
+
+  /** From the attract screen to the consent, in `lang`. */
+  async function toConsent(lang: 'pt-BR' | 'en' = 'pt-BR'): Promise<void> {
+    expect(find('attract')).not.toBeNull();
+    await tap('start');
+    expect(url()).toBe('/visit');
+    await tap(`lang-${lang}`);
+    expect(find('visit-consent')).not.toBeNull();
+  }
+
+  async function toPortrait(): Promise<void> {
+    await toConsent();
+    await tap('consent-accept');
+    await tap('doc-file');
+    expect(find('visit-portrait')).not.toBeNull();
+  }
+
+  async function toLiveness(): Promise<void> {
+    await toPortrait();
+    await tap('portrait-confirm');
+    expect(find('visit-liveness')).not.toBeNull();
+  }
+
+  function widget(): HTMLElement {
+    const element = root().querySelector<HTMLElement>('face-liveness-widget');
+    if (!element) throw new Error('no widget');
+    return element;
+  }
+
+  it('attract → language → consent declined ends the visit as declined, then returns to attract', async () => {
+    expect(get('start').textContent).toContain('Toque para começar');
+    expect(find('staff-entry')?.getAttribute('href')).toBe('/staff');
+    await toConsent('en');
+
+    expect(api.visitBegin).toHaveBeenCalledWith('en');
+    expect(document.documentElement.lang).toBe('en');
+    // Choosing the customer's language never changes the kiosk's stored language.
+    expect(api.saveSettings).not.toHaveBeenCalled();
+    const consent = get('visit-consent').textContent ?? '';
+    expect(consent).toContain('What we collect');
+    expect(consent).toContain('120 days');
+    expect(consent).toContain('analysed on this kiosk');
+    expect(consent).toContain('Data Protection Officer');
+    expect(get('consent-version').textContent).toContain('lgpd-2026-11');
+
+    await tap('consent-decline');
+    expect(api.visitConsent).toHaveBeenCalledWith('visit-1', false);
+    expect(api.visitEnd).toHaveBeenCalledWith('visit-1', 'declined');
+    expect(get('declined').textContent).toContain('Nothing was kept');
+    expect(TestBed.inject(VisitService).info()).toBeNull();
+
+    await settle(5000);
+    expect(url()).toBe('/');
+    expect(find('attract')).not.toBeNull();
+    // Back in the kiosk's own language for the next customer.
+    expect(document.documentElement.lang).toBe('pt-BR');
+    expect(get('start').textContent).toContain('Toque para começar');
+    expect(api.visitEnd).toHaveBeenCalledTimes(1);
+  });
+
+  it('consent accepted → document → portrait → liveness → result without scores', async () => {
+    await toConsent();
+    expect(get('consent-retention').textContent).toContain('120 dias');
+    await tap('consent-accept');
+    expect(api.visitConsent).toHaveBeenCalledWith('visit-1', true);
+
+    // Only the sources this kiosk has.
+    expect(find('doc-file')).not.toBeNull();
+    expect(find('doc-camera')).not.toBeNull();
+    expect(find('doc-inbox')).not.toBeNull();
+    expect(find('doc-scanner')).toBeNull();
+
+    await tap('doc-inbox');
+    expect(api.visitDocumentInbox).toHaveBeenCalledWith('visit-1');
+    expect(get('portrait-image').getAttribute('src')).toBe(PREVIEW.portrait);
+    expect(get('document-image').getAttribute('src')).toBe(PREVIEW.document);
+
+    await tap('portrait-confirm');
+    expect(api.visitConfirmDocument).toHaveBeenCalledWith('visit-1');
+    expect(widget().getAttribute('session-id')).toBe('live-1');
+    expect(widget().getAttribute('provider')).toBe('local');
+    expect(widget().getAttribute('lang')).toBe('pt-BR');
+    expect(widget().getAttribute('camera-id')).toBe('cam-desk');
+
+    let decide!: (result: VisitResult) => void;
+    api.visitComplete.mockImplementation(() => new Promise((resolve) => (decide = resolve)));
+    widget().dispatchEvent(
+      new CustomEvent('liveness-complete', {
+        detail: { sessionId: 'live-1', status: 'SUCCEEDED' },
+      }),
+    );
+    await settle();
+    expect(find('processing')).not.toBeNull();
+    expect(api.visitComplete).toHaveBeenCalledWith('visit-1', 'pt-BR');
+
+    decide({ ...RESULT, outcome: 'review' });
+    await settle();
+    const result = get('result');
+    expect(result.getAttribute('data-outcome')).toBe('review');
+    expect(get('result-outcome').textContent?.trim()).toBe('EM REVISÃO');
+    expect(get('result-next').textContent).toContain('Um funcionário vai analisar');
+    expect(get('result-reference').textContent).toContain('A1B2C3');
+    // No score, no timing: only the outcome and the reference.
+    expect(result.textContent).not.toMatch(/41234|%|score|pontua/i);
+    expect(result.textContent?.replace('A1B2C3', '')).not.toMatch(/\d/);
+
+    await tap('result-done');
+    expect(api.visitEnd).toHaveBeenCalledWith('visit-1', 'done');
+    expect(url()).toBe('/');
+    expect(TestBed.inject(VisitService).result()).toBeNull();
+  });
+
+  it('shows each outcome in English and finishes by itself after 20 s', async () => {
+    api.visitComplete.mockResolvedValue({ ...RESULT, outcome: 'rejected' });
+    await toConsent('en');
+    await tap('consent-accept');
+    await tap('doc-file');
+    await tap('portrait-confirm');
+    widget().dispatchEvent(new CustomEvent('liveness-complete', { detail: {} }));
+    await settle();
+    expect(get('result').getAttribute('data-outcome')).toBe('rejected');
+    expect(get('result-outcome').textContent?.trim()).toBe('REJECTED');
+    expect(api.visitComplete).toHaveBeenCalledWith('visit-1', 'en');
+
+    await settle(19_000);
+    expect(api.visitEnd).not.toHaveBeenCalled();
+    await settle(1000);
+    expect(api.visitEnd).toHaveBeenCalledWith('visit-1', 'done');
+    expect(url()).toBe('/');
+  });
+
+  it('"take another" drops the document and goes back to the sources', async () => {
+    await toPortrait();
+    await tap('portrait-retake');
+    expect(api.visitRetakeDocument).toHaveBeenCalledWith('visit-1');
+    expect(find('visit-document')).not.toBeNull();
+    expect(TestBed.inject(VisitService).preview()).toBeNull();
+  });
+
+  it('stays on the document screen when the file dialog is closed', async () => {
+    api.visitDocumentFile.mockResolvedValue(null);
+    await toConsent();
+    await tap('consent-accept');
+    await tap('doc-file');
+    expect(find('visit-document')).not.toBeNull();
+    expect(find('visit-error')).toBeNull();
+  });
+
+  it('says what is wrong with the document in the customer language, never the technical detail, and retries', async () => {
+    api.visitDocumentFile.mockRejectedValueOnce({
+      code: 'visit',
+      detail: '[no-portrait] no face found on page 1',
+    });
+    await toConsent();
+    await tap('consent-accept');
+    await tap('doc-file');
+
+    const error = get('visit-error');
+    expect(error.textContent).toContain('Não encontramos a foto no documento');
+    expect(error.textContent).not.toContain('no face found');
+    await tap('doc-retry');
+    expect(api.visitDocumentFile).toHaveBeenCalledTimes(2);
+    expect(find('visit-portrait')).not.toBeNull();
+  });
+
+  it('wipes the visit and shows attract on a visit-expired refusal', async () => {
+    api.visitConfirmDocument.mockRejectedValue({
+      code: 'visit',
+      detail: '[visit-expired] no visit visit-1',
+    });
+    await toPortrait();
+    await tap('portrait-confirm');
+    expect(url()).toBe('/');
+    const visit = TestBed.inject(VisitService);
+    expect(visit.info()).toBeNull();
+    expect(visit.preview()).toBeNull();
+    expect(root().querySelector('img')).toBeNull();
+    // The backend already forgot it: nothing to end.
+    expect(api.visitEnd).not.toHaveBeenCalled();
+  });
+
+  it('after a cancelled capture offers another try on a new session, with a fresh widget', async () => {
+    await toLiveness();
+    const first = widget();
+    first.dispatchEvent(new CustomEvent('liveness-cancel', { detail: { reason: 'user' } }));
+    await settle();
+    expect(get('liveness-problem').textContent).toContain('Você cancelou');
+    expect(root().querySelector('face-liveness-widget')).toBeNull();
+
+    await tap('liveness-retry');
+    expect(api.visitRetryLiveness).toHaveBeenCalledWith('visit-1');
+    expect(widget()).not.toBe(first);
+    expect(widget().getAttribute('session-id')).toBe('live-2');
+
+    widget().dispatchEvent(
+      new CustomEvent('liveness-error', { detail: { code: 'engine-unavailable', message: '…' } }),
+    );
+    await settle();
+    expect(find('liveness-retry')).toBeNull();
+    await tap('liveness-cancel');
+    expect(api.visitEnd).toHaveBeenCalledWith('visit-1', 'cancelled');
+    expect(url()).toBe('/');
+  });
+
+  it('ends the visit as failed when the camera is missing, then returns to attract', async () => {
+    await toLiveness();
+    widget().dispatchEvent(
+      new CustomEvent('liveness-error', { detail: { code: 'camera-not-found', message: 'x' } }),
+    );
+    await settle();
+    expect(get('camera-missing').textContent).toContain('chame um atendente');
+    expect(api.visitEnd).toHaveBeenCalledWith('visit-1', 'failed');
+    expect(TestBed.inject(VisitService).info()).toBeNull();
+
+    await settle(12_000);
+    expect(url()).toBe('/');
+    expect(find('attract')).not.toBeNull();
+  });
+
+  it('goes back to the capture when the decision says the liveness was incomplete', async () => {
+    api.visitComplete.mockRejectedValueOnce({
+      code: 'visit',
+      detail: '[liveness-incomplete] not finished',
+    });
+    await toLiveness();
+    widget().dispatchEvent(new CustomEvent('liveness-complete', { detail: {} }));
+    await settle();
+    expect(get('liveness-problem-message').textContent).toContain('não foi concluída');
+    await tap('liveness-retry');
+    expect(widget().getAttribute('session-id')).toBe('live-2');
+  });
+
+  describe('document camera', () => {
+    async function toCamera(): Promise<void> {
+      await toConsent();
+      await tap('consent-accept');
+      await tap('doc-camera');
+    }
+
+    it('shows the framing feedback and takes the photo once it is ready', async () => {
+      api.documentFrameQuality
+        .mockResolvedValueOnce(quality('glare'))
+        .mockResolvedValue(quality('ready'));
+      await toCamera();
+      expect(camera.open).toHaveBeenCalledWith('cam-desk');
+      expect(camera.attach).toHaveBeenCalledWith(expect.any(HTMLVideoElement), camera.stream);
+      expect((get('doc-capture') as HTMLButtonElement).disabled).toBe(true);
+
+      await settle(500);
+      expect(get('doc-hint').textContent).toContain('reflexo');
+      expect((get('doc-capture') as HTMLButtonElement).disabled).toBe(true);
+      // Small frames for the feedback.
+      expect(camera.grab).toHaveBeenCalledWith(
+        expect.any(HTMLVideoElement),
+        640,
+        expect.any(Number),
+      );
+
+      await settle(500);
+      expect(get('doc-hint').getAttribute('data-hint')).toBe('ready');
+      expect((get('doc-capture') as HTMLButtonElement).disabled).toBe(false);
+
+      await tap('doc-capture');
+      expect(api.visitDocumentImage).toHaveBeenCalledWith('visit-1', expect.any(Uint8Array));
+      expect(find('visit-portrait')).not.toBeNull();
+      expect(camera.stop).toHaveBeenCalledWith(camera.stream);
+    });
+
+    it('allows the photo after 10 s whatever the feedback', async () => {
+      await toCamera();
+      await settle(9500);
+      expect(get('doc-hint').getAttribute('data-hint')).toBe('no-portrait');
+      expect((get('doc-capture') as HTMLButtonElement).disabled).toBe(true);
+      await settle(500);
+      expect((get('doc-capture') as HTMLButtonElement).disabled).toBe(false);
+    });
+
+    it('offers the other sources when the camera cannot be opened', async () => {
+      camera.open.mockRejectedValue(new DOMException('denied', 'NotAllowedError'));
+      await toCamera();
+      expect(find('doc-camera-error')).not.toBeNull();
+      expect(find('doc-file')).not.toBeNull();
+    });
+  });
+
+  describe('idle timeout', () => {
+    it('warns in the last 15 s, and "continue" keeps the visit', async () => {
+      await toConsent();
+      await settle(44_000);
+      expect(find('idle-warning')).toBeNull();
+      await settle(1000);
+      expect(get('idle-warning').textContent).toContain('Ainda está aí?');
+      expect(get('idle-seconds').textContent).toContain('15 s');
+
+      await tap('idle-continue');
+      expect(find('idle-warning')).toBeNull();
+      await settle(44_000);
+      expect(find('visit-consent')).not.toBeNull();
+      expect(api.visitEnd).not.toHaveBeenCalled();
+    });
+
+    it('on timeout ends the visit as idle, wipes everything and shows attract', async () => {
+      await toPortrait();
+      const visit = TestBed.inject(VisitService);
+      expect(visit.preview()).not.toBeNull();
+
+      await settle(60_000);
+      expect(api.visitEnd).toHaveBeenCalledWith('visit-1', 'idle');
+      expect(url()).toBe('/');
+      expect(find('attract')).not.toBeNull();
+      expect(visit.step()).toBeNull();
+      expect(visit.info()).toBeNull();
+      expect(visit.preview()).toBeNull();
+      expect(visit.liveness()).toBeNull();
+      expect(visit.result()).toBeNull();
+      expect(root().querySelector('img')).toBeNull();
+      expect(root().innerHTML).not.toContain(PREVIEW.portrait);
+
+      // Nothing of that visit comes back: /visit leads to attract.
+      await harness.navigateByUrl('/visit');
+      expect(url()).toBe('/');
+    });
+
+    it('touches reset the countdown and keep the visit alive at most every 15 s', async () => {
+      await toConsent();
+      api.visitTouch.mockClear();
+      for (let second = 0; second < 40; second += 5) {
+        await settle(5000);
+        document.dispatchEvent(new Event('pointerdown'));
+      }
+      // 40 s of activity: still there, the backend told twice (at 15 s and 30 s).
+      expect(find('visit-consent')).not.toBeNull();
+      expect(api.visitTouch).toHaveBeenCalledTimes(2);
+      expect(api.visitTouch).toHaveBeenCalledWith('visit-1');
+      await settle(60_000);
+      expect(api.visitEnd).toHaveBeenCalledWith('visit-1', 'idle');
+    });
+
+    it('does not time out during the capture, and keeps the backend visit alive meanwhile', async () => {
+      await toLiveness();
+      api.visitTouch.mockClear();
+      await settle(120_000);
+      expect(find('visit-liveness')).not.toBeNull();
+      expect(api.visitEnd).not.toHaveBeenCalled();
+      expect(api.visitTouch.mock.calls.length).toBeGreaterThanOrEqual(7);
+      // The longer limit still ends a capture left alone.
+      await settle(60_000);
+      expect(api.visitEnd).toHaveBeenCalledWith('visit-1', 'idle');
+      expect(url()).toBe('/');
+    });
+
+    it('drops an answer that arrives after the timeout', async () => {
+      let begin!: (info: VisitInfo) => void;
+      api.visitBegin.mockImplementation(() => new Promise((resolve) => (begin = resolve)));
+      await tap('start');
+      await tap('lang-pt-BR');
+      await settle(60_000);
+      expect(url()).toBe('/');
+      begin(INFO);
+      await settle();
+      expect(TestBed.inject(VisitService).info()).toBeNull();
+      expect(find('attract')).not.toBeNull();
+      // The visit the late answer began is ended at once.
+      expect(api.visitEnd).toHaveBeenCalledWith('visit-1', 'idle');
+    });
+  });
+});

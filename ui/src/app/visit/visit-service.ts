@@ -1,0 +1,513 @@
+import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core';
+import { Router } from '@angular/router';
+import { DEFAULT_LANGUAGE, LanguageService } from '../i18n/language';
+import type { DocumentPreview } from '../ipc/bindings/DocumentPreview';
+import type { Language } from '../ipc/bindings/Language';
+import type { VisitEnd } from '../ipc/bindings/VisitEnd';
+import type { VisitInfo } from '../ipc/bindings/VisitInfo';
+import type { VisitLiveness } from '../ipc/bindings/VisitLiveness';
+import type { VisitResult } from '../ipc/bindings/VisitResult';
+import { KioskApi } from '../ipc/kiosk-api';
+import { KioskSettingsStore } from '../settings/kiosk-settings-store';
+import { visitMessageKey, visitRefusal } from './refusal-messages';
+
+/** The screens of a customer's visit, in order (`declined` and `camera-missing` end it early). */
+export type VisitStep =
+  | 'language'
+  | 'consent'
+  | 'declined'
+  | 'document'
+  | 'portrait'
+  | 'liveness'
+  | 'processing'
+  | 'result'
+  | 'camera-missing';
+
+/** Where a document photo comes from. */
+export type DocumentSource = 'file' | 'camera' | 'scanner' | 'inbox';
+
+/** Why the liveness capture stopped before completing, and what the customer may do next. */
+export interface LivenessProblem {
+  /** Translation key of the message. */
+  messageKey: string;
+  /** Whether "try again" is offered (a new session); otherwise only "cancel". */
+  canRetry: boolean;
+}
+
+/** Idle timeout before the visit has begun (language screen) when no settings are known. */
+export const DEFAULT_IDLE_SECONDS = 90;
+/** The idle warning ("Ainda está aí?") shows during the last seconds. */
+export const IDLE_WARNING_SECONDS = 15;
+/** The backend is told the customer is active at most this often. */
+export const TOUCH_EVERY_SECONDS = 15;
+/** Floor of the longer idle limit while the liveness widget or the decision runs. */
+export const LONG_IDLE_SECONDS = 180;
+/** The "nothing was kept" screen after a declined consent returns to attract after this. */
+export const DECLINED_SECONDS = 5;
+/** The "camera unavailable" screen returns to attract after this. */
+export const CAMERA_MISSING_SECONDS = 12;
+/** The result screen returns to attract after this. */
+export const RESULT_SECONDS = 20;
+
+/** Widget error codes that mean the camera cannot be used at all. */
+const CAMERA_CODES: ReadonlySet<string> = new Set([
+  'camera-denied',
+  'camera-not-found',
+  'camera-not-readable',
+  'camera-ended',
+  'camera-unsupported',
+  'camera-error',
+  'camera-too-weak',
+]);
+
+/** Widget error codes where another try cannot help: the customer is sent to staff. */
+const NO_RETRY_CODES: ReadonlySet<string> = new Set([
+  'models-missing',
+  'engine-unavailable',
+  'provider-unavailable',
+  'clock-skew',
+  'aws-assets',
+  'aws-endpoint-invalid',
+]);
+
+/** Steps where the idle timer runs with the kiosk's idle timeout. */
+const IDLE_STEPS: ReadonlySet<VisitStep> = new Set(['language', 'consent', 'document', 'portrait']);
+/** Steps where the widget or the decision counts as activity: a longer limit applies. */
+const LONG_IDLE_STEPS: ReadonlySet<VisitStep> = new Set(['liveness', 'processing']);
+
+/**
+ * The customer's visit: the step shown, what the backend answered, and the idle timeout. Holds
+ * everything known about the customer in memory only, and wipes it all when the visit ends (done,
+ * declined, cancelled, failed, idle, or expired on the backend), then shows the attract screen.
+ */
+@Injectable({ providedIn: 'root' })
+export class VisitService {
+  private readonly api = inject(KioskApi);
+  private readonly router = inject(Router);
+  private readonly language = inject(LanguageService);
+  private readonly settings = inject(KioskSettingsStore);
+
+  private readonly stepState = signal<VisitStep | null>(null);
+  private readonly infoState = signal<VisitInfo | null>(null);
+  private readonly previewState = signal<DocumentPreview | null>(null);
+  private readonly livenessState = signal<VisitLiveness | null>(null);
+  private readonly problemState = signal<LivenessProblem | null>(null);
+  private readonly resultState = signal<VisitResult | null>(null);
+  private readonly errorState = signal<string | null>(null);
+  private readonly busyState = signal(false);
+  private readonly idleLeftState = signal(DEFAULT_IDLE_SECONDS);
+
+  /** The screen shown; `null` when no visit is under way (attract). */
+  readonly step = this.stepState.asReadonly();
+  /** The visit as the backend began it. */
+  readonly info = this.infoState.asReadonly();
+  /** The document photo taken, shown back for confirmation. */
+  readonly preview = this.previewState.asReadonly();
+  /** The liveness session of the current attempt (a new one after each retry). */
+  readonly liveness = this.livenessState.asReadonly();
+  /** Why the liveness capture stopped, while the retry / cancel choice is shown. */
+  readonly livenessProblem = this.problemState.asReadonly();
+  /** The decision. */
+  readonly result = this.resultState.asReadonly();
+  /** Translation key of the message for the last failed step, or `null`. */
+  readonly errorKey = this.errorState.asReadonly();
+  /** A command is running: the step's buttons wait. */
+  readonly busy = this.busyState.asReadonly();
+  /** Seconds left before the idle timeout. */
+  readonly idleLeft = this.idleLeftState.asReadonly();
+  /** Whether the "are you still there?" countdown shows. */
+  readonly idleWarning = computed(() => {
+    const step = this.stepState();
+    return (
+      step !== null &&
+      (IDLE_STEPS.has(step) || LONG_IDLE_STEPS.has(step)) &&
+      this.idleLeftState() <= IDLE_WARNING_SECONDS
+    );
+  });
+
+  /** Bumped when a visit ends: answers that arrive later belong to nobody and are dropped. */
+  private generation = 0;
+  private ticker: ReturnType<typeof setInterval> | null = null;
+  private endTimer: ReturnType<typeof setTimeout> | null = null;
+  private secondsSinceTouch = 0;
+
+  constructor() {
+    inject(DestroyRef).onDestroy(() => {
+      this.stopIdle();
+      if (this.endTimer) clearTimeout(this.endTimer);
+    });
+  }
+
+  /** Starts a new visit at the language choice (the attract screen's "touch to start"). */
+  async start(): Promise<void> {
+    this.wipe();
+    this.stepState.set('language');
+    this.startIdle();
+    await this.router.navigateByUrl('/visit');
+  }
+
+  /** Shows the visit in `lang` (the kiosk's stored language is left alone) and begins the visit. */
+  async chooseLanguage(lang: Language): Promise<void> {
+    this.language.apply(lang);
+    await this.run(
+      () => this.api.visitBegin(lang),
+      (info) => {
+        this.infoState.set(info);
+        this.go('consent');
+      },
+      // Begun after this customer's visit was given up (idle): end it at once.
+      (info) => void this.endQuietly(info.visitId, 'idle'),
+    );
+  }
+
+  /** Records the consent; a decline ends the visit and says that nothing was kept. */
+  async answerConsent(accepted: boolean): Promise<void> {
+    const visitId = this.visitId();
+    if (!visitId) return;
+    if (accepted) {
+      await this.run(
+        () => this.api.visitConsent(visitId, true),
+        () => this.go('document'),
+      );
+      return;
+    }
+    this.busyState.set(true);
+    try {
+      await this.api.visitConsent(visitId, false);
+    } catch {
+      // The visit ends below whatever the consent record said.
+    }
+    await this.endQuietly(visitId, 'declined');
+    this.generation += 1;
+    this.stopIdle();
+    this.clearCustomerData();
+    this.busyState.set(false);
+    this.stepState.set('declined');
+    this.endAfter(DECLINED_SECONDS);
+  }
+
+  /** Takes the document from a file, the scanner or the scan inbox. */
+  async takeDocument(source: Exclude<DocumentSource, 'camera'>): Promise<void> {
+    const visitId = this.visitId();
+    if (!visitId) return;
+    await this.run(
+      () =>
+        source === 'file'
+          ? this.api.visitDocumentFile(visitId)
+          : source === 'scanner'
+            ? this.api.visitDocumentScan(visitId)
+            : this.api.visitDocumentInbox(visitId),
+      // `null`: the customer closed the file dialog; stay on the document screen.
+      (preview) => {
+        if (preview) this.showPreview(preview);
+      },
+    );
+  }
+
+  /** Takes the document from a camera frame (JPEG bytes). */
+  async captureDocument(jpeg: Uint8Array): Promise<void> {
+    const visitId = this.visitId();
+    if (!visitId) return;
+    await this.run(
+      () => this.api.visitDocumentImage(visitId, jpeg),
+      (preview) => this.showPreview(preview),
+    );
+  }
+
+  /** "Yes, it's me": stores the document and opens the liveness session. */
+  async confirmPortrait(): Promise<void> {
+    const visitId = this.visitId();
+    if (!visitId) return;
+    await this.run(
+      () => this.api.visitConfirmDocument(visitId),
+      (liveness) => this.startLiveness(liveness),
+    );
+  }
+
+  /** "Take another": drops the document and goes back to the sources. */
+  async retakeDocument(): Promise<void> {
+    const visitId = this.visitId();
+    if (!visitId) return;
+    await this.run(
+      () => this.api.visitRetakeDocument(visitId),
+      () => {
+        this.previewState.set(null);
+        this.go('document');
+      },
+    );
+  }
+
+  /** The widget finished the capture: compare and decide. */
+  async livenessCompleted(): Promise<void> {
+    const visitId = this.visitId();
+    if (!visitId || this.stepState() !== 'liveness') return;
+    this.go('processing');
+    await this.decide(visitId);
+  }
+
+  /** The decision failed and the customer asks to try it again. */
+  async retryDecision(): Promise<void> {
+    const visitId = this.visitId();
+    if (!visitId) return;
+    await this.decide(visitId);
+  }
+
+  /** The widget reported `liveness-error` with `code`. */
+  async livenessFailed(code: string): Promise<void> {
+    if (CAMERA_CODES.has(code)) {
+      await this.fail();
+      return;
+    }
+    if (code === 'too-many-attempts') {
+      this.problemState.set({ messageKey: 'visit.liveness.tooManyAttempts', canRetry: false });
+    } else if (NO_RETRY_CODES.has(code)) {
+      this.problemState.set({ messageKey: 'visit.liveness.unavailable', canRetry: false });
+    } else {
+      this.problemState.set({ messageKey: 'visit.liveness.failed', canRetry: true });
+    }
+  }
+
+  /** The widget reported `liveness-cancel`. */
+  livenessCancelled(): void {
+    this.problemState.set({ messageKey: 'visit.liveness.cancelled', canRetry: true });
+  }
+
+  /** "Try again" after a failed or cancelled capture: a new session and a fresh widget. */
+  async retryLiveness(): Promise<void> {
+    const visitId = this.visitId();
+    if (!visitId) return;
+    await this.run(
+      () => this.api.visitRetryLiveness(visitId),
+      (liveness) => this.startLiveness(liveness),
+    );
+  }
+
+  /** The camera cannot be used: the visit ends as failed and a member of staff is needed. */
+  async fail(): Promise<void> {
+    const visitId = this.visitId();
+    this.generation += 1;
+    this.stopIdle();
+    this.clearCustomerData();
+    this.busyState.set(false);
+    this.stepState.set('camera-missing');
+    this.endAfter(CAMERA_MISSING_SECONDS);
+    if (visitId) await this.endQuietly(visitId, 'failed');
+  }
+
+  /** The customer cancels: the visit ends and the attract screen shows. */
+  async cancel(): Promise<void> {
+    await this.endAndLeave('cancelled');
+  }
+
+  /** "Done" on the result (or its timeout). */
+  async done(): Promise<void> {
+    await this.endAndLeave('done');
+  }
+
+  /** Leaves the terminal screens (declined, camera missing) for the attract screen. */
+  async leave(): Promise<void> {
+    const visitId = this.visitId();
+    if (visitId) {
+      await this.endAndLeave('cancelled');
+    } else {
+      await this.finish();
+    }
+  }
+
+  /** Ends a visit left behind (someone reached attract another way), wiping it. */
+  abandon(): void {
+    const visitId = this.visitId();
+    if (this.stepState() === null && !visitId) return;
+    void this.finish();
+    if (visitId) void this.endQuietly(visitId, 'cancelled');
+  }
+
+  /** A touch or key press: resets the idle countdown and keeps the visit alive on the backend. */
+  activity(): void {
+    const step = this.stepState();
+    if (step === null || !this.ticker) return;
+    this.idleLeftState.set(this.idleLimit(step));
+    if (this.secondsSinceTouch >= TOUCH_EVERY_SECONDS) this.touch();
+  }
+
+  private visitId(): string | null {
+    return this.infoState()?.visitId ?? null;
+  }
+
+  private showPreview(preview: DocumentPreview): void {
+    this.previewState.set(preview);
+    this.go('portrait');
+  }
+
+  private startLiveness(liveness: VisitLiveness): void {
+    this.problemState.set(null);
+    this.livenessState.set(liveness);
+    this.go('liveness');
+  }
+
+  private async decide(visitId: string): Promise<void> {
+    const generation = this.generation;
+    this.busyState.set(true);
+    this.errorState.set(null);
+    try {
+      const result = await this.api.visitComplete(visitId, this.language.current());
+      if (generation !== this.generation) return;
+      this.resultState.set(result);
+      this.stopIdle();
+      this.stepState.set('result');
+      this.endAfter(RESULT_SECONDS, () => this.done());
+    } catch (reason) {
+      if (generation !== this.generation) return;
+      if (visitRefusal(reason) === 'liveness-incomplete') {
+        this.problemState.set({ messageKey: 'visit.refusal.liveness-incomplete', canRetry: true });
+        this.go('liveness');
+      } else {
+        this.handleError(reason);
+      }
+    } finally {
+      if (generation === this.generation) this.busyState.set(false);
+    }
+  }
+
+  /** Moves to `step`, clearing the previous step's message and restarting the idle countdown. */
+  private go(step: VisitStep): void {
+    this.errorState.set(null);
+    this.stepState.set(step);
+    this.idleLeftState.set(this.idleLimit(step));
+  }
+
+  /**
+   * Runs one visit command: busy meanwhile, `apply` to its answer, a translated message on
+   * failure. An answer that arrives after the visit ended belongs to nobody: it only goes to
+   * `stale`, never into the screens.
+   */
+  private async run<T>(
+    command: () => Promise<T>,
+    apply: (answer: T) => void,
+    stale: (answer: T) => void = () => undefined,
+  ): Promise<void> {
+    const generation = this.generation;
+    this.busyState.set(true);
+    this.errorState.set(null);
+    try {
+      const answer = await command();
+      if (generation === this.generation) {
+        apply(answer);
+      } else {
+        stale(answer);
+      }
+    } catch (reason) {
+      if (generation === this.generation) this.handleError(reason);
+    } finally {
+      if (generation === this.generation) this.busyState.set(false);
+    }
+  }
+
+  private handleError(reason: unknown): void {
+    if (visitRefusal(reason) === 'visit-expired') {
+      // The backend has already forgotten the visit: forget it here too.
+      void this.finish();
+      return;
+    }
+    this.errorState.set(visitMessageKey(reason));
+  }
+
+  private idleLimit(step: VisitStep): number {
+    const limit =
+      this.infoState()?.idleTimeoutSeconds ??
+      this.settings.settings()?.idleTimeoutSeconds ??
+      DEFAULT_IDLE_SECONDS;
+    return LONG_IDLE_STEPS.has(step) ? Math.max(limit * 3, LONG_IDLE_SECONDS) : limit;
+  }
+
+  private startIdle(): void {
+    this.stopIdle();
+    this.secondsSinceTouch = 0;
+    this.idleLeftState.set(this.idleLimit(this.stepState() ?? 'language'));
+    this.ticker = setInterval(() => this.tick(), 1000);
+  }
+
+  private stopIdle(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = null;
+  }
+
+  private tick(): void {
+    this.secondsSinceTouch += 1;
+    // The capture itself is activity: keep the backend's visit alive while it runs.
+    if (this.stepState() === 'liveness' && this.secondsSinceTouch >= TOUCH_EVERY_SECONDS) {
+      this.touch();
+    }
+    const left = this.idleLeftState() - 1;
+    this.idleLeftState.set(Math.max(left, 0));
+    if (left <= 0) void this.timeOut();
+  }
+
+  private touch(): void {
+    const visitId = this.visitId();
+    this.secondsSinceTouch = 0;
+    if (!visitId) return;
+    const generation = this.generation;
+    this.api.visitTouch(visitId).catch((reason: unknown) => {
+      if (generation === this.generation && visitRefusal(reason) === 'visit-expired') {
+        void this.finish();
+      }
+    });
+  }
+
+  /** Nobody touched the screen: end the visit as idle and wipe everything at once. */
+  private async timeOut(): Promise<void> {
+    const visitId = this.visitId();
+    const leaving = this.finish();
+    if (visitId) await this.endQuietly(visitId, 'idle');
+    await leaving;
+  }
+
+  private async endAndLeave(reason: VisitEnd): Promise<void> {
+    const visitId = this.visitId();
+    const leaving = this.finish();
+    if (visitId) await this.endQuietly(visitId, reason);
+    await leaving;
+  }
+
+  /** Tells the backend the visit is over; it may already be gone (expired, declined). */
+  private async endQuietly(visitId: string, reason: VisitEnd): Promise<void> {
+    try {
+      await this.api.visitEnd(visitId, reason);
+    } catch {
+      // Nothing the customer can do about it; the backend also ends visits on its own timeout.
+    }
+  }
+
+  private endAfter(seconds: number, then: () => Promise<void> = () => this.finish()): void {
+    if (this.endTimer) clearTimeout(this.endTimer);
+    this.endTimer = setTimeout(() => void then(), seconds * 1000);
+  }
+
+  /** Wipes the visit and shows the attract screen. */
+  private async finish(): Promise<void> {
+    this.wipe();
+    await this.router.navigateByUrl('/');
+  }
+
+  /** Forgets everything about the customer and goes back to the kiosk's own language. */
+  private wipe(): void {
+    this.generation += 1;
+    this.stopIdle();
+    if (this.endTimer) clearTimeout(this.endTimer);
+    this.endTimer = null;
+    this.clearCustomerData();
+    this.stepState.set(null);
+    this.busyState.set(false);
+    this.language.apply(this.settings.settings()?.language ?? DEFAULT_LANGUAGE);
+  }
+
+  private clearCustomerData(): void {
+    this.infoState.set(null);
+    this.previewState.set(null);
+    this.livenessState.set(null);
+    this.problemState.set(null);
+    this.resultState.set(null);
+    this.errorState.set(null);
+  }
+}
