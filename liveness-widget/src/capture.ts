@@ -42,11 +42,17 @@ export function videoFrameGrabber(
   clock: Clock = systemClock,
 ): FrameGrabber {
   let canvas: HTMLCanvasElement | null = document.createElement('canvas');
-  // Camera frames presented so far (where the browser tells, with requestVideoFrameCallback): each grab takes a
-  // frame not sent before, because the engine counts repeated frames against the capture's integrity.
+  // Camera frames presented so far: each grab takes a frame not sent before, because the engine counts repeated
+  // frames against the capture's integrity. Two counters, either of which may move: requestVideoFrameCallback
+  // calls, and the decoded-frame count of getVideoPlaybackQuality (WebKitGTK never calls requestVideoFrameCallback
+  // for a MediaStream from a canvas, but counts its frames).
   const tracksFrames = typeof video.requestVideoFrameCallback === 'function';
+  const decodedFrames = (): number | null =>
+    typeof video.getVideoPlaybackQuality === 'function' ? video.getVideoPlaybackQuality().totalVideoFrames : null;
+  const countsFrames = tracksFrames || decodedFrames() !== null;
   let presented = 0;
   let grabbedAt = -1;
+  let decodedAtGrab: number | null = null;
   let callback: number | undefined;
   let waiters: (() => void)[] = [];
   const onFrame = () => {
@@ -57,6 +63,11 @@ export function videoFrameGrabber(
     callback = video.requestVideoFrameCallback(onFrame);
   };
   if (tracksFrames) callback = video.requestVideoFrameCallback(onFrame);
+  const isNew = () => {
+    if (tracksFrames && presented !== grabbedAt) return true;
+    const decoded = decodedFrames();
+    return decoded !== null && decoded !== decodedAtGrab;
+  };
   const nextFrame = () =>
     new Promise<void>((resolve) => {
       waiters.push(resolve);
@@ -64,8 +75,8 @@ export function videoFrameGrabber(
     });
   return {
     async grab() {
-      if (tracksFrames && presented === grabbedAt) await nextFrame();
-      if (tracksFrames && presented === grabbedAt) return null;
+      if (countsFrames && !isNew()) await nextFrame();
+      if (countsFrames && !isNew()) return null;
       const { videoWidth, videoHeight } = video;
       if (!canvas || !videoWidth || !videoHeight || video.readyState < 2) return null;
       const { width, height } = frameSizeFor(videoWidth, videoHeight);
@@ -76,6 +87,7 @@ export function videoFrameGrabber(
       const context = canvas.getContext('2d');
       if (!context) return null;
       grabbedAt = presented;
+      decodedAtGrab = decodedFrames();
       const captureMs = clock.now();
       const colour = shown();
       context.drawImage(video, 0, 0, width, height);

@@ -252,3 +252,38 @@ describe('videoFrameGrabber with requestVideoFrameCallback', () => {
     expect(cancelVideoFrameCallback).toHaveBeenCalledWith(1);
   });
 });
+
+describe('videoFrameGrabber where requestVideoFrameCallback never fires (WebKitGTK, canvas stream)', () => {
+  it('counts decoded frames instead: a new one is taken at once, the same one never twice', async () => {
+    const drawImage = vi.fn();
+    const toBlob = vi.fn<(callback: BlobCallback, type?: string, quality?: number) => void>((callback) =>
+      callback({ arrayBuffer: () => Promise.resolve(new Uint8Array([1]).buffer) } as Blob),
+    );
+    const canvas = { width: 0, height: 0, getContext: () => ({ drawImage }), toBlob } as unknown as HTMLCanvasElement;
+    const createElement = vi.spyOn(document, 'createElement').mockReturnValueOnce(canvas);
+    let decoded = 1;
+    const video = {
+      videoWidth: 640,
+      videoHeight: 480,
+      readyState: 4,
+      requestVideoFrameCallback: vi.fn(() => 1),
+      cancelVideoFrameCallback: vi.fn(),
+      getVideoPlaybackQuality: () => ({ totalVideoFrames: decoded }),
+    } as unknown as HTMLVideoElement;
+    const clock = new FakeClock();
+    const grabber = videoFrameGrabber(video, () => null, clock);
+    createElement.mockRestore();
+
+    expect(await grabber.grab()).not.toBeNull();
+    // The same decoded frame: nothing for this turn (after the 250 ms wait).
+    const same = grabber.grab();
+    await clock.advance(250);
+    expect(await same).toBeNull();
+    expect(drawImage).toHaveBeenCalledTimes(1);
+    // A new frame decoded: taken without waiting.
+    decoded = 2;
+    expect(await grabber.grab()).not.toBeNull();
+    expect(drawImage).toHaveBeenCalledTimes(2);
+    grabber.dispose();
+  });
+});
