@@ -121,9 +121,14 @@ export async function stopProcess(proc) {
   if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
 }
 
-/** Grabs the whole virtual screen into a PNG (ImageMagick `import`). */
-export function screenshotDisplay(display, file) {
-  const result = spawnSync('import', ['-display', display, '-window', 'root', file], {
+/**
+ * Grabs the virtual screen into a PNG (ImageMagick `import`), or only `crop` (`WxH+X+Y`, e.g. the
+ * windowed kiosk's 1024x768+0+0). WebKitWebDriver's own screenshot can hang on this machine kind,
+ * so the tests take the picture from the X server.
+ */
+export function screenshotDisplay(display, file, crop) {
+  const args = ['-display', display, '-window', 'root', ...(crop ? ['-crop', crop] : []), file];
+  const result = spawnSync('import', args, {
     encoding: 'utf8',
   });
   if (result.status !== 0) throw new Error(`screenshot failed: ${result.stderr}`);
@@ -160,11 +165,14 @@ export function storedSettings(dataDir) {
 
 /**
  * Launches the kiosk under WebDriver on its own Xvfb display with a fresh data
- * folder (and `env` on top); returns `{ driver, dataDir, stop }`.
+ * folder (and `env` on top); returns `{ driver, dataDir, stop }`. `prepare(dataDir)`
+ * runs before the launch (settings, policies, seeded transactions); `dataDir` reuses a folder
+ * (a restart).
  */
-export async function launchKioskWithWebDriver(name, args, env = {}) {
+export async function launchKioskWithWebDriver(name, args, env = {}, { prepare, dataDir: reuse } = {}) {
   requireApp();
-  const dataDir = tempDataDir(name);
+  const dataDir = reuse ?? tempDataDir(name);
+  if (prepare) await prepare(dataDir);
   const xvfb = await startXvfb();
   let tauriDriver;
   try {
@@ -178,7 +186,7 @@ export async function launchKioskWithWebDriver(name, args, env = {}) {
       await tauriDriver.stop();
       await xvfb.stop();
     };
-    return { driver, dataDir, stop };
+    return { driver, dataDir, stop, display: xvfb.display };
   } catch (error) {
     await tauriDriver?.stop();
     await xvfb.stop();
@@ -194,4 +202,43 @@ export function modelsDir() {
   const line = out.stdout?.split('\n').find((l) => l.startsWith('models:'));
   if (!line) throw new Error(`no models folder from ${cli} paths: ${out.stderr}`);
   return line.slice('models:'.length).trim();
+}
+
+/** The PIN the end-to-end tests set on a fresh kiosk. */
+export const TEST_PIN = '240817';
+
+const byTestIdCss = (id) => `[data-testid="${id}"]`;
+
+/**
+ * From the attract screen into staff mode: sets the PIN on a fresh kiosk (first run) or signs in
+ * with it, then waits for the staff home. Returns the driver for chaining.
+ */
+export async function signInAsStaff(driver, pin = TEST_PIN) {
+  const { By, until } = await import('selenium-webdriver');
+  const entry = await driver.wait(until.elementLocated(By.css(byTestIdCss('staff-entry'))), 30000);
+  await entry.click();
+  await driver.wait(until.elementLocated(By.css(byTestIdCss('staff-pin'))), 15000);
+  const form = await waitFor(async () => {
+    const set = await driver.findElements(By.css(byTestIdCss('pin-set-form')));
+    if (set.length) return 'set';
+    const input = await driver.findElements(By.css(byTestIdCss('pin-input')));
+    return input.length ? 'sign-in' : null;
+  }, { what: 'the PIN form' });
+  if (form === 'set') {
+    await driver.findElement(By.css(byTestIdCss('pin-new'))).sendKeys(pin);
+    await driver.findElement(By.css(byTestIdCss('pin-confirm'))).sendKeys(pin);
+    await driver.findElement(By.css(byTestIdCss('pin-set-submit'))).click();
+  } else {
+    await driver.findElement(By.css(byTestIdCss('pin-input'))).sendKeys(pin);
+    await driver.findElement(By.css(byTestIdCss('pin-submit'))).click();
+  }
+  await driver.wait(until.elementLocated(By.css(byTestIdCss('staff-home'))), 30000);
+  return driver;
+}
+
+/** Opens a staff screen through the staff navigation (`home`, `review`, `status`, `liveness`, `diagnostics`). */
+export async function openStaffScreen(driver, id) {
+  const { By, until } = await import('selenium-webdriver');
+  const link = await driver.wait(until.elementLocated(By.css(byTestIdCss(`nav-${id}`))), 15000);
+  await link.click();
 }

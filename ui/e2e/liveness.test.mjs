@@ -8,7 +8,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { By, until } from 'selenium-webdriver';
 
-import { ARTIFACTS, launchKioskWithWebDriver, modelsDir, readLogEvents, waitFor } from './harness.mjs';
+import {
+  ARTIFACTS, launchKioskWithWebDriver, modelsDir, openStaffScreen, readLogEvents, screenshotDisplay, signInAsStaff,
+  waitFor,
+} from './harness.mjs';
 
 const byTestId = (id) => By.css(`[data-testid="${id}"]`);
 
@@ -34,12 +37,13 @@ describe('local liveness check in the kiosk (WebDriver, mock camera)', () => {
   after(() => kiosk?.stop());
 
   it('streams camera frames to the Rust engine over IPC and shows its guidance', async () => {
-    const link = await driver.wait(until.elementLocated(byTestId('open-liveness-check')), 30000);
-    await link.click();
+    // The liveness check is a staff screen.
+    await signInAsStaff(driver);
+    await openStaffScreen(driver, 'liveness');
     await waitFor(async () => (await driver.executeScript(WIDGET_STATE))?.state === 'intro', {
       what: 'the widget intro',
     });
-    await driver.takeScreenshot().then((png) => writeFileSync(path.join(ARTIFACTS, 'liveness-intro-pt-BR.png'), png, 'base64'));
+    screenshotDisplay(kiosk.display, path.join(ARTIFACTS, 'liveness-intro-pt-BR.png'), '1024x768+0+0');
     const start = await driver.findElement(By.xpath("//face-liveness-widget//button[contains(., 'Começar')]"));
     await start.click();
 
@@ -52,7 +56,7 @@ describe('local liveness check in the kiosk (WebDriver, mock camera)', () => {
     // Let the rate settle over a few seconds of streaming.
     await new Promise((resolve) => setTimeout(resolve, 4000));
     const settled = await driver.executeScript(WIDGET_STATE);
-    await driver.takeScreenshot().then((png) => writeFileSync(path.join(ARTIFACTS, 'liveness-no-face-pt-BR.png'), png, 'base64'));
+    screenshotDisplay(kiosk.display, path.join(ARTIFACTS, 'liveness-no-face-pt-BR.png'), '1024x768+0+0');
     const fps = Number(settled.fps);
     writeFileSync(path.join(ARTIFACTS, 'liveness-ipc-fps.json'), `${JSON.stringify({ fps, camera: 'WebKit mock 640x480' })}\n`);
     console.log(`frames per second delivered to Rust over IPC: ${fps}`);

@@ -3,13 +3,12 @@
 // gives a live preview, choices persist, and the navigation guard holds.
 
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { By, until } from 'selenium-webdriver';
 
 import {
-  ARTIFACTS, launchKioskWithWebDriver, storedSettings, waitFor, workspaceVersion,
+  ARTIFACTS, launchKioskWithWebDriver, openStaffScreen, screenshotDisplay, signInAsStaff, storedSettings, waitFor, workspaceVersion,
 } from './harness.mjs';
 
 /** Samples the preview video twice; reports whether its pixels are live. */
@@ -44,6 +43,9 @@ describe('kiosk status screen (WebDriver, mock camera)', () => {
   before(async () => {
     kiosk = await launchKioskWithWebDriver('status', ['--windowed', '--mock-camera']);
     ({ driver, dataDir } = kiosk);
+    // The status screen is a staff screen: set the PIN (first run) and open it.
+    await signInAsStaff(driver);
+    await openStaffScreen(driver, 'status');
   }, { timeout: 120000 });
 
   after(() => kiosk?.stop());
@@ -89,16 +91,14 @@ describe('kiosk status screen (WebDriver, mock camera)', () => {
     const camera = await driver.wait(until.elementLocated(byTestId('health-check-camera')), 10000);
     await driver.wait(async () => (await camera.getAttribute('data-status')) === 'ok', 10000);
 
-    const png = await driver.takeScreenshot();
-    writeFileSync(path.join(ARTIFACTS, 'status-pt-BR.png'), png, 'base64');
+    screenshotDisplay(kiosk.display, path.join(ARTIFACTS, 'status-pt-BR.png'), '1024x768+0+0');
   });
 
   it('switches to English and remembers it', async () => {
     await driver.findElement(byTestId('lang-en')).click();
     await driver.wait(async () => (await driver.executeScript('return document.documentElement.lang')) === 'en', 10000);
     await waitFor(() => storedSettings(dataDir).language === 'en', { what: 'language saved' });
-    const png = await driver.takeScreenshot();
-    writeFileSync(path.join(ARTIFACTS, 'status-en.png'), png, 'base64');
+    screenshotDisplay(kiosk.display, path.join(ARTIFACTS, 'status-en.png'), '1024x768+0+0');
   });
 
   it('keeps the webview on the app when a page tries to navigate away', async () => {
@@ -123,7 +123,7 @@ describe('kiosk lockdown (--harden, as in release builds)', () => {
   after(() => kiosk?.stop());
 
   it('blocks the context menu and reload/devtools shortcuts', async () => {
-    await driver.wait(until.elementLocated(byTestId('app-version')), 30000);
+    await driver.wait(until.elementLocated(byTestId('attract')), 30000);
     const result = await driver.executeScript(`
       const fire = (ev) => { document.body.dispatchEvent(ev); return ev.defaultPrevented; };
       const key = (init) => fire(new KeyboardEvent('keydown', { bubbles: true, cancelable: true, ...init }));

@@ -1,0 +1,491 @@
+// WebDriver end-to-end tests of the kiosk flow in the real app (WebKitGTK under Xvfb, embedded
+// backend, real face models): the customer screens from the attract screen to the result, with a
+// document the test composes from a registry photo (dropped in the scan-to-folder inbox) and a
+// camera fed by a canvas that shows that face where the challenge asks for it; the decision shown
+// must be the one SQLite stored. Also: consent declined, idle timeout, a restart in the middle of
+// a visit, no camera, staff mode (PIN set on first run, a REVIEW case approved with its audit
+// event, diagnostics, wrong PINs locking sign-in). Screenshots of every screen in pt-BR and en go
+// to target/e2e-artifacts/screens/.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, utimesSync, writeFileSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { By, until } from 'selenium-webdriver';
+
+import {
+  ARTIFACTS, ROOT, launchKioskWithWebDriver, modelsDir, openStaffScreen, readLogEvents, screenshotDisplay, signInAsStaff,
+  tempDataDir, TEST_PIN, waitFor,
+} from './harness.mjs';
+
+const CLI = path.join(ROOT, 'target/debug/dayfusion');
+const PHOTOS = path.join(ROOT, 'target/test-images/face_recognition');
+const SCREENS = path.join(ARTIFACTS, 'screens');
+const byTestId = (id) => By.css(`[data-testid="${id}"]`);
+
+let models;
+/** Runs the CLI on `dataDir` (with this machine's model pack); returns stdout (throws with stderr on failure). */
+function cli(dataDir, args) {
+  models ??= modelsDir();
+  const env = { ...process.env, DAYFUSION_DATA_DIR: dataDir, DAYFUSION_MODELS_DIR: models };
+  const out = spawnSync(CLI, args, { env, encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`dayfusion ${args.join(' ')}: exit ${out.status}: ${out.stderr}`);
+  return out.stdout;
+}
+
+function transactions(dataDir) {
+  return JSON.parse(cli(dataDir, ['transactions', 'list', '--json', '--limit', '0']));
+}
+
+function ffmpeg(args) {
+  const out = spawnSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', ...args], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`ffmpeg failed: ${out.stderr}`);
+}
+
+/** A 1000×630 ID card with the registry photo `name` as its portrait (as the CLI tests make it). */
+function composeCard(dir, name) {
+  const out = path.join(dir, `card-${name}`);
+  ffmpeg([
+    '-f', 'lavfi', '-i', 'color=c=0xd8e4ef:s=1000x630', '-i', path.join(PHOTOS, name), '-filter_complex',
+    '[1]scale=300:-2[p];[0][p]overlay=60:120,drawbox=x=40:y=40:w=920:h=50:color=0x1d4f91@1:t=fill,' +
+      'drawbox=x=420:y=160:w=500:h=24:color=0x555555@0.8:t=fill,drawbox=x=40:y=520:w=920:h=30:color=0x333333@0.7:t=fill',
+    '-frames:v', '1', '-q:v', '3', out,
+  ]);
+  return out;
+}
+
+/** Drops a scan into the inbox as a scanner would (settled: older than two seconds). */
+function dropScan(inbox, card) {
+  mkdirSync(inbox, { recursive: true });
+  const target = path.join(inbox, `scan-${Date.now()}.jpg`);
+  writeFileSync(target, readFileSync(card));
+  const past = new Date(Date.now() - 10_000);
+  utimesSync(target, past, past);
+  return target;
+}
+
+/** Settings of a fresh kiosk with the scan-to-folder inbox, a short idle timeout and `language`. */
+function seedSettings(dataDir, language) {
+  const inbox = path.join(dataDir, 'inbox');
+  mkdirSync(inbox, { recursive: true });
+  writeFileSync(path.join(dataDir, 'settings.json'), JSON.stringify({
+    kiosk: {
+      backend: 'embedded', language, cameraId: null, kioskId: 'kiosk-e2e', policyId: 'default',
+      retentionDays: 180, idleTimeoutSeconds: 30, documentInbox: inbox,
+    },
+  }));
+  return inbox;
+}
+
+/** The display of the kiosk under test (screenshots come from the X server). */
+let display;
+
+async function shot(_driver, name) {
+  mkdirSync(SCREENS, { recursive: true });
+  // Let the screen settle (transitions, images) before the picture.
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  screenshotDisplay(display, path.join(SCREENS, `${name}.png`), '1024x768+0+0');
+}
+
+async function click(driver, id, timeout = 20000) {
+  const element = await driver.wait(until.elementLocated(byTestId(id)), timeout);
+  await driver.wait(until.elementIsVisible(element), timeout);
+  await element.click();
+  return element;
+}
+
+async function visible(driver, id, timeout = 20000) {
+  const element = await driver.wait(until.elementLocated(byTestId(id)), timeout);
+  await driver.wait(until.elementIsVisible(element), timeout);
+  return element;
+}
+
+/** The face box of a registry photo as fractions of the photo (from the CLI's detector). */
+function faceBox(photo) {
+  const found = JSON.parse(cli(tempDataDir('detect'), ['detect', '--json', photo]));
+  const { x, y, width, height } = found.faces[0].bbox;
+  return { x: x / found.width, y: y / found.height, w: width / found.width, h: height / found.height };
+}
+
+/**
+ * The test's camera: `getUserMedia` answers with a canvas stream that shows the face photo where
+ * the session's challenge asks for it (small oval, then the large one once the widget says
+ * "move closer"), tinted by the colour on screen during the flashes, with sensor noise so no two
+ * frames are alike. The challenge is read from the engine with the widget's own session id.
+ */
+const TEST_CAMERA = `
+  const [faceUrl, box] = arguments;
+  if (window.__testCamera) return true;
+  const image = new Image();
+  image.src = faceUrl;
+  const canvas = document.createElement('canvas');
+  canvas.width = 640; canvas.height = 480;
+  const ctx = canvas.getContext('2d');
+  let challenge = null, asked = null;
+  const draw = () => {
+    const host = document.querySelector('face-liveness-widget');
+    const root = host && host.querySelector('[data-state]');
+    const sid = host && host.getAttribute('session-id');
+    if (sid && asked !== sid) {
+      asked = sid; challenge = null;
+      window.__TAURI_INTERNALS__.invoke('liveness_session', { sessionId: sid })
+        .then((info) => { challenge = info.challenge; }).catch(() => { asked = null; });
+    }
+    ctx.fillStyle = '#7a7f87'; ctx.fillRect(0, 0, 640, 480);
+    const phase = root && root.getAttribute('data-phase');
+    if (image.complete && image.naturalWidth && challenge) {
+      const oval = phase === 'fit-small-oval' || !phase ? challenge.smallOval : challenge.largeOval;
+      const scale = (oval.width * 640) / (box.w * image.naturalWidth);
+      const w = image.naturalWidth * scale, h = image.naturalHeight * scale;
+      const fx = (box.x + box.w / 2) * w, fy = (box.y + box.h / 2) * h;
+      const jitter = () => (Math.random() - 0.5) * 3;
+      const x = oval.centerX * 640 - fx + jitter(), y = oval.centerY * 480 - fy + jitter();
+      ctx.drawImage(image, x, y, w, h);
+      const flash = root && root.getAttribute('data-flash');
+      if (flash) {
+        ctx.globalAlpha = 0.22; ctx.fillStyle = flash;
+        ctx.fillRect(x + box.x * w - 20, y + box.y * h - 20, box.w * w + 40, box.h * h + 40);
+        ctx.globalAlpha = 1;
+      }
+    }
+    for (let i = 0; i < 400; i += 1) {
+      const v = Math.floor(Math.random() * 255);
+      ctx.fillStyle = 'rgb(' + v + ',' + v + ',' + v + ')';
+      ctx.fillRect(Math.random() * 640, Math.random() * 480, 1, 1);
+    }
+  };
+  setInterval(draw, 50);
+  // On the prototype: WebKit hands out a fresh navigator.mediaDevices object along the way.
+  MediaDevices.prototype.getUserMedia = async () => canvas.captureStream(20);
+  window.__testCamera = true;
+  return true;
+`;
+
+/** data-outcome of the result screen for each stored status. */
+const OUTCOME_OF = { APPROVED: 'approved', REJECTED: 'rejected', REVIEW: 'review' };
+
+/** Customer path from the attract screen to the consent in `lang`. */
+async function startVisit(driver, lang, prefix) {
+  await visible(driver, 'attract', 30000);
+  if (prefix) await shot(driver, `${prefix}-01-attract`);
+  await click(driver, 'start');
+  await visible(driver, 'visit-language');
+  if (prefix) await shot(driver, `${prefix}-02-language`);
+  await click(driver, `lang-${lang}`);
+  await visible(driver, 'visit-consent');
+  if (prefix) await shot(driver, `${prefix}-03-consent`);
+}
+
+/** From the consent to the liveness screen with the inbox scan. */
+async function documentToLiveness(driver, inbox, card, prefix) {
+  await click(driver, 'consent-accept');
+  await visible(driver, 'visit-document');
+  if (prefix) await shot(driver, `${prefix}-04-document`);
+  dropScan(inbox, card);
+  await click(driver, 'doc-inbox');
+  await visible(driver, 'portrait-image', 60000);
+  if (prefix) await shot(driver, `${prefix}-05-portrait`);
+  await click(driver, 'portrait-confirm');
+  await visible(driver, 'visit-liveness', 60000);
+}
+
+describe('customer flow in pt-BR, embedded backend (WebDriver, canvas camera)', () => {
+  let kiosk;
+  let driver;
+  let dataDir;
+  let inbox;
+  let card;
+  let faceUrl;
+  let box;
+
+  before(async () => {
+    const work = tempDataDir('flow-files');
+    card = composeCard(work, 'obama2.jpg');
+    const photo = path.join(PHOTOS, 'obama.jpg');
+    box = faceBox(photo);
+    faceUrl = `data:image/jpeg;base64,${readFileSync(photo).toString('base64')}`;
+    kiosk = await launchKioskWithWebDriver('flow-pt', ['--windowed', '--mock-camera'], {
+      DAYFUSION_MODELS_DIR: modelsDir(),
+    }, { prepare: (dir) => { inbox = seedSettings(dir, 'pt-BR'); } });
+    ({ driver, dataDir, display } = kiosk);
+  }, { timeout: 180000 });
+
+  after(() => kiosk?.stop());
+
+  it('declining the consent ends the visit with nothing stored', async () => {
+    await startVisit(driver, 'pt-BR', 'pt-BR');
+    await click(driver, 'consent-decline');
+    await visible(driver, 'declined');
+    await shot(driver, 'pt-BR-03b-declined');
+    await visible(driver, 'attract', 20000);
+    const ended = await waitFor(() => readLogEvents(dataDir).find((e) => e.fields?.event === 'visit_ended'), {
+      what: 'visit_ended in the kiosk log',
+    });
+    assert.equal(ended.fields.reason, 'visit-declined');
+    assert.deepEqual(transactions(dataDir), []);
+  });
+
+  it('runs a whole visit to a result that matches the transaction in SQLite', async () => {
+    // The test's camera replaces the mock one before the widget opens it.
+    await visible(driver, 'attract', 30000);
+    assert.equal(await driver.executeScript(TEST_CAMERA, faceUrl, box), true);
+    await startVisit(driver, 'pt-BR');
+    const started = Date.now();
+    await documentToLiveness(driver, inbox, card, 'pt-BR');
+    await shot(driver, 'pt-BR-06-liveness-intro');
+    const begin = await driver.wait(
+      until.elementLocated(By.xpath("//face-liveness-widget//button[contains(., 'Começar')]")), 30000);
+    await begin.click();
+    const capture = await waitFor(async () => driver.executeScript(
+      "const r = document.querySelector('face-liveness-widget [data-state]'); return r && r.getAttribute('data-state') === 'capture' && r.getAttribute('data-phase');",
+    ), { timeout: 60000, what: 'the capture' });
+    await shot(driver, `pt-BR-07-liveness-${capture}`);
+    // Watch the phases go by (for the report), until the result screen.
+    const phases = new Set([capture]);
+    const result = await waitFor(async () => {
+      const phase = await driver.executeScript(
+        "const r = document.querySelector('face-liveness-widget [data-state]'); return r && r.getAttribute('data-phase');");
+      if (phase && !phases.has(phase)) {
+        phases.add(phase);
+        await shot(driver, `pt-BR-08-liveness-${phase}`);
+      }
+      const found = await driver.findElements(byTestId('result'));
+      return found.length ? found[0] : null;
+    }, { timeout: 240000, interval: 300, what: 'the result screen' });
+    const elapsedMs = Date.now() - started;
+    await shot(driver, 'pt-BR-09-result');
+    const outcome = await result.getAttribute('data-outcome');
+    const text = await result.getText();
+    assert.doesNotMatch(text, /\d+[.,]\d|%|score|pontua/i, `no score on the customer's screen: ${text}`);
+    const stored = transactions(dataDir);
+    assert.equal(stored.length, 1);
+    assert.equal(stored[0].stage, 'decided');
+    assert.equal(outcome, OUTCOME_OF[stored[0].status], `screen ${outcome}, SQLite ${stored[0].status}`);
+    const shown = await driver.findElement(byTestId('result-reference')).getText();
+    const reference = shown.match(/[0-9A-F]{8}/)?.[0];
+    assert.ok(reference && stored[0].transactionId.replaceAll('-', '').toUpperCase().endsWith(reference), shown);
+    assert.equal(stored[0].consent?.language, 'pt-BR');
+    const decided = readLogEvents(dataDir).find((e) => e.fields?.event === 'visit_result');
+    writeFileSync(path.join(ARTIFACTS, 'kiosk-flow-timing.json'), `${JSON.stringify({
+      startToResultMs: elapsedMs, kioskElapsedMs: decided?.fields?.elapsed_ms, outcome,
+      liveness: stored[0].liveness?.status, livenessConfidence: stored[0].liveness?.confidence,
+      similarity: stored[0].comparison?.similarity, phasesSeen: [...phases],
+    }, null, 2)}\n`);
+    console.log(`start → result: ${elapsedMs} ms (kiosk: ${decided?.fields?.elapsed_ms} ms), ${outcome}`);
+    await click(driver, 'result-done');
+    await visible(driver, 'attract', 20000);
+  });
+
+  it('ends an idle visit after the timeout, warning first, and wipes it', async () => {
+    await startVisit(driver, 'pt-BR');
+    await visible(driver, 'idle-warning', 40000);
+    await shot(driver, 'pt-BR-10-idle-warning');
+    await visible(driver, 'attract', 30000);
+    const ended = readLogEvents(dataDir).filter((e) => e.fields?.event === 'visit_ended').map((e) => e.fields.reason);
+    assert.ok(ended.includes('visit-idle-timeout'), `visit_ended reasons: ${ended}`);
+    assert.equal(transactions(dataDir).length, 1, 'the earlier decided transaction stays; nothing new');
+  });
+
+  it('shows the staff screens in pt-BR', async () => {
+    await signInAsStaff(driver);
+    await shot(driver, 'pt-BR-20-staff-home');
+    await openStaffScreen(driver, 'review');
+    await visible(driver, 'review-queue');
+    await shot(driver, 'pt-BR-21-review-queue');
+    await openStaffScreen(driver, 'diagnostics');
+    await visible(driver, 'diagnostics');
+    await shot(driver, 'pt-BR-22-diagnostics');
+    await openStaffScreen(driver, 'status');
+    await visible(driver, 'app-version');
+    await shot(driver, 'pt-BR-23-status-settings');
+    await click(driver, 'staff-sign-out');
+    await visible(driver, 'attract');
+  });
+
+  it('closes a visit interrupted by a restart without touching the stored transaction', async () => {
+    const decided = transactions(dataDir).find((t) => t.stage === 'decided');
+    await startVisit(driver, 'pt-BR');
+    await documentToLiveness(driver, inbox, card);
+    const inProgress = transactions(dataDir).filter((t) => t.stage !== 'decided' && t.stage !== 'aborted');
+    assert.equal(inProgress.length, 1, 'the confirmed document started a transaction');
+    await kiosk.stop();
+    kiosk = await launchKioskWithWebDriver('flow-pt', ['--windowed', '--mock-camera'], {
+      DAYFUSION_MODELS_DIR: modelsDir(),
+    }, { dataDir });
+    ({ driver, display } = kiosk);
+    // The first visit after the restart opens the desk, which closes what the restart interrupted.
+    await startVisit(driver, 'pt-BR');
+    const after = await waitFor(() => {
+      const all = transactions(dataDir);
+      return all.find((t) => t.transactionId === inProgress[0].transactionId && t.stage === 'aborted') && all;
+    }, { what: 'the interrupted transaction closed as ABORTED' });
+    const again = after.find((t) => t.transactionId === decided.transactionId);
+    assert.deepEqual(again, decided, 'the decided transaction is untouched');
+    const aborted = after.find((t) => t.transactionId === inProgress[0].transactionId);
+    assert.equal(aborted.status, 'ABORTED');
+    assert.equal(aborted.abortReason, 'interrupted');
+    cli(dataDir, ['audit', 'verify']);
+  });
+});
+
+describe('customer flow in en, staff review and PIN lockout (WebDriver)', () => {
+  let kiosk;
+  let driver;
+  let dataDir;
+  let inbox;
+  let card;
+  let reviewId;
+
+  before(async () => {
+    const work = tempDataDir('review-files');
+    card = composeCard(work, 'obama2.jpg');
+    const video = path.join(work, 'selfie.avi');
+    ffmpeg(['-loop', '1', '-i', path.join(PHOTOS, 'obama.jpg'), '-t', '2', '-r', '15', '-vf',
+      'scale=640:-2,noise=alls=12:allf=t', '-c:v', 'mjpeg', '-q:v', '3', video]);
+    kiosk = await launchKioskWithWebDriver('flow-en', ['--windowed', '--mock-camera'], {
+      DAYFUSION_MODELS_DIR: modelsDir(),
+    }, {
+      prepare: (dir) => {
+        inbox = seedSettings(dir, 'en');
+        // A REVIEW case made with the CLI on the same data folder: a recorded video (no
+        // challenge) under a policy that sends those to review.
+        writeFileSync(path.join(dir, 'policies.toml'), [
+          '[[policy]]', 'id = "review-passive"', 'version = 1',
+          'description = "E2E: captures without a challenge go to review."',
+          'liveness_min = 1.0', 'similarity_min = 80.0', 'review_band = 10.0', 'passive_liveness = "review"', '',
+        ].join('\n'));
+        const t = JSON.parse(cli(dir, ['verify', '--json', '--lang', 'en', '--policy', 'review-passive',
+          '--kiosk-id', 'kiosk-e2e', '--document', card, '--selfie-video', video, '--models-dir', modelsDir()]));
+        assert.equal(t.status, 'REVIEW', JSON.stringify(t.decision));
+        reviewId = t.transactionId;
+      },
+    });
+    ({ driver, dataDir, display } = kiosk);
+  }, { timeout: 240000 });
+
+  after(() => kiosk?.stop());
+
+  it('shows the customer screens in English up to the liveness check', async () => {
+    await startVisit(driver, 'en', 'en');
+    await documentToLiveness(driver, inbox, card, 'en');
+    await shot(driver, 'en-06-liveness-intro');
+    // The widget's own cancel, then the visit's.
+    const cancel = await driver.wait(
+      until.elementLocated(By.xpath("//face-liveness-widget//button[contains(., 'Cancel')]")), 30000);
+    await cancel.click();
+    await visible(driver, 'liveness-problem');
+    await shot(driver, 'en-07-liveness-cancelled');
+    await click(driver, 'liveness-cancel');
+    await visible(driver, 'attract', 30000);
+    const closed = transactions(dataDir).find((t) => t.transactionId !== reviewId);
+    assert.equal(closed?.status, 'ABORTED', 'a cancelled visit leaves no open transaction');
+    await startVisit(driver, 'en');
+    await click(driver, 'consent-decline');
+    await visible(driver, 'declined');
+    await shot(driver, 'en-03b-declined');
+    await visible(driver, 'attract', 20000);
+  });
+
+  it('approves a REVIEW case in staff mode with the reason as an audit event', async () => {
+    await signInAsStaff(driver);
+    await shot(driver, 'en-20-staff-home');
+    await openStaffScreen(driver, 'review');
+    const item = await visible(driver, 'review-item', 30000);
+    assert.equal(await item.getAttribute('data-transaction-id'), reviewId);
+    await shot(driver, 'en-21-review-queue');
+    await item.click();
+    await visible(driver, 'review-detail', 30000);
+    await visible(driver, 'review-portrait', 30000);
+    await shot(driver, 'en-22-review-detail');
+    const reason = 'Document checked in person against the customer.';
+    await driver.findElement(byTestId('review-reason')).sendKeys(reason);
+    await click(driver, 'review-approve');
+    await visible(driver, 'review-resolved', 30000);
+    await shot(driver, 'en-23-review-resolved');
+    const t = JSON.parse(cli(dataDir, ['transactions', 'show', reviewId, '--json']));
+    const record = t.transaction ?? t;
+    assert.equal(record.status, 'APPROVED');
+    assert.equal(record.review?.reason, reason);
+    assert.equal(record.decision?.status, 'REVIEW', 'the policy decision is kept');
+    const last = t.auditEvents?.at(-1);
+    assert.equal(last?.kind, 'review.resolved', JSON.stringify(t.auditEvents?.map((e) => e.kind)));
+    assert.equal(last?.data?.reason, reason);
+    cli(dataDir, ['audit', 'verify']);
+    await openStaffScreen(driver, 'diagnostics');
+    await visible(driver, 'diagnostics');
+    await shot(driver, 'en-24-diagnostics');
+    await openStaffScreen(driver, 'status');
+    await visible(driver, 'app-version');
+    await shot(driver, 'en-25-status-settings');
+    await click(driver, 'staff-sign-out');
+    await visible(driver, 'attract');
+  });
+
+  it('locks staff sign-in after five wrong PINs, even for the right one', async () => {
+    await click(driver, 'staff-entry');
+    await visible(driver, 'staff-pin');
+    await shot(driver, 'en-19-staff-pin');
+    for (let i = 0; i < 4; i += 1) {
+      const input = await visible(driver, 'pin-input');
+      await input.clear();
+      await input.sendKeys('000001');
+      await click(driver, 'pin-submit');
+      const error = await visible(driver, 'pin-error');
+      await driver.wait(async () => (await error.getText()).includes(String(4 - i)), 10000);
+    }
+    await shot(driver, 'en-19b-pin-wrong');
+    const input = await visible(driver, 'pin-input');
+    await input.clear();
+    await input.sendKeys('000001');
+    await click(driver, 'pin-submit');
+    await visible(driver, 'pin-locked');
+    await shot(driver, 'en-19c-pin-locked');
+    assert.equal(await driver.findElement(byTestId('pin-input')).isEnabled(), false);
+    // The vault says locked, also to a new process reading the same folder.
+    const stored = JSON.parse(readFileSync(path.join(dataDir, 'staff.json'), 'utf8'));
+    assert.ok(stored.lockedUntil > Date.now() / 1000 + 200, JSON.stringify(stored.lockedUntil));
+    assert.ok(!JSON.stringify(stored).includes(TEST_PIN));
+    const events = readLogEvents(dataDir).filter((e) => e.fields?.event === 'staff_pin_locked');
+    assert.equal(events.length, 1);
+  });
+});
+
+describe('no camera (WebDriver, no mock camera)', () => {
+  let kiosk;
+  let driver;
+  let dataDir;
+  let inbox;
+  let card;
+
+  before(async () => {
+    card = composeCard(tempDataDir('nocam-files'), 'obama2.jpg');
+    kiosk = await launchKioskWithWebDriver('nocam', ['--windowed'], { DAYFUSION_MODELS_DIR: modelsDir() }, {
+      prepare: (dir) => { inbox = seedSettings(dir, 'pt-BR'); },
+    });
+    ({ driver, dataDir, display } = kiosk);
+  }, { timeout: 180000 });
+
+  after(() => kiosk?.stop());
+
+  it('tells the customer to call staff and closes the visit', async () => {
+    await startVisit(driver, 'pt-BR');
+    await click(driver, 'consent-accept');
+    dropScan(inbox, card);
+    await click(driver, 'doc-inbox');
+    await click(driver, 'portrait-confirm', 60000);
+    // The widget finds no camera (at once, or once "Começar" is touched).
+    await waitFor(async () => {
+      if ((await driver.findElements(byTestId('camera-missing'))).length) return true;
+      const begin = await driver.findElements(By.xpath("//face-liveness-widget//button[contains(., 'Começar')]"));
+      if (begin.length) await begin[0].click().catch(() => {});
+      return false;
+    }, { timeout: 60000, what: 'the camera-missing screen' });
+    await shot(driver, 'pt-BR-11-camera-missing');
+    await visible(driver, 'attract', 90000);
+    const all = transactions(dataDir);
+    assert.equal(all.length, 1);
+    assert.equal(all[0].status, 'ABORTED');
+    assert.equal(all[0].abortReason, 'visit-failed');
+  });
+});
