@@ -475,3 +475,123 @@ passive_liveness = "review"
     assert!(s.log.update(&forged, &event).is_err());
     Ok(())
 }
+
+/// A one-page PDF whose page is `jpeg` (a DCT image XObject), as a scanner's
+/// "scan to PDF" writes it.
+fn pdf_of_jpeg(jpeg: &[u8], width: u32, height: u32) -> Vec<u8> {
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    let content = format!("q {width} 0 0 {height} 0 0 cm /Im0 Do Q");
+    let objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] /Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>"
+        )
+        .into_bytes(),
+        [
+            format!(
+                "<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode /Length {} >>\nstream\n",
+                jpeg.len()
+            )
+            .into_bytes(),
+            jpeg.to_vec(),
+            b"\nendstream".to_vec(),
+        ]
+        .concat(),
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()).into_bytes(),
+    ];
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        pdf.extend_from_slice(body);
+        pdf.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for offset in offsets {
+        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
+#[test]
+fn a_pdf_scan_is_read_from_its_first_page() -> TestResult {
+    let Some(s) = Setup::new("pdf")? else {
+        return Ok(());
+    };
+    if Command::new("pdftoppm").arg("-v").output().is_err() {
+        if std::env::var_os("CI").is_some() {
+            return Err("pdftoppm (poppler-utils) is missing in CI".into());
+        }
+        eprintln!("SKIP pdf: needs pdftoppm (poppler-utils)");
+        return Ok(());
+    }
+    let (desk, _) = s.live_desk()?;
+    let visit = desk.begin("pt-BR");
+    let id = visit.visit_id.as_str();
+    desk.consent(id, true)?;
+    let file = s.dir.join("scan.pdf");
+    std::fs::write(&file, pdf_of_jpeg(&s.card("obama2.jpg")?, 1000, 630))?;
+    let preview = desk.take_document(id, DocumentSource::File(file))?;
+    assert!(preview.from_pdf);
+    assert!(preview.portrait.starts_with("data:image/jpeg;base64,"));
+    // A damaged PDF is refused as unreadable; the visit goes on.
+    let broken = s.dir.join("broken.pdf");
+    std::fs::write(&broken, b"%PDF-1.4\nnot really a pdf")?;
+    let refused = desk.take_document(id, DocumentSource::File(broken));
+    assert_eq!(
+        refused.map(|_| ()).map_err(|e| e.refusal()),
+        Err(VisitRefusal::DocumentUnreadable)
+    );
+    assert!(desk.has_visit());
+    Ok(())
+}
+
+#[test]
+fn camera_frames_of_a_document_get_framing_feedback() -> TestResult {
+    let Some(s) = Setup::new("frame quality")? else {
+        return Ok(());
+    };
+    let matcher = EmbeddedMatcher::new(s.faces.clone());
+    let card = image::load_from_memory(&s.card("obama2.jpg")?)?.to_rgb8();
+    let frame = |image: &RgbImage| -> Result<dayfusion_ipc::DocumentFrameQuality, Box<dyn std::error::Error>> {
+        Ok(dayfusion_visit::document::frame_quality(&matcher, &jpeg(image)?)?)
+    };
+    use dayfusion_ipc::DocumentHint;
+    let sharp = frame(&card)?;
+    assert_eq!(sharp.hint, DocumentHint::Ready, "{sharp:?}");
+    assert!(sharp.portrait_found);
+    let blurred = frame(&imageops::blur(&card, 6.0))?;
+    assert_eq!(blurred.hint, DocumentHint::Blurred, "{blurred:?}");
+    assert!(blurred.sharpness < sharp.sharpness);
+    let mut dark = card.clone();
+    dark.pixels_mut()
+        .for_each(|p| p.0.iter_mut().for_each(|c| *c /= 8));
+    assert_eq!(frame(&dark)?.hint, DocumentHint::TooDark);
+    let mut glare = card.clone();
+    for x in 500..900 {
+        for y in 150..450 {
+            glare.put_pixel(x, y, Rgb([255, 255, 255]));
+        }
+    }
+    assert_eq!(frame(&glare)?.hint, DocumentHint::Glare);
+    let mut no_portrait = card.clone();
+    for x in 40..400 {
+        for y in 100..520 {
+            no_portrait.put_pixel(x, y, Rgb([216, 228, 239]));
+        }
+    }
+    let empty = frame(&no_portrait)?;
+    assert_eq!(empty.hint, DocumentHint::NoPortrait, "{empty:?}");
+    Ok(())
+}
