@@ -62,12 +62,16 @@ pub fn get_settings(state: State<'_, KioskState>) -> KioskSettings {
     state.settings.get()
 }
 
-/// Validates and persists new settings; returns what was stored.
+/// Validates and persists new settings (staff only: `token` of a signed-in
+/// staff session); returns what was stored.
 #[tauri::command]
 pub fn save_settings(
     state: State<'_, KioskState>,
     settings: KioskSettings,
+    token: String,
 ) -> CommandResult<KioskSettings> {
+    crate::staff::signed_in(&state, &token)?;
+    tracing::info!(event = "settings_saved", backend = ?settings.backend, "staff saved the settings");
     Ok(state.settings.save(settings)?)
 }
 

@@ -29,7 +29,8 @@ fn staff_error(e: &StaffError) -> CommandError {
     }
 }
 
-fn signed_in(state: &KioskState, token: &str) -> CommandResult<()> {
+/// Checks a staff token (and marks the session used).
+pub(crate) fn signed_in(state: &KioskState, token: &str) -> CommandResult<()> {
     state
         .staff_sessions
         .check(token, Instant::now())
@@ -154,7 +155,15 @@ pub async fn review_detail(
         } else {
             "pt-BR"
         };
-        dayfusion_visit::review::detail(desk.ports(), &id, lang).map_err(|e| visit_error(&e))
+        dayfusion_visit::review::detail(desk.ports(), &id, lang).map_err(|e| match &e {
+            dayfusion_visit::VisitError::Flow(f) if f.code() == "review-not-pending" => {
+                CommandError {
+                    code: ErrorCode::Staff,
+                    detail: format!("[not-in-review] {e}"),
+                }
+            }
+            _ => visit_error(&e),
+        })
     })
     .await
     .map_err(|e| CommandError {

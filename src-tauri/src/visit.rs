@@ -89,7 +89,10 @@ fn open_desk(state: &KioskState, settings: &KioskSettings) -> CommandResult<Visi
     let log = Arc::new(SqliteLog::open(&data.join(LOG_FILE)).map_err(store_error)?);
     let (ports, aws_region) = match settings.backend {
         BackendMode::Embedded => {
-            let engines = crate::liveness::engines(state)?;
+            let engines = crate::liveness::engines(state).map_err(|e| CommandError {
+                code: ErrorCode::Visit,
+                detail: format!("[models-missing] {}", e.detail),
+            })?;
             let key_source = KeySource::from_env().map_err(store_error)?;
             let evidence = LocalEvidenceStore::open(&data.join(EVIDENCE_DIR), key_source)
                 .map_err(store_error)?;

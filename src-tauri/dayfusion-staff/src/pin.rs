@@ -197,8 +197,10 @@ impl PinVault {
             }
         };
         if *state != next {
+            // Memory first: a file that cannot be written (full or
+            // read-only disk) must not undo the count or the lock.
+            *state = next.clone();
             self.write(&next)?;
-            *state = next;
         }
         if outcome == SignIn::Accepted {
             tracing::info!(event = "staff_signed_in", "staff signed in");

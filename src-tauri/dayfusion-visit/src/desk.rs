@@ -124,19 +124,35 @@ impl VisitDesk {
     /// progress (the customer is gone: they become ABORTED, their evidence
     /// deleted) before the first visit.
     pub fn open(ports: DeskPorts, config: DeskConfig) -> Result<Self, VisitError> {
-        let backend = ports.backend();
-        let aborted = if ports.kind == Provider::Aws {
-            maintenance::abort_interrupted(&backend)?
-        } else {
-            maintenance::recover(&backend)?.aborted
-        };
-        if !aborted.is_empty() {
-            warn!(
-                event = "visits_recovered",
-                count = aborted.len(),
-                "interrupted transactions closed as ABORTED"
-            );
+        // Recovery needs the flow lock: a transaction another process (the
+        // CLI's `verify`) is running is not interrupted. Busy: recover later.
+        match FlowLock::try_acquire(&config.data_dir) {
+            Ok(_lock) => {
+                let backend = ports.backend();
+                let aborted = if ports.kind == Provider::Aws {
+                    maintenance::abort_interrupted(&backend)?
+                } else {
+                    maintenance::recover(&backend)?.aborted
+                };
+                if !aborted.is_empty() {
+                    warn!(
+                        event = "visits_recovered",
+                        count = aborted.len(),
+                        "interrupted transactions closed as ABORTED"
+                    );
+                }
+            }
+            Err(dayfusion_verify::StoreError::Busy) => {
+                warn!(
+                    event = "recovery_postponed",
+                    "another process holds the flow lock; recovery skipped"
+                );
+            }
+            Err(e) => return Err(e.into()),
         }
+        // A scan left in the inbox by an earlier visit or a crash is not
+        // handed to the next customer.
+        document::clear_inbox(config.document_inbox.as_deref());
         Ok(Self {
             ports,
             config,
@@ -306,6 +322,8 @@ impl VisitDesk {
                     visit.session = Some(liveness.clone());
                     visit.flow = Some(flow);
                     visit.lock = Some(lock);
+                    // Stored (encrypted) now: no copy stays in memory.
+                    visit.document = None;
                     Ok(liveness)
                 }
                 Err(e) => {
@@ -350,17 +368,22 @@ impl VisitDesk {
                 Ok(())
             };
             if let Err(e) = steps(flow) {
-                // A result the provider does not have yet can be asked for
-                // again; anything else closes the transaction.
-                let retryable = matches!(&e, FlowError::Provider(p) if p.retryable);
-                if !retryable
-                    && !flow.transaction().stage.is_final()
-                    && let Err(abort) = flow.abort(&backend, &e.code())
-                {
+                // A liveness result that failed to come (the stage is still
+                // document-captured) leaves the transaction open: the
+                // customer may try the liveness check again, and the visit's
+                // end aborts it otherwise. A failure after the liveness
+                // result closes the transaction.
+                let stage = flow.transaction().stage;
+                if stage == dayfusion_verify::Stage::DocumentCaptured || stage.is_final() {
+                    return Err(e.into());
+                }
+                if let Err(abort) = flow.abort(&backend, &e.code()) {
                     warn!(event = "visit_abort_failed", error = %abort);
                 }
-                return Err(e.into());
+                return Err(VisitError::Closed(e));
             }
+            // Final: the flow lock is no longer needed.
+            visit.lock = None;
             let transaction = flow.transaction();
             let outcome = match transaction.status {
                 Status::Approved => CustomerOutcome::Approved,
@@ -435,8 +458,10 @@ impl VisitDesk {
             // Left IN_PROGRESS: the next start's recovery aborts it.
             warn!(event = "visit_abort_failed", error = %e);
         }
-        // The document bytes are zeroed on drop (Zeroizing).
+        // The document bytes are zeroed on drop (Zeroizing); scans this
+        // customer left in the inbox go too.
         drop(visit);
+        document::clear_inbox(self.config.document_inbox.as_deref());
         info!(
             event = "visit_ended",
             reason = end_code(reason),

@@ -45,6 +45,8 @@ const INBOX_SETTLE: Duration = Duration::from_secs(2);
 /// Resolution PDF pages are rendered at (dpi): an ID card at 200 dpi is
 /// about 670 px wide, its portrait well above the detector's minimum.
 const PDF_DPI: &str = "200";
+/// Longest a PDF may take to render.
+const PDF_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Reads the document from `source` (at most [`MAX_DOCUMENT_BYTES`]);
 /// a PDF becomes a JPEG of its first page (and `true`).
@@ -185,9 +187,24 @@ fn encode_jpeg(image: &RgbImage) -> Result<Vec<u8>, VisitError> {
 }
 
 fn read_limited(path: &Path) -> Result<Zeroizing<Vec<u8>>, VisitError> {
-    let file = std::fs::File::open(path)
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Never through a symlink swapped in, never blocking on a FIFO.
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options
+        .open(path)
         .map_err(|e| VisitError::DocumentUnreadable(format!("cannot open the file: {e}")))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let meta = file
+        .metadata()
+        .map_err(|e| VisitError::DocumentUnreadable(format!("cannot read the file: {e}")))?;
+    if !meta.is_file() {
+        return Err(VisitError::DocumentUnreadable("not a regular file".into()));
+    }
+    let size = meta.len();
     if size > MAX_DOCUMENT_BYTES as u64 {
         return Err(VisitError::DocumentTooLarge(size));
     }
@@ -229,6 +246,29 @@ fn take_from_inbox(dir: &Path) -> Result<Zeroizing<Vec<u8>>, VisitError> {
     bytes
 }
 
+/// Deletes every regular file in the inbox (scans nobody took belong to a
+/// customer who has gone). Failures are logged, never raised.
+pub fn clear_inbox(dir: Option<&Path>) {
+    let Some(dir) = dir else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut removed = 0u32;
+    for entry in entries.filter_map(Result::ok) {
+        let is_file = std::fs::symlink_metadata(entry.path()).is_ok_and(|m| !m.is_dir());
+        if is_file && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        tracing::info!(
+            event = "inbox_cleared",
+            files = removed,
+            "scans left in the inbox deleted"
+        );
+    }
+}
+
 /// The first page of a PDF as a JPEG (`pdftoppm`, poppler-utils), in a
 /// private temporary folder removed afterwards.
 fn rasterize_pdf(pdf: &[u8]) -> Result<Zeroizing<Vec<u8>>, VisitError> {
@@ -240,18 +280,25 @@ fn rasterize_pdf(pdf: &[u8]) -> Result<Zeroizing<Vec<u8>>, VisitError> {
     let input = dir.path().join("scan.pdf");
     std::fs::write(&input, pdf).map_err(|e| unreadable(format!("temporary file: {e}")))?;
     let prefix = dir.path().join("page");
-    let output = Command::new("pdftoppm")
-        .args(["-f", "1", "-l", "1", "-r", PDF_DPI, "-jpeg", "-singlefile"])
+    // At most 2400 px a side (an ID card page needs far less), 60 s at most.
+    let mut command = Command::new("pdftoppm");
+    command
+        .args([
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-r",
+            PDF_DPI,
+            "-scale-to",
+            "2400",
+            "-jpeg",
+            "-singlefile",
+        ])
         .arg(&input)
-        .arg(&prefix)
-        .output()
-        .map_err(|e| unreadable(format!("pdftoppm (poppler-utils) could not run: {e}")))?;
-    if !output.status.success() {
-        return Err(unreadable(format!(
-            "the PDF could not be read (pdftoppm exit {:?})",
-            output.status.code()
-        )));
-    }
+        .arg(&prefix);
+    crate::scanner::run(command, PDF_TIMEOUT)
+        .map_err(|e| unreadable(format!("the PDF could not be read: {e}")))?;
     let page = std::fs::read(prefix.with_extension("jpg"))
         .map_err(|e| unreadable(format!("pdftoppm wrote no page: {e}")))?;
     Ok(Zeroizing::new(page))

@@ -28,6 +28,9 @@ pub enum VisitError {
     /// The flow refused or failed.
     #[error("{code}: {0}", code = .0.code())]
     Flow(#[from] FlowError),
+    /// The flow failed after the liveness result; the transaction was closed.
+    #[error("transaction closed after {code}: {0}", code = .0.code())]
+    Closed(FlowError),
 }
 
 impl From<StoreError> for VisitError {
@@ -47,6 +50,7 @@ impl VisitError {
             VisitError::Scanner(_) => VisitRefusal::ScannerUnavailable,
             VisitError::InboxEmpty(_) => VisitRefusal::InboxEmpty,
             VisitError::Flow(e) => flow_refusal(e),
+            VisitError::Closed(_) => VisitRefusal::VerificationFailed,
         }
     }
 
@@ -76,7 +80,7 @@ fn flow_refusal(e: &FlowError) -> VisitRefusal {
             VisitRefusal::NoPortrait
         }
         _ if code.starts_with("document-") => VisitRefusal::DocumentUnreadable,
-        _ if code.starts_with("models") => VisitRefusal::ModelsMissing,
+        _ if code.starts_with("model") || code == "inference-failed" => VisitRefusal::ModelsMissing,
         _ if code.starts_with("liveness-") => VisitRefusal::LivenessIncomplete,
         _ => VisitRefusal::VerificationFailed,
     }

@@ -13,13 +13,13 @@ const SCAN_TIMEOUT: Duration = Duration::from_secs(90);
 const LIST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Runs `command`, returning its stdout, killed after `timeout`.
-fn run(mut command: Command, timeout: Duration) -> Result<Vec<u8>, String> {
+pub(crate) fn run(mut command: Command, timeout: Duration) -> Result<Vec<u8>, String> {
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .stdin(Stdio::null())
         .spawn()
-        .map_err(|e| format!("cannot run scanimage (sane-utils): {e}"))?;
+        .map_err(|e| format!("cannot run {:?}: {e}", command.get_program()))?;
     let mut stdout = child.stdout.take().ok_or("no stdout")?;
     let reader = std::thread::spawn(move || {
         let mut out = Vec::new();
@@ -38,15 +38,15 @@ fn run(mut command: Command, timeout: Duration) -> Result<Vec<u8>, String> {
                     timeout.as_secs()
                 ));
             }
-            Err(e) => return Err(format!("scanimage: {e}")),
+            Err(e) => return Err(e.to_string()),
         }
     };
     let out = reader
         .join()
-        .map_err(|_| "scanimage output reader failed".to_owned())?
-        .map_err(|e| format!("scanimage output: {e}"))?;
+        .map_err(|_| "output reader failed".to_owned())?
+        .map_err(|e| format!("output: {e}"))?;
     if !status.success() {
-        return Err(format!("scanimage exit {:?}", status.code()));
+        return Err(format!("exit {:?}", status.code()));
     }
     Ok(out)
 }

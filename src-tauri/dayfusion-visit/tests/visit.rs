@@ -595,3 +595,55 @@ fn camera_frames_of_a_document_get_framing_feedback() -> TestResult {
     assert_eq!(empty.hint, DocumentHint::NoPortrait, "{empty:?}");
     Ok(())
 }
+
+#[test]
+fn scans_left_in_the_inbox_never_reach_the_next_customer() -> TestResult {
+    let Some(s) = Setup::new("inbox leftovers")? else {
+        return Ok(());
+    };
+    let inbox = s.dir.join("inbox");
+    std::fs::create_dir_all(&inbox)?;
+    // A scan from before this desk opened (a crash, an earlier session).
+    std::fs::write(inbox.join("stale.jpg"), s.card("obama2.jpg")?)?;
+    let (desk, _) = s.live_desk()?;
+    assert_eq!(
+        std::fs::read_dir(&inbox)?.count(),
+        0,
+        "stale scans are deleted when the desk opens"
+    );
+    // Customer A scans, then walks away without taking it.
+    let a = desk.begin("pt-BR");
+    desk.consent(&a.visit_id, true)?;
+    std::fs::write(inbox.join("scan-a.jpg"), s.card("obama2.jpg")?)?;
+    desk.end(&a.visit_id, VisitEnd::Idle)?;
+    assert_eq!(
+        std::fs::read_dir(&inbox)?.count(),
+        0,
+        "A's scan goes with A's visit"
+    );
+    // Customer B finds an empty inbox.
+    let b = desk.begin("pt-BR");
+    desk.consent(&b.visit_id, true)?;
+    let taken = desk.take_document(&b.visit_id, DocumentSource::Inbox);
+    assert_eq!(
+        taken.map(|_| ()).map_err(|e| e.refusal()),
+        Err(VisitRefusal::InboxEmpty)
+    );
+    // A symbolic link in the inbox is never followed.
+    #[cfg(unix)]
+    {
+        let outside = s.dir.join("outside.jpg");
+        std::fs::write(&outside, s.card("obama2.jpg")?)?;
+        let link = inbox.join("link.jpg");
+        std::os::unix::fs::symlink(&outside, &link)?;
+        let settled = std::time::SystemTime::now() - Duration::from_secs(5);
+        std::fs::File::options()
+            .write(true)
+            .open(&outside)?
+            .set_modified(settled)?;
+        let through_link = desk.take_document(&b.visit_id, DocumentSource::Inbox);
+        assert!(through_link.is_err(), "a symlink is not read");
+        assert!(outside.exists(), "nothing outside the inbox is deleted");
+    }
+    Ok(())
+}

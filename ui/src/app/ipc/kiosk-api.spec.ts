@@ -51,7 +51,7 @@ describe('KioskApi', () => {
       height: 480,
       frameRate: 30,
     };
-    await expect(api.saveSettings(SETTINGS)).resolves.toEqual(SETTINGS);
+    await expect(api.saveSettings(SETTINGS, 'staff-token')).resolves.toEqual(SETTINGS);
     await api.reportCameraState(report);
     await api.appInfo();
 
@@ -60,7 +60,7 @@ describe('KioskApi', () => {
       'report_camera_state',
       'app_info',
     ]);
-    expect(calls[0][1]).toEqual({ settings: SETTINGS });
+    expect(calls[0][1]).toEqual({ settings: SETTINGS, token: 'staff-token' });
     expect(calls[1][1]).toEqual({ report });
   });
 

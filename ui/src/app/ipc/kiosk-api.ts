@@ -42,9 +42,9 @@ export class KioskApi {
     return call('get_settings');
   }
 
-  /** Validates and persists `settings`; resolves to what was stored. */
-  saveSettings(settings: KioskSettings): Promise<KioskSettings> {
-    return call('save_settings', { settings });
+  /** Validates and persists `settings` (staff only: `token` of the signed-in session); resolves to what was stored. */
+  saveSettings(settings: KioskSettings, token: string): Promise<KioskSettings> {
+    return call('save_settings', { settings, token });
   }
 
   /** Creates a Rekognition liveness session for the widget's AWS mode (AWS backend only). */

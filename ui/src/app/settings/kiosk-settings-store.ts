@@ -1,11 +1,13 @@
-import { Injectable, inject, signal } from '@angular/core';
+import { Injectable, Injector, inject, signal } from '@angular/core';
 import type { KioskSettings } from '../ipc/bindings/KioskSettings';
 import { KioskApi } from '../ipc/kiosk-api';
+import { StaffSession } from '../staff/staff-session';
 
 /** Holds the kiosk settings last read from, or stored by, the backend. */
 @Injectable({ providedIn: 'root' })
 export class KioskSettingsStore {
   private readonly api = inject(KioskApi);
+  private readonly injector = inject(Injector);
   private readonly current = signal<KioskSettings | null>(null);
   /** Saves run one after the other so that each one builds on the previous result. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -20,13 +22,17 @@ export class KioskSettingsStore {
     return settings;
   }
 
-  /** Merges `patch` into the settings, persists them and keeps what the backend stored. */
+  /**
+   * Merges `patch` into the settings, persists them and keeps what the backend stored. Only staff
+   * may: the backend checks the signed-in staff session's token.
+   */
   save(patch: Partial<KioskSettings>): Promise<KioskSettings> {
     const run = this.queue
       .catch(() => undefined)
       .then(async () => {
         const base = this.current() ?? (await this.load());
-        const stored = await this.api.saveSettings({ ...base, ...patch });
+        const token = this.injector.get(StaffSession).token() ?? '';
+        const stored = await this.api.saveSettings({ ...base, ...patch }, token);
         this.current.set(stored);
         return stored;
       });

@@ -1,6 +1,7 @@
 import { ApplicationInitStatus } from '@angular/core';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
+import { StaffSession } from '../staff/staff-session';
 import { type CameraDevice, CameraDevices } from '../camera/camera-devices';
 import { provideI18n } from '../i18n/translations';
 import type { AppInfo } from '../ipc/bindings/AppInfo';
@@ -71,6 +72,8 @@ describe('KioskStatus', () => {
       ],
     });
     await TestBed.inject(ApplicationInitStatus).donePromise;
+    // The status screen is a staff screen: saving sends the signed-in session's token.
+    TestBed.inject(StaffSession).begin({ token: 'staff-token', idleSeconds: 300 });
     fixture = TestBed.createComponent(KioskStatus);
     await settle();
     return fixture.nativeElement as HTMLElement;
@@ -137,6 +140,7 @@ describe('KioskStatus', () => {
 
     expect(api.saveSettings).toHaveBeenCalledWith(
       expect.objectContaining({ cameraId: 'cam-desk' }),
+      'staff-token',
     );
     expect(root.querySelector('face-liveness-widget')?.getAttribute('camera-id')).toBe('cam-desk');
   });
@@ -173,7 +177,7 @@ describe('KioskStatus', () => {
     expect(root.querySelector('[data-testid="lang-en"]')?.getAttribute('aria-pressed')).toBe(
       'true',
     );
-    expect(api.saveSettings).toHaveBeenCalledWith(expect.objectContaining({ language: 'en' }));
+    expect(api.saveSettings).toHaveBeenCalledWith(expect.objectContaining({ language: 'en' }), 'staff-token');
   });
 
   it('starts in the stored language', async () => {
@@ -266,7 +270,7 @@ describe('KioskStatus', () => {
       retentionDays: 365,
       idleTimeoutSeconds: 120,
       documentInbox: '/srv/scans',
-    });
+    }, 'staff-token');
     expect(text(root, 'settings-saved')).toBe('Configurações salvas.');
   });
 
