@@ -211,9 +211,10 @@ const byTestIdCss = (id) => `[data-testid="${id}"]`;
 
 /**
  * From the attract screen into staff mode: sets the PIN on a fresh kiosk (first run) or signs in
- * with it, then waits for the staff home. Returns the driver for chaining.
+ * with it, then waits for the staff home (`onPinScreen(form)` runs on the PIN screen, `form` being
+ * `set` or `sign-in`). Returns the driver for chaining.
  */
-export async function signInAsStaff(driver, pin = TEST_PIN) {
+export async function signInAsStaff(driver, pin = TEST_PIN, { onPinScreen } = {}) {
   const { By, until } = await import('selenium-webdriver');
   const entry = await driver.wait(until.elementLocated(By.css(byTestIdCss('staff-entry'))), 30000);
   await entry.click();
@@ -224,6 +225,7 @@ export async function signInAsStaff(driver, pin = TEST_PIN) {
     const input = await driver.findElements(By.css(byTestIdCss('pin-input')));
     return input.length ? 'sign-in' : null;
   }, { what: 'the PIN form' });
+  if (onPinScreen) await onPinScreen(form);
   if (form === 'set') {
     await driver.findElement(By.css(byTestIdCss('pin-new'))).sendKeys(pin);
     await driver.findElement(By.css(byTestIdCss('pin-confirm'))).sendKeys(pin);

@@ -162,6 +162,63 @@ const TEST_CAMERA = `
   return true;
 `;
 
+/** The registry photo the test camera shows, as a data URL, and its face box. */
+let cameraFace;
+function testCameraFace() {
+  if (!cameraFace) {
+    const photo = path.join(PHOTOS, 'obama.jpg');
+    cameraFace = { url: `data:image/jpeg;base64,${readFileSync(photo).toString('base64')}`, box: faceBox(photo) };
+  }
+  return cameraFace;
+}
+
+/**
+ * From the attract screen (the test camera in place) through a whole visit in `lang` to the
+ * result; checks the result against SQLite and returns `{ outcome, elapsedMs, phases, stored }`.
+ */
+async function wholeVisit(driver, dataDir, inbox, card, lang) {
+  const known = new Set(transactions(dataDir).map((t) => t.transactionId));
+  await startVisit(driver, lang);
+  const started = Date.now();
+  await documentToLiveness(driver, inbox, card, lang);
+  await shot(driver, `${lang}-06-liveness-intro`);
+  const label = lang === 'en' ? 'Start' : 'Começar';
+  const begin = await driver.wait(
+    until.elementLocated(By.xpath(`//face-liveness-widget//button[contains(., '${label}')]`)), 30000);
+  await begin.click();
+  const phases = new Set();
+  const result = await waitFor(async () => {
+    const phase = await driver.executeScript(
+      "const r = document.querySelector('face-liveness-widget [data-state]'); return r && r.getAttribute('data-state') === 'capture' && r.getAttribute('data-phase');");
+    if (phase && !phases.has(phase)) {
+      phases.add(phase);
+      await shot(driver, `${lang}-08-liveness-${phase}`);
+    }
+    if ((await driver.findElements(byTestId('processing'))).length && !phases.has('processing')) {
+      phases.add('processing');
+      await shot(driver, `${lang}-08b-processing`);
+    }
+    const found = await driver.findElements(byTestId('result'));
+    return found.length ? found[0] : null;
+  }, { timeout: 170000, interval: 250, what: 'the result screen' });
+  const elapsedMs = Date.now() - started;
+  await shot(driver, `${lang}-09-result`);
+  const outcome = await result.getAttribute('data-outcome');
+  const text = await result.getText();
+  assert.doesNotMatch(text, /\d+[.,]\d|%|score|pontua/i, `no score on the customer's screen: ${text}`);
+  const stored = transactions(dataDir).filter((t) => !known.has(t.transactionId));
+  assert.equal(stored.length, 1);
+  assert.equal(stored[0].stage, 'decided');
+  assert.equal(outcome, OUTCOME_OF[stored[0].status], `screen ${outcome}, SQLite ${stored[0].status}`);
+  const shown = await driver.findElement(byTestId('result-reference')).getText();
+  const reference = shown.match(/[0-9A-F]{8}/)?.[0];
+  assert.ok(reference && stored[0].transactionId.replaceAll('-', '').toUpperCase().endsWith(reference), shown);
+  assert.equal(stored[0].consent?.language, lang);
+  await click(driver, 'result-done');
+  await visible(driver, 'attract', 20000);
+  return { outcome, elapsedMs, phases: [...phases], stored: stored[0] };
+}
+
 /** data-outcome of the result screen for each stored status. */
 const OUTCOME_OF = { APPROVED: 'approved', REJECTED: 'rejected', REVIEW: 'review' };
 
@@ -196,15 +253,10 @@ describe('customer flow in pt-BR, embedded backend (WebDriver, canvas camera)', 
   let dataDir;
   let inbox;
   let card;
-  let faceUrl;
-  let box;
 
   before(async () => {
     const work = tempDataDir('flow-files');
     card = composeCard(work, 'obama2.jpg');
-    const photo = path.join(PHOTOS, 'obama.jpg');
-    box = faceBox(photo);
-    faceUrl = `data:image/jpeg;base64,${readFileSync(photo).toString('base64')}`;
     kiosk = await launchKioskWithWebDriver('flow-pt', ['--windowed', '--mock-camera'], {
       DAYFUSION_MODELS_DIR: modelsDir(),
     }, { prepare: (dir) => { inbox = seedSettings(dir, 'pt-BR'); } });
@@ -229,52 +281,16 @@ describe('customer flow in pt-BR, embedded backend (WebDriver, canvas camera)', 
   it('runs a whole visit to a result that matches the transaction in SQLite', async () => {
     // The test's camera replaces the mock one before the widget opens it.
     await visible(driver, 'attract', 30000);
-    assert.equal(await driver.executeScript(TEST_CAMERA, faceUrl, box), true);
-    await startVisit(driver, 'pt-BR');
-    const started = Date.now();
-    await documentToLiveness(driver, inbox, card, 'pt-BR');
-    await shot(driver, 'pt-BR-06-liveness-intro');
-    const begin = await driver.wait(
-      until.elementLocated(By.xpath("//face-liveness-widget//button[contains(., 'Começar')]")), 30000);
-    await begin.click();
-    const capture = await waitFor(async () => driver.executeScript(
-      "const r = document.querySelector('face-liveness-widget [data-state]'); return r && r.getAttribute('data-state') === 'capture' && r.getAttribute('data-phase');",
-    ), { timeout: 60000, what: 'the capture' });
-    await shot(driver, `pt-BR-07-liveness-${capture}`);
-    // Watch the phases go by (for the report), until the result screen.
-    const phases = new Set([capture]);
-    const result = await waitFor(async () => {
-      const phase = await driver.executeScript(
-        "const r = document.querySelector('face-liveness-widget [data-state]'); return r && r.getAttribute('data-phase');");
-      if (phase && !phases.has(phase)) {
-        phases.add(phase);
-        await shot(driver, `pt-BR-08-liveness-${phase}`);
-      }
-      const found = await driver.findElements(byTestId('result'));
-      return found.length ? found[0] : null;
-    }, { timeout: 240000, interval: 300, what: 'the result screen' });
-    const elapsedMs = Date.now() - started;
-    await shot(driver, 'pt-BR-09-result');
-    const outcome = await result.getAttribute('data-outcome');
-    const text = await result.getText();
-    assert.doesNotMatch(text, /\d+[.,]\d|%|score|pontua/i, `no score on the customer's screen: ${text}`);
-    const stored = transactions(dataDir);
-    assert.equal(stored.length, 1);
-    assert.equal(stored[0].stage, 'decided');
-    assert.equal(outcome, OUTCOME_OF[stored[0].status], `screen ${outcome}, SQLite ${stored[0].status}`);
-    const shown = await driver.findElement(byTestId('result-reference')).getText();
-    const reference = shown.match(/[0-9A-F]{8}/)?.[0];
-    assert.ok(reference && stored[0].transactionId.replaceAll('-', '').toUpperCase().endsWith(reference), shown);
-    assert.equal(stored[0].consent?.language, 'pt-BR');
+    const { url, box } = testCameraFace();
+    assert.equal(await driver.executeScript(TEST_CAMERA, url, box), true);
+    const run = await wholeVisit(driver, dataDir, inbox, card, 'pt-BR');
     const decided = readLogEvents(dataDir).find((e) => e.fields?.event === 'visit_result');
     writeFileSync(path.join(ARTIFACTS, 'kiosk-flow-timing.json'), `${JSON.stringify({
-      startToResultMs: elapsedMs, kioskElapsedMs: decided?.fields?.elapsed_ms, outcome,
-      liveness: stored[0].liveness?.status, livenessConfidence: stored[0].liveness?.confidence,
-      similarity: stored[0].comparison?.similarity, phasesSeen: [...phases],
+      startToResultMs: run.elapsedMs, kioskElapsedMs: decided?.fields?.elapsed_ms, outcome: run.outcome,
+      liveness: run.stored.liveness?.status, livenessConfidence: run.stored.liveness?.confidence,
+      similarity: run.stored.comparison?.similarity, phasesSeen: run.phases,
     }, null, 2)}\n`);
-    console.log(`start → result: ${elapsedMs} ms (kiosk: ${decided?.fields?.elapsed_ms} ms), ${outcome}`);
-    await click(driver, 'result-done');
-    await visible(driver, 'attract', 20000);
+    console.log(`start → result: ${run.elapsedMs} ms (kiosk: ${decided?.fields?.elapsed_ms} ms), ${run.outcome}`);
   });
 
   it('ends an idle visit after the timeout, warning first, and wipes it', async () => {
@@ -288,7 +304,7 @@ describe('customer flow in pt-BR, embedded backend (WebDriver, canvas camera)', 
   });
 
   it('shows the staff screens in pt-BR', async () => {
-    await signInAsStaff(driver);
+    await signInAsStaff(driver, TEST_PIN, { onPinScreen: (form) => shot(driver, `pt-BR-19-staff-pin-${form}`) });
     await shot(driver, 'pt-BR-20-staff-home');
     await openStaffScreen(driver, 'review');
     await visible(driver, 'review-queue');
@@ -385,6 +401,15 @@ describe('customer flow in en, staff review and PIN lockout (WebDriver)', () => 
     await visible(driver, 'declined');
     await shot(driver, 'en-03b-declined');
     await visible(driver, 'attract', 20000);
+  });
+
+  it('runs a whole visit in English', async () => {
+    const { url, box } = testCameraFace();
+    assert.equal(await driver.executeScript(TEST_CAMERA, url, box), true);
+    const run = await wholeVisit(driver, dataDir, inbox, card, 'en');
+    writeFileSync(path.join(ARTIFACTS, 'kiosk-flow-timing-en.json'), `${JSON.stringify({
+      startToResultMs: run.elapsedMs, outcome: run.outcome, phasesSeen: run.phases,
+    }, null, 2)}\n`);
   });
 
   it('approves a REVIEW case in staff mode with the reason as an audit event', async () => {
