@@ -36,6 +36,9 @@ fn main() {
         "review_detail",
         "review_resolve",
         "exit_kiosk",
+        "aws_connection",
+        "save_aws_connection",
+        "aws_doctor",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));

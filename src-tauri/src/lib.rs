@@ -101,6 +101,9 @@ pub fn run() -> ExitCode {
             staff::review_detail,
             staff::review_resolve,
             staff::exit_kiosk,
+            staff::aws_connection,
+            staff::save_aws_connection,
+            staff::aws_doctor,
         ])
         .setup(move |app| {
             let handle = app.handle();

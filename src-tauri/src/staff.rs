@@ -4,8 +4,8 @@
 use std::time::{Instant, SystemTime};
 
 use dayfusion_ipc::{
-    CommandError, ErrorCode, Language, ReviewDetail, ReviewItem, ReviewVerdict, SignInOutcome,
-    StaffSession, StaffStatus,
+    AwsConnection, AwsDoctorCheck, AwsDoctorReport, CommandError, ErrorCode, Language,
+    ReviewDetail, ReviewItem, ReviewVerdict, SignInOutcome, StaffSession, StaffStatus,
 };
 use dayfusion_staff::{SESSION_IDLE, SignIn, StaffError};
 use dayfusion_verify::Status;
@@ -234,4 +234,107 @@ pub fn exit_kiosk(
     tracing::info!(event = "kiosk_exit_by_staff", "staff closed the kiosk");
     app.exit(0);
     Ok(())
+}
+
+fn blocking_failed(e: impl std::fmt::Display) -> CommandError {
+    CommandError {
+        code: ErrorCode::Internal,
+        detail: format!("staff task failed: {e}"),
+    }
+}
+
+fn connection_of(settings: &dayfusion_aws::AwsSettings) -> AwsConnection {
+    AwsConnection {
+        region: settings.region.clone(),
+        bucket: settings.bucket.clone(),
+        table: settings.table.clone(),
+        webview_role_arn: settings.webview_role_arn.clone(),
+    }
+}
+
+/// The AWS connection in effect (`aws.toml` with `DAYFUSION_AWS_*`).
+#[tauri::command]
+pub async fn aws_connection(app: AppHandle, token: String) -> CommandResult<AwsConnection> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<KioskState>();
+        signed_in(&state, &token)?;
+        dayfusion_aws::AwsSettings::load(&state.paths.data_dir)
+            .map(|s| connection_of(&s))
+            .map_err(crate::commands::aws_error)
+    })
+    .await
+    .map_err(blocking_failed)?
+}
+
+/// Saves the AWS connection in `aws.toml` (staff only); the next AWS call
+/// connects with it.
+#[tauri::command]
+pub async fn save_aws_connection(
+    app: AppHandle,
+    token: String,
+    connection: AwsConnection,
+) -> CommandResult<AwsConnection> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<KioskState>();
+        signed_in(&state, &token)?;
+        let saved = dayfusion_aws::AwsSettings::save_connection(
+            &state.paths.data_dir,
+            connection.region,
+            connection.bucket,
+            connection.table,
+            connection.webview_role_arn,
+        )
+        .map_err(|e| CommandError {
+            code: ErrorCode::InvalidInput,
+            detail: format!("[{}] {e}", e.code()),
+        })?;
+        // Reconnect on next use, with the new settings.
+        *state
+            .aws
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        Ok(connection_of(&saved))
+    })
+    .await
+    .map_err(blocking_failed)?
+}
+
+/// Runs the AWS diagnostics (`dayfusion doctor`): configuration,
+/// credentials, clock, bucket, table, Rekognition, webview role.
+#[tauri::command]
+pub async fn aws_doctor(
+    app: AppHandle,
+    token: String,
+    lang: Option<Language>,
+) -> CommandResult<AwsDoctorReport> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<KioskState>();
+        signed_in(&state, &token)?;
+        let ctx = crate::commands::aws_context(&state)?;
+        let lang = if lang == Some(Language::En) {
+            "en"
+        } else {
+            "pt-BR"
+        };
+        let report = dayfusion_aws::doctor::run(&ctx, lang);
+        Ok(AwsDoctorReport {
+            region: report.region,
+            checks: report
+                .checks
+                .into_iter()
+                .map(|c| AwsDoctorCheck {
+                    id: c.id.to_owned(),
+                    status: serde_json::to_value(c.status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    code: c.code,
+                    message: c.message,
+                    fix: c.fix,
+                })
+                .collect(),
+        })
+    })
+    .await
+    .map_err(blocking_failed)?
 }

@@ -96,6 +96,17 @@ impl Default for AwsSettings {
     }
 }
 
+/// An S3 bucket name: 3-63 of a-z, 0-9, '-', '.', not starting or ending
+/// with '-' or '.'.
+fn valid_bucket_name(name: &str) -> bool {
+    (3..=63).contains(&name.len())
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')
+        && !name.starts_with(['-', '.'])
+        && !name.ends_with(['-', '.'])
+}
+
 /// Reads an environment variable; empty counts as unset.
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -114,6 +125,79 @@ impl AwsSettings {
         };
         settings.apply_env()?;
         settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Changes the connection settings staff edit on the kiosk (region,
+    /// bucket, table, webview role) in `<data>/aws.toml`, keeping every
+    /// other setting of the file; checks them, writes the file atomically
+    /// (owner-only) and returns the file's settings (without `DAYFUSION_AWS_*`).
+    pub fn save_connection(
+        data_dir: &Path,
+        region: Option<String>,
+        bucket: Option<String>,
+        table: String,
+        webview_role_arn: Option<String>,
+    ) -> Result<AwsSettings, AwsError> {
+        let blank = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let (region, bucket, webview_role_arn) =
+            (blank(region), blank(bucket), blank(webview_role_arn));
+        let table = table.trim().to_owned();
+        let config = |what: &str| Err(AwsError::Config(what.to_owned()));
+        if let Some(r) = &region
+            && !(r.len() <= 32
+                && r.split('-').count() >= 3
+                && r.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+        {
+            return config("region must look like sa-east-1");
+        }
+        if bucket.as_deref().is_some_and(|b| !valid_bucket_name(b)) {
+            return config("bucket must be an S3 bucket name (3-63 of a-z, 0-9, '-', '.')");
+        }
+        if !((3..=255).contains(&table.len())
+            && table
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.')))
+        {
+            return config(
+                "table must be a DynamoDB table name (3-255 of A-Z, a-z, 0-9, '_', '-', '.')",
+            );
+        }
+        if let Some(arn) = &webview_role_arn
+            && !(arn.starts_with("arn:aws:iam::") && arn.contains(":role/") && arn.len() <= 2048)
+        {
+            return config("the webview role must be an IAM role ARN (arn:aws:iam::…:role/…)");
+        }
+        let path = data_dir.join("aws.toml");
+        let mut settings = match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text)
+                .map_err(|e| AwsError::Config(format!("{}: {e}", path.display())))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => AwsSettings::default(),
+            Err(e) => return Err(AwsError::Config(format!("{}: {e}", path.display()))),
+        };
+        settings.region = region;
+        settings.bucket = bucket;
+        settings.table = table;
+        settings.webview_role_arn = webview_role_arn;
+        settings.validate()?;
+        let text =
+            toml::to_string(&settings).map_err(|e| AwsError::Config(format!("aws.toml: {e}")))?;
+        let io = |e: std::io::Error| AwsError::Config(format!("{}: {e}", path.display()));
+        let mut file = tempfile::NamedTempFile::new_in(data_dir).map_err(io)?;
+        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(io)?;
+        file.as_file().sync_all().map_err(io)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(file.path(), std::fs::Permissions::from_mode(0o600))
+                .map_err(io)?;
+        }
+        file.persist(&path).map_err(|e| io(e.error))?;
+        tracing::info!(
+            event = "aws_settings_saved",
+            "AWS connection settings saved"
+        );
         Ok(settings)
     }
 
@@ -233,6 +317,57 @@ impl AwsSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staff_edit_the_connection_and_keep_the_rest_of_aws_toml()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        std::fs::write(dir.path().join("aws.toml"), "quality-filter = \"HIGH\"\n")?;
+        let saved = AwsSettings::save_connection(
+            dir.path(),
+            Some("sa-east-1".into()),
+            Some("dayfusion-evidence-ag0001".into()),
+            "dayfusion_transactions".into(),
+            Some("arn:aws:iam::123456789012:role/dayfusion-webview".into()),
+        )?;
+        assert_eq!(saved.quality_filter, "HIGH", "other settings are kept");
+        let text = std::fs::read_to_string(dir.path().join("aws.toml"))?;
+        let back: AwsSettings = toml::from_str(&text)?;
+        assert_eq!(back, saved);
+        assert_eq!(back.region.as_deref(), Some("sa-east-1"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("aws.toml"))?
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // Blank means unset; bad values are refused and leave the file alone.
+        let cleared =
+            AwsSettings::save_connection(dir.path(), Some(" ".into()), None, "t_1".into(), None)?;
+        assert_eq!(cleared.region, None);
+        for (region, bucket, table, role) in [
+            (Some("Brazil"), None, "t_1", None),
+            (None, Some("Bad_Bucket"), "t_1", None),
+            (None, None, "a b", None),
+            (None, None, "t_1", Some("role/x")),
+        ] {
+            let refused = AwsSettings::save_connection(
+                dir.path(),
+                region.map(Into::into),
+                bucket.map(Into::into),
+                table.into(),
+                role.map(Into::into),
+            );
+            assert!(refused.is_err(), "{region:?} {bucket:?} {table:?} {role:?}");
+        }
+        assert_eq!(
+            toml::from_str::<AwsSettings>(&std::fs::read_to_string(dir.path().join("aws.toml"))?)?,
+            cleared
+        );
+        Ok(())
+    }
 
     #[test]
     fn defaults_follow_the_guide_and_validate() {

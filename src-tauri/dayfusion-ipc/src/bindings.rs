@@ -67,5 +67,8 @@ pub fn all() -> Result<Vec<Binding>, ExportError> {
         binding::<ReviewDetail>(&config)?,
         binding::<ReviewVerdict>(&config)?,
         binding::<StaffRefusal>(&config)?,
+        binding::<AwsConnection>(&config)?,
+        binding::<AwsDoctorCheck>(&config)?,
+        binding::<AwsDoctorReport>(&config)?,
     ])
 }

@@ -126,3 +126,44 @@ pub enum StaffRefusal {
     /// The reason is missing or too long.
     ReasonInvalid,
 }
+
+/// The AWS connection staff set on the kiosk (the rest of `aws.toml` is
+/// left to the installer).
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AwsConnection {
+    /// Region (`sa-east-1`); `None` = the machine's default.
+    pub region: Option<String>,
+    /// Evidence bucket.
+    pub bucket: Option<String>,
+    /// DynamoDB table.
+    pub table: String,
+    /// Role the webview's liveness credentials come from.
+    pub webview_role_arn: Option<String>,
+}
+
+/// One step of the AWS diagnostics (`dayfusion doctor`).
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AwsDoctorCheck {
+    /// `config`, `credentials`, `clock`, `bucket`, `table`, `rekognition`, `webview-role`.
+    pub id: String,
+    /// `ok`, `warning`, `failing` or `skipped`.
+    pub status: String,
+    /// Stable code when something is wrong (`aws-access-denied`).
+    pub code: Option<String>,
+    /// What was found, in the staff member's language.
+    pub message: String,
+    /// What to do about it.
+    pub fix: Option<String>,
+}
+
+/// The AWS diagnostics.
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AwsDoctorReport {
+    /// Region in use.
+    pub region: Option<String>,
+    /// The checks, in order.
+    pub checks: Vec<AwsDoctorCheck>,
+}

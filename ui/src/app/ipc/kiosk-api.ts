@@ -1,6 +1,8 @@
 import { Injectable } from '@angular/core';
 import { invoke, type InvokeArgs, type InvokeOptions } from '@tauri-apps/api/core';
 import type { AppInfo } from './bindings/AppInfo';
+import type { AwsConnection } from './bindings/AwsConnection';
+import type { AwsDoctorReport } from './bindings/AwsDoctorReport';
 import type { AwsLivenessSession } from './bindings/AwsLivenessSession';
 import type { CameraReport } from './bindings/CameraReport';
 import type { DocumentFrameQuality } from './bindings/DocumentFrameQuality';
@@ -174,6 +176,21 @@ export class KioskApi {
   /** Closes the kiosk application (staff only). */
   exitKiosk(token: string): Promise<void> {
     return call('exit_kiosk', { token });
+  }
+
+  /** The AWS connection in effect (staff only). */
+  awsConnection(token: string): Promise<AwsConnection> {
+    return call('aws_connection', { token });
+  }
+
+  /** Saves the AWS connection in `aws.toml` (staff only); resolves to what was stored. */
+  saveAwsConnection(token: string, connection: AwsConnection): Promise<AwsConnection> {
+    return call('save_aws_connection', { token, connection });
+  }
+
+  /** Runs the AWS diagnostics (`dayfusion doctor`) in `lang` (staff only). */
+  awsDoctor(token: string, lang: Language): Promise<AwsDoctorReport> {
+    return call('aws_doctor', { token, lang });
   }
 }
 

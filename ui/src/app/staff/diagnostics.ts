@@ -1,10 +1,12 @@
 import { Component, computed, inject, signal } from '@angular/core';
 import { TranslatePipe } from '@ngx-translate/core';
 import { LanguageService } from '../i18n/language';
+import type { AwsDoctorReport } from '../ipc/bindings/AwsDoctorReport';
 import type { HealthReport } from '../ipc/bindings/HealthReport';
 import type { SyncStatus } from '../ipc/bindings/SyncStatus';
 import { KioskApi } from '../ipc/kiosk-api';
 import { toKioskError } from '../ipc/kiosk-error';
+import { StaffSession } from './staff-session';
 
 /** Staff diagnostics: every health check with its technical detail, and the AWS sync queue. */
 @Component({
@@ -20,6 +22,10 @@ export class Diagnostics {
   protected readonly healthError = signal<string | null>(null);
   protected readonly syncError = signal<string | null>(null);
   protected readonly loading = signal(false);
+  private readonly staff = inject(StaffSession);
+  protected readonly doctor = signal<AwsDoctorReport | null>(null);
+  protected readonly doctorError = signal<string | null>(null);
+  protected readonly doctorRunning = signal(false);
   private readonly dateFormat = computed(
     () =>
       new Intl.DateTimeFormat(this.language.current(), { dateStyle: 'short', timeStyle: 'medium' }),
@@ -54,5 +60,21 @@ export class Diagnostics {
       ),
     ]);
     this.loading.set(false);
+  }
+
+  /** Runs the AWS checks (`dayfusion doctor`) in the screen's language. */
+  protected async runDoctor(): Promise<void> {
+    const token = this.staff.token();
+    if (!token) return;
+    this.doctorRunning.set(true);
+    this.doctorError.set(null);
+    try {
+      this.doctor.set(await this.api.awsDoctor(token, this.language.current()));
+    } catch (reason) {
+      this.doctor.set(null);
+      this.doctorError.set(toKioskError(reason).detail);
+    } finally {
+      this.doctorRunning.set(false);
+    }
   }
 }

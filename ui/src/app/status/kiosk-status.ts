@@ -18,6 +18,7 @@ import type { CameraState } from '../ipc/bindings/CameraState';
 import type { HealthReport } from '../ipc/bindings/HealthReport';
 import type { HealthStatus } from '../ipc/bindings/HealthStatus';
 import { KioskApi } from '../ipc/kiosk-api';
+import { AwsConnection } from '../staff/aws-connection';
 import { type KioskError, toKioskError } from '../ipc/kiosk-error';
 import { KioskSettingsStore } from '../settings/kiosk-settings-store';
 import { SettingsForm } from '../settings/settings-form';
@@ -41,7 +42,7 @@ const CAMERA_ICONS: Record<CameraState, string> = {
  */
 @Component({
   selector: 'app-kiosk-status',
-  imports: [TranslatePipe, LanguageSwitch, RouterLink, SettingsForm],
+  imports: [TranslatePipe, LanguageSwitch, RouterLink, SettingsForm, AwsConnection],
   templateUrl: './kiosk-status.html',
   styleUrl: './kiosk-status.css',
   schemas: [CUSTOM_ELEMENTS_SCHEMA],
