@@ -44,6 +44,33 @@ fn session(state: &KioskState) -> StaffSession {
     }
 }
 
+/// Runs `f` with the kiosk state on a blocking thread (argon2, disk,
+/// models, network).
+async fn blocking<T: Send + 'static>(
+    app: AppHandle,
+    f: impl FnOnce(&KioskState) -> CommandResult<T> + Send + 'static,
+) -> CommandResult<T> {
+    tauri::async_runtime::spawn_blocking(move || f(&app.state::<KioskState>()))
+        .await
+        .map_err(|e| CommandError {
+            code: ErrorCode::Internal,
+            detail: format!("staff task failed: {e}"),
+        })?
+}
+
+/// [`blocking`] for a signed-in staff member: the token is checked first.
+async fn as_staff<T: Send + 'static>(
+    app: AppHandle,
+    token: String,
+    f: impl FnOnce(&KioskState) -> CommandResult<T> + Send + 'static,
+) -> CommandResult<T> {
+    blocking(app, move |state| {
+        signed_in(state, &token)?;
+        f(state)
+    })
+    .await
+}
+
 /// Whether a PIN is set and whether sign-in is locked.
 #[tauri::command]
 pub fn staff_status(state: State<'_, KioskState>) -> StaffStatus {
@@ -60,11 +87,10 @@ pub async fn staff_set_pin(
     pin: String,
     token: Option<String>,
 ) -> CommandResult<StaffSession> {
-    tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<KioskState>();
+    blocking(app, move |state| {
         let replace = match &token {
             Some(token) => {
-                signed_in(&state, token)?;
+                signed_in(state, token)?;
                 true
             }
             None => false,
@@ -73,27 +99,22 @@ pub async fn staff_set_pin(
             .staff_pin
             .set(&pin, replace)
             .map_err(|e| staff_error(&e))?;
-        Ok(session(&state))
+        Ok(session(state))
     })
     .await
-    .map_err(|e| CommandError {
-        code: ErrorCode::Internal,
-        detail: format!("PIN task failed: {e}"),
-    })?
 }
 
 /// Checks the PIN (argon2 takes a moment: on a blocking thread).
 #[tauri::command]
 pub async fn staff_sign_in(app: AppHandle, pin: String) -> CommandResult<SignInOutcome> {
-    tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<KioskState>();
+    blocking(app, move |state| {
         let outcome = state
             .staff_pin
             .sign_in(&pin, SystemTime::now())
             .map_err(|e| staff_error(&e))?;
         Ok(match outcome {
             SignIn::Accepted => SignInOutcome::SignedIn {
-                session: session(&state),
+                session: session(state),
             },
             SignIn::Wrong { attempts_left } => SignInOutcome::WrongPin { attempts_left },
             SignIn::Locked { seconds } => SignInOutcome::Locked { seconds },
@@ -101,10 +122,6 @@ pub async fn staff_sign_in(app: AppHandle, pin: String) -> CommandResult<SignInO
         })
     })
     .await
-    .map_err(|e| CommandError {
-        code: ErrorCode::Internal,
-        detail: format!("sign-in task failed: {e}"),
-    })?
 }
 
 /// Ends a staff session.
@@ -117,17 +134,11 @@ pub fn staff_sign_out(state: State<'_, KioskState>, token: String) {
 /// REVIEW transactions waiting for a person, oldest first.
 #[tauri::command]
 pub async fn review_queue(app: AppHandle, token: String) -> CommandResult<Vec<ReviewItem>> {
-    tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<KioskState>();
-        signed_in(&state, &token)?;
-        let desk = crate::visit::desk(&state)?;
+    as_staff(app, token, move |state| {
+        let desk = crate::visit::desk(state)?;
         dayfusion_visit::review::queue(desk.ports().log.as_ref()).map_err(|e| visit_error(&e))
     })
     .await
-    .map_err(|e| CommandError {
-        code: ErrorCode::Internal,
-        detail: format!("review task failed: {e}"),
-    })?
 }
 
 fn parse_id(id: &str) -> CommandResult<uuid::Uuid> {
@@ -145,11 +156,9 @@ pub async fn review_detail(
     transaction_id: String,
     lang: Option<Language>,
 ) -> CommandResult<ReviewDetail> {
-    tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<KioskState>();
-        signed_in(&state, &token)?;
+    as_staff(app, token, move |state| {
         let id = parse_id(&transaction_id)?;
-        let desk = crate::visit::desk(&state)?;
+        let desk = crate::visit::desk(state)?;
         let lang = if lang == Some(Language::En) {
             "en"
         } else {
@@ -166,10 +175,6 @@ pub async fn review_detail(
         })
     })
     .await
-    .map_err(|e| CommandError {
-        code: ErrorCode::Internal,
-        detail: format!("review task failed: {e}"),
-    })?
 }
 
 /// Approves or rejects a REVIEW transaction with the reviewer's reason
@@ -182,11 +187,9 @@ pub async fn review_resolve(
     verdict: ReviewVerdict,
     reason: String,
 ) -> CommandResult<()> {
-    tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<KioskState>();
-        signed_in(&state, &token)?;
+    as_staff(app, token, move |state| {
         let id = parse_id(&transaction_id)?;
-        let desk = crate::visit::desk(&state)?;
+        let desk = crate::visit::desk(state)?;
         let status = match verdict {
             ReviewVerdict::Approve => Status::Approved,
             ReviewVerdict::Reject => Status::Rejected,
@@ -217,10 +220,6 @@ pub async fn review_resolve(
         })
     })
     .await
-    .map_err(|e| CommandError {
-        code: ErrorCode::Internal,
-        detail: format!("review task failed: {e}"),
-    })?
 }
 
 /// Leaves kiosk mode: closes the app (staff only).
@@ -236,13 +235,6 @@ pub fn exit_kiosk(
     Ok(())
 }
 
-fn blocking_failed(e: impl std::fmt::Display) -> CommandError {
-    CommandError {
-        code: ErrorCode::Internal,
-        detail: format!("staff task failed: {e}"),
-    }
-}
-
 fn connection_of(settings: &dayfusion_aws::AwsSettings) -> AwsConnection {
     AwsConnection {
         region: settings.region.clone(),
@@ -255,15 +247,12 @@ fn connection_of(settings: &dayfusion_aws::AwsSettings) -> AwsConnection {
 /// The AWS connection in effect (`aws.toml` with `DAYFUSION_AWS_*`).
 #[tauri::command]
 pub async fn aws_connection(app: AppHandle, token: String) -> CommandResult<AwsConnection> {
-    tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<KioskState>();
-        signed_in(&state, &token)?;
+    as_staff(app, token, move |state| {
         dayfusion_aws::AwsSettings::load(&state.paths.data_dir)
             .map(|s| connection_of(&s))
             .map_err(crate::commands::aws_error)
     })
     .await
-    .map_err(blocking_failed)?
 }
 
 /// Saves the AWS connection in `aws.toml` (staff only); the next AWS call
@@ -274,9 +263,7 @@ pub async fn save_aws_connection(
     token: String,
     connection: AwsConnection,
 ) -> CommandResult<AwsConnection> {
-    tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<KioskState>();
-        signed_in(&state, &token)?;
+    as_staff(app, token, move |state| {
         let saved = dayfusion_aws::AwsSettings::save_connection(
             &state.paths.data_dir,
             connection.region,
@@ -296,7 +283,6 @@ pub async fn save_aws_connection(
         Ok(connection_of(&saved))
     })
     .await
-    .map_err(blocking_failed)?
 }
 
 /// Runs the AWS diagnostics (`dayfusion doctor`): configuration,
@@ -307,10 +293,8 @@ pub async fn aws_doctor(
     token: String,
     lang: Option<Language>,
 ) -> CommandResult<AwsDoctorReport> {
-    tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<KioskState>();
-        signed_in(&state, &token)?;
-        let ctx = crate::commands::aws_context(&state)?;
+    as_staff(app, token, move |state| {
+        let ctx = crate::commands::aws_context(state)?;
         let lang = if lang == Some(Language::En) {
             "en"
         } else {
@@ -336,5 +320,4 @@ pub async fn aws_doctor(
         })
     })
     .await
-    .map_err(blocking_failed)?
 }
