@@ -1,14 +1,16 @@
-//! Tauri commands of staff mode: PIN, review queue and decisions, leaving
-//! kiosk mode. Every command but the PIN ones needs a signed-in token.
+//! Tauri commands of staff mode: sign-in with a named account, PIN change,
+//! review queue and decisions, the AWS connection, leaving kiosk mode.
+//! Every command but sign-in needs a signed-in token whose role allows it;
+//! every change is an audit event naming the account.
 
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use dayfusion_ipc::{
     AwsConnection, AwsDoctorCheck, AwsDoctorReport, CommandError, ErrorCode, Language,
     ReviewDetail, ReviewItem, ReviewVerdict, SignInOutcome, StaffSession, StaffStatus,
 };
-use dayfusion_staff::{SESSION_IDLE, SignIn, StaffError};
-use dayfusion_verify::Status;
+use dayfusion_staff::{Moment, Permission, SignIn, SignedIn, StaffError, idle_limit};
+use dayfusion_verify::{AuditEvent, Status, TransactionLog};
 use tauri::{AppHandle, Manager, State};
 
 use crate::state::KioskState;
@@ -17,31 +19,71 @@ use crate::visit::visit_error;
 type CommandResult<T> = Result<T, CommandError>;
 
 fn staff_error(e: &StaffError) -> CommandError {
-    let (code, refusal) = match e {
-        StaffError::PinTooWeak => (ErrorCode::Staff, "pin-too-weak"),
-        StaffError::PinAlreadySet => (ErrorCode::Staff, "pin-already-set"),
-        StaffError::NotSignedIn => (ErrorCode::Staff, "not-signed-in"),
-        StaffError::Storage(_) => (ErrorCode::Storage, "storage"),
+    let code = match e {
+        StaffError::Storage(_) => ErrorCode::Storage,
+        _ => ErrorCode::Staff,
     };
+    refusal(code, e.code(), e)
+}
+
+fn refusal(code: ErrorCode, refusal: &str, detail: impl std::fmt::Display) -> CommandError {
     CommandError {
         code,
-        detail: format!("[{refusal}] {e}"),
+        detail: format!("[{refusal}] {detail}"),
     }
 }
 
-/// Checks a staff token (and marks the session used).
-pub(crate) fn signed_in(state: &KioskState, token: &str) -> CommandResult<()> {
-    state
+/// Checks a staff token (marking the session used) and that its account
+/// still exists with the same role: an account the CLI removed or changed
+/// is signed out at its next command.
+pub(crate) fn signed_in(state: &KioskState, token: &str) -> CommandResult<SignedIn> {
+    let who = state
         .staff_sessions
         .check(token, Instant::now())
-        .map_err(|e| staff_error(&e))
+        .map_err(|e| staff_error(&e))?;
+    let current = state
+        .staff
+        .account(&who.account, Moment::now())
+        .map_err(|e| staff_error(&e))?;
+    if current.is_none_or(|a| a.role != who.role) {
+        state.staff_sessions.close_account(&who.account);
+        return Err(staff_error(&StaffError::NotSignedIn));
+    }
+    Ok(who)
 }
 
-fn session(state: &KioskState) -> StaffSession {
-    StaffSession {
-        token: state.staff_sessions.open(Instant::now()),
-        idle_seconds: u32::try_from(SESSION_IDLE.as_secs()).unwrap_or(u32::MAX),
+/// [`signed_in`] and the role's permission for `permission`.
+pub(crate) fn permitted(
+    state: &KioskState,
+    token: &str,
+    permission: Permission,
+) -> CommandResult<SignedIn> {
+    let who = signed_in(state, token)?;
+    who.require(permission).map_err(|e| {
+        tracing::warn!(event = "staff_forbidden", account = %who.account, role = %who.role, "staff action refused for the role");
+        staff_error(&e)
+    })?;
+    Ok(who)
+}
+
+/// Appends a staff action to the audit chain (`kind`, the account, `data`).
+pub(crate) fn audit(
+    state: &KioskState,
+    who: &SignedIn,
+    kind: &str,
+    mut data: serde_json::Value,
+) -> CommandResult<()> {
+    if let Some(map) = data.as_object_mut() {
+        map.insert("account".into(), who.account.clone().into());
+        map.insert("role".into(), who.role.as_str().into());
     }
+    let log = dayfusion_ledger::SqliteLog::open(&state.paths.log_file())
+        .map_err(|e| refusal(ErrorCode::Storage, "storage", e))?;
+    log.record_event(&AuditEvent {
+        kind: kind.to_owned(),
+        data,
+    })
+    .map_err(|e| refusal(ErrorCode::Storage, "storage", e))
 }
 
 /// Runs `f` with the kiosk state on a blocking thread (argon2, disk,
@@ -58,68 +100,99 @@ async fn blocking<T: Send + 'static>(
         })?
 }
 
-/// [`blocking`] for a signed-in staff member: the token is checked first.
+/// [`blocking`] for a signed-in account whose role allows `permission`.
 async fn as_staff<T: Send + 'static>(
     app: AppHandle,
     token: String,
-    f: impl FnOnce(&KioskState) -> CommandResult<T> + Send + 'static,
+    permission: Permission,
+    f: impl FnOnce(&KioskState, &SignedIn) -> CommandResult<T> + Send + 'static,
 ) -> CommandResult<T> {
     blocking(app, move |state| {
-        signed_in(state, &token)?;
-        f(state)
+        let who = permitted(state, &token, permission)?;
+        f(state, &who)
     })
     .await
 }
 
-/// Whether a PIN is set and whether sign-in is locked.
+/// Whether the kiosk has staff accounts (none: "not provisioned").
 #[tauri::command]
-pub fn staff_status(state: State<'_, KioskState>) -> StaffStatus {
-    StaffStatus {
-        pin_set: state.staff_pin.is_set(),
-        locked_seconds: state.staff_pin.locked_seconds(SystemTime::now()),
-    }
+pub async fn staff_status(app: AppHandle) -> CommandResult<StaffStatus> {
+    blocking(app, |state| {
+        Ok(StaffStatus {
+            provisioned: state.staff.is_provisioned().map_err(|e| staff_error(&e))?,
+        })
+    })
+    .await
 }
 
-/// Sets the PIN: on first run with no token, later only signed in.
+/// Signs in with an account id and its PIN (argon2 takes a moment: on a
+/// blocking thread).
 #[tauri::command]
-pub async fn staff_set_pin(
+pub async fn staff_sign_in(
     app: AppHandle,
+    account: String,
     pin: String,
-    token: Option<String>,
-) -> CommandResult<StaffSession> {
+) -> CommandResult<SignInOutcome> {
     blocking(app, move |state| {
-        let replace = match &token {
-            Some(token) => {
-                signed_in(state, token)?;
-                true
-            }
-            None => false,
-        };
-        state
-            .staff_pin
-            .set(&pin, replace)
-            .map_err(|e| staff_error(&e))?;
-        Ok(session(state))
-    })
-    .await
-}
-
-/// Checks the PIN (argon2 takes a moment: on a blocking thread).
-#[tauri::command]
-pub async fn staff_sign_in(app: AppHandle, pin: String) -> CommandResult<SignInOutcome> {
-    blocking(app, move |state| {
+        let account = account.trim().to_ascii_lowercase();
         let outcome = state
-            .staff_pin
-            .sign_in(&pin, SystemTime::now())
+            .staff
+            .sign_in(&account, &pin, Moment::now())
             .map_err(|e| staff_error(&e))?;
         Ok(match outcome {
-            SignIn::Accepted => SignInOutcome::SignedIn {
-                session: session(state),
-            },
-            SignIn::Wrong { attempts_left } => SignInOutcome::WrongPin { attempts_left },
+            SignIn::Accepted(info) => {
+                let who = SignedIn {
+                    account: info.id.clone(),
+                    role: info.role,
+                };
+                SignInOutcome::SignedIn {
+                    session: StaffSession {
+                        token: state.staff_sessions.open(who, Instant::now()),
+                        idle_seconds: u32::try_from(idle_limit(info.role).as_secs())
+                            .unwrap_or(u32::MAX),
+                        account: info.id,
+                        name: info.name,
+                        role: info.role,
+                    },
+                }
+            }
+            SignIn::Wrong => SignInOutcome::WrongPin,
             SignIn::Locked { seconds } => SignInOutcome::Locked { seconds },
-            SignIn::NoPin => SignInOutcome::NoPin,
+            SignIn::NotProvisioned => SignInOutcome::NotProvisioned,
         })
+    })
+    .await
+}
+
+/// Changes the signed-in account's PIN; the old PIN is required (wrong
+/// ones count towards that account's lock).
+#[tauri::command]
+pub async fn staff_change_pin(
+    app: AppHandle,
+    token: String,
+    old_pin: String,
+    new_pin: String,
+) -> CommandResult<()> {
+    blocking(app, move |state| {
+        let who = signed_in(state, &token)?;
+        let outcome = state
+            .staff
+            .change_pin(&who.account, &old_pin, &new_pin, Moment::now())
+            .map_err(|e| staff_error(&e))?;
+        match outcome {
+            SignIn::Accepted(_) => audit(state, &who, "staff.pin.changed", serde_json::json!({})),
+            SignIn::Wrong => Err(refusal(
+                ErrorCode::Staff,
+                "wrong-pin",
+                "the old PIN is wrong",
+            )),
+            SignIn::Locked { seconds } => Err(refusal(
+                ErrorCode::Staff,
+                "locked",
+                format!("locked for {seconds} s"),
+            )),
+            SignIn::NotProvisioned => Err(staff_error(&StaffError::NotSignedIn)),
+        }
     })
     .await
 }
@@ -134,9 +207,10 @@ pub fn staff_sign_out(state: State<'_, KioskState>, token: String) {
 /// REVIEW transactions waiting for a person, oldest first.
 #[tauri::command]
 pub async fn review_queue(app: AppHandle, token: String) -> CommandResult<Vec<ReviewItem>> {
-    as_staff(app, token, move |state| {
+    as_staff(app, token, Permission::Review, move |state, who| {
         let desk = crate::visit::desk(state)?;
-        dayfusion_visit::review::queue(desk.ports().log.as_ref()).map_err(|e| visit_error(&e))
+        dayfusion_visit::review::queue(desk.ports().log.as_ref(), &who.account)
+            .map_err(|e| visit_error(&e))
     })
     .await
 }
@@ -156,7 +230,7 @@ pub async fn review_detail(
     transaction_id: String,
     lang: Option<Language>,
 ) -> CommandResult<ReviewDetail> {
-    as_staff(app, token, move |state| {
+    as_staff(app, token, Permission::Review, move |state, who| {
         let id = parse_id(&transaction_id)?;
         let desk = crate::visit::desk(state)?;
         let lang = if lang == Some(Language::En) {
@@ -164,12 +238,13 @@ pub async fn review_detail(
         } else {
             "pt-BR"
         };
-        dayfusion_visit::review::detail(desk.ports(), &id, lang).map_err(|e| match &e {
+        dayfusion_visit::review::detail(desk.ports(), &id, lang, &who.account).map_err(|e| match &e
+        {
             dayfusion_visit::VisitError::Flow(f) if f.code() == "review-not-pending" => {
-                CommandError {
-                    code: ErrorCode::Staff,
-                    detail: format!("[not-in-review] {e}"),
-                }
+                refusal(ErrorCode::Staff, "not-in-review", &e)
+            }
+            dayfusion_visit::VisitError::Flow(f) if f.code() == "review-own-transaction" => {
+                refusal(ErrorCode::Staff, "own-transaction", &e)
             }
             _ => visit_error(&e),
         })
@@ -187,28 +262,27 @@ pub async fn review_resolve(
     verdict: ReviewVerdict,
     reason: String,
 ) -> CommandResult<()> {
-    as_staff(app, token, move |state| {
+    as_staff(app, token, Permission::Review, move |state, who| {
         let id = parse_id(&transaction_id)?;
         let desk = crate::visit::desk(state)?;
         let status = match verdict {
             ReviewVerdict::Approve => Status::Approved,
             ReviewVerdict::Reject => Status::Rejected,
         };
-        // One shared staff PIN: the reviewer is recorded as this kiosk's staff.
-        let reviewer = format!("staff@{}", state.settings.get().kiosk_id);
+        // The reviewer is the signed-in account; never the visit's operator.
         dayfusion_verify::review::resolve(
             desk.ports().log.as_ref(),
             &id,
             status,
-            &reviewer,
+            &who.account,
             &reason,
         )
         .map(|_| ())
         .map_err(|e| {
-            let refusal = if e.code() == "review-reason-invalid" {
-                "reason-invalid"
-            } else {
-                "not-in-review"
+            let refusal = match e.code().as_str() {
+                "review-reason-invalid" => "reason-invalid",
+                "review-own-transaction" => "own-transaction",
+                _ => "not-in-review",
             };
             match e {
                 dayfusion_verify::FlowError::Store(s) => visit_error(&s.into()),
@@ -222,17 +296,17 @@ pub async fn review_resolve(
     .await
 }
 
-/// Leaves kiosk mode: closes the app (staff only).
+/// Leaves kiosk mode: closes the app (admins only, audited).
 #[tauri::command]
-pub fn exit_kiosk(
-    app: AppHandle,
-    state: State<'_, KioskState>,
-    token: String,
-) -> CommandResult<()> {
-    signed_in(&state, &token)?;
-    tracing::info!(event = "kiosk_exit_by_staff", "staff closed the kiosk");
-    app.exit(0);
-    Ok(())
+pub async fn exit_kiosk(app: AppHandle, token: String) -> CommandResult<()> {
+    let handle = app.clone();
+    as_staff(app, token, Permission::Administer, move |state, who| {
+        audit(state, who, "kiosk.exited", serde_json::json!({}))?;
+        tracing::info!(event = "kiosk_exit_by_staff", account = %who.account, "staff closed the kiosk");
+        handle.exit(0);
+        Ok(())
+    })
+    .await
 }
 
 fn connection_of(settings: &dayfusion_aws::AwsSettings) -> AwsConnection {
@@ -247,7 +321,7 @@ fn connection_of(settings: &dayfusion_aws::AwsSettings) -> AwsConnection {
 /// The AWS connection in effect (`aws.toml` with `DAYFUSION_AWS_*`).
 #[tauri::command]
 pub async fn aws_connection(app: AppHandle, token: String) -> CommandResult<AwsConnection> {
-    as_staff(app, token, move |state| {
+    as_staff(app, token, Permission::Inspect, move |state, _| {
         dayfusion_aws::AwsSettings::load(&state.paths.data_dir)
             .map(|s| connection_of(&s))
             .map_err(crate::commands::aws_error)
@@ -255,15 +329,18 @@ pub async fn aws_connection(app: AppHandle, token: String) -> CommandResult<AwsC
     .await
 }
 
-/// Saves the AWS connection in `aws.toml` (staff only); the next AWS call
-/// connects with it.
+/// Saves the AWS connection in `aws.toml` (admins only, audited with the
+/// values before and after); the next AWS call connects with it.
 #[tauri::command]
 pub async fn save_aws_connection(
     app: AppHandle,
     token: String,
     connection: AwsConnection,
 ) -> CommandResult<AwsConnection> {
-    as_staff(app, token, move |state| {
+    as_staff(app, token, Permission::Administer, move |state, who| {
+        let before = dayfusion_aws::AwsSettings::load(&state.paths.data_dir)
+            .ok()
+            .map(|s| connection_of(&s));
         let saved = dayfusion_aws::AwsSettings::save_connection(
             &state.paths.data_dir,
             connection.region,
@@ -280,7 +357,14 @@ pub async fn save_aws_connection(
             .aws
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
-        Ok(connection_of(&saved))
+        let after = connection_of(&saved);
+        audit(
+            state,
+            who,
+            "aws.connection.changed",
+            serde_json::json!({ "before": before, "after": after }),
+        )?;
+        Ok(after)
     })
     .await
 }
@@ -293,7 +377,7 @@ pub async fn aws_doctor(
     token: String,
     lang: Option<Language>,
 ) -> CommandResult<AwsDoctorReport> {
-    as_staff(app, token, move |state| {
+    as_staff(app, token, Permission::Inspect, move |state, _| {
         let ctx = crate::commands::aws_context(state)?;
         let lang = if lang == Some(Language::En) {
             "en"

@@ -30,8 +30,8 @@ pub struct KioskState {
             Arc<dayfusion_visit::VisitDesk>,
         )>,
     >,
-    /// The staff PIN.
-    pub staff_pin: dayfusion_staff::PinVault,
+    /// The staff accounts (`staff.json`, shared with the CLI).
+    pub staff: dayfusion_staff::StaffDirectory,
     /// Signed-in staff sessions.
     pub staff_sessions: dayfusion_staff::StaffSessions,
 }
@@ -50,7 +50,7 @@ impl KioskState {
     pub fn new(
         paths: KioskPaths,
         settings: SettingsStore,
-        staff_pin: dayfusion_staff::PinVault,
+        staff: dayfusion_staff::StaffDirectory,
         args: &KioskArgs,
     ) -> Self {
         Self {
@@ -60,7 +60,7 @@ impl KioskState {
             aws: Mutex::new(None),
             engines: Mutex::new(None),
             desk: Mutex::new(None),
-            staff_pin,
+            staff,
             staff_sessions: dayfusion_staff::StaffSessions::default(),
             info: AppInfo {
                 name: dayfusion_core::PRODUCT_NAME.into(),

@@ -1,17 +1,61 @@
-//! Staff mode: PIN sign-in, the review queue, exiting kiosk mode.
+//! Staff mode: named accounts with roles, sign-in, the review queue, exiting kiosk mode.
 //! Scores and evidence images appear here, and only to signed-in staff.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-/// Whether a staff PIN exists and whether sign-in is locked.
+/// Whether the kiosk has staff accounts. A kiosk without any is *not
+/// provisioned*: staff mode offers nothing until accounts are added out of
+/// band (`dayfusion staff add` or the installer).
 #[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct StaffStatus {
-    /// A PIN has been set (on first run the first staff member sets it).
-    pub pin_set: bool,
-    /// Seconds until sign-in is allowed again after too many wrong PINs.
-    pub locked_seconds: Option<u32>,
+    /// At least one staff account exists.
+    pub provisioned: bool,
+}
+
+/// A staff account's role.
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum StaffRole {
+    /// Works the review queue.
+    Reviewer,
+    /// Settings, the AWS connection, leaving kiosk mode; also reviews.
+    Admin,
+    /// Signs in at the start of a field session; the operator of that
+    /// session's transactions.
+    FieldAgent,
+}
+
+impl StaffRole {
+    /// Every role.
+    pub const ALL: [StaffRole; 3] = [StaffRole::Reviewer, StaffRole::Admin, StaffRole::FieldAgent];
+
+    /// The role's name (`field-agent`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StaffRole::Reviewer => "reviewer",
+            StaffRole::Admin => "admin",
+            StaffRole::FieldAgent => "field-agent",
+        }
+    }
+}
+
+impl std::fmt::Display for StaffRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for StaffRole {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        StaffRole::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim())
+            .ok_or_else(|| format!("unknown role {s:?}: reviewer, admin or field-agent"))
+    }
 }
 
 /// A signed-in staff session.
@@ -22,30 +66,32 @@ pub struct StaffSession {
     pub token: String,
     /// Seconds of inactivity before it expires.
     pub idle_seconds: u32,
+    /// The account id (staff number).
+    pub account: String,
+    /// The account's display name.
+    pub name: String,
+    /// The account's role.
+    pub role: StaffRole,
 }
 
 /// What a sign-in attempt gave.
 #[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum SignInOutcome {
-    /// The PIN was right.
+    /// Account and PIN were right.
     SignedIn {
         /// The session.
         session: StaffSession,
     },
-    /// The PIN was wrong.
-    WrongPin {
-        /// Tries left before the lockout.
-        #[serde(rename = "attemptsLeft")]
-        attempts_left: u32,
-    },
-    /// Too many wrong PINs: wait.
+    /// Unknown account or wrong PIN (the answer does not say which).
+    WrongPin,
+    /// Too many wrong PINs on this account: wait.
     Locked {
         /// Seconds until the next try is allowed.
         seconds: u32,
     },
-    /// No PIN has been set yet.
-    NoPin,
+    /// The kiosk has no staff accounts.
+    NotProvisioned,
 }
 
 /// One transaction waiting for a person's review.
@@ -58,6 +104,9 @@ pub struct ReviewItem {
     pub created_at: String,
     /// The kiosk it ran on.
     pub kiosk_id: String,
+    /// The staff account that operated the visit (field mode), if any: it
+    /// may not review it.
+    pub operator: Option<String>,
     /// Liveness confidence, 0-100.
     pub liveness: Option<f32>,
     /// Face similarity, 0-100.
@@ -117,10 +166,20 @@ pub enum ReviewVerdict {
 pub enum StaffRefusal {
     /// Not signed in, or the session expired.
     NotSignedIn,
+    /// The kiosk has no staff accounts.
+    NotProvisioned,
+    /// The signed-in role may not do this.
+    Forbidden,
     /// The PIN does not meet the rules (6-12 digits, not all the same, not a run).
     PinTooWeak,
-    /// A PIN is already set (changing it needs a signed-in session).
-    PinAlreadySet,
+    /// The new PIN equals the old one.
+    PinUnchanged,
+    /// The old PIN was wrong (a PIN change).
+    WrongPin,
+    /// This account is locked after wrong PINs.
+    Locked,
+    /// Segregation of duties: nobody reviews a transaction they operated.
+    OwnTransaction,
     /// No such transaction in review.
     NotInReview,
     /// The reason is missing or too long.
