@@ -17,6 +17,9 @@ cd "$root"
 out="$root/target/demo"
 mkdir -p "$out"
 export DAYFUSION_DATA_DIR="${DAYFUSION_DATA_DIR:-$out/data}"
+# A throw-away demo folder: its key in a file beside it (chosen, not fallen
+# into), so the demo needs no keyring and leaves no entry in yours.
+export DAYFUSION_EVIDENCE_KEY="${DAYFUSION_EVIDENCE_KEY:-file}"
 
 cargo build --locked -q -p dayfusion-cli
 bin="$root/target/debug/dayfusion"

@@ -9,6 +9,24 @@ app=${KIOSK_APP:-$root/target/debug/dayfusion-kiosk}
 [[ -x "$app" ]] || { echo "run: $app is missing; build it with 'make build'" >&2; exit 1; }
 args=("$@")
 
+# The evidence key goes to the OS keyring unless a key file is chosen. A
+# developer's bare X session often has no Secret Service: choose the file
+# here, out loud, rather than let the kiosk refuse to store evidence.
+secret_service_reachable() {
+  local ping=(org.freedesktop.secrets /org/freedesktop/secrets org.freedesktop.DBus.Peer.Ping)
+  if command -v dbus-send >/dev/null; then
+    dbus-send --session --print-reply --reply-timeout=3000 --dest="${ping[0]}" "${ping[1]}" "${ping[2]}" >/dev/null 2>&1
+  elif command -v gdbus >/dev/null; then
+    timeout 5 gdbus call --session --dest "${ping[0]}" --object-path "${ping[1]}" --method "${ping[2]}" >/dev/null 2>&1
+  else
+    return 0 # cannot tell: the kiosk itself says what to do if the keyring is missing
+  fi
+}
+if [[ -z "${DAYFUSION_EVIDENCE_KEY:-}" ]] && ! secret_service_reachable; then
+  export DAYFUSION_EVIDENCE_KEY=file
+  echo "run: no Secret Service (OS keyring) reachable; using DAYFUSION_EVIDENCE_KEY=file (a key file beside the evidence, no protection against disk theft)"
+fi
+
 if [[ -n "${DISPLAY:-}" || -n "${WAYLAND_DISPLAY:-}" ]]; then
   exec "$app" "${args[@]}"
 fi

@@ -12,6 +12,7 @@ fn health_json_reports_the_configured_folders() -> Result<(), Box<dyn std::error
     let out = dayfusion()
         .args(["health", "--json"])
         .env("DAYFUSION_DATA_DIR", tmp.path())
+        .env("DAYFUSION_EVIDENCE_KEY", "file")
         .env_remove("DAYFUSION_LOG_DIR")
         .output()?;
     let report: dayfusion_ipc::HealthReport = serde_json::from_slice(&out.stdout)
@@ -43,6 +44,7 @@ fn health_fails_with_exit_1_when_the_data_folder_is_unusable()
     let out = dayfusion()
         .args(["health"])
         .env("DAYFUSION_DATA_DIR", &blocker)
+        .env("DAYFUSION_EVIDENCE_KEY", "file")
         .env("DAYFUSION_LOG_DIR", tmp.path().join("logs"))
         .output()?;
     assert_eq!(out.status.code(), Some(1));
@@ -185,5 +187,131 @@ fn detect_json_finds_the_astronaut() -> Result<(), Box<dyn std::error::Error>> {
         faces[0]["keypoints"]["rightEye"]["x"].as_f64()
             < faces[0]["keypoints"]["leftEye"]["x"].as_f64()
     );
+    Ok(())
+}
+
+/// `dayfusion` with the key source left at its default and no keyring
+/// reachable (a session bus address that leads nowhere).
+fn without_a_keyring(tmp: &std::path::Path, args: &[&str]) -> Command {
+    let mut c = dayfusion();
+    c.args(args)
+        .env("DAYFUSION_DATA_DIR", tmp.join("data"))
+        .env("DAYFUSION_LOG_DIR", tmp.join("logs"))
+        .env_remove("DAYFUSION_EVIDENCE_KEY")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", tmp.join("no-bus").display()),
+        );
+    c
+}
+
+/// Issue 16: a command that opens the evidence store used to write
+/// `evidence.key` beside the evidence when no keyring answered.
+#[test]
+fn cli_default_key_source_refuses_to_fall_back_to_a_key_file()
+-> Result<(), Box<dyn std::error::Error>> {
+    let tmp = tempfile::tempdir()?;
+    let out = without_a_keyring(tmp.path(), &["recover", "--lang", "en"]).output()?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("evidence-key-unavailable"), "{stderr}");
+    assert!(stderr.contains("DAYFUSION_EVIDENCE_KEY=file"), "{stderr}");
+    let evidence = tmp.path().join("data").join("evidence");
+    assert!(!evidence.join("evidence.key").exists(), "no key file");
+    assert!(!evidence.join("key.json").exists(), "no key record");
+    Ok(())
+}
+
+/// The `evidenceKey` check of `dayfusion health --json`.
+fn evidence_key_check(
+    out: &std::process::Output,
+) -> Result<dayfusion_ipc::HealthCheck, Box<dyn std::error::Error>> {
+    let report: dayfusion_ipc::HealthReport = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("{e}: {}", String::from_utf8_lossy(&out.stderr)))?;
+    Ok(report
+        .checks
+        .into_iter()
+        .find(|c| c.id == dayfusion_ipc::HealthCheckId::EvidenceKey)
+        .ok_or("no evidenceKey check")?)
+}
+
+/// Issue 16: health did not say where the evidence key lives.
+#[test]
+fn health_reports_the_evidence_key_source() -> Result<(), Box<dyn std::error::Error>> {
+    let tmp = tempfile::tempdir()?;
+    let evidence = tmp.path().join("data").join("evidence");
+
+    // Default source, no keyring, no store yet: failing, and says the fix.
+    let out = without_a_keyring(tmp.path(), &["health", "--json"]).output()?;
+    let check = evidence_key_check(&out)?;
+    assert_eq!(
+        check.status,
+        dayfusion_ipc::HealthStatus::Failing,
+        "{check:?}"
+    );
+    assert!(
+        check.detail.contains("DAYFUSION_EVIDENCE_KEY=file"),
+        "{check:?}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        !evidence.join("evidence.key").exists(),
+        "health creates nothing"
+    );
+
+    // The key file, chosen: a warning naming the risk.
+    let out = without_a_keyring(tmp.path(), &["health", "--json"])
+        .env("DAYFUSION_EVIDENCE_KEY", "file")
+        .output()?;
+    let check = evidence_key_check(&out)?;
+    assert_eq!(
+        check.status,
+        dayfusion_ipc::HealthStatus::Warning,
+        "{check:?}"
+    );
+    assert!(
+        check
+            .detail
+            .contains("a key file beside the evidence does not protect against disk theft"),
+        "{check:?}"
+    );
+    assert!(
+        !evidence.join("evidence.key").exists(),
+        "health creates nothing"
+    );
+    Ok(())
+}
+
+/// An installed kiosk whose administrator chose the key file keeps working
+/// when started later without the variable, and health still says `file`.
+#[test]
+fn an_existing_file_keyed_store_still_opens_under_the_default_and_reports_file()
+-> Result<(), Box<dyn std::error::Error>> {
+    let tmp = tempfile::tempdir()?;
+    let out = without_a_keyring(tmp.path(), &["recover", "--lang", "en"])
+        .env("DAYFUSION_EVIDENCE_KEY", "file")
+        .output()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let evidence = tmp.path().join("data").join("evidence");
+    assert!(evidence.join("evidence.key").is_file());
+
+    let out = without_a_keyring(tmp.path(), &["recover", "--lang", "en"]).output()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = without_a_keyring(tmp.path(), &["health", "--json"]).output()?;
+    let check = evidence_key_check(&out)?;
+    assert_eq!(
+        check.status,
+        dayfusion_ipc::HealthStatus::Warning,
+        "{check:?}"
+    );
+    assert!(check.detail.starts_with("key file"), "{check:?}");
     Ok(())
 }

@@ -13,6 +13,23 @@ pub const DISK_FAILING_BYTES: u64 = 512 * 1024 * 1024;
 /// Below this much free space the kiosk warns staff.
 pub const DISK_WARNING_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
+/// Detail of a key file: what it protects against, and what to use instead.
+pub const KEY_FILE_WARNING: &str = "a key file beside the evidence does not protect against \
+disk theft; use the OS keyring or a TPM-sealed key";
+
+/// Where the local evidence key lives, as `dayfusion-evidence` reports it
+/// (`LocalEvidenceStore::key_status`, read without loading the key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EvidenceKeyState {
+    /// In the OS keyring (or a new key will be: the keyring answered).
+    Keyring,
+    /// In a key file beside the evidence, chosen with
+    /// `DAYFUSION_EVIDENCE_KEY=file`.
+    File,
+    /// The key can be neither loaded nor created; why.
+    Unavailable(String),
+}
+
 /// What the health checks look at.
 #[derive(Debug, Clone)]
 pub struct HealthInputs<'a> {
@@ -24,6 +41,9 @@ pub struct HealthInputs<'a> {
     pub backend: BackendMode,
     /// Last camera report from the webview; `None` when no webview is running (CLI).
     pub camera: Option<CameraReport>,
+    /// The local evidence key; `None` where no local store is used (the
+    /// AWS backend with no local evidence).
+    pub evidence_key: Option<EvidenceKeyState>,
 }
 
 /// Runs every check and summarises them; the worst check decides the overall status.
@@ -35,6 +55,9 @@ pub fn check(inputs: &HealthInputs<'_>) -> HealthReport {
         settings_store(&inputs.settings_store),
         backend(inputs.backend),
     ];
+    if let Some(key) = &inputs.evidence_key {
+        checks.push(evidence_key(key));
+    }
     if let Some(camera_report) = inputs.camera {
         checks.push(camera(camera_report));
     }
@@ -135,6 +158,57 @@ fn backend(mode: BackendMode) -> HealthCheck {
     }
 }
 
+/// How the kiosk's document decoders run (`dayfusion_visit::confinement_report`
+/// says which; the core does not run them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecoderConfinement {
+    /// In a bubblewrap sandbox, with memory, CPU and file limits.
+    Sandboxed,
+    /// With the limits only (bubblewrap missing or not working here).
+    LimitsOnly,
+    /// Decoders cannot be limited; PDF scans are refused.
+    Unavailable,
+}
+
+/// The document parsing check: ok when sandboxed, a warning otherwise;
+/// `detail` says how and why (e.g. "limits only (…; bubblewrap
+/// unavailable: …)").
+pub fn document_parsing(confinement: DecoderConfinement, detail: impl Into<String>) -> HealthCheck {
+    HealthCheck {
+        id: HealthCheckId::DocumentParsing,
+        status: match confinement {
+            DecoderConfinement::Sandboxed => HealthStatus::Ok,
+            DecoderConfinement::LimitsOnly | DecoderConfinement::Unavailable => {
+                HealthStatus::Warning
+            }
+        },
+        detail: detail.into(),
+    }
+}
+
+/// Adds a check made outside the core to `report`; the worst check still
+/// decides the overall status.
+pub fn add_check(report: &mut HealthReport, check: HealthCheck) {
+    report.status = report.status.max(check.status);
+    report.checks.push(check);
+}
+
+fn evidence_key(state: &EvidenceKeyState) -> HealthCheck {
+    let (status, detail) = match state {
+        EvidenceKeyState::Keyring => (HealthStatus::Ok, "OS keyring".to_owned()),
+        EvidenceKeyState::File => (
+            HealthStatus::Warning,
+            format!("key file (DAYFUSION_EVIDENCE_KEY=file): {KEY_FILE_WARNING}"),
+        ),
+        EvidenceKeyState::Unavailable(why) => (HealthStatus::Failing, why.clone()),
+    };
+    HealthCheck {
+        id: HealthCheckId::EvidenceKey,
+        status,
+        detail,
+    }
+}
+
 fn camera(report: CameraReport) -> HealthCheck {
     let status = match report.state {
         CameraState::Live => HealthStatus::Ok,
@@ -165,6 +239,7 @@ mod tests {
             settings_store: Ok(()),
             backend: BackendMode::Embedded,
             camera: None,
+            evidence_key: None,
         }
     }
 
@@ -238,6 +313,87 @@ mod tests {
                 HealthStatus::Ok,
                 "Live; 2 device(s); 640x480 @ 30 fps".into()
             ))
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn document_parsing_says_whether_it_is_sandboxed() -> std::io::Result<()> {
+        let tmp = tempfile::tempdir()?;
+        let paths = KioskPaths::under(tmp.path());
+        let mut report = check(&inputs(&paths));
+        assert_eq!(report.status, HealthStatus::Ok);
+        add_check(
+            &mut report,
+            document_parsing(DecoderConfinement::Sandboxed, "confined with bubblewrap"),
+        );
+        assert_eq!(report.status, HealthStatus::Ok);
+        add_check(
+            &mut report,
+            document_parsing(
+                DecoderConfinement::LimitsOnly,
+                "limits only (bubblewrap unavailable: not installed)",
+            ),
+        );
+        assert_eq!(report.status, HealthStatus::Warning);
+        let last = report.checks.last().map(|c| (c.id, c.status));
+        assert_eq!(
+            last,
+            Some((HealthCheckId::DocumentParsing, HealthStatus::Warning))
+        );
+        Ok(())
+    }
+
+    /// Issue 16: health said nothing about where the evidence key lives.
+    #[test]
+    fn health_reports_the_evidence_key_source() -> std::io::Result<()> {
+        let tmp = tempfile::tempdir()?;
+        let paths = KioskPaths::under(tmp.path());
+        let key_check = |state: EvidenceKeyState| {
+            let mut i = inputs(&paths);
+            i.evidence_key = Some(state);
+            let report = check(&i);
+            let found = report
+                .checks
+                .iter()
+                .find(|c| c.id == HealthCheckId::EvidenceKey)
+                .cloned();
+            (report.status, found)
+        };
+        let missing = || std::io::Error::other("no evidence key check");
+
+        let (_, keyring) = key_check(EvidenceKeyState::Keyring);
+        let keyring = keyring.ok_or_else(missing)?;
+        assert_eq!(keyring.status, HealthStatus::Ok);
+        assert!(keyring.detail.contains("keyring"), "{}", keyring.detail);
+
+        let (_, file) = key_check(EvidenceKeyState::File);
+        let file = file.ok_or_else(missing)?;
+        assert_eq!(file.status, HealthStatus::Warning);
+        assert!(
+            file.detail.contains(
+                "a key file beside the evidence does not protect against disk theft; \
+                 use the OS keyring or a TPM-sealed key"
+            ),
+            "{}",
+            file.detail
+        );
+
+        let (overall, gone) = key_check(EvidenceKeyState::Unavailable(
+            "the OS keyring is not available".into(),
+        ));
+        let gone = gone.ok_or_else(missing)?;
+        assert_eq!(gone.status, HealthStatus::Failing);
+        assert_eq!(overall, HealthStatus::Failing);
+        assert_eq!(gone.detail, "the OS keyring is not available");
+
+        // Not asked for (AWS backend, no local store): no check.
+        let report = check(&inputs(&paths));
+        assert!(
+            report
+                .checks
+                .iter()
+                .all(|c| c.id != HealthCheckId::EvidenceKey)
         );
         Ok(())
     }

@@ -1,5 +1,6 @@
-//! The per-kiosk evidence key: where it lives (OS keyring or an owner-only
-//! key file), the `key.json` record of that choice, creation and loading.
+//! The per-kiosk evidence key: where it lives (OS keyring or, only when
+//! chosen explicitly, an owner-only key file), the `key.json` record of that
+//! choice, creation, loading and a cheap status for health checks.
 
 use std::fs::{self, File};
 use std::io::{self, Read};
@@ -32,28 +33,32 @@ pub(crate) const KEY_LEN: usize = 32;
 pub(crate) type KeyBytes = Zeroizing<[u8; KEY_LEN]>;
 
 /// Where a new evidence key may be created, and which existing one may be
-/// used.
+/// used. A key file is only ever created when chosen ([`KeySource::FileOnly`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum KeySource {
-    /// OS keyring first, an owner-only key file when the keyring is not
-    /// usable (headless, no Secret Service). An existing store's key is read
-    /// from wherever its record says.
+    /// The default (`auto`, or [`KEY_SOURCE_ENV`] unset): a new key goes to
+    /// the OS keyring and nowhere else; where the keyring is not usable a new
+    /// store fails with [`StoreError::KeyUnavailable`]. An existing store's
+    /// key is read from wherever its `key.json` records (a key file an
+    /// administrator chose included).
     #[default]
-    Auto,
-    /// The OS keyring only; fails where it is not usable.
+    Keyring,
+    /// `keyring`: the OS keyring only; also refuses an existing store whose
+    /// key is in a file.
     KeyringOnly,
-    /// The key file only; never touches the OS keyring.
+    /// `file`: the owner-only key file beside the evidence, chosen
+    /// explicitly; never touches the OS keyring.
     FileOnly,
 }
 
 impl KeySource {
     /// Reads [`KEY_SOURCE_ENV`] (`auto`, `keyring` or `file`); unset or empty
-    /// means [`KeySource::Auto`], anything else is refused.
+    /// means [`KeySource::Keyring`], anything else is refused.
     pub fn from_env() -> Result<KeySource, StoreError> {
         match std::env::var(KEY_SOURCE_ENV) {
-            Ok(value) if value.trim().is_empty() => Ok(KeySource::Auto),
+            Ok(value) if value.trim().is_empty() => Ok(KeySource::Keyring),
             Ok(value) => value.parse(),
-            Err(std::env::VarError::NotPresent) => Ok(KeySource::Auto),
+            Err(std::env::VarError::NotPresent) => Ok(KeySource::Keyring),
             Err(std::env::VarError::NotUnicode(_)) => Err(StoreError::KeyUnavailable(format!(
                 "{KEY_SOURCE_ENV} must be auto, keyring or file"
             ))),
@@ -67,7 +72,7 @@ impl FromStr for KeySource {
     /// `auto`, `keyring` or `file` (case-insensitive).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
-            "auto" => Ok(KeySource::Auto),
+            "auto" => Ok(KeySource::Keyring),
             "keyring" => Ok(KeySource::KeyringOnly),
             "file" => Ok(KeySource::FileOnly),
             _ => Err(StoreError::KeyUnavailable(format!(
@@ -77,19 +82,52 @@ impl FromStr for KeySource {
     }
 }
 
-/// Where the key of a store actually lives.
+/// Where the key of a store actually lives (as `key.json` records it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub(crate) enum KeyLocation {
+pub enum KeyLocation {
+    /// The OS keyring (Secret Service on Linux).
     Keyring,
+    /// `evidence.key` beside the evidence.
     File,
 }
 
 impl KeyLocation {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// `keyring` or `file`, as in `key.json`.
+    pub fn as_str(self) -> &'static str {
         match self {
             KeyLocation::Keyring => "keyring",
             KeyLocation::File => "file",
+        }
+    }
+}
+
+impl std::fmt::Display for KeyLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The key of a store as health sees it, read without loading the key or
+/// decrypting anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyStatus {
+    /// An existing store: `key.json` records this location and, for a key
+    /// file, the file looks usable (the keyring is not asked, so no unlock
+    /// prompt can appear).
+    Recorded(KeyLocation),
+    /// No store yet: a new key would go here (the keyring answered).
+    New(KeyLocation),
+    /// The key can be neither loaded nor created: why, and what to do.
+    Unavailable(String),
+}
+
+impl KeyStatus {
+    /// Where the key lives or will live; `None` when unavailable.
+    pub fn location(&self) -> Option<KeyLocation> {
+        match self {
+            KeyStatus::Recorded(location) | KeyStatus::New(location) => Some(*location),
+            KeyStatus::Unavailable(_) => None,
         }
     }
 }
@@ -103,8 +141,9 @@ struct Marker {
     created_at: String,
 }
 
-/// The OS keyring as the store sees it (a trait so the fallback logic can
-/// be tested without touching a developer's real keyring).
+/// The OS keyring as the store sees it (a trait so the key source logic can
+/// be tested without touching a developer's real keyring; another secret
+/// holder, such as a TPM-sealed key, would plug in here).
 pub(crate) trait SecretBackend {
     /// The stored secret; `None` when there is no entry.
     fn read(&self) -> Result<Option<Zeroizing<Vec<u8>>>, String>;
@@ -152,6 +191,25 @@ pub(crate) fn key_id(key: &[u8; KEY_LEN]) -> [u8; 8] {
 
 fn unavailable(message: impl Into<String>) -> StoreError {
     StoreError::KeyUnavailable(message.into())
+}
+
+/// A new store under a keyring source whose keyring is not usable.
+fn keyring_unavailable(reason: &str) -> StoreError {
+    unavailable(format!(
+        "the OS keyring is not available to hold the evidence key ({reason}), so no key was \
+         created; an administrator or the installer may choose the key file explicitly with \
+         {KEY_SOURCE_ENV}=file, which works without a keyring but, lying beside the evidence, \
+         does not protect it against theft of the disk"
+    ))
+}
+
+/// The message of a key error, without the `evidence key unavailable:`
+/// prefix of its display.
+fn message(error: StoreError) -> String {
+    match error {
+        StoreError::KeyUnavailable(message) => message,
+        other => other.to_string(),
+    }
 }
 
 fn to_key(bytes: &[u8], what: &str) -> Result<KeyBytes, StoreError> {
@@ -220,21 +278,8 @@ fn load_existing(
     source: KeySource,
     keyring: &dyn SecretBackend,
 ) -> Result<LoadedKey, StoreError> {
-    let marker: Marker = serde_json::from_slice(raw)
-        .map_err(|e| unavailable(format!("the key record (key.json) is unreadable: {e}")))?;
-    match (source, marker.source) {
-        (KeySource::FileOnly, KeyLocation::Keyring) => {
-            return Err(unavailable(format!(
-                "the evidence key is in the OS keyring but {KEY_SOURCE_ENV}=file"
-            )));
-        }
-        (KeySource::KeyringOnly, KeyLocation::File) => {
-            return Err(unavailable(format!(
-                "the evidence key is in a key file but {KEY_SOURCE_ENV}=keyring"
-            )));
-        }
-        _ => {}
-    }
+    let marker = parse_marker(raw)?;
+    allowed(source, marker.source)?;
     let bytes = match marker.source {
         KeyLocation::Keyring => match keyring.read() {
             Ok(Some(secret)) => to_key(&secret, "the keyring entry")?,
@@ -260,6 +305,7 @@ fn load_existing(
             marker.key_id
         )));
     }
+    report_loaded(marker.source, &id);
     Ok(LoadedKey {
         bytes,
         id,
@@ -267,19 +313,108 @@ fn load_existing(
     })
 }
 
-/// Reads `root/evidence.key`, refusing a key others could read.
-fn read_key_file(root: &Path) -> Result<KeyBytes, StoreError> {
-    let path = root.join(KEY_FILE);
-    let link = fs::symlink_metadata(&path)
+/// Logs where the key of an opened store lives, every time.
+fn report_loaded(location: KeyLocation, id: &[u8; 8]) {
+    match location {
+        KeyLocation::Keyring => {
+            tracing::info!(
+                source = location.as_str(),
+                key_id = %hex::encode(id),
+                "evidence key loaded"
+            );
+        }
+        KeyLocation::File => tracing::warn!(
+            source = location.as_str(),
+            key_id = %hex::encode(id),
+            "evidence key loaded from a key file beside the evidence, which does not protect \
+             against disk theft"
+        ),
+    }
+}
+
+fn parse_marker(raw: &[u8]) -> Result<Marker, StoreError> {
+    serde_json::from_slice(raw)
+        .map_err(|e| unavailable(format!("the key record (key.json) is unreadable: {e}")))
+}
+
+/// Refuses a recorded location that the explicit `source` rules out.
+fn allowed(source: KeySource, recorded: KeyLocation) -> Result<(), StoreError> {
+    match (source, recorded) {
+        (KeySource::FileOnly, KeyLocation::Keyring) => Err(unavailable(format!(
+            "the evidence key is in the OS keyring but {KEY_SOURCE_ENV}=file"
+        ))),
+        (KeySource::KeyringOnly, KeyLocation::File) => Err(unavailable(format!(
+            "the evidence key is in a key file but {KEY_SOURCE_ENV}=keyring"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The status of the store at `root` for health: reads `key.json` and the
+/// key file's metadata, never the key; asks `keyring` only when there is
+/// no store yet (whether a new key could go there). Creates nothing.
+pub(crate) fn status(
+    root: &Path,
+    objects: &Path,
+    source: KeySource,
+    keyring: &dyn SecretBackend,
+) -> KeyStatus {
+    match fs::read(root.join(MARKER_FILE)) {
+        Ok(raw) => {
+            let recorded = parse_marker(&raw).and_then(|marker| {
+                allowed(source, marker.source)?;
+                if marker.source == KeyLocation::File {
+                    check_key_file(root)?;
+                }
+                Ok(marker.source)
+            });
+            match recorded {
+                Ok(location) => KeyStatus::Recorded(location),
+                Err(e) => KeyStatus::Unavailable(message(e)),
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => match has_objects(objects) {
+            Ok(true) => KeyStatus::Unavailable(
+                "evidence exists but its key record (key.json) is missing; \
+                 restore key.json (and the key) from backup"
+                    .to_owned(),
+            ),
+            Ok(false) => match source {
+                KeySource::FileOnly => KeyStatus::New(KeyLocation::File),
+                KeySource::Keyring | KeySource::KeyringOnly => match keyring.read() {
+                    Ok(Some(secret)) if secret.len() != KEY_LEN => {
+                        KeyStatus::Unavailable(message(keyring_unavailable(
+                            "the keyring entry exists with a secret that is not a key",
+                        )))
+                    }
+                    Ok(_) => KeyStatus::New(KeyLocation::Keyring),
+                    Err(reason) => KeyStatus::Unavailable(message(keyring_unavailable(&reason))),
+                },
+            },
+            Err(e) => KeyStatus::Unavailable(message(e)),
+        },
+        Err(e) => KeyStatus::Unavailable(format!("cannot read the key record: {e}")),
+    }
+}
+
+/// The key file's metadata, refusing anything but a regular file.
+fn key_file_metadata(root: &Path) -> Result<fs::Metadata, StoreError> {
+    let link = fs::symlink_metadata(root.join(KEY_FILE))
         .map_err(|e| unavailable(format!("cannot read the key file: {e}")))?;
     if !link.file_type().is_file() {
         return Err(unavailable("the key file is not a regular file"));
     }
-    let mut file =
-        File::open(&path).map_err(|e| unavailable(format!("cannot read the key file: {e}")))?;
-    let meta = file
-        .metadata()
-        .map_err(|e| unavailable(format!("cannot read the key file: {e}")))?;
+    Ok(link)
+}
+
+/// Checks the key file without reading the key: a regular, owner-only file
+/// of the root's owner, of a key's length.
+fn check_key_file(root: &Path) -> Result<(), StoreError> {
+    let meta = key_file_metadata(root)?;
+    check_key_file_meta(root, &meta)
+}
+
+fn check_key_file_meta(root: &Path, meta: &fs::Metadata) -> Result<(), StoreError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
@@ -303,6 +438,20 @@ fn read_key_file(root: &Path) -> Result<KeyBytes, StoreError> {
             meta.len()
         )));
     }
+    #[cfg(not(unix))]
+    let _ = root;
+    Ok(())
+}
+
+/// Reads `root/evidence.key`, refusing a key others could read.
+fn read_key_file(root: &Path) -> Result<KeyBytes, StoreError> {
+    key_file_metadata(root)?;
+    let mut file = File::open(root.join(KEY_FILE))
+        .map_err(|e| unavailable(format!("cannot read the key file: {e}")))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| unavailable(format!("cannot read the key file: {e}")))?;
+    check_key_file_meta(root, &meta)?;
     let mut buf = Zeroizing::new([0u8; KEY_LEN]);
     file.read_exact(&mut buf[..])
         .map_err(|e| unavailable(format!("cannot read the key file: {e}")))?;
@@ -320,26 +469,25 @@ fn random_key() -> KeyBytes {
 }
 
 /// A new store: makes (or adopts) a key where `source` allows and records
-/// it in `key.json`.
+/// it in `key.json`. A key file only when chosen: the keyring sources never
+/// fall back to one.
 fn create(
     root: &Path,
     source: KeySource,
     keyring: &dyn SecretBackend,
 ) -> Result<LoadedKey, StoreError> {
     let (bytes, location) = match source {
-        KeySource::FileOnly => (create_file_key(root)?, KeyLocation::File),
-        KeySource::KeyringOnly => (
-            create_keyring_key(keyring)
-                .map_err(|e| unavailable(format!("the OS keyring cannot hold the key: {e}")))?,
+        KeySource::FileOnly => {
+            tracing::warn!(
+                "{KEY_SOURCE_ENV}=file: the new evidence key goes to a key file beside the \
+                 evidence, which does not protect against disk theft"
+            );
+            (create_file_key(root)?, KeyLocation::File)
+        }
+        KeySource::Keyring | KeySource::KeyringOnly => (
+            create_keyring_key(keyring).map_err(|reason| keyring_unavailable(&reason))?,
             KeyLocation::Keyring,
         ),
-        KeySource::Auto => match create_keyring_key(keyring) {
-            Ok(key) => (key, KeyLocation::Keyring),
-            Err(reason) => {
-                tracing::warn!(%reason, "OS keyring not usable; using an owner-only key file");
-                (create_file_key(root)?, KeyLocation::File)
-            }
-        },
     };
     let id = key_id(&bytes);
     let marker = Marker {
@@ -485,17 +633,112 @@ mod tests {
     }
 
     #[test]
-    fn auto_falls_back_to_the_file_when_the_keyring_fails() -> TestResult {
+    fn key_source_file_chosen_explicitly_writes_the_key_file_and_reports_it() -> TestResult {
         let (_tmp, root, objects) = dirs()?;
-        let key = load_or_create(&root, &objects, KeySource::Auto, &Broken)?;
+        let key = load_or_create(&root, &objects, KeySource::FileOnly, &Broken)?;
         assert_eq!(key.location, KeyLocation::File);
         assert!(root.join(KEY_FILE).is_file());
         let m = marker(&root)?;
         assert_eq!(m.source, KeyLocation::File);
         assert_eq!(m.key_id, hex::encode(key.id));
-        // Reopening with the broken keyring still works: the record says file.
-        let again = load_or_create(&root, &objects, KeySource::Auto, &Broken)?;
+        assert_eq!(
+            status(&root, &objects, KeySource::FileOnly, &Broken),
+            KeyStatus::Recorded(KeyLocation::File)
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn an_existing_file_keyed_store_still_opens_under_the_default_and_reports_file() -> TestResult {
+        let (_tmp, root, objects) = dirs()?;
+        // An installed kiosk whose administrator chose the key file.
+        let key = load_or_create(&root, &objects, KeySource::FileOnly, &Broken)?;
+        // Started later with the variable unset and no keyring: the record
+        // says file, so it loads, and says so.
+        let again = load_or_create(&root, &objects, KeySource::default(), &Broken)?;
         assert_eq!(again.id, key.id);
+        assert_eq!(again.location, KeyLocation::File);
+        assert_eq!(
+            status(&root, &objects, KeySource::default(), &Broken),
+            KeyStatus::Recorded(KeyLocation::File)
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn key_status_reads_the_source_without_loading_or_creating_the_key() -> TestResult {
+        let (_tmp, root, objects) = dirs()?;
+        // No store, no keyring: unavailable under the default, with the fix.
+        let new = status(&root, &objects, KeySource::default(), &Broken);
+        let KeyStatus::Unavailable(why) = &new else {
+            return Err(format!("expected Unavailable, got {new:?}").into());
+        };
+        assert!(why.contains("DAYFUSION_EVIDENCE_KEY=file"), "{why}");
+        // A working keyring: a new key would go there; nothing is written.
+        let keyring = Memory::default();
+        assert_eq!(
+            status(&root, &objects, KeySource::default(), &keyring),
+            KeyStatus::New(KeyLocation::Keyring)
+        );
+        assert!(keyring.read()?.is_none());
+        assert_eq!(
+            status(&root, &objects, KeySource::FileOnly, &Broken),
+            KeyStatus::New(KeyLocation::File)
+        );
+        assert_eq!(fs::read_dir(&root)?.count(), 1, "only objects/ exists");
+
+        // A keyring store: reported from key.json, the keyring not asked
+        // (the broken one would have made it unavailable).
+        load_or_create(&root, &objects, KeySource::default(), &keyring)?;
+        assert_eq!(
+            status(&root, &objects, KeySource::default(), &Broken),
+            KeyStatus::Recorded(KeyLocation::Keyring)
+        );
+        assert!(matches!(
+            status(&root, &objects, KeySource::FileOnly, &Broken),
+            KeyStatus::Unavailable(_)
+        ));
+        // An unreadable record.
+        fs::write(root.join(MARKER_FILE), b"{")?;
+        assert!(matches!(
+            status(&root, &objects, KeySource::default(), &Broken),
+            KeyStatus::Unavailable(_)
+        ));
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn key_status_refuses_a_key_file_others_can_read() -> TestResult {
+        use std::os::unix::fs::PermissionsExt;
+        let (_tmp, root, objects) = dirs()?;
+        load_or_create(&root, &objects, KeySource::FileOnly, &Broken)?;
+        fs::set_permissions(root.join(KEY_FILE), fs::Permissions::from_mode(0o644))?;
+        let now = status(&root, &objects, KeySource::default(), &Broken);
+        assert!(
+            matches!(&now, KeyStatus::Unavailable(why) if why.contains("600")),
+            "{now:?}"
+        );
+        Ok(())
+    }
+
+    /// Issue 16: with no keyring (a bare X session) the default source
+    /// used to write `evidence.key` beside the evidence without a word.
+    #[test]
+    fn key_source_default_refuses_to_fall_back_to_a_key_file() -> TestResult {
+        let (_tmp, root, objects) = dirs()?;
+        let err = load_or_create(&root, &objects, KeySource::default(), &Broken).err();
+        let Some(StoreError::KeyUnavailable(message)) = err else {
+            return Err(format!("expected KeyUnavailable, got {err:?}").into());
+        };
+        assert!(message.contains("keyring is not available"), "{message}");
+        assert!(message.contains("DAYFUSION_EVIDENCE_KEY=file"), "{message}");
+        assert!(message.contains("disk"), "{message}");
+        assert!(!root.join(KEY_FILE).exists(), "no key file may be written");
+        assert!(
+            !root.join(MARKER_FILE).exists(),
+            "no key record may be written"
+        );
         Ok(())
     }
 
@@ -513,19 +756,19 @@ mod tests {
     }
 
     #[test]
-    fn auto_prefers_a_working_keyring_and_never_replaces_a_lost_key() -> TestResult {
+    fn default_uses_a_working_keyring_and_never_replaces_a_lost_key() -> TestResult {
         let (_tmp, root, objects) = dirs()?;
         let keyring = Memory::default();
-        let key = load_or_create(&root, &objects, KeySource::Auto, &keyring)?;
+        let key = load_or_create(&root, &objects, KeySource::Keyring, &keyring)?;
         assert_eq!(key.location, KeyLocation::Keyring);
         assert!(!root.join(KEY_FILE).exists());
         assert_eq!(marker(&root)?.source, KeyLocation::Keyring);
-        let again = load_or_create(&root, &objects, KeySource::Auto, &keyring)?;
+        let again = load_or_create(&root, &objects, KeySource::Keyring, &keyring)?;
         assert_eq!(&again.bytes[..], &key.bytes[..]);
 
         // The keyring lost the entry: refuse, do not create a new key.
         *keyring.0.lock().map_err(|e| e.to_string())? = None;
-        let err = load_or_create(&root, &objects, KeySource::Auto, &keyring).err();
+        let err = load_or_create(&root, &objects, KeySource::Keyring, &keyring).err();
         assert!(
             matches!(err, Some(StoreError::KeyUnavailable(_))),
             "{err:?}"
@@ -534,7 +777,7 @@ mod tests {
 
         // The keyring cannot be reached: refuse too (no fallback for an
         // existing store).
-        let err = load_or_create(&root, &objects, KeySource::Auto, &Broken).err();
+        let err = load_or_create(&root, &objects, KeySource::Keyring, &Broken).err();
         assert!(
             matches!(err, Some(StoreError::KeyUnavailable(_))),
             "{err:?}"
@@ -542,7 +785,7 @@ mod tests {
 
         // Another key in the keyring: id mismatch.
         keyring.write(&[7u8; KEY_LEN])?;
-        let err = load_or_create(&root, &objects, KeySource::Auto, &keyring).err();
+        let err = load_or_create(&root, &objects, KeySource::Keyring, &keyring).err();
         assert!(
             matches!(err, Some(StoreError::KeyUnavailable(_))),
             "{err:?}"
@@ -569,7 +812,8 @@ mod tests {
 
     #[test]
     fn key_source_parses() -> TestResult {
-        assert_eq!("auto".parse::<KeySource>()?, KeySource::Auto);
+        assert_eq!("auto".parse::<KeySource>()?, KeySource::Keyring);
+        assert_eq!(KeySource::default(), KeySource::Keyring);
         assert_eq!("Keyring".parse::<KeySource>()?, KeySource::KeyringOnly);
         assert_eq!(" file ".parse::<KeySource>()?, KeySource::FileOnly);
         assert!("keyrnig".parse::<KeySource>().is_err());

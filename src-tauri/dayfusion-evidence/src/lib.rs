@@ -48,7 +48,9 @@
 //! - `keyring`: the OS keyring (Secret Service on Linux), service
 //!   `br.com.dayfusion.kiosk`, user `evidence-key`;
 //! - `file`: `evidence.key`, which must be mode 0600 (no group or other
-//!   bits) and owned by the owner of the root folder.
+//!   bits) and owned by the owner of the root folder. Only where chosen
+//!   explicitly: a key file beside the evidence does not protect it against
+//!   theft of the disk.
 //!
 //! Opening a store reads the key from the recorded place and checks its id
 //! against the record; any failure is [`StoreError::KeyUnavailable`].
@@ -58,9 +60,13 @@
 //! is created only for a store without a record *and* without objects (a
 //! new key would make existing evidence unreadable). Where a new key goes is
 //! chosen by [`KeySource`] (`DAYFUSION_EVIDENCE_KEY=auto|keyring|file`):
-//! `auto` tries the keyring (an existing entry is adopted, never overwritten;
-//! a new one is written and read back) and falls back to the key file when
-//! the keyring is not usable (headless, no D-Bus session).
+//! the default (`auto` or unset) and `keyring` use the keyring (an existing
+//! entry is adopted, never overwritten; a new one is written and read back)
+//! and fail with [`StoreError::KeyUnavailable`] where it is not usable
+//! (headless, no Secret Service): they never fall back to a key file. The
+//! key file is made only under `file`, chosen by an administrator or the
+//! installer. [`LocalEvidenceStore::key_status`] tells health where the key
+//! lives without loading it.
 
 mod fsutil;
 mod key;
@@ -74,7 +80,10 @@ use aes_gcm::{Aes256Gcm, Nonce};
 use dayfusion_verify::{EvidenceKey, EvidenceRef, EvidenceStore, StoreError};
 use sha2::{Digest, Sha256};
 
-pub use key::{KEY_FILE, KEY_SOURCE_ENV, KEYRING_SERVICE, KEYRING_USER, KeySource, MARKER_FILE};
+pub use key::{
+    KEY_FILE, KEY_SOURCE_ENV, KEYRING_SERVICE, KEYRING_USER, KeyLocation, KeySource, KeyStatus,
+    MARKER_FILE,
+};
 
 /// Largest plaintext object accepted (64 MiB).
 pub const MAX_OBJECT_BYTES: u64 = 64 * 1024 * 1024;
@@ -128,6 +137,14 @@ impl LocalEvidenceStore {
         Self::open_existing_with(root, key_source, &key::OsKeyring)
     }
 
+    /// Where the key of the store at `root` lives, or where a new one would
+    /// go under `key_source`, without loading it or decrypting anything:
+    /// reads `key.json` and the key file's metadata; asks the OS keyring only
+    /// when there is no store yet. Creates nothing. For health checks.
+    pub fn key_status(root: &Path, key_source: KeySource) -> KeyStatus {
+        key::status(root, &root.join(OBJECTS_DIR), key_source, &key::OsKeyring)
+    }
+
     fn with_key(root: PathBuf, objects: PathBuf, loaded: key::LoadedKey) -> LocalEvidenceStore {
         LocalEvidenceStore {
             root,
@@ -168,6 +185,11 @@ impl LocalEvidenceStore {
     /// Where the key lives: `keyring` or `file`.
     pub fn key_source(&self) -> &str {
         self.location.as_str()
+    }
+
+    /// Where the key lives.
+    pub fn key_location(&self) -> KeyLocation {
+        self.location
     }
 
     /// The key id (16 hex digits: the first 8 bytes of SHA-256 of the key).
@@ -430,6 +452,48 @@ mod tests {
     #[test]
     fn store_is_send_and_sync() {
         assert_send_sync::<LocalEvidenceStore>();
+    }
+
+    /// A keyring that is never reachable (a bare X session).
+    struct NoKeyring;
+    impl key::SecretBackend for NoKeyring {
+        fn read(&self) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, String> {
+            Err("no Secret Service".to_owned())
+        }
+        fn write(&self, _: &[u8]) -> Result<(), String> {
+            Err("no Secret Service".to_owned())
+        }
+    }
+
+    #[test]
+    fn store_under_the_default_source_refuses_to_fall_back_to_a_key_file()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let tmp = tempfile::tempdir()?;
+        let root = tmp.path().join("evidence");
+        let err = LocalEvidenceStore::open_with(&root, KeySource::default(), &NoKeyring).err();
+        assert!(
+            matches!(&err, Some(StoreError::KeyUnavailable(m)) if m.contains(KEY_SOURCE_ENV)),
+            "{err:?}"
+        );
+        assert!(!root.join(KEY_FILE).exists());
+        assert!(!root.join(MARKER_FILE).exists());
+        Ok(())
+    }
+
+    #[test]
+    fn store_opens_a_file_keyed_store_under_the_default_and_reports_file()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let tmp = tempfile::tempdir()?;
+        let first = LocalEvidenceStore::open(tmp.path(), KeySource::FileOnly)?;
+        let again = LocalEvidenceStore::open_with(tmp.path(), KeySource::default(), &NoKeyring)?;
+        assert_eq!(again.key_id(), first.key_id());
+        assert_eq!(again.key_source(), "file");
+        assert_eq!(again.key_location(), KeyLocation::File);
+        assert_eq!(
+            LocalEvidenceStore::key_status(tmp.path(), KeySource::default()),
+            KeyStatus::Recorded(KeyLocation::File)
+        );
+        Ok(())
     }
 
     #[test]

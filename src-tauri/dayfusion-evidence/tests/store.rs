@@ -502,7 +502,7 @@ fn open_existing_reads_a_store_and_never_creates_one() -> TestResult {
     assert!(!root.exists());
     // An empty folder: NotFound, and it stays empty.
     fs::create_dir(&root)?;
-    let err = LocalEvidenceStore::open_existing(&root, KeySource::Auto).err();
+    let err = LocalEvidenceStore::open_existing(&root, KeySource::Keyring).err();
     assert!(matches!(err, Some(StoreError::NotFound(_))), "{err:?}");
     assert_eq!(fs::read_dir(&root)?.count(), 0);
 
