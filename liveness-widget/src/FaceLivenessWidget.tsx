@@ -37,6 +37,8 @@ export interface FaceLivenessWidgetProps {
   auditImages?: string;
   /** Base URL of the engine's HTTP bridge; without it the widget uses Tauri IPC. */
   engineUrl?: string;
+  /** The HTTP bridge's bearer token (printed by `dayfusion liveness serve`); sent with every bridge request. */
+  bridgeToken?: string;
   /**
    * AWS mode: the folder holding `face-liveness-aws.js` and `liveness-assets/`; by default the folder of this
    * script (`document.currentScript` when it ran).
@@ -89,6 +91,7 @@ function LivenessCapture(props: FaceLivenessWidgetProps) {
     hostSessionId: props.sessionId || undefined,
     auditImages: parseAuditImages(props.auditImages),
     engineUrl: props.engineUrl || undefined,
+    bridgeToken: props.bridgeToken || undefined,
   };
   const configRef = useRef(config);
   const containerRef = useRef(container);
@@ -102,7 +105,7 @@ function LivenessCapture(props: FaceLivenessWidgetProps) {
       new LivenessController({
         clock: environment.clock,
         config: () => configRef.current,
-        transport: (engineUrl) => environment.transport(engineUrl),
+        transport: (engineUrl, bridgeToken) => environment.transport(engineUrl, bridgeToken),
         grabber: (shown) => (videoRef.current ? environment.grabber(videoRef.current, shown, environment.clock) : null),
         emit: (type, detail) => containerRef.current?.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true })),
       }),

@@ -60,6 +60,8 @@ export interface FlowConfig {
   hostSessionId?: string;
   auditImages: number;
   engineUrl?: string;
+  /** The HTTP bridge's bearer token (`bridge-token`); never in an event or the DOM the widget renders. */
+  bridgeToken?: string;
 }
 
 /** `liveness-complete` detail: the summary plus the delivered frame rate. */
@@ -77,7 +79,7 @@ export interface LivenessCancelDetail {
 export interface ControllerDeps {
   clock: Clock;
   config(): FlowConfig;
-  transport(engineUrl: string | undefined): LivenessTransport | null;
+  transport(engineUrl: string | undefined, bridgeToken?: string): LivenessTransport | null;
   /** A grabber on the preview video; `shown` tells the colour on screen. Null when there is no video. */
   grabber(shown: () => FlashColourName | null): FrameGrabber | null;
   emit(type: 'liveness-complete' | 'liveness-error' | 'liveness-cancel', detail: unknown): void;
@@ -256,7 +258,7 @@ export class LivenessController {
     const generation = this.generation;
     this.set({ ...blank, state: 'opening' });
     const config = this.deps.config();
-    this.transport = this.deps.transport(config.engineUrl);
+    this.transport = this.deps.transport(config.engineUrl, config.bridgeToken);
     if (!this.transport) return this.fail({ code: 'engine-unavailable', detail: 'no engine-url and no Tauri IPC' });
     let info: LivenessSessionInfo;
     try {

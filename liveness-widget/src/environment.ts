@@ -13,7 +13,7 @@ import { resolveTransport, type LivenessTransport } from './transport';
 export interface WidgetEnvironment {
   clock: Clock;
   grabber(video: HTMLVideoElement, shown: () => FlashColourName | null, clock: Clock): FrameGrabber;
-  transport(engineUrl: string | undefined): LivenessTransport | null;
+  transport(engineUrl: string | undefined, bridgeToken?: string): LivenessTransport | null;
   /** Loads the AWS mode's bundle from a folder (a `<script src>`, once per page). */
   awsBundle(base: string): Promise<AwsLivenessApi>;
   /** Wall-clock milliseconds (`Date.now()`), for the AWS credentials' expiry. */

@@ -18,6 +18,7 @@ const propOf: Record<string, string> = {
   'session-id': 'sessionId',
   'audit-images': 'auditImages',
   'engine-url': 'engineUrl',
+  'bridge-token': 'bridgeToken',
   'asset-base': 'assetBase',
   'aws-endpoint': 'awsEndpoint',
 };
@@ -38,6 +39,7 @@ const R2wcWidget = r2wc(FaceLivenessWidget, {
     sessionId: 'string',
     auditImages: 'string',
     engineUrl: 'string',
+    bridgeToken: 'string',
     assetBase: 'string',
     awsEndpoint: 'string',
   },

@@ -112,15 +112,30 @@ export class IpcTransport implements LivenessTransport {
   }
 }
 
-/** The engine behind the loopback HTTP bridge (`dayfusion liveness serve`), for a browser outside Tauri. */
+/** Options of {@link HttpTransport}. */
+export interface HttpTransportOptions {
+  /** The bridge's bearer token (`bridge-token`), sent as `Authorization: Bearer …` with every request. */
+  token?: string;
+  /** The `fetch` to use (tests). */
+  fetcher?: typeof fetch;
+}
+
+/** HTTP statuses of the bridge's gate: no valid token (401), a `Host` it does not answer (421). */
+const GATE_STATUSES: ReadonlySet<number> = new Set([401, 421]);
+
+/**
+ * The engine behind the loopback HTTP bridge (`dayfusion liveness serve`), for a browser outside Tauri. Every
+ * request carries the bridge's bearer token; the bridge refuses any without it.
+ */
 export class HttpTransport implements LivenessTransport {
   private readonly base: string;
+  private readonly token: string | undefined;
+  private readonly fetcher: typeof fetch;
 
-  constructor(
-    base: string,
-    private readonly fetcher: typeof fetch = (input, init) => fetch(input, init),
-  ) {
+  constructor(base: string, options: HttpTransportOptions = {}) {
     this.base = base.replace(/\/+$/, '');
+    this.token = options.token || undefined;
+    this.fetcher = options.fetcher ?? ((input, init) => fetch(input, init));
   }
 
   start(lang: Lang, auditImages: number): Promise<LivenessSessionInfo> {
@@ -154,21 +169,29 @@ export class HttpTransport implements LivenessTransport {
     return Promise.reject(new EngineError('aws-credentials', 'the HTTP bridge does not issue AWS credentials'));
   }
 
-  /** Answers the JSON of a 200; rejects with the `CommandError` of any other status. */
+  /**
+   * Answers the JSON of a 200; rejects with the `CommandError` of any other status. A refusal of the bridge's gate
+   * (missing or wrong token, wrong host) is `engine-unavailable`: the page is not set up to use this engine.
+   */
   private async request<T>(path: string, init: RequestInit): Promise<T> {
-    const response = await this.fetcher(`${this.base}${path}`, { ...init, cache: 'no-store', credentials: 'omit' });
+    const headers: Record<string, string> = { ...(init.headers as Record<string, string> | undefined) };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const response = await this.fetcher(`${this.base}${path}`, { ...init, headers, cache: 'no-store', credentials: 'omit' });
     const body: unknown = await response.json().catch(() => null);
     if (response.ok) return body as T;
+    if (GATE_STATUSES.has(response.status)) {
+      throw new EngineError('engine-unavailable', isCommandError(body) ? body.detail : `HTTP ${response.status}`);
+    }
     throw isCommandError(body) ? new EngineError(body.code, body.detail) : new EngineError('internal', `HTTP ${response.status}`);
   }
 }
 
 /**
- * The transport for this page: the HTTP bridge when `engine-url` is set, Tauri IPC inside the kiosk, otherwise
- * none (the widget then shows `engine-unavailable`).
+ * The transport for this page: the HTTP bridge when `engine-url` is set (with `bridge-token` as its bearer token),
+ * Tauri IPC inside the kiosk, otherwise none (the widget then shows `engine-unavailable`).
  */
-export function resolveTransport(engineUrl: string | undefined): LivenessTransport | null {
-  if (engineUrl) return new HttpTransport(engineUrl);
+export function resolveTransport(engineUrl: string | undefined, bridgeToken?: string): LivenessTransport | null {
+  if (engineUrl) return new HttpTransport(engineUrl, { token: bridgeToken });
   const tauri = typeof window === 'undefined' ? undefined : window.__TAURI_INTERNALS__;
   return tauri && typeof tauri.invoke === 'function' ? new IpcTransport(tauri) : null;
 }

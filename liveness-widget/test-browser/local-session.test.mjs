@@ -1,5 +1,6 @@
 // The local liveness mode end to end in headless Chromium: the widget bundle, a fake camera playing a
-// clip of a real face approaching, and the real engine behind `dayfusion liveness serve` (loopback HTTP).
+// clip of a real face approaching, and the real engine behind `dayfusion liveness serve` (loopback HTTP; the
+// widget gets the bridge's per-run bearer token, read from the JSON line the command prints, in `bridge-token`).
 // The clip is a replay (a recording cannot answer the random colour flashes), so the session must run
 // through every step and end refused with reasons. Screenshots of each state go to test-results/.
 import assert from 'node:assert/strict';
@@ -37,6 +38,7 @@ const workDir = mkdtempSync(join(tmpdir(), 'liveness-session-'));
 /** @type {import('playwright-core').Page} */ let page;
 /** @type {string} */ let origin;
 /** @type {string} */ let engineUrl;
+/** The bridge's bearer token for this run (never printed by the tests). @type {string} */ let engineToken;
 /** @type {string} */ let clipSource;
 /** @type {string[]} */ const requests = [];
 
@@ -151,20 +153,29 @@ function composeClip(input) {
 }
 
 /**
- * Starts `dayfusion liveness serve` and resolves with its URL.
+ * Starts `dayfusion liveness serve` and resolves with its URL and the bearer token it generated, from the one JSON
+ * line it prints once listening (`{"url":"http://127.0.0.1:PORT","token":"<64 hex digits>"}`).
  * @param {string} allowOrigin
- * @returns {Promise<string>}
+ * @returns {Promise<{ url: string, token: string }>}
  */
 function startEngine(allowOrigin) {
+  // The token is generated, not inherited: DAYFUSION_BRIDGE_TOKEN would be used instead (and not printed).
+  const env = { ...process.env };
+  delete env.DAYFUSION_BRIDGE_TOKEN;
   engine = spawn(cli, ['liveness', 'serve', '--listen', '127.0.0.1:0', '--allow-origin', allowOrigin], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env,
   });
   return new Promise((resolve, reject) => {
     let out = '';
     engine.stdout?.on('data', (chunk) => {
       out += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match) resolve(match[1]);
+      // Complete lines only.
+      const line = out.split('\n').slice(0, -1).find((l) => l.startsWith('{'));
+      if (!line) return;
+      const { url, token } = JSON.parse(line);
+      if (typeof url !== 'string' || !/^[0-9a-f]{64}$/.test(token)) reject(new Error('liveness serve printed no url and token'));
+      resolve({ url, token });
     });
     engine.on('exit', (code) => reject(new Error(`dayfusion liveness serve exited with ${code}`)));
   });
@@ -185,7 +196,7 @@ before(async () => {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
   origin = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}`;
-  engineUrl = await startEngine(origin);
+  ({ url: engineUrl, token: engineToken } = await startEngine(origin));
 
   // A real face video when the evaluation set is beside the checkout, else a registry photo.
   let video = existsSync(evalVideo) ? composeClip(evalVideo) : undefined;
@@ -242,13 +253,17 @@ async function stateOf(selector) {
 }
 
 test('a replayed face clip runs the whole local session against the real engine and is refused with reasons', async () => {
-  await page.evaluate((url) => {
-    const widget = document.createElement('face-liveness-widget');
-    widget.id = 'local';
-    widget.setAttribute('engine-url', url);
-    widget.setAttribute('lang', 'en');
-    document.body.append(widget);
-  }, engineUrl);
+  await page.evaluate(
+    ({ url, token }) => {
+      const widget = document.createElement('face-liveness-widget');
+      widget.id = 'local';
+      widget.setAttribute('engine-url', url);
+      widget.setAttribute('bridge-token', token);
+      widget.setAttribute('lang', 'en');
+      document.body.append(widget);
+    },
+    { url: engineUrl, token: engineToken },
+  );
 
   await page.locator('#local [data-state="intro"]').waitFor({ timeout: 10_000 });
   await page.screenshot({ path: join(results, 'local-intro-en.png') });
@@ -295,7 +310,12 @@ test('a replayed face clip runs the whole local session against the real engine 
   assert.ok(Number(summary.frames) >= 30, `frames analysed: ${summary.frames}`);
 
   // What the flow and staff see: the replay is refused, with the failing checks and their reasons.
-  const response = await fetch(`${engineUrl}/liveness/sessions/${summary.sessionId}/outcome`);
+  const outcomeUrl = `${engineUrl}/liveness/sessions/${summary.sessionId}/outcome`;
+  // Without the token the bridge says nothing (401), with it the outcome.
+  const refused = await fetch(outcomeUrl);
+  assert.equal(refused.status, 401);
+  assert.match((await refused.json()).detail, /^\[bridge-unauthorized\]/);
+  const response = await fetch(outcomeUrl, { headers: { authorization: `Bearer ${engineToken}` } });
   assert.equal(response.status, 200);
   const outcome = /** @type {{ confidence: number, checks: { check: string, outcome: string, reason: string, score: number | null }[] }} */ (
     await response.json()
@@ -320,6 +340,29 @@ test('a replayed face clip runs the whole local session against the real engine 
   writeFileSync(join(results, 'local-session-metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
   console.log(`local session: ${JSON.stringify(metrics)}`);
   assert.ok(Number(summary.fps) > 0, 'frames per second delivered to the engine are measured');
+});
+
+test('a widget without the bridge token is refused by the bridge and ends in the error state', async () => {
+  const before = requests.length;
+  await page.evaluate((url) => {
+    document.querySelector('#local')?.remove();
+    const widget = document.createElement('face-liveness-widget');
+    widget.id = 'no-token';
+    widget.setAttribute('engine-url', url);
+    widget.setAttribute('bridge-token', '0'.repeat(64));
+    widget.setAttribute('lang', 'en');
+    document.body.append(widget);
+  }, engineUrl);
+  await page.locator('#no-token [data-state="intro"]').waitFor({ timeout: 10_000 });
+  await page.locator('#no-token button[data-action="start"]').click();
+  await page.locator('#no-token [data-state="error"]').waitFor({ timeout: 20_000 });
+  const code = await page.locator('#no-token [data-state]').getAttribute('data-error');
+  assert.equal(code, 'engine-unavailable');
+  assert.ok(
+    requests.slice(before).some((url) => url === `${engineUrl}/liveness/sessions`),
+    'the widget did ask the bridge (and was refused)',
+  );
+  await page.evaluate(() => document.querySelector('#no-token')?.remove());
 });
 
 test('an unreachable engine ends in the error state with the kiosk message', async () => {

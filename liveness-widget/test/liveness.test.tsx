@@ -363,13 +363,14 @@ describe('local liveness capture', () => {
     expect(events.find((e) => e.type === 'liveness-complete')?.detail).toMatchObject({ status: 'EXPIRED' });
   });
 
-  it('talks to the HTTP bridge when engine-url is set', async () => {
+  it('talks to the HTTP bridge when engine-url is set, with bridge-token on every request', async () => {
     const fetcher = vi.fn<(url: string, init?: RequestInit) => Promise<Response>>((url) => {
       const body = url.endsWith('/liveness/sessions') ? sessionInfo : feedback();
       return Promise.resolve(new Response(JSON.stringify(body), { status: 200 }));
     });
     vi.stubGlobal('fetch', fetcher);
-    const { element } = await startFlow({ 'engine-url': 'http://127.0.0.1:7777/', 'audit-images': '9', lang: 'en' });
+    const token = 'ab'.repeat(32);
+    const { element } = await startFlow({ 'engine-url': 'http://127.0.0.1:7777/', 'bridge-token': token, 'audit-images': '9', lang: 'en' });
     await waitForState(element, 'countdown');
     await clock.advance(3100);
     await vi.waitFor(() => expect(fetcher.mock.calls.some(([url]) => url.endsWith('/liveness/frames'))).toBe(true));
@@ -379,6 +380,22 @@ describe('local liveness capture', () => {
     const frame = fetcher.mock.calls.find(([u]) => u.endsWith('/liveness/frames'))![1]!;
     expect((frame.headers as Record<string, string>)['content-type']).toBe('image/jpeg');
     expect(frame.body).toBeInstanceOf(ArrayBuffer);
+    for (const [, sent] of fetcher.mock.calls) expect((sent?.headers as Record<string, string>).authorization).toBe(`Bearer ${token}`);
+    // The token is not rendered.
+    expect(element.outerHTML.replace(`bridge-token="${token}"`, '')).not.toContain(token);
+  });
+
+  it('shows engine-unavailable when the bridge refuses the token', async () => {
+    const fetcher = vi.fn<(url: string, init?: RequestInit) => Promise<Response>>(() =>
+      Promise.resolve(
+        new Response(JSON.stringify({ code: 'invalidInput', detail: '[bridge-unauthorized] missing or wrong bearer token' }), { status: 401 }),
+      ),
+    );
+    vi.stubGlobal('fetch', fetcher);
+    const { element, events } = await startFlow({ 'engine-url': 'http://127.0.0.1:7777', 'bridge-token': 'wrong' });
+    await waitForState(element, 'error');
+    expect(events.find((e) => e.type === 'liveness-error')?.detail).toMatchObject({ code: 'engine-unavailable' });
+    expect(action(element, 'retry')).toBeNull();
   });
 
   it('shows engine-unavailable without engine-url outside Tauri', async () => {

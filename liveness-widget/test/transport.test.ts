@@ -64,7 +64,7 @@ describe('IpcTransport', () => {
 describe('HttpTransport', () => {
   it('posts a frame as image/jpeg bytes with the three headers', async () => {
     const fetcher = vi.fn<Fetcher>(() => Promise.resolve(jsonResponse(feedback())));
-    const answer = await new HttpTransport('http://127.0.0.1:7000/', asFetch(fetcher)).frame('s-1', 99.25, 'magenta', jpeg);
+    const answer = await new HttpTransport('http://127.0.0.1:7000/', { fetcher: asFetch(fetcher) }).frame('s-1', 99.25, 'magenta', jpeg);
     expect(answer).toEqual(feedback());
     const [url, init] = fetcher.mock.calls[0];
     expect(url).toBe('http://127.0.0.1:7000/liveness/frames');
@@ -80,7 +80,7 @@ describe('HttpTransport', () => {
 
   it('opens, describes and finishes sessions on the bridge routes', async () => {
     const fetcher = vi.fn<Fetcher>((url) => Promise.resolve(jsonResponse(url.endsWith('finish?locale=en') ? summary() : sessionInfo)));
-    const transport = new HttpTransport('http://127.0.0.1:7000', asFetch(fetcher));
+    const transport = new HttpTransport('http://127.0.0.1:7000', { fetcher: asFetch(fetcher) });
     await transport.start('en', 4);
     await transport.session('a b');
     expect(await transport.finish('s-1', 'en')).toEqual(summary());
@@ -95,14 +95,48 @@ describe('HttpTransport', () => {
   it('rejects with the CommandError of a non-200 answer', async () => {
     const body = { code: 'liveness', detail: '[bad-frame] bad frame header: x-capture-ms missing or not a time' };
     const fetcher = vi.fn<Fetcher>(() => Promise.resolve(jsonResponse(body, 400)));
-    const error: unknown = await new HttpTransport('http://e', asFetch(fetcher)).frame('s', 1, null, jpeg).catch((e: unknown) => e);
+    const error: unknown = await new HttpTransport('http://e', { fetcher: asFetch(fetcher) }).frame('s', 1, null, jpeg).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EngineError);
     expect(failureOf(error)).toEqual({ code: 'bad-frame', detail: body.detail });
   });
 
+  it('sends the bridge token as a bearer Authorization header on every route', async () => {
+    const fetcher = vi.fn<Fetcher>((url) => Promise.resolve(jsonResponse(url.includes('finish') ? summary() : sessionInfo)));
+    const transport = new HttpTransport('http://127.0.0.1:7000', { token: 'f00d'.repeat(16), fetcher: asFetch(fetcher) });
+    await transport.start('en', 2);
+    await transport.session('s-1');
+    await transport.frame('s-1', 5, null, jpeg);
+    await transport.finish('s-1', 'en');
+    expect(fetcher).toHaveBeenCalledTimes(4);
+    for (const [, init] of fetcher.mock.calls) {
+      expect((init?.headers as Record<string, string>).authorization).toBe(`Bearer ${'f00d'.repeat(16)}`);
+      expect(init?.credentials).toBe('omit');
+    }
+    // The other headers stay as they were.
+    expect(fetcher.mock.calls[2][1]?.headers).toMatchObject({ 'content-type': 'image/jpeg', 'x-liveness-session': 's-1' });
+  });
+
+  it('sends no Authorization header without a token', async () => {
+    const fetcher = vi.fn<Fetcher>(() => Promise.resolve(jsonResponse(sessionInfo)));
+    await new HttpTransport('http://e', { token: '', fetcher: asFetch(fetcher) }).start('en', 2);
+    expect(fetcher.mock.calls[0][1]?.headers).not.toHaveProperty('authorization');
+  });
+
+  it.each([
+    [401, '[bridge-unauthorized] missing or wrong bearer token'],
+    [421, '[bridge-host] this bridge answers only requests to 127.0.0.1, localhost or [::1] on its own port'],
+  ])('reports the bridge gate refusing with %i as engine-unavailable, keeping its detail', async (status, detail) => {
+    const fetcher = vi.fn<Fetcher>(() => Promise.resolve(jsonResponse({ code: 'invalidInput', detail }, status)));
+    const error: unknown = await new HttpTransport('http://e', { token: 'wrong', fetcher: asFetch(fetcher) })
+      .start('en', 2)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EngineError);
+    expect(failureOf(error)).toEqual({ code: 'engine-unavailable', detail });
+  });
+
   it('reports an unreachable engine as engine-unavailable', async () => {
     const fetcher = vi.fn<Fetcher>(() => Promise.reject(new TypeError('Failed to fetch')));
-    const error: unknown = await new HttpTransport('http://e', asFetch(fetcher)).start('en', 2).catch((e: unknown) => e);
+    const error: unknown = await new HttpTransport('http://e', { fetcher: asFetch(fetcher) }).start('en', 2).catch((e: unknown) => e);
     expect(failureOf(error).code).toBe('engine-unavailable');
   });
 });
@@ -121,5 +155,16 @@ describe('resolveTransport', () => {
     window.__TAURI_INTERNALS__ = fakeTauri();
     expect(resolveTransport(undefined)).toBeInstanceOf(IpcTransport);
     expect(resolveTransport('http://127.0.0.1:1')).toBeInstanceOf(HttpTransport);
+  });
+
+  it('hands bridge-token to the HTTP transport', async () => {
+    const fetcher = vi.fn<Fetcher>(() => Promise.resolve(jsonResponse(sessionInfo)));
+    vi.stubGlobal('fetch', fetcher);
+    try {
+      await resolveTransport('http://127.0.0.1:1', 'secret-token')?.session('s-1');
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect((fetcher.mock.calls[0][1]?.headers as Record<string, string>).authorization).toBe('Bearer secret-token');
   });
 });

@@ -1,12 +1,14 @@
 //! The capture service over the loopback bridge, on the real face models:
 //! sessions, frames as raw JPEG bodies with their headers, refusals with
-//! their codes and statuses, the attempt limit, CORS for one origin.
+//! their codes and statuses, the attempt limit, CORS for one origin, and
+//! the gate in front of it all (the run's bearer token, loopback `Host`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use dayfusion_capture::bridge::{Bridge, BridgeError};
+use dayfusion_capture::bridge::{Bridge, BridgeError, BridgeToken};
 use dayfusion_capture::{AttemptLimiter, CaptureService};
 use dayfusion_face::FaceEngine;
 use dayfusion_liveness::{LivenessEngine, LivenessSettings, MonotonicClock};
@@ -29,19 +31,85 @@ fn faces(test: &str) -> Option<Arc<FaceEngine>> {
     }
 }
 
-/// A bridge on a free loopback port, serving on its own thread.
+/// A bridge serving on its own thread: where, the token its requests must
+/// carry, and how many sessions it has started.
+struct Served {
+    addr: SocketAddr,
+    token: String,
+    started: Arc<AtomicUsize>,
+}
+
+impl Served {
+    /// `Authorization: Bearer <the run's token>`.
+    fn bearer(&self) -> (&'static str, String) {
+        ("authorization", format!("Bearer {}", self.token))
+    }
+
+    /// Sessions started so far.
+    fn started(&self) -> usize {
+        self.started.load(Ordering::SeqCst)
+    }
+}
+
+/// Counts the `liveness_session_started` events of the thread it is the
+/// default subscriber of (the bridge's), so a test sees whether a refused
+/// request started anything.
+#[derive(Clone, Default)]
+struct SessionsStarted(Arc<AtomicUsize>);
+
+impl tracing::Subscriber for SessionsStarted {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        struct Started(bool);
+        impl tracing::field::Visit for Started {
+            fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+                self.0 |= field.name() == "event" && value == "liveness_session_started";
+            }
+            fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+        }
+        let mut started = Started(false);
+        event.record(&mut started);
+        if started.0 {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// A bridge on a free loopback port with a fresh token.
 fn bridge(
     faces: Arc<FaceEngine>,
     max_failures: usize,
-) -> Result<SocketAddr, Box<dyn std::error::Error>> {
+) -> Result<Served, Box<dyn std::error::Error>> {
     let engine = Arc::new(LivenessEngine::new(faces));
     let sessions = Arc::new(LiveSessions::new(engine, LivenessSettings::default()));
     let limiter = AttemptLimiter::new(max_failures, 180_000.0, Box::new(MonotonicClock::default()));
     let service = Arc::new(CaptureService::with_limiter(sessions, limiter));
-    let bridge = Bridge::bind("127.0.0.1:0".parse()?, service, Some(ORIGIN.to_owned()))?;
+    let token = BridgeToken::generate()?;
+    let secret = token.secret().to_owned();
+    let bridge = Bridge::bind(
+        "127.0.0.1:0".parse()?,
+        service,
+        Some(ORIGIN.to_owned()),
+        token,
+    )?;
     let addr = bridge.local_addr().ok_or("no address")?;
-    std::thread::spawn(move || bridge.serve());
-    Ok(addr)
+    let counter = SessionsStarted::default();
+    let started = Arc::clone(&counter.0);
+    std::thread::spawn(move || tracing::subscriber::with_default(counter, || bridge.serve()));
+    Ok(Served {
+        addr,
+        token: secret,
+        started,
+    })
 }
 
 struct Answer {
@@ -96,6 +164,20 @@ fn http(
     })
 }
 
+/// [`http`] with the run's token.
+fn call(
+    served: &Served,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> Result<Answer, Box<dyn std::error::Error>> {
+    let (name, value) = served.bearer();
+    let mut with_token = vec![(name, value)];
+    with_token.extend(headers.iter().cloned());
+    http(served.addr, method, path, &with_token, body)
+}
+
 fn jpeg(image: &image::RgbImage) -> Result<Vec<u8>, image::ImageError> {
     let mut out = std::io::Cursor::new(Vec::new());
     image.write_to(&mut out, image::ImageFormat::Jpeg)?;
@@ -134,10 +216,10 @@ fn a_session_over_http_takes_jpeg_frames_and_answers_with_guidance() -> TestResu
     let Some(faces) = faces("a_session_over_http") else {
         return Ok(());
     };
-    let addr = bridge(faces, 5)?;
+    let b = bridge(faces, 5)?;
 
-    let start = http(
-        addr,
+    let start = call(
+        &b,
         "POST",
         "/liveness/sessions",
         &[("content-type", "application/json".into())],
@@ -161,10 +243,10 @@ fn a_session_over_http_takes_jpeg_frames_and_answers_with_guidance() -> TestResu
     );
 
     // The same session described again (a host-made session).
-    let described = http(addr, "GET", &format!("/liveness/sessions/{id}"), &[], b"")?;
+    let described = call(&b, "GET", &format!("/liveness/sessions/{id}"), &[], b"")?;
     // An open session has no outcome yet (and asking does not end it).
-    let early = http(
-        addr,
+    let early = call(
+        &b,
         "GET",
         &format!("/liveness/sessions/{id}/outcome"),
         &[],
@@ -176,8 +258,8 @@ fn a_session_over_http_takes_jpeg_frames_and_answers_with_guidance() -> TestResu
 
     // A grey frame: no face, said in the session's language.
     let grey = image::RgbImage::from_pixel(640, 480, image::Rgb([128, 128, 128]));
-    let answer = http(
-        addr,
+    let answer = call(
+        &b,
         "POST",
         "/liveness/frames",
         &frame_headers(&id, 10.0, "none"),
@@ -194,8 +276,8 @@ fn a_session_over_http_takes_jpeg_frames_and_answers_with_guidance() -> TestResu
 
     // A real face: found, with its box.
     if let Some(photo) = test_photo("face_recognition/obama.jpg") {
-        let answer = http(
-            addr,
+        let answer = call(
+            &b,
             "POST",
             "/liveness/frames",
             &frame_headers(&id, 80.0, "none"),
@@ -207,8 +289,8 @@ fn a_session_over_http_takes_jpeg_frames_and_answers_with_guidance() -> TestResu
     }
 
     // Not an image; an unknown colour; no session header.
-    let bad = http(
-        addr,
+    let bad = call(
+        &b,
         "POST",
         "/liveness/frames",
         &frame_headers(&id, 150.0, "none"),
@@ -221,16 +303,16 @@ fn a_session_over_http_takes_jpeg_frames_and_answers_with_guidance() -> TestResu
             .as_str()
             .is_some_and(|d| d.starts_with("[bad-frame]"))
     );
-    let colour = http(
-        addr,
+    let colour = call(
+        &b,
         "POST",
         "/liveness/frames",
         &frame_headers(&id, 160.0, "purple"),
         &jpeg(&grey)?,
     )?;
     assert_eq!(colour.status, 400);
-    let no_session = http(
-        addr,
+    let no_session = call(
+        &b,
         "POST",
         "/liveness/frames",
         &[("x-capture-ms", "1".into())],
@@ -239,8 +321,8 @@ fn a_session_over_http_takes_jpeg_frames_and_answers_with_guidance() -> TestResu
     assert_eq!(no_session.status, 400);
 
     // Finish: the challenge was not completed; no score in the summary.
-    let finish = http(
-        addr,
+    let finish = call(
+        &b,
         "POST",
         &format!("/liveness/sessions/{id}/finish?locale=en"),
         &[],
@@ -255,8 +337,8 @@ fn a_session_over_http_takes_jpeg_frames_and_answers_with_guidance() -> TestResu
     assert!(!finish.body.to_string().contains("score"));
 
     // Staff (not the widget) read the checks and the confidence.
-    let outcome = http(
-        addr,
+    let outcome = call(
+        &b,
         "GET",
         &format!("/liveness/sessions/{id}/outcome"),
         &[],
@@ -272,8 +354,8 @@ fn a_session_over_http_takes_jpeg_frames_and_answers_with_guidance() -> TestResu
     assert!(outcome.body["confidence"].is_number());
 
     // Single use.
-    let again = http(
-        addr,
+    let again = call(
+        &b,
         "POST",
         &format!("/liveness/sessions/{id}/finish"),
         &[],
@@ -285,8 +367,8 @@ fn a_session_over_http_takes_jpeg_frames_and_answers_with_guidance() -> TestResu
             .as_str()
             .is_some_and(|d| d.starts_with("[already-used]"))
     );
-    let unknown = http(
-        addr,
+    let unknown = call(
+        &b,
         "GET",
         "/liveness/sessions/4a3f1c9e-0000-4000-8000-000000000000",
         &[],
@@ -301,26 +383,26 @@ fn failed_attempts_past_the_limit_are_refused_with_429() -> TestResult {
     let Some(faces) = faces("failed_attempts_past_the_limit") else {
         return Ok(());
     };
-    let addr = bridge(faces, 2)?;
+    let b = bridge(faces, 2)?;
     let grey = jpeg(&image::RgbImage::from_pixel(
         320,
         240,
         image::Rgb([90, 90, 90]),
     ))?;
     for left in [1, 0] {
-        let start = http(addr, "POST", "/liveness/sessions", &[], b"")?;
+        let start = call(&b, "POST", "/liveness/sessions", &[], b"")?;
         assert_eq!(start.status, 200);
         let id = start.body["sessionId"].as_str().ok_or("no id")?.to_owned();
-        let f = http(
-            addr,
+        let f = call(
+            &b,
             "POST",
             "/liveness/frames",
             &frame_headers(&id, 5.0, "none"),
             &grey,
         )?;
         assert_eq!(f.status, 200);
-        let finish = http(
-            addr,
+        let finish = call(
+            &b,
             "POST",
             &format!("/liveness/sessions/{id}/finish"),
             &[],
@@ -331,7 +413,7 @@ fn failed_attempts_past_the_limit_are_refused_with_429() -> TestResult {
         // pt-BR by default.
         assert!(finish.body["message"].as_str().is_some());
     }
-    let refused = http(addr, "POST", "/liveness/sessions", &[], b"")?;
+    let refused = call(&b, "POST", "/liveness/sessions", &[], b"")?;
     assert_eq!(refused.status, 429);
     assert!(
         refused.body["detail"]
@@ -346,14 +428,20 @@ fn cors_preflight_names_only_the_allowed_origin_and_other_addresses_are_refused(
     let Some(faces) = faces("cors_preflight") else {
         return Ok(());
     };
-    let addr = bridge(faces.clone(), 5)?;
+    let b = bridge(faces.clone(), 5)?;
+    // A browser's preflight carries no credentials: answered without the
+    // token, and it must allow the Authorization header.
     let preflight = http(
-        addr,
+        b.addr,
         "OPTIONS",
         "/liveness/frames",
         &[
             ("origin", ORIGIN.into()),
             ("access-control-request-method", "POST".into()),
+            (
+                "access-control-request-headers",
+                "authorization, x-liveness-session".into(),
+            ),
         ],
         b"",
     )?;
@@ -364,13 +452,194 @@ fn cors_preflight_names_only_the_allowed_origin_and_other_addresses_are_refused(
             .contains(&format!("access-control-allow-origin: {ORIGIN}"))
     );
     assert!(preflight.headers.contains("x-liveness-session"));
+    let allowed = preflight
+        .headers
+        .lines()
+        .find_map(|l| l.strip_prefix("access-control-allow-headers: "))
+        .ok_or("no access-control-allow-headers")?;
+    assert!(
+        allowed.split(", ").any(|h| h == "authorization"),
+        "{allowed}"
+    );
 
     let engine = Arc::new(LivenessEngine::new(faces));
     let service = Arc::new(CaptureService::new(Arc::new(LiveSessions::new(
         engine,
         LivenessSettings::default(),
     ))));
-    let outside = Bridge::bind("0.0.0.0:0".parse()?, service, None);
+    let outside = Bridge::bind(
+        "0.0.0.0:0".parse()?,
+        service,
+        None,
+        BridgeToken::generate()?,
+    );
     assert!(matches!(outside, Err(BridgeError::NotLoopback(_))));
+    Ok(())
+}
+
+/// The refusal of the gate: its status, the `CommandError` JSON with the
+/// stable code in brackets, and nothing of the service in it.
+fn assert_refused(answer: &Answer, status: u16, code: &str) {
+    assert_eq!(answer.status, status, "{}", answer.body);
+    assert_eq!(answer.body["code"], "invalidInput", "{}", answer.body);
+    assert!(
+        answer.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.starts_with(&format!("[{code}]"))),
+        "{}",
+        answer.body
+    );
+    assert!(answer.body.get("sessionId").is_none());
+    assert!(answer.body.get("challenge").is_none());
+}
+
+// Issue 16 (security review): the development HTTP bridge had no token and
+// no Host check, so any page the browser visited (a simple cross-origin POST
+// needs no preflight) or any local process could drive it.
+#[test]
+fn bridge_refuses_a_missing_or_wrong_token_with_401_and_does_nothing() -> TestResult {
+    let Some(faces) = faces("bridge_refuses_a_missing_or_wrong_token") else {
+        return Ok(());
+    };
+    let b = bridge(faces, 5)?;
+    let json = ("content-type", "application/json".to_owned());
+    // The right length, one character off.
+    let mut wrong = b.token.clone().into_bytes();
+    wrong[0] = if wrong[0] == b'0' { b'1' } else { b'0' };
+    let wrong = String::from_utf8(wrong)?;
+    let refused_headers: [Vec<(&str, String)>; 5] = [
+        vec![json.clone()],
+        vec![json.clone(), ("authorization", format!("Bearer {wrong}"))],
+        vec![json.clone(), ("authorization", b.token.clone())],
+        vec![
+            json.clone(),
+            ("authorization", format!("Basic {}", b.token)),
+        ],
+        vec![json.clone(), ("authorization", "Bearer ".to_owned())],
+    ];
+    for headers in &refused_headers {
+        let start = http(b.addr, "POST", "/liveness/sessions", headers, b"{}")?;
+        assert_refused(&start, 401, "bridge-unauthorized");
+        assert!(start.headers.contains("www-authenticate: bearer"));
+        // The allowed origin's page can still read why.
+        assert!(
+            start
+                .headers
+                .contains(&format!("access-control-allow-origin: {ORIGIN}"))
+        );
+    }
+    assert_eq!(b.started(), 0, "a refused request started a session");
+
+    // The same request with the token starts one (the count works).
+    let start = call(&b, "POST", "/liveness/sessions", &[json], b"{}")?;
+    assert_eq!(start.status, 200, "{}", start.body);
+    assert_eq!(b.started(), 1);
+    let id = start.body["sessionId"].as_str().ok_or("no id")?.to_owned();
+
+    // Without the token nothing of that session can be read or changed.
+    let grey = jpeg(&image::RgbImage::from_pixel(
+        320,
+        240,
+        image::Rgb([90, 90, 90]),
+    ))?;
+    let no_token = [("authorization", format!("Bearer {wrong}"))];
+    for (method, path) in [
+        ("GET", format!("/liveness/sessions/{id}")),
+        ("GET", format!("/liveness/sessions/{id}/outcome")),
+        ("POST", format!("/liveness/sessions/{id}/finish")),
+    ] {
+        let answer = http(b.addr, method, &path, &no_token, b"")?;
+        assert_refused(&answer, 401, "bridge-unauthorized");
+    }
+    let mut frame = frame_headers(&id, 5.0, "none");
+    frame.extend(no_token.iter().cloned());
+    let answer = http(b.addr, "POST", "/liveness/frames", &frame, &grey)?;
+    assert_refused(&answer, 401, "bridge-unauthorized");
+
+    // The refused finish did not end the session: with the token it ends
+    // now, once (not 410 already-used), and the attempt counts once.
+    let answer = call(
+        &b,
+        "POST",
+        "/liveness/frames",
+        &frame_headers(&id, 5.0, "none"),
+        &grey,
+    )?;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let finish = call(
+        &b,
+        "POST",
+        &format!("/liveness/sessions/{id}/finish"),
+        &[],
+        b"",
+    )?;
+    assert_eq!(finish.status, 200, "{}", finish.body);
+    assert_eq!(finish.body["attemptsLeft"], 4);
+    assert_eq!(b.started(), 1);
+    Ok(())
+}
+
+#[test]
+fn bridge_refuses_a_foreign_host_even_with_the_right_token() -> TestResult {
+    let Some(faces) = faces("bridge_refuses_a_foreign_host") else {
+        return Ok(());
+    };
+    let b = bridge(faces, 5)?;
+    let port = b.addr.port();
+    let other_port = if port == 65535 { 1 } else { port + 1 };
+    // DNS rebinding: a page of evil.example whose name now resolves to
+    // 127.0.0.1 is same-origin with itself, sends no preflight, and names
+    // its own host.
+    for host in [
+        format!("evil.example:{port}"),
+        format!("127.0.0.1.evil.example:{port}"),
+        format!("localhost.evil.example:{port}"),
+        "evil.example".to_owned(),
+        format!("localhost:{other_port}"),
+        format!("127.0.0.1:{other_port}"),
+        "127.0.0.1".to_owned(),
+        String::new(),
+    ] {
+        let start = http(
+            b.addr,
+            "POST",
+            "/liveness/sessions",
+            &[b.bearer(), ("host", host.clone())],
+            b"",
+        )?;
+        assert_refused(&start, 421, "bridge-host");
+        let preflight = http(
+            b.addr,
+            "OPTIONS",
+            "/liveness/sessions",
+            &[
+                ("host", host.clone()),
+                ("origin", ORIGIN.into()),
+                ("access-control-request-method", "POST".into()),
+            ],
+            b"",
+        )?;
+        assert_eq!(preflight.status, 421, "preflight for Host {host:?}");
+    }
+    assert_eq!(b.started(), 0, "a foreign Host started a session");
+
+    // Each loopback name on the bridge's port, with the token, is answered.
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("LocalHost:{port}"),
+        format!("[::1]:{port}"),
+    ] {
+        let start = call(
+            &b,
+            "POST",
+            "/liveness/sessions",
+            &[("host", host.clone())],
+            b"",
+        )?;
+        assert_eq!(start.status, 200, "Host {host}: {}", start.body);
+        assert!(start.body["sessionId"].is_string());
+    }
+    assert_eq!(b.started(), 4);
     Ok(())
 }
