@@ -14,8 +14,9 @@ packages=(
   xvfb xauth webkit2gtk-driver chromium chromium-driver imagemagick dbus-x11 at-spi2-core
   # TLS certificate of the fake Rekognition stream in the widget's browser tests
   openssl
-  # Document intake: PDF scans (pdftoppm) and flatbed/ID scanners (scanimage)
-  poppler-utils sane-utils
+  # Document intake: PDF scans (pdftoppm) and flatbed/ID scanners (scanimage);
+  # bubblewrap confines the PDF decoder (no network, only its input file)
+  poppler-utils sane-utils bubblewrap
   # Evidence key in the OS keyring (Secret Service over D-Bus); setpriv for
   # the permission tests when they run as root
   libdbus-1-dev util-linux

@@ -14,6 +14,15 @@ pub const DATA_DIR_ENV: &str = "DAYFUSION_DATA_DIR";
 pub const LOG_DIR_ENV: &str = "DAYFUSION_LOG_DIR";
 /// File name of the persisted settings inside the data directory.
 pub const SETTINGS_FILE: &str = "settings.json";
+/// Environment variable that overrides the models folder (the same name as
+/// `dayfusion_models::MODELS_DIR_ENV`, which resolves it for the engines).
+pub const MODELS_DIR_ENV: &str = "DAYFUSION_MODELS_DIR";
+/// The SQLite transaction log (with the audit chain and the outbox).
+pub const LOG_FILE: &str = "transactions.db";
+/// The encrypted local evidence store.
+pub const EVIDENCE_DIR: &str = "evidence";
+/// Policies added to (or overriding) the shipped ones.
+pub const POLICY_FILE: &str = "policies.toml";
 
 /// Errors while resolving the kiosk's folders.
 #[derive(Debug, thiserror::Error)]
@@ -61,9 +70,32 @@ impl KioskPaths {
         }
     }
 
+    /// The models folder: `DAYFUSION_MODELS_DIR`, else `<data>/models` (as
+    /// `dayfusion_models::default_dir` resolves it).
+    pub fn models_dir(&self) -> PathBuf {
+        std::env::var_os(MODELS_DIR_ENV)
+            .filter(|v| !v.is_empty())
+            .map_or_else(|| self.data_dir.join("models"), PathBuf::from)
+    }
+
     /// Path of the settings store file.
     pub fn settings_file(&self) -> PathBuf {
         self.data_dir.join(SETTINGS_FILE)
+    }
+
+    /// Path of the SQLite transaction log.
+    pub fn log_file(&self) -> PathBuf {
+        self.data_dir.join(LOG_FILE)
+    }
+
+    /// Path of the local evidence store.
+    pub fn evidence_dir(&self) -> PathBuf {
+        self.data_dir.join(EVIDENCE_DIR)
+    }
+
+    /// Path of the kiosk's own policy file.
+    pub fn policy_file(&self) -> PathBuf {
+        self.data_dir.join(POLICY_FILE)
     }
 
     /// Creates both folders (owner-only on Unix) if they are missing.

@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use dayfusion_ipc::{
-    CustomerOutcome, DocumentPreview, DocumentSources, VisitEnd, VisitInfo, VisitLiveness,
-    VisitResult,
+    CustomerOutcome, DocumentPreview, DocumentSources, MediaFolder, RemovableMedium, VisitEnd,
+    VisitInfo, VisitLiveness, VisitResult,
 };
 use dayfusion_verify::{
     Backend, ConsentRecord, EvidenceStore, FaceMatcher, FlowError, FlowLock, LivenessProvider,
@@ -18,6 +18,7 @@ use tracing::{info, warn};
 
 use crate::document::{self, DocumentSource, HeldDocument};
 use crate::error::VisitError;
+use crate::media::RemovableMedia;
 
 /// The four ports of the backend visits run on (shared with the kiosk's
 /// other commands).
@@ -78,6 +79,8 @@ pub struct DeskConfig {
 struct Visit {
     id: String,
     lang: String,
+    /// The staff account operating the visit (a field agent), if any.
+    operator: Option<String>,
     began: Instant,
     last_touch: Instant,
     consent: Option<ConsentRecord>,
@@ -92,6 +95,8 @@ pub struct VisitDesk {
     ports: DeskPorts,
     config: DeskConfig,
     visit: Mutex<Option<Visit>>,
+    /// Where the customer's document picker finds removable media.
+    media: RemovableMedia,
 }
 
 impl std::fmt::Debug for VisitDesk {
@@ -157,7 +162,16 @@ impl VisitDesk {
             ports,
             config,
             visit: Mutex::new(None),
+            media: RemovableMedia::from_env(),
         })
+    }
+
+    /// This desk with its document picker over `media` (tests: folders
+    /// standing in for mounted media).
+    #[must_use]
+    pub fn with_media(mut self, media: RemovableMedia) -> Self {
+        self.media = media;
+        self
     }
 
     /// The settings this desk was opened with.
@@ -192,8 +206,14 @@ impl VisitDesk {
         f(&self.ports, &self.config, visit)
     }
 
-    /// Begins a visit (ending any other one as cancelled).
+    /// Begins a self-service visit (ending any other one as cancelled).
     pub fn begin(&self, lang: &str) -> VisitInfo {
+        self.begin_operated(lang, None)
+    }
+
+    /// Begins a visit operated by staff account `operator` (a field agent's
+    /// session), recorded as the transaction's operator.
+    pub fn begin_operated(&self, lang: &str, operator: Option<String>) -> VisitInfo {
         let mut slot = self.lock();
         if let Some(previous) = slot.take() {
             self.close(previous, VisitEnd::Cancelled);
@@ -202,6 +222,7 @@ impl VisitDesk {
         let visit = Visit {
             id: uuid::Uuid::new_v4().to_string(),
             lang: if lang == "en" { "en" } else { "pt-BR" }.to_owned(),
+            operator,
             began: now,
             last_touch: now,
             consent: None,
@@ -217,7 +238,7 @@ impl VisitDesk {
             retention_days: self.config.retention_days,
             consent_version: crate::CONSENT_VERSION.to_owned(),
             document_sources: DocumentSources {
-                file: true,
+                removable_media: true,
                 camera: self.config.camera,
                 scanner: self.config.scanner,
                 inbox: self.config.document_inbox.is_some(),
@@ -263,19 +284,52 @@ impl VisitDesk {
         source: DocumentSource,
     ) -> Result<DocumentPreview, VisitError> {
         self.with_visit(id, |ports, config, visit| {
-            if visit.consent.is_none() || visit.flow.is_some() {
-                return Err(VisitError::OutOfOrder("document"));
-            }
-            let held = document::take(ports.matcher.as_ref(), source, config)?;
-            let preview = held.preview()?;
+            hold_document(ports, config, visit, source)
+        })
+    }
+
+    /// The removable media mounted now, for the customer's document picker
+    /// (while the visit is choosing its document).
+    pub fn media_list(&self, id: &str) -> Result<Vec<RemovableMedium>, VisitError> {
+        self.with_visit(id, |_, _, visit| {
+            choosing_document(visit, "media-list")?;
+            Ok(self.media.list().iter().map(|m| m.to_ipc()).collect())
+        })
+    }
+
+    /// The folders, images and PDFs in folder `path` of medium `medium`
+    /// (relative to its root; `""` is the root).
+    pub fn media_browse(
+        &self,
+        id: &str,
+        medium: &str,
+        path: &str,
+    ) -> Result<MediaFolder, VisitError> {
+        self.with_visit(id, |_, _, visit| {
+            choosing_document(visit, "media-browse")?;
+            self.media.browse(medium, path)
+        })
+    }
+
+    /// Takes the document from file `path` on medium `medium`, as
+    /// [`Self::take_document`] does from bytes.
+    pub fn take_media_document(
+        &self,
+        id: &str,
+        medium: &str,
+        path: &str,
+    ) -> Result<DocumentPreview, VisitError> {
+        self.with_visit(id, |ports, config, visit| {
+            choosing_document(visit, "document")?;
+            let mut bytes = self.media.read(medium, path)?;
             info!(
-                event = "visit_document_taken",
-                rotation = held.location.rotation_degrees,
-                from_pdf = held.from_pdf,
-                "document photo taken, portrait found"
+                event = "visit_media_document_read",
+                bytes = bytes.len(),
+                "document file read from a removable medium"
             );
-            visit.document = Some(held);
-            Ok(preview)
+            // Moved, not copied: the document reader zeroes it from here on.
+            let bytes = std::mem::take(&mut *bytes);
+            hold_document(ports, config, visit, DocumentSource::Bytes(bytes))
         })
     }
 
@@ -306,7 +360,7 @@ impl VisitDesk {
                 &backend,
                 StartRequest {
                     kiosk_id: config.kiosk_id.clone(),
-                    operator: None,
+                    operator: visit.operator.clone(),
                     product: config.product.clone(),
                     policy: config.policy.clone(),
                     consent: visit.consent.clone(),
@@ -458,8 +512,12 @@ impl VisitDesk {
             // Left IN_PROGRESS: the next start's recovery aborts it.
             warn!(event = "visit_abort_failed", error = %e);
         }
-        // The document bytes are zeroed on drop (Zeroizing); scans this
-        // customer left in the inbox go too.
+        // The liveness images held for the flow go; the document bytes
+        // are zeroed on drop (Zeroizing); scans this customer left in the
+        // inbox go too.
+        if let Some(session) = &visit.session {
+            self.ports.liveness.forget(&session.session_id);
+        }
         drop(visit);
         document::clear_inbox(self.config.document_inbox.as_deref());
         info!(
@@ -468,6 +526,36 @@ impl VisitDesk {
             "customer visit ended"
         );
     }
+}
+
+/// Refuses `step` unless the visit is choosing its document: consent
+/// given, no transaction started yet.
+fn choosing_document(visit: &Visit, step: &'static str) -> Result<(), VisitError> {
+    if visit.consent.is_none() || visit.flow.is_some() {
+        return Err(VisitError::OutOfOrder(step));
+    }
+    Ok(())
+}
+
+/// Takes the document from `source`: finds the holder's portrait and holds
+/// the document in memory for the customer to confirm.
+fn hold_document(
+    ports: &DeskPorts,
+    config: &DeskConfig,
+    visit: &mut Visit,
+    source: DocumentSource,
+) -> Result<DocumentPreview, VisitError> {
+    choosing_document(visit, "document")?;
+    let held = document::take(ports.matcher.as_ref(), source, config)?;
+    let preview = held.preview()?;
+    info!(
+        event = "visit_document_taken",
+        rotation = held.location.rotation_degrees,
+        from_pdf = held.from_pdf,
+        "document photo taken, portrait found"
+    );
+    visit.document = Some(held);
+    Ok(preview)
 }
 
 fn visit_liveness(

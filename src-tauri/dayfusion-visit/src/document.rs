@@ -4,7 +4,6 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
@@ -14,6 +13,7 @@ use dayfusion_verify::{FaceMatcher, FlowError, PortraitLocation};
 use image::{GrayImage, RgbImage, imageops};
 use zeroize::Zeroizing;
 
+use crate::confined::{Confinement, Decoder, Limits};
 use crate::desk::DeskConfig;
 use crate::error::VisitError;
 
@@ -186,7 +186,10 @@ fn encode_jpeg(image: &RgbImage) -> Result<Vec<u8>, VisitError> {
     Ok(out)
 }
 
-fn read_limited(path: &Path) -> Result<Zeroizing<Vec<u8>>, VisitError> {
+/// Reads a document file: never through a link in its last step, never
+/// blocking on a FIFO, a regular file of at most [`MAX_DOCUMENT_BYTES`]
+/// (also the removable-media picker's reader).
+pub(crate) fn read_limited(path: &Path) -> Result<Zeroizing<Vec<u8>>, VisitError> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -215,49 +218,70 @@ fn read_limited(path: &Path) -> Result<Zeroizing<Vec<u8>>, VisitError> {
     Ok(bytes)
 }
 
-/// The newest settled JPEG, PNG or PDF in `dir` (regular files only), read
-/// and then deleted: a scan holds personal data and is not left behind.
+/// Extensions of the files the inbox takes and clears (lowercase).
+const SCAN_EXTENSIONS: [&str; 4] = ["jpg", "jpeg", "png", "pdf"];
+
+/// Whether `path` names a scan: a regular file (never a symlink, folder,
+/// FIFO or device) ending in .jpg, .jpeg, .png or .pdf in any case.
+pub fn is_scan_file(path: &Path) -> bool {
+    let named_like_a_scan = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| SCAN_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+    named_like_a_scan && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file())
+}
+
+/// Deletes `path` if it is still a scan (see [`is_scan_file`]).
+fn remove_scan(path: &Path) -> std::io::Result<bool> {
+    if !is_scan_file(path) {
+        return Ok(false);
+    }
+    std::fs::remove_file(path).map(|()| true)
+}
+
+/// The newest settled scan in `dir` (see [`is_scan_file`]; names starting
+/// with a dot are a scanner's files in progress), read and then deleted: a
+/// scan holds personal data and is not left behind.
 fn take_from_inbox(dir: &Path) -> Result<Zeroizing<Vec<u8>>, VisitError> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| VisitError::InboxEmpty(format!("cannot read the inbox folder: {e}")))?;
     let now = SystemTime::now();
     let newest = entries
         .filter_map(Result::ok)
-        .filter(|e| {
-            let name = e.file_name().to_string_lossy().to_ascii_lowercase();
-            [".jpg", ".jpeg", ".png", ".pdf"]
-                .iter()
-                .any(|ext| name.ends_with(ext))
-                && !name.starts_with('.')
-        })
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .filter(|e| is_scan_file(&e.path()))
         .filter_map(|e| {
-            let meta = std::fs::symlink_metadata(e.path()).ok()?;
-            let modified = meta.modified().ok()?;
+            let modified = std::fs::symlink_metadata(e.path()).ok()?.modified().ok()?;
             let settled = now.duration_since(modified).unwrap_or_default() >= INBOX_SETTLE;
-            (meta.is_file() && settled).then_some((modified, e.path()))
+            settled.then_some((modified, e.path()))
         })
         .max_by_key(|(modified, _)| *modified)
         .map(|(_, path)| path)
         .ok_or_else(|| VisitError::InboxEmpty("no document in the inbox".into()))?;
     let bytes = read_limited(&newest);
-    if let Err(e) = std::fs::remove_file(&newest) {
+    if let Err(e) = remove_scan(&newest) {
         tracing::warn!(event = "inbox_remove_failed", error = %e, "a scan could not be removed from the inbox");
     }
     bytes
 }
 
-/// Deletes every regular file in the inbox (scans nobody took belong to a
-/// customer who has gone). Failures are logged, never raised.
+/// Deletes the scans in the inbox (scans nobody took belong to a customer
+/// who has gone): regular .jpg/.jpeg/.png/.pdf files only, in the folder
+/// itself; symlinks, subfolders and any other file stay. Failures are
+/// logged, never raised.
 pub fn clear_inbox(dir: Option<&Path>) {
     let Some(dir) = dir else { return };
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    let mut removed = 0u32;
+    let (mut removed, mut kept) = (0u32, 0u32);
     for entry in entries.filter_map(Result::ok) {
-        let is_file = std::fs::symlink_metadata(entry.path()).is_ok_and(|m| !m.is_dir());
-        if is_file && std::fs::remove_file(entry.path()).is_ok() {
-            removed += 1;
+        match remove_scan(&entry.path()) {
+            Ok(true) => removed += 1,
+            Ok(false) => kept += 1,
+            Err(e) => {
+                tracing::warn!(event = "inbox_remove_failed", error = %e, "a scan could not be removed from the inbox");
+            }
         }
     }
     if removed > 0 {
@@ -267,41 +291,83 @@ pub fn clear_inbox(dir: Option<&Path>) {
             "scans left in the inbox deleted"
         );
     }
+    if kept > 0 {
+        tracing::warn!(
+            event = "inbox_holds_other_files",
+            files = kept,
+            "the inbox holds entries that are not scans; they were left in place"
+        );
+    }
 }
 
-/// The first page of a PDF as a JPEG (`pdftoppm`, poppler-utils), in a
-/// private temporary folder removed afterwards.
+/// Poppler's words when an allocation failed (`goo/gmem`): the page was
+/// drawn without what did not fit in the decoder's memory.
+const DECODER_OUT_OF_MEMORY: [&str; 2] = ["Out of memory", "Bogus memory allocation size"];
+
+/// The first page of a PDF as a JPEG (`pdftoppm`, poppler-utils), rendered
+/// by a confined decoder (see [`crate::confined`]) in a private temporary
+/// folder removed afterwards.
 fn rasterize_pdf(pdf: &[u8]) -> Result<Zeroizing<Vec<u8>>, VisitError> {
+    rasterize_pdf_with(pdf, crate::confined::confinement())
+}
+
+fn rasterize_pdf_with(pdf: &[u8], how: &Confinement) -> Result<Zeroizing<Vec<u8>>, VisitError> {
     let unreadable = |what: String| VisitError::DocumentUnreadable(what);
     let dir = tempfile::Builder::new()
         .prefix("dayfusion-pdf-")
         .tempdir()
         .map_err(|e| unreadable(format!("temporary folder: {e}")))?;
     let input = dir.path().join("scan.pdf");
-    std::fs::write(&input, pdf).map_err(|e| unreadable(format!("temporary file: {e}")))?;
-    let prefix = dir.path().join("page");
-    // At most 2400 px a side (an ID card page needs far less), 60 s at most.
-    let mut command = Command::new("pdftoppm");
-    command
-        .args([
-            "-f",
-            "1",
-            "-l",
-            "1",
-            "-r",
-            PDF_DPI,
-            "-scale-to",
-            "2400",
-            "-jpeg",
-            "-singlefile",
-        ])
-        .arg(&input)
-        .arg(&prefix);
-    crate::scanner::run(command, PDF_TIMEOUT)
+    let output = dir.path().join("out");
+    std::fs::write(&input, pdf)
+        .and_then(|()| std::fs::create_dir(&output))
+        .map_err(|e| unreadable(format!("temporary file: {e}")))?;
+    let decoder = Decoder {
+        program: "pdftoppm",
+        input: &input,
+        output_dir: &output,
+        timeout: PDF_TIMEOUT,
+        limits: Limits::DECODER,
+    };
+    // At most 2400 px a side (an ID card page needs far less).
+    let finished = decoder
+        .run(how, |input, out| {
+            let mut args: Vec<std::ffi::OsString> = [
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-r",
+                PDF_DPI,
+                "-scale-to",
+                "2400",
+                "-jpeg",
+                "-singlefile",
+            ]
+            .into_iter()
+            .map(Into::into)
+            .collect();
+            args.extend([
+                input.as_os_str().to_owned(),
+                out.join("page").into_os_string(),
+            ]);
+            args
+        })
         .map_err(|e| unreadable(format!("the PDF could not be read: {e}")))?;
-    let page = std::fs::read(prefix.with_extension("jpg"))
-        .map_err(|e| unreadable(format!("pdftoppm wrote no page: {e}")))?;
-    Ok(Zeroizing::new(page))
+    if DECODER_OUT_OF_MEMORY
+        .iter()
+        .any(|m| finished.stderr.contains(m))
+    {
+        return Err(unreadable(format!(
+            "the PDF needs more memory than a document may use ({} MiB)",
+            Limits::DECODER.memory_bytes / (1024 * 1024)
+        )));
+    }
+    // Never through a link the decoder may have left in its place.
+    read_limited(&output.join("page.jpg")).map_err(|e| match e {
+        VisitError::DocumentUnreadable(why) => unreadable(format!("pdftoppm wrote no page: {why}")),
+        other => other,
+    })
 }
 
 /// Like [`acquire`] then [`examine`], remembering whether it was a PDF.
@@ -386,4 +452,257 @@ pub fn laplacian_variance(grey: &GrayImage) -> f32 {
     #[allow(clippy::cast_possible_truncation)]
     let variance = (sum_sq / n - mean * mean) as f32;
     variance
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    /// A one-page 200×200 pt PDF drawing `content` with image `/Im0`
+    /// (`image_dict` without its length, then `data`).
+    fn one_page_pdf(content: &str, image_dict: &str, data: &[u8]) -> Vec<u8> {
+        let page = "<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]\
+                    /Resources<</XObject<</Im0 5 0 R>>>>/Contents 4 0 R>>";
+        let contents = format!("<</Length {}>>stream\n{content}\nendstream", content.len());
+        let mut image = format!("<<{image_dict}/Length {}>>stream\n", data.len()).into_bytes();
+        image.extend_from_slice(data);
+        image.extend_from_slice(b"\nendstream");
+        let objects: [Vec<u8>; 5] = [
+            b"<</Type/Catalog/Pages 2 0 R>>".to_vec(),
+            b"<</Type/Pages/Kids[3 0 R]/Count 1>>".to_vec(),
+            page.as_bytes().to_vec(),
+            contents.into_bytes(),
+            image,
+        ];
+        let mut pdf = b"%PDF-1.4\n".to_vec();
+        let mut offsets = Vec::new();
+        for (i, body) in objects.iter().enumerate() {
+            offsets.push(pdf.len());
+            pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+            pdf.extend_from_slice(body);
+            pdf.extend_from_slice(b"\nendobj\n");
+        }
+        let xref = pdf.len();
+        pdf.extend_from_slice(b"xref\n0 6\n0000000000 65535 f \n");
+        for offset in offsets {
+            pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+        }
+        pdf.extend_from_slice(
+            format!("trailer<</Size 6/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+        );
+        pdf
+    }
+
+    /// 700 bytes that make pdftoppm want 1.2 GB: a 2×2 image drawn turned
+    /// by a hair over 1700×1700 pt of the page, which poppler's Splash
+    /// scales to about 20 400 px a side (at the 2400 px page) before turning.
+    fn pdf_bomb() -> Vec<u8> {
+        one_page_pdf(
+            "q 1700 10 -10 1700 -800 -800 cm /Im0 Do Q",
+            "/Type/XObject/Subtype/Image/Width 2/Height 2/BitsPerComponent 8/ColorSpace/DeviceRGB",
+            &[255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255],
+        )
+    }
+
+    /// An ordinary scan: a 600×400 JPEG filling the page.
+    fn pdf_scan() -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+        let card = RgbImage::from_fn(600, 400, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+        });
+        Ok(one_page_pdf(
+            "q 200 0 0 133 0 33 cm /Im0 Do Q",
+            "/Type/XObject/Subtype/Image/Width 600/Height 400/BitsPerComponent 8\
+             /ColorSpace/DeviceRGB/Filter/DCTDecode",
+            &encode_jpeg(&card)?,
+        ))
+    }
+
+    /// Whether pdftoppm is here (in CI its absence is an error).
+    fn pdftoppm_present(test: &str) -> Result<bool, Box<dyn std::error::Error>> {
+        if std::process::Command::new("pdftoppm")
+            .arg("-v")
+            .output()
+            .is_ok()
+        {
+            return Ok(true);
+        }
+        if std::env::var_os("CI").is_some() {
+            return Err(format!("{test}: pdftoppm (poppler-utils) is missing in CI").into());
+        }
+        eprintln!("SKIP {test}: needs pdftoppm (poppler-utils)");
+        Ok(false)
+    }
+
+    /// Peak resident memory of this test process, bytes.
+    fn own_peak_memory() -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|status| {
+                let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+                line.split_whitespace().nth(1)?.parse::<u64>().ok()
+            })
+            .map_or(0, |kib| kib * 1024)
+    }
+
+    /// Both confinements where this machine has them: the probed one
+    /// (bubblewrap when it works) and limits only.
+    fn confinements() -> Vec<Confinement> {
+        let probed = crate::confined::confinement().clone();
+        if matches!(probed, Confinement::Bubblewrap { .. }) {
+            vec![probed, Confinement::LimitsOnly("test".into())]
+        } else {
+            vec![probed]
+        }
+    }
+
+    #[test]
+    fn a_pdf_bomb_is_refused_within_the_decoder_memory_limit() -> TestResult {
+        if !pdftoppm_present("pdf bomb")? {
+            return Ok(());
+        }
+        let bomb = pdf_bomb();
+        assert!(bomb.len() < 1024, "{} bytes", bomb.len());
+        for how in confinements() {
+            let before = own_peak_memory();
+            let started = Instant::now();
+            let result = rasterize_pdf_with(&bomb, &how);
+            let took = started.elapsed();
+            match &result {
+                Err(VisitError::DocumentUnreadable(why)) => {
+                    assert!(why.contains("memory"), "{how:?}: {why}");
+                }
+                other => panic!(
+                    "{how:?}: the bomb was not refused: {:?}",
+                    other.as_ref().map(|b| b.len())
+                ),
+            }
+            assert!(took < Duration::from_secs(10), "{how:?}: {took:?}");
+            let grown = own_peak_memory().saturating_sub(before);
+            assert!(
+                grown < 128 * 1024 * 1024,
+                "{how:?}: this process grew {grown} bytes"
+            );
+            eprintln!("pdf bomb under {how:?}: refused in {took:?}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_pdf_scan_still_renders_under_the_decoder_limits() -> TestResult {
+        if !pdftoppm_present("pdf scan")? {
+            return Ok(());
+        }
+        let pdf = pdf_scan()?;
+        for how in confinements() {
+            let page = rasterize_pdf_with(&pdf, &how)?;
+            let image = image::load_from_memory(&page)?;
+            assert_eq!(image.width().max(image.height()), 2400, "{how:?}");
+        }
+        // A damaged PDF is still refused as unreadable.
+        let broken = rasterize_pdf_with(b"%PDF-1.4\nnot really", crate::confined::confinement());
+        assert!(matches!(broken, Err(VisitError::DocumentUnreadable(_))));
+        Ok(())
+    }
+
+    /// Sets `path`'s modification time `secs` seconds back.
+    fn age(path: &Path, secs: u64) -> std::io::Result<()> {
+        std::fs::File::options()
+            .write(true)
+            .open(path)?
+            .set_modified(SystemTime::now() - Duration::from_secs(secs))
+    }
+
+    #[test]
+    fn clearing_the_inbox_deletes_only_scans() -> TestResult {
+        let tmp = tempfile::tempdir()?;
+        // An inbox set to the data folder by mistake.
+        let inbox = tmp.path().join("data");
+        std::fs::create_dir(&inbox)?;
+        let scans = ["a.jpg", "b.JPEG", "c.Png", "d.pdf", "E.PDF", ".partial.jpg"];
+        for scan in scans {
+            std::fs::write(inbox.join(scan), b"scan")?;
+        }
+        let others = [
+            "transactions.db",
+            "transactions.db-wal",
+            "staff.json",
+            "settings.json",
+            "aws.toml",
+            "notes.txt",
+            "jpg",
+            "scan.jpg.part",
+        ];
+        for other in others {
+            std::fs::write(inbox.join(other), b"keep")?;
+        }
+        std::fs::create_dir_all(inbox.join("evidence"))?;
+        std::fs::write(inbox.join("evidence/photo.jpg"), b"evidence")?;
+        std::fs::create_dir(inbox.join("folder.jpg"))?;
+        let outside = tmp.path().join("outside.jpg");
+        std::fs::write(&outside, b"outside")?;
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&outside, inbox.join("link.jpg"))?;
+            std::os::unix::fs::symlink(tmp.path(), inbox.join("dir-link.pdf"))?;
+        }
+
+        clear_inbox(Some(&inbox));
+
+        for scan in scans {
+            assert!(!inbox.join(scan).exists(), "{scan} was left");
+        }
+        for other in others {
+            assert_eq!(std::fs::read(inbox.join(other))?, b"keep", "{other}");
+        }
+        assert_eq!(
+            std::fs::read(inbox.join("evidence/photo.jpg"))?,
+            b"evidence"
+        );
+        assert!(inbox.join("folder.jpg").is_dir());
+        assert_eq!(std::fs::read(&outside)?, b"outside");
+        #[cfg(unix)]
+        {
+            assert!(
+                std::fs::symlink_metadata(inbox.join("link.jpg"))?
+                    .file_type()
+                    .is_symlink()
+            );
+            assert!(
+                std::fs::symlink_metadata(inbox.join("dir-link.pdf"))?
+                    .file_type()
+                    .is_symlink()
+            );
+        }
+        // No inbox: nothing happens.
+        clear_inbox(None);
+        Ok(())
+    }
+
+    #[test]
+    fn taking_from_the_inbox_deletes_only_the_scan_it_took() -> TestResult {
+        let tmp = tempfile::tempdir()?;
+        let inbox = tmp.path();
+        std::fs::write(inbox.join("scan.JPG"), b"the scan")?;
+        age(&inbox.join("scan.JPG"), 60)?;
+        // Newer files that are not scans are neither taken nor deleted.
+        std::fs::write(inbox.join("transactions.db"), b"keep")?;
+        age(&inbox.join("transactions.db"), 10)?;
+        std::fs::create_dir(inbox.join("newer.jpg"))?;
+        let taken = take_from_inbox(inbox)?;
+        assert_eq!(taken.as_slice(), b"the scan");
+        assert!(
+            !inbox.join("scan.JPG").exists(),
+            "the scan is deleted once read"
+        );
+        assert_eq!(std::fs::read(inbox.join("transactions.db"))?, b"keep");
+        assert!(inbox.join("newer.jpg").is_dir());
+        assert!(matches!(
+            take_from_inbox(inbox),
+            Err(VisitError::InboxEmpty(_))
+        ));
+        Ok(())
+    }
 }

@@ -25,6 +25,10 @@ pub enum VisitError {
     /// Inbox not set or empty.
     #[error("inbox: {0}")]
     InboxEmpty(String),
+    /// The removable medium is gone, or the path is not a document or
+    /// folder on it (outside it, hidden, a link, another kind of file).
+    #[error("removable medium: {0}")]
+    Medium(String),
     /// The flow refused or failed.
     #[error("{code}: {0}", code = .0.code())]
     Flow(#[from] FlowError),
@@ -49,6 +53,7 @@ impl VisitError {
             VisitError::DocumentTooLarge(_) => VisitRefusal::DocumentTooLarge,
             VisitError::Scanner(_) => VisitRefusal::ScannerUnavailable,
             VisitError::InboxEmpty(_) => VisitRefusal::InboxEmpty,
+            VisitError::Medium(_) => VisitRefusal::MediumUnavailable,
             VisitError::Flow(e) => flow_refusal(e),
             VisitError::Closed(_) => VisitRefusal::VerificationFailed,
         }

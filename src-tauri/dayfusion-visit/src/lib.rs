@@ -13,14 +13,20 @@
 //! ```
 //!
 //! One visit at a time: a kiosk serves one customer. [`review`] is the
-//! staff side: the evidence and scores of REVIEW transactions.
+//! staff side: the evidence and scores of REVIEW transactions. Child
+//! processes (the scanner, the PDF decoder) run through [`confined`]:
+//! deadlines that kill the whole process group, and for decoders memory,
+//! CPU and file limits and, where it works, a bubblewrap sandbox.
 
+pub mod confined;
 pub mod desk;
 pub mod document;
 pub mod error;
+pub mod media;
 pub mod review;
 pub mod scanner;
 
+pub use confined::{ConfinementReport, confinement_report};
 pub use desk::{DeskConfig, DeskPorts, VisitDesk};
 pub use error::VisitError;
 

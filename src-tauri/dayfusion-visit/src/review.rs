@@ -21,6 +21,7 @@ fn item(t: &Transaction) -> ReviewItem {
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
         kiosk_id: t.kiosk_id.clone(),
+        operator: t.operator.clone(),
         liveness: t.liveness.as_ref().map(|l| l.confidence),
         similarity: t.similarity(),
         reasons: t
@@ -32,17 +33,24 @@ fn item(t: &Transaction) -> ReviewItem {
     }
 }
 
-/// Transactions waiting for a review, oldest first.
-pub fn queue(log: &dyn TransactionLog) -> Result<Vec<ReviewItem>, VisitError> {
+/// Transactions waiting for `reviewer`'s review, oldest first: those
+/// `reviewer` operated are left out (segregation of duties).
+pub fn queue(log: &dyn TransactionLog, reviewer: &str) -> Result<Vec<ReviewItem>, VisitError> {
     Ok(dayfusion_verify::review::pending(log)?
         .iter()
+        .filter(|t| t.operator.as_deref() != Some(reviewer))
         .map(item)
         .collect())
 }
 
-/// One REVIEW transaction with its evidence as data URLs; `lang` for the
-/// checks' reasons.
-pub fn detail(ports: &DeskPorts, id: &Uuid, lang: &str) -> Result<ReviewDetail, VisitError> {
+/// One REVIEW transaction with its evidence as data URLs for `reviewer`
+/// (refused when they operated it); `lang` for the checks' reasons.
+pub fn detail(
+    ports: &DeskPorts,
+    id: &Uuid,
+    lang: &str,
+    reviewer: &str,
+) -> Result<ReviewDetail, VisitError> {
     let not_pending = || {
         VisitError::Flow(dayfusion_verify::FlowError::Input(
             dayfusion_verify::ProviderError::new(
@@ -56,15 +64,27 @@ pub fn detail(ports: &DeskPorts, id: &Uuid, lang: &str) -> Result<ReviewDetail, 
     if t.status != dayfusion_verify::Status::Review || t.review.is_some() {
         return Err(not_pending());
     }
-    let image_url = |key: &dayfusion_verify::EvidenceKey| -> Result<String, VisitError> {
-        let bytes = ports.evidence.get(key)?;
-        let image = dayfusion_face::decode_image(&bytes)
-            .map_err(|e| VisitError::DocumentUnreadable(e.to_string()))?;
-        jpeg_data_url(&image)
-    };
+    if t.operator.as_deref() == Some(reviewer) {
+        return Err(VisitError::Flow(dayfusion_verify::FlowError::Input(
+            dayfusion_verify::ProviderError::new(
+                "review-own-transaction",
+                format!("{reviewer} operated transaction {id}"),
+                false,
+            ),
+        )));
+    }
+    // Every image is checked against the SHA-256 the transaction recorded:
+    // an object replaced in S3 is refused, not shown.
+    let image_url =
+        |key: &dayfusion_verify::EvidenceKey, sha256: &str| -> Result<String, VisitError> {
+            let bytes = ports.evidence.get_checked(key, sha256)?;
+            let image = dayfusion_face::decode_image(&bytes)
+                .map_err(|e| VisitError::DocumentUnreadable(e.to_string()))?;
+            jpeg_data_url(&image)
+        };
     let document_portrait = match &t.document {
         Some(d) => {
-            let bytes = ports.evidence.get(&d.document_key)?;
+            let bytes = ports.evidence.get_checked(&d.document_key, &d.sha256)?;
             let image = dayfusion_face::decode_image(&bytes)
                 .map_err(|e| VisitError::DocumentUnreadable(e.to_string()))?;
             Some(jpeg_data_url(&portrait_crop(&image, &d.portrait))?)
@@ -73,15 +93,15 @@ pub fn detail(ports: &DeskPorts, id: &Uuid, lang: &str) -> Result<ReviewDetail, 
     };
     let liveness = t.liveness.as_ref();
     let reference = liveness
-        .and_then(|l| l.reference_key.as_ref())
-        .map(image_url)
+        .and_then(|l| l.reference_key.as_ref().zip(l.reference_sha256.as_deref()))
+        .map(|(key, sha256)| image_url(key, sha256))
         .transpose()?;
     let audit = liveness
         .map(|l| {
             l.audit_images
                 .iter()
                 .take(MAX_AUDIT_SHOWN)
-                .map(|a| image_url(&a.key))
+                .map(|a| image_url(&a.key, &a.sha256))
                 .collect::<Result<Vec<_>, _>>()
         })
         .transpose()?

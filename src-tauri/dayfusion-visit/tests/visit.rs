@@ -22,6 +22,39 @@ use image::{Rgb, RgbImage, imageops};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
+/// An evidence store whose objects were replaced behind the kiosk's back
+/// (an S3 object overwritten by someone with bucket access): every read
+/// returns other, well-formed image bytes.
+struct ReplacedObjects {
+    inner: Arc<dyn EvidenceStore>,
+    replacement: Vec<u8>,
+}
+
+impl EvidenceStore for ReplacedObjects {
+    fn put(
+        &self,
+        key: &dayfusion_verify::EvidenceKey,
+        bytes: &[u8],
+    ) -> Result<dayfusion_verify::EvidenceRef, dayfusion_verify::StoreError> {
+        self.inner.put(key, bytes)
+    }
+    fn get(
+        &self,
+        _key: &dayfusion_verify::EvidenceKey,
+    ) -> Result<Vec<u8>, dayfusion_verify::StoreError> {
+        Ok(self.replacement.clone())
+    }
+    fn delete(
+        &self,
+        key: &dayfusion_verify::EvidenceKey,
+    ) -> Result<bool, dayfusion_verify::StoreError> {
+        self.inner.delete(key)
+    }
+    fn list(&self) -> Result<Vec<dayfusion_verify::EvidenceKey>, dayfusion_verify::StoreError> {
+        self.inner.list()
+    }
+}
+
 struct Setup {
     _tmp: tempfile::TempDir,
     dir: PathBuf,
@@ -154,7 +187,7 @@ fn declining_the_consent_ends_the_visit_with_nothing_stored() -> TestResult {
     };
     let (desk, _) = s.live_desk()?;
     let visit = desk.begin("pt-BR");
-    assert!(visit.document_sources.inbox && visit.document_sources.file);
+    assert!(visit.document_sources.inbox && visit.document_sources.removable_media);
     assert_eq!(visit.retention_days, 180);
     desk.consent(&visit.visit_id, false)?;
     assert!(!desk.has_visit());
@@ -291,8 +324,22 @@ fn a_whole_visit_with_live_frames_is_decided_as_the_log_records_it() -> TestResu
         s.card("obama2.jpg")?
     );
     assert!(s.log.verify_audit()?.first_bad.is_none());
-    // After the result the visit ends; the decided transaction stays.
+    // After the result the visit ends; the decided transaction stays, and
+    // the liveness images held in memory for the flow are dropped.
+    assert!(
+        capture
+            .sessions()
+            .finished_outcome(&liveness.session_id)
+            .is_some()
+    );
     desk.end(id, VisitEnd::Done)?;
+    assert!(
+        capture
+            .sessions()
+            .finished_outcome(&liveness.session_id)
+            .is_none(),
+        "reference and audit images dropped from memory when the visit ends"
+    );
     assert_eq!(
         s.log.get(&t.transaction_id)?.ok_or("gone")?.status,
         t.status
@@ -336,7 +383,7 @@ fn an_abandoned_visit_is_aborted_and_its_evidence_deleted_by_the_idle_expiry() -
 }
 
 #[test]
-fn a_review_decision_is_settled_by_staff_once_with_an_audit_event() -> TestResult {
+fn a_review_decision_is_settled_once_with_an_audit_event_and_segregation_of_duties() -> TestResult {
     let Some(s) = Setup::new("review")? else {
         return Ok(());
     };
@@ -390,7 +437,8 @@ passive_liveness = "review"
         log: s.log.clone(),
     };
     let desk = VisitDesk::open(ports.clone(), s.config("review-all-passive", Some(policy))?)?;
-    let visit = desk.begin("en");
+    // Operated by a field agent: recorded as the transaction's operator.
+    let visit = desk.begin_operated("en", Some("f2001".to_owned()));
     let id = visit.visit_id.as_str();
     desk.consent(id, true)?;
     desk.take_document(id, DocumentSource::Bytes(s.card("obama2.jpg")?))?;
@@ -399,7 +447,9 @@ passive_liveness = "review"
     assert_eq!(result.outcome, CustomerOutcome::Review);
     desk.end(id, VisitEnd::Done)?;
 
-    let queue = dayfusion_visit::review::queue(s.log.as_ref())?;
+    // The operator's own queue leaves it out and its detail is refused.
+    assert!(dayfusion_visit::review::queue(s.log.as_ref(), "f2001")?.is_empty());
+    let queue = dayfusion_visit::review::queue(s.log.as_ref(), "f1001")?;
     assert_eq!(queue.len(), 1);
     let item = &queue[0];
     assert!(item.similarity.is_some_and(|v| v >= 80.0), "{item:?}");
@@ -410,7 +460,12 @@ passive_liveness = "review"
         "{item:?}"
     );
     let tid: uuid::Uuid = item.transaction_id.parse()?;
-    let detail = dayfusion_visit::review::detail(&ports, &tid, "pt-BR")?;
+    let own_detail = dayfusion_visit::review::detail(&ports, &tid, "pt-BR", "f2001");
+    assert!(
+        matches!(&own_detail, Err(e) if e.to_string().starts_with("review-own-transaction")),
+        "{own_detail:?}"
+    );
+    let detail = dayfusion_visit::review::detail(&ports, &tid, "pt-BR", "f1001")?;
     assert!(
         detail
             .document_portrait
@@ -419,15 +474,46 @@ passive_liveness = "review"
     assert!(detail.reference.is_some());
     assert!(!detail.checks.is_empty());
     assert!(detail.checks.iter().all(|c| !c.reason.is_empty()));
+    // Tampered evidence (an S3 object replaced after the decision) is
+    // refused in review, not shown: every image is checked against the
+    // SHA-256 the transaction recorded.
+    let tampered = DeskPorts {
+        evidence: Arc::new(ReplacedObjects {
+            inner: s.evidence.clone(),
+            replacement: s.card("obama.jpg")?,
+        }),
+        ..ports.clone()
+    };
+    let refused = dayfusion_visit::review::detail(&tampered, &tid, "pt-BR", "f1001");
+    assert!(
+        matches!(
+            refused,
+            Err(dayfusion_visit::VisitError::Flow(
+                dayfusion_verify::FlowError::Store(dayfusion_verify::StoreError::Corrupt(_))
+            ))
+        ),
+        "{refused:?}"
+    );
 
-    // A reason is required; then the verdict is recorded once.
-    let short = dayfusion_verify::review::resolve(
+    assert_eq!(
+        s.log.get(&tid)?.and_then(|t| t.operator).as_deref(),
+        Some("f2001")
+    );
+    // Segregation of duties: the operator cannot settle their own visit.
+    let own = dayfusion_verify::review::resolve(
         s.log.as_ref(),
         &tid,
         Status::Approved,
-        "staff@kiosk-test",
-        "ok",
+        "f2001",
+        "Documento conferido presencialmente com o cliente.",
     );
+    assert_eq!(
+        own.map(|_| ()).map_err(|e| e.code()),
+        Err("review-own-transaction".to_owned())
+    );
+    // A reason is required; then the verdict is recorded once.
+    let short =
+        dayfusion_verify::review::resolve(s.log.as_ref(), &tid, Status::Approved, "f1001", "ok");
     assert_eq!(
         short.map(|_| ()).map_err(|e| e.code()),
         Err("review-reason-invalid".to_owned())
@@ -436,14 +522,14 @@ passive_liveness = "review"
         s.log.as_ref(),
         &tid,
         Status::Approved,
-        "staff@kiosk-test",
+        "f1001",
         "Documento conferido presencialmente com o cliente.",
     )?;
     assert_eq!(reviewed.status, Status::Approved);
     let stored = s.log.get(&tid)?.ok_or("gone")?;
     assert_eq!(stored.status, Status::Approved);
     let review = stored.review.as_ref().ok_or("no review record")?;
-    assert_eq!(review.reviewer, "staff@kiosk-test");
+    assert_eq!(review.reviewer, "f1001");
     // The policy's own decision is kept beside the review.
     assert_eq!(
         stored.decision.as_ref().map(|d| d.status),
@@ -453,12 +539,12 @@ passive_liveness = "review"
     let last = events.last().ok_or("no events")?;
     assert_eq!(last.kind, "review.resolved");
     assert!(s.log.verify_audit()?.first_bad.is_none());
-    assert!(dayfusion_visit::review::queue(s.log.as_ref())?.is_empty());
+    assert!(dayfusion_visit::review::queue(s.log.as_ref(), "f1001")?.is_empty());
     let again = dayfusion_verify::review::resolve(
         s.log.as_ref(),
         &tid,
         Status::Rejected,
-        "staff@kiosk-test",
+        "f1001",
         "changed my mind",
     );
     assert_eq!(
