@@ -17,13 +17,16 @@ type CommandResult<T> = Result<T, CommandError>;
 
 impl From<StoreError> for CommandError {
     fn from(e: StoreError) -> Self {
-        let code = match e {
-            StoreError::Invalid(_) => ErrorCode::InvalidInput,
-            StoreError::Open(_) | StoreError::Save(_) => ErrorCode::SettingsStore,
-        };
-        CommandError {
-            code,
-            detail: e.to_string(),
+        match &e {
+            // `[inbox-data-folder] …`: the screens map the code to a text.
+            StoreError::Invalid(invalid) => CommandError {
+                code: ErrorCode::InvalidInput,
+                detail: format!("[{}] {e}", invalid.code()),
+            },
+            StoreError::Open(_) | StoreError::Save(_) => CommandError {
+                code: ErrorCode::SettingsStore,
+                detail: e.to_string(),
+            },
         }
     }
 }
@@ -41,10 +44,20 @@ pub async fn health_report(state: State<'_, KioskState>) -> CommandResult<Health
         .camera
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let backend = state.settings.get().backend;
+    // May ask the OS keyring (D-Bus) for a new store, so off the async runtime.
+    let evidence_dir = state.paths.evidence_dir();
+    let evidence_key =
+        tauri::async_runtime::spawn_blocking(move || evidence_key_state(&evidence_dir, backend))
+            .await
+            .map_err(|e| CommandError {
+                code: ErrorCode::Internal,
+                detail: format!("evidence key check failed: {e}"),
+            })?;
     let inputs = HealthInputs {
         paths: &state.paths,
         settings_store: state.settings.health(),
-        backend: state.settings.get().backend,
+        backend,
         camera: Some(camera.unwrap_or(CameraReport {
             state: dayfusion_ipc::CameraState::Unknown,
             device_count: 0,
@@ -52,27 +65,96 @@ pub async fn health_report(state: State<'_, KioskState>) -> CommandResult<Health
             height: None,
             frame_rate: None,
         })),
+        evidence_key,
     };
-    Ok(health::check(&inputs))
+    let mut report = health::check(&inputs);
+    // Probed once (runs bubblewrap), so off the async runtime.
+    let parsing = tauri::async_runtime::spawn_blocking(dayfusion_visit::confinement_report)
+        .await
+        .map_err(|e| CommandError {
+            code: ErrorCode::Internal,
+            detail: format!("document parsing probe failed: {e}"),
+        })?;
+    health::add_check(&mut report, parsing.health_check());
+    Ok(report)
 }
 
+/// Where the local evidence key lives, read without loading it; `None` on
+/// the AWS backend when there is no local store.
+fn evidence_key_state(
+    root: &std::path::Path,
+    backend: BackendMode,
+) -> Option<health::EvidenceKeyState> {
+    use dayfusion_core::health::EvidenceKeyState;
+    use dayfusion_evidence::{KeyLocation, KeySource, KeyStatus, LocalEvidenceStore, MARKER_FILE};
+    if backend == BackendMode::Aws && !root.join(MARKER_FILE).exists() {
+        return None;
+    }
+    let status = match KeySource::from_env() {
+        Ok(source) => LocalEvidenceStore::key_status(root, source),
+        Err(e) => KeyStatus::Unavailable(e.to_string()),
+    };
+    Some(match status {
+        KeyStatus::Recorded(KeyLocation::Keyring) | KeyStatus::New(KeyLocation::Keyring) => {
+            EvidenceKeyState::Keyring
+        }
+        KeyStatus::Recorded(KeyLocation::File) | KeyStatus::New(KeyLocation::File) => {
+            EvidenceKeyState::File
+        }
+        KeyStatus::Unavailable(why) => EvidenceKeyState::Unavailable(why),
+    })
+}
+
+/// The health check of how PDF scans are parsed.
 /// The persisted kiosk settings.
 #[tauri::command]
 pub fn get_settings(state: State<'_, KioskState>) -> KioskSettings {
     state.settings.get()
 }
 
-/// Validates and persists new settings (staff only: `token` of a signed-in
-/// staff session); returns what was stored.
+/// Validates and persists new settings (admins only: `token` of a signed-in
+/// admin); the change is an audit event naming the account and the settings
+/// that changed. Returns what was stored.
 #[tauri::command]
 pub fn save_settings(
     state: State<'_, KioskState>,
     settings: KioskSettings,
     token: String,
 ) -> CommandResult<KioskSettings> {
-    crate::staff::signed_in(&state, &token)?;
-    tracing::info!(event = "settings_saved", backend = ?settings.backend, "staff saved the settings");
-    Ok(state.settings.save(settings)?)
+    let who = crate::staff::permitted(&state, &token, dayfusion_staff::Permission::Administer)?;
+    let before = state.settings.get();
+    let saved = state.settings.save(settings)?;
+    let changed = changed_fields(&before, &saved);
+    tracing::info!(event = "settings_saved", account = %who.account, backend = ?saved.backend, "staff saved the settings");
+    if changed.as_object().is_some_and(|m| !m.is_empty()) {
+        crate::staff::audit(
+            &state,
+            &who,
+            "settings.changed",
+            serde_json::json!({ "changed": changed }),
+        )?;
+    }
+    Ok(saved)
+}
+
+/// The settings (by their IPC names) whose values differ, with both values.
+fn changed_fields(before: &KioskSettings, after: &KioskSettings) -> serde_json::Value {
+    let (Ok(serde_json::Value::Object(old)), Ok(serde_json::Value::Object(new))) =
+        (serde_json::to_value(before), serde_json::to_value(after))
+    else {
+        return serde_json::Value::Null;
+    };
+    let mut changed = serde_json::Map::new();
+    for (key, value) in &new {
+        let previous = old.get(key).cloned().unwrap_or(serde_json::Value::Null);
+        if &previous != value {
+            changed.insert(
+                key.clone(),
+                serde_json::json!({ "from": previous, "to": value }),
+            );
+        }
+    }
+    serde_json::Value::Object(changed)
 }
 
 /// Records what the webview saw when it opened the camera (for health and logs).
@@ -91,6 +173,33 @@ pub fn report_camera_state(state: State<'_, KioskState>, report: CameraReport) {
         .camera
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(report);
+}
+
+/// Liveness sessions and the webview's AWS credentials exist only for a
+/// customer's open visit or a signed-in staff member's liveness check.
+pub(crate) fn liveness_allowed(state: &KioskState) -> CommandResult<()> {
+    let visit_open = state
+        .desk
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_ref()
+        .is_some_and(|(_, desk)| desk.has_visit());
+    let staff_here = state.staff_sessions.any_active(
+        std::time::Instant::now(),
+        dayfusion_staff::Permission::Inspect,
+    );
+    if visit_open || staff_here {
+        Ok(())
+    } else {
+        tracing::warn!(
+            event = "liveness_refused_no_visit",
+            "liveness asked for with no visit or staff check"
+        );
+        Err(CommandError {
+            code: ErrorCode::InvalidInput,
+            detail: "[no-visit] liveness needs an open visit or a staff check".into(),
+        })
+    }
 }
 
 /// An AWS failure as a command error: the stable code first, then detail.
@@ -125,6 +234,7 @@ pub async fn liveness_credentials(app: tauri::AppHandle) -> CommandResult<Livene
     use tauri::Manager;
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<KioskState>();
+        liveness_allowed(&state)?;
         let settings = state.settings.get();
         if settings.backend != BackendMode::Aws {
             return Err(CommandError {
@@ -153,6 +263,7 @@ pub async fn aws_liveness_session(app: tauri::AppHandle) -> CommandResult<AwsLiv
     use tauri::Manager;
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<KioskState>();
+        liveness_allowed(&state)?;
         if state.settings.get().backend != BackendMode::Aws {
             return Err(CommandError {
                 code: ErrorCode::InvalidInput,
@@ -183,7 +294,7 @@ pub async fn aws_liveness_session(app: tauri::AppHandle) -> CommandResult<AwsLiv
 /// network).
 #[tauri::command]
 pub async fn sync_status(state: State<'_, KioskState>) -> CommandResult<SyncStatus> {
-    let log_path = state.paths.data_dir.join("transactions.db");
+    let log_path = state.paths.log_file();
     if !log_path.exists() {
         return Ok(SyncStatus::default());
     }
@@ -200,4 +311,41 @@ pub async fn sync_status(state: State<'_, KioskState>) -> CommandResult<SyncStat
         code: ErrorCode::Storage,
         detail: format!("[{}] {e}", e.code()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dayfusion_core::settings::{InboxError, KioskFolder, SettingsError};
+
+    #[test]
+    fn a_bad_inbox_is_refused_with_its_code() {
+        let refused = CommandError::from(StoreError::Invalid(SettingsError::Inbox(
+            InboxError::KioskFolder {
+                folder: KioskFolder::Data,
+                path: "/var/lib/dayfusion".into(),
+            },
+        )));
+        assert_eq!(refused.code, ErrorCode::InvalidInput);
+        assert!(
+            refused.detail.starts_with(
+                "[inbox-data-folder] the document inbox cannot be the kiosk's data folder"
+            ),
+            "{}",
+            refused.detail
+        );
+    }
+
+    #[test]
+    fn document_parsing_is_reported_in_health() {
+        let check = dayfusion_visit::confinement_report().health_check();
+        assert_eq!(check.id, dayfusion_ipc::HealthCheckId::DocumentParsing);
+        assert!(
+            check.detail.starts_with("confined with bubblewrap")
+                || check.detail.starts_with("limits only")
+                || check.detail.starts_with("PDF scans refused"),
+            "{}",
+            check.detail
+        );
+    }
 }

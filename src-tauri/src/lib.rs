@@ -84,6 +84,9 @@ pub fn run() -> ExitCode {
             visit::visit_touch,
             visit::visit_consent,
             visit::visit_document_file,
+            visit::visit_media_list,
+            visit::visit_media_browse,
+            visit::visit_document_media,
             visit::visit_document_inbox,
             visit::visit_document_scan,
             visit::visit_document_image,
@@ -94,7 +97,7 @@ pub fn run() -> ExitCode {
             visit::visit_complete,
             visit::visit_end,
             staff::staff_status,
-            staff::staff_set_pin,
+            staff::staff_change_pin,
             staff::staff_sign_in,
             staff::staff_sign_out,
             staff::review_queue,
@@ -108,13 +111,17 @@ pub fn run() -> ExitCode {
         .setup(move |app| {
             let handle = app.handle();
             let store = settings_store::SettingsStore::open(handle, &paths)?;
-            let staff_pin = dayfusion_staff::PinVault::open(&paths.data_dir)?;
-            app.manage(state::KioskState::new(
-                paths.clone(),
-                store,
-                staff_pin,
-                &args,
-            ));
+            let staff = dayfusion_staff::StaffDirectory::open(&paths.data_dir)?;
+            // Field mode (a laptop) is windowed like `--windowed`.
+            let mut args = args.clone();
+            if store.get().mode == dayfusion_ipc::KioskMode::Field {
+                args.windowed = true;
+                tracing::info!(
+                    event = "field_mode",
+                    "field mode: windowed, operator sign-in required"
+                );
+            }
+            app.manage(state::KioskState::new(paths.clone(), store, staff, &args));
             window::build_main_window(handle, &args)?;
             expire_idle_visits(handle.clone());
             Ok(())

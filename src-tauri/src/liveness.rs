@@ -89,6 +89,7 @@ pub async fn liveness_start(
     lang: Option<Language>,
     audit_images: Option<u8>,
 ) -> CommandResult<LivenessSessionInfo> {
+    crate::commands::liveness_allowed(&app.state::<KioskState>())?;
     with_capture(app, move |service| {
         let settings = LivenessSettings {
             audit_images_limit: audit_images

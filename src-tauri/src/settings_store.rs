@@ -31,6 +31,8 @@ pub enum StoreError {
 /// Persisted settings and the state of their store.
 pub struct SettingsStore<R: Runtime = Wry> {
     store: Arc<Store<R>>,
+    /// The kiosk's folders, which the document inbox must stay clear of.
+    paths: KioskPaths,
     current: Mutex<KioskSettings>,
     /// Outcome of the last load or save, for the health report.
     health: Mutex<Result<(), String>>,
@@ -57,10 +59,12 @@ impl<R: Runtime> SettingsStore<R> {
         let loaded = store
             .get(SETTINGS_KEY)
             .and_then(|v| serde_json::from_value::<KioskSettings>(v).ok())
-            .filter(|s| settings::validate(s).is_ok());
+            .filter(|s| settings::validate(s).is_ok())
+            .map(|s| without_dangerous_inbox(s, paths));
         let this = Self {
             current: Mutex::new(loaded.clone().unwrap_or_else(settings::defaults)),
             store,
+            paths: paths.clone(),
             health: Mutex::new(health),
         };
         if loaded.is_none() {
@@ -76,9 +80,10 @@ impl<R: Runtime> SettingsStore<R> {
         lock(&self.current).clone()
     }
 
-    /// Validates, stores and returns the new settings.
+    /// Validates (the document inbox against the kiosk's folders, and what
+    /// it holds when it changes), stores and returns the new settings.
     pub fn save(&self, new: KioskSettings) -> Result<KioskSettings, StoreError> {
-        settings::validate(&new)?;
+        settings::validate_change(&self.get(), &new, &self.paths)?;
         self.persist(&new)?;
         let old = std::mem::replace(&mut *lock(&self.current), new.clone());
         tracing::info!(
@@ -117,6 +122,18 @@ impl<R: Runtime> SettingsStore<R> {
     }
 }
 
+/// `stored` without its document inbox when that is in a place the desk
+/// must never clear (stored before the rule existed, or edited by hand).
+fn without_dangerous_inbox(mut stored: KioskSettings, paths: &KioskPaths) -> KioskSettings {
+    if let Some(inbox) = &stored.document_inbox
+        && let Err(e) = settings::validate_inbox_location(inbox, paths)
+    {
+        tracing::warn!(event = "inbox_ignored", code = e.code(), error = %e, "the stored document inbox is ignored");
+        stored.document_inbox = None;
+    }
+    stored
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
@@ -151,6 +168,26 @@ mod tests {
 
         std::fs::write(&file, b"{\"kiosk\": {}}")?;
         assert_eq!(quarantine_if_corrupt(&file), None, "valid JSON stays");
+        Ok(())
+    }
+
+    #[test]
+    fn a_stored_inbox_in_the_data_folder_is_ignored_on_load() -> std::io::Result<()> {
+        let tmp = tempfile::tempdir()?;
+        let paths = KioskPaths::under(tmp.path());
+        let with = |inbox: &std::path::Path| KioskSettings {
+            document_inbox: Some(inbox.display().to_string()),
+            ..settings::defaults()
+        };
+        let loaded = without_dangerous_inbox(with(&paths.data_dir), &paths);
+        assert_eq!(loaded.document_inbox, None);
+        let scans = tmp
+            .path()
+            .parent()
+            .unwrap_or(tmp.path())
+            .join("dayfusion-scans-test");
+        let kept = without_dangerous_inbox(with(&scans), &paths);
+        assert_eq!(kept.document_inbox, Some(scans.display().to_string()));
         Ok(())
     }
 }

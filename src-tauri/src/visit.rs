@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use dayfusion_evidence::{KeySource, LocalEvidenceStore};
 use dayfusion_ipc::{
-    BackendMode, CommandError, DocumentFrameQuality, DocumentPreview, ErrorCode, KioskSettings,
-    Language, VisitEnd, VisitInfo, VisitLiveness, VisitResult,
+    BackendMode, CommandError, DocumentFrameQuality, DocumentPreview, ErrorCode, KioskMode,
+    KioskSettings, Language, VisitEnd, VisitInfo, VisitLiveness, VisitResult,
 };
 use dayfusion_ledger::SqliteLog;
 use dayfusion_verify::embedded::EmbeddedMatcher;
@@ -20,12 +20,6 @@ use crate::state::KioskState;
 
 type CommandResult<T> = Result<T, CommandError>;
 
-/// File name of the transaction log in the data folder (as the CLI's).
-pub const LOG_FILE: &str = "transactions.db";
-/// Folder of the evidence store in the data folder.
-pub const EVIDENCE_DIR: &str = "evidence";
-/// The kiosk's own policy file in the data folder.
-pub const POLICY_FILE: &str = "policies.toml";
 /// The product kiosk visits verify identities for.
 const PRODUCT: &str = "account-opening";
 
@@ -75,7 +69,7 @@ pub fn desk(state: &KioskState) -> CommandResult<Arc<VisitDesk>> {
 
 fn open_desk(state: &KioskState, settings: &KioskSettings) -> CommandResult<VisitDesk> {
     let data = &state.paths.data_dir;
-    let policies = PolicySet::load(&data.join(POLICY_FILE)).map_err(|e| CommandError {
+    let policies = PolicySet::load(&state.paths.policy_file()).map_err(|e| CommandError {
         code: ErrorCode::Visit,
         detail: format!("[verification-failed] policy file: {e}"),
     })?;
@@ -86,7 +80,7 @@ fn open_desk(state: &KioskState, settings: &KioskSettings) -> CommandResult<Visi
             code: ErrorCode::Visit,
             detail: format!("[verification-failed] no policy {:?}", settings.policy_id),
         })?;
-    let log = Arc::new(SqliteLog::open(&data.join(LOG_FILE)).map_err(store_error)?);
+    let log = Arc::new(SqliteLog::open(&state.paths.log_file()).map_err(store_error)?);
     let (ports, aws_region) = match settings.backend {
         BackendMode::Embedded => {
             let engines = crate::liveness::engines(state).map_err(|e| CommandError {
@@ -94,7 +88,7 @@ fn open_desk(state: &KioskState, settings: &KioskSettings) -> CommandResult<Visi
                 detail: format!("[models-missing] {}", e.detail),
             })?;
             let key_source = KeySource::from_env().map_err(store_error)?;
-            let evidence = LocalEvidenceStore::open(&data.join(EVIDENCE_DIR), key_source)
+            let evidence = LocalEvidenceStore::open(&state.paths.evidence_dir(), key_source)
                 .map_err(store_error)?;
             let ports = DeskPorts {
                 kind: Provider::Embedded,
@@ -151,10 +145,41 @@ async fn with_desk<T: Send + 'static>(
     .map_err(|e| internal("visit task failed", e))?
 }
 
-/// Begins a customer's visit (the attract screen's "start").
+/// Begins a customer's visit (the attract screen's "start"). In field mode
+/// `token` must be a signed-in field agent's (or admin's) session: that
+/// account becomes the transaction's operator.
 #[tauri::command]
-pub async fn visit_begin(app: AppHandle, lang: Option<Language>) -> CommandResult<VisitInfo> {
-    with_desk(app, move |desk| Ok(desk.begin(lang_code(lang)))).await
+pub async fn visit_begin(
+    app: AppHandle,
+    lang: Option<Language>,
+    token: Option<String>,
+) -> CommandResult<VisitInfo> {
+    let operator = {
+        let state = app.state::<KioskState>();
+        if state.settings.get().mode == KioskMode::Field {
+            let who = token
+                .as_deref()
+                .ok_or_else(operator_required)
+                .and_then(|t| {
+                    crate::staff::permitted(&state, t, dayfusion_staff::Permission::OperateField)
+                        .map_err(|_| operator_required())
+                })?;
+            Some(who.account)
+        } else {
+            None
+        }
+    };
+    with_desk(app, move |desk| {
+        Ok(desk.begin_operated(lang_code(lang), operator))
+    })
+    .await
+}
+
+fn operator_required() -> CommandError {
+    CommandError {
+        code: ErrorCode::Visit,
+        detail: "[operator-required] field mode: a field agent must sign in first".into(),
+    }
 }
 
 /// Keeps the visit alive while the customer is active.
@@ -169,14 +194,67 @@ pub async fn visit_consent(app: AppHandle, visit_id: String, accepted: bool) -> 
     with_desk(app, move |desk| desk.consent(&visit_id, accepted)).await
 }
 
-/// The document from a file the customer picks in the native dialog
-/// (images, PDF scans); `None` when the dialog was closed.
+/// The removable media (USB sticks, memory cards) mounted now, for the
+/// customer's document picker.
+#[tauri::command]
+pub async fn visit_media_list(
+    app: AppHandle,
+    visit_id: String,
+) -> CommandResult<Vec<dayfusion_ipc::RemovableMedium>> {
+    with_desk(app, move |desk| desk.media_list(&visit_id)).await
+}
+
+/// The folders, images and PDFs in folder `path` (relative to the medium's
+/// root, `""` for the root) of medium `medium_id`.
+#[tauri::command]
+pub async fn visit_media_browse(
+    app: AppHandle,
+    visit_id: String,
+    medium_id: String,
+    path: String,
+) -> CommandResult<dayfusion_ipc::MediaFolder> {
+    with_desk(app, move |desk| {
+        desk.media_browse(&visit_id, &medium_id, &path)
+    })
+    .await
+}
+
+/// The document from file `path` on medium `medium_id`, picked in the
+/// kiosk's own picker.
+#[tauri::command]
+pub async fn visit_document_media(
+    app: AppHandle,
+    visit_id: String,
+    medium_id: String,
+    path: String,
+) -> CommandResult<DocumentPreview> {
+    with_desk(app, move |desk| {
+        desk.take_media_document(&visit_id, &medium_id, &path)
+    })
+    .await
+}
+
+/// The document from a file a member of staff picks in the native dialog
+/// (images, PDF scans); `None` when the dialog was closed. Staff only
+/// (`token` of a session that may review): the dialog browses everything
+/// the kiosk's user can read, so customers get the removable-media picker
+/// instead (`visit_media_*`). Refused without an open visit.
 #[tauri::command]
 pub async fn visit_document_file(
     app: AppHandle,
     window: tauri::WebviewWindow,
     visit_id: String,
+    token: String,
 ) -> CommandResult<Option<DocumentPreview>> {
+    crate::staff::permitted(
+        &app.state::<KioskState>(),
+        &token,
+        dayfusion_staff::Permission::Review,
+    )?;
+    {
+        let visit_id = visit_id.clone();
+        with_desk(app.clone(), move |desk| desk.touch(&visit_id)).await?;
+    }
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.run_on_main_thread(move || {
         // Transient for the kiosk window, so it opens above it.

@@ -16,6 +16,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, '../..');
 /** The kiosk binary under test (debug build unless KIOSK_APP says otherwise). */
 export const APP = process.env.KIOSK_APP ?? path.join(ROOT, 'target/debug/dayfusion-kiosk');
+/** The CLI binary (`dayfusion`), built with the app. */
+export const CLI = path.join(ROOT, 'target/debug/dayfusion');
 /** Where screenshots and other artifacts of the tests go. */
 export const ARTIFACTS = process.env.E2E_ARTIFACTS ?? path.join(ROOT, 'target/e2e-artifacts');
 
@@ -72,7 +74,8 @@ export async function startXvfb() {
   throw new Error('could not start Xvfb (is the xvfb package installed?)');
 }
 
-/** Environment for GUI processes on the given display. */
+/** Environment for GUI processes on the given display. The evidence key is chosen as a key file
+ * (the test data folders are temporary and Xvfb has no keyring). */
 export function guiEnv(display, extra = {}) {
   return {
     ...process.env,
@@ -80,6 +83,7 @@ export function guiEnv(display, extra = {}) {
     NO_AT_BRIDGE: '1',
     GDK_BACKEND: 'x11',
     WEBKIT_DISABLE_COMPOSITING_MODE: '1',
+    DAYFUSION_EVIDENCE_KEY: 'file',
     ...extra,
   };
 }
@@ -167,11 +171,12 @@ export function storedSettings(dataDir) {
  * Launches the kiosk under WebDriver on its own Xvfb display with a fresh data
  * folder (and `env` on top); returns `{ driver, dataDir, stop }`. `prepare(dataDir)`
  * runs before the launch (settings, policies, seeded transactions); `dataDir` reuses a folder
- * (a restart).
+ * (a restart); `staff` lists accounts to provision before the launch ({@link provisionStaff}).
  */
-export async function launchKioskWithWebDriver(name, args, env = {}, { prepare, dataDir: reuse } = {}) {
+export async function launchKioskWithWebDriver(name, args, env = {}, { prepare, dataDir: reuse, staff } = {}) {
   requireApp();
   const dataDir = reuse ?? tempDataDir(name);
+  if (staff) provisionStaff(dataDir, staff);
   if (prepare) await prepare(dataDir);
   const xvfb = await startXvfb();
   let tauriDriver;
@@ -197,43 +202,85 @@ export async function launchKioskWithWebDriver(name, args, env = {}, { prepare, 
 /** The face models folder the CLI resolves on this machine (`dayfusion paths`), for a kiosk launched
  * with a fresh data folder. */
 export function modelsDir() {
-  const cli = path.join(ROOT, 'target/debug/dayfusion');
-  const out = spawnSync(cli, ['paths'], { encoding: 'utf8' });
+  const out = spawnSync(CLI, ['paths'], { encoding: 'utf8' });
   const line = out.stdout?.split('\n').find((l) => l.startsWith('models:'));
-  if (!line) throw new Error(`no models folder from ${cli} paths: ${out.stderr}`);
+  if (!line) throw new Error(`no models folder from ${CLI} paths: ${out.stderr}`);
   return line.slice('models:'.length).trim();
 }
 
-/** The PIN the end-to-end tests set on a fresh kiosk. */
-export const TEST_PIN = '240817';
+/** Staff accounts of the end-to-end tests, one per role (provisioned with {@link provisionStaff}). */
+export const STAFF = {
+  admin: { id: 'ana.admin', name: 'Ana Souza', role: 'admin', pin: '240817' },
+  reviewer: { id: 'rui.revisor', name: 'Rui Lima', role: 'reviewer', pin: '593014' },
+  fieldAgent: { id: 'fabi.campo', name: 'Fabi Rocha', role: 'field-agent', pin: '716283' },
+};
+
+/** The admin's PIN (the account most tests sign in with). */
+export const TEST_PIN = STAFF.admin.pin;
+
+/**
+ * Provisions staff accounts in `dataDir` out of band, as the bank's IT does: `dayfusion staff add
+ * ID --name NAME --role ROLE` with the PIN on standard input. Run it before the app starts.
+ */
+export function provisionStaff(dataDir, accounts) {
+  for (const { id, name, role, pin } of accounts) {
+    const out = spawnSync(CLI, ['staff', 'add', id, '--name', name, '--role', role], {
+      env: { ...process.env, DAYFUSION_DATA_DIR: dataDir },
+      input: `${pin}\n`,
+      encoding: 'utf8',
+    });
+    if (out.status !== 0) {
+      throw new Error(`dayfusion staff add ${id}: exit ${out.status}: ${out.stderr}`);
+    }
+  }
+  return accounts;
+}
+
+/** The accounts in `<dataDir>/staff.json` (hashes and locks; never a PIN). */
+export function storedStaff(dataDir) {
+  return JSON.parse(readFileSync(path.join(dataDir, 'staff.json'), 'utf8'));
+}
 
 const byTestIdCss = (id) => `[data-testid="${id}"]`;
 
 /**
- * From the attract screen into staff mode: sets the PIN on a fresh kiosk (first run) or signs in
- * with it, then waits for the staff home (`onPinScreen(form)` runs on the PIN screen, `form` being
- * `set` or `sign-in`). Returns the driver for chaining.
+ * From the attract screen (its staff entry) to the sign-in screen: returns when the staff number
+ * field shows.
  */
-export async function signInAsStaff(driver, pin = TEST_PIN, { onPinScreen } = {}) {
+export async function openStaffSignIn(driver) {
   const { By, until } = await import('selenium-webdriver');
   const entry = await driver.wait(until.elementLocated(By.css(byTestIdCss('staff-entry'))), 30000);
   await entry.click();
   await driver.wait(until.elementLocated(By.css(byTestIdCss('staff-pin'))), 15000);
-  const form = await waitFor(async () => {
-    const set = await driver.findElements(By.css(byTestIdCss('pin-set-form')));
-    if (set.length) return 'set';
-    const input = await driver.findElements(By.css(byTestIdCss('pin-input')));
-    return input.length ? 'sign-in' : null;
-  }, { what: 'the PIN form' });
-  if (onPinScreen) await onPinScreen(form);
-  if (form === 'set') {
-    await driver.findElement(By.css(byTestIdCss('pin-new'))).sendKeys(pin);
-    await driver.findElement(By.css(byTestIdCss('pin-confirm'))).sendKeys(pin);
-    await driver.findElement(By.css(byTestIdCss('pin-set-submit'))).click();
-  } else {
-    await driver.findElement(By.css(byTestIdCss('pin-input'))).sendKeys(pin);
-    await driver.findElement(By.css(byTestIdCss('pin-submit'))).click();
-  }
+  return driver.wait(until.elementLocated(By.css(byTestIdCss('account-input'))), 15000);
+}
+
+/** Types the staff number and PIN on the sign-in screen and submits them. */
+export async function submitStaffSignIn(driver, { account, pin }) {
+  const { By } = await import('selenium-webdriver');
+  const accountInput = await driver.findElement(By.css(byTestIdCss('account-input')));
+  await accountInput.clear();
+  await accountInput.sendKeys(account);
+  const pinInput = await driver.findElement(By.css(byTestIdCss('pin-input')));
+  await pinInput.clear();
+  await pinInput.sendKeys(pin);
+  await driver.findElement(By.css(byTestIdCss('pin-submit'))).click();
+}
+
+/**
+ * From the attract screen into staff mode with a provisioned account (`{ account, pin }`, the
+ * admin by default), then waits for the staff home (`onPinScreen()` runs on the sign-in screen).
+ * Returns the driver for chaining.
+ */
+export async function signInAsStaff(
+  driver,
+  { account, pin } = { account: STAFF.admin.id, pin: STAFF.admin.pin },
+  { onPinScreen } = {},
+) {
+  const { By, until } = await import('selenium-webdriver');
+  await openStaffSignIn(driver);
+  if (onPinScreen) await onPinScreen();
+  await submitStaffSignIn(driver, { account, pin });
   await driver.wait(until.elementLocated(By.css(byTestIdCss('staff-home'))), 30000);
   return driver;
 }

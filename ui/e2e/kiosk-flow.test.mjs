@@ -3,9 +3,11 @@
 // document the test composes from a registry photo (dropped in the scan-to-folder inbox) and a
 // camera fed by a canvas that shows that face where the challenge asks for it; the decision shown
 // must be the one SQLite stored. Also: consent declined, idle timeout, a restart in the middle of
-// a visit, no camera, staff mode (PIN set on first run, a REVIEW case approved with its audit
-// event, diagnostics, wrong PINs locking sign-in). Screenshots of every screen in pt-BR and en go
-// to target/e2e-artifacts/screens/.
+// a visit, no camera, staff mode with named accounts provisioned by the CLI (a kiosk without any is
+// not provisioned; reviewer and admin homes; a REVIEW case approved with its audit event, and
+// refused to the reviewer who operated it; diagnostics; wrong PINs locking one account), and field
+// mode (a field agent signs in before a whole visit and is its operator in SQLite). Screenshots of
+// every screen in pt-BR and en go to target/e2e-artifacts/screens/.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -15,8 +17,8 @@ import { after, before, describe, it } from 'node:test';
 import { By, until } from 'selenium-webdriver';
 
 import {
-  ARTIFACTS, ROOT, launchKioskWithWebDriver, modelsDir, openStaffScreen, readLogEvents, screenshotDisplay, signInAsStaff,
-  tempDataDir, TEST_PIN, waitFor,
+  ARTIFACTS, ROOT, STAFF, launchKioskWithWebDriver, modelsDir, openStaffScreen, openStaffSignIn, readLogEvents,
+  screenshotDisplay, signInAsStaff, storedStaff, submitStaffSignIn, tempDataDir, waitFor,
 } from './harness.mjs';
 
 const CLI = path.join(ROOT, 'target/debug/dayfusion');
@@ -28,7 +30,12 @@ let models;
 /** Runs the CLI on `dataDir` (with this machine's model pack); returns stdout (throws with stderr on failure). */
 function cli(dataDir, args) {
   models ??= modelsDir();
-  const env = { ...process.env, DAYFUSION_DATA_DIR: dataDir, DAYFUSION_MODELS_DIR: models };
+  const env = {
+    ...process.env,
+    DAYFUSION_DATA_DIR: dataDir,
+    DAYFUSION_MODELS_DIR: models,
+    DAYFUSION_EVIDENCE_KEY: 'file',
+  };
   const out = spawnSync(CLI, args, { env, encoding: 'utf8' });
   if (out.status !== 0) throw new Error(`dayfusion ${args.join(' ')}: exit ${out.status}: ${out.stderr}`);
   return out.stdout;
@@ -65,18 +72,25 @@ function dropScan(inbox, card) {
   return target;
 }
 
-/** Settings of a fresh kiosk with the scan-to-folder inbox, a short idle timeout and `language`. */
-function seedSettings(dataDir, language) {
-  const inbox = path.join(dataDir, 'inbox');
-  mkdirSync(inbox, { recursive: true });
+/**
+ * Settings of a fresh kiosk with a scan-to-folder inbox, a short idle timeout, `language` and
+ * `mode` (`kiosk`, or `field` for a field agent's laptop), written before the launch in the
+ * settings store's format (`<data>/settings.json`, the settings under `kiosk`).
+ */
+function seedSettings(dataDir, language, mode = 'kiosk') {
+  // A folder of its own: the kiosk refuses an inbox inside its data folder (it deletes the scans).
+  const inbox = tempDataDir('inbox');
   writeFileSync(path.join(dataDir, 'settings.json'), JSON.stringify({
     kiosk: {
       backend: 'embedded', language, cameraId: null, kioskId: 'kiosk-e2e', policyId: 'default',
-      retentionDays: 180, idleTimeoutSeconds: 30, documentInbox: inbox,
+      retentionDays: 180, idleTimeoutSeconds: 30, documentInbox: inbox, mode,
     },
   }));
   return inbox;
 }
+
+/** `{ account, pin }` of a provisioned test account, for the sign-in. */
+const credentials = (account) => ({ account: account.id, pin: account.pin });
 
 /** The display of the kiosk under test (screenshots come from the X server). */
 let display;
@@ -175,13 +189,15 @@ function testCameraFace() {
 /**
  * From the attract screen (the test camera in place) through a whole visit in `lang` to the
  * result; checks the result against SQLite and returns `{ outcome, elapsedMs, phases, stored }`.
+ * Screenshots are named after `prefix` (the language by default; `null` takes none).
  */
-async function wholeVisit(driver, dataDir, inbox, card, lang) {
+async function wholeVisit(driver, dataDir, inbox, card, lang, prefix = lang) {
+  const shotAs = (name) => (prefix ? shot(driver, `${prefix}-${name}`) : undefined);
   const known = new Set(transactions(dataDir).map((t) => t.transactionId));
   await startVisit(driver, lang);
   const started = Date.now();
-  await documentToLiveness(driver, inbox, card, lang);
-  await shot(driver, `${lang}-06-liveness-intro`);
+  await documentToLiveness(driver, inbox, card, prefix);
+  await shotAs('06-liveness-intro');
   const label = lang === 'en' ? 'Start' : 'Começar';
   const begin = await driver.wait(
     until.elementLocated(By.xpath(`//face-liveness-widget//button[contains(., '${label}')]`)), 30000);
@@ -192,17 +208,17 @@ async function wholeVisit(driver, dataDir, inbox, card, lang) {
       "const r = document.querySelector('face-liveness-widget [data-state]'); return r && r.getAttribute('data-state') === 'capture' && r.getAttribute('data-phase');");
     if (phase && !phases.has(phase)) {
       phases.add(phase);
-      await shot(driver, `${lang}-08-liveness-${phase}`);
+      await shotAs(`08-liveness-${phase}`);
     }
     if ((await driver.findElements(byTestId('processing'))).length && !phases.has('processing')) {
       phases.add('processing');
-      await shot(driver, `${lang}-08b-processing`);
+      await shotAs('08b-processing');
     }
     const found = await driver.findElements(byTestId('result'));
     return found.length ? found[0] : null;
   }, { timeout: 170000, interval: 250, what: 'the result screen' });
   const elapsedMs = Date.now() - started;
-  await shot(driver, `${lang}-09-result`);
+  await shotAs('09-result');
   const outcome = await result.getAttribute('data-outcome');
   const text = await result.getText();
   assert.doesNotMatch(text, /\d+[.,]\d|%|score|pontua/i, `no score on the customer's screen: ${text}`);
@@ -259,7 +275,7 @@ describe('customer flow in pt-BR, embedded backend (WebDriver, canvas camera)', 
     card = composeCard(work, 'obama2.jpg');
     kiosk = await launchKioskWithWebDriver('flow-pt', ['--windowed', '--mock-camera'], {
       DAYFUSION_MODELS_DIR: modelsDir(),
-    }, { prepare: (dir) => { inbox = seedSettings(dir, 'pt-BR'); } });
+    }, { staff: [STAFF.admin, STAFF.reviewer], prepare: (dir) => { inbox = seedSettings(dir, 'pt-BR'); } });
     ({ driver, dataDir, display } = kiosk);
   }, { timeout: 180000 });
 
@@ -304,7 +320,9 @@ describe('customer flow in pt-BR, embedded backend (WebDriver, canvas camera)', 
   });
 
   it('shows the staff screens in pt-BR', async () => {
-    await signInAsStaff(driver, TEST_PIN, { onPinScreen: (form) => shot(driver, `pt-BR-19-staff-pin-${form}`) });
+    await signInAsStaff(driver, credentials(STAFF.admin), {
+      onPinScreen: () => shot(driver, 'pt-BR-19-staff-pin-sign-in'),
+    });
     await shot(driver, 'pt-BR-20-staff-home');
     await openStaffScreen(driver, 'review');
     await visible(driver, 'review-queue');
@@ -315,6 +333,37 @@ describe('customer flow in pt-BR, embedded backend (WebDriver, canvas camera)', 
     await openStaffScreen(driver, 'status');
     await visible(driver, 'app-version');
     await shot(driver, 'pt-BR-23-status-settings');
+    await click(driver, 'staff-sign-out');
+    await visible(driver, 'attract');
+  });
+
+  it('roles: a reviewer has no exit-kiosk and no settings saving; an admin has both', async () => {
+    await signInAsStaff(driver, credentials(STAFF.reviewer));
+    const reviewerHome = await visible(driver, 'staff-home');
+    assert.equal(await reviewerHome.getAttribute('data-role'), 'reviewer');
+    assert.match(await driver.findElement(byTestId('staff-greeting')).getText(), /Olá, Rui Lima \(revisão\)/);
+    for (const tile of ['staff-review', 'staff-status', 'staff-liveness', 'staff-diagnostics']) {
+      await visible(driver, tile);
+    }
+    assert.equal((await driver.findElements(byTestId('exit-kiosk'))).length, 0, 'no exit-kiosk for a reviewer');
+    await visible(driver, 'exit-kiosk-admin-only');
+    await shot(driver, 'pt-BR-31-staff-home-reviewer');
+    await openStaffScreen(driver, 'status');
+    await visible(driver, 'settings-readonly');
+    assert.equal((await driver.findElements(byTestId('settings-save'))).length, 0, 'no settings saving');
+    assert.equal((await driver.findElements(byTestId('aws-save'))).length, 0, 'no AWS connection saving');
+    assert.equal(await driver.findElement(byTestId('settings-kiosk-id')).isEnabled(), false);
+    await click(driver, 'staff-sign-out');
+    await visible(driver, 'attract');
+
+    await signInAsStaff(driver, credentials(STAFF.admin));
+    assert.match(await driver.findElement(byTestId('staff-greeting')).getText(), /Olá, Ana Souza \(administração\)/);
+    await visible(driver, 'exit-kiosk');
+    await shot(driver, 'pt-BR-32-staff-home-admin');
+    await openStaffScreen(driver, 'status');
+    await visible(driver, 'settings-save');
+    await visible(driver, 'aws-save');
+    assert.equal((await driver.findElements(byTestId('settings-readonly'))).length, 0);
     await click(driver, 'staff-sign-out');
     await visible(driver, 'attract');
   });
@@ -352,6 +401,7 @@ describe('customer flow in en, staff review and PIN lockout (WebDriver)', () => 
   let inbox;
   let card;
   let reviewId;
+  let ownReviewId;
 
   before(async () => {
     const work = tempDataDir('review-files');
@@ -362,6 +412,7 @@ describe('customer flow in en, staff review and PIN lockout (WebDriver)', () => 
     kiosk = await launchKioskWithWebDriver('flow-en', ['--windowed', '--mock-camera'], {
       DAYFUSION_MODELS_DIR: modelsDir(),
     }, {
+      staff: [STAFF.admin, STAFF.reviewer],
       prepare: (dir) => {
         inbox = seedSettings(dir, 'en');
         // A REVIEW case made with the CLI on the same data folder: a recorded video (no
@@ -375,6 +426,12 @@ describe('customer flow in en, staff review and PIN lockout (WebDriver)', () => 
           '--kiosk-id', 'kiosk-e2e', '--document', card, '--selfie-video', video, '--models-dir', modelsDir()]));
         assert.equal(t.status, 'REVIEW', JSON.stringify(t.decision));
         reviewId = t.transactionId;
+        // The same case operated by the reviewer: segregation of duties keeps it from them.
+        const own = JSON.parse(cli(dir, ['verify', '--json', '--lang', 'en', '--policy', 'review-passive',
+          '--kiosk-id', 'kiosk-e2e', '--operator', STAFF.reviewer.id, '--document', card, '--selfie-video', video,
+          '--models-dir', modelsDir()]));
+        assert.equal(own.status, 'REVIEW', JSON.stringify(own.decision));
+        ownReviewId = own.transactionId;
       },
     });
     ({ driver, dataDir, display } = kiosk);
@@ -394,7 +451,7 @@ describe('customer flow in en, staff review and PIN lockout (WebDriver)', () => 
     await shot(driver, 'en-07-liveness-cancelled');
     await click(driver, 'liveness-cancel');
     await visible(driver, 'attract', 30000);
-    const closed = transactions(dataDir).find((t) => t.transactionId !== reviewId);
+    const closed = transactions(dataDir).find((t) => t.transactionId !== reviewId && t.transactionId !== ownReviewId);
     assert.equal(closed?.status, 'ABORTED', 'a cancelled visit leaves no open transaction');
     await startVisit(driver, 'en');
     await click(driver, 'consent-decline');
@@ -413,13 +470,13 @@ describe('customer flow in en, staff review and PIN lockout (WebDriver)', () => 
   });
 
   it('approves a REVIEW case in staff mode with the reason as an audit event', async () => {
-    await signInAsStaff(driver);
+    await signInAsStaff(driver, credentials(STAFF.reviewer));
     await shot(driver, 'en-20-staff-home');
     await openStaffScreen(driver, 'review');
-    const item = await visible(driver, 'review-item', 30000);
-    assert.equal(await item.getAttribute('data-transaction-id'), reviewId);
+    const item = await driver.wait(
+      until.elementLocated(By.css(`[data-testid="review-item"][data-transaction-id="${reviewId}"]`)), 30000);
     await shot(driver, 'en-21-review-queue');
-    await item.click();
+    await item.findElement(By.css('a')).click();
     await visible(driver, 'review-detail', 30000);
     await visible(driver, 'review-portrait', 30000);
     await shot(driver, 'en-22-review-detail');
@@ -436,6 +493,8 @@ describe('customer flow in en, staff review and PIN lockout (WebDriver)', () => 
     const last = t.auditEvents?.at(-1);
     assert.equal(last?.kind, 'review.resolved', JSON.stringify(t.auditEvents?.map((e) => e.kind)));
     assert.equal(last?.data?.reason, reason);
+    assert.equal(last?.data?.reviewer, STAFF.reviewer.id, 'the reviewer is the signed-in account');
+    assert.equal(record.review?.reviewer, STAFF.reviewer.id);
     cli(dataDir, ['audit', 'verify']);
     await openStaffScreen(driver, 'diagnostics');
     await visible(driver, 'diagnostics');
@@ -447,36 +506,71 @@ describe('customer flow in en, staff review and PIN lockout (WebDriver)', () => 
     await visible(driver, 'attract');
   });
 
-  it('locks staff sign-in after five wrong PINs, even for the right one', async () => {
-    await click(driver, 'staff-entry');
-    await visible(driver, 'staff-pin');
+  it('segregation of duties: refuses the reviewer the REVIEW case they operated', async () => {
+    await signInAsStaff(driver, credentials(STAFF.reviewer));
+    await openStaffScreen(driver, 'review');
+    const item = await driver.wait(
+      until.elementLocated(By.css(`[data-testid="review-item"][data-transaction-id="${ownReviewId}"]`)), 30000);
+    await item.findElement(By.css('a')).click();
+    await visible(driver, 'review-portrait', 30000);
+    await driver.findElement(byTestId('review-reason')).sendKeys('Checked in person.');
+    await click(driver, 'review-approve');
+    const message = await visible(driver, 'staff-message', 30000);
+    assert.match(await message.getText(), /You operated this transaction and cannot review it/);
+    await shot(driver, 'en-26-review-own-transaction');
+    const t = JSON.parse(cli(dataDir, ['transactions', 'show', ownReviewId, '--json']));
+    const record = t.transaction ?? t;
+    assert.equal(record.status, 'REVIEW', 'still waiting for another reviewer');
+    assert.equal(record.operator, STAFF.reviewer.id);
+    await click(driver, 'staff-sign-out');
+    await visible(driver, 'attract');
+  });
+
+  it('locks one account after five wrong PINs, even for the right one, and not the others', async () => {
+    const account = STAFF.reviewer;
+    const wrongs = () => readLogEvents(dataDir).filter(
+      (e) => e.fields?.event === 'staff_pin_wrong' && e.fields?.account === account.id).length;
+    await openStaffSignIn(driver);
     await shot(driver, 'en-19-staff-pin');
+    const before = wrongs();
     for (let i = 0; i < 4; i += 1) {
-      const input = await visible(driver, 'pin-input');
-      await input.clear();
-      await input.sendKeys('000001');
-      await click(driver, 'pin-submit');
+      await submitStaffSignIn(driver, { account: account.id, pin: '000001' });
+      await waitFor(() => wrongs() === before + i + 1, { what: `wrong PIN ${i + 1} in the kiosk log` });
       const error = await visible(driver, 'pin-error');
-      await driver.wait(async () => (await error.getText()).includes(String(4 - i)), 10000);
+      // The same answer as for an unknown account: no tries-left count.
+      assert.equal(await error.getText(), 'Wrong staff number or PIN.');
     }
     await shot(driver, 'en-19b-pin-wrong');
-    const input = await visible(driver, 'pin-input');
-    await input.clear();
-    await input.sendKeys('000001');
-    await click(driver, 'pin-submit');
-    await visible(driver, 'pin-locked');
+    await submitStaffSignIn(driver, { account: account.id, pin: '000001' });
+    const locked = await visible(driver, 'pin-locked');
+    assert.match(await locked.getText(), new RegExp(account.id.replace('.', '\\.')));
     await shot(driver, 'en-19c-pin-locked');
     assert.equal(await driver.findElement(byTestId('pin-input')).isEnabled(), false);
-    // The vault says locked, also to a new process reading the same folder.
-    const stored = JSON.parse(readFileSync(path.join(dataDir, 'staff.json'), 'utf8'));
-    assert.ok(stored.lockedUntil > Date.now() / 1000 + 200, JSON.stringify(stored.lockedUntil));
-    assert.ok(!JSON.stringify(stored).includes(TEST_PIN));
+    // The right PIN does not open a locked account.
+    const refused = await driver.executeAsyncScript(`
+      const done = arguments[arguments.length - 1];
+      window.__TAURI_INTERNALS__.invoke('staff_sign_in', { account: arguments[0], pin: arguments[1] })
+        .then(done, (e) => done({ error: e }));
+    `, account.id, account.pin);
+    assert.equal(refused.kind, 'locked', JSON.stringify(refused));
+    // The store says locked, also to a new process reading the same folder; never a PIN.
+    const stored = storedStaff(dataDir);
+    const lock = stored.accounts?.[account.id]?.lock;
+    assert.ok(lock && lock.since + lock.seconds > Date.now() / 1000 + 200, JSON.stringify(lock));
+    assert.equal(stored.accounts?.[STAFF.admin.id]?.lock ?? null, null, 'the admin is not locked');
+    for (const pin of [STAFF.admin.pin, STAFF.reviewer.pin]) assert.ok(!JSON.stringify(stored).includes(pin));
     const events = readLogEvents(dataDir).filter((e) => e.fields?.event === 'staff_pin_locked');
     assert.equal(events.length, 1);
+    assert.equal(events[0].fields.account, account.id);
+    // Another account still signs in.
+    await submitStaffSignIn(driver, credentials(STAFF.admin));
+    await visible(driver, 'staff-home', 30000);
+    await click(driver, 'staff-sign-out');
+    await visible(driver, 'attract');
   });
 });
 
-describe('no camera (WebDriver, no mock camera)', () => {
+describe('no camera, and no staff accounts (WebDriver, no mock camera)', () => {
   let kiosk;
   let driver;
   let dataDir;
@@ -512,5 +606,85 @@ describe('no camera (WebDriver, no mock camera)', () => {
     assert.equal(all.length, 1);
     assert.equal(all[0].status, 'ABORTED');
     assert.equal(all[0].abortReason, 'visit-failed');
+  });
+
+  it('provisioning refusal: a kiosk without staff accounts is not provisioned, with no set-PIN form', async () => {
+    await click(driver, 'staff-entry');
+    const screen = await visible(driver, 'staff-not-provisioned');
+    const text = await screen.getText();
+    assert.match(text, /Quiosque não provisionado/);
+    assert.match(text, /dayfusion staff add/);
+    for (const id of ['pin-set-form', 'pin-new', 'pin-input', 'account-input', 'pin-submit', 'pin-key-1']) {
+      assert.equal((await driver.findElements(byTestId(id))).length, 0, `no ${id}`);
+    }
+    assert.equal((await driver.findElements(By.css('[data-testid="staff-pin"] input'))).length, 0);
+    await shot(driver, 'pt-BR-30-staff-not-provisioned');
+    // Nothing was created behind the screen either.
+    const status = await driver.executeAsyncScript(`
+      const done = arguments[arguments.length - 1];
+      window.__TAURI_INTERNALS__.invoke('staff_status').then(done, (e) => done({ error: e }));
+    `);
+    assert.deepEqual(status, { provisioned: false });
+    await click(driver, 'staff-back');
+    await visible(driver, 'attract');
+  });
+});
+
+describe('field mode: a field agent operates the visits (WebDriver, canvas camera)', () => {
+  let kiosk;
+  let driver;
+  let dataDir;
+  let inbox;
+  let card;
+
+  before(async () => {
+    card = composeCard(tempDataDir('field-files'), 'obama2.jpg');
+    kiosk = await launchKioskWithWebDriver('field', ['--windowed', '--mock-camera'], {
+      DAYFUSION_MODELS_DIR: modelsDir(),
+    }, {
+      staff: [STAFF.admin, STAFF.reviewer, STAFF.fieldAgent],
+      prepare: (dir) => { inbox = seedSettings(dir, 'pt-BR', 'field'); },
+    });
+    ({ driver, dataDir, display } = kiosk);
+  }, { timeout: 180000 });
+
+  after(() => kiosk?.stop());
+
+  it('field mode: the attract screen requires the agent, who then runs a whole visit as its operator', async () => {
+    const attract = await visible(driver, 'attract', 30000);
+    assert.equal(await attract.getAttribute('data-mode'), 'field');
+    assert.match(await (await visible(driver, 'field-mode')).getText(), /modo campo/i);
+    assert.match(await (await visible(driver, 'sync-badge')).getText(), /aguardando sincronização|Tudo sincronizado/);
+    assert.equal((await driver.findElements(byTestId('start'))).length, 0, 'no visit without an agent');
+    const signIn = await visible(driver, 'field-sign-in');
+    assert.match(await signIn.getText(), /Entrar como agente de campo/);
+    await shot(driver, 'pt-BR-33-field-attract');
+    // Without an agent's session the backend refuses too.
+    const refused = await driver.executeAsyncScript(`
+      const done = arguments[arguments.length - 1];
+      window.__TAURI_INTERNALS__.invoke('visit_begin', { lang: 'pt-BR' }).then(done, (e) => done({ error: e }));
+    `);
+    assert.match(refused?.error?.detail ?? '', /^\[operator-required\]/, JSON.stringify(refused));
+
+    await signIn.click();
+    await visible(driver, 'account-input');
+    await submitStaffSignIn(driver, credentials(STAFF.fieldAgent));
+    const agent = await visible(driver, 'field-agent', 30000);
+    assert.match(await agent.getText(), /Agente: Fabi Rocha/);
+    await visible(driver, 'field-sign-out');
+    await visible(driver, 'start');
+    await shot(driver, 'pt-BR-34-field-agent-signed-in');
+
+    const { url, box } = testCameraFace();
+    assert.equal(await driver.executeScript(TEST_CAMERA, url, box), true);
+    const run = await wholeVisit(driver, dataDir, inbox, card, 'pt-BR', null);
+    const t = JSON.parse(cli(dataDir, ['transactions', 'show', run.stored.transactionId, '--json']));
+    const record = t.transaction ?? t;
+    assert.equal(record.operator, STAFF.fieldAgent.id, 'SQLite records the field agent as operator');
+    // Back on attract the agent is still signed in and the sync badge was read again.
+    await visible(driver, 'field-agent');
+    await visible(driver, 'sync-pending');
+    await click(driver, 'field-sign-out');
+    await visible(driver, 'field-sign-in');
   });
 });

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { By, until } from 'selenium-webdriver';
 
 import {
-  ARTIFACTS, launchKioskWithWebDriver, modelsDir, openStaffScreen, readLogEvents, screenshotDisplay, signInAsStaff,
+  ARTIFACTS, STAFF, launchKioskWithWebDriver, modelsDir, openStaffScreen, readLogEvents, screenshotDisplay, signInAsStaff,
   waitFor,
 } from './harness.mjs';
 
@@ -30,15 +30,15 @@ describe('local liveness check in the kiosk (WebDriver, mock camera)', () => {
   before(async () => {
     kiosk = await launchKioskWithWebDriver('liveness', ['--windowed', '--mock-camera'], {
       DAYFUSION_MODELS_DIR: modelsDir(),
-    });
+    }, { staff: [STAFF.admin, STAFF.reviewer] });
     ({ driver, dataDir } = kiosk);
   }, { timeout: 120000 });
 
   after(() => kiosk?.stop());
 
   it('streams camera frames to the Rust engine over IPC and shows its guidance', async () => {
-    // The liveness check is a staff screen.
-    await signInAsStaff(driver);
+    // The liveness check is a staff screen, open to reviewers.
+    await signInAsStaff(driver, { account: STAFF.reviewer.id, pin: STAFF.reviewer.pin });
     await openStaffScreen(driver, 'liveness');
     await waitFor(async () => (await driver.executeScript(WIDGET_STATE))?.state === 'intro', {
       what: 'the widget intro',

@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { By, until } from 'selenium-webdriver';
 
 import {
-  ARTIFACTS, launchKioskWithWebDriver, openStaffScreen, screenshotDisplay, signInAsStaff, storedSettings, waitFor, workspaceVersion,
+  ARTIFACTS, STAFF, launchKioskWithWebDriver, openStaffScreen, screenshotDisplay, signInAsStaff, storedSettings, waitFor,
+  workspaceVersion,
 } from './harness.mjs';
 
 /** Samples the preview video twice; reports whether its pixels are live. */
@@ -41,9 +42,12 @@ describe('kiosk status screen (WebDriver, mock camera)', () => {
   let dataDir;
 
   before(async () => {
-    kiosk = await launchKioskWithWebDriver('status', ['--windowed', '--mock-camera']);
+    // Staff accounts are provisioned out of band (the CLI) before the app starts.
+    kiosk = await launchKioskWithWebDriver('status', ['--windowed', '--mock-camera'], {}, {
+      staff: [STAFF.admin, STAFF.reviewer],
+    });
     ({ driver, dataDir } = kiosk);
-    // The status screen is a staff screen: set the PIN (first run) and open it.
+    // The status screen is a staff screen: sign in as the admin (who may change settings).
     await signInAsStaff(driver);
     await openStaffScreen(driver, 'status');
   }, { timeout: 120000 });

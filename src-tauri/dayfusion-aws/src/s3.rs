@@ -109,6 +109,76 @@ impl S3EvidenceStore {
         format!("{}{}", self.prefix, key.as_str())
     }
 
+    /// Keeps the local audit chain's head outside the kiosk:
+    /// `{prefix}audit-heads/{kiosk}/{events:012}.json` (the event count, the
+    /// last event's hash), write-once. A head already stored for the same
+    /// count with another hash means the local chain was rewritten from
+    /// that point: `Conflict`. `true` when written now.
+    pub fn put_audit_head(
+        &self,
+        kiosk_id: &str,
+        events: u64,
+        head_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let kiosk: String = kiosk_id
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+            .take(64)
+            .collect();
+        let key = format!("{}audit-heads/{kiosk}/{events:012}.json", self.prefix);
+        let body = serde_json::json!({
+            "kioskId": kiosk,
+            "events": events,
+            "headHash": head_hash,
+        })
+        .to_string();
+        let request = self
+            .ctx
+            .s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .if_none_match("*")
+            .content_type("application/json")
+            .body(ByteStream::from(body.into_bytes()));
+        let request = with_encryption(request, &self.ctx.settings);
+        match self.ctx.block_on(request.send()) {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err.code() == Some("PreconditionFailed") || http_status(&err) == Some(412) =>
+            {
+                let stored = self
+                    .ctx
+                    .block_on(
+                        self.ctx
+                            .s3
+                            .get_object()
+                            .bucket(&self.bucket)
+                            .key(&key)
+                            .send(),
+                    )
+                    .map_err(|e| StoreError::from(AwsError::from_sdk("s3:GetObject", &e)))?;
+                let bytes = self
+                    .ctx
+                    .block_on(stored.body.collect())
+                    .map_err(|e| StoreError::Other(format!("reading {key}: {e}")))?
+                    .into_bytes();
+                let stored_hash = serde_json::from_slice::<serde_json::Value>(&bytes)
+                    .ok()
+                    .and_then(|v| v["headHash"].as_str().map(str::to_owned));
+                if stored_hash.as_deref() == Some(head_hash) {
+                    Ok(false)
+                } else {
+                    Err(StoreError::Conflict(format!(
+                        "the audit chain's event {events} differs from the head kept in S3: \
+                         the local chain was rewritten"
+                    )))
+                }
+            }
+            Err(err) => Err(AwsError::from_sdk("s3:PutObject", &err).into()),
+        }
+    }
+
     /// The `sha256` metadata of the object under `key`: `None` when there is
     /// no object, `Some("")` when the object has no such metadata (not
     /// written by a kiosk).

@@ -64,6 +64,11 @@ pub struct SyncReport {
     pub stopped_early: bool,
     /// Entries still in the outbox after the run.
     pub remaining: usize,
+    /// The audit chain's event count whose head was kept in S3 by this run.
+    pub audit_head_events: Option<u64>,
+    /// Why the head could not be kept (`transaction-conflict`: the local
+    /// chain differs from the head already kept: it was rewritten).
+    pub audit_head_error: Option<String>,
 }
 
 /// Pushes the outbox of a local log to S3 and DynamoDB.
@@ -264,6 +269,7 @@ impl<'a> OutboxSync<'a> {
         let entries = self.log.outbox(0)?;
         let mut report = SyncReport::default();
         let mut tried = 0usize;
+        let mut kiosk_id: Option<String> = None;
         for entry in &entries {
             let id = entry.transaction_id;
             let due = match next_attempt_at(self.log, entry) {
@@ -284,7 +290,8 @@ impl<'a> OutboxSync<'a> {
             }
             tried += 1;
             match self.sync_one(id, &mut report.objects_uploaded) {
-                Ok(()) => {
+                Ok(kiosk) => {
+                    kiosk_id = Some(kiosk);
                     if self.log.mark_synced(&id)? {
                         report.synced += 1;
                     }
@@ -305,6 +312,11 @@ impl<'a> OutboxSync<'a> {
                 }
             }
         }
+        if report.synced > 0
+            && let Some(kiosk) = &kiosk_id
+        {
+            self.keep_audit_head(kiosk, &mut report)?;
+        }
         report.remaining = self.log.outbox(0)?.len();
         tracing::info!(
             synced = report.synced,
@@ -318,8 +330,27 @@ impl<'a> OutboxSync<'a> {
         Ok(report)
     }
 
-    /// Evidence, then the record, of one transaction.
-    fn sync_one(&self, id: Uuid, uploaded: &mut usize) -> Result<(), Failure> {
+    /// Writes the verified local chain's head to S3 (see
+    /// [`S3EvidenceStore::put_audit_head`]); a failure is reported, never
+    /// fatal to the run.
+    fn keep_audit_head(&self, kiosk: &str, report: &mut SyncReport) -> Result<(), StoreError> {
+        let audit = self.log.verify_audit()?;
+        let (Some(head), None) = (audit.head_hash.as_deref(), audit.first_bad.as_ref()) else {
+            report.audit_head_error = Some("audit-chain-broken".to_owned());
+            return Ok(());
+        };
+        match self.s3.put_audit_head(kiosk, audit.events, head) {
+            Ok(_) => report.audit_head_events = Some(audit.events),
+            Err(e) => {
+                tracing::error!(code = e.code(), error = %e, "audit head not kept in S3");
+                report.audit_head_error = Some(e.code().to_owned());
+            }
+        }
+        Ok(())
+    }
+
+    /// Evidence, then the record, of one transaction; its kiosk id.
+    fn sync_one(&self, id: Uuid, uploaded: &mut usize) -> Result<String, Failure> {
         let transaction = self
             .log
             .get(&id)?
@@ -334,7 +365,7 @@ impl<'a> OutboxSync<'a> {
         }
         let (_, record_sha256) = record_json(&transaction)?;
         self.table.put_final(&transaction, &record_sha256)?;
-        Ok(())
+        Ok(transaction.kiosk_id)
     }
 
     /// Makes sure `key` is in S3 with `sha256`; `true` when it was written

@@ -196,7 +196,7 @@ fn table_ids(ctx: &AwsContext) -> Result<Vec<String>, Box<dyn Error>> {
 }
 
 /// Every object key in the bucket.
-fn bucket_keys(ctx: &AwsContext) -> Result<Vec<String>, Box<dyn Error>> {
+fn all_bucket_keys(ctx: &AwsContext) -> Result<Vec<String>, Box<dyn Error>> {
     let out = ctx.block_on(ctx.s3.list_objects_v2().bucket(BUCKET).send())?;
     let mut keys: Vec<String> = out
         .contents()
@@ -204,6 +204,13 @@ fn bucket_keys(ctx: &AwsContext) -> Result<Vec<String>, Box<dyn Error>> {
         .filter_map(|o| o.key().map(str::to_owned))
         .collect();
     keys.sort();
+    Ok(keys)
+}
+
+/// The evidence object keys in the bucket (not the kept audit heads).
+fn bucket_keys(ctx: &AwsContext) -> Result<Vec<String>, Box<dyn Error>> {
+    let mut keys = all_bucket_keys(ctx)?;
+    keys.retain(|k| !k.contains("audit-heads/"));
     Ok(keys)
 }
 
@@ -794,8 +801,27 @@ fn outbox_sync_end_to_end() -> TestResult {
         let events = local.log.audit_events(&t.transaction_id)?;
         assert_eq!(events.last().map(|e| e.kind.as_str()), Some(SYNC_COMPLETED));
     }
-    assert!(local.log.verify_audit()?.first_bad.is_none());
+    let audit = local.log.verify_audit()?;
+    assert!(audit.first_bad.is_none());
     assert_eq!(sync_status(&local.log)?.pending, 0);
+
+    // The chain's head is kept in S3, write-once: a local chain rewritten
+    // to another head at that point is detected.
+    assert_eq!(report.audit_head_events, Some(audit.events));
+    assert_eq!(report.audit_head_error, None);
+    let heads: Vec<String> = all_bucket_keys(&ctx)?
+        .into_iter()
+        .filter(|k| k.contains("audit-heads/"))
+        .collect();
+    assert_eq!(heads.len(), 1, "{heads:?}");
+    assert!(heads[0].ends_with(&format!("/{:012}.json", audit.events)));
+    let kiosk = &transactions[0].kiosk_id;
+    let head = audit.head_hash.as_deref().ok_or("no head")?;
+    assert!(!s3.put_audit_head(kiosk, audit.events, head)?);
+    assert!(matches!(
+        s3.put_audit_head(kiosk, audit.events, &"0".repeat(64)),
+        Err(StoreError::Conflict(_))
+    ));
 
     // Again: nothing to do.
     let again = sync.run(OffsetDateTime::now_utc(), 0)?;

@@ -124,10 +124,8 @@ pub fn sync(
 
 /// `sync status`: what is still waiting, without network.
 pub fn sync_status_command(paths: &KioskPaths, json: bool, lang: &str) -> anyhow::Result<ExitCode> {
-    let log = dayfusion_ledger::SqliteLog::open_read_only(
-        &paths.data_dir.join(crate::verify_commands::LOG_FILE),
-    )
-    .map_err(|e| store_failure(e, lang))?;
+    let log = dayfusion_ledger::SqliteLog::open_read_only(&paths.log_file())
+        .map_err(|e| store_failure(e, lang))?;
     let status = sync_status(&log).map_err(|e| store_failure(e, lang))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&status)?);

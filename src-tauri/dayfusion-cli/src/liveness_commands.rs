@@ -189,6 +189,35 @@ pub fn eval_pad(dir: &Path, out: &Path, models_dir: &Path, json: bool) -> anyhow
     Ok(ExitCode::SUCCESS)
 }
 
+/// The environment variable that may hold the bridge's bearer token
+/// (tests); never an argument, which any local user could read.
+pub const BRIDGE_TOKEN_ENV: &str = "DAYFUSION_BRIDGE_TOKEN";
+
+/// The bridge's token: the one in [`BRIDGE_TOKEN_ENV`] when set and not
+/// empty (and `false`), else a new random one (and `true`).
+pub fn bridge_token(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<(dayfusion_capture::bridge::BridgeToken, bool)> {
+    use dayfusion_capture::bridge::BridgeToken;
+    match lookup(BRIDGE_TOKEN_ENV).filter(|t| !t.is_empty()) {
+        Some(secret) => Ok((
+            BridgeToken::from_secret(&secret).context(BRIDGE_TOKEN_ENV)?,
+            false,
+        )),
+        None => Ok((BridgeToken::generate()?, true)),
+    }
+}
+
+/// The line `liveness serve` prints once listening: `url`, and `token`
+/// unless the caller gave it in [`BRIDGE_TOKEN_ENV`].
+pub fn listening_line(url: &str, token: Option<&str>) -> String {
+    let mut line = serde_json::json!({ "url": url });
+    if let Some(token) = token {
+        line["token"] = token.into();
+    }
+    line.to_string()
+}
+
 /// `dayfusion liveness serve`: the capture service over loopback HTTP.
 pub fn serve(
     listen: std::net::SocketAddr,
@@ -196,6 +225,7 @@ pub fn serve(
     models_dir: &Path,
 ) -> anyhow::Result<ExitCode> {
     use dayfusion_capture::{CaptureService, bridge::Bridge};
+    let (token, generated) = bridge_token(|name| std::env::var(name).ok())?;
     let faces = Arc::new(FaceEngine::load(models_dir).map_err(with_reason)?);
     let engine = Arc::new(dayfusion_liveness::LivenessEngine::new(faces));
     let sessions = dayfusion_verify::embedded::LiveSessions::new(
@@ -203,13 +233,48 @@ pub fn serve(
         dayfusion_liveness::LivenessSettings::default(),
     );
     let service = Arc::new(CaptureService::new(Arc::new(sessions)));
-    let bridge = Bridge::bind(listen, service, allow_origin)?;
+    let bridge = Bridge::bind(listen, service, allow_origin, token.clone())?;
     let addr = bridge
         .local_addr()
         .context("the bridge has no IP address")?;
-    // The line the tests and scripts wait for.
-    println!("listening on http://{addr}");
+    // The line the tests and scripts wait for (stdout only, never the log).
+    let url = format!("http://{addr}");
+    println!(
+        "{}",
+        listening_line(&url, generated.then(|| token.secret()))
+    );
     std::io::Write::flush(&mut std::io::stdout())?;
     bridge.serve();
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bridge_token_comes_from_the_environment_or_is_generated() -> anyhow::Result<()> {
+        let chosen = "0123456789abcdef".repeat(3);
+        let (token, generated) =
+            bridge_token(|name| (name == BRIDGE_TOKEN_ENV).then(|| chosen.clone()))?;
+        assert_eq!((token.secret(), generated), (chosen.as_str(), false));
+        let (token, generated) = bridge_token(|_| Some(String::new()))?;
+        assert!(generated && token.secret().len() == 64);
+        assert!(bridge_token(|_| Some("too-short".into())).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn the_listening_line_is_json_with_the_token_only_when_generated() -> anyhow::Result<()> {
+        let line: serde_json::Value =
+            serde_json::from_str(&listening_line("http://127.0.0.1:1", Some("t")))?;
+        assert_eq!(
+            line,
+            serde_json::json!({"url": "http://127.0.0.1:1", "token": "t"})
+        );
+        let line: serde_json::Value =
+            serde_json::from_str(&listening_line("http://127.0.0.1:1", None))?;
+        assert!(line.get("token").is_none());
+        Ok(())
+    }
 }

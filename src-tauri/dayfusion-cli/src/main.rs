@@ -15,6 +15,7 @@ use dayfusion_models::{CATALOGUE, FetchOptions, FetchOutcome, FileState};
 mod aws_commands;
 mod face_commands;
 mod liveness_commands;
+mod staff_commands;
 mod verify_commands;
 
 /// DayFusion Kiosk command line.
@@ -35,6 +36,12 @@ enum Command {
     },
     /// Print the folders the kiosk uses.
     Paths,
+    /// Staff accounts, provisioned out of band: add, remove, list, reset, unlock.
+    /// PINs are read from standard input.
+    Staff {
+        #[command(subcommand)]
+        command: staff_commands::StaffCommand,
+    },
     /// The face model pack: fetch it, verify it, list it.
     Models {
         #[command(subcommand)]
@@ -297,8 +304,11 @@ enum LivenessCommand {
         audit_images: u8,
     },
     /// Serve live sessions of the local engine over loopback HTTP, for
-    /// `<face-liveness-widget engine-url=...>` in a browser outside the
-    /// kiosk (its tests, development). Prints `listening on http://ADDR`.
+    /// `<face-liveness-widget engine-url=... bridge-token=...>` in a browser
+    /// outside the kiosk (its tests, development). Every request must carry
+    /// a bearer token: DAYFUSION_BRIDGE_TOKEN when set, else a random one.
+    /// Prints one JSON line once listening: `{"url":"http://ADDR","token":"..."}`
+    /// (`token` only when generated).
     Serve {
         /// Loopback address and port (port 0 picks a free one).
         #[arg(long, default_value = "127.0.0.1:0")]
@@ -397,6 +407,17 @@ enum AuditCommand {
     /// Walk the audit chain; exit 1 naming the first edited, deleted or
     /// reordered event.
     Verify {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Language of messages (pt-BR or en).
+        #[arg(long, default_value = "pt-BR")]
+        lang: String,
+    },
+    /// Print the chain's head (event count and last hash) after verifying
+    /// it, to be kept outside the kiosk: a later chain that does not extend
+    /// it was rewritten. Exit 1 when the chain does not verify.
+    Head {
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -585,6 +606,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit {
             command: AuditCommand::Verify { json, lang },
         } => verify_commands::audit_verify(&kiosk_paths()?, json, &lang),
+        Command::Audit {
+            command: AuditCommand::Head { json, lang },
+        } => verify_commands::audit_head(&kiosk_paths()?, json, &lang),
         Command::Purge {
             older_than,
             include_unsynced,
@@ -604,6 +628,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             lang,
         } => aws_commands::sync(&kiosk_paths()?, limit, retry_now, json, &lang),
         Command::Doctor { json, lang } => aws_commands::doctor(&kiosk_paths()?, json, &lang),
+        Command::Staff { command } => staff_commands::run(&kiosk_paths()?, command),
         Command::Paths => {
             let paths = kiosk_paths()?;
             println!("data: {}", paths.data_dir.display());
@@ -615,12 +640,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Health { json } => {
             let paths = kiosk_paths()?;
             let backend = read_backend(&paths);
-            let report = health::check(&health::HealthInputs {
+            let mut report = health::check(&health::HealthInputs {
                 paths: &paths,
                 settings_store: Ok(()),
                 backend,
                 camera: None,
+                evidence_key: evidence_key_state(&paths, backend),
             });
+            health::add_check(
+                &mut report,
+                dayfusion_visit::confinement_report().health_check(),
+            );
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -876,6 +906,33 @@ fn human_size(bytes: u64) -> String {
 }
 
 /// Backend configured in the app's settings file, or the default.
+/// Where the local evidence key lives, read without loading it; `None` on
+/// the AWS backend when there is no local store.
+fn evidence_key_state(
+    paths: &KioskPaths,
+    backend: BackendMode,
+) -> Option<health::EvidenceKeyState> {
+    use dayfusion_evidence::{KeyLocation, KeySource, KeyStatus, LocalEvidenceStore, MARKER_FILE};
+    use health::EvidenceKeyState;
+    let root = paths.evidence_dir();
+    if backend == BackendMode::Aws && !root.join(MARKER_FILE).exists() {
+        return None;
+    }
+    let status = match KeySource::from_env() {
+        Ok(source) => LocalEvidenceStore::key_status(&root, source),
+        Err(e) => KeyStatus::Unavailable(e.to_string()),
+    };
+    Some(match status {
+        KeyStatus::Recorded(KeyLocation::Keyring) | KeyStatus::New(KeyLocation::Keyring) => {
+            EvidenceKeyState::Keyring
+        }
+        KeyStatus::Recorded(KeyLocation::File) | KeyStatus::New(KeyLocation::File) => {
+            EvidenceKeyState::File
+        }
+        KeyStatus::Unavailable(why) => EvidenceKeyState::Unavailable(why),
+    })
+}
+
 fn read_backend(paths: &KioskPaths) -> BackendMode {
     std::fs::read(paths.settings_file())
         .ok()

@@ -19,13 +19,6 @@ use dayfusion_verify::{
     StartRequest, Status, Transaction, TransactionLog, VerificationFlow, i18n,
 };
 
-/// File name of the transaction log in the data folder.
-pub const LOG_FILE: &str = "transactions.db";
-/// Folder of the evidence store in the data folder.
-pub const EVIDENCE_DIR: &str = "evidence";
-/// The kiosk's own policy file in the data folder.
-pub const POLICY_FILE: &str = "policies.toml";
-
 /// A flow failure as a CLI error: the code, the person's message and the detail.
 pub(crate) fn flow_failure(error: &FlowError, lang: &str) -> anyhow::Error {
     anyhow::anyhow!("[{}] {} ({error})", error.code(), error.message(lang))
@@ -49,15 +42,14 @@ pub(crate) fn open_stores(paths: &KioskPaths, lang: &str) -> anyhow::Result<Loca
         )
     })?;
     let key_source = KeySource::from_env().map_err(|e| store_failure(e, lang))?;
-    let evidence = LocalEvidenceStore::open(&paths.data_dir.join(EVIDENCE_DIR), key_source)
+    let evidence = LocalEvidenceStore::open(&paths.evidence_dir(), key_source)
         .map_err(|e| store_failure(e, lang))?;
-    let log =
-        SqliteLog::open(&paths.data_dir.join(LOG_FILE)).map_err(|e| store_failure(e, lang))?;
+    let log = SqliteLog::open(&paths.log_file()).map_err(|e| store_failure(e, lang))?;
     Ok(LocalStores { evidence, log })
 }
 
 fn open_log_read_only(paths: &KioskPaths, lang: &str) -> anyhow::Result<SqliteLog> {
-    SqliteLog::open_read_only(&paths.data_dir.join(LOG_FILE)).map_err(|e| store_failure(e, lang))
+    SqliteLog::open_read_only(&paths.log_file()).map_err(|e| store_failure(e, lang))
 }
 
 /// The kiosk id of the settings store, if one was saved.
@@ -105,7 +97,7 @@ pub enum BackendChoice {
 pub fn verify(paths: &KioskPaths, args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let _log = file_log(paths);
     let lang = args.lang.as_str();
-    let policies = PolicySet::load(&paths.data_dir.join(POLICY_FILE))
+    let policies = PolicySet::load(&paths.policy_file())
         .map_err(|e| flow_failure(&FlowError::Policy(e), lang))?;
     let policy = policies.get(&args.policy).cloned().ok_or_else(|| {
         flow_failure(
@@ -398,9 +390,8 @@ pub fn evidence_get(
         anyhow::bail!("[not-found] no transaction refers to {key} (unknown, or purged)");
     };
     let key_source = KeySource::from_env().map_err(|e| store_failure(e, lang))?;
-    let evidence =
-        LocalEvidenceStore::open_existing(&paths.data_dir.join(EVIDENCE_DIR), key_source)
-            .map_err(|e| store_failure(e, lang))?;
+    let evidence = LocalEvidenceStore::open_existing(&paths.evidence_dir(), key_source)
+        .map_err(|e| store_failure(e, lang))?;
     let bytes = evidence.get(&key).map_err(|e| store_failure(e, lang))?;
     let actual = {
         use sha2::Digest;
@@ -492,6 +483,35 @@ pub fn audit_verify(paths: &KioskPaths, json: bool, lang: &str) -> anyhow::Resul
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// `dayfusion audit head`: the verified chain's head, for safekeeping
+/// outside the kiosk.
+pub fn audit_head(paths: &KioskPaths, json: bool, lang: &str) -> anyhow::Result<ExitCode> {
+    let log = open_log_read_only(paths, lang)?;
+    let report = log.verify_audit().map_err(|e| store_failure(e, lang))?;
+    let verified = report.first_bad.is_none();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "events": report.events,
+                "headHash": report.head_hash,
+                "verified": verified,
+            })
+        );
+    } else {
+        println!(
+            "{} {}",
+            report.events,
+            report.head_hash.as_deref().unwrap_or("-")
+        );
+    }
+    Ok(if verified {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     })
 }
 

@@ -64,6 +64,23 @@ pub struct KioskSettings {
     /// are deleted once read); `None` when the branch has none.
     #[serde(default)]
     pub document_inbox: Option<String>,
+    /// Branch kiosk (full screen, self-service) or field laptop (windowed,
+    /// a field agent signs in to operate visits). Takes effect at the next
+    /// start of the app.
+    #[serde(default)]
+    pub mode: KioskMode,
+}
+
+/// How the kiosk is used.
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum KioskMode {
+    /// A branch terminal: full screen, customers start visits themselves.
+    #[default]
+    Kiosk,
+    /// A field agent's laptop: windowed; visits start only after a field
+    /// agent signs in, and each transaction records that agent as operator.
+    Field,
 }
 
 fn default_policy_id() -> String {
@@ -135,8 +152,14 @@ pub enum HealthCheckId {
     SettingsStore,
     /// The configured verification backend is usable.
     Backend,
+    /// Where the local evidence key lives: OS keyring (ok), key file
+    /// (warning), unavailable (failing).
+    EvidenceKey,
     /// The camera, as last reported by the webview.
     Camera,
+    /// How untrusted documents (PDF scans) are parsed: in a bubblewrap
+    /// sandbox with limits, or with limits only.
+    DocumentParsing,
 }
 
 /// One health check result.

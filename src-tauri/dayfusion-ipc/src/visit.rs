@@ -9,14 +9,71 @@ use ts_rs::TS;
 #[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct DocumentSources {
-    /// A file picked in the native dialog (images, PDF scans).
-    pub file: bool,
+    /// Removable media (USB sticks, memory cards) browsed in the kiosk's own
+    /// picker: images and PDF scans, never anything outside the medium.
+    pub removable_media: bool,
     /// The kiosk's camera.
     pub camera: bool,
     /// A flatbed or ID scanner through SANE (`scanimage` found a device).
     pub scanner: bool,
     /// A "scan to folder" inbox is configured.
     pub inbox: bool,
+}
+
+/// A removable medium (USB stick, memory card) mounted now, as the
+/// customer's document picker shows it. The id is opaque: the medium's
+/// folder never crosses IPC.
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct RemovableMedium {
+    /// Opaque id, stable while the medium stays mounted.
+    pub id: String,
+    /// The medium's name (its volume label, as the system mounted it).
+    pub label: String,
+    /// Whether it is mounted read-only.
+    pub read_only: bool,
+}
+
+/// What a picker entry is.
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum MediaEntryKind {
+    /// A folder to open.
+    Folder,
+    /// A JPEG or PNG image.
+    Image,
+    /// A PDF (its first page is used).
+    Pdf,
+}
+
+/// One folder or document file on a removable medium.
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaEntry {
+    /// The file or folder name.
+    pub name: String,
+    /// Its path from the medium's root (`/`-separated, never `..`), to
+    /// browse or pick it.
+    pub path: String,
+    /// Folder, image or PDF.
+    pub kind: MediaEntryKind,
+    /// Size in bytes (0 for folders).
+    #[ts(type = "number")]
+    pub size: u64,
+}
+
+/// A folder of a removable medium as the picker lists it: folders first,
+/// then images and PDFs, by name.
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaFolder {
+    /// The folder's path from the medium's root (`""` for the root).
+    pub path: String,
+    /// Its folders and document files (hidden entries, links and other
+    /// files left out).
+    pub entries: Vec<MediaEntry>,
+    /// Whether more entries were left out (the list is capped).
+    pub truncated: bool,
 }
 
 /// A visit that has begun (on the attract screen's "start").
@@ -164,4 +221,9 @@ pub enum VisitRefusal {
     /// The verification could not be completed (a provider failed); the
     /// transaction was closed, the customer starts again or asks staff.
     VerificationFailed,
+    /// Field mode: a field agent must sign in before a visit starts.
+    OperatorRequired,
+    /// The removable medium was taken out, or the chosen file or folder is
+    /// not (or no longer) a document on it.
+    MediumUnavailable,
 }

@@ -55,6 +55,7 @@ fn wire_format_uses_the_names_the_front_end_expects() -> Result<(), serde_json::
         retention_days: 180,
         idle_timeout_seconds: 90,
         document_inbox: None,
+        mode: KioskMode::Field,
     };
     let json = serde_json::to_value(&settings)?;
     assert_eq!(
@@ -67,7 +68,8 @@ fn wire_format_uses_the_names_the_front_end_expects() -> Result<(), serde_json::
             "policyId": "default",
             "retentionDays": 180,
             "idleTimeoutSeconds": 90,
-            "documentInbox": null
+            "documentInbox": null,
+            "mode": "field"
         })
     );
     let back: KioskSettings = serde_json::from_value(json)?;

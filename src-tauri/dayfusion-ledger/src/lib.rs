@@ -334,6 +334,12 @@ impl SqliteLog {
         Ok(stored)
     }
 
+    /// The events about the kiosk rather than a transaction (staff
+    /// actions, purges, audit checks), in order.
+    pub fn kiosk_events(&self) -> Result<Vec<StoredAuditEvent>, StoreError> {
+        read_events(&self.lock(), "transaction_id IS NULL", params![])
+    }
+
     /// Records that `id` reached AWS, in one SQL transaction: its record's
     /// `sync` becomes [`SyncState::Synced`] (and `updatedAt` now), its
     /// outbox entry is removed and a [`SYNC_COMPLETED`] event
@@ -450,6 +456,10 @@ impl SqliteLog {
 }
 
 impl TransactionLog for SqliteLog {
+    fn record_event(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        self.append_event(None, event).map(|_| ())
+    }
+
     fn register_policy(&self, policy: &Policy) -> Result<(), StoreError> {
         let definition = serde_json::to_string(policy)
             .map_err(|e| StoreError::Other(format!("cannot encode policy: {e}")))?;
@@ -667,24 +677,7 @@ impl TransactionLog for SqliteLog {
     }
 
     fn audit_events(&self, id: &Uuid) -> Result<Vec<StoredAuditEvent>, StoreError> {
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare(
-                "SELECT seq, at, transaction_id, kind, data, prev_hash, hash
-                 FROM audit_events WHERE transaction_id = ?1 ORDER BY seq",
-            )
-            .map_err(|e| db_err(e, "read audit events"))?;
-        let rows = stmt
-            .query_map(params![id.to_string()], RawEvent::from_row)
-            .map_err(|e| db_err(e, "read audit events"))?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(
-                row.map_err(|e| db_err(e, "read audit event"))?
-                    .into_stored()?,
-            );
-        }
-        Ok(out)
+        read_events(&self.lock(), "transaction_id = ?1", params![id.to_string()])
     }
 
     fn outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
@@ -723,6 +716,32 @@ impl TransactionLog for SqliteLog {
         }
         Ok(out)
     }
+}
+
+/// The audit events matching `filter` (an SQL condition over
+/// `audit_events`), in order.
+fn read_events(
+    conn: &Connection,
+    filter: &str,
+    args: impl rusqlite::Params,
+) -> Result<Vec<StoredAuditEvent>, StoreError> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT seq, at, transaction_id, kind, data, prev_hash, hash
+             FROM audit_events WHERE {filter} ORDER BY seq"
+        ))
+        .map_err(|e| db_err(e, "read audit events"))?;
+    let rows = stmt
+        .query_map(args, RawEvent::from_row)
+        .map_err(|e| db_err(e, "read audit events"))?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(
+            row.map_err(|e| db_err(e, "read audit event"))?
+                .into_stored()?,
+        );
+    }
+    Ok(out)
 }
 
 /// The hash of one event: hex SHA-256 of the compact JSON array

@@ -109,6 +109,10 @@ impl Finished {
             .map(|(_, o)| o)
     }
 
+    fn remove(&mut self, session_id: &str) {
+        self.0.retain(|(id, _)| id != session_id);
+    }
+
     fn insert(&mut self, session_id: String, outcome: LivenessOutcome) {
         self.0.retain(|(id, _)| id != &session_id);
         self.0.push_back((session_id, outcome));
@@ -241,6 +245,10 @@ impl LivenessProvider for LiveSessions {
         let outcome = outcome_of(session_id, &result);
         lock(&self.finished).insert(session_id.to_owned(), outcome.clone());
         Ok(outcome)
+    }
+
+    fn forget(&self, session_id: &str) {
+        lock(&self.finished).remove(session_id);
     }
 }
 

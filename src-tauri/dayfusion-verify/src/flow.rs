@@ -611,15 +611,7 @@ fn read_verified(
     key: &EvidenceKey,
     sha256: &str,
 ) -> Result<Vec<u8>, FlowError> {
-    use sha2::Digest;
-    let bytes = backend.evidence.get(key)?;
-    let actual = hex::encode(sha2::Sha256::digest(&bytes));
-    if actual != sha256 {
-        return Err(FlowError::Store(StoreError::Corrupt(format!(
-            "{key} does not match its recorded SHA-256"
-        ))));
-    }
-    Ok(bytes)
+    Ok(backend.evidence.get_checked(key, sha256)?)
 }
 
 /// Deletes what a failed step wrote; a failure here leaves an orphan that

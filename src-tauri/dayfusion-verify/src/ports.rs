@@ -78,6 +78,9 @@ pub trait LivenessProvider: Send + Sync {
     fn create_session(&self) -> Result<LivenessSessionStart, ProviderError>;
     /// The finished session's result and images.
     fn session_results(&self, session_id: &str) -> Result<LivenessOutcome, ProviderError>;
+    /// Drops whatever is still held in memory for `session_id` (the
+    /// reference and audit images) once its visit has ended.
+    fn forget(&self, _session_id: &str) {}
 }
 
 /// The matcher's answer for a document and a face image.
@@ -117,6 +120,18 @@ pub trait EvidenceStore: Send + Sync {
     fn put(&self, key: &EvidenceKey, bytes: &[u8]) -> Result<EvidenceRef, StoreError>;
     /// The plaintext under `key`, integrity checked.
     fn get(&self, key: &EvidenceKey) -> Result<Vec<u8>, StoreError>;
+    /// The plaintext under `key`, refused as `Corrupt` unless its SHA-256
+    /// is the one the transaction recorded (a replaced S3 object, say).
+    fn get_checked(&self, key: &EvidenceKey, sha256: &str) -> Result<Vec<u8>, StoreError> {
+        use sha2::Digest;
+        let bytes = self.get(key)?;
+        if !hex::encode(sha2::Sha256::digest(&bytes)).eq_ignore_ascii_case(sha256) {
+            return Err(StoreError::Corrupt(format!(
+                "{key} does not match its recorded SHA-256"
+            )));
+        }
+        Ok(bytes)
+    }
     /// Deletes `key`; `false` when there was nothing.
     fn delete(&self, key: &EvidenceKey) -> Result<bool, StoreError>;
     /// Every stored key.
@@ -233,4 +248,8 @@ pub trait TransactionLog: Send + Sync {
     fn audit_events(&self, id: &Uuid) -> Result<Vec<StoredAuditEvent>, StoreError>;
     /// What still has to reach AWS, oldest first.
     fn outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError>;
+    /// Appends an event about the kiosk rather than one transaction (a
+    /// staff action such as `staff.account.added` or `settings.changed`),
+    /// chained like every other event.
+    fn record_event(&self, event: &AuditEvent) -> Result<(), StoreError>;
 }

@@ -34,7 +34,8 @@ pub fn pending(log: &dyn TransactionLog) -> Result<Vec<Transaction>, StoreError>
 }
 
 /// Settles REVIEW transaction `id` as `verdict` (APPROVED or REJECTED) by
-/// `reviewer`, with `reason` (3-500 characters of the reviewer's words).
+/// `reviewer` (a staff account id), with `reason` (3-500 characters of the
+/// reviewer's words). Refused when `reviewer` is the transaction's operator.
 pub fn resolve(
     log: &dyn TransactionLog,
     id: &Uuid,
@@ -73,6 +74,13 @@ pub fn resolve(
         return Err(refused(
             "review-not-pending",
             format!("transaction {id} is {}", current.status.as_str()),
+        ));
+    }
+    // Segregation of duties: whoever operated the visit cannot settle it.
+    if current.operator.as_deref() == Some(reviewer) {
+        return Err(refused(
+            "review-own-transaction",
+            format!("{reviewer} operated transaction {id} and cannot review it"),
         ));
     }
     let now = OffsetDateTime::now_utc();

@@ -14,6 +14,7 @@ import { StaffLayout } from './staff/staff-layout';
 import { StaffPin } from './staff/staff-pin';
 import { StaffSession } from './staff/staff-session';
 import { KioskStatus } from './status/kiosk-status';
+import { staffSession } from './testing/fixtures';
 
 describe('routes', () => {
   beforeEach(() => {
@@ -53,7 +54,7 @@ describe('routes', () => {
   });
 
   describe('signed in', () => {
-    beforeEach(() => TestBed.inject(StaffSession).begin({ token: 't', idleSeconds: 300 }));
+    beforeEach(() => TestBed.inject(StaffSession).begin(staffSession('reviewer', 't')));
 
     it.each([
       ['/status', '/staff/status', KioskStatus],

@@ -1,10 +1,13 @@
-import { Component, inject, output } from '@angular/core';
+import { Component, inject, input, output } from '@angular/core';
 import { TranslatePipe } from '@ngx-translate/core';
 import type { Language } from '../ipc/bindings/Language';
 import { type KioskError, toKioskError } from '../ipc/kiosk-error';
 import { LanguageService } from './language';
 
-/** Two large buttons (styled for the dark brand bar) that switch the language and persist it. */
+/**
+ * Two large buttons (styled for the dark brand bar) that switch the language and, unless `persist`
+ * is false, store it.
+ */
 @Component({
   selector: 'app-language-switch',
   imports: [TranslatePipe],
@@ -50,8 +53,14 @@ export class LanguageSwitch {
 
   /** Emitted when the chosen language could not be stored. */
   readonly saveFailed = output<KioskError>();
+  /** Whether the choice is stored in the kiosk settings (admins); otherwise it only shows. */
+  readonly persist = input(true);
 
   protected async choose(lang: Language): Promise<void> {
+    if (!this.persist()) {
+      this.language.apply(lang);
+      return;
+    }
     try {
       await this.language.choose(lang);
     } catch (reason) {

@@ -5,6 +5,8 @@ import type { DocumentSources } from '../ipc/bindings/DocumentSources';
 import type { ErrorCode } from '../ipc/bindings/ErrorCode';
 import type { HealthCheckId } from '../ipc/bindings/HealthCheckId';
 import type { HealthStatus } from '../ipc/bindings/HealthStatus';
+import { INBOX_REFUSALS } from '../settings/settings-form';
+import { documentSourceKey } from '../visit/visit-document';
 import { TRANSLATIONS } from './translations';
 
 /** `[dotted path, text]` of every string in a translation table. */
@@ -27,7 +29,9 @@ const CHECK_IDS: Record<HealthCheckId, true> = {
   diskSpace: true,
   settingsStore: true,
   backend: true,
+  evidenceKey: true,
   camera: true,
+  documentParsing: true,
 };
 const STATUSES: Record<HealthStatus, true> = { ok: true, warning: true, failing: true };
 const ERROR_CODES: Record<ErrorCode | 'unknown', true> = {
@@ -49,7 +53,7 @@ const DOCUMENT_HINTS: Record<DocumentHint, true> = {
   'too-dark': true,
 };
 const DOCUMENT_SOURCES: Record<keyof DocumentSources, true> = {
-  file: true,
+  removableMedia: true,
   camera: true,
   scanner: true,
   inbox: true,
@@ -78,9 +82,12 @@ describe('translations', () => {
       'status.backend.embedded',
       'status.backend.aws',
       ...Object.keys(DOCUMENT_HINTS).map((hint) => `visit.document.hint.${hint}`),
-      ...Object.keys(DOCUMENT_SOURCES).map((source) => `visit.document.source.${source}`),
+      ...Object.keys(DOCUMENT_SOURCES).map((source) =>
+        documentSourceKey(source as keyof DocumentSources),
+      ),
       ...Object.keys(OUTCOMES).map((outcome) => `visit.result.${outcome}`),
       ...Object.keys(OUTCOMES).map((outcome) => `visit.result.next.${outcome}`),
+      ...INBOX_REFUSALS.map((code) => `settings.invalid.inbox.${code}`),
     ];
     for (const table of Object.values(TRANSLATIONS)) {
       expect(keysOf(table)).toEqual(expect.arrayContaining(required));

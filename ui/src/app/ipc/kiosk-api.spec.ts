@@ -14,6 +14,7 @@ const SETTINGS: KioskSettings = {
   retentionDays: 180,
   idleTimeoutSeconds: 90,
   documentInbox: null,
+  mode: 'kiosk',
 };
 
 describe('KioskApi', () => {
@@ -66,20 +67,24 @@ describe('KioskApi', () => {
 
   it('sends the visit and staff commands with camelCase arguments', async () => {
     await api.visitBegin('en');
+    await api.visitBegin('pt-BR', 'field-token');
     await api.visitConsent('v-1', false);
     await api.visitComplete('v-1', 'pt-BR');
     await api.visitEnd('v-1', 'idle');
-    await api.staffSetPin('482916', null);
+    await api.staffSignIn('ana.souza', '482916');
+    await api.staffChangePin('t-1', '482916', '739205');
     await api.reviewDetail('t-1', 'tx-9', 'en');
     await api.reviewResolve('t-1', 'tx-9', 'reject', 'Rosto diferente');
     await api.syncStatus();
 
     expect(calls.map(([command, payload]) => [command, payload])).toEqual([
-      ['visit_begin', { lang: 'en' }],
+      ['visit_begin', { lang: 'en', token: null }],
+      ['visit_begin', { lang: 'pt-BR', token: 'field-token' }],
       ['visit_consent', { visitId: 'v-1', accepted: false }],
       ['visit_complete', { visitId: 'v-1', lang: 'pt-BR' }],
       ['visit_end', { visitId: 'v-1', reason: 'idle' }],
-      ['staff_set_pin', { pin: '482916', token: null }],
+      ['staff_sign_in', { account: 'ana.souza', pin: '482916' }],
+      ['staff_change_pin', { token: 't-1', oldPin: '482916', newPin: '739205' }],
       ['review_detail', { token: 't-1', transactionId: 'tx-9', lang: 'en' }],
       [
         'review_resolve',
@@ -104,11 +109,25 @@ describe('KioskApi', () => {
   });
 
   it('keeps the refusal code of a visit error', async () => {
-    const failure = await api.visitDocumentFile('v-1').catch((reason: unknown) => reason);
+    const failure = await api
+      .visitDocumentFile('v-1', 'staff-token')
+      .catch((reason: unknown) => reason);
     expect(failure).toBeInstanceOf(KioskError);
     expect((failure as KioskError).code).toBe('visit');
     expect((failure as KioskError).refusal('visit')).toBe('document-unreadable');
     expect((failure as KioskError).refusal('staff')).toBeNull();
+  });
+
+  it('sends the document picker commands with the visit, the medium and a relative path', async () => {
+    await api.visitMediaList('v-1');
+    await api.visitMediaBrowse('v-1', 'm-1', 'DCIM');
+    await api.visitDocumentMedia('v-1', 'm-1', 'DCIM/rg.jpg');
+
+    expect(calls).toEqual([
+      ['visit_media_list', { visitId: 'v-1' }],
+      ['visit_media_browse', { visitId: 'v-1', mediumId: 'm-1', path: 'DCIM' }],
+      ['visit_document_media', { visitId: 'v-1', mediumId: 'm-1', path: 'DCIM/rg.jpg' }],
+    ]);
   });
 
   it('rejects with the CommandError code and detail', async () => {

@@ -10,11 +10,12 @@ import type { DocumentPreview } from './bindings/DocumentPreview';
 import type { HealthReport } from './bindings/HealthReport';
 import type { KioskSettings } from './bindings/KioskSettings';
 import type { Language } from './bindings/Language';
+import type { MediaFolder } from './bindings/MediaFolder';
+import type { RemovableMedium } from './bindings/RemovableMedium';
 import type { ReviewDetail } from './bindings/ReviewDetail';
 import type { ReviewItem } from './bindings/ReviewItem';
 import type { ReviewVerdict } from './bindings/ReviewVerdict';
 import type { SignInOutcome } from './bindings/SignInOutcome';
-import type { StaffSession } from './bindings/StaffSession';
 import type { StaffStatus } from './bindings/StaffStatus';
 import type { SyncStatus } from './bindings/SyncStatus';
 import type { VisitEnd } from './bindings/VisitEnd';
@@ -66,9 +67,13 @@ export class KioskApi {
 
   // --- The customer's visit ---------------------------------------------------------------
 
-  /** Begins a visit in the customer's language. */
-  visitBegin(lang: Language): Promise<VisitInfo> {
-    return call('visit_begin', { lang });
+  /**
+   * Begins a visit in the customer's language. In field mode `token` is the signed-in field
+   * agent's session (the transaction's operator); the backend refuses `[operator-required]`
+   * without one.
+   */
+  visitBegin(lang: Language, token?: string | null): Promise<VisitInfo> {
+    return call('visit_begin', { lang, token: token ?? null });
   }
 
   /** Keeps the visit alive on the backend while the customer is active. */
@@ -81,9 +86,27 @@ export class KioskApi {
     return call('visit_consent', { visitId, accepted });
   }
 
-  /** Document from a file picked in the native dialog; `null` when the dialog was closed. */
-  visitDocumentFile(visitId: string): Promise<DocumentPreview | null> {
-    return call('visit_document_file', { visitId });
+  /**
+   * Document from a file a member of staff picks in the native dialog (`token` of a session that
+   * may review); `null` when the dialog was closed. Customers use the removable-media picker.
+   */
+  visitDocumentFile(visitId: string, token: string): Promise<DocumentPreview | null> {
+    return call('visit_document_file', { visitId, token });
+  }
+
+  /** The removable media (USB sticks, memory cards) mounted now, for the document picker. */
+  visitMediaList(visitId: string): Promise<RemovableMedium[]> {
+    return call('visit_media_list', { visitId });
+  }
+
+  /** Folders, images and PDFs in folder `path` (from the medium's root; `''` is the root). */
+  visitMediaBrowse(visitId: string, mediumId: string, path: string): Promise<MediaFolder> {
+    return call('visit_media_browse', { visitId, mediumId, path });
+  }
+
+  /** Document from file `path` on a removable medium, picked in the kiosk's own picker. */
+  visitDocumentMedia(visitId: string, mediumId: string, path: string): Promise<DocumentPreview> {
+    return call('visit_document_media', { visitId, mediumId, path });
   }
 
   /** Document from the newest scan in the configured scan-to-folder inbox. */
@@ -133,19 +156,19 @@ export class KioskApi {
 
   // --- Staff mode -------------------------------------------------------------------------
 
-  /** Whether a staff PIN is set and whether sign-in is locked. */
+  /** Whether the kiosk has staff accounts (they are provisioned out of band, never here). */
   staffStatus(): Promise<StaffStatus> {
     return call('staff_status');
   }
 
-  /** Sets the staff PIN: on first run with `token` null, later with a signed-in session's token. */
-  staffSetPin(pin: string, token: string | null): Promise<StaffSession> {
-    return call('staff_set_pin', { pin, token });
+  /** Tries a staff account (staff number) and its PIN. */
+  staffSignIn(account: string, pin: string): Promise<SignInOutcome> {
+    return call('staff_sign_in', { account, pin });
   }
 
-  /** Tries a PIN. */
-  staffSignIn(pin: string): Promise<SignInOutcome> {
-    return call('staff_sign_in', { pin });
+  /** Changes the signed-in account's PIN; the old PIN is required. */
+  staffChangePin(token: string, oldPin: string, newPin: string): Promise<void> {
+    return call('staff_change_pin', { token, oldPin, newPin });
   }
 
   /** Ends a staff session. */

@@ -18,6 +18,7 @@ const SETTINGS: KioskSettings = {
   retentionDays: 180,
   idleTimeoutSeconds: 90,
   documentInbox: null,
+  mode: 'kiosk',
 };
 
 describe('LivenessCheck', () => {

@@ -1,14 +1,22 @@
 import { Component, effect, inject, output, signal, untracked } from '@angular/core';
 import { TranslatePipe } from '@ngx-translate/core';
 import type { BackendMode } from '../ipc/bindings/BackendMode';
+import type { KioskMode } from '../ipc/bindings/KioskMode';
 import type { KioskSettings } from '../ipc/bindings/KioskSettings';
 import { type KioskError, toKioskError } from '../ipc/kiosk-error';
+import { StaffSession } from '../staff/staff-session';
 import { KioskSettingsStore } from './kiosk-settings-store';
 
 /** The fields this form edits (camera and language have their own controls on the status screen). */
 type Draft = Pick<
   KioskSettings,
-  'backend' | 'kioskId' | 'policyId' | 'retentionDays' | 'idleTimeoutSeconds' | 'documentInbox'
+  | 'backend'
+  | 'kioskId'
+  | 'policyId'
+  | 'retentionDays'
+  | 'idleTimeoutSeconds'
+  | 'documentInbox'
+  | 'mode'
 >;
 type Field = keyof Draft;
 
@@ -40,9 +48,31 @@ export function validateDraft(draft: Draft): Partial<Record<Field, string>> {
   return problems;
 }
 
+/** Every refusal of the inbox folder by the backend (`settings::InboxError` codes). */
+export const INBOX_REFUSALS = [
+  'inbox-not-absolute',
+  'inbox-data-folder',
+  'inbox-log-folder',
+  'inbox-models-folder',
+  'inbox-home-folder',
+  'inbox-system-folder',
+  'inbox-not-a-folder',
+  'inbox-unreadable',
+  'inbox-holds-other-files',
+] as const;
+
+/** Translation key of a save refused for the inbox folder (`[inbox-data-folder] …`), or `null`. */
+export function inboxRefusalKey(error: KioskError): string | null {
+  const code = error.refusal('invalidInput');
+  return code !== null && (INBOX_REFUSALS as readonly string[]).includes(code)
+    ? `settings.invalid.inbox.${code}`
+    : null;
+}
+
 /**
  * Staff form for the kiosk settings: backend, kiosk id, decision policy, evidence retention,
- * customer idle timeout and the optional scan-to-folder inbox.
+ * customer idle timeout, the optional scan-to-folder inbox and the kiosk mode (branch or field,
+ * from the next start). Only admins may change them: for other roles the form is read-only.
  */
 @Component({
   selector: 'app-settings-form',
@@ -81,6 +111,8 @@ export function validateDraft(draft: Draft): Partial<Record<Field, string>> {
 })
 export class SettingsForm {
   private readonly store = inject(KioskSettingsStore);
+  /** Only admins may save the settings (the backend refuses others with `[forbidden]`). */
+  protected readonly canEdit = inject(StaffSession).isAdmin;
   /** Emitted when saving failed. */
   readonly saveFailed = output<KioskError>();
 
@@ -102,6 +134,7 @@ export class SettingsForm {
           retentionDays: settings.retentionDays,
           idleTimeoutSeconds: settings.idleTimeoutSeconds,
           documentInbox: settings.documentInbox,
+          mode: settings.mode,
         });
       }
     });
@@ -121,9 +154,13 @@ export class SettingsForm {
     this.update({ backend: (event.target as HTMLSelectElement).value as BackendMode });
   }
 
+  protected setMode(event: Event): void {
+    this.update({ mode: (event.target as HTMLSelectElement).value as KioskMode });
+  }
+
   protected async save(): Promise<void> {
     const draft = this.draft();
-    if (!draft || this.saving()) return;
+    if (!draft || this.saving() || !this.canEdit()) return;
     const problems = validateDraft(draft);
     this.problems.set(problems);
     if (Object.keys(problems).length > 0) return;
@@ -133,7 +170,14 @@ export class SettingsForm {
       this.dirty = false;
       this.saved.set(true);
     } catch (reason) {
-      this.saveFailed.emit(toKioskError(reason));
+      const error = toKioskError(reason);
+      // A refused inbox folder is said under its field, in the kiosk's language.
+      const inboxKey = inboxRefusalKey(error);
+      if (inboxKey) {
+        this.problems.set({ documentInbox: inboxKey });
+      } else {
+        this.saveFailed.emit(error);
+      }
     } finally {
       this.saving.set(false);
     }

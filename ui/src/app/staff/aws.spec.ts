@@ -6,6 +6,7 @@ import { provideI18n } from '../i18n/translations';
 import type { AwsConnection as Connection } from '../ipc/bindings/AwsConnection';
 import type { AwsDoctorReport } from '../ipc/bindings/AwsDoctorReport';
 import { KioskApi } from '../ipc/kiosk-api';
+import { staffSession } from '../testing/fixtures';
 import { AwsConnection } from './aws-connection';
 import { Diagnostics } from './diagnostics';
 import { StaffSession } from './staff-session';
@@ -65,7 +66,7 @@ describe('AWS connection and checks (staff)', () => {
       providers: [provideI18n(), provideRouter([]), { provide: KioskApi, useValue: api }],
     });
     await TestBed.inject(ApplicationInitStatus).donePromise;
-    TestBed.inject(StaffSession).begin({ token: 'staff-token', idleSeconds: 300 });
+    TestBed.inject(StaffSession).begin(staffSession('admin', 'staff-token'));
   });
 
   it('shows the connection in effect and saves an edited bucket with the staff token', async () => {
@@ -87,6 +88,41 @@ describe('AWS connection and checks (staff)', () => {
       bucket: 'dayfusion-evidence-ag0001',
     });
     expect(root.querySelector('[data-testid="aws-saved"]')).not.toBeNull();
+  });
+
+  it('shows a reviewer the connection read-only, with no save', async () => {
+    TestBed.inject(StaffSession).begin(staffSession('reviewer', 'staff-token'));
+    const fixture = TestBed.createComponent(AwsConnection);
+    await settle();
+    fixture.detectChanges();
+    const root = fixture.nativeElement as HTMLElement;
+    expect(api.awsConnection).toHaveBeenCalledWith('staff-token');
+    expect(root.querySelector<HTMLInputElement>('[data-testid="aws-region"]')?.readOnly).toBe(true);
+    expect(root.querySelector('[data-testid="aws-save"]')).toBeNull();
+    expect(root.querySelector('[data-testid="aws-readonly"]')?.textContent).toContain(
+      'Só a administração',
+    );
+    root.querySelector('form')?.dispatchEvent(new Event('submit'));
+    await settle();
+    expect(api.saveAwsConnection).not.toHaveBeenCalled();
+  });
+
+  it('says so when the back end refuses the role ([forbidden])', async () => {
+    api.saveAwsConnection.mockRejectedValueOnce({
+      code: 'staff',
+      detail: '[forbidden] the reviewer role may not administer the kiosk',
+    });
+    const fixture = TestBed.createComponent(AwsConnection);
+    await settle();
+    fixture.detectChanges();
+    const root = fixture.nativeElement as HTMLElement;
+    root.querySelector<HTMLButtonElement>('[data-testid="aws-save"]')?.click();
+    await settle();
+    fixture.detectChanges();
+    expect(root.querySelector('[data-testid="aws-forbidden"]')?.textContent).toContain(
+      'Seu papel não permite esta ação.',
+    );
+    expect(root.querySelector('[data-testid="aws-error"]')).toBeNull();
   });
 
   it('shows what the back end refused', async () => {

@@ -4,27 +4,17 @@ import { Router, provideRouter } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
 import { routes } from '../app.routes';
 import { provideI18n } from '../i18n/translations';
-import type { KioskSettings } from '../ipc/bindings/KioskSettings';
 import type { ReviewDetail } from '../ipc/bindings/ReviewDetail';
 import type { ReviewItem } from '../ipc/bindings/ReviewItem';
 import { KioskApi } from '../ipc/kiosk-api';
+import { SETTINGS, staffSession } from '../testing/fixtures';
 import { StaffSession } from './staff-session';
-
-const SETTINGS: KioskSettings = {
-  backend: 'embedded',
-  language: 'pt-BR',
-  cameraId: null,
-  kioskId: 'kiosk-7',
-  policyId: 'default',
-  retentionDays: 180,
-  idleTimeoutSeconds: 90,
-  documentInbox: null,
-};
 
 const ITEM: ReviewItem = {
   transactionId: 'tx-0001',
   createdAt: '2026-11-25T13:05:00Z',
   kioskId: 'agencia-0001-t1',
+  operator: null,
   liveness: 71.25,
   similarity: 88.5,
   reasons: ['similarity-in-review-band', 'liveness-low'],
@@ -55,7 +45,8 @@ function fakeApi() {
     reviewDetail: vi.fn(async () => DETAIL),
     reviewResolve: vi.fn(async () => undefined),
     exitKiosk: vi.fn(async () => undefined),
-    staffStatus: vi.fn(async () => ({ pinSet: true, lockedSeconds: null })),
+    staffChangePin: vi.fn(async () => undefined),
+    staffStatus: vi.fn(async () => ({ provisioned: true })),
   };
 }
 
@@ -69,7 +60,7 @@ describe('staff review and home', () => {
       providers: [provideRouter(routes), provideI18n(), { provide: KioskApi, useValue: api }],
     });
     await TestBed.inject(ApplicationInitStatus).donePromise;
-    TestBed.inject(StaffSession).begin({ token: 'staff-token-1', idleSeconds: 300 });
+    TestBed.inject(StaffSession).begin(staffSession('admin'));
   });
 
   async function open(url: string): Promise<void> {
@@ -209,7 +200,22 @@ describe('staff review and home', () => {
     expect(url()).toBe('/staff/review/tx-0001');
   });
 
-  it('goes back to the PIN when the session expired', async () => {
+  it('refuses a reviewer the transaction they operated (segregation of duties)', async () => {
+    api.reviewResolve.mockRejectedValue({
+      code: 'staff',
+      detail: '[own-transaction] ana.admin operated tx-0001',
+    });
+    await open('/staff/review/tx-0001');
+    await writeReason('Conferido pessoalmente.');
+    await tap('review-approve');
+    expect(get('staff-message').textContent?.trim()).toBe(
+      'Você atendeu esta transação e não pode revisá-la; peça a outra pessoa da equipe.',
+    );
+    expect(get('staff-message').textContent).not.toContain('operated');
+    expect(url()).toBe('/staff/review/tx-0001');
+  });
+
+  it('goes back to the sign-in when the session expired', async () => {
     api.reviewResolve.mockRejectedValue({ code: 'staff', detail: '[not-signed-in] expired' });
     await open('/staff/review/tx-0001');
     await writeReason('Conferido.');
@@ -218,8 +224,10 @@ describe('staff review and home', () => {
     expect(TestBed.inject(StaffSession).signedIn()).toBe(false);
   });
 
-  it('home leaves kiosk mode only after a confirmation', async () => {
+  it('an admin home greets by name and leaves kiosk mode only after a confirmation', async () => {
     await open('/staff/home');
+    expect(get('staff-greeting').textContent?.trim()).toBe('Olá, Ana Souza (administração)');
+    expect(get('staff-nav-account').textContent?.trim()).toBe('Ana Souza');
     expect(get('staff-review').getAttribute('href')).toBe('/staff/review');
     expect(get('staff-status').getAttribute('href')).toBe('/staff/status');
     expect(get('staff-liveness').getAttribute('href')).toBe('/staff/liveness-check');
@@ -241,5 +249,89 @@ describe('staff review and home', () => {
     expect(api.staffSignOut).toHaveBeenCalledWith('staff-token-1');
     expect(url()).toBe('/');
     expect(find('attract')).not.toBeNull();
+  });
+  it('a reviewer home has the review screens but no leaving kiosk mode', async () => {
+    const session = TestBed.inject(StaffSession);
+    session.begin(staffSession('reviewer'));
+    await open('/staff/home');
+    expect(get('staff-home').getAttribute('data-role')).toBe('reviewer');
+    expect(get('staff-greeting').textContent?.trim()).toBe('Olá, Rui Lima (revisão)');
+    for (const tile of ['staff-review', 'staff-status', 'staff-liveness', 'staff-diagnostics']) {
+      expect(find(tile), tile).not.toBeNull();
+    }
+    expect(find('exit-kiosk')).toBeNull();
+    expect(find('exit-kiosk-confirm')).toBeNull();
+    expect(get('exit-kiosk-admin-only').textContent).toContain('Só a administração');
+    expect(find('pin-change-form')).not.toBeNull();
+  });
+
+  it('says when the role may not do something ([forbidden])', async () => {
+    api.exitKiosk.mockRejectedValue({
+      code: 'staff',
+      detail: '[forbidden] the reviewer role may not',
+    });
+    await open('/staff/home');
+    await tap('exit-kiosk');
+    await tap('exit-kiosk-confirm');
+    expect(get('staff-message').textContent?.trim()).toBe('Seu papel não permite esta ação.');
+    expect(url()).toBe('/staff/home');
+  });
+
+  it('changes the PIN with the current one, a new one and its confirmation', async () => {
+    await open('/staff/home');
+    const typePin = async (testId: string, value: string) => {
+      const input = get<HTMLInputElement>(testId);
+      input.value = value;
+      input.dispatchEvent(new Event('input'));
+      await settle();
+    };
+    await typePin('pin-change-old', '240817');
+    await typePin('pin-change-new', '739205');
+    await typePin('pin-change-confirm', '739206');
+    await tap('pin-change-submit');
+    expect(get('pin-change-message').textContent).toContain('não são iguais');
+    expect(api.staffChangePin).not.toHaveBeenCalled();
+
+    await typePin('pin-change-new', '240817');
+    await typePin('pin-change-confirm', '240817');
+    await tap('pin-change-submit');
+    expect(get('pin-change-message').textContent).toContain('diferente do atual');
+
+    await typePin('pin-change-new', '739205');
+    await typePin('pin-change-confirm', '739205');
+    await tap('pin-change-submit');
+    expect(api.staffChangePin).toHaveBeenCalledWith('staff-token-1', '240817', '739205');
+    expect(find('pin-changed')).not.toBeNull();
+    expect(get<HTMLInputElement>('pin-change-old').value).toBe('');
+    // The session goes on.
+    expect(TestBed.inject(StaffSession).token()).toBe('staff-token-1');
+  });
+
+  it('says when the current PIN is wrong or the new one is too weak', async () => {
+    await open('/staff/home');
+    const fill = async (old: string, pin: string) => {
+      for (const [testId, value] of [
+        ['pin-change-old', old],
+        ['pin-change-new', pin],
+        ['pin-change-confirm', pin],
+      ]) {
+        const input = get<HTMLInputElement>(testId);
+        input.value = value;
+        input.dispatchEvent(new Event('input'));
+      }
+      await settle();
+      await tap('pin-change-submit');
+    };
+    api.staffChangePin.mockRejectedValueOnce({
+      code: 'staff',
+      detail: '[wrong-pin] the old PIN is wrong',
+    });
+    await fill('111112', '739205');
+    expect(get('pin-change-message').textContent?.trim()).toBe('PIN atual incorreto.');
+
+    api.staffChangePin.mockRejectedValueOnce({ code: 'staff', detail: '[pin-too-weak] a run' });
+    await fill('240817', '123456');
+    expect(get('pin-change-message').textContent).toContain('PIN fraco');
+    expect(find('pin-changed')).toBeNull();
   });
 });

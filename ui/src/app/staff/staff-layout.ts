@@ -23,6 +23,7 @@ import { StaffSession } from './staff-session';
           >{{ link.label | translate }}</a
         >
       }
+      <span class="who" data-testid="staff-nav-account">{{ session.name() }}</span>
       <button
         type="button"
         class="secondary"
@@ -63,9 +64,15 @@ import { StaffSession } from './staff-session';
       color: var(--color-on-brand);
       background: var(--color-brand);
     }
+    .who {
+      margin-left: auto;
+      padding: 0 var(--space-1);
+      white-space: nowrap;
+      font-weight: 600;
+      color: var(--color-muted);
+    }
     button {
       flex: none;
-      margin-left: auto;
     }
   `,
 })

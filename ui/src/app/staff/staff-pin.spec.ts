@@ -8,41 +8,42 @@ import type { KioskSettings } from '../ipc/bindings/KioskSettings';
 import type { SignInOutcome } from '../ipc/bindings/SignInOutcome';
 import type { StaffStatus } from '../ipc/bindings/StaffStatus';
 import { KioskApi } from '../ipc/kiosk-api';
+import { FIELD_SETTINGS, SETTINGS, TestIds, staffSession } from '../testing/fixtures';
 import { StaffSession } from './staff-session';
 
-const SETTINGS: KioskSettings = {
-  backend: 'embedded',
-  language: 'pt-BR',
-  cameraId: null,
-  kioskId: 'kiosk-7',
-  policyId: 'default',
-  retentionDays: 180,
-  idleTimeoutSeconds: 90,
-  documentInbox: null,
-};
-
-const SESSION = { token: 'staff-token-1', idleSeconds: 300 };
-
-function fakeApi(status: StaffStatus = { pinSet: true, lockedSeconds: null }) {
+function fakeApi(status: StaffStatus, settings: KioskSettings) {
   return {
-    getSettings: vi.fn(async () => SETTINGS),
+    getSettings: vi.fn(async () => settings),
     staffStatus: vi.fn(async () => status),
     staffSignIn: vi.fn(async (): Promise<SignInOutcome> => ({
       kind: 'signed-in',
-      session: SESSION,
+      session: staffSession('admin'),
     })),
-    staffSetPin: vi.fn(async () => SESSION),
     staffSignOut: vi.fn(async () => undefined),
     reviewQueue: vi.fn(async () => []),
+    syncStatus: vi.fn(async () => ({
+      pending: 0,
+      failing: 0,
+      oldestQueuedAt: null,
+      lastError: null,
+    })),
   };
 }
 
-describe('staff PIN screen and guard', () => {
+describe('staff sign-in screen and guard', () => {
   let api: ReturnType<typeof fakeApi>;
   let harness: RouterTestingHarness;
+  const ids = TestIds.of(
+    () => harness,
+    () => settle(),
+  );
 
-  async function open(status?: StaffStatus, url = '/staff'): Promise<void> {
-    api = fakeApi(status);
+  async function open(
+    status: StaffStatus = { provisioned: true },
+    url = '/staff',
+    settings = SETTINGS,
+  ): Promise<void> {
+    api = fakeApi(status, settings);
     TestBed.configureTestingModule({
       providers: [provideRouter(routes), provideI18n(), { provide: KioskApi, useValue: api }],
     });
@@ -71,125 +72,153 @@ describe('staff PIN screen and guard', () => {
     return harness.fixture.nativeElement as HTMLElement;
   }
 
-  function find<T extends HTMLElement = HTMLElement>(testId: string): T | null {
-    return root().querySelector<T>(`[data-testid="${testId}"]`);
-  }
-
-  function get<T extends HTMLElement = HTMLElement>(testId: string): T {
-    const element = find<T>(testId);
-    if (!element) throw new Error(`no [data-testid="${testId}"] in: ${root().textContent}`);
-    return element;
-  }
-
-  async function type(testId: string, value: string): Promise<void> {
-    const input = get<HTMLInputElement>(testId);
-    input.value = value;
-    input.dispatchEvent(new Event('input'));
-    await settle();
-  }
-
-  async function tap(testId: string): Promise<void> {
-    get(testId).click();
-    await settle();
-  }
-
   function url(): string {
     return TestBed.inject(Router).url;
   }
 
-  it('with no PIN yet shows the set-PIN form and signs the first staff member in', async () => {
-    await open({ pinSet: false, lockedSeconds: null });
-    expect(find('pin-set-form')).not.toBeNull();
-    expect(find('pin-input')).toBeNull();
+  async function signIn(account: string, pin: string): Promise<void> {
+    await ids.type('account-input', account);
+    await ids.type('pin-input', pin);
+    await ids.tap('pin-submit');
+  }
 
-    await type('pin-new', '4829');
-    await type('pin-confirm', '4829');
-    await tap('pin-set-submit');
-    expect(get('pin-message').textContent).toContain('de 6 a 12 dígitos');
-    expect(api.staffSetPin).not.toHaveBeenCalled();
-
-    await type('pin-new', '482916');
-    await type('pin-confirm', '482917');
-    await tap('pin-set-submit');
-    expect(get('pin-message').textContent).toContain('não são iguais');
-    // Both hidden fields start over.
-    expect(get<HTMLInputElement>('pin-new').value).toBe('');
-    expect(get<HTMLInputElement>('pin-confirm').value).toBe('');
-
-    // The on-screen keypad types into the chosen field.
-    get('pin-new').focus();
-    for (const digit of '482916') await tap(`pin-key-${digit}`);
-    get('pin-confirm').focus();
-    for (const digit of '482916') await tap(`pin-key-${digit}`);
-    await tap('pin-set-submit');
-
-    expect(api.staffSetPin).toHaveBeenCalledWith('482916', null);
-    expect(url()).toBe('/staff/home');
-    expect(TestBed.inject(StaffSession).token()).toBe('staff-token-1');
-    expect(find('staff-home')).not.toBeNull();
+  it('a kiosk without staff accounts says it is not provisioned and offers no way in', async () => {
+    await open({ provisioned: false });
+    const screen = ids.text('staff-not-provisioned');
+    expect(screen).toContain('Quiosque não provisionado');
+    expect(screen).toContain('TI do banco');
+    expect(screen).toContain('dayfusion staff add');
+    // No sign-in, no first-run "set PIN" form, no keypad: only "back".
+    expect(root().querySelectorAll('input, form, textarea')).toHaveLength(0);
+    expect(ids.find('pin-key-1')).toBeNull();
+    const buttons = Array.from(root().querySelectorAll('button, a'), (e) =>
+      e.getAttribute('data-testid'),
+    );
+    expect(buttons).toEqual(['staff-back']);
+    expect(ids.get('staff-back').getAttribute('href')).toBe('/');
+    expect(api.staffSignIn).not.toHaveBeenCalled();
   });
 
-  it('says when the new PIN is too weak', async () => {
-    await open({ pinSet: false, lockedSeconds: null });
-    api.staffSetPin.mockRejectedValue({ code: 'staff', detail: '[pin-too-weak] a run of digits' });
-    await type('pin-new', '123456');
-    await type('pin-confirm', '123456');
-    await tap('pin-set-submit');
-    expect(get('pin-message').textContent).toContain('PIN fraco');
-    expect(get('pin-message').textContent).not.toContain('a run of digits');
-    expect(url()).toBe('/staff');
-  });
-
-  it('a wrong PIN says how many tries are left', async () => {
+  it('shows the not-provisioned screen when sign-in answers not-provisioned', async () => {
     await open();
-    api.staffSignIn.mockResolvedValue({ kind: 'wrong-pin', attemptsLeft: 2 });
-    expect(get<HTMLButtonElement>('pin-submit').disabled).toBe(true);
-    await type('pin-input', '135790');
-    await tap('pin-submit');
+    api.staffSignIn.mockResolvedValue({ kind: 'not-provisioned' });
+    await signIn('ana.admin', '135790');
+    expect(ids.find('staff-not-provisioned')).not.toBeNull();
+    expect(ids.find('pin-input')).toBeNull();
+  });
 
-    expect(api.staffSignIn).toHaveBeenCalledWith('135790');
-    expect(get('pin-error').textContent?.trim()).toBe('PIN incorreto, 2 tentativas restantes.');
-    expect(get<HTMLInputElement>('pin-input').value).toBe('');
+  it('signs in with the staff number (lowercase) and PIN, and keeps name and role', async () => {
+    await open();
+    expect(ids.get<HTMLButtonElement>('pin-submit').disabled).toBe(true);
+    await ids.type('account-input', ' Ana.Admin ');
+    expect(ids.get<HTMLInputElement>('account-input').value).toBe('ana.admin');
+    await ids.type('pin-input', '1357a90');
+    expect(ids.get<HTMLInputElement>('pin-input').value).toBe('135790');
+    await ids.tap('pin-submit');
+
+    expect(api.staffSignIn).toHaveBeenCalledWith('ana.admin', '135790');
+    expect(url()).toBe('/staff/home');
+    const session = TestBed.inject(StaffSession);
+    expect(session.token()).toBe('staff-token-1');
+    expect(session.account()).toBe('ana.admin');
+    expect(session.name()).toBe('Ana Souza');
+    expect(session.role()).toBe('admin');
+    expect(ids.text('staff-greeting')).toBe('Olá, Ana Souza (administração)');
+  });
+
+  it('the on-screen keypad types digits into whichever field is active', async () => {
+    await open();
+    api.staffSignIn.mockResolvedValue({ kind: 'signed-in', session: staffSession('reviewer') });
+    ids.get('account-input').focus();
+    for (const digit of '4021') await ids.tap(`pin-key-${digit}`);
+    await ids.tap('pin-key-backspace');
+    await ids.tap('pin-key-7');
+    ids.get('pin-input').focus();
+    for (const digit of '482916') await ids.tap(`pin-key-${digit}`);
+    expect(ids.get<HTMLInputElement>('account-input').value).toBe('4027');
+    await ids.tap('pin-submit');
+    expect(api.staffSignIn).toHaveBeenCalledWith('4027', '482916');
+    expect(url()).toBe('/staff/home');
+  });
+
+  it('a wrong staff number or PIN gets one answer, with no tries-left count', async () => {
+    await open();
+    api.staffSignIn.mockResolvedValue({ kind: 'wrong-pin' });
+    await signIn('nobody', '135790');
+
+    expect(ids.text('pin-error')).toBe('Matrícula ou PIN incorretos.');
+    expect(ids.text('pin-error')).not.toMatch(/\d/);
+    expect(ids.get<HTMLInputElement>('pin-input').value).toBe('');
+    expect(ids.get<HTMLInputElement>('account-input').value).toBe('nobody');
     expect(url()).toBe('/staff');
     expect(TestBed.inject(StaffSession).signedIn()).toBe(false);
   });
 
-  it('when locked shows a countdown and disables the input until it ends', async () => {
+  it('a locked account shows its countdown and blocks only that account', async () => {
     await open();
     api.staffSignIn.mockResolvedValue({ kind: 'locked', seconds: 30 });
-    await type('pin-input', '135790');
-    await tap('pin-submit');
+    await signIn('rui.revisor', '135790');
 
-    expect(get('pin-locked').textContent).toContain('Bloqueado por 30 s');
-    expect(get<HTMLInputElement>('pin-input').disabled).toBe(true);
-    expect(get<HTMLButtonElement>('pin-submit').disabled).toBe(true);
-    expect(get<HTMLButtonElement>('pin-key-5').disabled).toBe(true);
+    expect(ids.text('pin-locked')).toContain('rui.revisor');
+    expect(ids.text('pin-locked')).toContain('30 s');
+    expect(ids.get<HTMLInputElement>('pin-input').disabled).toBe(true);
+    expect(ids.get<HTMLButtonElement>('pin-submit').disabled).toBe(true);
 
     await settle(1000);
-    expect(get('pin-locked').textContent).toContain('Bloqueado por 29 s');
+    expect(ids.text('pin-locked')).toContain('29 s');
+
+    // Another staff member may still sign in.
+    await ids.type('account-input', 'ana.admin');
+    expect(ids.find('pin-locked')).toBeNull();
+    expect(ids.get<HTMLInputElement>('pin-input').disabled).toBe(false);
+
+    await ids.type('account-input', 'rui.revisor');
+    expect(ids.text('pin-locked')).toContain('29 s');
     await settle(29_000);
-    expect(find('pin-locked')).toBeNull();
-    expect(get<HTMLInputElement>('pin-input').disabled).toBe(false);
+    expect(ids.find('pin-locked')).toBeNull();
+    expect(ids.get<HTMLInputElement>('pin-input').disabled).toBe(false);
   });
 
-  it('starts locked when the backend says so', async () => {
-    await open({ pinSet: true, lockedSeconds: 12 });
-    expect(get('pin-locked').textContent).toContain('12 s');
-    expect(get<HTMLInputElement>('pin-input').disabled).toBe(true);
-  });
-
-  it('switches to the set-PIN form when the backend answers no-pin', async () => {
+  it('a reviewer goes to the staff home', async () => {
     await open();
-    api.staffSignIn.mockResolvedValue({ kind: 'no-pin' });
-    await type('pin-input', '135790');
-    await tap('pin-submit');
-    expect(find('pin-set-form')).not.toBeNull();
+    api.staffSignIn.mockResolvedValue({ kind: 'signed-in', session: staffSession('reviewer') });
+    await signIn('rui.revisor', '135790');
+    expect(url()).toBe('/staff/home');
+    expect(ids.text('staff-greeting')).toBe('Olá, Rui Lima (revisão)');
+  });
+
+  it('a field agent on a branch kiosk is told the role has no staff screens here', async () => {
+    await open();
+    api.staffSignIn.mockResolvedValue({
+      kind: 'signed-in',
+      session: staffSession('field-agent', 'field-token'),
+    });
+    await signIn('fabi.campo', '135790');
+
+    expect(ids.text('staff-role-no-screens')).toContain('Fabi Rocha');
+    expect(ids.text('staff-role-no-screens')).toContain('Agentes de campo não têm telas');
+    expect(api.staffSignOut).toHaveBeenCalledWith('field-token');
+    expect(TestBed.inject(StaffSession).signedIn()).toBe(false);
+    expect(url()).toBe('/staff');
+  });
+
+  it('a field agent on a field-mode kiosk goes back to attract with the field session', async () => {
+    await open({ provisioned: true }, '/staff', FIELD_SETTINGS);
+    api.staffSignIn.mockResolvedValue({
+      kind: 'signed-in',
+      session: staffSession('field-agent', 'field-token'),
+    });
+    await signIn('fabi.campo', '135790');
+
+    expect(url()).toBe('/');
+    expect(TestBed.inject(StaffSession).token()).toBe('field-token');
+    expect(ids.text('field-agent')).toContain('Agente: Fabi Rocha');
+    expect(api.staffSignOut).not.toHaveBeenCalled();
   });
 
   it('signs in, then signs out after 5 minutes without a touch', async () => {
     await open();
-    await type('pin-input', '135790');
-    await tap('pin-submit');
+    await signIn('ana.admin', '135790');
     expect(url()).toBe('/staff/home');
 
     await settle(299_000);
@@ -205,7 +234,7 @@ describe('staff PIN screen and guard', () => {
 
   it('"back" returns to the attract screen', async () => {
     await open();
-    expect(get('staff-back').getAttribute('href')).toBe('/');
+    expect(ids.get('staff-back').getAttribute('href')).toBe('/');
   });
 
   describe('guard', () => {
@@ -219,12 +248,22 @@ describe('staff PIN screen and guard', () => {
     ])('%s needs a signed-in session', async (target) => {
       await open(undefined, target);
       expect(url()).toBe('/staff');
-      expect(find('staff-pin')).not.toBeNull();
+      expect(ids.find('staff-pin')).not.toBeNull();
     });
 
-    it('lets a signed-in session through, and an expired one back to the PIN', async () => {
+    it('keeps a field agent out of the staff screens', async () => {
       await open();
-      TestBed.inject(StaffSession).begin(SESSION);
+      TestBed.inject(StaffSession).begin(staffSession('field-agent'));
+      await harness.navigateByUrl('/staff/review');
+      await settle();
+      expect(url()).toBe('/staff');
+      expect(api.reviewQueue).not.toHaveBeenCalled();
+      expect(ids.find('account-input')).not.toBeNull();
+    });
+
+    it('lets a signed-in session through, and an expired one back to sign-in', async () => {
+      await open();
+      TestBed.inject(StaffSession).begin(staffSession('reviewer'));
       await harness.navigateByUrl('/staff/review');
       await settle();
       expect(url()).toBe('/staff/review');

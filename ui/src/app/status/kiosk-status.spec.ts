@@ -8,6 +8,8 @@ import type { AppInfo } from '../ipc/bindings/AppInfo';
 import type { HealthReport } from '../ipc/bindings/HealthReport';
 import type { KioskSettings } from '../ipc/bindings/KioskSettings';
 import { KioskApi } from '../ipc/kiosk-api';
+import type { StaffRole } from '../ipc/bindings/StaffRole';
+import { staffSession } from '../testing/fixtures';
 import { KioskStatus } from './kiosk-status';
 
 const APP_INFO: AppInfo = {
@@ -39,6 +41,7 @@ function fakeApi(settings: Partial<KioskSettings> = {}) {
     retentionDays: 180,
     idleTimeoutSeconds: 90,
     documentInbox: null,
+    mode: 'kiosk',
     ...settings,
   };
   return {
@@ -59,7 +62,7 @@ describe('KioskStatus', () => {
   let api: ReturnType<typeof fakeApi>;
   let fixture: ComponentFixture<KioskStatus>;
 
-  async function render(): Promise<HTMLElement> {
+  async function render(role: StaffRole = 'admin'): Promise<HTMLElement> {
     TestBed.configureTestingModule({
       providers: [
         provideI18n(),
@@ -73,7 +76,7 @@ describe('KioskStatus', () => {
     });
     await TestBed.inject(ApplicationInitStatus).donePromise;
     // The status screen is a staff screen: saving sends the signed-in session's token.
-    TestBed.inject(StaffSession).begin({ token: 'staff-token', idleSeconds: 300 });
+    TestBed.inject(StaffSession).begin(staffSession(role, 'staff-token'));
     fixture = TestBed.createComponent(KioskStatus);
     await settle();
     return fixture.nativeElement as HTMLElement;
@@ -270,8 +273,71 @@ describe('KioskStatus', () => {
       retentionDays: 365,
       idleTimeoutSeconds: 120,
       documentInbox: '/srv/scans',
+      mode: 'kiosk',
     }, 'staff-token');
     expect(text(root, 'settings-saved')).toBe('Configurações salvas.');
+  });
+
+  it('lets an admin switch the kiosk to field mode', async () => {
+    const root = await render();
+    const mode = root.querySelector<HTMLSelectElement>('[data-testid="settings-mode"]');
+    expect(mode?.value).toBe('kiosk');
+    expect(text(root, 'settings-form')).toContain('próximo início');
+    mode!.value = 'field';
+    mode!.dispatchEvent(new Event('change'));
+    await settle();
+    root.querySelector<HTMLButtonElement>('[data-testid="settings-save"]')?.click();
+    await settle();
+    expect(api.saveSettings).toHaveBeenCalledWith(
+      expect.objectContaining({ mode: 'field', kioskId: 'kiosk-042' }),
+      'staff-token',
+    );
+  });
+
+  it('shows a reviewer the settings read-only: no saving, no camera or language change', async () => {
+    const root = await render('reviewer');
+    expect(root.querySelector('[data-testid="settings-save"]')).toBeNull();
+    expect(text(root, 'settings-readonly')).toContain('Só a administração');
+    for (const id of ['settings-backend', 'settings-kiosk-id', 'settings-mode', 'camera-select']) {
+      const control = root.querySelector<HTMLInputElement>(`[data-testid="${id}"]`);
+      expect(control?.disabled, id).toBe(true);
+    }
+    expect(root.querySelector('[data-testid="aws-save"]')).toBeNull();
+    root.querySelector('[data-testid="settings-form"]')?.dispatchEvent(new Event('submit'));
+    // The language changes this screen only.
+    root.querySelector<HTMLButtonElement>('[data-testid="lang-en"]')?.click();
+    await settle();
+    expect(document.documentElement.lang).toBe('en');
+    expect(api.saveSettings).not.toHaveBeenCalled();
+  });
+
+  it('says when the backend refuses the role ([forbidden])', async () => {
+    api.saveSettings.mockRejectedValueOnce({
+      code: 'staff',
+      detail: '[forbidden] the reviewer role may not administer the kiosk',
+    });
+    const root = await render();
+    root.querySelector<HTMLButtonElement>('[data-testid="lang-en"]')?.click();
+    await settle();
+    expect(text(root, 'error-message')).toBe('Your role does not allow this.');
+  });
+
+  it('says under the inbox field why the backend refused the folder', async () => {
+    api.saveSettings.mockRejectedValueOnce({
+      code: 'invalidInput',
+      detail: "[inbox-data-folder] the document inbox cannot be the kiosk's data folder",
+    });
+    const root = await render();
+    const field = root.querySelector<HTMLInputElement>('[data-testid="settings-document-inbox"]');
+    if (!field) throw new Error('settings-document-inbox');
+    field.value = '/var/lib/dayfusion';
+    field.dispatchEvent(new Event('input'));
+    await settle();
+    root.querySelector<HTMLButtonElement>('[data-testid="settings-save"]')?.click();
+    await settle();
+    expect(api.saveSettings).toHaveBeenCalledTimes(1);
+    expect(text(root, 'settings-form')).toContain('Esta é a pasta de dados do quiosque');
+    expect(root.querySelector('[data-testid="settings-saved"]')).toBeNull();
   });
 
   it('reports an unexpected camera-error state as error', async () => {

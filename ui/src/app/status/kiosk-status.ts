@@ -19,6 +19,8 @@ import type { HealthReport } from '../ipc/bindings/HealthReport';
 import type { HealthStatus } from '../ipc/bindings/HealthStatus';
 import { KioskApi } from '../ipc/kiosk-api';
 import { AwsConnection } from '../staff/aws-connection';
+import { StaffSession } from '../staff/staff-session';
+import { staffMessageKey } from '../visit/refusal-messages';
 import { type KioskError, toKioskError } from '../ipc/kiosk-error';
 import { KioskSettingsStore } from '../settings/kiosk-settings-store';
 import { SettingsForm } from '../settings/settings-form';
@@ -38,7 +40,9 @@ const CAMERA_ICONS: Record<CameraState, string> = {
 
 /**
  * Staff screen with the application facts, the health checks, the camera choice and a live
- * camera preview. Each failed command shows a translated banner; the rest keeps working.
+ * camera preview. Each failed command shows a translated banner; the rest keeps working. Only
+ * admins change settings: for reviewers the camera choice, the settings and the AWS connection
+ * are read-only, and the language switch changes this screen only.
  */
 @Component({
   selector: 'app-kiosk-status',
@@ -64,6 +68,13 @@ export class KioskStatus {
   protected readonly camera = signal<CameraReport>(CAMERA_NOT_REPORTED);
   protected readonly refreshing = signal(false);
   protected readonly error = signal<KioskError | null>(null);
+  /** The banner's message: a staff refusal's own (`[forbidden]`), else the error code's. */
+  protected readonly errorMessageKey = computed(() => {
+    const error = this.error();
+    return error ? staffMessageKey(error) : null;
+  });
+  /** Only admins change settings (camera, language, the form); the others see them. */
+  protected readonly canEdit = inject(StaffSession).isAdmin;
 
   /** The saved camera is not among the cameras the webview can see. */
   protected readonly savedCameraMissing = computed(() => {
@@ -108,6 +119,7 @@ export class KioskStatus {
 
   /** Persists the chosen camera; an empty id means the system default. */
   protected async selectCamera(deviceId: string): Promise<void> {
+    if (!this.canEdit()) return;
     await this.attempt(() => this.settingsStore.save({ cameraId: deviceId || null }));
   }
 

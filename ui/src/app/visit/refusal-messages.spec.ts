@@ -1,8 +1,10 @@
 import { TRANSLATIONS } from '../i18n/translations';
+import type { VisitRefusal } from '../ipc/bindings/VisitRefusal';
 import { KioskError } from '../ipc/kiosk-error';
 import {
   STAFF_REFUSALS,
   VISIT_REFUSALS,
+  refusalMessageKey,
   staffMessageKey,
   staffRefusal,
   visitMessageKey,
@@ -36,13 +38,17 @@ describe('refusal messages', () => {
     expect(visitMessageKey({ code: 'visit', detail: '[inbox-empty] /srv/scans' })).toBe(
       'visit.refusal.inbox-empty',
     );
+    // The picker's own message for a medium taken out.
+    expect(visitMessageKey({ code: 'visit', detail: '[medium-unavailable] gone' })).toBe(
+      'visit.picker.mediumGone',
+    );
     expect(visitMessageKey({ code: 'storage', detail: 'disk full' })).toBe('visit.refusal.generic');
     expect(visitMessageKey(new TypeError('no IPC'))).toBe('visit.refusal.generic');
   });
 
   it('has a pt-BR and an en text for every visit refusal, none of them the English detail', () => {
     for (const code of [...Object.keys(VISIT_REFUSALS), 'generic']) {
-      const key = `visit.refusal.${code}`;
+      const key = refusalMessageKey(code as VisitRefusal | 'generic');
       const pt = textAt(TRANSLATIONS['pt-BR'], key);
       const en = textAt(TRANSLATIONS.en, key);
       expect(typeof pt, key).toBe('string');
@@ -62,11 +68,33 @@ describe('refusal messages', () => {
     expect(staffMessageKey({ code: 'staff', detail: '[pin-too-weak] a run' })).toBe(
       'staff.refusal.pin-too-weak',
     );
+    expect(
+      staffMessageKey({ code: 'staff', detail: '[forbidden] the reviewer role may not' }),
+    ).toBe('staff.refusal.forbidden');
+    expect(staffMessageKey({ code: 'staff', detail: '[own-transaction] ana operated it' })).toBe(
+      'staff.refusal.own-transaction',
+    );
+    // The retired first-run PIN is no refusal any more.
+    expect(staffRefusal({ code: 'staff', detail: '[pin-already-set] x' })).toBeNull();
     expect(staffMessageKey({ code: 'storage', detail: 'x' })).toBe('errors.storage');
     expect(staffMessageKey({ code: 'staff', detail: 'no code' })).toBe('errors.staff');
     for (const code of Object.keys(STAFF_REFUSALS)) {
       expect(typeof textAt(TRANSLATIONS['pt-BR'], `staff.refusal.${code}`)).toBe('string');
       expect(typeof textAt(TRANSLATIONS.en, `staff.refusal.${code}`)).toBe('string');
     }
+  });
+
+  it('says who may sign in and why a visit cannot start in field mode', () => {
+    expect(
+      visitMessageKey({ code: 'visit', detail: '[operator-required] a field agent must sign in' }),
+    ).toBe('visit.refusal.operator-required');
+    expect(textAt(TRANSLATIONS['pt-BR'], 'visit.refusal.operator-required')).toContain(
+      'agente de campo',
+    );
+    expect(textAt(TRANSLATIONS['pt-BR'], 'staff.refusal.own-transaction')).toBe(
+      'Você atendeu esta transação e não pode revisá-la; peça a outra pessoa da equipe.',
+    );
+    expect(textAt(TRANSLATIONS.en, 'staff.pin.wrong')).toBe('Wrong staff number or PIN.');
+    expect(textAt(TRANSLATIONS['pt-BR'], 'staff.pin.wrong')).toBe('Matrícula ou PIN incorretos.');
   });
 });

@@ -16,15 +16,22 @@ export const VISIT_REFUSALS: Record<VisitRefusal, true> = {
   storage: true,
   'models-missing': true,
   'verification-failed': true,
+  'operator-required': true,
+  'medium-unavailable': true,
 };
 
 /** Every staff refusal, likewise. */
 export const STAFF_REFUSALS: Record<StaffRefusal, true> = {
   'not-signed-in': true,
+  'not-provisioned': true,
+  forbidden: true,
   'pin-too-weak': true,
-  'pin-already-set': true,
+  'pin-unchanged': true,
+  'wrong-pin': true,
+  locked: true,
   'not-in-review': true,
   'reason-invalid': true,
+  'own-transaction': true,
 };
 
 /** The visit refusal a command rejected with (`[no-portrait] …`), or `null` for any other failure. */
@@ -44,8 +51,17 @@ export function staffRefusal(reason: unknown): StaffRefusal | null {
  * friendly generic one for anything else. The English technical detail is never shown to customers.
  */
 export function visitMessageKey(reason: unknown): string {
-  const refusal = visitRefusal(reason);
-  return `visit.refusal.${refusal ?? 'generic'}`;
+  return refusalMessageKey(visitRefusal(reason) ?? 'generic');
+}
+
+/** Refusals whose message lives with their screen rather than under `visit.refusal`. */
+const SCREEN_MESSAGES: Partial<Record<VisitRefusal, string>> = {
+  'medium-unavailable': 'visit.picker.mediumGone',
+};
+
+/** Translation key of the customer's message for `refusal` (`generic`: any other failure). */
+export function refusalMessageKey(refusal: VisitRefusal | 'generic'): string {
+  return (refusal !== 'generic' && SCREEN_MESSAGES[refusal]) || `visit.refusal.${refusal}`;
 }
 
 /** Translation key of the staff member's message for a failed staff command. */

@@ -14,6 +14,7 @@ import type { DocumentHint } from '../ipc/bindings/DocumentHint';
 import { KioskApi } from '../ipc/kiosk-api';
 import { KioskSettingsStore } from '../settings/kiosk-settings-store';
 import { DocumentCamera } from './document-camera';
+import { VisitPicker } from './visit-picker';
 import { type DocumentSource, VisitService } from './visit-service';
 
 /** How often a framing frame is sent for feedback (never two at once). */
@@ -27,7 +28,12 @@ const CAPTURE_WIDTH = 1920;
 const CAPTURE_QUALITY = 0.92;
 
 /** The order the sources are offered in. */
-const SOURCES: readonly DocumentSource[] = ['camera', 'scanner', 'inbox', 'file'];
+const SOURCES: readonly DocumentSource[] = ['camera', 'scanner', 'inbox', 'removableMedia'];
+
+/** Translation key of a source's button ("Pendrive / cartão de memória" for removable media). */
+export function documentSourceKey(source: DocumentSource): string {
+  return source === 'removableMedia' ? 'visit.picker.source' : `visit.document.source.${source}`;
+}
 
 /**
  * The document photo: the customer picks one of the kiosk's sources. With the camera, a live
@@ -36,7 +42,7 @@ const SOURCES: readonly DocumentSource[] = ['camera', 'scanner', 'inbox', 'file'
  */
 @Component({
   selector: 'app-visit-document',
-  imports: [TranslatePipe],
+  imports: [TranslatePipe, VisitPicker],
   templateUrl: './visit-document.html',
   styleUrl: './visit-document.css',
 })
@@ -53,6 +59,7 @@ export class VisitDocument {
     return available ? SOURCES.filter((source) => available[source]) : [];
   });
   protected readonly mode = signal<'choose' | 'camera'>('choose');
+  protected readonly sourceKey = documentSourceKey;
   protected readonly cameraFailed = signal(false);
   /** The last framing feedback; `null` until the first answer. */
   protected readonly hint = signal<DocumentHint | null>(null);
@@ -86,6 +93,8 @@ export class VisitDocument {
     this.lastSource.set(source);
     if (source === 'camera') {
       await this.openCamera();
+    } else if (source === 'removableMedia') {
+      await this.visit.openPicker();
     } else {
       await this.visit.takeDocument(source);
     }

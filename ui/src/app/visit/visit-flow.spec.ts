@@ -8,6 +8,8 @@ import type { DocumentFrameQuality } from '../ipc/bindings/DocumentFrameQuality'
 import type { DocumentHint } from '../ipc/bindings/DocumentHint';
 import type { DocumentPreview } from '../ipc/bindings/DocumentPreview';
 import type { KioskSettings } from '../ipc/bindings/KioskSettings';
+import type { MediaFolder } from '../ipc/bindings/MediaFolder';
+import type { RemovableMedium } from '../ipc/bindings/RemovableMedium';
 import type { VisitInfo } from '../ipc/bindings/VisitInfo';
 import type { VisitLiveness } from '../ipc/bindings/VisitLiveness';
 import type { VisitResult } from '../ipc/bindings/VisitResult';
@@ -24,6 +26,7 @@ const SETTINGS: KioskSettings = {
   retentionDays: 180,
   idleTimeoutSeconds: 60,
   documentInbox: '/srv/scans',
+  mode: 'kiosk',
 };
 
 const INFO: VisitInfo = {
@@ -31,7 +34,7 @@ const INFO: VisitInfo = {
   idleTimeoutSeconds: 60,
   retentionDays: 120,
   consentVersion: 'lgpd-2026-11',
-  documentSources: { file: true, camera: true, scanner: false, inbox: true },
+  documentSources: { removableMedia: true, camera: true, scanner: false, inbox: true },
 };
 
 const PREVIEW: DocumentPreview = {
@@ -39,6 +42,24 @@ const PREVIEW: DocumentPreview = {
   document: 'data:image/jpeg;base64,RE9DVU1FTlQ=',
   rotationDegrees: 90,
   fromPdf: false,
+};
+
+const STICK: RemovableMedium = { id: 'm-1', label: 'PENDRIVE', readOnly: false };
+
+const STICK_ROOT: MediaFolder = {
+  path: '',
+  truncated: false,
+  entries: [
+    { name: 'DCIM', path: 'DCIM', kind: 'folder', size: 0 },
+    { name: 'rg-frente.jpg', path: 'rg-frente.jpg', kind: 'image', size: 1_234_567 },
+    { name: 'rg.pdf', path: 'rg.pdf', kind: 'pdf', size: 80_000 },
+  ],
+};
+
+const STICK_DCIM: MediaFolder = {
+  path: 'DCIM',
+  truncated: false,
+  entries: [{ name: 'foto.jpeg', path: 'DCIM/foto.jpeg', kind: 'image', size: 512_000 }],
 };
 
 const LIVENESS: VisitLiveness = { sessionId: 'live-1', provider: 'local', region: null };
@@ -56,7 +77,12 @@ function fakeApi() {
     visitBegin: vi.fn(async () => INFO),
     visitTouch: vi.fn(async () => undefined),
     visitConsent: vi.fn(async () => undefined),
-    visitDocumentFile: vi.fn(async (): Promise<DocumentPreview | null> => PREVIEW),
+    visitMediaList: vi.fn(async (): Promise<RemovableMedium[]> => [STICK]),
+    visitMediaBrowse: vi.fn(
+      async (_visitId: string, _mediumId: string, path: string): Promise<MediaFolder> =>
+        path === 'DCIM' ? STICK_DCIM : STICK_ROOT,
+    ),
+    visitDocumentMedia: vi.fn(async () => PREVIEW),
     visitDocumentInbox: vi.fn(async () => PREVIEW),
     visitDocumentScan: vi.fn(async () => PREVIEW),
     visitDocumentImage: vi.fn(async () => PREVIEW),
@@ -156,7 +182,7 @@ describe('customer visit', () => {
   async function toPortrait(): Promise<void> {
     await toConsent();
     await tap('consent-accept');
-    await tap('doc-file');
+    await tap('doc-inbox');
     expect(find('visit-portrait')).not.toBeNull();
   }
 
@@ -177,7 +203,7 @@ describe('customer visit', () => {
     expect(find('staff-entry')?.getAttribute('href')).toBe('/staff');
     await toConsent('en');
 
-    expect(api.visitBegin).toHaveBeenCalledWith('en');
+    expect(api.visitBegin).toHaveBeenCalledWith('en', null);
     expect(document.documentElement.lang).toBe('en');
     // Choosing the customer's language never changes the kiosk's stored language.
     expect(api.saveSettings).not.toHaveBeenCalled();
@@ -210,7 +236,7 @@ describe('customer visit', () => {
     expect(api.visitConsent).toHaveBeenCalledWith('visit-1', true);
 
     // Only the sources this kiosk has.
-    expect(find('doc-file')).not.toBeNull();
+    expect(find('doc-removableMedia')).not.toBeNull();
     expect(find('doc-camera')).not.toBeNull();
     expect(find('doc-inbox')).not.toBeNull();
     expect(find('doc-scanner')).toBeNull();
@@ -259,7 +285,7 @@ describe('customer visit', () => {
     api.visitComplete.mockResolvedValue({ ...RESULT, outcome: 'rejected' });
     await toConsent('en');
     await tap('consent-accept');
-    await tap('doc-file');
+    await tap('doc-inbox');
     await tap('portrait-confirm');
     widget().dispatchEvent(new CustomEvent('liveness-complete', { detail: {} }));
     await settle();
@@ -282,29 +308,120 @@ describe('customer visit', () => {
     expect(TestBed.inject(VisitService).preview()).toBeNull();
   });
 
-  it('stays on the document screen when the file dialog is closed', async () => {
-    api.visitDocumentFile.mockResolvedValue(null);
+  /** The entries the picker shows, by name. */
+  function pickerNames(): string[] {
+    return [...root().querySelectorAll('[data-testid="picker-entry"]')].map(
+      (e) => e.getAttribute('data-name') ?? '',
+    );
+  }
+
+  function pickerEntry(name: string): HTMLElement {
+    const entry = root().querySelector<HTMLElement>(
+      `[data-testid="picker-entry"][data-name="${name}"]`,
+    );
+    if (!entry) throw new Error(`no picker entry ${name} among ${pickerNames().join(', ')}`);
+    return entry;
+  }
+
+  async function toPicker(): Promise<void> {
     await toConsent();
     await tap('consent-accept');
-    await tap('doc-file');
+    expect(get('doc-removableMedia').textContent).toContain('Pendrive / cartão de memória');
+    await tap('doc-removableMedia');
+    expect(get('visit-picker').getAttribute('data-view')).toBe('media');
+  }
+
+  it("picks the document on a USB stick in the kiosk's own picker: media, folders, files, back", async () => {
+    await toPicker();
+    expect(api.visitMediaList).toHaveBeenCalledWith('visit-1');
+    // No path to type, nothing but the media.
+    expect(root().querySelector('input, textarea')).toBeNull();
+    expect(get('picker-medium').textContent).toContain('PENDRIVE');
+
+    await tap('picker-medium');
+    expect(api.visitMediaBrowse).toHaveBeenLastCalledWith('visit-1', 'm-1', '');
+    expect(get('visit-picker').getAttribute('data-view')).toBe('folder');
+    expect(get('picker-where').textContent).toContain('PENDRIVE');
+    expect(pickerNames()).toEqual(['DCIM', 'rg-frente.jpg', 'rg.pdf']);
+    expect(pickerEntry('rg-frente.jpg').textContent).toContain('1,2 MB');
+    expect(pickerEntry('rg.pdf').getAttribute('data-kind')).toBe('pdf');
+    expect(pickerEntry('DCIM').textContent).toContain('Pasta');
+
+    pickerEntry('DCIM').click();
+    await settle();
+    expect(api.visitMediaBrowse).toHaveBeenLastCalledWith('visit-1', 'm-1', 'DCIM');
+    expect(pickerNames()).toEqual(['foto.jpeg']);
+    expect(get('picker-where').textContent).toContain('DCIM');
+
+    // "Voltar": up one folder, then the media, then the sources.
+    await tap('picker-back');
+    expect(api.visitMediaBrowse).toHaveBeenLastCalledWith('visit-1', 'm-1', '');
+    expect(pickerNames()).toEqual(['DCIM', 'rg-frente.jpg', 'rg.pdf']);
+    await tap('picker-back');
+    expect(get('visit-picker').getAttribute('data-view')).toBe('media');
+    expect(api.visitMediaList).toHaveBeenCalledTimes(2);
+    await tap('picker-back');
+    expect(find('visit-picker')).toBeNull();
+    expect(find('doc-inbox')).not.toBeNull();
+
+    await tap('doc-removableMedia');
+    await tap('picker-medium');
+    pickerEntry('DCIM').click();
+    await settle();
+    pickerEntry('foto.jpeg').click();
+    await settle();
+    expect(api.visitDocumentMedia).toHaveBeenCalledWith('visit-1', 'm-1', 'DCIM/foto.jpeg');
+    expect(find('visit-portrait')).not.toBeNull();
+    expect(TestBed.inject(VisitService).picker()).toBeNull();
+
+    // "Take another" comes back to the sources, not to the picker.
+    await tap('portrait-retake');
     expect(find('visit-document')).not.toBeNull();
-    expect(find('visit-error')).toBeNull();
+    expect(find('visit-picker')).toBeNull();
+  });
+
+  it('says when no medium is connected, looks again, and closes back to the sources', async () => {
+    api.visitMediaList.mockResolvedValueOnce([]);
+    await toPicker();
+    expect(get('picker-no-media').textContent).toContain('Nenhum pendrive');
+    await tap('picker-refresh');
+    expect(get('picker-medium').textContent).toContain('PENDRIVE');
+    await tap('picker-close');
+    expect(find('visit-picker')).toBeNull();
+    expect(find('doc-removableMedia')).not.toBeNull();
+  });
+
+  it("goes back to the media with the picker's message when the stick was taken out", async () => {
+    api.visitDocumentMedia.mockRejectedValueOnce({
+      code: 'visit',
+      detail: '[medium-unavailable] the medium is no longer mounted',
+    });
+    await toPicker();
+    await tap('picker-medium');
+    pickerEntry('rg-frente.jpg').click();
+    await settle();
+    const error = get('visit-error');
+    expect(error.textContent).toContain('foi retirado');
+    expect(error.textContent).not.toContain('mounted');
+    expect(get('visit-picker').getAttribute('data-view')).toBe('media');
+    expect(api.visitMediaList).toHaveBeenCalledTimes(2);
+    expect(find('visit-portrait')).toBeNull();
   });
 
   it('says what is wrong with the document in the customer language, never the technical detail, and retries', async () => {
-    api.visitDocumentFile.mockRejectedValueOnce({
+    api.visitDocumentInbox.mockRejectedValueOnce({
       code: 'visit',
       detail: '[no-portrait] no face found on page 1',
     });
     await toConsent();
     await tap('consent-accept');
-    await tap('doc-file');
+    await tap('doc-inbox');
 
     const error = get('visit-error');
     expect(error.textContent).toContain('Não encontramos a foto no documento');
     expect(error.textContent).not.toContain('no face found');
     await tap('doc-retry');
-    expect(api.visitDocumentFile).toHaveBeenCalledTimes(2);
+    expect(api.visitDocumentInbox).toHaveBeenCalledTimes(2);
     expect(find('visit-portrait')).not.toBeNull();
   });
 
@@ -424,7 +541,7 @@ describe('customer visit', () => {
       camera.open.mockRejectedValue(new DOMException('denied', 'NotAllowedError'));
       await toCamera();
       expect(find('doc-camera-error')).not.toBeNull();
-      expect(find('doc-file')).not.toBeNull();
+      expect(find('doc-removableMedia')).not.toBeNull();
     });
   });
 
@@ -492,6 +609,28 @@ describe('customer visit', () => {
       await settle(60_000);
       expect(api.visitEnd).toHaveBeenCalledWith('visit-1', 'idle');
       expect(url()).toBe('/');
+    });
+
+    it('on timeout with the picker open ends the visit, wipes the picker and drops its late answer', async () => {
+      await toPicker();
+      await tap('picker-medium');
+      const visit = TestBed.inject(VisitService);
+      expect(visit.picker()?.folder).not.toBeNull();
+      let answer!: (folder: MediaFolder) => void;
+      api.visitMediaBrowse.mockImplementationOnce(
+        () => new Promise<MediaFolder>((resolve) => (answer = resolve)),
+      );
+      pickerEntry('DCIM').click();
+      await settle(60_000);
+      expect(api.visitEnd).toHaveBeenCalledWith('visit-1', 'idle');
+      expect(url()).toBe('/');
+      expect(find('attract')).not.toBeNull();
+      expect(visit.picker()).toBeNull();
+      expect(find('visit-picker')).toBeNull();
+      answer(STICK_DCIM);
+      await settle();
+      expect(visit.picker()).toBeNull();
+      expect(root().textContent).not.toContain('foto.jpeg');
     });
 
     it('drops an answer that arrives after the timeout', async () => {

@@ -3,12 +3,15 @@ import { Router } from '@angular/router';
 import { DEFAULT_LANGUAGE, LanguageService } from '../i18n/language';
 import type { DocumentPreview } from '../ipc/bindings/DocumentPreview';
 import type { Language } from '../ipc/bindings/Language';
+import type { MediaFolder } from '../ipc/bindings/MediaFolder';
+import type { RemovableMedium } from '../ipc/bindings/RemovableMedium';
 import type { VisitEnd } from '../ipc/bindings/VisitEnd';
 import type { VisitInfo } from '../ipc/bindings/VisitInfo';
 import type { VisitLiveness } from '../ipc/bindings/VisitLiveness';
 import type { VisitResult } from '../ipc/bindings/VisitResult';
 import { KioskApi } from '../ipc/kiosk-api';
 import { KioskSettingsStore } from '../settings/kiosk-settings-store';
+import { StaffSession } from '../staff/staff-session';
 import { visitMessageKey, visitRefusal } from './refusal-messages';
 
 /** The screens of a customer's visit, in order (`declined` and `camera-missing` end it early). */
@@ -24,7 +27,20 @@ export type VisitStep =
   | 'camera-missing';
 
 /** Where a document photo comes from. */
-export type DocumentSource = 'file' | 'camera' | 'scanner' | 'inbox';
+export type DocumentSource = 'removableMedia' | 'camera' | 'scanner' | 'inbox';
+
+/**
+ * The customer's document picker over removable media (instead of a system file dialog): the
+ * media mounted, then one medium's folders, images and PDFs. Part of the visit: wiped with it.
+ */
+export interface MediaPicker {
+  /** The media mounted now; `null` while they are being looked for. */
+  media: readonly RemovableMedium[] | null;
+  /** The medium open; `null` on the list of media. */
+  medium: RemovableMedium | null;
+  /** The folder of `medium` shown; `null` on the list of media. */
+  folder: MediaFolder | null;
+}
 
 /** Why the liveness capture stopped before completing, and what the customer may do next. */
 export interface LivenessProblem {
@@ -86,7 +102,10 @@ export class VisitService {
   private readonly router = inject(Router);
   private readonly language = inject(LanguageService);
   private readonly settings = inject(KioskSettingsStore);
+  private readonly staff = inject(StaffSession);
 
+  /** Field mode: the signed-in field agent's token the visit begins with (its operator). */
+  private operatorToken: string | null = null;
   private readonly stepState = signal<VisitStep | null>(null);
   private readonly infoState = signal<VisitInfo | null>(null);
   private readonly previewState = signal<DocumentPreview | null>(null);
@@ -94,6 +113,7 @@ export class VisitService {
   private readonly problemState = signal<LivenessProblem | null>(null);
   private readonly resultState = signal<VisitResult | null>(null);
   private readonly errorState = signal<string | null>(null);
+  private readonly pickerState = signal<MediaPicker | null>(null);
   private readonly busyState = signal(false);
   private readonly idleLeftState = signal(DEFAULT_IDLE_SECONDS);
 
@@ -111,6 +131,8 @@ export class VisitService {
   readonly result = this.resultState.asReadonly();
   /** Translation key of the message for the last failed step, or `null`. */
   readonly errorKey = this.errorState.asReadonly();
+  /** The removable-media picker over the document step; `null` when it is closed. */
+  readonly picker = this.pickerState.asReadonly();
   /** A command is running: the step's buttons wait. */
   readonly busy = this.busyState.asReadonly();
   /** Seconds left before the idle timeout. */
@@ -138,9 +160,13 @@ export class VisitService {
     });
   }
 
-  /** Starts a new visit at the language choice (the attract screen's "touch to start"). */
-  async start(): Promise<void> {
+  /**
+   * Starts a new visit at the language choice (the attract screen's "touch to start"). In field
+   * mode `operatorToken` is the signed-in field agent's session: the visit begins with it.
+   */
+  async start(operatorToken: string | null = null): Promise<void> {
     this.wipe();
+    this.operatorToken = operatorToken;
     this.stepState.set('language');
     this.startIdle();
     await this.router.navigateByUrl('/visit');
@@ -150,7 +176,7 @@ export class VisitService {
   async chooseLanguage(lang: Language): Promise<void> {
     this.language.apply(lang);
     await this.run(
-      () => this.api.visitBegin(lang),
+      () => this.api.visitBegin(lang, this.operatorToken),
       (info) => {
         this.infoState.set(info);
         this.go('consent');
@@ -186,20 +212,82 @@ export class VisitService {
     this.endAfter(DECLINED_SECONDS);
   }
 
-  /** Takes the document from a file, the scanner or the scan inbox. */
-  async takeDocument(source: Exclude<DocumentSource, 'camera'>): Promise<void> {
+  /** Takes the document from the scanner or the scan inbox. */
+  async takeDocument(source: Exclude<DocumentSource, 'camera' | 'removableMedia'>): Promise<void> {
     const visitId = this.visitId();
     if (!visitId) return;
     await this.run(
       () =>
-        source === 'file'
-          ? this.api.visitDocumentFile(visitId)
-          : source === 'scanner'
-            ? this.api.visitDocumentScan(visitId)
-            : this.api.visitDocumentInbox(visitId),
-      // `null`: the customer closed the file dialog; stay on the document screen.
+        source === 'scanner'
+          ? this.api.visitDocumentScan(visitId)
+          : this.api.visitDocumentInbox(visitId),
+      (preview) => this.showPreview(preview),
+    );
+  }
+
+  /** Opens the document picker on the removable media mounted now. */
+  async openPicker(): Promise<void> {
+    if (!this.visitId()) return;
+    this.pickerState.set({ media: null, medium: null, folder: null });
+    await this.listMedia();
+  }
+
+  /** Looks for removable media again (a stick put in after the list showed). */
+  async listMedia(): Promise<void> {
+    const visitId = this.visitId();
+    if (!visitId || !this.pickerState()) return;
+    await this.run(
+      () => this.api.visitMediaList(visitId),
+      (media) => {
+        if (this.pickerState()) this.pickerState.set({ media, medium: null, folder: null });
+      },
+    );
+  }
+
+  /** Opens folder `path` of `medium` (`''`: its root; paths come from the backend's entries). */
+  async openFolder(medium: RemovableMedium, path = ''): Promise<void> {
+    const visitId = this.visitId();
+    if (!visitId || !this.pickerState()) return;
+    await this.run(
+      () => this.api.visitMediaBrowse(visitId, medium.id, path),
+      (folder) => {
+        const picker = this.pickerState();
+        if (picker) this.pickerState.set({ media: picker.media, medium, folder });
+      },
+    );
+  }
+
+  /** "Voltar": the folder above, then the list of media, then the document sources. */
+  async pickerBack(): Promise<void> {
+    const picker = this.pickerState();
+    if (!picker) return;
+    const { medium, folder } = picker;
+    if (medium && folder && folder.path !== '') {
+      const cut = folder.path.lastIndexOf('/');
+      await this.openFolder(medium, cut < 0 ? '' : folder.path.slice(0, cut));
+    } else if (medium) {
+      await this.listMedia();
+    } else {
+      this.closePicker();
+    }
+  }
+
+  /** Closes the picker: back to the document sources. */
+  closePicker(): void {
+    this.pickerState.set(null);
+    this.errorState.set(null);
+  }
+
+  /** Takes the document from file `path` of the open medium. */
+  async pickFile(path: string): Promise<void> {
+    const visitId = this.visitId();
+    const medium = this.pickerState()?.medium;
+    if (!visitId || !medium) return;
+    await this.run(
+      () => this.api.visitDocumentMedia(visitId, medium.id, path),
       (preview) => {
-        if (preview) this.showPreview(preview);
+        this.pickerState.set(null);
+        this.showPreview(preview);
       },
     );
   }
@@ -372,6 +460,8 @@ export class VisitService {
   /** Moves to `step`, clearing the previous step's message and restarting the idle countdown. */
   private go(step: VisitStep): void {
     this.errorState.set(null);
+    // The picker belongs to the document step only.
+    if (step !== 'document') this.pickerState.set(null);
     this.stepState.set(step);
     this.idleLeftState.set(this.idleLimit(step));
   }
@@ -404,12 +494,41 @@ export class VisitService {
   }
 
   private handleError(reason: unknown): void {
-    if (visitRefusal(reason) === 'visit-expired') {
+    const refusal = visitRefusal(reason);
+    if (refusal === 'visit-expired') {
       // The backend has already forgotten the visit: forget it here too.
       void this.finish();
       return;
     }
+    if (refusal === 'operator-required') {
+      // Field mode without a valid field session (it expired on the backend): the agent signs in
+      // again from the attract screen.
+      this.operatorToken = null;
+      if (this.staff.signedIn()) this.staff.forget();
+    }
+    if (refusal === 'medium-unavailable' && this.pickerState()) {
+      // The stick was taken out (or the file is gone): back to the media, looked for again.
+      this.pickerState.set({ media: null, medium: null, folder: null });
+      void this.reloadMedia();
+    }
     this.errorState.set(visitMessageKey(reason));
+  }
+
+  /** The media list again after a medium went away, keeping the message on screen. */
+  private async reloadMedia(): Promise<void> {
+    const visitId = this.visitId();
+    const generation = this.generation;
+    if (!visitId) return;
+    try {
+      const media = await this.api.visitMediaList(visitId);
+      if (generation === this.generation && this.pickerState()) {
+        this.pickerState.set({ media, medium: null, folder: null });
+      }
+    } catch {
+      if (generation === this.generation && this.pickerState()) {
+        this.pickerState.set({ media: [], medium: null, folder: null });
+      }
+    }
   }
 
   private idleLimit(step: VisitStep): number {
@@ -497,6 +616,7 @@ export class VisitService {
     if (this.endTimer) clearTimeout(this.endTimer);
     this.endTimer = null;
     this.clearCustomerData();
+    this.operatorToken = null;
     this.stepState.set(null);
     this.busyState.set(false);
     this.language.apply(this.settings.settings()?.language ?? DEFAULT_LANGUAGE);
@@ -509,5 +629,6 @@ export class VisitService {
     this.problemState.set(null);
     this.resultState.set(null);
     this.errorState.set(null);
+    this.pickerState.set(null);
   }
 }

@@ -5,9 +5,10 @@
  */
 export type DocumentSources = { 
 /**
- * A file picked in the native dialog (images, PDF scans).
+ * Removable media (USB sticks, memory cards) browsed in the kiosk's own
+ * picker: images and PDF scans, never anything outside the medium.
  */
-file: boolean, 
+removableMedia: boolean, 
 /**
  * The kiosk's camera.
  */

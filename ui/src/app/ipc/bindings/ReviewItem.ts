@@ -17,6 +17,11 @@ createdAt: string,
  */
 kioskId: string, 
 /**
+ * The staff account that operated the visit (field mode), if any: it
+ * may not review it.
+ */
+operator: string | null, 
+/**
  * Liveness confidence, 0-100.
  */
 liveness: number | null, 

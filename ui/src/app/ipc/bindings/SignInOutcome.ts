@@ -8,12 +8,8 @@ export type SignInOutcome = { "kind": "signed-in",
 /**
  * The session.
  */
-session: StaffSession, } | { "kind": "wrong-pin", 
-/**
- * Tries left before the lockout.
- */
-attemptsLeft: number, } | { "kind": "locked", 
+session: StaffSession, } | { "kind": "wrong-pin" } | { "kind": "locked", 
 /**
  * Seconds until the next try is allowed.
  */
-seconds: number, } | { "kind": "no-pin" };
+seconds: number, } | { "kind": "not-provisioned" };

@@ -4,4 +4,4 @@
  * What the staff commands refuse with, in `CommandError::detail`'s leading
  * `[code]` when `code` is `staff`.
  */
-export type StaffRefusal = "not-signed-in" | "pin-too-weak" | "pin-already-set" | "not-in-review" | "reason-invalid";
+export type StaffRefusal = "not-signed-in" | "not-provisioned" | "forbidden" | "pin-too-weak" | "pin-unchanged" | "wrong-pin" | "locked" | "own-transaction" | "not-in-review" | "reason-invalid";

@@ -1,0 +1,73 @@
+// Shared test data and DOM helpers of the unit tests (imported by specs only).
+import type { RouterTestingHarness } from '@angular/router/testing';
+import type { KioskSettings } from '../ipc/bindings/KioskSettings';
+import type { StaffRole } from '../ipc/bindings/StaffRole';
+import type { StaffSession } from '../ipc/bindings/StaffSession';
+
+/** Settings of a branch kiosk; spread and override what a test needs. */
+export const SETTINGS: KioskSettings = {
+  backend: 'embedded',
+  language: 'pt-BR',
+  cameraId: null,
+  kioskId: 'kiosk-7',
+  policyId: 'default',
+  retentionDays: 180,
+  idleTimeoutSeconds: 90,
+  documentInbox: null,
+  mode: 'kiosk',
+};
+
+/** A field agent's laptop. */
+export const FIELD_SETTINGS: KioskSettings = { ...SETTINGS, mode: 'field' };
+
+/** Accounts of the tests, one per role. */
+const ACCOUNTS: Record<StaffRole, { account: string; name: string }> = {
+  admin: { account: 'ana.admin', name: 'Ana Souza' },
+  reviewer: { account: 'rui.revisor', name: 'Rui Lima' },
+  'field-agent': { account: 'fabi.campo', name: 'Fabi Rocha' },
+};
+
+/** A signed-in session of `role` with token `staff-token-1` (or `token`). */
+export function staffSession(role: StaffRole = 'admin', token = 'staff-token-1'): StaffSession {
+  return { token, idleSeconds: 300, ...ACCOUNTS[role], role };
+}
+
+/** Finds, reads and drives elements by `data-testid` under `root()`. */
+export class TestIds {
+  constructor(
+    private readonly root: () => HTMLElement,
+    private readonly settle: () => Promise<void>,
+  ) {}
+
+  /** The test ids of a router harness's fixture, settled with `settle`. */
+  static of(harness: () => RouterTestingHarness, settle: () => Promise<void>): TestIds {
+    return new TestIds(() => harness().fixture.nativeElement as HTMLElement, settle);
+  }
+
+  find<T extends HTMLElement = HTMLElement>(testId: string): T | null {
+    return this.root().querySelector<T>(`[data-testid="${testId}"]`);
+  }
+
+  get<T extends HTMLElement = HTMLElement>(testId: string): T {
+    const element = this.find<T>(testId);
+    if (!element) throw new Error(`no [data-testid="${testId}"] in: ${this.root().textContent}`);
+    return element;
+  }
+
+  text(testId: string): string {
+    return this.get(testId).textContent?.replace(/\s+/g, ' ').trim() ?? '';
+  }
+
+  async tap(testId: string): Promise<void> {
+    this.get(testId).click();
+    await this.settle();
+  }
+
+  /** Types `value` into an input as a person would (one `input` event). */
+  async type(testId: string, value: string): Promise<void> {
+    const input = this.get<HTMLInputElement>(testId);
+    input.value = value;
+    input.dispatchEvent(new Event('input'));
+    await this.settle();
+  }
+}
