@@ -134,7 +134,7 @@ else
   skip e2e-widget-chromium "widget-build and rust-build"
 fi
 if ((app_ok)); then
-  step e2e-app-webdriver node with_tauri_driver node --test --test-concurrency=1 --test-timeout=180000 --test-reporter=spec ui/e2e/*.test.mjs
+  step e2e-app-webdriver node with_tauri_driver node --test --test-concurrency=1 --test-timeout=360000 --test-reporter=spec ui/e2e/*.test.mjs
 else
   skip e2e-app-webdriver rust-build
 fi
