@@ -10,7 +10,13 @@ import type { SyncStatus } from '../ipc/bindings/SyncStatus';
 import type { VisitInfo } from '../ipc/bindings/VisitInfo';
 import { KioskApi } from '../ipc/kiosk-api';
 import { StaffSession } from '../staff/staff-session';
-import { FIELD_SETTINGS, SETTINGS, TestIds, staffSession } from '../testing/fixtures';
+import {
+  FIELD_SETTINGS,
+  SETTINGS,
+  TestIds,
+  staffSession,
+  settleFakeTimers,
+} from '../testing/fixtures';
 import { SYNC_REFRESH_SECONDS } from './attract';
 
 const INFO: VisitInfo = {
@@ -66,12 +72,8 @@ describe('attract screen', () => {
     vi.useRealTimers();
   });
 
-  async function settle(ms = 0): Promise<void> {
-    await vi.advanceTimersByTimeAsync(ms);
-    for (let i = 0; i < 10; i += 1) {
-      await vi.advanceTimersByTimeAsync(0);
-    }
-    harness.detectChanges();
+  function settle(ms = 0): Promise<void> {
+    return settleFakeTimers(harness, ms);
   }
 
   function url(): string {

@@ -8,7 +8,13 @@ import type { KioskSettings } from '../ipc/bindings/KioskSettings';
 import type { SignInOutcome } from '../ipc/bindings/SignInOutcome';
 import type { StaffStatus } from '../ipc/bindings/StaffStatus';
 import { KioskApi } from '../ipc/kiosk-api';
-import { FIELD_SETTINGS, SETTINGS, TestIds, staffSession } from '../testing/fixtures';
+import {
+  FIELD_SETTINGS,
+  SETTINGS,
+  TestIds,
+  staffSession,
+  settleFakeTimers,
+} from '../testing/fixtures';
 import { StaffSession } from './staff-session';
 
 function fakeApi(status: StaffStatus, settings: KioskSettings) {
@@ -60,12 +66,8 @@ describe('staff sign-in screen and guard', () => {
     vi.useRealTimers();
   });
 
-  async function settle(ms = 0): Promise<void> {
-    await vi.advanceTimersByTimeAsync(ms);
-    for (let i = 0; i < 10; i += 1) {
-      await vi.advanceTimersByTimeAsync(0);
-    }
-    harness.detectChanges();
+  function settle(ms = 0): Promise<void> {
+    return settleFakeTimers(harness, ms);
   }
 
   function root(): HTMLElement {

@@ -1,5 +1,6 @@
 // Shared test data and DOM helpers of the unit tests (imported by specs only).
 import type { RouterTestingHarness } from '@angular/router/testing';
+import { vi } from 'vitest';
 import type { KioskSettings } from '../ipc/bindings/KioskSettings';
 import type { StaffRole } from '../ipc/bindings/StaffRole';
 import type { StaffSession } from '../ipc/bindings/StaffSession';
@@ -70,4 +71,16 @@ export class TestIds {
     input.dispatchEvent(new Event('input'));
     await this.settle();
   }
+}
+
+/**
+ * Under fake timers: advances `ms`, lets promise chains and due timers run (ten rounds), then
+ * renders the routed harness.
+ */
+export async function settleFakeTimers(harness: RouterTestingHarness, ms = 0): Promise<void> {
+  await vi.advanceTimersByTimeAsync(ms);
+  for (let i = 0; i < 10; i += 1) {
+    await vi.advanceTimersByTimeAsync(0);
+  }
+  harness.detectChanges();
 }

@@ -14,6 +14,7 @@ import type { VisitInfo } from '../ipc/bindings/VisitInfo';
 import type { VisitLiveness } from '../ipc/bindings/VisitLiveness';
 import type { VisitResult } from '../ipc/bindings/VisitResult';
 import { KioskApi } from '../ipc/kiosk-api';
+import { settleFakeTimers } from '../testing/fixtures';
 import { DocumentCamera } from './document-camera';
 import { VisitService } from './visit-service';
 
@@ -138,13 +139,8 @@ describe('customer visit', () => {
     vi.useRealTimers();
   });
 
-  /** Lets promise chains and due timers run, then renders. */
-  async function settle(ms = 0): Promise<void> {
-    await vi.advanceTimersByTimeAsync(ms);
-    for (let i = 0; i < 10; i += 1) {
-      await vi.advanceTimersByTimeAsync(0);
-    }
-    harness.detectChanges();
+  function settle(ms = 0): Promise<void> {
+    return settleFakeTimers(harness, ms);
   }
 
   function root(): HTMLElement {
