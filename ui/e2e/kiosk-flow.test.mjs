@@ -20,9 +20,9 @@ import {
   ARTIFACTS, ROOT, STAFF, launchKioskWithWebDriver, modelsDir, openStaffScreen, openStaffSignIn, readLogEvents,
   screenshotDisplay, signInAsStaff, storedStaff, submitStaffSignIn, tempDataDir, waitFor,
 } from './harness.mjs';
+import { PHOTOS, composeCard, ffmpeg } from './id-card.mjs';
 
 const CLI = path.join(ROOT, 'target/debug/dayfusion');
-const PHOTOS = path.join(ROOT, 'target/test-images/face_recognition');
 const SCREENS = path.join(ARTIFACTS, 'screens');
 const byTestId = (id) => By.css(`[data-testid="${id}"]`);
 
@@ -43,23 +43,6 @@ function cli(dataDir, args) {
 
 function transactions(dataDir) {
   return JSON.parse(cli(dataDir, ['transactions', 'list', '--json', '--limit', '0']));
-}
-
-function ffmpeg(args) {
-  const out = spawnSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', ...args], { encoding: 'utf8' });
-  if (out.status !== 0) throw new Error(`ffmpeg failed: ${out.stderr}`);
-}
-
-/** A 1000×630 ID card with the registry photo `name` as its portrait (as the CLI tests make it). */
-function composeCard(dir, name) {
-  const out = path.join(dir, `card-${name}`);
-  ffmpeg([
-    '-f', 'lavfi', '-i', 'color=c=0xd8e4ef:s=1000x630', '-i', path.join(PHOTOS, name), '-filter_complex',
-    '[1]scale=300:-2[p];[0][p]overlay=60:120,drawbox=x=40:y=40:w=920:h=50:color=0x1d4f91@1:t=fill,' +
-      'drawbox=x=420:y=160:w=500:h=24:color=0x555555@0.8:t=fill,drawbox=x=40:y=520:w=920:h=30:color=0x333333@0.7:t=fill',
-    '-frames:v', '1', '-q:v', '3', out,
-  ]);
-  return out;
 }
 
 /** Drops a scan into the inbox as a scanner would (settled: older than two seconds). */
