@@ -19,6 +19,7 @@ TABLE="dayfusion_transactions"
 KIOSK_ROLE_NAME="dayfusion-kiosk"
 WEBVIEW_ROLE_NAME="dayfusion-webview-liveness"
 KIOSK_PRINCIPAL_ARN=""
+KIOSK_ID=""
 TRUST_ANCHOR_ARN=""
 DRY_RUN=0
 
@@ -31,9 +32,13 @@ COMMON_USAGE="Options:
                              without it the bucket uses SSE-S3
   --kiosk-role-name NAME     kiosk role (default dayfusion-kiosk)
   --webview-role-name NAME   webview liveness role (default dayfusion-webview-liveness)
-  --kiosk-principal-arn ARN  who may assume the kiosk role (default the account root)
   --trust-anchor-arn ARN     IAM Roles Anywhere trust anchor of the kiosks' certificates
-                             (the kiosk role then trusts rolesanywhere.amazonaws.com)
+                             (the kiosk role then trusts rolesanywhere.amazonaws.com for it,
+                             and a Roles Anywhere profile for the role is created); each
+                             certificate's subject CN is its kiosk id
+  --kiosk-principal-arn ARN  or, for one kiosk without Roles Anywhere: the IAM user or role
+                             that may assume the kiosk role (never the account root) ...
+  --kiosk-id ID              ... and that kiosk's id, tagged on the role as x509Subject/CN
   --dry-run                  print the aws commands instead of running them
   -h, --help                 this help"
 
@@ -58,6 +63,7 @@ parse_args() {
       --kiosk-role-name) KIOSK_ROLE_NAME="${2:?--kiosk-role-name needs a value}"; shift 2 ;;
       --webview-role-name) WEBVIEW_ROLE_NAME="${2:?--webview-role-name needs a value}"; shift 2 ;;
       --kiosk-principal-arn) KIOSK_PRINCIPAL_ARN="${2:?--kiosk-principal-arn needs a value}"; shift 2 ;;
+      --kiosk-id) KIOSK_ID="${2:?--kiosk-id needs a value}"; shift 2 ;;
       --trust-anchor-arn) TRUST_ANCHOR_ARN="${2:?--trust-anchor-arn needs a value}"; shift 2 ;;
       --dry-run) DRY_RUN=1; shift ;;
       -h | --help) usage; exit 0 ;;
@@ -83,6 +89,22 @@ require() {
         ;;
       account-id)
         [[ "$ACCOUNT_ID" =~ ^[0-9]{12}$ ]] || die "--account-id: '$ACCOUNT_ID' is not a 12-digit account id"
+        ;;
+      identity)
+        # The kiosk role's trust names an explicit identity, never the
+        # account root.
+        if [[ -n "$TRUST_ANCHOR_ARN" ]]; then
+          [[ "$TRUST_ANCHOR_ARN" =~ ^arn:aws[a-z-]*:rolesanywhere:[a-z0-9-]+:[0-9]{12}:trust-anchor/[A-Za-z0-9-]+$ ]] ||
+            die "--trust-anchor-arn: '$TRUST_ANCHOR_ARN' is not a Roles Anywhere trust anchor ARN"
+          [[ -z "$KIOSK_PRINCIPAL_ARN" ]] || die "--kiosk-principal-arn is for kiosks without Roles Anywhere"
+        else
+          [[ -n "$KIOSK_PRINCIPAL_ARN" ]] ||
+            die "give --trust-anchor-arn (Roles Anywhere) or --kiosk-principal-arn with --kiosk-id"
+          [[ "$KIOSK_PRINCIPAL_ARN" =~ ^arn:aws[a-z-]*:iam::[0-9]{12}:(user|role)/.+$ ]] ||
+            die "--kiosk-principal-arn: '$KIOSK_PRINCIPAL_ARN' is not an IAM user or role ARN (the account root is refused)"
+          [[ "$KIOSK_ID" =~ ^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$ && "$KIOSK_ID" != *..* ]] ||
+            die "--kiosk-id: '$KIOSK_ID' must be the kiosk's id (1-64 letters, digits, . _ -, no ..)"
+        fi
         ;;
       *) die "internal: unknown requirement $what" ;;
     esac
@@ -165,6 +187,7 @@ render() {
     -e "s|\${KmsKeyId}|$(sed_escape "$key_id")|g" \
     -e "s|\${KioskPrincipalArn}|$(sed_escape "$KIOSK_PRINCIPAL_ARN")|g" \
     -e "s|\${TrustAnchorArn}|$(sed_escape "$TRUST_ANCHOR_ARN")|g" \
+    -e "s|\${SseAlgorithm}|$(if [[ -n "$key_id" ]]; then echo aws:kms; else echo AES256; fi)|g" \
     "$file" >"$out.tmp"
   if [[ -z "$key_id" ]] && grep -q '"EvidenceKmsThroughS3"' "$out.tmp"; then
     command -v jq >/dev/null 2>&1 || die "jq is needed to drop the KMS statement (or pass --kms-key-id)"
@@ -173,6 +196,7 @@ render() {
   else
     mv "$out.tmp" "$out"
   fi
+  # IAM's own variables (${aws:PrincipalTag/...}) stay.
   # shellcheck disable=SC2016 # a literal ${Placeholder}
   if grep -q '\${[A-Za-z]*}' "$out"; then
     die "internal: unfilled placeholder in $out"

@@ -11,7 +11,7 @@ SCRIPT_PURPOSE="Creates the DayFusion bucket, table and roles (create-bucket.sh,
 # shellcheck source=_common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 parse_args "$@"
-require region bucket prefix account-id
+require region bucket prefix account-id identity
 
 here="$(dirname "${BASH_SOURCE[0]}")"
 log "1/3 evidence bucket"

@@ -2,7 +2,9 @@
 # Creates (or brings up to date) the evidence bucket: no public access, ACLs
 # off, default encryption (SSE-KMS with a bucket key when --kms-key-id is
 # given, SSE-S3 otherwise), versioning, a lifecycle rule for abandoned
-# multipart uploads, and a bucket policy that refuses requests without TLS.
+# multipart uploads, and a bucket policy that refuses requests without TLS,
+# uploads without the bucket's encryption header and uploads without
+# If-None-Match (write-once; Rekognition's own writes excepted).
 # Every step is idempotent: run it again after changing an option.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
@@ -52,12 +54,15 @@ log "versioning on"
 run aws s3api put-bucket-versioning --bucket "$BUCKET" "${owner[@]}" --region "$REGION" \
   --versioning-configuration Status=Enabled
 
-log "lifecycle: abandoned uploads under '$PREFIX' removed after 7 days, deleted evidence versions after 30 (LGPD), Rekognition's liveness output after 1"
-lifecycle="{\"Rules\":[{\"ID\":\"dayfusion-abort-incomplete-uploads\",\"Status\":\"Enabled\",\"Filter\":{\"Prefix\":\"$PREFIX\"},\"AbortIncompleteMultipartUpload\":{\"DaysAfterInitiation\":7}},{\"ID\":\"dayfusion-expire-deleted-evidence\",\"Status\":\"Enabled\",\"Filter\":{\"Prefix\":\"$PREFIX\"},\"NoncurrentVersionExpiration\":{\"NoncurrentDays\":30}},{\"ID\":\"dayfusion-expire-liveness-output\",\"Status\":\"Enabled\",\"Filter\":{\"Prefix\":\"${PREFIX}liveness-output/\"},\"Expiration\":{\"Days\":1}}]}"
+# Rekognition's liveness output now lands in each kiosk's own folder
+# ({prefix}{kiosk}/liveness-output/), which no lifecycle prefix can name for
+# every kiosk: the kiosk's purge deletes it.
+log "lifecycle: abandoned uploads under '$PREFIX' removed after 7 days, deleted evidence versions after 30 (LGPD)"
+lifecycle="{\"Rules\":[{\"ID\":\"dayfusion-abort-incomplete-uploads\",\"Status\":\"Enabled\",\"Filter\":{\"Prefix\":\"$PREFIX\"},\"AbortIncompleteMultipartUpload\":{\"DaysAfterInitiation\":7}},{\"ID\":\"dayfusion-expire-deleted-evidence\",\"Status\":\"Enabled\",\"Filter\":{\"Prefix\":\"$PREFIX\"},\"NoncurrentVersionExpiration\":{\"NoncurrentDays\":30}}]}"
 run aws s3api put-bucket-lifecycle-configuration --bucket "$BUCKET" "${owner[@]}" --region "$REGION" \
   --lifecycle-configuration "$lifecycle"
 
-log "bucket policy: requests without TLS are refused"
+log "bucket policy: requests without TLS, uploads without the bucket's encryption or without If-None-Match are refused"
 render "$AWS_DIR/s3/bucket-policy.json" "$WORK_DIR/bucket-policy.json"
 run aws s3api put-bucket-policy --bucket "$BUCKET" "${owner[@]}" --region "$REGION" \
   --policy "file://$WORK_DIR/bucket-policy.json"

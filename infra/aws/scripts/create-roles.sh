@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Creates (or updates) the two IAM roles of the kiosk:
 # - the kiosk role (default dayfusion-kiosk), assumed by the kiosk's own
-#   identity (--kiosk-principal-arn, or IAM Roles Anywhere with
-#   --trust-anchor-arn), with the least-privilege inline policy
-#   iam/kiosk-role-policy.json;
+#   identity, never the account root: IAM Roles Anywhere with
+#   --trust-anchor-arn (one role for the fleet; each certificate's subject
+#   CN is its kiosk id and scopes its S3 folder; a Roles Anywhere profile
+#   for the role is created too), or --kiosk-principal-arn with --kiosk-id
+#   for one kiosk (the role is tagged x509Subject/CN=<kiosk id>); with the
+#   least-privilege inline policy iam/kiosk-role-policy.json;
 # - the webview role (default dayfusion-webview-liveness,
 #   DAYFUSION_AWS_WEBVIEW_ROLE_ARN), which only the kiosk role may assume and
 #   whose only permission is rekognition:StartFaceLivenessSession
@@ -16,7 +19,7 @@ SCRIPT_PURPOSE="Creates the DayFusion kiosk and webview IAM roles."
 # shellcheck source=_common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 parse_args "$@"
-require region bucket prefix account-id
+require region bucket prefix account-id identity
 
 KIOSK_POLICY_NAME="dayfusion-kiosk-least-privilege"
 WEBVIEW_POLICY_NAME="dayfusion-webview-liveness-only"
@@ -56,8 +59,7 @@ if [[ -n "$TRUST_ANCHOR_ARN" ]]; then
   log "kiosk role trusted through IAM Roles Anywhere anchor $TRUST_ANCHOR_ARN"
   kiosk_trust_template="$IAM_DIR/kiosk-role-trust-rolesanywhere.json"
 else
-  KIOSK_PRINCIPAL_ARN="${KIOSK_PRINCIPAL_ARN:-arn:aws:iam::$ACCOUNT_ID:root}"
-  log "kiosk role trusted by $KIOSK_PRINCIPAL_ARN"
+  log "kiosk role trusted by $KIOSK_PRINCIPAL_ARN for kiosk $KIOSK_ID"
   kiosk_trust_template="$IAM_DIR/kiosk-role-trust.json"
 fi
 
@@ -74,6 +76,14 @@ run aws iam put-role-policy --role-name "$KIOSK_ROLE_NAME" \
   --policy-document "file://$WORK_DIR/kiosk-policy.json" \
   --region "$REGION"
 
+if [[ -z "$TRUST_ANCHOR_ARN" ]]; then
+  # The same principal tag a Roles Anywhere certificate would give: the
+  # policy scopes the kiosk's objects to ${Prefix}<this id>/.
+  log "kiosk role tag x509Subject/CN=$KIOSK_ID"
+  run aws iam tag-role --role-name "$KIOSK_ROLE_NAME" \
+    --tags "Key=x509Subject/CN,Value=$KIOSK_ID" --region "$REGION"
+fi
+
 ensure_role "$WEBVIEW_ROLE_NAME" "$WORK_DIR/webview-trust.json" \
   "DayFusion webview: rekognition:StartFaceLivenessSession only, assumed by $KIOSK_ROLE_NAME"
 log "webview role inline policy $WEBVIEW_POLICY_NAME"
@@ -82,6 +92,40 @@ run aws iam put-role-policy --role-name "$WEBVIEW_ROLE_NAME" \
   --policy-document "file://$WORK_DIR/webview-policy.json" \
   --region "$REGION"
 
+profile_arn=""
+if [[ -n "$TRUST_ANCHOR_ARN" ]]; then
+  # The Roles Anywhere profile naming the kiosk role (default attribute
+  # mapping: the certificate subject's RDNs, CN among them, as principal
+  # tags). Found by name, created when missing.
+  kiosk_role_arn="arn:aws:iam::$ACCOUNT_ID:role/$KIOSK_ROLE_NAME"
+  if [[ $DRY_RUN -eq 0 ]]; then
+    profile_arn="$(aws rolesanywhere list-profiles --region "$REGION" \
+      --query "profiles[?name=='$KIOSK_ROLE_NAME'].profileArn | [0]" --output text)"
+    [[ "$profile_arn" != "None" ]] || profile_arn=""
+  fi
+  if [[ -n "$profile_arn" ]]; then
+    log "Roles Anywhere profile $KIOSK_ROLE_NAME exists: $profile_arn"
+    run aws rolesanywhere update-profile --profile-id "${profile_arn##*/}" \
+      --role-arns "$kiosk_role_arn" --duration-seconds 3600 --region "$REGION" >/dev/null
+  else
+    log "creating Roles Anywhere profile $KIOSK_ROLE_NAME"
+    if [[ $DRY_RUN -eq 1 ]]; then
+      run aws rolesanywhere create-profile --name "$KIOSK_ROLE_NAME" --role-arns "$kiosk_role_arn" \
+        --duration-seconds 3600 --enabled --tags key=project,value=dayfusion --region "$REGION"
+      profile_arn="arn:aws:rolesanywhere:$REGION:$ACCOUNT_ID:profile/PROFILE-ID"
+    else
+      profile_arn="$(run aws rolesanywhere create-profile --name "$KIOSK_ROLE_NAME" \
+        --role-arns "$kiosk_role_arn" --duration-seconds 3600 --enabled \
+        --tags key=project,value=dayfusion --region "$REGION" \
+        --query profile.profileArn --output text)"
+    fi
+  fi
+fi
+
 log "roles ready:"
 printf 'kiosk role:   arn:aws:iam::%s:role/%s\n' "$ACCOUNT_ID" "$KIOSK_ROLE_NAME"
 printf 'DAYFUSION_AWS_WEBVIEW_ROLE_ARN=arn:aws:iam::%s:role/%s\n' "$ACCOUNT_ID" "$WEBVIEW_ROLE_NAME"
+if [[ -n "$TRUST_ANCHOR_ARN" ]]; then
+  printf 'aws_signing_helper credential-process --trust-anchor-arn %s --profile-arn %s --role-arn %s --certificate CERT --private-key KEY\n' \
+    "$TRUST_ANCHOR_ARN" "$profile_arn" "arn:aws:iam::$ACCOUNT_ID:role/$KIOSK_ROLE_NAME"
+fi
