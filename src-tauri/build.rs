@@ -28,7 +28,7 @@ fn main() {
         "document_frame_quality",
         "visit_confirm_document",
         "visit_retake_document",
-        "visit_retry_liveness",
+        "visit_liveness_session",
         "visit_complete",
         "visit_end",
         "staff_status",

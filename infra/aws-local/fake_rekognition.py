@@ -9,18 +9,27 @@ uses are implemented:
 
 - CreateFaceLivenessSession: stores the session and its settings; the same
   ClientRequestToken gives back the same SessionId.
-- GetFaceLivenessSessionResults: CREATED until a test completes the session
-  through the control endpoint; EXPIRED once ``--session-ttl`` seconds
-  (180, as the service) have passed since creation without completion.
-  Images always come back as Bytes (OutputConfig is recorded, not honoured).
+- GetFaceLivenessSessionResults: CREATED until a test streams on the session
+  or completes it through the control endpoints (IN_PROGRESS while a stream
+  is open or after it broke); EXPIRED once ``--session-ttl`` seconds (180,
+  as the service) have passed since creation without completion. Images
+  always come back as Bytes (OutputConfig is recorded, not honoured). The
+  results may be read any number of times while the session lives, as the
+  service allows.
+- One stream per session, as the service: "A new sessionID must be used for
+  every Face Liveness check". A second stream on a session (after one that
+  completed or broke) is refused with ValidationException, and so is
+  completing a session whose stream broke: a retry needs a new session.
 - CompareFaces: Bytes images, or S3Object images read from the S3 server
-  given with ``--s3-endpoint`` (moto; path-style, a GET with a SigV4-shaped header; without it
+  given with ``--s3-endpoint`` (moto; path-style, a GET with a SigV4-shaped header, at the
+  object's ``Version`` when given; without it
   S3Object is refused with InvalidS3ObjectException, as is a missing
   object); both must be JPEG or PNG by magic bytes
   (else InvalidImageFormatException). Answers the scripted similarity;
   below the request's SimilarityThreshold the face goes to UnmatchedFaces.
-- DetectFaces: one face covering the middle third of a JPEG/PNG image, or
-  none when scripted so.
+- DetectFaces: one face covering the middle third of a JPEG/PNG image
+  (Bytes up to 5 MB, or an S3Object up to 15 MB read as CompareFaces
+  reads them), or none when scripted so.
 
 Requests without a SigV4 ``Authorization: AWS4-HMAC-SHA256 ...`` header are
 refused (HTTP 403, UnrecognizedClientException). The signature itself is
@@ -29,10 +38,18 @@ and the ``x-amzn-errortype`` header, as the service sends them.
 
 Control endpoints for tests (plain JSON, no authentication):
 
+- ``POST /_fake/sessions/{id}/stream`` body ``{}`` (the detector opened the
+  session's stream; ``complete`` ends it) or ``{"error":
+  "InternalServerException"}`` (the stream broke with that error: timeout,
+  face too close, network). Refused (HTTP 400, ValidationException) when the
+  session was streamed on before, SessionNotFoundException when it does not
+  exist or expired.
 - ``POST /_fake/sessions/{id}/complete`` body
   ``{"status": "SUCCEEDED", "confidence": 93.1, "referenceImage": "<base64>",
   "auditImages": ["<base64>", ...], "challenge": {"Type": ..., "Version": ...}}``
-  (status SUCCEEDED, FAILED, EXPIRED or IN_PROGRESS).
+  (status SUCCEEDED, FAILED, EXPIRED or IN_PROGRESS): the end of the
+  session's one stream (opened now if no ``stream`` call did). Refused with
+  ValidationException after a final status or a broken stream.
 - ``POST /_fake/compare`` body ``{"similarity": 97.5}`` or
   ``{"noFace": "source"|"target"}`` (``{"similarity": 97.5, "noFace": null}``
   clears it).
@@ -126,7 +143,7 @@ class State:
             return session["result"]["status"]
         if time.monotonic() - session["created"] >= self.session_ttl:
             return "EXPIRED"
-        return "CREATED"
+        return "IN_PROGRESS" if session["stream"] is not None else "CREATED"
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -183,6 +200,9 @@ class Handler(BaseHTTPRequestHandler):
                         "clientRequestToken": s["token"],
                         "kmsKeyId": s["kmsKeyId"],
                         "settings": s["settings"],
+                        "stream": s["stream"],
+                        "streamError": s["streamError"],
+                        "refusedStreams": s["refusedStreams"],
                         "ageSeconds": round(time.monotonic() - s["created"], 3),
                     }
                     for sid, s in self.state.sessions.items()
@@ -220,6 +240,10 @@ class Handler(BaseHTTPRequestHandler):
         match = re.fullmatch(r"/_fake/sessions/([^/]+)/complete", path)
         if match:
             self.complete(match.group(1), data)
+            return
+        match = re.fullmatch(r"/_fake/sessions/([^/]+)/stream", path)
+        if match:
+            self.stream(match.group(1), data)
             return
         if path == "/_fake/compare":
             with state.lock:
@@ -280,6 +304,11 @@ class Handler(BaseHTTPRequestHandler):
             if session is None:
                 self.send_json(404, {"error": "no such session"}, "application/json")
                 return
+            used = self.used(session_id, session)
+            if used is not None:
+                self.send_error_json(used)
+                return
+            session["stream"] = "open"
             limit = session["settings"].get("AuditImagesLimit", 0)
             if challenge is None:
                 prefs = session["settings"].get("ChallengePreferences") or [
@@ -293,7 +322,53 @@ class Handler(BaseHTTPRequestHandler):
                 "audits": audits[:limit],
                 "challenge": challenge,
             }
+        if status != "IN_PROGRESS":
+            with self.state.lock:
+                session["stream"] = "ended"
         self.send_json(200, {"sessionId": session_id, "status": status}, "application/json")
+
+    @staticmethod
+    def used(session_id: str, session: dict[str, Any]) -> ServiceError | None:
+        """Why the session cannot take a stream (or its end) now, or None."""
+        result = session["result"]
+        if session["stream"] == "broken" or (
+            result is not None and result["status"] != "IN_PROGRESS"
+        ):
+            return ServiceError(
+                "ValidationException",
+                f"Session {session_id} has already been used for a Face Liveness check; "
+                "create a new session",
+            )
+        return None
+
+    def stream(self, session_id: str, data: dict[str, Any]) -> None:
+        """The detector's stream on a session: one per session."""
+        error = data.get("error")
+        if error is not None and (not isinstance(error, str) or not error):
+            self.send_json(400, {"error": "error must be an exception name"},
+                           "application/json")
+            return
+        with self.state.lock:
+            session = self.state.sessions.get(session_id)
+            if session is None or self.state.status_of(session) == "EXPIRED":
+                self.send_error_json(ServiceError(
+                    "SessionNotFoundException", f"Session {session_id} not found"))
+                return
+            used = self.used(session_id, session)
+            if used is None and session["stream"] is not None:
+                used = ServiceError(
+                    "ValidationException",
+                    f"Session {session_id} has already been used for a Face Liveness check; "
+                    "create a new session",
+                )
+            if used is not None:
+                session["refusedStreams"] += 1
+                self.send_error_json(used)
+                return
+            session["stream"] = "broken" if error else "open"
+            session["streamError"] = error
+        self.send_json(200, {"sessionId": session_id, "stream": session["stream"]},
+                       "application/json")
 
     # -- the service ------------------------------------------------------
 
@@ -356,6 +431,9 @@ class Handler(BaseHTTPRequestHandler):
                 "kmsKeyId": request.get("KmsKeyId"),
                 "token": token,
                 "result": None,
+                "stream": None,
+                "streamError": None,
+                "refusedStreams": 0,
             }
             if token is not None:
                 state.tokens[token] = session_id
@@ -444,10 +522,13 @@ class Handler(BaseHTTPRequestHandler):
         if not isinstance(image, dict):
             raise ServiceError("InvalidParameterException", "Image is required")
         if "S3Object" in image:
-            raise ServiceError("InvalidS3ObjectException", "the fake reads images as Bytes only")
-        data = b64decode(image.get("Bytes"), "Image.Bytes")
-        if len(data) > 5 * 1024 * 1024:
-            raise ServiceError("ImageTooLargeException", "Image is larger than 5 MB")
+            data = read_s3_object(image["S3Object"], "Image")
+            if len(data) > 15 * 1024 * 1024:
+                raise ServiceError("ImageTooLargeException", "Image is larger than 15 MB")
+        else:
+            data = b64decode(image.get("Bytes"), "Image.Bytes")
+            if len(data) > 5 * 1024 * 1024:
+                raise ServiceError("ImageTooLargeException", "Image is larger than 5 MB")
         if image_kind(data) is None:
             raise ServiceError("InvalidImageFormatException", "Request has invalid image format")
         with self.state.lock:
@@ -467,6 +548,8 @@ def read_s3_object(obj: Any, field: str) -> bytes:
         raise ServiceError("InvalidS3ObjectException", "the fake has no --s3-endpoint")
     url = "{}/{}/{}".format(S3_ENDPOINT.rstrip("/"), urllib.parse.quote(obj["Bucket"]),
                             urllib.parse.quote(obj["Name"]))
+    if obj.get("Version"):
+        url += "?versionId=" + urllib.parse.quote(obj["Version"])
     # Rekognition reads with its own service identity; moto only needs a
     # SigV4-shaped header to treat the request as authenticated.
     request = urllib.request.Request(url, headers={

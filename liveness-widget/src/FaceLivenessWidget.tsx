@@ -11,6 +11,7 @@ import { cameraShortfall, isFrameRateShortfall } from './camera';
 import { cameraCode, errorMessage, LivenessController, type FlowConfig, type View, type WidgetState } from './controller';
 import { environment } from './environment';
 import { resolveLang, texts, type StatusKey, type Texts } from './i18n';
+import { resolveSessionHook, type RequestSession } from './session';
 import { CameraPreview } from './CameraPreview';
 import { Overlay } from './Overlay';
 import { buttonStyles, styles } from './styles';
@@ -50,8 +51,25 @@ export interface FaceLivenessWidgetProps {
    * `wss:` origin is the error `aws-endpoint-invalid`.
    */
   awsEndpoint?: string;
+  /**
+   * The host's session hook (the element's `requestSession` property, not an attribute): called when the customer
+   * presses start and on every retry, it answers a new session for that attempt (`{ sessionId, region?,
+   * credentials? }`). Set, it replaces `session-id` in both modes and the widget retries on its own.
+   */
+  requestSession?: RequestSession;
+  /**
+   * The same hook over HTTP, as the guide's element has it (`create-session-url="/api/liveness/session"`): the
+   * widget POSTs `{ provider, attempt, lang }` there and reads `{ sessionId, region? }`. Ignored when
+   * `requestSession` is set.
+   */
+  createSessionUrl?: string;
   /** The custom element itself (given by r2wc); the events are dispatched on it. */
   container?: HTMLElement;
+}
+
+/** The session hook these props give, if any. */
+export function sessionHookOf(props: Pick<FaceLivenessWidgetProps, 'requestSession' | 'createSessionUrl'>): RequestSession | undefined {
+  return resolveSessionHook(props.requestSession, props.createSessionUrl);
 }
 
 /** The `audit-images` attribute as a number from 0 to 4; 2 when absent or not a number. */
@@ -89,6 +107,7 @@ function LivenessCapture(props: FaceLivenessWidgetProps) {
     lang: language,
     provider,
     hostSessionId: props.sessionId || undefined,
+    requestSession: sessionHookOf(props),
     auditImages: parseAuditImages(props.auditImages),
     engineUrl: props.engineUrl || undefined,
     bridgeToken: props.bridgeToken || undefined,
@@ -217,6 +236,7 @@ function LivenessCapture(props: FaceLivenessWidgetProps) {
       lang={language}
       data-state={state}
       data-phase={phase}
+      data-session-id={view.sessionId ?? undefined}
       data-guidance={feedback?.guidance}
       data-fps={view.fps === null ? undefined : view.fps.toFixed(1)}
       data-flash={view.flash?.colour}
@@ -303,7 +323,7 @@ function LivenessCapture(props: FaceLivenessWidgetProps) {
         <p data-part="result-detail" style={styles.text}>
           {succeeded
             ? t.successDetail
-            : config.hostSessionId
+            : config.hostSessionId && !config.requestSession
               ? null
               : summary?.attemptsLeft
                 ? t.attemptsLeft(summary.attemptsLeft)

@@ -8,6 +8,7 @@ import { FramePump, type FrameGrabber } from './capture';
 import type { Clock } from './clock';
 import { FlashPlayer } from './flash';
 import { texts, type ErrorTextKey, type Lang, type StatusKey } from './i18n';
+import { requestGrant, type RequestSession } from './session';
 import { failureOf, type LivenessFailure, type LivenessTransport } from './transport';
 
 /** The widget's states, as its root's `data-state`. */
@@ -38,6 +39,8 @@ export interface View {
   /** Seconds left in the countdown. */
   countdown: number;
   challenge: LivenessChallenge | null;
+  /** The session of this attempt (shown as `data-session-id`), or null before one is open. */
+  sessionId: string | null;
   /** The engine's last answer (applied in capture order). */
   feedback: LivenessFrameFeedback | null;
   /** The flash colour being painted now, or null. */
@@ -58,6 +61,11 @@ export interface FlowConfig {
   provider: string;
   /** A session the host opened (`session-id`); the widget then does not open its own nor retry. */
   hostSessionId?: string;
+  /**
+   * The host's session hook (`requestSession` property or `create-session-url`): asked for a new session on every
+   * start and retry. It takes precedence over `hostSessionId`; the widget retries on its own with it.
+   */
+  requestSession?: RequestSession;
   auditImages: number;
   engineUrl?: string;
   /** The HTTP bridge's bearer token (`bridge-token`); never in an event or the DOM the widget renders. */
@@ -86,7 +94,7 @@ export interface ControllerDeps {
 }
 
 /** Codes after which trying again cannot help: the customer is sent to staff. */
-const FINAL_CODES = new Set([
+export const FINAL_CODES: ReadonlySet<string> = new Set([
   'too-many-attempts',
   'models-missing',
   'engine-unavailable',
@@ -120,6 +128,7 @@ export function errorMessage(lang: Lang, error: Pick<WidgetError, 'code' | 'arg'
 const blank: Omit<View, 'state' | 'cameraAttempt'> = {
   countdown: COUNTDOWN_SECONDS,
   challenge: null,
+  sessionId: null,
   feedback: null,
   flash: null,
   summary: null,
@@ -147,6 +156,8 @@ export class LivenessController {
   private cameraLive = false;
   private session: LivenessSessionInfo | null = null;
   private sessionUsed = false;
+  /** Sessions asked of the host's hook so far (the request's `attempt`). */
+  private requested = 0;
   private transport: LivenessTransport | null = null;
   private pump: FramePump | null = null;
   private player: FlashPlayer | null = null;
@@ -260,11 +271,23 @@ export class LivenessController {
     const config = this.deps.config();
     this.transport = this.deps.transport(config.engineUrl, config.bridgeToken);
     if (!this.transport) return this.fail({ code: 'engine-unavailable', detail: 'no engine-url and no Tauri IPC' });
+    const transport = this.transport;
     let info: LivenessSessionInfo;
     try {
-      info = config.hostSessionId
-        ? await this.transport.session(config.hostSessionId)
-        : await this.transport.start(config.lang, config.auditImages);
+      if (config.requestSession) {
+        // A new session from the host for every attempt, the retry included.
+        const grant = await requestGrant(config.requestSession, {
+          provider: 'local',
+          attempt: ++this.requested,
+          lang: config.lang,
+        });
+        if (generation !== this.generation) return;
+        info = await transport.session(grant.sessionId);
+      } else {
+        info = config.hostSessionId
+          ? await transport.session(config.hostSessionId)
+          : await transport.start(config.lang, config.auditImages);
+      }
     } catch (error) {
       if (generation === this.generation) this.fail(failureOf(error));
       return;
@@ -272,7 +295,7 @@ export class LivenessController {
     if (generation !== this.generation) return;
     this.session = info;
     this.expiryTimer = this.deps.clock.setTimeout(() => this.expire(generation), Math.max(0, info.expiresInMs));
-    this.set({ challenge: info.challenge });
+    this.set({ challenge: info.challenge, sessionId: info.sessionId });
     this.maybeCountdown();
   }
 
@@ -349,7 +372,7 @@ export class LivenessController {
     const fps = this.view.fps ?? 0;
     this.generation++;
     this.session = null;
-    const host = Boolean(this.deps.config().hostSessionId);
+    const host = this.fixedHostSession();
     const canRetry = summary.status !== 'SUCCEEDED' && !host && summary.attemptsLeft > 0;
     this.set({ state: 'result', summary, canRetry, fps });
     if (!canRetry) this.deps.emit('liveness-complete', { ...summary, fps } satisfies LivenessCompleteDetail);
@@ -357,7 +380,7 @@ export class LivenessController {
 
   private fail(failure: LivenessFailure, arg?: string): void {
     this.reset();
-    const host = Boolean(this.deps.config().hostSessionId);
+    const host = this.fixedHostSession();
     const { code } = failure;
     const retry = !FINAL_CODES.has(code) && !(host && (this.sessionUsed || SESSION_CODES.has(code)));
     const error: WidgetError = { code, arg, retry };
@@ -397,6 +420,12 @@ export class LivenessController {
     this.stopCapture();
     this.clearTimers();
     this.session = null;
-    if (!this.deps.config().hostSessionId) this.sessionUsed = false;
+    if (!this.fixedHostSession()) this.sessionUsed = false;
+  }
+
+  /** Whether the host gave one session for good (`session-id` without a hook): no retries on it. */
+  private fixedHostSession(): boolean {
+    const config = this.deps.config();
+    return Boolean(config.hostSessionId) && !config.requestSession;
   }
 }

@@ -23,6 +23,7 @@ export type ErrorTextKey =
   | 'models-missing'
   | 'engine-unavailable'
   | 'internal'
+  | 'session-unavailable'
   // The AWS mode (provider="aws"): Amazon Rekognition Face Liveness through the Amplify detector.
   | 'aws-unreachable'
   | 'aws-timeout'
@@ -128,7 +129,8 @@ export const texts: Record<Lang, Texts> = {
     cancelled: 'Verificação cancelada.',
     errorTitle: 'Não foi possível continuar',
     errors: {
-      'too-many-attempts': 'Muitas tentativas. Aguarde alguns minutos ou chame um funcionário.',
+      'too-many-attempts':
+        'Foram muitas tentativas sem sucesso neste quiosque (5 em 3 minutos). Por favor, chame um atendente.',
       'unknown-session': 'Esta verificação não foi encontrada. Comece de novo.',
       'already-used': 'Esta verificação já foi encerrada. Comece de novo.',
       expired: 'O tempo da verificação acabou. Tente novamente.',
@@ -137,6 +139,7 @@ export const texts: Record<Lang, Texts> = {
       'models-missing': 'A verificação de rosto não está instalada neste quiosque. Chame um funcionário.',
       'engine-unavailable': 'O serviço de verificação não está disponível neste quiosque. Chame um funcionário.',
       internal: 'Algo deu errado na verificação. Tente novamente ou chame um funcionário.',
+      'session-unavailable': 'Não foi possível iniciar a verificação agora. Tente novamente ou chame um atendente.',
       'aws-unreachable': 'Não foi possível conectar ao serviço de verificação. Tente novamente em instantes ou chame um funcionário.',
       'aws-timeout': 'O tempo acabou antes de o rosto preencher o oval. Tente novamente e aproxime o rosto até preencher o oval.',
       'clock-skew': 'O relógio do quiosque está errado, por isso a verificação não pode continuar. Chame um funcionário.',
@@ -211,7 +214,8 @@ export const texts: Record<Lang, Texts> = {
     cancelled: 'Check cancelled.',
     errorTitle: 'Could not continue',
     errors: {
-      'too-many-attempts': 'Too many attempts. Wait a few minutes or call staff.',
+      'too-many-attempts':
+        'There have been too many unsuccessful attempts on this kiosk (5 in 3 minutes). Please ask a member of staff.',
       'unknown-session': 'This check was not found. Please start again.',
       'already-used': 'This check has already ended. Please start again.',
       expired: 'The check ran out of time. Please try again.',
@@ -220,6 +224,7 @@ export const texts: Record<Lang, Texts> = {
       'models-missing': 'Face checking is not installed on this kiosk. Please call staff.',
       'engine-unavailable': 'The check service is not available on this kiosk. Please call staff.',
       internal: 'Something went wrong with the check. Please try again or call staff.',
+      'session-unavailable': 'The check could not be started right now. Please try again or ask a member of staff.',
       'aws-unreachable': 'Could not connect to the check service. Try again in a moment or call staff.',
       'aws-timeout': 'Time ran out before your face filled the oval. Try again and move closer until your face fills the oval.',
       'clock-skew': "The kiosk's clock is wrong, so the check cannot continue. Please call staff.",

@@ -1,5 +1,6 @@
 import r2wc from '@r2wc/react-to-web-component';
 import { FaceLivenessWidget } from './FaceLivenessWidget';
+import type { RequestSession } from './session';
 
 /** Tag name of the custom element. */
 const ELEMENT_NAME = 'face-liveness-widget';
@@ -21,6 +22,7 @@ const propOf: Record<string, string> = {
   'bridge-token': 'bridgeToken',
   'asset-base': 'assetBase',
   'aws-endpoint': 'awsEndpoint',
+  'create-session-url': 'createSessionUrl',
 };
 
 interface R2wcElement extends HTMLElement {
@@ -42,6 +44,7 @@ const R2wcWidget = r2wc(FaceLivenessWidget, {
     bridgeToken: 'string',
     assetBase: 'string',
     awsEndpoint: 'string',
+    createSessionUrl: 'string',
   },
 }) as new () => R2wcElement;
 
@@ -53,6 +56,25 @@ class FaceLivenessElement extends R2wcWidget {
   constructor() {
     super();
     this[CONNECTED] = false;
+    // A `requestSession` set before this element was upgraded is an own property that hides the accessor.
+    if (Object.hasOwn(this, 'requestSession')) {
+      const hook = (this as { requestSession?: unknown }).requestSession;
+      delete (this as { requestSession?: unknown }).requestSession;
+      this.requestSession = hook as RequestSession | undefined;
+    }
+  }
+
+  /**
+   * The host's session hook: `(request) => Promise<{ sessionId, region?, credentials? }>`, asked for a new session
+   * on every start and retry (see `src/session.ts`). A property only: functions cannot be attributes.
+   */
+  get requestSession(): RequestSession | undefined {
+    return this[PROPS].requestSession as RequestSession | undefined;
+  }
+
+  set requestSession(hook: RequestSession | undefined) {
+    this[PROPS].requestSession = typeof hook === 'function' ? hook : undefined;
+    this[RENDER]();
   }
 
   attributeChangedCallback(name: string, oldValue: string | null, value: string | null): void {

@@ -4,6 +4,7 @@ import type { AwsDetectorHandle, AwsLivenessApi, AwsMountOptions } from '../src/
 import { defaultEnvironment, environment } from '../src/environment';
 import type { TauriInternals } from '../src/transport';
 import '../src/main';
+import type { LivenessSessionRequest, RequestSession } from '../src/session';
 import { deferred, rejected } from './fakes';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -368,6 +369,107 @@ describe('AWS mode', () => {
     await waitForState(element, 'error');
     expect(events.map((e) => (e.detail as { code: string }).code)).toEqual(['unknown-session']);
     expect(bundle.mountDetector).not.toHaveBeenCalled();
+  });
+
+  describe('with the requestSession hook', () => {
+    /** Mounts the AWS mode without a session-id, with `hook` as the element's requestSession property. */
+    function mountHooked(hook: RequestSession, attributes: Record<string, string> = {}) {
+      const widget = mount({ provider: 'aws', 'asset-base': BASE, ...attributes });
+      (widget.element as HTMLElement & { requestSession?: RequestSession }).requestSession = hook;
+      return widget;
+    }
+
+    it('asks for a session on start, not before, and runs the detector on it', async () => {
+      const bundle = fakeBundle();
+      const commands = fakeIpc();
+      const hook = vi.fn((request: LivenessSessionRequest) => {
+        void request;
+        return Promise.resolve({ sessionId: 'hook-1', region: 'us-east-1' });
+      });
+      const { element } = mountHooked(hook, { lang: 'en' });
+      await waitForState(element, 'intro');
+      expect(hook).not.toHaveBeenCalled();
+      action(element, 'start')!.click();
+      await waitForState(element, 'capture');
+      expect(hook).toHaveBeenCalledTimes(1);
+      expect(hook).toHaveBeenCalledWith({ provider: 'aws', attempt: 1, lang: 'en' });
+      // The session's own region wins over the credentials'.
+      expect(bundle.last().options).toMatchObject({ sessionId: 'hook-1', region: 'us-east-1' });
+      expect(commands).toEqual(['liveness_credentials']);
+    });
+
+    it('asks for a new session for the retry after a streaming error: a new detector on a new id', async () => {
+      const bundle = fakeBundle();
+      fakeIpc();
+      let n = 0;
+      const hook = vi.fn(() => Promise.resolve({ sessionId: `hook-${++n}` }));
+      const { element, events } = mountHooked(hook);
+      await waitForState(element, 'intro');
+      action(element, 'start')!.click();
+      await waitForState(element, 'capture');
+      const first = bundle.last();
+      expect(first.options.sessionId).toBe('hook-1');
+      // The stream broke (the service closed it): Rekognition refuses a second stream on hook-1.
+      first.options.onError({ state: 'SERVER_ERROR', name: 'InternalServerException', message: 'stream closed' });
+      await waitForState(element, 'error');
+      expect(root(element).getAttribute('data-error')).toBe('aws-service');
+
+      action(element, 'retry')!.click();
+      await waitForState(element, 'capture');
+      expect(hook).toHaveBeenCalledTimes(2);
+      expect(hook.mock.calls[1]).toEqual([{ provider: 'aws', attempt: 2, lang: 'pt-BR' }]);
+      expect(bundle.mounts).toHaveLength(2);
+      expect(bundle.last().options.sessionId).toBe('hook-2');
+      expect(root(element).getAttribute('data-attempt')).toBe('2');
+
+      bundle.last().options.onComplete();
+      await waitForState(element, 'processing');
+      expect(events.at(-1)).toEqual({ type: 'liveness-complete', detail: { provider: 'aws', sessionId: 'hook-2' } });
+    });
+
+    it('ends with the staff path when the kiosk refuses: too many failed attempts', async () => {
+      const bundle = fakeBundle();
+      fakeIpc();
+      const hook = vi.fn(() => rejected<{ sessionId: string }>({ code: 'visit', detail: '[too-many-attempts] retry in 130000 ms' }));
+      const { element, events } = mountHooked(hook);
+      await waitForState(element, 'intro');
+      action(element, 'start')!.click();
+      await waitForState(element, 'error');
+      expect(root(element).getAttribute('data-error')).toBe('too-many-attempts');
+      const message = 'Foram muitas tentativas sem sucesso neste quiosque (5 em 3 minutos). Por favor, chame um atendente.';
+      expect(banner(element)).toBe(message);
+      expect(events).toEqual([{ type: 'liveness-error', detail: { code: 'too-many-attempts', message } }]);
+      // No retry: the customer calls staff or cancels.
+      expect(action(element, 'retry')).toBeNull();
+      expect(action(element, 'call-staff')).not.toBeNull();
+      expect(bundle.mountDetector).not.toHaveBeenCalled();
+    });
+
+    it('uses credentials that come with the session instead of asking the command', async () => {
+      const bundle = fakeBundle();
+      const commands = fakeIpc();
+      const hook = () => Promise.resolve({ sessionId: 'web-1', credentials: { ...credentials, region: 'eu-west-1' } });
+      const { element } = mountHooked(hook);
+      await waitForState(element, 'intro');
+      action(element, 'start')!.click();
+      await waitForState(element, 'capture');
+      expect(commands).toEqual([]);
+      expect(bundle.last().options).toMatchObject({ sessionId: 'web-1', region: 'eu-west-1' });
+      expect(await bundle.last().options.credentialProvider()).toMatchObject({ accessKeyId: 'ASIAFAKEUNIT' });
+    });
+
+    it('keeps its session when session-id changes: the hook gives the sessions', async () => {
+      const bundle = fakeBundle();
+      fakeIpc();
+      const { element } = mountHooked(() => Promise.resolve({ sessionId: 'hook-1' }), { 'session-id': SESSION });
+      await waitForState(element, 'intro');
+      action(element, 'start')!.click();
+      await waitForState(element, 'capture');
+      expect(bundle.last().options.sessionId).toBe('hook-1');
+      element.setAttribute('session-id', 'another');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(bundle.mounts).toHaveLength(1);
+    });
   });
 
   it('stops the detector when the element is removed, and ignores answers that come after', async () => {

@@ -58,7 +58,7 @@ describe('texts', () => {
     expect(pt.success).toBe('Verificação concluída');
     expect(pt.moveCloser).toBe('Aproxime-se');
     expect(pt.intro.warning).toMatch(/^A tela vai piscar em cores/);
-    expect(pt.errors['too-many-attempts']).toBe('Muitas tentativas. Aguarde alguns minutos ou chame um funcionário.');
+    expect(pt.errors['too-many-attempts']).toBe('Foram muitas tentativas sem sucesso neste quiosque (5 em 3 minutos). Por favor, chame um atendente.');
     expect(texts.en.buttons.staffInstead).toBe("I'd rather be helped by staff");
     expect(pt.attemptsLeft(1)).toBe('Resta 1 tentativa.');
     expect(pt.attemptsLeft(3)).toBe('Restam 3 tentativas.');

@@ -5,6 +5,7 @@ import type { LivenessCancelDetail, LivenessCompleteDetail, LivenessErrorDetail 
 import { defaultEnvironment, environment } from '../src/environment';
 import type { TauriInternals } from '../src/transport';
 import '../src/main';
+import type { LivenessSessionRequest, RequestSession } from '../src/session';
 import { challenge, FakeClock, fakeGrabber, feedback, rejected, sessionInfo, summary } from './fakes';
 
 /** A video track that records stop(), with the settings a camera reports. */
@@ -230,11 +231,11 @@ describe('local liveness capture', () => {
     );
     const { element, events } = await startFlow();
     await waitForState(element, 'error');
-    expect(banner(element)).toBe('Muitas tentativas. Aguarde alguns minutos ou chame um funcionário.');
+    expect(banner(element)).toBe('Foram muitas tentativas sem sucesso neste quiosque (5 em 3 minutos). Por favor, chame um atendente.');
     expect(root(element).getAttribute('data-error')).toBe('too-many-attempts');
     expect(events.find((e) => e.type === 'liveness-error')?.detail).toEqual({
       code: 'too-many-attempts',
-      message: 'Muitas tentativas. Aguarde alguns minutos ou chame um funcionário.',
+      message: 'Foram muitas tentativas sem sucesso neste quiosque (5 em 3 minutos). Por favor, chame um atendente.',
     } satisfies LivenessErrorDetail);
     expect(action(element, 'retry')).toBeNull();
     expect(action(element, 'call-staff')?.textContent).toBe('Chamar um funcionário');
@@ -252,7 +253,7 @@ describe('local liveness capture', () => {
     expect(element.querySelector('[data-part="photosensitivity-warning"]')?.textContent).toMatch(/flash colours/);
     action(element, 'start')!.click();
     await waitForState(element, 'error');
-    expect(banner(element)).toBe('Too many attempts. Wait a few minutes or call staff.');
+    expect(banner(element)).toBe('There have been too many unsuccessful attempts on this kiosk (5 in 3 minutes). Please ask a member of staff.');
   });
 
   it('lets the customer ask for staff instead of the flashing screen', async () => {
@@ -347,6 +348,90 @@ describe('local liveness capture', () => {
     await waitForState(element, 'result');
     expect(action(element, 'retry')).toBeNull();
     expect(events.find((e) => e.type === 'liveness-complete')?.detail).toMatchObject(failed);
+  });
+
+  describe('with the requestSession hook', () => {
+    /** Mounts with `hook` as the element's requestSession property, waits for the camera, presses start. */
+    async function startHooked(hook: RequestSession, attributes: Record<string, string> = {}) {
+      const element = mount(attributes);
+      (element as HTMLElement & { requestSession?: RequestSession }).requestSession = hook;
+      const events = record(element);
+      await vi.waitFor(() => expect(events.some((e) => e.type === 'camera-ready')).toBe(true));
+      await waitForState(element, 'intro');
+      action(element, 'start')!.click();
+      return { element, events };
+    }
+
+    it('asks the host for a session on start and again for its own retry, each played as the host\'s', async () => {
+      const failed = summary({ status: 'FAILED', failure: 'no-colour-response', message: 'Não deu certo.', attemptsLeft: 3 });
+      const engine = fakeEngine(clock, failed);
+      let n = 0;
+      const hook = vi.fn((request: LivenessSessionRequest) => {
+        void request;
+        return Promise.resolve({ sessionId: `visit-session-${++n}`, provider: 'local', region: null });
+      });
+      // A static session-id is ignored while the hook is set.
+      const { element, events } = await startHooked(hook, { 'session-id': 'host-7' });
+      await waitForState(element, 'countdown');
+      expect(hook).toHaveBeenCalledWith({ provider: 'local', attempt: 1, lang: 'pt-BR' });
+      expect(engine.commands[0]).toEqual(['liveness_session', { sessionId: 'visit-session-1' }]);
+      expect(engine.start).not.toHaveBeenCalled();
+      await clock.advance(6000);
+      await waitForState(element, 'result');
+      // Every attempt has its own session, so the widget offers the retry itself.
+      expect(element.querySelector('[data-part="result-detail"]')?.textContent).toBe('Restam 3 tentativas.');
+      expect(events.some((e) => e.type === 'liveness-complete')).toBe(false);
+      action(element, 'retry')!.click();
+      await waitForState(element, 'countdown');
+      expect(hook).toHaveBeenCalledTimes(2);
+      expect(hook.mock.calls[1]).toEqual([{ provider: 'local', attempt: 2, lang: 'pt-BR' }]);
+      expect(engine.commands.filter(([cmd]) => cmd === 'liveness_session')).toEqual([
+        ['liveness_session', { sessionId: 'visit-session-1' }],
+        ['liveness_session', { sessionId: 'visit-session-2' }],
+      ]);
+      expect(engine.start).not.toHaveBeenCalled();
+    });
+
+    it('shows the staff path when the host refuses with too-many-attempts', async () => {
+      const engine = fakeEngine(clock);
+      const hook = vi.fn(() =>
+        rejected<{ sessionId: string }>({ code: 'visit', detail: '[too-many-attempts] too many failed liveness attempts' }),
+      );
+      const { element, events } = await startHooked(hook, { lang: 'en' });
+      await waitForState(element, 'error');
+      expect(root(element).getAttribute('data-error')).toBe('too-many-attempts');
+      expect(banner(element)).toBe(
+        'There have been too many unsuccessful attempts on this kiosk (5 in 3 minutes). Please ask a member of staff.',
+      );
+      expect(events.filter((e) => e.type === 'liveness-error').map((e) => (e.detail as LivenessErrorDetail).code)).toEqual([
+        'too-many-attempts',
+      ]);
+      expect(action(element, 'retry')).toBeNull();
+      expect(action(element, 'call-staff')).not.toBeNull();
+      expect(engine.commands).toEqual([]);
+    });
+
+    it('retries on a new session after a session refusal that would end a fixed host session', async () => {
+      const engine = fakeEngine(clock);
+      // The engine no longer knows the first session (it expired before the customer started).
+      const tauri = window.__TAURI_INTERNALS__!;
+      let described = 0;
+      window.__TAURI_INTERNALS__ = {
+        invoke: <T,>(cmd: string, args?: Record<string, unknown>, options?: { headers: Record<string, string> }): Promise<T> =>
+          cmd === 'liveness_session' && described++ === 0
+            ? rejected<T>({ code: 'liveness', detail: '[expired] session expired' })
+            : tauri.invoke<T>(cmd, args, options),
+      };
+      let n = 0;
+      const hook = vi.fn(() => Promise.resolve({ sessionId: `s-${++n}` }));
+      const { element } = await startHooked(hook);
+      await waitForState(element, 'error');
+      expect(root(element).getAttribute('data-error')).toBe('expired');
+      action(element, 'retry')!.click();
+      await waitForState(element, 'countdown');
+      expect(hook).toHaveBeenCalledTimes(2);
+      expect(engine.commands.at(-1)).toEqual(['liveness_session', { sessionId: 's-2' }]);
+    });
   });
 
   it('finishes the session when it expires before the challenge is done', async () => {

@@ -217,10 +217,16 @@ pub(crate) fn aws_context(state: &KioskState) -> Result<Arc<AwsContext>, Command
         .aws
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(ctx) = slot.as_ref() {
+    // The kiosk's objects live in its own S3 folder, named by its id.
+    let kiosk_id = state.settings.get().kiosk_id;
+    if let Some(ctx) = slot.as_ref()
+        && ctx.settings.kiosk_id.as_deref() == Some(kiosk_id.as_str())
+    {
         return Ok(ctx.clone());
     }
-    let settings = AwsSettings::load(&state.paths.data_dir).map_err(aws_error)?;
+    let settings = AwsSettings::load(&state.paths.data_dir)
+        .map_err(aws_error)?
+        .with_kiosk(kiosk_id);
     let ctx = Arc::new(AwsContext::connect(settings).map_err(aws_error)?);
     *slot = Some(ctx.clone());
     Ok(ctx)
@@ -243,9 +249,15 @@ pub async fn liveness_credentials(app: tauri::AppHandle) -> CommandResult<Livene
             });
         }
         let ctx = aws_context(&state)?;
-        let credentials =
+        let mut credentials =
             dayfusion_aws::webview_credentials(&ctx, &settings.kiosk_id).map_err(aws_error)?;
-        tracing::info!(event = "liveness_credentials_issued", expiration = %credentials.expiration);
+        // The endpoint fixed when the app started, the one the webview's
+        // CSP allows (a changed `aws.toml` applies after a restart; in
+        // debug builds the test switch's fake).
+        credentials.endpoint = app
+            .try_state::<crate::window::LivenessStreaming>()
+            .and_then(|s| s.endpoint.as_ref().map(|e| e.origin().to_owned()));
+        tracing::info!(event = "liveness_credentials_issued", expiration = %credentials.expiration, endpoint = credentials.endpoint.as_deref().unwrap_or("public"));
         Ok(credentials)
     })
     .await

@@ -93,7 +93,7 @@ pub fn run() -> ExitCode {
             visit::document_frame_quality,
             visit::visit_confirm_document,
             visit::visit_retake_document,
-            visit::visit_retry_liveness,
+            visit::visit_liveness_session,
             visit::visit_complete,
             visit::visit_end,
             staff::staff_status,

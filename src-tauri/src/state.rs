@@ -34,6 +34,9 @@ pub struct KioskState {
     pub staff: dayfusion_staff::StaffDirectory,
     /// Signed-in staff sessions.
     pub staff_sessions: dayfusion_staff::StaffSessions,
+    /// The kiosk's liveness attempt limit (five failures per three minutes),
+    /// one for the staff check and the customers' visits on both backends.
+    pub attempts: Arc<dayfusion_capture::AttemptLimiter>,
 }
 
 /// The local engines, loaded once.
@@ -62,6 +65,7 @@ impl KioskState {
             desk: Mutex::new(None),
             staff,
             staff_sessions: dayfusion_staff::StaffSessions::default(),
+            attempts: Arc::new(dayfusion_capture::AttemptLimiter::default()),
             info: AppInfo {
                 name: dayfusion_core::PRODUCT_NAME.into(),
                 version: dayfusion_core::VERSION.into(),

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use dayfusion_evidence::{KeySource, LocalEvidenceStore};
 use dayfusion_ipc::{
     BackendMode, CommandError, DocumentFrameQuality, DocumentPreview, ErrorCode, KioskMode,
-    KioskSettings, Language, VisitEnd, VisitInfo, VisitLiveness, VisitResult,
+    KioskSettings, Language, VisitCapture, VisitEnd, VisitInfo, VisitLiveness, VisitResult,
 };
 use dayfusion_ledger::SqliteLog;
 use dayfusion_verify::embedded::EmbeddedMatcher;
-use dayfusion_verify::{PolicySet, Provider};
+use dayfusion_verify::{FaceMatcher, PolicySet, Provider};
 use dayfusion_visit::document::DocumentSource;
 use dayfusion_visit::{DeskConfig, DeskPorts, VisitDesk, VisitError};
 use tauri::{AppHandle, Manager, ipc::InvokeBody};
@@ -108,7 +108,7 @@ fn open_desk(state: &KioskState, settings: &KioskSettings) -> CommandResult<Visi
                 liveness: Arc::new(dayfusion_aws::RekognitionLiveness::new(ctx.clone())),
                 matcher: Arc::new(
                     dayfusion_aws::RekognitionMatcher::new(ctx.clone(), policy.similarity_min)
-                        .evidence_in_s3(true),
+                        .evidence_in(&evidence),
                 ),
                 evidence: Arc::new(evidence),
                 log,
@@ -128,7 +128,9 @@ fn open_desk(state: &KioskState, settings: &KioskSettings) -> CommandResult<Visi
         aws_region,
         data_dir: data.clone(),
     };
-    VisitDesk::open(ports, config).map_err(|e| visit_error(&e))
+    VisitDesk::open(ports, config)
+        .map(|desk| desk.with_attempt_limiter(state.attempts.clone()))
+        .map_err(|e| visit_error(&e))
 }
 
 /// Runs `f` with the desk on a blocking thread (models, disk, network).
@@ -336,25 +338,42 @@ pub async fn visit_document_image(
     .await
 }
 
-/// Framing feedback on one camera frame of a document (raw JPEG body).
+/// Framing feedback on one camera frame of a document (raw JPEG body),
+/// always from the local face detector: on the AWS backend the preview
+/// frames never reach Rekognition (the embedded models when present,
+/// otherwise light and focus only).
 #[tauri::command]
 pub async fn document_frame_quality(
     app: AppHandle,
     request: tauri::ipc::Request<'_>,
 ) -> CommandResult<DocumentFrameQuality> {
     let bytes = raw_body(&request)?;
-    with_desk(app, move |desk| {
-        dayfusion_visit::document::frame_quality(desk.ports().matcher.as_ref(), &bytes)
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<KioskState>();
+        let desk = desk(&state)?;
+        let detector: Option<Arc<dyn FaceMatcher>> = match desk.ports().kind {
+            Provider::Embedded => Some(desk.ports().matcher.clone()),
+            Provider::Aws => crate::liveness::engines(&state)
+                .map(|e| Arc::new(EmbeddedMatcher::new(e.faces)) as Arc<dyn FaceMatcher>)
+                .inspect_err(
+                    |e| tracing::debug!(detail = %e.detail, "no local detector for framing"),
+                )
+                .ok(),
+        };
+        dayfusion_visit::document::frame_quality(detector.as_deref(), &bytes)
+            .map_err(|e| visit_error(&e))
     })
     .await
+    .map_err(|e| internal("framing task failed", e))?
 }
 
-/// The customer confirmed the portrait: transaction, document, liveness session.
+/// The customer confirmed the portrait: transaction and document; the
+/// liveness session comes later, when the widget asks for it.
 #[tauri::command]
 pub async fn visit_confirm_document(
     app: AppHandle,
     visit_id: String,
-) -> CommandResult<VisitLiveness> {
+) -> CommandResult<VisitCapture> {
     with_desk(app, move |desk| desk.confirm_document(&visit_id)).await
 }
 
@@ -364,13 +383,16 @@ pub async fn visit_retake_document(app: AppHandle, visit_id: String) -> CommandR
     with_desk(app, move |desk| desk.retake_document(&visit_id)).await
 }
 
-/// A new liveness session after a failed or cancelled capture.
+/// The widget's `requestSession` hook: a new liveness session for the
+/// visit's transaction, for each attempt (the customer pressed start, or
+/// retries); the session before is ended. Refused with `[too-many-attempts]`
+/// after five failed checks in three minutes on this kiosk.
 #[tauri::command]
-pub async fn visit_retry_liveness(
+pub async fn visit_liveness_session(
     app: AppHandle,
     visit_id: String,
 ) -> CommandResult<VisitLiveness> {
-    with_desk(app, move |desk| desk.retry_liveness(&visit_id)).await
+    with_desk(app, move |desk| desk.liveness_session(&visit_id)).await
 }
 
 /// Liveness results, comparison and decision; the outcome has no scores.

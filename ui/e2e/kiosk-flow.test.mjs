@@ -109,7 +109,9 @@ function faceBox(photo) {
  * The test's camera: `getUserMedia` answers with a canvas stream that shows the face photo where
  * the session's challenge asks for it (small oval, then the large one once the widget says
  * "move closer"), tinted by the colour on screen during the flashes, with sensor noise so no two
- * frames are alike. The challenge is read from the engine with the widget's own session id.
+ * frames are alike. The challenge is read from the engine with the session id the widget shows as
+ * `data-session-id` (the session the visit opened when the customer pressed start, a new one for
+ * each retry, or the staff check's own).
  */
 const TEST_CAMERA = `
   const [faceUrl, box] = arguments;
@@ -123,7 +125,7 @@ const TEST_CAMERA = `
   const draw = () => {
     const host = document.querySelector('face-liveness-widget');
     const root = host && host.querySelector('[data-state]');
-    const sid = host && host.getAttribute('session-id');
+    const sid = root && root.getAttribute('data-session-id');
     if (sid && asked !== sid) {
       asked = sid; challenge = null;
       window.__TAURI_INTERNALS__.invoke('liveness_session', { sessionId: sid })

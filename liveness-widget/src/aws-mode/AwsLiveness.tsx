@@ -2,6 +2,7 @@ import { useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore, typ
 import { errorMessage } from '../controller';
 import { environment } from '../environment';
 import type { FaceLivenessWidgetProps } from '../FaceLivenessWidget';
+import { resolveSessionHook } from '../session';
 import { resolveLang, texts, type Texts } from '../i18n';
 import { buttonStyles, styles } from '../styles';
 import { AwsController, type AwsFlowConfig } from './controller';
@@ -20,6 +21,7 @@ export function AwsLiveness(props: FaceLivenessWidgetProps) {
   const config: AwsFlowConfig = {
     lang: language,
     sessionId: props.sessionId?.trim() || undefined,
+    requestSession: resolveSessionHook(props.requestSession, props.createSessionUrl),
     cameraId: props.cameraId || undefined,
     engineUrl: props.engineUrl || undefined,
     endpoint: props.awsEndpoint?.trim() || undefined,

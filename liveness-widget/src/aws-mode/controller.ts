@@ -1,5 +1,6 @@
 import { errorMessage, type LivenessCancelDetail, type LivenessErrorDetail, type WidgetError, type WidgetState } from '../controller';
 import type { Lang } from '../i18n';
+import { requestGrant, type LivenessSessionGrant, type RequestSession } from '../session';
 import type { LivenessTransport } from '../transport';
 import type { AwsDetectorError, AwsDetectorHandle, AwsLivenessApi, AwsMountOptions } from './api';
 import { CredentialCache } from './credentials';
@@ -12,6 +13,11 @@ export interface AwsFlowConfig {
   lang: Lang;
   /** The Rekognition Face Liveness session the host created (`session-id`). */
   sessionId?: string;
+  /**
+   * The host's session hook: asked for a new session on every start and retry (a Rekognition session accepts one
+   * stream). Set, it replaces `sessionId`.
+   */
+  requestSession?: RequestSession;
   cameraId?: string;
   engineUrl?: string;
   /** The `aws-endpoint` attribute as given (checked on "start"); absent = the region's public endpoint. */
@@ -76,6 +82,8 @@ export class AwsController {
   private opening: string | undefined;
   /** Set when the detector's credential provider failed, so that its error is reported as that failure. */
   private credentialFailure: string | null = null;
+  /** Sessions asked of the host's hook so far (the request's `attempt`). */
+  private requested = 0;
   private readonly credentials: CredentialCache;
 
   constructor(private readonly deps: AwsControllerDeps) {
@@ -145,10 +153,12 @@ export class AwsController {
     if (state !== 'opening' && state !== 'capture') return;
     const config = this.deps.config();
     const mounted = this.mounted;
+    // With the hook the session is the one it gave, whatever `session-id` says.
+    const hooked = Boolean(config.requestSession);
     if (
       state === 'capture' &&
       mounted &&
-      mounted.sessionId === config.sessionId &&
+      (hooked || mounted.sessionId === config.sessionId) &&
       mounted.cameraId === config.cameraId &&
       mounted.endpoint === config.endpoint
     ) {
@@ -158,7 +168,7 @@ export class AwsController {
       }
       return;
     }
-    if (state === 'capture' || (mounted === null && config.sessionId !== this.opening)) void this.open();
+    if (state === 'capture' || (!hooked && mounted === null && config.sessionId !== this.opening)) void this.open();
   }
 
   /** Stops everything (the element was removed or switched to another provider). */
@@ -176,7 +186,9 @@ export class AwsController {
     this.set({ state: 'opening', error: null });
     const config = this.deps.config();
     this.opening = config.sessionId;
-    if (!config.sessionId) return this.fail(new Failure('unknown-session', 'the AWS mode needs a session-id'));
+    if (!config.sessionId && !config.requestSession) {
+      return this.fail(new Failure('unknown-session', 'the AWS mode needs a session-id or a requestSession hook'));
+    }
     let endpoint: string | undefined;
     try {
       endpoint = parseAwsEndpoint(config.endpoint);
@@ -187,8 +199,31 @@ export class AwsController {
     if (!config.base) {
       return this.fail(new Failure('provider-unavailable', 'no asset-base and no script URL to find face-liveness-aws.js', 'aws'));
     }
-    if (!this.deps.transport(config.engineUrl)) return this.fail(new Failure('engine-unavailable', 'no engine-url and no Tauri IPC'));
+    if (!this.deps.transport(config.engineUrl) && !config.requestSession) {
+      return this.fail(new Failure('engine-unavailable', 'no engine-url and no Tauri IPC'));
+    }
     const assetsUrl = new URL(ASSETS_FOLDER, config.base).href;
+
+    // A new session for this attempt, asked of the host once everything it needs is known to be there.
+    let grant: LivenessSessionGrant | null = null;
+    if (config.requestSession) {
+      try {
+        grant = await requestGrant(config.requestSession, { provider: 'aws', attempt: ++this.requested, lang: config.lang });
+      } catch (error) {
+        if (generation !== this.generation) return;
+        const { code, message } = error as { code: string; message: string };
+        return this.fail(new Failure(code, message));
+      }
+      if (generation !== this.generation) return;
+      if (grant.credentials) {
+        try {
+          this.credentials.offer(grant.credentials);
+        } catch (error) {
+          return this.fail(new Failure(credentialsErrorCode(error), 'the session came with unusable credentials'));
+        }
+      }
+    }
+    const sessionId = grant?.sessionId ?? config.sessionId ?? '';
 
     // The bundle (and its asset check) and the credentials in parallel; a missing bundle is the error to show.
     const [bundle, issued] = await Promise.allSettled([
@@ -210,11 +245,12 @@ export class AwsController {
     this.credentialFailure = null;
     const { lang, cameraId } = this.deps.config();
     const options: AwsMountOptions = {
-      sessionId: config.sessionId,
-      region: issued.value.region,
+      sessionId,
+      region: grant?.region || issued.value.region,
       lang,
       cameraId,
-      ...(endpoint ? { endpoint } : {}),
+      // The page's `aws-endpoint`, else the host's (its CSP allows it), else the region's public endpoint.
+      ...((endpoint ?? issued.value.endpoint) ? { endpoint: endpoint ?? issued.value.endpoint } : {}),
       assetsUrl,
       credentialProvider: () =>
         this.credentials.get().then(
@@ -224,12 +260,12 @@ export class AwsController {
             throw error;
           },
         ),
-      onComplete: () => generation === this.generation && this.complete(config.sessionId!),
+      onComplete: () => generation === this.generation && this.complete(sessionId),
       onError: (error) => generation === this.generation && this.detectorFailed(error),
       onCancel: () => generation === this.generation && this.cancel('user'),
     };
     this.set({ state: 'capture', attempt: this.view.attempt + 1 });
-    this.mounted = { sessionId: config.sessionId, cameraId, endpoint: config.endpoint, lang };
+    this.mounted = { sessionId, cameraId, endpoint: config.endpoint, lang };
     this.options = options;
     try {
       this.handle = bundle.value.mount(this.container, options);

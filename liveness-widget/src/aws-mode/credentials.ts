@@ -1,5 +1,7 @@
 import type { LivenessCredentials } from '../../../ui/src/app/ipc/bindings/LivenessCredentials';
 import type { AwsCredentials } from './api';
+import { EndpointError, parseAwsEndpoint } from './endpoint';
+import { FACE_LIVENESS_REGIONS, isFaceLivenessRegion } from './regions';
 
 /** Credentials are fetched again when they expire within this margin. */
 export const REFRESH_MARGIN_MS = 60_000;
@@ -8,12 +10,17 @@ export const REFRESH_MARGIN_MS = 60_000;
 export interface IssuedCredentials {
   credentials: AwsCredentials;
   region: string;
+  /**
+   * The host's streaming endpoint (`wss://host[:port]`, e.g. the kiosk's private VPC endpoint), which its CSP
+   * allows; absent = the region's public one. A page's `aws-endpoint` attribute takes precedence.
+   */
+  endpoint?: string;
 }
 
 /** Why credentials are unusable; `code` is a kiosk error code. */
 export class CredentialsError extends Error {
   constructor(
-    readonly code: 'aws-credentials' | 'clock-skew',
+    readonly code: 'aws-credentials' | 'clock-skew' | 'aws-endpoint-invalid',
     detail: string,
   ) {
     super(detail);
@@ -33,7 +40,26 @@ export function parseCredentials(raw: LivenessCredentials): IssuedCredentials {
   if (!expires || Number.isNaN(expires.getTime())) {
     throw new CredentialsError('aws-credentials', 'liveness_credentials answered without a valid RFC 3339 expiration');
   }
-  return { credentials: { accessKeyId, secretAccessKey, sessionToken, expiration: expires }, region };
+  // Where the stream would go: a region without Face Liveness, or an endpoint that is not a wss: origin, is the
+  // kiosk's configuration (staff), not something a retry mends.
+  if (!isFaceLivenessRegion(region)) {
+    throw new CredentialsError(
+      'aws-endpoint-invalid',
+      `region ${region} has no Face Liveness (${FACE_LIVENESS_REGIONS.join(', ')})`,
+    );
+  }
+  let endpoint: string | undefined;
+  try {
+    endpoint = parseAwsEndpoint(raw.endpoint);
+  } catch (error) {
+    if (!(error instanceof EndpointError)) throw error;
+    throw new CredentialsError('aws-endpoint-invalid', `liveness_credentials endpoint: ${error.message}`);
+  }
+  return {
+    credentials: { accessKeyId, secretAccessKey, sessionToken, expiration: expires },
+    region,
+    ...(endpoint ? { endpoint } : {}),
+  };
 }
 
 /**
@@ -78,6 +104,21 @@ export class CredentialCache {
       this.pending = request;
     }
     return this.pending;
+  }
+
+  /**
+   * Keeps `raw` (credentials that came with a session from the host's hook) as the current ones; throws a
+   * {@link CredentialsError} when they are malformed or already (about to be) expired.
+   */
+  offer(raw: LivenessCredentials): IssuedCredentials {
+    const issued = parseCredentials(raw);
+    if (!this.fresh(issued)) {
+      throw new CredentialsError('clock-skew', 'credentials expire within a minute of being issued: the clock is off');
+    }
+    this.epoch++;
+    this.pending = null;
+    this.current = issued;
+    return issued;
   }
 
   /** Forgets the credentials (the check ended, was cancelled or the element was removed). */

@@ -125,6 +125,7 @@ export function credentialsErrorCode(error: unknown): string {
 
 /** Codes after which trying again cannot help in the AWS mode: the customer is sent to staff. */
 export const AWS_FINAL_CODES: ReadonlySet<string> = new Set([
+  'too-many-attempts',
   'clock-skew',
   'aws-assets',
   'aws-endpoint-invalid',

@@ -4,9 +4,15 @@
 //! standard AWS variables (`AWS_REGION`, `AWS_PROFILE`, `AWS_ENDPOINT_URL`,
 //! `AWS_ENDPOINT_URL_S3`, ...) are honoured by the SDK's default chain.
 //! Credentials are never read from here: they come from the kiosk's IAM
-//! profile through the default credential chain.
+//! profile through the default credential chain (the profile named by
+//! `profile` here, else `AWS_PROFILE`, else `default`).
+//!
+//! The kiosk's id is not an `aws.toml` setting: callers set it from the
+//! kiosk settings with [`AwsSettings::with_kiosk`]. Every object of the
+//! kiosk lives under `{key-prefix}{kiosk id}/` ([`AwsSettings::kiosk_prefix`]),
+//! the folder the IAM policy binds to the kiosk's identity.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -62,7 +68,9 @@ pub struct AwsSettings {
     /// Rekognition writes the session images straight to the bucket
     /// (`OutputConfig`) instead of returning them as bytes.
     pub liveness_output_to_s3: bool,
-    /// CompareFaces `QualityFilter`: NONE, AUTO, LOW, MEDIUM, HIGH.
+    /// CompareFaces `QualityFilter`: NONE (the default, as the API's and the
+    /// guide's: a faint document portrait is still compared), AUTO, LOW,
+    /// MEDIUM, HIGH.
     pub quality_filter: String,
     /// How CompareFaces receives the images.
     pub compare_input: CompareInput,
@@ -71,8 +79,28 @@ pub struct AwsSettings {
     /// Endpoint override for every service (VPC endpoints, local servers);
     /// S3 is then addressed path-style.
     pub endpoint_url: Option<String>,
+    /// The webview's Face Liveness stream goes to this private (VPC
+    /// interface) endpoint of Rekognition streaming instead of the region's
+    /// public one: `wss://vpce-….streaming-rekognition.<region>.vpce.amazonaws.com`
+    /// (checked by [`crate::regions::StreamingEndpoint::parse_private`]).
+    /// The app adds it to the webview's CSP when it starts.
+    pub liveness_streaming_endpoint: Option<String>,
     /// Lifetime of presigned review URLs, seconds (60-3600).
     pub presign_ttl_s: u64,
+    /// Named profile of the shared AWS config files the credentials (and,
+    /// without `region`, the region) come from: a `credential_process` for
+    /// IAM Roles Anywhere, SSO, a role to assume. `None`: `AWS_PROFILE`,
+    /// else `default`.
+    pub profile: Option<String>,
+    /// The kiosk's IAM Roles Anywhere certificate (PEM), so `doctor` warns
+    /// before it expires. Only read by `doctor`; the signing helper named in
+    /// the profile's `credential_process` uses it to sign.
+    pub certificate: Option<PathBuf>,
+    /// The kiosk's id (from the kiosk settings, never from `aws.toml`): the
+    /// folder after `key-prefix` its objects live in, which the IAM policy
+    /// binds to the kiosk identity's tag. Set with [`AwsSettings::with_kiosk`].
+    #[serde(skip)]
+    pub kiosk_id: Option<String>,
 }
 
 impl Default for AwsSettings {
@@ -87,13 +115,28 @@ impl Default for AwsSettings {
             sse: ServerSideEncryption::SseS3,
             audit_images_limit: 4,
             liveness_output_to_s3: false,
-            quality_filter: "AUTO".to_owned(),
+            quality_filter: "NONE".to_owned(),
             compare_input: CompareInput::S3Object,
             results_wait_s: 180,
             endpoint_url: None,
+            liveness_streaming_endpoint: None,
             presign_ttl_s: 300,
+            profile: None,
+            certificate: None,
+            kiosk_id: None,
         }
     }
+}
+
+/// A kiosk id as an S3 key segment: 1-64 of A-Z, a-z, 0-9, '.', '_', '-',
+/// not `.` or `..` (the kiosk settings' own rule).
+pub fn valid_kiosk_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+        && id != "."
+        && id != ".."
 }
 
 /// An S3 bucket name: 3-63 of a-z, 0-9, '-', '.', not starting or ending
@@ -262,6 +305,15 @@ impl AwsSettings {
         if let Some(v) = env("DAYFUSION_AWS_ENDPOINT_URL") {
             self.endpoint_url = Some(v);
         }
+        if let Some(v) = env("DAYFUSION_AWS_LIVENESS_STREAMING_ENDPOINT") {
+            self.liveness_streaming_endpoint = Some(v);
+        }
+        if let Some(v) = env("DAYFUSION_AWS_PROFILE") {
+            self.profile = Some(v);
+        }
+        if let Some(v) = env("DAYFUSION_AWS_CERTIFICATE") {
+            self.certificate = Some(PathBuf::from(v));
+        }
         Ok(())
     }
 
@@ -300,10 +352,77 @@ impl AwsSettings {
         if !(60..=3600).contains(&self.presign_ttl_s) {
             return Err(AwsError::Config("presign-ttl-s must be 60-3600".into()));
         }
+        if let Some(profile) = &self.profile
+            && (profile.trim().is_empty()
+                || profile.len() > 128
+                || profile.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
+            return Err(AwsError::Config(format!(
+                "profile {profile:?} must be the name of a profile in the AWS config files"
+            )));
+        }
+        if let Some(kiosk) = &self.kiosk_id
+            && !valid_kiosk_id(kiosk)
+        {
+            return Err(AwsError::Config(format!(
+                "kiosk id {kiosk:?}: use 1-64 letters, digits, '.', '_' or '-'"
+            )));
+        }
+        if let Some(region) = &self.region
+            && !crate::regions::looks_like_region(region)
+        {
+            return Err(AwsError::Config(format!(
+                "region {region:?} must look like sa-east-1"
+            )));
+        }
+        self.liveness_endpoint()?;
         if self.sse == ServerSideEncryption::SseS3 && self.kms_key_id.is_some() {
             tracing::debug!("kms-key-id set with sse-s3: used for liveness output only");
         }
         Ok(())
+    }
+
+    /// These settings for the kiosk `kiosk_id` (its objects then live under
+    /// [`AwsSettings::kiosk_prefix`]); checked by `validate`.
+    #[must_use]
+    pub fn with_kiosk(mut self, kiosk_id: impl Into<String>) -> AwsSettings {
+        self.kiosk_id = Some(kiosk_id.into());
+        self
+    }
+
+    /// The folder of this kiosk's objects, `{key-prefix}{kiosk id}/`
+    /// (`dayfusion/kiosk-001/`); a configuration error without a valid kiosk id.
+    pub fn kiosk_prefix(&self) -> Result<String, AwsError> {
+        match self.kiosk_id.as_deref() {
+            Some(id) if valid_kiosk_id(id) => Ok(format!("{}{id}/", self.key_prefix)),
+            Some(id) => Err(AwsError::Config(format!(
+                "kiosk id {id:?}: use 1-64 letters, digits, '.', '_' or '-'"
+            ))),
+            None => Err(AwsError::Config(
+                "no kiosk id: the kiosk's objects live under {key-prefix}{kiosk id}/ \
+                 (set the kiosk id in the kiosk settings)"
+                    .into(),
+            )),
+        }
+    }
+
+    /// `liveness-streaming-endpoint` checked: a Rekognition streaming VPC
+    /// interface endpoint in a Face Liveness region, the configured region
+    /// when one is set (the detector signs for the credentials' region).
+    pub fn liveness_endpoint(&self) -> Result<Option<crate::regions::StreamingEndpoint>, AwsError> {
+        let Some(value) = &self.liveness_streaming_endpoint else {
+            return Ok(None);
+        };
+        let endpoint = crate::regions::StreamingEndpoint::parse_private(value)
+            .map_err(|e| AwsError::Config(format!("liveness-streaming-endpoint: {e}")))?;
+        if let (Some(region), Some(ours)) = (&self.region, endpoint.region())
+            && region != ours
+        {
+            return Err(AwsError::Config(format!(
+                "liveness-streaming-endpoint is in {ours}, the region is {region}"
+            )));
+        }
+        Ok(Some(endpoint))
     }
 
     /// The bucket, or a configuration error naming the setting.
@@ -312,6 +431,21 @@ impl AwsSettings {
             AwsError::Config("no bucket: set DAYFUSION_AWS_BUCKET or `bucket` in aws.toml".into())
         })
     }
+
+    /// Whether this kiosk has AWS settings (a bucket in `aws.toml` or
+    /// `DAYFUSION_AWS_BUCKET`): its final transactions then go to the
+    /// outbox for AWS.
+    pub fn is_configured(&self) -> bool {
+        self.bucket.is_some()
+    }
+}
+
+/// Whether the kiosk of `data_dir` has AWS settings; `None` when they
+/// cannot be read (a broken `aws.toml` changes nothing).
+pub fn configured(data_dir: &std::path::Path) -> Option<bool> {
+    AwsSettings::load(data_dir)
+        .ok()
+        .map(|settings| settings.is_configured())
 }
 
 #[cfg(test)]
@@ -392,6 +526,58 @@ mod tests {
         assert!(AwsSettings::load(dir.path()).is_err());
         std::fs::write(dir.path().join("aws.toml"), "buckett = \"x\"\n")?;
         assert!(AwsSettings::load(dir.path()).is_err());
+        // The kiosk id never comes from aws.toml.
+        std::fs::write(dir.path().join("aws.toml"), "kiosk-id = \"kiosk-002\"\n")?;
+        assert!(AwsSettings::load(dir.path()).is_err());
         Ok(())
+    }
+
+    #[test]
+    fn compare_faces_quality_filter_defaults_to_none() -> Result<(), Box<dyn std::error::Error>> {
+        assert_eq!(AwsSettings::default().quality_filter, "NONE");
+        let dir = tempfile::tempdir()?;
+        std::fs::write(dir.path().join("aws.toml"), "quality-filter = \"AUTO\"\n")?;
+        assert_eq!(AwsSettings::load(dir.path())?.quality_filter, "AUTO");
+        Ok(())
+    }
+
+    #[test]
+    fn profile_and_certificate_are_read_from_aws_toml() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        std::fs::write(
+            dir.path().join("aws.toml"),
+            "profile = \"dayfusion-kiosk\"\ncertificate = \"/etc/dayfusion/kiosk.pem\"\n",
+        )?;
+        let s = AwsSettings::load(dir.path())?;
+        assert_eq!(s.profile.as_deref(), Some("dayfusion-kiosk"));
+        assert_eq!(
+            s.certificate.as_deref(),
+            Some(Path::new("/etc/dayfusion/kiosk.pem"))
+        );
+        std::fs::write(dir.path().join("aws.toml"), "profile = \"two words\"\n")?;
+        assert!(AwsSettings::load(dir.path()).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn the_kiosk_prefix_follows_the_kiosk_id() {
+        let s = AwsSettings::default();
+        assert!(s.kiosk_prefix().is_err(), "no kiosk id, no prefix");
+        let s = s.with_kiosk("kiosk-001");
+        assert_eq!(
+            s.kiosk_prefix().ok().as_deref(),
+            Some("dayfusion/kiosk-001/")
+        );
+        assert!(s.validate().is_ok());
+        let bare = AwsSettings {
+            key_prefix: String::new(),
+            ..AwsSettings::default().with_kiosk("k.1")
+        };
+        assert_eq!(bare.kiosk_prefix().ok().as_deref(), Some("k.1/"));
+        for bad in ["", "..", "a/b", "kiosk 1", &"k".repeat(65)] {
+            let s = AwsSettings::default().with_kiosk(bad);
+            assert!(s.kiosk_prefix().is_err(), "{bad:?}");
+            assert!(s.validate().is_err(), "{bad:?}");
+        }
     }
 }

@@ -108,6 +108,18 @@ pub fn webview_credentials(ctx: &AwsContext, kiosk_id: &str) -> AwsResult<Livene
             )
         })?;
     let region = webview_region(ctx)?;
+    // The detector streams to this region (or to the private endpoint in
+    // it): a region without Face Liveness would fail only after the
+    // customer started.
+    crate::regions::require_face_liveness_region(&region)?;
+    let endpoint = ctx.settings.liveness_endpoint()?;
+    if let Some(theirs) = endpoint.as_ref().and_then(|e| e.region())
+        && theirs != region
+    {
+        return Err(AwsError::Config(format!(
+            "liveness-streaming-endpoint is in {theirs}, the webview's region is {region}"
+        )));
+    }
     let session_name = webview_session_name(kiosk_id);
     let policy = webview_session_policy().to_string();
 
@@ -117,6 +129,10 @@ pub fn webview_credentials(ctx: &AwsContext, kiosk_id: &str) -> AwsResult<Livene
                 .assume_role()
                 .role_arn(role_arn)
                 .role_session_name(&session_name)
+                // The webview role trusts only a session whose source
+                // identity is the kiosk's id (carried from a Roles Anywhere
+                // certificate, where it must be equal, or set here).
+                .source_identity(kiosk_id)
                 .duration_seconds(WEBVIEW_CREDENTIALS_SECONDS)
                 .policy(policy)
                 .send(),
@@ -146,6 +162,7 @@ pub fn webview_credentials(ctx: &AwsContext, kiosk_id: &str) -> AwsResult<Livene
         session_token: credentials.session_token,
         expiration,
         region,
+        endpoint: endpoint.map(|e| e.origin().to_owned()),
     })
 }
 
@@ -177,6 +194,7 @@ mod tests {
             session_token: "t0ken".into(),
             expiration: "2030-01-01T00:00:00Z".into(),
             region: "us-east-1".into(),
+            endpoint: None,
         };
         let text = format!("{c:?} {c:#?}");
         assert!(!text.contains("s3cr3t-key"));

@@ -2,6 +2,12 @@
 //! a time, and maps known failures to the guide's troubleshooting list with
 //! a fix in pt-BR or en. Probes leave nothing behind (the S3 probe object is
 //! deleted) and never touch customer data.
+//!
+//! The probes run in the kiosk's own folder (`{key-prefix}{kiosk id}/`), as
+//! evidence does: a kiosk id that is not the kiosk tag of its identity
+//! fails the bucket check with the hint to fix it. With `certificate` in
+//! `aws.toml`, the kiosk's IAM Roles Anywhere certificate is read and a
+//! warning given from [`CERTIFICATE_WARN_DAYS`] days before it expires.
 
 use std::sync::{Arc, Mutex};
 
@@ -23,6 +29,9 @@ use crate::error::AwsError;
 pub const SKEW_FAIL_S: i64 = 300;
 /// Clock skew worth a warning.
 pub const SKEW_WARN_S: i64 = 60;
+/// The certificate check warns this many days before the kiosk's
+/// certificate expires.
+pub const CERTIFICATE_WARN_DAYS: i64 = 30;
 
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -42,7 +51,8 @@ pub enum CheckStatus {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DoctorCheck {
-    /// `config`, `credentials`, `clock`, `bucket`, `table`, `rekognition`, `webview-role`.
+    /// `config`, `certificate` (with one in aws.toml), `credentials`,
+    /// `clock`, `bucket`, `table`, `rekognition`, `webview-role`.
     pub id: &'static str,
     /// Outcome.
     pub status: CheckStatus,
@@ -166,6 +176,14 @@ pub fn run(ctx: &AwsContext, lang: &str) -> DoctorReport {
     let settings = &ctx.settings;
     let mut checks = Vec::new();
     checks.push(config_check(settings, ctx.region(), lang));
+    // Only kiosks with a certificate (IAM Roles Anywhere) get this check.
+    if settings.certificate.is_some() {
+        checks.push(certificate_check(
+            settings,
+            std::time::SystemTime::now(),
+            lang,
+        ));
+    }
 
     // Credentials (and the clock, from the same response's Date header).
     let date = ServerDate::default();
@@ -222,18 +240,200 @@ fn config_check(settings: &AwsSettings, region: Option<&str>, lang: &str) -> Doc
     if let Err(e) = settings.require_bucket() {
         return failing("config", &e, lang);
     }
+    let kiosk_prefix = match settings.kiosk_prefix() {
+        Ok(p) => p,
+        Err(e) => return failing("config", &e, lang),
+    };
     ok(
         "config",
         format!(
-            "region {}, bucket {}, prefix {:?}, table {}, sse {:?}",
+            "region {}, bucket {}, kiosk folder {:?}, table {}, sse {:?}, profile {}",
             region.unwrap_or("?"),
             settings.bucket.as_deref().unwrap_or("?"),
-            settings.key_prefix,
+            kiosk_prefix,
             settings.table,
-            settings.sse
+            settings.sse,
+            settings
+                .profile
+                .as_deref()
+                .unwrap_or("(AWS_PROFILE or default)"),
         ),
         lang,
     )
+}
+
+/// The validity end and subject common name of the first certificate of
+/// a PEM file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateInfo {
+    /// `notAfter`, seconds since the Unix epoch.
+    pub not_after_unix: u64,
+    /// The subject's CN (what IAM Roles Anywhere maps to
+    /// `aws:PrincipalTag/x509Subject/CN`), when there is one.
+    pub subject_cn: Option<String>,
+}
+
+/// The elements of a DER SEQUENCE or SET.
+fn der_children(any: der::asn1::AnyRef<'_>) -> der::Result<Vec<der::asn1::AnyRef<'_>>> {
+    use der::{Decode as _, Reader as _};
+    let mut reader = der::SliceReader::new(any.value())?;
+    let mut children = Vec::new();
+    while !reader.is_finished() {
+        children.push(der::asn1::AnyRef::decode(&mut reader)?);
+    }
+    Ok(children)
+}
+
+/// Reads `notAfter` and the subject's CN of the first `CERTIFICATE` of
+/// `pem` (an X.509 certificate; the signature is not checked).
+pub fn certificate_info(pem: &str) -> Result<CertificateInfo, String> {
+    use der::{Decode as _, Tag, Tagged as _};
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let start = pem
+        .find(BEGIN)
+        .ok_or("no -----BEGIN CERTIFICATE----- block")?;
+    let end = pem[start..]
+        .find(END)
+        .map(|e| start + e + END.len())
+        .ok_or("no -----END CERTIFICATE----- line")?;
+    let (_, document) =
+        der::Document::from_pem(&pem[start..end]).map_err(|e| format!("PEM: {e}"))?;
+    let malformed = |e: der::Error| format!("not an X.509 certificate: {e}");
+    let certificate = der::asn1::AnyRef::from_der(document.as_bytes()).map_err(malformed)?;
+    let parts = der_children(certificate).map_err(malformed)?;
+    let tbs = parts.first().copied().ok_or("empty certificate")?;
+    let fields = der_children(tbs).map_err(malformed)?;
+    // [0] version is optional (absent in v1 certificates).
+    let skip = usize::from(
+        fields
+            .first()
+            .is_some_and(|f| f.tag().is_context_specific()),
+    );
+    let (Some(validity), subject) = (fields.get(skip + 3), fields.get(skip + 4)) else {
+        return Err("the certificate has no validity".into());
+    };
+    let times = der_children(*validity).map_err(malformed)?;
+    let not_after = times.get(1).ok_or("the validity has no notAfter")?;
+    let not_after_unix = match not_after.tag() {
+        Tag::UtcTime => not_after
+            .decode_as::<der::asn1::UtcTime>()
+            .map_err(malformed)?
+            .to_unix_duration(),
+        Tag::GeneralizedTime => not_after
+            .decode_as::<der::asn1::GeneralizedTime>()
+            .map_err(malformed)?
+            .to_unix_duration(),
+        other => return Err(format!("notAfter is a {other}, not a time")),
+    }
+    .as_secs();
+    // Name ::= SEQUENCE OF SET OF { type OID, value }; CN is 2.5.4.3.
+    let mut subject_cn = None;
+    if let Some(subject) = subject {
+        for rdn in der_children(*subject).map_err(malformed)? {
+            for attribute in der_children(rdn).map_err(malformed)? {
+                let pair = der_children(attribute).map_err(malformed)?;
+                if let [oid, value] = pair.as_slice()
+                    && oid.tag() == Tag::ObjectIdentifier
+                    && oid.value() == [0x55, 0x04, 0x03]
+                {
+                    subject_cn = Some(String::from_utf8_lossy(value.value()).into_owned());
+                }
+            }
+        }
+    }
+    Ok(CertificateInfo {
+        not_after_unix,
+        subject_cn,
+    })
+}
+
+/// The kiosk's IAM Roles Anywhere certificate (`certificate` in aws.toml):
+/// failing when unreadable or expired, a warning within
+/// [`CERTIFICATE_WARN_DAYS`] days of its end, skipped when none is set.
+pub fn certificate_check(
+    settings: &AwsSettings,
+    now: std::time::SystemTime,
+    lang: &str,
+) -> DoctorCheck {
+    const ID: &str = "certificate";
+    let Some(path) = settings.certificate.as_deref() else {
+        return skipped(ID, "no certificate in aws.toml", lang);
+    };
+    let locale = locale(lang);
+    let problem = |status: CheckStatus, code: &str, detail: String, message: String| DoctorCheck {
+        id: ID,
+        status,
+        code: Some(code.to_owned()),
+        detail,
+        message,
+        fix: fix(ID, code, lang),
+    };
+    let info = std::fs::read_to_string(path)
+        .map_err(|e| e.to_string())
+        .and_then(|pem| certificate_info(&pem));
+    let info = match info {
+        Ok(info) => info,
+        Err(e) => {
+            return problem(
+                CheckStatus::Failing,
+                "aws-certificate-invalid",
+                format!("{}: {e}", path.display()),
+                rust_i18n::t!("doctor.certificate.unreadable", locale = locale).into_owned(),
+            );
+        }
+    };
+    let now = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let left_s = i64::try_from(info.not_after_unix)
+        .unwrap_or(i64::MAX)
+        .saturating_sub(i64::try_from(now).unwrap_or(i64::MAX));
+    let not_after = DateTime::from_secs(i64::try_from(info.not_after_unix).unwrap_or(i64::MAX))
+        .fmt(Format::DateTime)
+        .unwrap_or_else(|_| info.not_after_unix.to_string());
+    let detail = format!(
+        "{}: subject CN {}, valid until {not_after}",
+        path.display(),
+        info.subject_cn.as_deref().unwrap_or("(none)")
+    );
+    if left_s <= 0 {
+        return problem(
+            CheckStatus::Failing,
+            "aws-certificate-expired",
+            detail,
+            rust_i18n::t!("doctor.certificate.expired", locale = locale).into_owned(),
+        );
+    }
+    // IAM Roles Anywhere tags the session with the subject's CN, and the
+    // kiosk policy binds {prefix}{that tag}/ to it: another kiosk id in the
+    // settings means every S3 call is refused.
+    if let (Some(kiosk), Some(cn)) = (settings.kiosk_id.as_deref(), info.subject_cn.as_deref())
+        && kiosk != cn
+    {
+        return problem(
+            CheckStatus::Failing,
+            "aws-kiosk-id-mismatch",
+            format!("{detail}; kiosk id {kiosk}"),
+            rust_i18n::t!(
+                "doctor.certificate.mismatch",
+                locale = locale,
+                kiosk = kiosk,
+                cn = cn
+            )
+            .into_owned(),
+        );
+    }
+    let days = left_s / 86_400;
+    if days < CERTIFICATE_WARN_DAYS {
+        return problem(
+            CheckStatus::Warning,
+            "aws-certificate-expiring",
+            detail,
+            rust_i18n::t!("doctor.certificate.expiring", locale = locale, days = days).into_owned(),
+        );
+    }
+    ok(ID, detail, lang)
 }
 
 fn clock_check(date: &ServerDate, lang: &str) -> DoctorCheck {
@@ -263,18 +463,17 @@ fn clock_check(date: &ServerDate, lang: &str) -> DoctorCheck {
     check
 }
 
-/// Put, read back and delete a probe object under the prefix, encrypted as
-/// evidence is.
+/// Put, read back and delete a probe object in the kiosk's folder,
+/// encrypted as evidence is.
 fn bucket_check(ctx: &AwsContext, lang: &str) -> DoctorCheck {
     let settings = &ctx.settings;
     let Some(bucket) = settings.bucket.as_deref() else {
         return skipped("bucket", "no bucket configured", lang);
     };
-    let key = format!(
-        "{}doctor/probe-{}.txt",
-        settings.key_prefix,
-        uuid::Uuid::new_v4()
-    );
+    let Ok(kiosk_prefix) = settings.kiosk_prefix() else {
+        return skipped("bucket", "no kiosk id", lang);
+    };
+    let key = format!("{kiosk_prefix}doctor/probe-{}.txt", uuid::Uuid::new_v4());
     let body = format!("dayfusion doctor probe {}", uuid::Uuid::new_v4());
     let result: Result<(), AwsError> = ctx.block_on(async {
         let mut put = ctx
@@ -283,6 +482,8 @@ fn bucket_check(ctx: &AwsContext, lang: &str) -> DoctorCheck {
             .bucket(bucket)
             .key(&key)
             .content_type("text/plain")
+            // Write-once, as the bucket policy requires of every put.
+            .if_none_match("*")
             .body(ByteStream::from(body.clone().into_bytes()));
         put = crate::s3::with_encryption(put, settings);
         put.send()
@@ -327,11 +528,7 @@ fn bucket_check(ctx: &AwsContext, lang: &str) -> DoctorCheck {
         // A key that does not exist must read as "not found" (404), which
         // S3 answers only with s3:ListBucket; a 403 here breaks the sync's
         // and the purge's existence checks.
-        let missing = format!(
-            "{}doctor/missing-{}",
-            settings.key_prefix,
-            uuid::Uuid::new_v4()
-        );
+        let missing = format!("{kiosk_prefix}doctor/missing-{}", uuid::Uuid::new_v4());
         match ctx
             .s3
             .head_object()
@@ -361,10 +558,16 @@ fn bucket_check(ctx: &AwsContext, lang: &str) -> DoctorCheck {
     match result {
         Ok(()) => ok(
             "bucket",
-            format!(
-                "s3://{bucket}/{}doctor/: write, read, delete",
-                settings.key_prefix
-            ),
+            format!("s3://{bucket}/{kiosk_prefix}doctor/: write, read, delete"),
+            lang,
+        ),
+        Err(e) if e.code() == "aws-access-denied" => failing(
+            "bucket",
+            &e.with_hint(&format!(
+                "the kiosk may use only s3://{bucket}/{kiosk_prefix}*: is {:?} the kiosk tag \
+                 of its identity?",
+                settings.kiosk_id.as_deref().unwrap_or_default()
+            )),
             lang,
         ),
         Err(e) => failing("bucket", &e, lang),
@@ -482,6 +685,132 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(skew_seconds(&server, local), Some(400));
         assert_eq!(skew_seconds("yesterday", local), None);
+    }
+
+    /// Self-signed test certificates (their keys were thrown away): CN
+    /// kiosk-001 until 2036-12-02T14:08:11Z (UTCTime), CN kiosk-002 until
+    /// 2052-12-08T14:08:11Z (GeneralizedTime, after 2049).
+    const KIOSK_001_PEM: &str = "-----BEGIN CERTIFICATE-----
+MIIBrzCCAVWgAwIBAgIUfJkSEloeRIvyo0mO+yDWveQvjHkwCgYIKoZIzj0EAwIw
+LTEXMBUGA1UECgwORGF5RnVzaW9uIHRlc3QxEjAQBgNVBAMMCWtpb3NrLTAwMTAe
+Fw0yNjEyMDUxNDA4MTFaFw0zNjEyMDIxNDA4MTFaMC0xFzAVBgNVBAoMDkRheUZ1
+c2lvbiB0ZXN0MRIwEAYDVQQDDAlraW9zay0wMDEwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAAQvnh9XaqECaiKrCZ8yL9HFn0j6axkuO1Kf8Slfuywr0DLnWzC89AXN
+pqejDLmQtHfxY2KX8tna6kON4rQXYDi8o1MwUTAdBgNVHQ4EFgQUuVn+ot8VbpFv
+/+Xsmx3Etk1XVo4wHwYDVR0jBBgwFoAUuVn+ot8VbpFv/+Xsmx3Etk1XVo4wDwYD
+VR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiBMbFXFEzgFvkvr1tBCDAB+
+fSd7IcBTvtivMjMiiM2NWQIhAKOOpfRJG8T6BnmOLYdcW1M48nNdfu8IHZP9Hi3C
+sxXE
+-----END CERTIFICATE-----
+";
+    const KIOSK_001_NOT_AFTER: u64 = 2_111_839_691;
+    const KIOSK_002_PEM: &str = "-----BEGIN CERTIFICATE-----
+MIIBfjCCASWgAwIBAgIUYjsvMz2s7PmNp2V0Jz9279BZHJAwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJa2lvc2stMDAyMCAXDTI2MTIwNTE0MDgxMVoYDzIwNTIxMjA4
+MTQwODExWjAUMRIwEAYDVQQDDAlraW9zay0wMDIwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAAQvV19HrQVToAy1FL2aG0uRQM/3mHpvEu878wuMpMeWTCz6hp5hmRJ9
+HkCMy0b4FUyknwwqUegTskgQHnE2Vuo6o1MwUTAdBgNVHQ4EFgQUFb3z4TDuKXnz
+Aa4UVyqbxh8bZJEwHwYDVR0jBBgwFoAUFb3z4TDuKXnzAa4UVyqbxh8bZJEwDwYD
+VR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNHADBEAiBBEMAgrXs+fk8HiRVt7pIt
+ctGvN6qOAU85bwV1rMo8nAIgBlbBxrgVRJxNoQbcxaMabXmb5Dfnq25FqriVpUUq
+gL4=
+-----END CERTIFICATE-----
+";
+
+    #[test]
+    fn the_certificates_end_and_subject_are_read() -> Result<(), String> {
+        let info = certificate_info(&format!("# kiosk cert\n{KIOSK_001_PEM}"))?;
+        assert_eq!(info.not_after_unix, KIOSK_001_NOT_AFTER);
+        assert_eq!(info.subject_cn.as_deref(), Some("kiosk-001"));
+        let info = certificate_info(KIOSK_002_PEM)?;
+        assert_eq!(info.not_after_unix, 2_617_279_691);
+        assert_eq!(info.subject_cn.as_deref(), Some("kiosk-002"));
+        assert!(certificate_info("no certificate here").is_err());
+        let damaged = KIOSK_001_PEM.replace("MIIBrzCC", "MIIBrzCD");
+        assert!(certificate_info(&damaged).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn doctor_warns_30_days_before_the_kiosk_certificate_expires()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("kiosk.pem");
+        std::fs::write(&path, KIOSK_001_PEM)?;
+        let settings = AwsSettings {
+            certificate: Some(path),
+            ..AwsSettings::default()
+        };
+        let at = |days_before_end: i64| {
+            let end = std::time::UNIX_EPOCH + std::time::Duration::from_secs(KIOSK_001_NOT_AFTER);
+            let shift = std::time::Duration::from_secs(days_before_end.unsigned_abs() * 86_400);
+            if days_before_end >= 0 {
+                end - shift
+            } else {
+                end + shift
+            }
+        };
+        let far = certificate_check(&settings, at(90), "pt-BR");
+        assert_eq!(far.status, CheckStatus::Ok, "{far:?}");
+        assert!(far.detail.contains("kiosk-001"), "{}", far.detail);
+        let soon = certificate_check(&settings, at(12), "pt-BR");
+        assert_eq!(soon.status, CheckStatus::Warning, "{soon:?}");
+        assert_eq!(soon.code.as_deref(), Some("aws-certificate-expiring"));
+        assert!(soon.message.contains("12 dia"), "{}", soon.message);
+        assert!(
+            soon.fix
+                .as_deref()
+                .is_some_and(|f| f.contains("certificado"))
+        );
+        let soon_en = certificate_check(&settings, at(29), "en");
+        assert!(soon_en.message.contains("29 day"), "{}", soon_en.message);
+        assert!(
+            soon_en
+                .fix
+                .as_deref()
+                .is_some_and(|f| f.contains("certificate"))
+        );
+        assert_eq!(
+            certificate_check(&settings, at(31), "en").status,
+            CheckStatus::Ok
+        );
+        let gone = certificate_check(&settings, at(-1), "en");
+        assert_eq!(gone.status, CheckStatus::Failing);
+        assert_eq!(gone.code.as_deref(), Some("aws-certificate-expired"));
+        // A kiosk id that is not the certificate's CN (the IAM tag) fails.
+        let other = AwsSettings {
+            kiosk_id: Some("kiosk-002".into()),
+            ..settings.clone()
+        };
+        let mismatch = certificate_check(&other, at(90), "pt-BR");
+        assert_eq!(mismatch.status, CheckStatus::Failing, "{mismatch:?}");
+        assert_eq!(mismatch.code.as_deref(), Some("aws-kiosk-id-mismatch"));
+        assert!(
+            mismatch.message.contains("kiosk-002") && mismatch.message.contains("kiosk-001"),
+            "{}",
+            mismatch.message
+        );
+        assert!(mismatch.fix.is_some());
+        let same = AwsSettings {
+            kiosk_id: Some("kiosk-001".into()),
+            ..settings.clone()
+        };
+        assert_eq!(
+            certificate_check(&same, at(90), "en").status,
+            CheckStatus::Ok
+        );
+        // No certificate configured: not checked; unreadable: failing.
+        let none = certificate_check(&AwsSettings::default(), at(1), "en");
+        assert_eq!(none.status, CheckStatus::Skipped);
+        let missing = AwsSettings {
+            certificate: Some(dir.path().join("missing.pem")),
+            ..AwsSettings::default()
+        };
+        let unreadable = certificate_check(&missing, at(90), "pt-BR");
+        assert_eq!(unreadable.status, CheckStatus::Failing);
+        assert_eq!(unreadable.code.as_deref(), Some("aws-certificate-invalid"));
+        assert!(unreadable.fix.is_some());
+        Ok(())
     }
 
     #[test]

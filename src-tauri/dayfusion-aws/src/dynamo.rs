@@ -13,12 +13,19 @@
 //! after a lost answer finds its own item and reports
 //! [`PutOutcome::AlreadyThere`]; a *different* record under the same id is
 //! `sync-conflict` and is never overwritten.
+//!
+//! Later changes of a final transaction (a staff review, the retention
+//! purge) reach the item by [`DynamoTransactionTable::update_final`]: an
+//! `UpdateItem` of `Status`, `Record`, `RecordSha256` and the
+//! [`change_attributes`] only, conditioned on the `RecordSha256` the kiosk
+//! sent last (kept in the local audit chain, see `dayfusion-ledger`), so
+//! the decision's attributes stay as first written.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use dayfusion_verify::{Provider, StoreError, SyncState, Transaction};
+use dayfusion_verify::{EvidenceKey, Provider, StoreError, SyncState, Transaction};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 
@@ -32,13 +39,16 @@ pub const KEY_ATTRIBUTE: &str = "TransactionId";
 pub const SYNC_CONFLICT: &str = "sync-conflict";
 
 /// What [`DynamoTransactionTable::put_final`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PutOutcome {
     /// The item was written now.
     Written,
     /// The same record was already there (an earlier attempt got through).
     AlreadyThere,
+    /// An earlier record of the same decision is there (sent before a
+    /// review or a purge, its answer lost): update it from this hash.
+    Earlier(String),
 }
 
 /// The table as `DescribeTable` reports it (diagnostics).
@@ -88,6 +98,43 @@ pub fn same_verification(a: &Transaction, b: &Transaction) -> bool {
     normalise(a) == normalise(b)
 }
 
+/// Whether `earlier` is `later` before a review or a purge: equal but for
+/// the review, the status a review settles, the purge time and the local
+/// bookkeeping fields.
+pub fn same_decision(earlier: &Transaction, later: &Transaction) -> bool {
+    let reviewable = earlier.review.is_none() || earlier.review == later.review;
+    let normalise = |t: &Transaction| {
+        let mut t = t.clone();
+        t.updated_at = t.created_at;
+        t.sync = SyncState::Pending;
+        t.evidence_purged_at = None;
+        t.review = None;
+        if let Some(decision) = &t.decision {
+            t.status = decision.status;
+        }
+        t
+    };
+    reviewable && normalise(earlier) == normalise(later)
+}
+
+/// The attributes a staff review and a retention purge add to an item:
+/// `ReviewStatus`, `ReviewedBy`, `ReviewedAt`, `ReviewReason`,
+/// `EvidenceDeletedAt` (those the transaction has). The kiosk policy lets
+/// `UpdateItem` touch only these, `Status`, `Record` and `RecordSha256`.
+pub fn change_attributes(t: &Transaction) -> AwsResult<Vec<(&'static str, AttributeValue)>> {
+    let mut out = Vec::new();
+    if let Some(review) = &t.review {
+        out.push(("ReviewStatus", s(review.verdict.as_str())));
+        out.push(("ReviewedBy", s(review.reviewer.clone())));
+        out.push(("ReviewedAt", s(rfc3339(review.reviewed_at)?)));
+        out.push(("ReviewReason", s(review.reason.clone())));
+    }
+    if let Some(at) = t.evidence_purged_at {
+        out.push(("EvidenceDeletedAt", s(rfc3339(at)?)));
+    }
+    Ok(out)
+}
+
 fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
@@ -111,13 +158,19 @@ fn backend_name(provider: Provider) -> &'static str {
     }
 }
 
-/// The item written for a final `transaction` (see the module docs).
+/// The item written for a final `transaction` (see the module docs). Its
+/// key attributes (`DocumentKey`, `ReferenceKey`, `AuditKeys`) are the real
+/// S3 object keys, `{kiosk_prefix}{evidence key}` with `kiosk_prefix` the
+/// folder the evidence store writes in (`dayfusion/kiosk-001/`); `Record`
+/// keeps the record's own evidence keys (the local record, as hashed).
 pub fn item_for(
     transaction: &Transaction,
     record: &str,
     record_sha256: &str,
+    kiosk_prefix: &str,
 ) -> AwsResult<HashMap<String, AttributeValue>> {
     let t = transaction;
+    let object = |key: &EvidenceKey| s(format!("{kiosk_prefix}{key}"));
     let mut item = HashMap::new();
     let mut put = |name: &str, value: Option<AttributeValue>| {
         if let Some(value) = value {
@@ -134,7 +187,7 @@ pub fn item_for(
     put("SessionId", session.map(s));
     put(
         "DocumentKey",
-        t.document.as_ref().map(|d| s(d.document_key.as_str())),
+        t.document.as_ref().map(|d| object(&d.document_key)),
     );
     put(
         "DocumentSha256",
@@ -162,10 +215,7 @@ pub fn item_for(
     );
     put("Backend", Some(s(backend_name(t.backend))));
     if let Some(liveness) = &t.liveness {
-        put(
-            "ReferenceKey",
-            liveness.reference_key.as_ref().map(|k| s(k.as_str())),
-        );
+        put("ReferenceKey", liveness.reference_key.as_ref().map(object));
         put("ReferenceSha256", liveness.reference_sha256.clone().map(s));
         if !liveness.audit_images.is_empty() {
             put(
@@ -174,7 +224,7 @@ pub fn item_for(
                     liveness
                         .audit_images
                         .iter()
-                        .map(|a| s(a.key.as_str()))
+                        .map(|a| object(&a.key))
                         .collect(),
                 )),
             );
@@ -193,6 +243,9 @@ pub fn item_for(
         "AbortReason",
         t.abort_reason.clone().filter(|v| !v.is_empty()).map(s),
     );
+    for (name, value) in change_attributes(t)? {
+        put(name, Some(value));
+    }
     put("RecordSha256", Some(s(record_sha256)));
     put("Record", Some(s(record)));
     Ok(item)
@@ -265,7 +318,8 @@ impl DynamoTransactionTable {
             ))));
         }
         let (record, _) = record_json(transaction)?;
-        let item = item_for(transaction, &record, record_sha256)?;
+        let kiosk_prefix = self.ctx.settings.kiosk_prefix()?;
+        let item = item_for(transaction, &record, record_sha256, &kiosk_prefix)?;
         let request = self
             .ctx
             .dynamodb
@@ -333,6 +387,10 @@ impl DynamoTransactionTable {
                 );
                 Ok(PutOutcome::AlreadyThere)
             }
+            Some(stored) if same_decision(&stored, transaction) => {
+                tracing::debug!(transaction = %id, "an earlier record of this decision is in DynamoDB");
+                Ok(PutOutcome::Earlier(stored_sha.to_owned()))
+            }
             _ => {
                 tracing::warn!(transaction = %id, "a different record is stored in DynamoDB under this id");
                 Err(conflict(format!(
@@ -340,6 +398,86 @@ impl DynamoTransactionTable {
                 )))
             }
         }
+    }
+
+    /// Brings the item of a final `transaction` from the record whose hash
+    /// is `previous_sha256` to its current record (`record_sha256`): one
+    /// `UpdateItem` setting `Status`, `Record`, `RecordSha256` and the
+    /// [`change_attributes`], conditioned on the item still holding
+    /// `previous_sha256`. The decision's own attributes are never sent.
+    /// A lost answer is recognised on the next try (the item already holds
+    /// `record_sha256`); any other record is `sync-conflict`.
+    pub fn update_final(
+        &self,
+        transaction: &Transaction,
+        previous_sha256: &str,
+        record_sha256: &str,
+    ) -> AwsResult<PutOutcome> {
+        let id = transaction.transaction_id;
+        let (record, _) = record_json(transaction)?;
+        let mut values: Vec<(&str, AttributeValue)> = vec![
+            ("Status", s(transaction.status.as_str())),
+            ("Record", s(record)),
+            ("RecordSha256", s(record_sha256)),
+        ];
+        values.extend(change_attributes(transaction)?);
+        let set = values
+            .iter()
+            .map(|(name, _)| format!("#{name} = :{name}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut request = self
+            .ctx
+            .dynamodb
+            .update_item()
+            .table_name(&self.table)
+            .key(KEY_ATTRIBUTE, s(id.to_string()))
+            .update_expression(format!("SET {set}"))
+            .condition_expression("#RecordSha256 = :previous")
+            .expression_attribute_values(":previous", s(previous_sha256));
+        for (name, value) in values {
+            request = request
+                .expression_attribute_names(format!("#{name}"), name)
+                .expression_attribute_values(format!(":{name}"), value);
+        }
+        match self.ctx.block_on(request.send()) {
+            Ok(_) => {
+                tracing::debug!(transaction = %id, "DynamoDB item updated");
+                Ok(PutOutcome::Written)
+            }
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                match self.record_sha256(&id)? {
+                    Some(stored) if stored == record_sha256 => Ok(PutOutcome::AlreadyThere),
+                    stored => {
+                        tracing::warn!(transaction = %id, "DynamoDB item is not the record this kiosk sent last");
+                        Err(AwsError::Call {
+                            operation: "dynamodb:UpdateItem",
+                            code: SYNC_CONFLICT,
+                            detail: format!(
+                                "item {id} holds RecordSha256 {}, expected {previous_sha256}",
+                                stored.as_deref().unwrap_or("(no item)")
+                            ),
+                            retryable: false,
+                        })
+                    }
+                }
+            }
+            Err(err) => Err(AwsError::from_sdk("dynamodb:UpdateItem", &err)),
+        }
+    }
+
+    /// The `RecordSha256` of transaction `id`'s item; `None` without item.
+    pub fn record_sha256(&self, id: &uuid::Uuid) -> AwsResult<Option<String>> {
+        Ok(self
+            .get_item(&id.to_string())?
+            .and_then(|item| match item.get("RecordSha256") {
+                Some(AttributeValue::S(v)) => Some(v.clone()),
+                _ => None,
+            }))
     }
 
     fn get_item(&self, id: &str) -> AwsResult<Option<HashMap<String, AttributeValue>>> {

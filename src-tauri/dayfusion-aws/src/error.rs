@@ -64,6 +64,25 @@ impl AwsError {
         }
     }
 
+    /// The same failure with `hint` (what to check) added to its detail.
+    #[must_use]
+    pub fn with_hint(self, hint: &str) -> AwsError {
+        match self {
+            AwsError::Call {
+                operation,
+                code,
+                detail,
+                retryable,
+            } => AwsError::Call {
+                operation,
+                code,
+                detail: format!("{detail} ({hint})"),
+                retryable,
+            },
+            other => other,
+        }
+    }
+
     /// The message for people, in `locale`.
     pub fn message(&self, locale: &str) -> String {
         dayfusion_verify::i18n::message(self.code(), locale)

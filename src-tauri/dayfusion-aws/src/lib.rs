@@ -6,6 +6,7 @@
 //! - [`config`] — `aws.toml` and `DAYFUSION_AWS_*`.
 //! - [`context`] — runtime, SDK configuration and clients.
 //! - [`error`] — SDK failures as stable codes (the guide's troubleshooting list).
+//! - [`regions`] — the Face Liveness regions (one list) and private streaming endpoints.
 //! - [`rekognition`] — [`RekognitionLiveness`] and [`RekognitionMatcher`].
 //! - [`s3`] — [`S3EvidenceStore`] and presigned review URLs.
 //! - [`dynamo`] — the `dayfusion_transactions` table.
@@ -19,6 +20,7 @@ pub mod credentials;
 pub mod doctor;
 pub mod dynamo;
 pub mod error;
+pub mod regions;
 pub mod rekognition;
 pub mod s3;
 pub mod sync;

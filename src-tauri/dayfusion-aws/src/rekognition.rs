@@ -5,6 +5,7 @@
 //! Image bytes are never logged; liveness confidences and similarities only
 //! at debug level.
 
+use std::borrow::Cow;
 use std::io::Cursor;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,13 +23,16 @@ use aws_sdk_rekognition::types::{
     QualityFilter, S3Object,
 };
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use dayfusion_verify::flow::MAX_DOCUMENT_BYTES;
 use dayfusion_verify::{
     CheckRecord, EvidenceKey, FaceMatcher, LivenessOutcome, LivenessProvider, LivenessSessionStart,
     LivenessStatus, MatchResult, PixelBox, PortraitLocation, Provider, ProviderError,
 };
+use sha2::{Digest, Sha256};
 
 use crate::context::AwsContext;
 use crate::error::AwsError;
+use crate::s3::S3EvidenceStore;
 
 /// Largest image CompareFaces and DetectFaces accept as bytes (5 MB).
 pub const MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
@@ -40,8 +44,8 @@ pub const MAX_S3_IMAGE_BYTES: usize = 15 * 1024 * 1024;
 /// are a few hundred kilobytes.
 pub const MAX_LIVENESS_IMAGE_BYTES: u64 = 16 * 1024 * 1024;
 
-/// Sub-folder of the key prefix where Rekognition writes session images when
-/// `liveness-output-to-s3` is on.
+/// Sub-folder of the kiosk's folder (`{key-prefix}{kiosk id}/`) where
+/// Rekognition writes session images when `liveness-output-to-s3` is on.
 pub const LIVENESS_OUTPUT_FOLDER: &str = "liveness-output/";
 
 /// The rule recorded when the response names no challenge.
@@ -99,11 +103,70 @@ fn bytes_image(bytes: &[u8]) -> Image {
     Image::builder().bytes(Blob::new(bytes.to_vec())).build()
 }
 
-/// An S3 object as a Rekognition image.
-fn s3_image(bucket: &str, name: &str) -> Image {
+/// An S3 object (at `version` in a versioned bucket) as a Rekognition image.
+fn s3_image(bucket: &str, name: &str, version: Option<String>) -> Image {
     Image::builder()
-        .s3_object(S3Object::builder().bucket(bucket).name(name).build())
+        .s3_object(
+            S3Object::builder()
+                .bucket(bucket)
+                .name(name)
+                .set_version(version)
+                .build(),
+        )
         .build()
+}
+
+/// Quality of the JPEG a too-large document is re-encoded as.
+const REENCODE_QUALITY: u8 = 90;
+
+/// `document` as a JPEG of at most `limit` bytes: the same pixels at JPEG
+/// quality 90, scaled down by steps of 3/4 while that is still too large.
+/// Rekognition's boxes are ratios of the image, so they hold for the
+/// original too.
+pub fn jpeg_within(document: &[u8], limit: usize) -> Result<Vec<u8>, ProviderError> {
+    let unreadable =
+        |e: image::ImageError| ProviderError::new("document-not-an-image", e.to_string(), true);
+    let mut image = image::load_from_memory(document)
+        .map_err(unreadable)?
+        .to_rgb8();
+    loop {
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, REENCODE_QUALITY)
+            .encode_image(&image)
+            .map_err(unreadable)?;
+        if jpeg.len() <= limit {
+            return Ok(jpeg);
+        }
+        let (w, h) = image.dimensions();
+        if w.min(h) < 200 {
+            return Err(ProviderError::new(
+                "document-too-large",
+                format!("{} bytes even re-encoded as JPEG", jpeg.len()),
+                true,
+            ));
+        }
+        image = image::imageops::resize(
+            &image,
+            w / 4 * 3,
+            h / 4 * 3,
+            image::imageops::FilterType::Triangle,
+        );
+    }
+}
+
+/// `document` as bytes Rekognition accepts (at most [`MAX_IMAGE_BYTES`]):
+/// itself, or re-encoded ([`jpeg_within`]).
+fn document_bytes(document: &[u8]) -> Result<Cow<'_, [u8]>, ProviderError> {
+    if document.len() <= MAX_IMAGE_BYTES {
+        return Ok(Cow::Borrowed(document));
+    }
+    let jpeg = jpeg_within(document, MAX_IMAGE_BYTES)?;
+    tracing::debug!(
+        original = document.len(),
+        sent = jpeg.len(),
+        "document re-encoded under Rekognition's 5 MB limit for bytes"
+    );
+    Ok(Cow::Owned(jpeg))
 }
 
 /// A client request token as Rekognition accepts it: 1-64 of `[A-Za-z0-9_-]`.
@@ -201,9 +264,10 @@ impl RekognitionLiveness {
             .challenge_preferences(challenge);
         if settings.liveness_output_to_s3 {
             let bucket = settings.require_bucket().map_err(ProviderError::from)?;
+            let kiosk_prefix = settings.kiosk_prefix().map_err(ProviderError::from)?;
             let output = LivenessOutputConfig::builder()
                 .s3_bucket(bucket)
-                .s3_key_prefix(format!("{}{LIVENESS_OUTPUT_FOLDER}", settings.key_prefix))
+                .s3_key_prefix(format!("{kiosk_prefix}{LIVENESS_OUTPUT_FOLDER}"))
                 .build()
                 .map_err(|e| ProviderError::new("aws-request-invalid", e.to_string(), false))?;
             session_settings = session_settings.output_config(output);
@@ -513,6 +577,15 @@ impl LivenessProvider for RekognitionLiveness {
 /// document, CompareFaces compares the live face (source) with the document
 /// (target), as the guide does.
 ///
+/// **Inputs.** With the S3 evidence store attached
+/// ([`RekognitionMatcher::evidence_in`]), both read the stored objects from
+/// the bucket (`S3Object`, at the version S3 gave them in a versioned
+/// bucket): DetectFaces when the document it is given was stored by that
+/// store, CompareFaces with `compare-input = s3-object`. Otherwise they get
+/// bytes, at most 5 MB: a larger document (the flow accepts 25 MB scans) is
+/// re-encoded as a JPEG under the limit ([`jpeg_within`]). CompareFaces
+/// runs with the configured `QualityFilter`, NONE by default.
+///
 /// **Threshold.** CompareFaces leaves out of `FaceMatches` every face below
 /// its `SimilarityThreshold`, so asking with the policy's pass line would
 /// hide the similarities of the REVIEW band (up to 30 points below it).
@@ -523,14 +596,17 @@ impl LivenessProvider for RekognitionLiveness {
 pub struct RekognitionMatcher {
     ctx: Arc<AwsContext>,
     similarity_threshold: f32,
-    evidence_in_s3: bool,
+    evidence: Option<S3EvidenceStore>,
 }
 
 impl std::fmt::Debug for RekognitionMatcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RekognitionMatcher")
             .field("similarity_threshold", &self.similarity_threshold)
-            .field("evidence_in_s3", &self.evidence_in_s3)
+            .field(
+                "evidence_in",
+                &self.evidence.as_ref().map(S3EvidenceStore::kiosk_prefix),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -547,23 +623,44 @@ enum Side {
 impl RekognitionMatcher {
     /// A matcher on `ctx` for a policy whose similarity pass line is
     /// `similarity_threshold` (0-100). Evidence is sent as bytes until
-    /// [`RekognitionMatcher::evidence_in_s3`] says it is in the bucket.
+    /// [`RekognitionMatcher::evidence_in`] names the store it is in.
     pub fn new(ctx: Arc<AwsContext>, similarity_threshold: f32) -> Self {
         RekognitionMatcher {
             ctx,
             similarity_threshold,
-            evidence_in_s3: false,
+            evidence: None,
         }
     }
 
-    /// Whether the evidence objects live in the bucket under
-    /// `key-prefix` + key (the S3 evidence store); with `compare-input =
-    /// s3-object` [`FaceMatcher::compare_stored`] then names them instead of
-    /// sending their bytes.
+    /// The evidence lives in `store` (the flow's S3 evidence store): with
+    /// `compare-input = s3-object` [`FaceMatcher::compare_stored`] names its
+    /// objects (the store's full keys, kiosk folder included) instead of
+    /// sending their bytes, and DetectFaces reads a document the store
+    /// wrote from the bucket.
     #[must_use]
-    pub fn evidence_in_s3(mut self, yes: bool) -> Self {
-        self.evidence_in_s3 = yes;
+    pub fn evidence_in(mut self, store: &S3EvidenceStore) -> Self {
+        self.evidence = Some(store.clone());
         self
+    }
+
+    /// What DetectFaces reads for `document`: the object the evidence store
+    /// wrote with these bytes (at its version), else the bytes, re-encoded
+    /// when over 5 MB.
+    fn detect_input(&self, document: &[u8]) -> Result<Image, ProviderError> {
+        if let Some(store) = &self.evidence
+            && document.len() <= MAX_S3_IMAGE_BYTES
+        {
+            let sha256 = hex::encode(Sha256::digest(document));
+            if let Some(object) = store.written_with_sha256(&sha256) {
+                tracing::debug!("DetectFaces reads the stored document from S3");
+                return Ok(s3_image(
+                    store.bucket(),
+                    &object.object_key,
+                    object.version_id,
+                ));
+            }
+        }
+        Ok(bytes_image(&document_bytes(document)?))
     }
 
     /// The policy's similarity pass line given at construction.
@@ -770,7 +867,7 @@ impl FaceMatcher for RekognitionMatcher {
     /// pixels (boxes reaching past the edges are clipped), rotation 0.
     fn locate_portrait(&self, document: &[u8]) -> Result<PortraitLocation, ProviderError> {
         const OP: &str = "rekognition:DetectFaces";
-        Self::check_input(Side::Document, document, MAX_IMAGE_BYTES)?;
+        Self::check_input(Side::Document, document, MAX_DOCUMENT_BYTES)?;
         let (width, height) = image::ImageReader::new(Cursor::new(document))
             .with_guessed_format()
             .map_err(|e| ProviderError::new("document-not-an-image", e.to_string(), true))?
@@ -787,7 +884,7 @@ impl FaceMatcher for RekognitionMatcher {
             .ctx
             .rekognition
             .detect_faces()
-            .image(bytes_image(document))
+            .image(self.detect_input(document)?)
             .attributes(Attribute::Default);
         let output = self
             .ctx
@@ -821,34 +918,45 @@ impl FaceMatcher for RekognitionMatcher {
         })
     }
 
-    /// CompareFaces with the bytes of both images.
+    /// CompareFaces with the bytes of both images (a document over 5 MB
+    /// re-encoded under the limit).
     fn compare(&self, document: &[u8], face: &[u8]) -> Result<MatchResult, ProviderError> {
         Self::check_input(Side::Face, face, MAX_IMAGE_BYTES)?;
-        Self::check_input(Side::Document, document, MAX_IMAGE_BYTES)?;
-        self.compare_images(bytes_image(face), bytes_image(document))
+        Self::check_input(Side::Document, document, MAX_DOCUMENT_BYTES)?;
+        let document = document_bytes(document)?;
+        self.compare_images(bytes_image(face), bytes_image(&document))
     }
 
-    /// With `compare-input = s3-object` and evidence in the bucket, names
-    /// both objects (`key-prefix` + key) as the guide does; otherwise sends
-    /// the bytes.
+    /// With `compare-input = s3-object` and evidence in the S3 store, names
+    /// both objects (the store's keys, `{key-prefix}{kiosk id}/…`, at the
+    /// versions S3 gave them) as the guide does; otherwise, or for a
+    /// document over S3's 15 MB, sends the bytes.
     fn compare_stored(
         &self,
         document: (&EvidenceKey, &[u8]),
         face: (&EvidenceKey, &[u8]),
     ) -> Result<MatchResult, ProviderError> {
         let settings = &self.ctx.settings;
-        if !(self.evidence_in_s3 && settings.compare_input == crate::config::CompareInput::S3Object)
-        {
+        let Some(store) = self
+            .evidence
+            .as_ref()
+            .filter(|_| settings.compare_input == crate::config::CompareInput::S3Object)
+        else {
+            return self.compare(document.1, face.1);
+        };
+        Self::check_input(Side::Face, face.1, MAX_S3_IMAGE_BYTES)?;
+        Self::check_input(Side::Document, document.1, MAX_DOCUMENT_BYTES)?;
+        if document.1.len() > MAX_S3_IMAGE_BYTES {
             return self.compare(document.1, face.1);
         }
-        let bucket = settings.require_bucket().map_err(ProviderError::from)?;
-        Self::check_input(Side::Face, face.1, MAX_S3_IMAGE_BYTES)?;
-        Self::check_input(Side::Document, document.1, MAX_S3_IMAGE_BYTES)?;
-        let prefix = &settings.key_prefix;
-        self.compare_images(
-            s3_image(bucket, &format!("{prefix}{}", face.0)),
-            s3_image(bucket, &format!("{prefix}{}", document.0)),
-        )
+        let object = |key: &EvidenceKey| {
+            s3_image(
+                store.bucket(),
+                &store.object_key(key),
+                store.written_version(key),
+            )
+        };
+        self.compare_images(object(face.0), object(document.0))
     }
 }
 

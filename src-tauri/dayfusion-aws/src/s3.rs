@@ -2,7 +2,14 @@
 //! [`EvidenceStore`] over the evidence bucket, with presigned GET URLs for
 //! staff review.
 //!
-//! Objects live at `{key_prefix}{evidence key}` (`dayfusion/documents/…`).
+//! Objects live at `{key_prefix}{kiosk id}/{evidence key}`
+//! (`dayfusion/kiosk-001/documents/…`): each kiosk has its own folder, which
+//! the IAM policy binds to a tag of the kiosk's identity (its IAM Roles
+//! Anywhere certificate or its own role), so one kiosk cannot read or
+//! delete another's evidence. A kiosk id that is not its identity's tag
+//! gets `aws-access-denied`, with a hint to run `dayfusion doctor`.
+//! Listings return evidence keys without the kiosk folder.
+//!
 //! Every object is written once, with
 //!
 //! - `If-None-Match: *`, so S3 refuses to replace an existing object
@@ -15,7 +22,8 @@
 //!
 //! Logs name keys (transaction and session ids), never bytes or URLs.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
@@ -38,12 +46,34 @@ pub const SHA256_METADATA: &str = "sha256";
 /// Longest lifetime of a presigned review URL.
 pub const MAX_PRESIGN_TTL: Duration = Duration::from_secs(3600);
 
-/// The evidence store over the S3 bucket of the settings.
+/// How many objects written by this process a store remembers (object key,
+/// SHA-256, version) so Rekognition can be pointed at them.
+const REMEMBERED_OBJECTS: usize = 64;
+
+/// An object this store wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    /// The S3 object key (`dayfusion/kiosk-001/documents/…`).
+    pub object_key: String,
+    /// Hex SHA-256 of its bytes.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The version S3 gave it (versioned buckets only).
+    pub version_id: Option<String>,
+}
+
+/// The evidence store over the S3 bucket of the settings, in the kiosk's
+/// folder.
 #[derive(Debug, Clone)]
 pub struct S3EvidenceStore {
     ctx: Arc<AwsContext>,
     bucket: String,
+    /// `{key_prefix}{kiosk id}/`.
     prefix: String,
+    kiosk: String,
+    /// The latest objects written (shared by clones).
+    written: Arc<Mutex<VecDeque<StoredObject>>>,
 }
 
 /// Sets the bucket encryption the settings ask for on a PutObject: SSE-S3,
@@ -82,16 +112,98 @@ fn http_status<E>(err: &SdkError<E, aws_smithy_runtime_api::http::Response>) -> 
 }
 
 impl S3EvidenceStore {
-    /// The store over `ctx`'s bucket and key prefix; a configuration error
-    /// when no bucket is set.
+    /// The store over `ctx`'s bucket, in the folder of `ctx`'s kiosk
+    /// ([`AwsSettings::kiosk_prefix`]); a configuration error when no bucket
+    /// or no kiosk id is set.
     pub fn new(ctx: Arc<AwsContext>) -> AwsResult<S3EvidenceStore> {
         let bucket = ctx.settings.require_bucket()?.to_owned();
-        let prefix = ctx.settings.key_prefix.clone();
+        let prefix = ctx.settings.kiosk_prefix()?;
+        let kiosk = ctx.settings.kiosk_id.clone().unwrap_or_default();
         Ok(S3EvidenceStore {
             ctx,
             bucket,
             prefix,
+            kiosk,
+            written: Arc::new(Mutex::new(VecDeque::new())),
         })
+    }
+
+    /// The kiosk whose folder this store uses.
+    pub fn kiosk(&self) -> &str {
+        &self.kiosk
+    }
+
+    /// The kiosk's folder, `{key_prefix}{kiosk id}/`.
+    pub fn kiosk_prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// An SDK failure of `operation` on `key`; a refusal names the kiosk's
+    /// folder and what to check, since the usual cause is a kiosk id that
+    /// is not the identity's kiosk tag.
+    fn sdk_error<E, R>(&self, operation: &'static str, key: &str, err: &SdkError<E, R>) -> AwsError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        let error = AwsError::from_sdk(operation, err);
+        if error.code() == "aws-access-denied" {
+            tracing::warn!(
+                operation,
+                kiosk = %self.kiosk,
+                "S3 refused the kiosk's folder: is the kiosk id its identity's tag?"
+            );
+            error.with_hint(&format!(
+                "{key}: the kiosk may use only s3://{}/{}*; check that the kiosk id {:?} \
+                 is the kiosk tag of its AWS identity (its certificate's CN with IAM Roles \
+                 Anywhere), then run `dayfusion doctor`",
+                self.bucket, self.prefix, self.kiosk
+            ))
+        } else {
+            error
+        }
+    }
+
+    /// Remembers an object written now.
+    fn remember(&self, object: StoredObject) {
+        let mut written = self
+            .written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        written.retain(|o| o.object_key != object.object_key);
+        if written.len() >= REMEMBERED_OBJECTS {
+            written.pop_front();
+        }
+        written.push_back(object);
+    }
+
+    /// The object this store wrote (in this process, among the latest 64)
+    /// with these bytes, by their hex SHA-256.
+    pub fn written_with_sha256(&self, sha256: &str) -> Option<StoredObject> {
+        let written = self
+            .written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        written
+            .iter()
+            .rev()
+            .find(|o| o.sha256.eq_ignore_ascii_case(sha256))
+            .cloned()
+    }
+
+    /// The version S3 gave the object under `key` when this store wrote it
+    /// (versioned buckets; `None` otherwise or when not remembered).
+    pub fn written_version(&self, key: &EvidenceKey) -> Option<String> {
+        let object_key = self.object_key(key);
+        let written = self
+            .written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        written
+            .iter()
+            .rev()
+            .find(|o| o.object_key == object_key)
+            .and_then(|o| o.version_id.clone())
     }
 
     /// The bucket.
@@ -104,13 +216,22 @@ impl S3EvidenceStore {
         &self.ctx
     }
 
-    /// The S3 object key of an evidence key (`dayfusion/documents/…`).
+    /// The S3 object key of an evidence key
+    /// (`dayfusion/kiosk-001/documents/…`).
     pub fn object_key(&self, key: &EvidenceKey) -> String {
         format!("{}{}", self.prefix, key.as_str())
     }
 
+    /// The evidence key of an S3 object key of this kiosk's folder.
+    pub fn evidence_key(&self, object_key: &str) -> Option<EvidenceKey> {
+        object_key
+            .strip_prefix(self.prefix.as_str())
+            .and_then(|k| EvidenceKey::parse(k).ok())
+    }
+
     /// Keeps the local audit chain's head outside the kiosk:
-    /// `{prefix}audit-heads/{kiosk}/{events:012}.json` (the event count, the
+    /// `{key_prefix}{kiosk id}/audit-heads/{kiosk}/{events:012}.json` (the
+    /// event count, the
     /// last event's hash), write-once. A head already stored for the same
     /// count with another hash means the local chain was rewritten from
     /// that point: `Conflict`. `true` when written now.
@@ -157,7 +278,7 @@ impl S3EvidenceStore {
                             .key(&key)
                             .send(),
                     )
-                    .map_err(|e| StoreError::from(AwsError::from_sdk("s3:GetObject", &e)))?;
+                    .map_err(|e| StoreError::from(self.sdk_error("s3:GetObject", &key, &e)))?;
                 let bytes = self
                     .ctx
                     .block_on(stored.body.collect())
@@ -175,7 +296,7 @@ impl S3EvidenceStore {
                     )))
                 }
             }
-            Err(err) => Err(AwsError::from_sdk("s3:PutObject", &err).into()),
+            Err(err) => Err(self.sdk_error("s3:PutObject", &key, &err).into()),
         }
     }
 
@@ -183,12 +304,13 @@ impl S3EvidenceStore {
     /// no object, `Some("")` when the object has no such metadata (not
     /// written by a kiosk).
     pub fn head(&self, key: &EvidenceKey) -> AwsResult<Option<String>> {
+        let object_key = self.object_key(key);
         let request = self
             .ctx
             .s3
             .head_object()
             .bucket(&self.bucket)
-            .key(self.object_key(key));
+            .key(&object_key);
         match self.ctx.block_on(request.send()) {
             Ok(out) => Ok(Some(
                 out.metadata()
@@ -202,7 +324,7 @@ impl S3EvidenceStore {
             {
                 Ok(None)
             }
-            Err(err) => Err(AwsError::from_sdk("s3:HeadObject", &err)),
+            Err(err) => Err(self.sdk_error("s3:HeadObject", &object_key, &err)),
         }
     }
 
@@ -254,12 +376,13 @@ impl EvidenceStore for S3EvidenceStore {
         let sha256 = hex::encode(digest);
         let checksum = base64::engine::general_purpose::STANDARD.encode(digest);
         let size = bytes.len() as u64;
+        let object_key = self.object_key(key);
         let mut request = self
             .ctx
             .s3
             .put_object()
             .bucket(&self.bucket)
-            .key(self.object_key(key))
+            .key(&object_key)
             .if_none_match("*")
             .content_type(content_type(key))
             .content_length(i64::try_from(size).map_err(|_| StoreError::TooLarge(size))?)
@@ -269,8 +392,14 @@ impl EvidenceStore for S3EvidenceStore {
             .body(ByteStream::from(bytes.to_vec()));
         request = with_encryption(request, &self.ctx.settings);
         match self.ctx.block_on(request.send()) {
-            Ok(_) => {
+            Ok(out) => {
                 tracing::debug!(key = %key, size, "evidence stored in S3");
+                self.remember(StoredObject {
+                    object_key,
+                    sha256: sha256.clone(),
+                    size,
+                    version_id: out.version_id().map(str::to_owned),
+                });
                 Ok(EvidenceRef {
                     key: key.clone(),
                     sha256,
@@ -303,17 +432,18 @@ impl EvidenceStore for S3EvidenceStore {
                     retryable: true,
                 })
             }
-            Err(err) => Err(AwsError::from_sdk("s3:PutObject", &err).into()),
+            Err(err) => Err(self.sdk_error("s3:PutObject", &object_key, &err).into()),
         }
     }
 
     fn get(&self, key: &EvidenceKey) -> Result<Vec<u8>, StoreError> {
+        let object_key = self.object_key(key);
         let request = self
             .ctx
             .s3
             .get_object()
             .bucket(&self.bucket)
-            .key(self.object_key(key))
+            .key(&object_key)
             .checksum_mode(ChecksumMode::Enabled);
         let out = match self.ctx.block_on(request.send()) {
             Ok(out) => out,
@@ -323,7 +453,7 @@ impl EvidenceStore for S3EvidenceStore {
             {
                 return Err(StoreError::NotFound(key.to_string()));
             }
-            Err(err) => return Err(AwsError::from_sdk("s3:GetObject", &err).into()),
+            Err(err) => return Err(self.sdk_error("s3:GetObject", &object_key, &err).into()),
         };
         let expected = out
             .metadata()
@@ -360,15 +490,16 @@ impl EvidenceStore for S3EvidenceStore {
         if self.head(key)?.is_none() {
             return Ok(false);
         }
+        let object_key = self.object_key(key);
         let request = self
             .ctx
             .s3
             .delete_object()
             .bucket(&self.bucket)
-            .key(self.object_key(key));
+            .key(&object_key);
         self.ctx
             .block_on(request.send())
-            .map_err(|e| AwsError::from_sdk("s3:DeleteObject", &e))?;
+            .map_err(|e| self.sdk_error("s3:DeleteObject", &object_key, &e))?;
         tracing::debug!(key = %key, "evidence deleted from S3");
         Ok(true)
     }
@@ -377,7 +508,8 @@ impl EvidenceStore for S3EvidenceStore {
         self.list_under("")
     }
 
-    /// One ListObjectsV2 prefix (`{key prefix}{prefix}`), every page.
+    /// One ListObjectsV2 prefix (`{key prefix}{kiosk id}/{prefix}`), every
+    /// page; the keys come back without the kiosk's folder.
     fn list_under(&self, prefix: &str) -> Result<Vec<EvidenceKey>, StoreError> {
         let mut keys = Vec::new();
         let mut foreign = 0usize;
@@ -394,12 +526,9 @@ impl EvidenceStore for S3EvidenceStore {
             let out = self
                 .ctx
                 .block_on(request.send())
-                .map_err(|e| AwsError::from_sdk("s3:ListObjectsV2", &e))?;
+                .map_err(|e| self.sdk_error("s3:ListObjectsV2", &full_prefix, &e))?;
             for object in out.contents() {
-                let parsed = object
-                    .key()
-                    .and_then(|k| k.strip_prefix(self.prefix.as_str()))
-                    .and_then(|k| EvidenceKey::parse(k).ok());
+                let parsed = object.key().and_then(|k| self.evidence_key(k));
                 match parsed {
                     Some(key) => keys.push(key),
                     None => foreign += 1,

@@ -10,11 +10,17 @@
 //! 2. makes sure every evidence object the transaction names is in S3 with
 //!    the recorded SHA-256: present and equal is skipped, absent is read
 //!    from the local store (decrypted and hash-checked) and written once;
-//!    nothing is sent for evidence already purged or for aborted
-//!    transactions (their evidence is deleted when they are aborted);
-//! 3. writes the record to DynamoDB ([`DynamoTransactionTable::put_final`],
-//!    conditional: a retry finds its own item);
-//! 4. marks it synced in the log (`sync.completed` event, entry removed).
+//!    nothing is sent for aborted transactions (their evidence is deleted
+//!    when they are aborted); for a transaction whose evidence the
+//!    retention purge deleted, its S3 objects are deleted instead (both
+//!    backends, Rekognition's output included);
+//! 3. writes the record to DynamoDB: the first time a conditional put
+//!    ([`DynamoTransactionTable::put_final`]: a retry finds its own item),
+//!    after a review or a purge an `UpdateItem` from the record hash sent
+//!    last ([`DynamoTransactionTable::update_final`]);
+//! 4. marks it synced in the log (`sync.completed` event naming the hash
+//!    DynamoDB now holds and the S3 counts; entry removed unless the record
+//!    changed meanwhile).
 //!
 //! A failure is recorded on the entry (`sync.failed` event, attempts + 1).
 //! A failure of this transaction alone (local evidence missing or corrupt,
@@ -30,7 +36,7 @@
 use std::collections::HashMap;
 
 use dayfusion_ipc::SyncStatus;
-use dayfusion_ledger::{SYNC_FAILED, SqliteLog};
+use dayfusion_ledger::{RemoteRecord, SYNC_FAILED, SqliteLog, SyncMark, SyncReceipt};
 use dayfusion_verify::{
     EvidenceKey, EvidenceStore, OutboxEntry, Stage, StoreError, Transaction, TransactionLog,
 };
@@ -40,7 +46,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
-use crate::dynamo::{DynamoTransactionTable, SYNC_CONFLICT, record_json};
+use crate::dynamo::{DynamoTransactionTable, PutOutcome, SYNC_CONFLICT, record_json};
 use crate::s3::S3EvidenceStore;
 
 /// Backoff after the first failure.
@@ -60,6 +66,8 @@ pub struct SyncReport {
     pub failed: Vec<(Uuid, String)>,
     /// Evidence objects written to S3.
     pub objects_uploaded: usize,
+    /// Evidence objects deleted from S3 (purged transactions).
+    pub objects_deleted: usize,
     /// Whether the run stopped at a failure that would fail the rest too.
     pub stopped_early: bool,
     /// Entries still in the outbox after the run.
@@ -289,10 +297,19 @@ impl<'a> OutboxSync<'a> {
                 break;
             }
             tried += 1;
-            match self.sync_one(id, &mut report.objects_uploaded) {
+            let mut receipt = SyncReceipt {
+                record_sha256: String::new(),
+                s3_objects_uploaded: 0,
+                s3_objects_deleted: 0,
+            };
+            let outcome = self.sync_one(id, &mut receipt);
+            // S3 work done before a failure counts too.
+            report.objects_uploaded += receipt.s3_objects_uploaded;
+            report.objects_deleted += receipt.s3_objects_deleted;
+            match outcome {
                 Ok(kiosk) => {
                     kiosk_id = Some(kiosk);
-                    if self.log.mark_synced(&id)? {
+                    if self.log.mark_synced(&id, &receipt)? == SyncMark::Synced {
                         report.synced += 1;
                     }
                 }
@@ -349,8 +366,10 @@ impl<'a> OutboxSync<'a> {
         Ok(())
     }
 
-    /// Evidence, then the record, of one transaction; its kiosk id.
-    fn sync_one(&self, id: Uuid, uploaded: &mut usize) -> Result<String, Failure> {
+    /// Evidence (sent, or deleted after a purge), then the record, of one
+    /// transaction; its kiosk id. `receipt` says what was sent, as far as
+    /// it got.
+    fn sync_one(&self, id: Uuid, receipt: &mut SyncReceipt) -> Result<String, Failure> {
         let transaction = self
             .log
             .get(&id)?
@@ -358,13 +377,44 @@ impl<'a> OutboxSync<'a> {
         if !transaction.stage.is_final() {
             return Err(Failure::specific("transaction-conflict"));
         }
-        for (key, sha256) in evidence_to_send(&transaction) {
-            if self.ensure_in_s3(&key, sha256.as_deref())? {
-                *uploaded += 1;
+        let (_, record_sha256) = record_json(&transaction)?;
+        receipt.record_sha256 = record_sha256;
+        if transaction.evidence_purged_at.is_some() {
+            let mut keys = transaction.evidence_keys();
+            keys.sort();
+            keys.dedup();
+            for key in keys {
+                if self.s3.delete(&key)? {
+                    receipt.s3_objects_deleted += 1;
+                }
+            }
+        } else {
+            for (key, sha256) in evidence_to_send(&transaction) {
+                if self.ensure_in_s3(&key, sha256.as_deref())? {
+                    receipt.s3_objects_uploaded += 1;
+                }
             }
         }
-        let (_, record_sha256) = record_json(&transaction)?;
-        self.table.put_final(&transaction, &record_sha256)?;
+        let sha = receipt.record_sha256.clone();
+        let sha = sha.as_str();
+        let previous = match self.log.remote_record(&id)? {
+            RemoteRecord::Never => match self.table.put_final(&transaction, sha)? {
+                PutOutcome::Earlier(previous) => Some(previous),
+                PutOutcome::Written | PutOutcome::AlreadyThere => None,
+            },
+            RemoteRecord::Known(previous) => Some(previous),
+            // Synced before the hash sent was recorded: the item's own.
+            RemoteRecord::Unknown => match self.table.record_sha256(&id)? {
+                Some(previous) => Some(previous),
+                None => {
+                    self.table.put_final(&transaction, sha)?;
+                    None
+                }
+            },
+        };
+        if let Some(previous) = previous.filter(|p| p != sha) {
+            self.table.update_final(&transaction, &previous, sha)?;
+        }
         Ok(transaction.kiosk_id)
     }
 

@@ -60,6 +60,8 @@ const URL_VAR: &str = "DAYFUSION_TEST_MOTO_URL";
 const BIN_VAR: &str = "DAYFUSION_TEST_MOTO_BIN";
 const BUCKET: &str = "dayfusion-evidence-test";
 const TABLE: &str = "dayfusion_transactions";
+/// The kiosk of the test transactions, whose S3 folder the stores use.
+const KIOSK: &str = "kiosk-test-01";
 
 /// The tests share one moto server: one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -120,6 +122,7 @@ fn settings(url: &str) -> AwsSettings {
         endpoint_url: Some(url.to_owned()),
         ..AwsSettings::default()
     }
+    .with_kiosk(KIOSK)
 }
 
 /// A context on `url` with static test credentials (no process
@@ -423,7 +426,7 @@ fn s3_round_trip_with_encryption_checksum_and_metadata() -> TestResult {
         ctx.s3
             .head_object()
             .bucket(BUCKET)
-            .key(format!("dayfusion/{key}"))
+            .key(format!("dayfusion/{KIOSK}/{key}"))
             .checksum_mode(ChecksumMode::Enabled)
             .send(),
     )?;
@@ -451,21 +454,30 @@ fn s3_round_trip_with_encryption_checksum_and_metadata() -> TestResult {
         ctx.s3
             .head_object()
             .bucket(BUCKET)
-            .key(format!("kms/{png_key}"))
+            .key(format!("kms/{KIOSK}/{png_key}"))
             .send(),
     )?;
     assert_eq!(head.server_side_encryption(), Some(&S3Sse::AwsKms));
     assert_eq!(head.ssekms_key_id(), Some("alias/dayfusion-test"));
     assert_eq!(head.content_type(), Some("image/png"));
 
-    // List: only evidence keys under the prefix (foreign objects skipped).
+    // List: only evidence keys in the kiosk's folder, without it (another
+    // kiosk's evidence and foreign objects skipped).
     let session = Uuid::new_v4().to_string();
     let reference = EvidenceKey::liveness_reference(&session)?;
     store.put(&reference, &jpeg(2, 700))?;
+    let other_kiosk = format!(
+        "dayfusion/kiosk-test-02/{}",
+        EvidenceKey::document(&id, "document.jpg")?
+    );
+    let shared_layout = format!("dayfusion/{}", EvidenceKey::document(&id, "document.jpg")?);
     for foreign in [
         "dayfusion/other/x.jpg",
         "dayfusion/readme.txt",
+        &format!("dayfusion/{KIOSK}/readme.txt"),
         "elsewhere/documents/a/b.jpg",
+        &other_kiosk,
+        &shared_layout,
     ] {
         ctx.block_on(
             ctx.s3
@@ -487,6 +499,37 @@ fn s3_round_trip_with_encryption_checksum_and_metadata() -> TestResult {
     assert_eq!(store.head(&key)?, None);
     assert_eq!(store_code(store.get(&key))?, "not-found");
     assert_eq!(store.list()?, vec![reference]);
+    Ok(())
+}
+
+#[test]
+fn each_kiosk_reads_writes_and_lists_only_its_own_folder() -> TestResult {
+    let _serial = serial();
+    let Some(ctx) = fresh()? else { return Ok(()) };
+    let a = S3EvidenceStore::new(ctx.clone())?;
+    let b = S3EvidenceStore::new(context(ctx.settings.clone().with_kiosk("kiosk-test-02"))?)?;
+    assert_eq!(a.kiosk_prefix(), format!("dayfusion/{KIOSK}/"));
+    let key = EvidenceKey::document(&Uuid::now_v7(), "document.jpg")?;
+    a.put(&key, &jpeg(30, 900))?;
+    b.put(&key, &jpeg(31, 900))?;
+    assert_eq!(
+        bucket_keys(&ctx)?,
+        vec![
+            format!("dayfusion/{KIOSK}/{key}"),
+            format!("dayfusion/kiosk-test-02/{key}"),
+        ]
+    );
+    // Same evidence key, two objects: each kiosk gets its own bytes back.
+    assert_eq!(a.get(&key)?, jpeg(30, 900));
+    assert_eq!(b.get(&key)?, jpeg(31, 900));
+    assert_eq!(a.list()?, vec![key.clone()]);
+    assert!(b.delete(&key)?);
+    assert_eq!(b.list()?, Vec::<EvidenceKey>::new());
+    assert_eq!(a.list()?, vec![key]);
+    // Without a kiosk id there is no folder, and no store.
+    let mut no_kiosk = ctx.settings.clone();
+    no_kiosk.kiosk_id = None;
+    assert!(S3EvidenceStore::new(context(no_kiosk)?).is_err());
     Ok(())
 }
 
@@ -526,7 +569,7 @@ fn s3_get_detects_an_object_changed_behind_the_stores_back() -> TestResult {
         ctx.s3
             .put_object()
             .bucket(BUCKET)
-            .key(format!("dayfusion/{key}"))
+            .key(format!("dayfusion/{KIOSK}/{key}"))
             .metadata("sha256", &original.sha256)
             .body(ByteStream::from(tampered))
             .send(),
@@ -538,7 +581,7 @@ fn s3_get_detects_an_object_changed_behind_the_stores_back() -> TestResult {
         ctx.s3
             .put_object()
             .bucket(BUCKET)
-            .key(format!("dayfusion/{key}"))
+            .key(format!("dayfusion/{KIOSK}/{key}"))
             .body(ByteStream::from(jpeg(5, 2000)))
             .send(),
     )?;
@@ -646,7 +689,23 @@ fn dynamodb_item_has_the_guides_attributes() -> TestResult {
     let decision = t.decision.as_ref().ok_or("no decision")?;
     assert_eq!(item["TransactionId"], t.transaction_id.to_string());
     assert_eq!(item["SessionId"], liveness.session_id);
-    assert_eq!(item["DocumentKey"], document.document_key.as_str());
+    // The keys are the real S3 object keys; the record keeps its own.
+    assert_eq!(
+        item["DocumentKey"],
+        format!("dayfusion/{KIOSK}/{}", document.document_key)
+    );
+    let reference = liveness.reference_key.as_ref().ok_or("no reference key")?;
+    assert_eq!(
+        item["ReferenceKey"],
+        format!("dayfusion/{KIOSK}/{reference}")
+    );
+    let audit_keys: Vec<String> = liveness
+        .audit_images
+        .iter()
+        .map(|a| format!("dayfusion/{KIOSK}/{}", a.key))
+        .collect();
+    assert!(!audit_keys.is_empty());
+    assert_eq!(item["AuditKeys"], serde_json::json!(audit_keys));
     assert_eq!(item["DocumentSha256"], document.sha256);
     assert_eq!(item["Status"], "REVIEW");
     assert_eq!(item["Liveness"].as_f64(), Some(97.46));
@@ -666,30 +725,20 @@ fn dynamodb_item_has_the_guides_attributes() -> TestResult {
     assert!(item.get("AbortReason").is_none());
     assert_eq!(item["Backend"], "embedded");
     assert_eq!(
-        item["ReferenceKey"],
-        liveness
-            .reference_key
-            .as_ref()
-            .ok_or("no reference")?
-            .as_str()
-    );
-    assert_eq!(
         item["ReferenceSha256"],
         liveness
             .reference_sha256
             .clone()
             .ok_or("no reference hash")?
     );
-    let audit: Vec<&str> = liveness
-        .audit_images
-        .iter()
-        .map(|a| a.key.as_str())
-        .collect();
-    assert_eq!(item["AuditKeys"], serde_json::json!(audit));
     assert_eq!(item["Reasons"], serde_json::json!(decision.reasons));
     assert!(item["DecidedAt"].is_string());
     assert_eq!(item["RecordSha256"], sha);
+    // The record keeps the guide-relative evidence keys (it is what the
+    // local audit chain hashed).
     assert_eq!(item["Record"], record);
+    assert!(record.contains(&format!("\"{}\"", document.document_key)));
+    assert!(!record.contains(&format!("{KIOSK}/documents/")));
     assert_eq!(sha256_hex(record.as_bytes()), sha);
 
     // The raw attribute types: numbers as N with two decimals (the guide's F2).
@@ -814,7 +863,13 @@ fn outbox_sync_end_to_end() -> TestResult {
         .filter(|k| k.contains("audit-heads/"))
         .collect();
     assert_eq!(heads.len(), 1, "{heads:?}");
-    assert!(heads[0].ends_with(&format!("/{:012}.json", audit.events)));
+    assert_eq!(
+        heads[0],
+        format!(
+            "dayfusion/{KIOSK}/audit-heads/{KIOSK}/{:012}.json",
+            audit.events
+        )
+    );
     let kiosk = &transactions[0].kiosk_id;
     let head = audit.head_hash.as_deref().ok_or("no head")?;
     assert!(!s3.put_audit_head(kiosk, audit.events, head)?);
@@ -1067,7 +1122,7 @@ fn outbox_sync_survives_an_outage_and_delivers_exactly_once() -> TestResult {
     let mut want_keys: Vec<String> = transactions
         .iter()
         .flat_map(Transaction::evidence_keys)
-        .map(|k| format!("dayfusion/{k}"))
+        .map(|k| format!("dayfusion/{KIOSK}/{k}"))
         .collect();
     want_keys.sort();
     assert_eq!(bucket_keys(&ctx)?, want_keys);
@@ -1471,7 +1526,7 @@ fn outbox_sync_cut_off_mid_run_delivers_every_record_exactly_once() -> TestResul
     let mut want_keys: Vec<String> = transactions
         .iter()
         .flat_map(Transaction::evidence_keys)
-        .map(|k| format!("dayfusion/{k}"))
+        .map(|k| format!("dayfusion/{KIOSK}/{k}"))
         .collect();
     want_keys.sort();
     assert_eq!(want_keys.len(), expected_objects);
@@ -1508,5 +1563,159 @@ fn outbox_sync_cut_off_mid_run_delivers_every_record_exactly_once() -> TestResul
     let took = started.elapsed();
     eprintln!("took {took:?}");
     assert!(took < Duration::from_secs(60), "{took:?}");
+    Ok(())
+}
+
+/// A string attribute of an item as JSON, or "" when absent.
+fn attr(item: &serde_json::Value, name: &str) -> String {
+    item[name].as_str().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn reviews_purges_and_legal_holds_after_sync_reach_dynamodb_and_s3_exactly_once() -> TestResult {
+    use dayfusion_verify::{hold, maintenance, review};
+    let _serial = serial();
+    let Some(ctx) = fresh()? else { return Ok(()) };
+    let local = local()?;
+    local.log.set_aws_outbox(true)?;
+    let s3 = S3EvidenceStore::new(ctx.clone())?;
+    let table = DynamoTransactionTable::new(ctx.clone());
+    let sync = OutboxSync::new(&local.log, Some(&local.evidence), &s3, &table);
+    // Two REVIEW cases and an APPROVED one, synced.
+    let reviewed = decided_transaction(&local.evidence, 300, Status::Review)?;
+    let held = decided_transaction(&local.evidence, 310, Status::Review)?;
+    let approved = decided_transaction(&local.evidence, 320, Status::Approved)?;
+    for t in [&reviewed, &held, &approved] {
+        record(&local.log, t)?;
+    }
+    let first = sync.run(OffsetDateTime::now_utc(), 0)?;
+    assert_eq!(first.synced, 3, "{first:?}");
+    let before = table
+        .get(&reviewed.transaction_id)?
+        .ok_or("no item after the first sync")?;
+    assert_eq!(attr(&before, "Status"), "REVIEW");
+    assert_eq!(attr(&before, "ReviewStatus"), "");
+
+    // A staff review after the sync: one UpdateItem, the decision's own
+    // attributes untouched.
+    review::resolve(
+        &local.log,
+        &reviewed.transaction_id,
+        Status::Approved,
+        "rev.ana",
+        "documento conferido",
+    )?;
+    assert_eq!(sync_status(&local.log)?.pending, 1, "the review is queued");
+    let second = sync.run(OffsetDateTime::now_utc(), 0)?;
+    assert_eq!(second.synced, 1, "{second:?}");
+    let after = table
+        .get(&reviewed.transaction_id)?
+        .ok_or("item gone after the review")?;
+    assert_eq!(attr(&after, "Status"), "APPROVED");
+    assert_eq!(attr(&after, "ReviewStatus"), "APPROVED");
+    assert_eq!(attr(&after, "ReviewedBy"), "rev.ana");
+    assert_eq!(attr(&after, "ReviewReason"), "documento conferido");
+    assert!(!attr(&after, "ReviewedAt").is_empty());
+    for kept in [
+        "Similarity",
+        "Liveness",
+        "CreatedAt",
+        "DecidedAt",
+        "DocumentKey",
+    ] {
+        assert_eq!(after[kept], before[kept], "{kept} is write-once");
+    }
+    let (_, local_sha) = record_json(
+        &local
+            .log
+            .get(&reviewed.transaction_id)?
+            .ok_or("no local record")?,
+    )?;
+    assert_ne!(attr(&after, "RecordSha256"), attr(&before, "RecordSha256"));
+    let events = local.log.audit_events(&reviewed.transaction_id)?;
+    let completed = events.last().ok_or("no events")?;
+    assert_eq!(completed.kind, SYNC_COMPLETED);
+    assert_eq!(
+        completed.data["remoteRecordSha256"],
+        attr(&after, "RecordSha256")
+    );
+    // The item holds the record the chain sealed at the review, synced
+    // after it (only `sync` and `updatedAt` differ locally now).
+    assert_ne!(local_sha, "");
+    // Nothing more to send: a third run changes nothing.
+    assert_eq!(sync.run(OffsetDateTime::now_utc(), 0)?.synced, 0);
+    assert_eq!(
+        table.get(&reviewed.transaction_id)?.ok_or("gone")?,
+        after,
+        "a second run sends nothing"
+    );
+
+    // A legal hold, then the retention purge of everything (0 days).
+    hold::set(
+        &local.log,
+        &held.transaction_id,
+        true,
+        "adm.bia",
+        "ordem judicial 123",
+    )?;
+    let objects_before = bucket_keys(&ctx)?.len();
+    let purge = maintenance::purge(
+        &local.evidence,
+        &local.log,
+        0,
+        OffsetDateTime::now_utc() + time::Duration::seconds(1),
+        false,
+    )?;
+    assert_eq!(purge.transactions, 2, "{purge:?}");
+    assert_eq!(purge.kept_on_hold, 1, "{purge:?}");
+    assert_eq!(purge.queued_for_aws, 2, "{purge:?}");
+    for t in [&reviewed, &approved] {
+        for key in t.evidence_keys() {
+            assert!(local.evidence.get(&key).is_err(), "{key} still local");
+            assert!(
+                s3.head(&key)?.is_some(),
+                "{key} gone from S3 before the sync"
+            );
+        }
+    }
+    let third = sync.run(OffsetDateTime::now_utc(), 0)?;
+    assert_eq!(third.synced, 2, "{third:?}");
+    let deleted = evidence_count(&[reviewed.clone(), approved.clone()]);
+    assert_eq!(third.objects_deleted, deleted, "{third:?}");
+    assert_eq!(bucket_keys(&ctx)?.len(), objects_before - deleted);
+    for t in [&reviewed, &approved] {
+        let item = table.get(&t.transaction_id)?.ok_or("item gone")?;
+        assert!(!attr(&item, "EvidenceDeletedAt").is_empty(), "{item}");
+        for key in t.evidence_keys() {
+            assert!(s3.head(&key)?.is_none(), "{key} still in S3");
+        }
+    }
+    // The reviewed item keeps its review through the purge.
+    let purged = table.get(&reviewed.transaction_id)?.ok_or("gone")?;
+    assert_eq!(attr(&purged, "ReviewStatus"), "APPROVED");
+    // The held one keeps everything, here and in AWS.
+    let held_item = table.get(&held.transaction_id)?.ok_or("gone")?;
+    assert_eq!(attr(&held_item, "EvidenceDeletedAt"), "");
+    for key in held.evidence_keys() {
+        local.evidence.get(&key)?;
+        assert!(s3.head(&key)?.is_some(), "{key}");
+    }
+    let purge_events = local.log.audit_events(&approved.transaction_id)?;
+    let purged_event = purge_events
+        .iter()
+        .find(|e| e.kind == "evidence.purged")
+        .ok_or("no purge event")?;
+    assert_eq!(
+        purged_event.data["localObjectsDeleted"],
+        approved.evidence_keys().len()
+    );
+    assert_eq!(purged_event.data["s3"], "queued");
+    let completed = purge_events.last().ok_or("no events")?;
+    assert_eq!(completed.kind, SYNC_COMPLETED);
+    assert_eq!(
+        completed.data["s3ObjectsDeleted"],
+        approved.evidence_keys().len()
+    );
+    assert_eq!(local.log.verify_audit()?.first_bad, None);
     Ok(())
 }

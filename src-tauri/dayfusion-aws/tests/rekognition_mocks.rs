@@ -25,12 +25,16 @@ use aws_sdk_rekognition::types::{
     FaceDetail, LivenessSessionStatus, QualityFilter, S3Object,
 };
 use aws_sdk_s3::operation::get_object::GetObjectOutput;
+use aws_sdk_s3::operation::put_object::PutObjectOutput;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use dayfusion_aws::config::CompareInput;
-use dayfusion_aws::{AwsContext, AwsSettings, RekognitionLiveness, RekognitionMatcher};
+use dayfusion_aws::{
+    AwsContext, AwsSettings, RekognitionLiveness, RekognitionMatcher, S3EvidenceStore,
+};
 use dayfusion_verify::{
-    EvidenceKey, FaceMatcher, LivenessProvider, LivenessStatus, PixelBox, Provider, ProviderError,
+    EvidenceKey, EvidenceStore, FaceMatcher, LivenessProvider, LivenessStatus, PixelBox, Provider,
+    ProviderError,
 };
 
 type TestResult = Result<(), Box<dyn Error>>;
@@ -226,7 +230,7 @@ fn create_with_output_config_and_kms_key() -> TestResult {
             };
             s.audit_images_limit() == Some(2)
                 && out.s3_bucket() == "bank-evidence"
-                && out.s3_key_prefix() == Some("kiosk/liveness-output/")
+                && out.s3_key_prefix() == Some("kiosk/kiosk-001/liveness-output/")
                 && r.kms_key_id() == Some("alias/dayfusion")
         })
         .then_output(move || output.clone());
@@ -238,9 +242,24 @@ fn create_with_output_config_and_kms_key() -> TestResult {
         liveness_output_to_s3: true,
         ..AwsSettings::default()
     };
-    let provider = RekognitionLiveness::new(context(settings, rekognition(&[&rule]), unused_s3())?);
+    let provider = RekognitionLiveness::new(context(
+        settings.clone().with_kiosk("kiosk-001"),
+        rekognition(&[&rule]),
+        unused_s3(),
+    )?);
     assert_eq!(provider.create_session()?.session_id, SESSION);
     assert_eq!(rule.num_calls(), 1);
+    // Rekognition writes in the kiosk's folder: without a kiosk id there is
+    // none, and no session is created.
+    let again = CreateFaceLivenessSessionOutput::builder()
+        .session_id(SESSION)
+        .build()?;
+    let unused =
+        mock!(Rekognition::create_face_liveness_session).then_output(move || again.clone());
+    let provider =
+        RekognitionLiveness::new(context(settings, rekognition(&[&unused]), unused_s3())?);
+    assert_eq!(code_of(provider.create_session())?.code, "aws-config");
+    assert_eq!(unused.num_calls(), 0);
     Ok(())
 }
 
@@ -742,7 +761,7 @@ fn locate_portrait_refuses_non_images_and_large_files_before_calling() -> TestRe
         "document-not-an-image"
     );
     let mut huge = jpeg(8, 8)?;
-    huge.resize(5 * 1024 * 1024 + 1, 0);
+    huge.resize(25 * 1024 * 1024 + 1, 0);
     assert_eq!(
         code_of(m.locate_portrait(&huge))?.code,
         "document-too-large"
@@ -793,7 +812,9 @@ fn compare_sends_face_as_source_and_reports_the_best_similarity() -> TestResult 
             bytes(r.source_image()).as_deref() == Some(f.as_slice())
                 && bytes(r.target_image()).as_deref() == Some(d.as_slice())
                 && r.similarity_threshold() == Some(0.0)
-                && r.quality_filter() == Some(&QualityFilter::Auto)
+                // The API's and the guide's default: a faint document
+                // portrait is compared, not filtered out.
+                && r.quality_filter() == Some(&QualityFilter::None)
         })
         .then_output(|| {
             CompareFacesOutput::builder()
@@ -930,7 +951,13 @@ fn compare_refuses_bad_input_before_calling() -> TestResult {
         code_of(m.compare(&good, &huge))?.code,
         "face-image-too-large"
     );
-    assert_eq!(code_of(m.compare(&huge, &good))?.code, "document-too-large");
+    // A document may be a 25 MB scan (sent re-encoded); not larger.
+    let mut too_large = good.clone();
+    too_large.resize(25 * 1024 * 1024 + 1, 0);
+    assert_eq!(
+        code_of(m.compare(&too_large, &good))?.code,
+        "document-too-large"
+    );
     assert_eq!(
         code_of(m.compare(&good, b"GIF89a"))?.code,
         "face-image-invalid"
@@ -979,25 +1006,51 @@ fn keys() -> Result<(EvidenceKey, EvidenceKey), Box<dyn Error>> {
     ))
 }
 
+/// A matcher whose evidence is in the S3 store of kiosk-001 (S3 answering
+/// with `s3`).
+fn matcher_in_s3(
+    settings: AwsSettings,
+    rules: &[&Rule],
+    s3: aws_sdk_s3::Client,
+) -> Result<(RekognitionMatcher, S3EvidenceStore), Box<dyn Error>> {
+    let ctx = context(settings.with_kiosk("kiosk-001"), rekognition(rules), s3)?;
+    let store = S3EvidenceStore::new(ctx.clone())?;
+    Ok((
+        RekognitionMatcher::new(ctx, 80.0).evidence_in(&store),
+        store,
+    ))
+}
+
+/// The S3 object a Rekognition image names: bucket, key, version.
+type Named = (Option<String>, Option<String>, Option<String>);
+
+fn named(image: Option<&aws_sdk_rekognition::types::Image>) -> Option<Named> {
+    image
+        .filter(|i| i.bytes().is_none())
+        .and_then(|i| i.s3_object())
+        .map(|o| {
+            (
+                o.bucket().map(str::to_owned),
+                o.name().map(str::to_owned),
+                o.version().map(str::to_owned),
+            )
+        })
+}
+
 #[test]
-fn compare_stored_names_the_s3_objects_with_the_prefix() -> TestResult {
+fn compare_stored_names_the_s3_objects_with_the_kiosk_folder() -> TestResult {
     let (document_key, face_key) = keys()?;
     let (document, live) = (jpeg(32, 32)?, jpeg(32, 32)?);
     let (doc_name, face_name) = (
-        format!("dayfusion/{document_key}"),
-        format!("dayfusion/{face_key}"),
+        format!("dayfusion/kiosk-001/{document_key}"),
+        format!("dayfusion/kiosk-001/{face_key}"),
     );
     let rule = mock!(Rekognition::compare_faces)
         .match_requests(move |r| {
-            let object = |i: Option<&aws_sdk_rekognition::types::Image>| {
-                i.filter(|i| i.bytes().is_none())
-                    .and_then(|i| i.s3_object())
-                    .map(|o| (o.bucket().map(str::to_owned), o.name().map(str::to_owned)))
-            };
-            object(r.source_image())
-                == Some((Some("bank-evidence".into()), Some(face_name.clone())))
-                && object(r.target_image())
-                    == Some((Some("bank-evidence".into()), Some(doc_name.clone())))
+            named(r.source_image())
+                == Some((Some("bank-evidence".into()), Some(face_name.clone()), None))
+                && named(r.target_image())
+                    == Some((Some("bank-evidence".into()), Some(doc_name.clone()), None))
         })
         .then_output(|| {
             CompareFacesOutput::builder()
@@ -1008,7 +1061,7 @@ fn compare_stored_names_the_s3_objects_with_the_prefix() -> TestResult {
         compare_input: CompareInput::S3Object,
         ..settings()
     };
-    let m = matcher(settings, &[&rule])?.evidence_in_s3(true);
+    let (m, _) = matcher_in_s3(settings, &[&rule], unused_s3())?;
     let result = m.compare_stored((&document_key, &document), (&face_key, &live))?;
     assert_eq!(result.similarity, 95.0);
     assert_eq!(rule.num_calls(), 1);
@@ -1036,7 +1089,11 @@ fn compare_stored_sends_bytes_unless_evidence_is_in_s3_and_configured() -> TestR
             compare_input: input,
             ..settings()
         };
-        let m = matcher(settings, &[&rule])?.evidence_in_s3(in_s3);
+        let m = if in_s3 {
+            matcher_in_s3(settings, &[&rule], unused_s3())?.0
+        } else {
+            matcher(settings, &[&rule])?
+        };
         let result = m.compare_stored((&document_key, &document), (&face_key, &live))?;
         assert_eq!(result.similarity, 70.0);
         assert_eq!(rule.num_calls(), 1);
@@ -1045,11 +1102,160 @@ fn compare_stored_sends_bytes_unless_evidence_is_in_s3_and_configured() -> TestR
 }
 
 #[test]
-fn compare_stored_in_s3_needs_a_bucket() -> TestResult {
+fn the_s3_store_needs_a_bucket_and_a_kiosk_id() -> TestResult {
+    let no_bucket = context(
+        AwsSettings::default().with_kiosk("kiosk-001"),
+        rekognition(&[]),
+        unused_s3(),
+    )?;
+    let e = S3EvidenceStore::new(no_bucket)
+        .err()
+        .ok_or("a store without a bucket")?;
+    assert_eq!(e.code(), "aws-config");
+    let no_kiosk = context(settings(), rekognition(&[]), unused_s3())?;
+    let e = S3EvidenceStore::new(no_kiosk)
+        .err()
+        .ok_or("a store without a kiosk")?;
+    assert_eq!(e.code(), "aws-config");
+    Ok(())
+}
+
+#[test]
+fn an_s3_refusal_names_the_kiosk_folder_and_the_doctor() -> TestResult {
+    let denied = mock!(aws_sdk_s3::Client::put_object)
+        .sequence()
+        .http_status(
+            403,
+            Some(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code>\
+                 <Message>Access Denied</Message></Error>"
+                    .into(),
+            ),
+        )
+        .build();
+    let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&denied], |c| c
+        .retry_config(aws_sdk_s3::config::retry::RetryConfig::disabled()));
+    let (_, store) = matcher_in_s3(settings(), &[], s3)?;
+    let (document_key, _) = keys()?;
+    let e = store
+        .put(&document_key, &jpeg(16, 16)?)
+        .err()
+        .ok_or("S3 refused the put")?;
+    assert_eq!(e.code(), "aws-access-denied");
+    let text = e.to_string();
+    assert!(
+        text.contains("dayfusion/kiosk-001/")
+            && text.contains("\"kiosk-001\"")
+            && text.contains("doctor"),
+        "{text}"
+    );
+    Ok(())
+}
+
+/// S3 answering PutObject with version `version` (a versioned bucket).
+fn versioned_s3(version: &'static str) -> (aws_sdk_s3::Client, Rule) {
+    let put = mock!(aws_sdk_s3::Client::put_object)
+        .then_output(move || PutObjectOutput::builder().version_id(version).build());
+    let client = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&put]);
+    (client, put)
+}
+
+#[test]
+fn detect_faces_and_compare_faces_read_the_stored_objects_by_version() -> TestResult {
     let (document_key, face_key) = keys()?;
-    let (document, live) = (jpeg(32, 32)?, jpeg(32, 32)?);
-    let m = matcher(AwsSettings::default(), &[])?.evidence_in_s3(true);
-    let e = code_of(m.compare_stored((&document_key, &document), (&face_key, &live)))?;
-    assert_eq!(e.code, "aws-config");
+    let (document, live) = (jpeg(200, 100)?, jpeg(48, 48)?);
+    let doc_name = format!("dayfusion/kiosk-001/{document_key}");
+    let face_name = format!("dayfusion/kiosk-001/{face_key}");
+    let expected_doc = (
+        Some("bank-evidence".to_owned()),
+        Some(doc_name.clone()),
+        Some("v-7".to_owned()),
+    );
+    let expected_target = expected_doc.clone();
+    let detect = mock!(Rekognition::detect_faces)
+        .match_requests(move |r| named(r.image()) == Some(expected_doc.clone()))
+        .then_output(|| {
+            DetectFacesOutput::builder()
+                .face_details(face(0.5, 0.2, 0.4, 0.6))
+                .build()
+        });
+    let compare = mock!(Rekognition::compare_faces)
+        .match_requests(move |r| {
+            named(r.target_image()) == Some(expected_target.clone())
+                && named(r.source_image())
+                    == Some((
+                        Some("bank-evidence".into()),
+                        Some(face_name.clone()),
+                        Some("v-7".into()),
+                    ))
+        })
+        .then_output(|| {
+            CompareFacesOutput::builder()
+                .face_matches(matched(91.0))
+                .build()
+        });
+    let (s3, put) = versioned_s3("v-7");
+    let (m, store) = matcher_in_s3(settings(), &[&detect, &compare], s3)?;
+    store.put(&document_key, &document)?;
+    store.put(&face_key, &live)?;
+    assert_eq!(put.num_calls(), 2);
+    let location = m.locate_portrait(&document)?;
+    assert!((location.face_box.x - 100.0).abs() < 1e-3, "{location:?}");
+    assert_eq!(detect.num_calls(), 1);
+    let result = m.compare_stored((&document_key, &document), (&face_key, &live))?;
+    assert_eq!(result.similarity, 91.0);
+    assert_eq!(compare.num_calls(), 1);
+    Ok(())
+}
+
+/// A PNG of noise (it does not compress) of `width` × `height`.
+fn noise_png(width: u32, height: u32) -> Result<Vec<u8>, Box<dyn Error>> {
+    let mut state = 0x2545_f491_u32;
+    let img = image::RgbImage::from_fn(width, height, |_, _| {
+        let mut next = || {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (state >> 24) as u8
+        };
+        image::Rgb([next(), next(), next()])
+    });
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)?;
+    Ok(out)
+}
+
+#[test]
+fn a_document_over_5_mb_is_sent_re_encoded_under_the_limit() -> TestResult {
+    let document = noise_png(1700, 1300)?;
+    assert!(document.len() > 5 * 1024 * 1024, "{} bytes", document.len());
+    let sent = Arc::new(Mutex::new(0usize));
+    let seen = sent.clone();
+    let rule = mock!(Rekognition::detect_faces)
+        .match_requests(move |r| {
+            let Some(bytes) = r.image().and_then(|i| i.bytes()) else {
+                return false;
+            };
+            if let Ok(mut n) = seen.lock() {
+                *n = bytes.as_ref().len();
+            }
+            bytes.as_ref().len() <= 5 * 1024 * 1024
+                && image::guess_format(bytes.as_ref()).ok() == Some(image::ImageFormat::Jpeg)
+        })
+        .then_output(|| {
+            DetectFacesOutput::builder()
+                .face_details(face(0.25, 0.5, 0.5, 0.25))
+                .build()
+        });
+    let location = matcher(settings(), &[&rule])?.locate_portrait(&document)?;
+    assert_eq!(rule.num_calls(), 1);
+    let sent = *sent.lock().map_err(|_| "poisoned")?;
+    assert!(sent > 0 && sent <= 5 * 1024 * 1024, "{sent} bytes sent");
+    // The box is in the original's pixels.
+    let b = location.face_box;
+    let close = |a: f32, e: f32| (a - e).abs() < 1e-2;
+    assert!(
+        close(b.x, 425.0) && close(b.y, 650.0) && close(b.width, 850.0) && close(b.height, 325.0),
+        "{b:?}"
+    );
     Ok(())
 }

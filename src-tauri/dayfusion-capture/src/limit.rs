@@ -16,11 +16,23 @@ pub const WINDOW_MS: f64 = 180_000.0;
 /// [`WINDOW_MS`]; a new session is refused until the oldest failure leaves
 /// the window. Successes do not reset it (a presentation attack may
 /// alternate).
+///
+/// One per kiosk, shared by every path that opens sessions: the staff
+/// check's own sessions ([`crate::CaptureService::start`]) and the
+/// customer's visit on either backend (the visit desk checks it before it
+/// opens a session and counts the sessions that did not succeed). A failure
+/// is counted once per session, whoever reports it.
 pub struct AttemptLimiter {
     max: usize,
     window_ms: f64,
     clock: Box<dyn Clock>,
-    failures: Mutex<VecDeque<f64>>,
+    failures: Mutex<VecDeque<Failure>>,
+}
+
+/// One failed attempt: when, and of which session (if known).
+struct Failure {
+    at_ms: f64,
+    session: Option<String>,
 }
 
 impl std::fmt::Debug for AttemptLimiter {
@@ -53,10 +65,13 @@ impl AttemptLimiter {
         }
     }
 
-    fn recent(&self) -> std::sync::MutexGuard<'_, VecDeque<f64>> {
+    fn recent(&self) -> std::sync::MutexGuard<'_, VecDeque<Failure>> {
         let now = self.clock.now_ms();
         let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
-        while failures.front().is_some_and(|t| now - t >= self.window_ms) {
+        while failures
+            .front()
+            .is_some_and(|f| now - f.at_ms >= self.window_ms)
+        {
             failures.pop_front();
         }
         failures
@@ -68,17 +83,39 @@ impl AttemptLimiter {
         if failures.len() < self.max {
             return Ok(u32::try_from(self.max - failures.len()).unwrap_or(u32::MAX));
         }
-        let oldest = failures.front().copied().unwrap_or_default();
+        let oldest = failures.front().map(|f| f.at_ms).unwrap_or_default();
         let wait = (oldest + self.window_ms - self.clock.now_ms()).max(0.0);
         Err(CaptureError::TooManyAttempts {
             retry_after_ms: wait.ceil() as u64,
         })
     }
 
-    /// Counts one failed attempt.
+    /// Counts one failed attempt of no particular session.
     pub fn record_failure(&self) {
         let now = self.clock.now_ms();
-        self.recent().push_back(now);
+        self.recent().push_back(Failure {
+            at_ms: now,
+            session: None,
+        });
+    }
+
+    /// Counts session `session_id` as one failed attempt, unless it is
+    /// already counted (the capture service and the visit desk may both
+    /// report the same session). Returns whether it was counted now.
+    pub fn record_session_failure(&self, session_id: &str) -> bool {
+        let now = self.clock.now_ms();
+        let mut failures = self.recent();
+        if failures
+            .iter()
+            .any(|f| f.session.as_deref() == Some(session_id))
+        {
+            return false;
+        }
+        failures.push_back(Failure {
+            at_ms: now,
+            session: Some(session_id.to_owned()),
+        });
+        true
     }
 
     /// Attempts left in the window (0 when refused).
@@ -113,6 +150,20 @@ mod tests {
         assert!(limiter.check().is_err());
         clock.advance(1);
         assert_eq!(limiter.check().ok(), Some(1));
+    }
+
+    #[test]
+    fn a_session_counts_once_whoever_reports_it() {
+        let clock = ManualClock::default();
+        let limiter = AttemptLimiter::new(5, 180_000.0, Box::new(clock.clone()));
+        assert!(limiter.record_session_failure("s-1"));
+        // The desk reports the session the capture service already counted.
+        assert!(!limiter.record_session_failure("s-1"));
+        assert!(limiter.record_session_failure("s-2"));
+        assert_eq!(limiter.remaining(), 3);
+        // Once the first has left the window, it is a new failure again.
+        clock.advance(180_000);
+        assert_eq!(limiter.remaining(), 5);
     }
 
     #[test]

@@ -68,7 +68,7 @@ impl FrameHeader {
 /// kiosk, over [`crate::bridge`] in a browser).
 pub struct CaptureService {
     sessions: Arc<LiveSessions>,
-    limiter: AttemptLimiter,
+    limiter: Arc<AttemptLimiter>,
 }
 
 impl std::fmt::Debug for CaptureService {
@@ -80,14 +80,20 @@ impl std::fmt::Debug for CaptureService {
 }
 
 impl CaptureService {
-    /// The service over `sessions` with the default attempt limit.
+    /// The service over `sessions` with its own default attempt limit.
     pub fn new(sessions: Arc<LiveSessions>) -> Self {
-        Self::with_limiter(sessions, AttemptLimiter::default())
+        Self::with_limiter(sessions, Arc::new(AttemptLimiter::default()))
     }
 
-    /// The same with another limiter (tests).
-    pub fn with_limiter(sessions: Arc<LiveSessions>, limiter: AttemptLimiter) -> Self {
+    /// The same with `limiter`: the kiosk's one limiter, shared with the
+    /// visit desk (or a test's).
+    pub fn with_limiter(sessions: Arc<LiveSessions>, limiter: Arc<AttemptLimiter>) -> Self {
         CaptureService { sessions, limiter }
+    }
+
+    /// The attempt limiter this service counts failures in.
+    pub fn limiter(&self) -> &Arc<AttemptLimiter> {
+        &self.limiter
     }
 
     /// The sessions (the flow reads results there).
@@ -155,7 +161,7 @@ impl CaptureService {
             Err(e) => {
                 // An expired session with no frame is still an attempt.
                 if matches!(e, dayfusion_liveness::LivenessError::Expired) {
-                    self.limiter.record_failure();
+                    self.limiter.record_session_failure(session_id);
                 }
                 return Err(e.into());
             }
@@ -166,7 +172,7 @@ impl CaptureService {
             LivenessStatus::Expired => LivenessEnd::Expired,
         };
         if status != LivenessEnd::Succeeded {
-            self.limiter.record_failure();
+            self.limiter.record_session_failure(session_id);
         }
         tracing::info!(
             event = "liveness_session_finished",

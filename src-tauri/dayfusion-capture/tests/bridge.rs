@@ -92,7 +92,7 @@ fn bridge(
     let engine = Arc::new(LivenessEngine::new(faces));
     let sessions = Arc::new(LiveSessions::new(engine, LivenessSettings::default()));
     let limiter = AttemptLimiter::new(max_failures, 180_000.0, Box::new(MonotonicClock::default()));
-    let service = Arc::new(CaptureService::with_limiter(sessions, limiter));
+    let service = Arc::new(CaptureService::with_limiter(sessions, Arc::new(limiter)));
     let token = BridgeToken::generate()?;
     let secret = token.secret().to_owned();
     let bridge = Bridge::bind(

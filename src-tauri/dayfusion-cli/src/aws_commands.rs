@@ -12,18 +12,32 @@ use dayfusion_aws::s3::S3EvidenceStore;
 use dayfusion_aws::sync::{OutboxSync, sync_status};
 use dayfusion_aws::{AwsContext, AwsError, AwsSettings, RekognitionLiveness, RekognitionMatcher};
 use dayfusion_core::paths::KioskPaths;
-use dayfusion_verify::{Backend, FlowLock, Provider, StartRequest};
+use dayfusion_verify::{Backend, FlowLock, HousekeepingLock, Provider, StartRequest};
 
-use crate::verify_commands::{VerifyArgs, file_log, open_stores, run_flow, store_failure};
+use crate::verify_commands::{
+    HOUSEKEEPING_WAIT, VerifyArgs, file_log, open_stores, run_flow, settings_kiosk_id,
+    store_failure,
+};
 
 /// An AWS failure as a CLI error: code, message for people, detail.
 fn aws_failure(error: &AwsError, lang: &str) -> anyhow::Error {
     anyhow::anyhow!("[{}] {} ({error})", error.code(), error.message(lang))
 }
 
-/// Connects with the data folder's settings.
-fn connect(paths: &KioskPaths, lang: &str) -> anyhow::Result<Arc<AwsContext>> {
-    let settings = AwsSettings::load(&paths.data_dir).map_err(|e| aws_failure(&e, lang))?;
+/// Connects with the data folder's settings, for kiosk `kiosk_id` (the
+/// folder of its S3 objects; `None`: the kiosk settings' id, else
+/// `kiosk-unconfigured` as `verify` records).
+fn connect(
+    paths: &KioskPaths,
+    kiosk_id: Option<String>,
+    lang: &str,
+) -> anyhow::Result<Arc<AwsContext>> {
+    let kiosk = kiosk_id
+        .or_else(|| settings_kiosk_id(paths))
+        .unwrap_or_else(|| "kiosk-unconfigured".to_owned());
+    let settings = AwsSettings::load(&paths.data_dir)
+        .map_err(|e| aws_failure(&e, lang))?
+        .with_kiosk(kiosk);
     Ok(Arc::new(
         AwsContext::connect(settings).map_err(|e| aws_failure(&e, lang))?,
     ))
@@ -38,16 +52,16 @@ pub fn verify_on_aws(
     args: &VerifyArgs,
 ) -> anyhow::Result<ExitCode> {
     let lang = args.lang.as_str();
-    let ctx = connect(paths, lang)?;
+    let ctx = connect(paths, Some(request.kiosk_id.clone()), lang)?;
     ctx.settings
         .require_bucket()
         .map_err(|e| aws_failure(&e, lang))?;
     let _lock = FlowLock::try_acquire(&paths.data_dir).map_err(|e| store_failure(e, lang))?;
     let stores = open_stores(paths, lang)?;
     let liveness = RekognitionLiveness::new(ctx.clone());
-    let matcher =
-        RekognitionMatcher::new(ctx.clone(), request.policy.similarity_min).evidence_in_s3(true);
     let evidence = S3EvidenceStore::new(ctx.clone()).map_err(|e| aws_failure(&e, lang))?;
+    let matcher =
+        RekognitionMatcher::new(ctx.clone(), request.policy.similarity_min).evidence_in(&evidence);
     let backend = Backend {
         kind: Provider::Aws,
         liveness: &liveness,
@@ -79,10 +93,18 @@ pub fn sync(
     lang: &str,
 ) -> anyhow::Result<ExitCode> {
     let _log = file_log(paths);
-    let ctx = connect(paths, lang)?;
-    // One writer at a time: a verification or another sync waits its turn.
-    let _lock = FlowLock::try_acquire(&paths.data_dir).map_err(|e| store_failure(e, lang))?;
+    let ctx = connect(paths, None, lang)?;
+    // One sync at a time (the app's background service or the CLI); a
+    // verification goes on meanwhile.
+    let _lock = HousekeepingLock::acquire(&paths.data_dir, HOUSEKEEPING_WAIT)
+        .map_err(|e| store_failure(e, lang))?;
     let stores = open_stores(paths, lang)?;
+    // This kiosk has AWS settings: transactions kept local until now join
+    // the outbox.
+    stores
+        .log
+        .set_aws_outbox(true)
+        .map_err(|e| store_failure(e, lang))?;
     let evidence = S3EvidenceStore::new(ctx.clone()).map_err(|e| aws_failure(&e, lang))?;
     let table = DynamoTransactionTable::new(ctx.clone());
     let sync = OutboxSync::new(&stores.log, Some(&stores.evidence), &evidence, &table);
@@ -154,7 +176,7 @@ pub fn sync_status_command(paths: &KioskPaths, json: bool, lang: &str) -> anyhow
 
 /// `doctor`: every check, with fixes. Exit 0 when healthy, 1 otherwise.
 pub fn doctor(paths: &KioskPaths, json: bool, lang: &str) -> anyhow::Result<ExitCode> {
-    let ctx = connect(paths, lang)?;
+    let ctx = connect(paths, None, lang)?;
     let report = doctor::run(&ctx, lang);
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -15,8 +15,8 @@ use dayfusion_liveness::LivenessSettings;
 use dayfusion_verify::embedded::{EmbeddedMatcher, RecordedVideo};
 use dayfusion_verify::maintenance;
 use dayfusion_verify::{
-    Backend, EvidenceKey, EvidenceStore, FlowError, FlowLock, ListQuery, PolicySet, Provider,
-    StartRequest, Status, Transaction, TransactionLog, VerificationFlow, i18n,
+    Backend, EvidenceKey, EvidenceStore, FlowError, FlowLock, HousekeepingLock, ListQuery,
+    PolicySet, Provider, StartRequest, Status, Transaction, TransactionLog, VerificationFlow, i18n,
 };
 
 /// A flow failure as a CLI error: the code, the person's message and the detail.
@@ -45,6 +45,11 @@ pub(crate) fn open_stores(paths: &KioskPaths, lang: &str) -> anyhow::Result<Loca
     let evidence = LocalEvidenceStore::open(&paths.evidence_dir(), key_source)
         .map_err(|e| store_failure(e, lang))?;
     let log = SqliteLog::open(&paths.log_file()).map_err(|e| store_failure(e, lang))?;
+    // Final transactions go to the outbox only on a kiosk with AWS settings.
+    if let Some(configured) = dayfusion_aws::config::configured(&paths.data_dir) {
+        log.set_aws_outbox(configured)
+            .map_err(|e| store_failure(e, lang))?;
+    }
     Ok(LocalStores { evidence, log })
 }
 
@@ -53,7 +58,7 @@ fn open_log_read_only(paths: &KioskPaths, lang: &str) -> anyhow::Result<SqliteLo
 }
 
 /// The kiosk id of the settings store, if one was saved.
-fn settings_kiosk_id(paths: &KioskPaths) -> Option<String> {
+pub(crate) fn settings_kiosk_id(paths: &KioskPaths) -> Option<String> {
     let bytes = std::fs::read(paths.settings_file()).ok()?;
     let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     value["kiosk"]["kioskId"].as_str().map(str::to_owned)
@@ -539,6 +544,9 @@ fn with_maintenance_backend<T>(
     work(&backend).map_err(|e| flow_failure(&e, lang))
 }
 
+/// Longest wait of the CLI for a sync or purge already running.
+pub(crate) const HOUSEKEEPING_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// `purge --older-than DAYS`.
 pub fn purge(
     paths: &KioskPaths,
@@ -547,21 +555,30 @@ pub fn purge(
     json: bool,
     lang: &str,
 ) -> anyhow::Result<ExitCode> {
-    let report = with_maintenance_backend(paths, lang, |backend| {
-        maintenance::recover(backend)?;
-        maintenance::purge(
-            backend,
-            days,
-            time::OffsetDateTime::now_utc(),
-            include_unsynced,
-        )
-    })?;
+    let _log = file_log(paths);
+    // Only the housekeeping lock: a customer's visit goes on meanwhile; a
+    // sync or purge of the app's background service finishes first.
+    let _lock = HousekeepingLock::acquire(&paths.data_dir, HOUSEKEEPING_WAIT)
+        .map_err(|e| store_failure(e, lang))?;
+    let stores = open_stores(paths, lang)?;
+    let report = maintenance::purge(
+        &stores.evidence,
+        &stores.log,
+        days,
+        time::OffsetDateTime::now_utc(),
+        include_unsynced,
+    )
+    .map_err(|e| flow_failure(&e, lang))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!(
-            "purged the evidence of {} transaction(s) older than {days} days: {} object(s) deleted; {} kept because they have not reached AWS yet",
-            report.transactions, report.objects_deleted, report.kept_unsynced
+            "purged the evidence of {} transaction(s) older than {days} days: {} local object(s) deleted; {} queued to delete their S3 copies at the next sync; {} kept because they have not reached AWS yet; {} kept under a legal hold",
+            report.transactions,
+            report.objects_deleted,
+            report.queued_for_aws,
+            report.kept_unsynced,
+            report.kept_on_hold
         );
     }
     Ok(ExitCode::SUCCESS)

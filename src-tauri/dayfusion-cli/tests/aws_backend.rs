@@ -171,7 +171,8 @@ impl Kiosk {
             .env("AWS_ENDPOINT_URL", &self.moto)
             .env("AWS_ENDPOINT_URL_REKOGNITION", &self.rekognition)
             .env("DAYFUSION_AWS_BUCKET", &self.bucket)
-            .env("DAYFUSION_AWS_PREFIX", "kiosks/agencia-0001/")
+            // Each kiosk's objects: {prefix}{kiosk id}/ (kiosks/agencia-0001/).
+            .env("DAYFUSION_AWS_PREFIX", "kiosks/")
             .env("DAYFUSION_AWS_TABLE", &self.table)
             .env("DAYFUSION_AWS_RESULTS_WAIT_S", "90")
             .env(
@@ -214,11 +215,12 @@ impl Kiosk {
         out["Count"].as_u64().ok_or_else(|| "no count".into())
     }
 
-    fn object(&self, key: &str) -> AnyResult<(u16, Vec<u8>)> {
+    /// The object of evidence key `key` in kiosk `kiosk`'s folder.
+    fn object(&self, kiosk: &str, key: &str) -> AnyResult<(u16, Vec<u8>)> {
         http(
             &self.moto,
             "GET",
-            &format!("/{}/kiosks/agencia-0001/{key}", self.bucket),
+            &format!("/{}/kiosks/{kiosk}/{key}", self.bucket),
             &[(
                 "Authorization",
                 "AWS4-HMAC-SHA256 Credential=testing/20261126/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0",
@@ -433,10 +435,10 @@ fn verify_on_aws_stores_evidence_in_s3_and_logs_to_dynamodb_once() -> TestResult
     let id = t["transactionId"].as_str().ok_or("no id")?;
 
     // Evidence: in S3 under the kiosk's prefix, byte-identical.
-    let (status, body) = k.object(&format!("documents/{id}/document.jpg"))?;
+    let (status, body) = k.object("agencia-0001", &format!("documents/{id}/document.jpg"))?;
     assert_eq!(status, 200);
     assert_eq!(body, std::fs::read(&document)?);
-    let (status, body) = k.object(&format!("liveness/{session}/reference.jpg"))?;
+    let (status, body) = k.object("agencia-0001", &format!("liveness/{session}/reference.jpg"))?;
     assert_eq!(status, 200);
     assert_eq!(body, selfie);
     assert!(
@@ -448,9 +450,10 @@ fn verify_on_aws_stores_evidence_in_s3_and_logs_to_dynamodb_once() -> TestResult
     let item = k.item(id)?;
     assert_eq!(item["Status"]["S"], "APPROVED", "{item}");
     assert_eq!(item["SessionId"]["S"], session.as_str());
+    // The real S3 key, kiosk folder included.
     assert_eq!(
         item["DocumentKey"]["S"],
-        format!("documents/{id}/document.jpg")
+        format!("kiosks/agencia-0001/documents/{id}/document.jpg")
     );
     assert_eq!(
         item["Similarity"]["N"]
@@ -591,7 +594,8 @@ fn offline_verifications_reach_aws_after_an_outage_exactly_once() -> TestResult 
         assert_eq!(item["Backend"]["S"], "embedded", "{item}");
         // The evidence in S3 is the plaintext the local store holds.
         let key = format!("documents/{id}/document.jpg");
-        let (status, body) = k.object(&key)?;
+        // No kiosk settings and no --kiosk-id: the CLI's kiosk-unconfigured.
+        let (status, body) = k.object("kiosk-unconfigured", &key)?;
         assert_eq!(status, 200, "{key}");
         let local = k.dir.join("decrypted.jpg");
         let out = k.run(&[

@@ -164,7 +164,8 @@ fn verify_decides_stores_encrypted_evidence_and_logs_a_verifiable_chain() -> Tes
     assert_eq!(t["decision"]["policy"]["id"], "default");
     assert_eq!(t["decision"]["policy"]["version"], 1);
     assert_eq!(t["decision"]["policy"]["livenessMin"], 70.0);
-    assert_eq!(t["sync"], "pending");
+    // No AWS settings on this kiosk: the transaction stays local.
+    assert_eq!(t["sync"], "local");
     let id = t["transactionId"].as_str().ok_or("no id")?;
     let session = t["liveness"]["sessionId"].as_str().ok_or("no session")?;
     assert_eq!(
@@ -721,10 +722,11 @@ fn purge_deletes_old_evidence_and_keeps_the_records_and_the_chain() -> TestResul
     // Not old enough: nothing goes.
     let report = json(&s.run(&["purge", "--older-than", "30", "--json"])?)?;
     assert_eq!(report["transactions"], 0);
-    // Old enough (0 days) but not yet synced to AWS: kept unless forced.
+    // Old enough (0 days) on a kiosk without AWS settings: nothing waits
+    // for AWS, so the evidence goes without forcing.
     let report = json(&s.run(&["purge", "--older-than", "0", "--json"])?)?;
-    assert_eq!(report["keptUnsynced"], 1);
-    let report = json(&s.run(&["purge", "--older-than", "0", "--include-unsynced", "--json"])?)?;
+    assert_eq!(report["keptUnsynced"], 0);
+    assert_eq!(report["queuedForAws"], 0);
     assert_eq!(report["transactions"], 1);
     assert!(report["objectsDeleted"].as_u64().unwrap_or(0) >= 2);
     let objects = s

@@ -59,6 +59,7 @@ pub fn all() -> Result<Vec<Binding>, ExportError> {
         binding::<DocumentPreview>(&config)?,
         binding::<DocumentHint>(&config)?,
         binding::<DocumentFrameQuality>(&config)?,
+        binding::<VisitCapture>(&config)?,
         binding::<VisitLiveness>(&config)?,
         binding::<CustomerOutcome>(&config)?,
         binding::<VisitResult>(&config)?,

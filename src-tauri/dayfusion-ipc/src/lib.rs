@@ -284,6 +284,13 @@ pub struct LivenessCredentials {
     pub expiration: String,
     /// Region of the liveness session.
     pub region: String,
+    /// The streaming endpoint the detector must use instead of the region's
+    /// public one, `wss://host[:port]`: the kiosk's private (VPC interface)
+    /// endpoint, or in debug builds a local test fake. Absent: the region's
+    /// public endpoint. The webview's CSP allows exactly this origin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub endpoint: Option<String>,
 }
 
 impl std::fmt::Debug for LivenessCredentials {
@@ -295,6 +302,7 @@ impl std::fmt::Debug for LivenessCredentials {
             .field("session_token", &"<redacted>")
             .field("expiration", &self.expiration)
             .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
             .finish()
     }
 }

@@ -138,11 +138,27 @@ pub struct DocumentFrameQuality {
     pub portrait_found: bool,
 }
 
-/// The liveness session bound to the visit's transaction.
+/// The liveness step a confirmed document leads to. No session exists yet:
+/// the widget asks for one (`visit_liveness_session`) when the customer
+/// presses start, and again for every retry.
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct VisitCapture {
+    /// `local` (embedded engine) or `aws` (Amplify detector): the widget's
+    /// `provider`.
+    pub provider: String,
+    /// Liveness attempts this kiosk has left now (five failures per three
+    /// minutes; `0` = the next request is refused with `too-many-attempts`).
+    pub attempts_left: u32,
+}
+
+/// A liveness session opened for the visit's transaction and bound to it
+/// (each request opens a new one and ends the one before): the answer of
+/// the widget's `requestSession` hook.
 #[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct VisitLiveness {
-    /// For the widget's `session-id`.
+    /// The session the widget runs (new for every attempt).
     pub session_id: String,
     /// `local` (embedded engine) or `aws` (Amplify detector).
     pub provider: String,
@@ -226,4 +242,8 @@ pub enum VisitRefusal {
     /// The removable medium was taken out, or the chosen file or folder is
     /// not (or no longer) a document on it.
     MediumUnavailable,
+    /// Five liveness checks failed on this kiosk in the last three minutes:
+    /// no new session until the oldest failure is three minutes old; the
+    /// customer is sent to staff.
+    TooManyAttempts,
 }

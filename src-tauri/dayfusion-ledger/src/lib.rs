@@ -1,7 +1,7 @@
 //! Local transaction log of the kiosk: one SQLite file, in WAL mode, that
 //! implements [`dayfusion_verify::TransactionLog`] as [`SqliteLog`].
 //!
-//! # Tables (schema v1)
+//! # Tables (schema v2)
 //!
 //! - `transactions`: one row per verification. The whole
 //!   [`Transaction`] is kept as JSON in `record`; `created_at`,
@@ -13,7 +13,21 @@
 //!   event, updated in the same SQL transaction as every append.
 //! - `policies`: every policy version the kiosk has used, as canonical JSON
 //!   with its SHA-256 (a policy changed without a new version is refused).
-//! - `outbox`: the final transactions that still have to reach AWS.
+//! - `outbox`: the final transactions whose current record still has to
+//!   reach AWS (first put, or a later review or purge).
+//! - `kiosk_state` (v2): facts every connection must agree on; today
+//!   `aws-outbox` (`on` when the kiosk has AWS settings; see
+//!   [`SqliteLog::set_aws_outbox`]).
+//!
+//! # How DynamoDB's item follows the local record
+//!
+//! The item's `RecordSha256` is always the `recordSha256` of some event of
+//! the local chain: the record as it stood when a sync sent it. The
+//! `sync.completed` event that follows names it (`remoteRecordSha256`).
+//! A later change of the final transaction (review, purge) re-queues it;
+//! the next sync sends an `UpdateItem` conditioned on that previous hash
+//! and replacing it with the new record's, so the item's history is a
+//! walk along the local chain and a diverging item is `sync-conflict`.
 //!
 //! The schema is built by hand-written, ordered migrations, each applied in
 //! one SQL transaction and tracked by `PRAGMA user_version`; a database newer
@@ -90,7 +104,8 @@
 //! A transaction whose stored stage is final (decided, aborted) is only
 //! rewritten for bookkeeping: [`SqliteLog::update`] accepts a record that
 //! differs from the stored one in `updatedAt`, `evidencePurgedAt` and
-//! `sync` only, and refuses anything else with [`StoreError::Conflict`].
+//! `sync` only (or settles a REVIEW decision once), and refuses anything
+//! else with [`StoreError::Conflict`].
 //! `evidencePurgedAt` is never cleared once set, whatever the stage.
 //!
 //! Its limit: someone with write access to the file who rewrites the whole
@@ -138,6 +153,9 @@ use time::{OffsetDateTime, UtcOffset};
 use uuid::Uuid;
 
 pub use audit::event_hash;
+pub use outbox::{
+    REMOTE_RECORD_SHA256, RemoteRecord, SYNC_DEQUEUED, SYNC_QUEUED, SyncMark, SyncReceipt,
+};
 pub use records::record_sha256;
 pub use schema::SCHEMA_VERSION;
 
@@ -150,11 +168,9 @@ pub const HASH_DOMAIN: &str = "dayfusion-audit-v1";
 /// Kind of the event appended when a policy version is first recorded.
 pub const POLICY_REGISTERED: &str = "policy.registered";
 
-/// Kind of the event appended by [`SqliteLog::mark_synced`].
-pub const SYNC_COMPLETED: &str = "sync.completed";
-
-/// Kind of the event appended by [`SqliteLog::record_sync_failure`].
-pub const SYNC_FAILED: &str = "sync.failed";
+/// Kinds of the events appended by [`SqliteLog::mark_synced`] and
+/// [`SqliteLog::record_sync_failure`].
+pub use dayfusion_verify::{SYNC_COMPLETED, SYNC_FAILED};
 
 /// Key, in the data of every event of a transaction, of the SHA-256 of the
 /// transaction's stored record after the event.
@@ -239,6 +255,10 @@ impl TransactionLog for SqliteLog {
 
     fn outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
         self.outbox_entries(limit)
+    }
+
+    fn queues_for_aws(&self) -> Result<bool, StoreError> {
+        self.aws_outbox()
     }
 }
 

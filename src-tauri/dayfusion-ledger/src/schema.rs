@@ -60,6 +60,12 @@ const MIGRATIONS: &[&str] = &[
         attempts INTEGER NOT NULL DEFAULT 0,
         last_error TEXT
     );",
+    // v2: facts about the kiosk every connection must agree on (whether
+    // final transactions are queued for AWS).
+    "CREATE TABLE kiosk_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );",
 ];
 
 /// The schema version this code writes.

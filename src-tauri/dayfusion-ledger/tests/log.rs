@@ -5,7 +5,8 @@ use std::error::Error;
 use std::path::{Path, PathBuf};
 
 use dayfusion_ledger::{
-    RECORD_SHA256, SCHEMA_VERSION, SYNC_COMPLETED, SYNC_FAILED, SqliteLog, event_hash,
+    RECORD_SHA256, REMOTE_RECORD_SHA256, RemoteRecord, SCHEMA_VERSION, SYNC_COMPLETED,
+    SYNC_DEQUEUED, SYNC_FAILED, SYNC_QUEUED, SqliteLog, SyncMark, SyncReceipt, event_hash,
     record_sha256,
 };
 use dayfusion_verify::{
@@ -106,6 +107,15 @@ fn stored_record(path: &Path, id: &Uuid) -> Result<String, Box<dyn Error>> {
 }
 
 /// The stored head row.
+/// What a sync that sent the stored record of `id` reports.
+fn sent(path: &Path, id: &Uuid) -> Result<SyncReceipt, Box<dyn Error>> {
+    Ok(SyncReceipt {
+        record_sha256: record_sha256(&stored_record(path, id)?),
+        s3_objects_uploaded: 2,
+        s3_objects_deleted: 0,
+    })
+}
+
 fn head(conn: &Connection) -> rusqlite::Result<(i64, String)> {
     conn.query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
         Ok((r.get(0)?, r.get(1)?))
@@ -264,10 +274,17 @@ fn outbox_only_for_pending_and_mark_synced_removes() -> TestResult {
     assert_eq!(queued[0].attempts, 2);
     assert_eq!(queued[0].last_error.as_deref(), Some("aws-throttled"));
 
-    assert!(log.mark_synced(&t.transaction_id)?);
+    let receipt = sent(&db_path(&dir), &t.transaction_id)?;
+    assert_eq!(
+        log.mark_synced(&t.transaction_id, &receipt)?,
+        SyncMark::Synced
+    );
     assert!(log.outbox(0)?.is_empty());
     let events_before = log.verify_audit()?.events;
-    assert!(!log.mark_synced(&t.transaction_id)?);
+    assert_eq!(
+        log.mark_synced(&t.transaction_id, &receipt)?,
+        SyncMark::NotQueued
+    );
     assert_eq!(log.verify_audit()?.events, events_before);
     let missing = log.record_sync_failure(&t.transaction_id, "x");
     assert!(
@@ -791,7 +808,11 @@ fn sync_outcomes_are_recorded_in_the_record_and_the_chain() -> TestResult {
     assert_eq!(log.get(&t.transaction_id)?.as_ref(), Some(&t));
     assert_eq!(log.verify_audit()?.first_bad, None);
 
-    assert!(log.mark_synced(&t.transaction_id)?);
+    let receipt = sent(&path, &t.transaction_id)?;
+    assert_eq!(
+        log.mark_synced(&t.transaction_id, &receipt)?,
+        SyncMark::Synced
+    );
     let synced = log.get(&t.transaction_id)?.ok_or("transaction gone")?;
     assert_eq!(synced.sync, SyncState::Synced);
     assert!(synced.updated_at > t.updated_at);
@@ -849,5 +870,110 @@ fn read_only_open_works_in_a_read_only_folder() -> TestResult {
         matches!(write, Err(StoreError::NotWritable(_))),
         "{write:?}"
     );
+    Ok(())
+}
+
+#[test]
+fn a_record_changed_during_its_sync_stays_queued_with_the_hash_sent() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    let log = SqliteLog::open(&path)?;
+    let mut t = transaction(base_time()?)?;
+    log.insert(&t, &event("transaction.started", 1))?;
+    t.stage = Stage::Decided;
+    t.status = Status::Review;
+    t.sync = SyncState::Pending;
+    log.update(&t, &event("decision.made", 2))?;
+    assert_eq!(log.remote_record(&t.transaction_id)?, RemoteRecord::Never);
+
+    // The sync read and sent this record...
+    let receipt = sent(&path, &t.transaction_id)?;
+    // ...while a purge changed it.
+    t.evidence_purged_at = Some(base_time()?);
+    log.update(&t, &event("evidence.purged", 3))?;
+    assert_eq!(
+        log.mark_synced(&t.transaction_id, &receipt)?,
+        SyncMark::ChangedMeanwhile
+    );
+    let queued = log.outbox(0)?;
+    assert_eq!(queued.len(), 1, "the purge still has to reach AWS");
+    assert_eq!(
+        log.get(&t.transaction_id)?.ok_or("gone")?.sync,
+        SyncState::Pending
+    );
+    assert_eq!(
+        log.remote_record(&t.transaction_id)?,
+        RemoteRecord::Known(receipt.record_sha256.clone())
+    );
+    let completed = log.audit_events(&t.transaction_id)?;
+    let completed = completed.last().ok_or("no events")?;
+    assert_eq!(completed.kind, SYNC_COMPLETED);
+    assert_eq!(
+        completed.data[REMOTE_RECORD_SHA256],
+        receipt.record_sha256.as_str()
+    );
+    assert_eq!(completed.data["s3ObjectsUploaded"], 2);
+
+    // The next run sends the purged record and it leaves the outbox.
+    let next = sent(&path, &t.transaction_id)?;
+    assert_eq!(log.mark_synced(&t.transaction_id, &next)?, SyncMark::Synced);
+    assert!(log.outbox(0)?.is_empty());
+    assert_eq!(
+        log.remote_record(&t.transaction_id)?,
+        RemoteRecord::Known(next.record_sha256)
+    );
+    assert_eq!(log.verify_audit()?.first_bad, None);
+    Ok(())
+}
+
+#[test]
+fn final_transactions_are_queued_only_while_the_kiosk_has_aws_settings() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = db_path(&dir);
+    let log = SqliteLog::open(&path)?;
+    assert!(!log.queues_for_aws()?, "a new log has no AWS outbox");
+    let mut local = transaction(base_time()?)?;
+    log.insert(&local, &event("transaction.started", 1))?;
+    local.stage = Stage::Decided;
+    local.status = Status::Approved;
+    local.sync = SyncState::Local;
+    log.update(&local, &event("decision.made", 2))?;
+    assert!(log.outbox(0)?.is_empty());
+
+    // AWS settings added: the local one joins the outbox.
+    assert_eq!(log.set_aws_outbox(true)?, 1);
+    assert!(log.queues_for_aws()?);
+    assert_eq!(log.outbox(0)?.len(), 1);
+    let queued = log.get(&local.transaction_id)?.ok_or("gone")?;
+    assert_eq!(queued.sync, SyncState::Pending);
+    let events = log.audit_events(&local.transaction_id)?;
+    assert_eq!(events.last().ok_or("no events")?.kind, SYNC_QUEUED);
+    assert_eq!(log.set_aws_outbox(true)?, 0, "idempotent");
+
+    // A second one reaches AWS; then the settings go away: the one that
+    // never reached AWS is local again, the synced one stays synced.
+    let mut synced = transaction(base_time()?)?;
+    log.insert(&synced, &event("transaction.started", 3))?;
+    synced.stage = Stage::Decided;
+    synced.status = Status::Rejected;
+    synced.sync = SyncState::Pending;
+    log.update(&synced, &event("decision.made", 4))?;
+    let receipt = sent(&path, &synced.transaction_id)?;
+    log.mark_synced(&synced.transaction_id, &receipt)?;
+    assert_eq!(log.set_aws_outbox(false)?, 1);
+    assert!(!log.queues_for_aws()?);
+    assert!(log.outbox(0)?.is_empty());
+    let back = log.get(&local.transaction_id)?.ok_or("gone")?;
+    assert_eq!(back.sync, SyncState::Local);
+    let events = log.audit_events(&local.transaction_id)?;
+    assert_eq!(events.last().ok_or("no events")?.kind, SYNC_DEQUEUED);
+    assert_eq!(
+        log.get(&synced.transaction_id)?.ok_or("gone")?.sync,
+        SyncState::Synced
+    );
+    // Every connection agrees: the flag is in the file.
+    let other = SqliteLog::open(&path)?;
+    assert!(!other.queues_for_aws()?);
+    assert_eq!(log.verify_audit()?.first_bad, None);
     Ok(())
 }

@@ -115,6 +115,27 @@ pub enum SyncState {
     /// Nothing to send (kept for records written before every final
     /// transaction went through the outbox).
     NotRequired,
+    /// Final and kept on this kiosk only: it had no AWS settings when the
+    /// transaction ended. Queued (becomes `Pending`) once they are added.
+    Local,
+}
+
+impl SyncState {
+    /// The state after a change of a final transaction (a review, a
+    /// purge) that AWS must hear about: queued again when its record is,
+    /// or is about to be, in AWS; unchanged otherwise.
+    pub fn after_change(self) -> SyncState {
+        match self {
+            SyncState::Pending | SyncState::Synced => SyncState::Pending,
+            other => other,
+        }
+    }
+
+    /// Whether the transaction's record (and evidence) may already be in
+    /// AWS, or will be: what a purge must also delete there.
+    pub fn reaches_aws(self) -> bool {
+        matches!(self, SyncState::Pending | SyncState::Synced)
+    }
 }
 
 /// A stored evidence object: its key and the SHA-256 of its plaintext.

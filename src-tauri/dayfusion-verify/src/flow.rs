@@ -292,7 +292,13 @@ impl VerificationFlow {
         Ok(&self.transaction)
     }
 
-    /// Creates a liveness session for this transaction and binds it.
+    /// Creates a liveness session for this transaction and binds it. Called
+    /// again (a retry), it binds a new session in place of the old one, which
+    /// is ended: a session serves one attempt only (Rekognition refuses a
+    /// second stream on a session), so its leftovers held in memory are
+    /// forgotten once the new binding is recorded. The binding and its
+    /// `liveness.started` event (naming the session it `replaces`) are one
+    /// log commit.
     pub fn start_liveness(
         &mut self,
         backend: &Backend<'_>,
@@ -303,6 +309,7 @@ impl VerificationFlow {
             .create_session()
             .map_err(classify_provider_error)?;
         EvidenceKey::liveness_reference(&session.session_id).map_err(key_error)?;
+        let replaced = self.transaction.liveness_session_id.clone();
         let mut next = self.transaction.clone();
         next.liveness_session_id = Some(session.session_id.clone());
         let audit = event(
@@ -310,10 +317,17 @@ impl VerificationFlow {
             serde_json::json!({
                 "provider": session.provider,
                 "sessionId": session.session_id,
-                "replaces": self.transaction.liveness_session_id,
+                "replaces": replaced,
             }),
         );
-        self.commit(backend, next, audit)?;
+        if let Err(e) = self.commit(backend, next, audit) {
+            // Not bound: the new session is never used.
+            backend.liveness.forget(&session.session_id);
+            return Err(e.into());
+        }
+        if let Some(old) = replaced.filter(|old| *old != session.session_id) {
+            backend.liveness.forget(&old);
+        }
         Ok(session)
     }
 
@@ -517,7 +531,7 @@ impl VerificationFlow {
         next.stage = Stage::Decided;
         next.status = decision.status;
         next.decision = Some(decision);
-        next.sync = final_sync_state(backend.kind);
+        next.sync = final_sync_state(backend.log)?;
         self.commit(backend, next, audit)?;
         info!(
             transaction = %self.transaction.transaction_id,
@@ -547,11 +561,16 @@ impl VerificationFlow {
 }
 
 /// The sync state of a final transaction of `backend`. Both backends keep
-/// the local log as their journal; a final transaction then waits in the
-/// outbox for the central DynamoDB table (and, from the embedded backend,
-/// for its evidence to reach S3).
-fn final_sync_state(_backend: Provider) -> SyncState {
-    SyncState::Pending
+/// the local log as their journal; on a kiosk with AWS settings a final
+/// transaction then waits in the outbox for the central DynamoDB table
+/// (and, from the embedded backend, for its evidence to reach S3); without
+/// them it stays local until they are added.
+fn final_sync_state(log: &dyn TransactionLog) -> Result<SyncState, StoreError> {
+    Ok(if log.queues_for_aws()? {
+        SyncState::Pending
+    } else {
+        SyncState::Local
+    })
 }
 
 /// Aborts `transaction` (not final): deletes its evidence, records
@@ -588,7 +607,7 @@ pub(crate) fn abort_transaction(
     next.stage = Stage::Aborted;
     next.status = Status::Aborted;
     next.abort_reason = Some(reason.to_owned());
-    next.sync = final_sync_state(transaction.backend);
+    next.sync = final_sync_state(backend.log)?;
     next.updated_at = OffsetDateTime::now_utc();
     backend.log.update(
         &next,

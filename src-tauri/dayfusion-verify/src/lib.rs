@@ -16,6 +16,7 @@ pub mod embedded;
 pub mod error;
 pub mod evidence_key;
 pub mod flow;
+pub mod hold;
 pub mod i18n;
 pub mod lock;
 pub mod maintenance;
@@ -27,7 +28,7 @@ pub use domain::*;
 pub use error::{FlowError, ProviderError, StoreError};
 pub use evidence_key::EvidenceKey;
 pub use flow::{Backend, StartRequest, VerificationFlow};
-pub use lock::FlowLock;
+pub use lock::{FlowLock, HousekeepingLock};
 pub use policy::{Policy, PolicySet};
 pub use ports::*;
 

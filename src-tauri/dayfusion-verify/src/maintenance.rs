@@ -1,5 +1,5 @@
-//! Housekeeping that needs the kiosk's flow lock: recovery after a crash
-//! and the retention purge (LGPD).
+//! Recovery after a crash (needs the flow lock) and the retention purge
+//! (LGPD; needs only the housekeeping lock).
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -8,7 +8,8 @@ use tracing::info;
 use crate::domain::SyncState;
 use crate::error::FlowError;
 use crate::flow::{Backend, abort_transaction};
-use crate::ports::{AuditEvent, ListQuery};
+use crate::hold;
+use crate::ports::{AuditEvent, EvidenceStore, ListQuery, SYNC_COMPLETED, TransactionLog};
 
 /// Reason code of transactions found unfinished at start-up.
 pub const INTERRUPTED: &str = "interrupted";
@@ -99,18 +100,36 @@ pub fn abort_interrupted(backend: &Backend<'_>) -> Result<Vec<uuid::Uuid>, FlowE
 pub struct PurgeReport {
     /// Transactions whose evidence was deleted.
     pub transactions: usize,
-    /// Evidence objects deleted.
+    /// Evidence objects deleted from the local store.
     pub objects_deleted: usize,
+    /// Of the purged transactions, those whose S3 objects (and DynamoDB
+    /// item) are deleted by the next outbox sync: they were queued again.
+    pub queued_for_aws: usize,
     /// Transactions old enough but still waiting to reach AWS (kept).
     pub kept_unsynced: usize,
+    /// Transactions old enough but under a legal hold (kept).
+    pub kept_on_hold: usize,
 }
 
+/// Kind of the event recorded for each purged transaction.
+pub const EVIDENCE_PURGED: &str = "evidence.purged";
+
 /// Deletes the evidence of final transactions created more than
-/// `older_than_days` days before `now`. The transaction records, their
-/// hashes and the audit chain stay (each purge is itself an audit event).
-/// Transactions still in the outbox keep their evidence unless `force`.
+/// `older_than_days` days before `now` from `evidence` (the local store).
+/// The transaction records, their hashes and the audit chain stay (each
+/// purge is an `evidence.purged` event with the local count). A
+/// transaction whose evidence is, or is on its way to be, in AWS is queued
+/// again: the outbox sync deletes its S3 objects (Rekognition's output
+/// included) and records `EvidenceDeletedAt` in DynamoDB, retrying until
+/// S3 answers. Transactions still waiting for their first sync keep their
+/// evidence unless `force`; transactions under a legal hold
+/// ([`crate::hold`]) always keep it.
+///
+/// Needs no flow lock: it touches only final transactions, never the one
+/// a visit is running. Callers hold the [`crate::HousekeepingLock`].
 pub fn purge(
-    backend: &Backend<'_>,
+    evidence: &dyn EvidenceStore,
+    log: &dyn TransactionLog,
     older_than_days: u32,
     now: OffsetDateTime,
     force: bool,
@@ -125,7 +144,7 @@ pub fn purge(
             ))
         })?;
     let mut report = PurgeReport::default();
-    let candidates = backend.log.list(&ListQuery {
+    let candidates = log.list(&ListQuery {
         limit: 0,
         status: None,
         created_before: Some(cutoff),
@@ -134,37 +153,54 @@ pub fn purge(
         if !transaction.stage.is_final() || transaction.evidence_purged_at.is_some() {
             continue;
         }
-        if transaction.sync == SyncState::Pending && !force {
+        if hold::current(log, &transaction.transaction_id)?.is_some() {
+            report.kept_on_hold += 1;
+            continue;
+        }
+        let never_synced = transaction.sync == SyncState::Pending
+            && !log
+                .audit_events(&transaction.transaction_id)?
+                .iter()
+                .any(|e| e.kind == SYNC_COMPLETED);
+        if never_synced && !force {
             report.kept_unsynced += 1;
             continue;
         }
         let mut deleted = 0usize;
         for key in transaction.evidence_keys() {
-            if backend.evidence.delete(&key)? {
+            if evidence.delete(&key)? {
                 deleted += 1;
             }
         }
         let mut next = transaction.clone();
         next.evidence_purged_at = Some(now);
         next.updated_at = now;
-        backend.log.update(
+        next.sync = transaction.sync.after_change();
+        let queued = transaction.sync.reaches_aws();
+        log.update(
             &next,
             &AuditEvent {
-                kind: "evidence.purged".to_owned(),
+                kind: EVIDENCE_PURGED.to_owned(),
                 data: serde_json::json!({
                     "olderThanDays": older_than_days,
-                    "objectsDeleted": deleted,
-                    "unsynced": transaction.sync == SyncState::Pending,
+                    "localObjectsDeleted": deleted,
+                    "s3": if queued { "queued" } else { "not-applicable" },
+                    "unsynced": never_synced,
                 }),
             },
         )?;
         report.transactions += 1;
         report.objects_deleted += deleted;
+        if queued {
+            report.queued_for_aws += 1;
+        }
     }
     info!(
         transactions = report.transactions,
         objects = report.objects_deleted,
+        queued = report.queued_for_aws,
         kept = report.kept_unsynced,
+        held = report.kept_on_hold,
         "retention purge"
     );
     Ok(report)

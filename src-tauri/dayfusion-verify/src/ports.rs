@@ -210,6 +210,12 @@ pub struct ListQuery {
     pub created_before: Option<time::OffsetDateTime>,
 }
 
+/// Kind of the event recorded when a transaction's record reached AWS.
+pub const SYNC_COMPLETED: &str = "sync.completed";
+
+/// Kind of the event recorded when an attempt to send it failed.
+pub const SYNC_FAILED: &str = "sync.failed";
+
 /// A transaction waiting to reach AWS.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -252,4 +258,9 @@ pub trait TransactionLog: Send + Sync {
     /// staff action such as `staff.account.added` or `settings.changed`),
     /// chained like every other event.
     fn record_event(&self, event: &AuditEvent) -> Result<(), StoreError>;
+    /// Whether final transactions are queued for AWS (the kiosk has AWS
+    /// settings); when not, they end [`crate::SyncState::Local`].
+    fn queues_for_aws(&self) -> Result<bool, StoreError> {
+        Ok(true)
+    }
 }

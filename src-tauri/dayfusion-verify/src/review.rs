@@ -17,8 +17,39 @@ pub const MAX_REASON_CHARS: usize = 500;
 /// Shortest review reason accepted, characters (after trimming).
 pub const MIN_REASON_CHARS: usize = 3;
 
-fn refused(code: &str, detail: impl Into<String>) -> FlowError {
+pub(crate) fn refused(code: &str, detail: impl Into<String>) -> FlowError {
     FlowError::Input(ProviderError::new(code, detail, false))
+}
+
+/// `id` as a staff account id (letters, digits, `.`, `_`, `-`, `@`; at
+/// most [`MAX_ID_LEN`]), else refused with `code`.
+pub(crate) fn check_staff_id(id: &str, code: &str) -> Result<(), FlowError> {
+    let ok = !id.is_empty()
+        && id.len() <= MAX_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(refused(code, "staff account id"))
+    }
+}
+
+/// `reason` trimmed, when it has 3-500 characters and no control
+/// characters but line breaks; else refused with `code`.
+pub(crate) fn check_reason<'r>(reason: &'r str, code: &str) -> Result<&'r str, FlowError> {
+    let reason = reason.trim();
+    let chars = reason.chars().count();
+    if !(MIN_REASON_CHARS..=MAX_REASON_CHARS).contains(&chars)
+        || reason.chars().any(|c| c.is_control() && c != '\n')
+    {
+        return Err(refused(
+            code,
+            format!("{MIN_REASON_CHARS}-{MAX_REASON_CHARS} characters, no control characters"),
+        ));
+    }
+    Ok(reason)
 }
 
 /// Transactions waiting for a review, oldest first.
@@ -49,24 +80,8 @@ pub fn resolve(
             "a review approves or rejects",
         ));
     }
-    let reviewer_ok = !reviewer.is_empty()
-        && reviewer.len() <= MAX_ID_LEN
-        && reviewer
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'));
-    if !reviewer_ok {
-        return Err(refused("reviewer-invalid", "reviewer id"));
-    }
-    let reason = reason.trim();
-    let chars = reason.chars().count();
-    if !(MIN_REASON_CHARS..=MAX_REASON_CHARS).contains(&chars)
-        || reason.chars().any(|c| c.is_control() && c != '\n')
-    {
-        return Err(refused(
-            "review-reason-invalid",
-            format!("{MIN_REASON_CHARS}-{MAX_REASON_CHARS} characters, no control characters"),
-        ));
-    }
+    check_staff_id(reviewer, "reviewer-invalid")?;
+    let reason = check_reason(reason, "review-reason-invalid")?;
     let current = log
         .get(id)?
         .ok_or_else(|| refused("review-not-pending", format!("no transaction {id}")))?;
@@ -87,6 +102,9 @@ pub fn resolve(
     let mut next = current.clone();
     next.status = verdict;
     next.updated_at = now;
+    // A decision already in (or on its way to) DynamoDB gets the review
+    // there too.
+    next.sync = current.sync.after_change();
     next.review = Some(ReviewRecord {
         verdict,
         reviewer: reviewer.to_owned(),

@@ -4,9 +4,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use dayfusion_capture::AttemptLimiter;
+use dayfusion_capture::CaptureError;
 use dayfusion_ipc::{
-    CustomerOutcome, DocumentPreview, DocumentSources, MediaFolder, RemovableMedium, VisitEnd,
-    VisitInfo, VisitLiveness, VisitResult,
+    CustomerOutcome, DocumentPreview, DocumentSources, MediaFolder, RemovableMedium, VisitCapture,
+    VisitEnd, VisitInfo, VisitLiveness, VisitResult,
 };
 use dayfusion_verify::{
     Backend, ConsentRecord, EvidenceStore, FaceMatcher, FlowError, FlowLock, LivenessProvider,
@@ -86,6 +88,8 @@ struct Visit {
     consent: Option<ConsentRecord>,
     document: Option<HeldDocument>,
     flow: Option<VerificationFlow>,
+    /// The liveness session bound to the transaction now (the current
+    /// attempt's); `None` until the widget asks for the first one.
     session: Option<VisitLiveness>,
     lock: Option<FlowLock>,
 }
@@ -97,6 +101,9 @@ pub struct VisitDesk {
     visit: Mutex<Option<Visit>>,
     /// Where the customer's document picker finds removable media.
     media: RemovableMedia,
+    /// The kiosk's failed-attempt limit (five per three minutes), shared
+    /// with the capture service of the staff check.
+    attempts: Arc<AttemptLimiter>,
 }
 
 impl std::fmt::Debug for VisitDesk {
@@ -163,7 +170,22 @@ impl VisitDesk {
             config,
             visit: Mutex::new(None),
             media: RemovableMedia::from_env(),
+            attempts: Arc::new(AttemptLimiter::default()),
         })
+    }
+
+    /// This desk counting liveness attempts in `attempts`: the kiosk's one
+    /// limiter, which its capture service (embedded sessions, the staff
+    /// check) shares, so that the limit holds per kiosk on both backends.
+    #[must_use]
+    pub fn with_attempt_limiter(mut self, attempts: Arc<AttemptLimiter>) -> Self {
+        self.attempts = attempts;
+        self
+    }
+
+    /// The failed-attempt limit this desk applies.
+    pub fn attempt_limiter(&self) -> &Arc<AttemptLimiter> {
+        &self.attempts
     }
 
     /// This desk with its document picker over `media` (tests: folders
@@ -345,8 +367,11 @@ impl VisitDesk {
     }
 
     /// The customer confirmed the portrait: the transaction starts (with
-    /// the consent), the document is stored, the liveness session opens.
-    pub fn confirm_document(&self, id: &str) -> Result<VisitLiveness, VisitError> {
+    /// the consent) and the document is stored. No liveness session is
+    /// opened yet (its three minutes would run while the customer reads the
+    /// instructions): the widget asks for one with
+    /// [`Self::liveness_session`] when the customer presses start.
+    pub fn confirm_document(&self, id: &str) -> Result<VisitCapture, VisitError> {
         self.with_visit(id, |ports, config, visit| {
             if visit.flow.is_some() {
                 return Err(VisitError::OutOfOrder("confirm-document"));
@@ -366,19 +391,16 @@ impl VisitDesk {
                     consent: visit.consent.clone(),
                 },
             )?;
-            let steps = |flow: &mut VerificationFlow| -> Result<_, FlowError> {
-                flow.capture_document(&backend, &held.bytes)?;
-                flow.start_liveness(&backend)
-            };
-            match steps(&mut flow) {
-                Ok(session) => {
-                    let liveness = visit_liveness(config, &session);
-                    visit.session = Some(liveness.clone());
+            match flow.capture_document(&backend, &held.bytes) {
+                Ok(_) => {
                     visit.flow = Some(flow);
                     visit.lock = Some(lock);
                     // Stored (encrypted) now: no copy stays in memory.
                     visit.document = None;
-                    Ok(liveness)
+                    Ok(VisitCapture {
+                        provider: provider_name(ports.kind).to_owned(),
+                        attempts_left: self.attempts.remaining(),
+                    })
                 }
                 Err(e) => {
                     if let Err(abort) = flow.abort(&backend, &e.code()) {
@@ -390,14 +412,42 @@ impl VisitDesk {
         })
     }
 
-    /// A new liveness session after a capture that failed or was cancelled.
-    pub fn retry_liveness(&self, id: &str) -> Result<VisitLiveness, VisitError> {
+    /// A liveness session for the visit's transaction, opened now (the
+    /// customer pressed start, or retries): every call opens a new session
+    /// and binds it in place of the one before, which is ended and counted
+    /// as a failed attempt (a session that succeeded leads to
+    /// [`Self::complete`], never here). Refused with
+    /// [`VisitError::TooManyAttempts`] once the kiosk has five failures in
+    /// three minutes, on either backend.
+    pub fn liveness_session(&self, id: &str) -> Result<VisitLiveness, VisitError> {
         self.with_visit(id, |ports, config, visit| {
             let Some(flow) = visit.flow.as_mut() else {
-                return Err(VisitError::OutOfOrder("retry-liveness"));
+                return Err(VisitError::OutOfOrder("liveness-session"));
             };
+            if let Some(previous) = &visit.session
+                && self.attempts.record_session_failure(&previous.session_id)
+            {
+                info!(
+                    event = "liveness_attempt_failed",
+                    session = %previous.session_id,
+                    "a liveness session ended without a result; counted against the limit"
+                );
+            }
+            if let Err(CaptureError::TooManyAttempts { retry_after_ms }) = self.attempts.check() {
+                warn!(
+                    event = "liveness_attempts_exhausted",
+                    retry_after_ms, "liveness session refused: too many failed attempts"
+                );
+                return Err(VisitError::TooManyAttempts { retry_after_ms });
+            }
             let session = flow.start_liveness(&ports.backend())?;
             let liveness = visit_liveness(config, &session);
+            info!(
+                event = "liveness_session_opened",
+                session = %liveness.session_id,
+                replaces = visit.session.as_ref().map(|s| s.session_id.as_str()),
+                "liveness session opened for the visit's transaction"
+            );
             visit.session = Some(liveness.clone());
             Ok(liveness)
         })
@@ -421,7 +471,16 @@ impl VisitDesk {
                 flow.decide(&backend)?;
                 Ok(())
             };
-            if let Err(e) = steps(flow) {
+            let outcome = steps(flow);
+            // A session whose result says it did not succeed is a failed
+            // attempt (counted once, also when the capture service counted
+            // it already).
+            if let Some(liveness) = flow.transaction().liveness.as_ref()
+                && liveness.status != LivenessStatus::Succeeded
+            {
+                self.attempts.record_session_failure(&liveness.session_id);
+            }
+            if let Err(e) = outcome {
                 // A liveness result that failed to come (the stage is still
                 // document-captured) leaves the transaction open: the
                 // customer may try the liveness check again, and the visit's
@@ -558,6 +617,15 @@ fn hold_document(
     Ok(preview)
 }
 
+/// The widget's `provider` for a backend.
+fn provider_name(kind: Provider) -> &'static str {
+    if kind == Provider::Aws {
+        "aws"
+    } else {
+        "local"
+    }
+}
+
 fn visit_liveness(
     config: &DeskConfig,
     session: &dayfusion_verify::LivenessSessionStart,
@@ -565,7 +633,7 @@ fn visit_liveness(
     let aws = session.provider == Provider::Aws;
     VisitLiveness {
         session_id: session.session_id.clone(),
-        provider: if aws { "aws" } else { "local" }.to_owned(),
+        provider: provider_name(session.provider).to_owned(),
         region: if aws { config.aws_region.clone() } else { None },
     }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use base64::Engine as _;
 use dayfusion_ipc::{DocumentFrameQuality, DocumentHint, DocumentPreview};
 use dayfusion_verify::flow::MAX_DOCUMENT_BYTES;
-use dayfusion_verify::{FaceMatcher, FlowError, PortraitLocation};
+use dayfusion_verify::{FaceMatcher, FlowError, PortraitLocation, Provider};
 use image::{GrayImage, RgbImage, imageops};
 use zeroize::Zeroizing;
 
@@ -389,9 +389,18 @@ pub const GLARE_THRESHOLD: f32 = 0.03;
 pub const DARK_THRESHOLD: f32 = 50.0;
 
 /// Framing feedback on one camera frame of a document: light, sharpness,
-/// glare, then whether a portrait is found.
+/// glare, then whether a portrait is found by `detector`.
+///
+/// Only a local detector (the embedded matcher, [`Provider::Embedded`])
+/// looks at the frames: they are previews, taken every half second before
+/// the customer confirms anything, so on the AWS backend they must not
+/// reach Rekognition (a paid call per frame, the customer's document sent
+/// before "Sim, sou eu"). A remote matcher passed here is not called; with
+/// no local detector (`None`, or its models missing) the portrait is not
+/// looked for (`portrait_found` false) and the hint judges the light and
+/// focus alone; the portrait is then found on the photo taken.
 pub fn frame_quality(
-    matcher: &dyn FaceMatcher,
+    detector: Option<&dyn FaceMatcher>,
     frame: &[u8],
 ) -> Result<DocumentFrameQuality, VisitError> {
     let image = dayfusion_face::decode_image(frame)
@@ -399,14 +408,18 @@ pub fn frame_quality(
     let grey = imageops::grayscale(&fit(&image, 640));
     let (brightness, glare) = light(&grey);
     let sharpness = laplacian_variance(&grey);
-    let portrait_found = matcher.locate_portrait(frame).is_ok();
+    let local = detector.filter(|d| d.provider() == Provider::Embedded);
+    if detector.is_some() && local.is_none() {
+        tracing::warn!("framing feedback was given a remote matcher: not called");
+    }
+    let portrait_found = local.is_some_and(|d| d.locate_portrait(frame).is_ok());
     let hint = if brightness < DARK_THRESHOLD {
         DocumentHint::TooDark
     } else if sharpness < BLUR_THRESHOLD {
         DocumentHint::Blurred
     } else if glare > GLARE_THRESHOLD {
         DocumentHint::Glare
-    } else if !portrait_found {
+    } else if local.is_some() && !portrait_found {
         DocumentHint::NoPortrait
     } else {
         DocumentHint::Ready
@@ -703,6 +716,74 @@ mod tests {
             take_from_inbox(inbox),
             Err(VisitError::InboxEmpty(_))
         ));
+        Ok(())
+    }
+
+    /// A matcher that counts the portraits it is asked for.
+    struct CountingMatcher {
+        provider: Provider,
+        calls: std::sync::atomic::AtomicUsize,
+    }
+
+    impl FaceMatcher for CountingMatcher {
+        fn provider(&self) -> Provider {
+            self.provider
+        }
+
+        fn locate_portrait(
+            &self,
+            _document: &[u8],
+        ) -> Result<PortraitLocation, dayfusion_verify::ProviderError> {
+            self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(PortraitLocation {
+                face_box: dayfusion_verify::PixelBox {
+                    x: 10.0,
+                    y: 10.0,
+                    width: 40.0,
+                    height: 50.0,
+                },
+                rotation_degrees: 0,
+            })
+        }
+
+        fn compare(
+            &self,
+            _document: &[u8],
+            _face: &[u8],
+        ) -> Result<dayfusion_verify::MatchResult, dayfusion_verify::ProviderError> {
+            Err(dayfusion_verify::ProviderError::new(
+                "provider-unavailable",
+                "not in framing",
+                false,
+            ))
+        }
+    }
+
+    #[test]
+    fn framing_feedback_never_calls_a_remote_matcher() -> TestResult {
+        // A sharp, evenly lit frame: a checkerboard of mid greys.
+        let frame = image::RgbImage::from_fn(320, 200, |x, y| {
+            let v = if (x / 8 + y / 8) % 2 == 0 { 70 } else { 190 };
+            image::Rgb([v, v, v])
+        });
+        let jpeg = encode_jpeg(&frame)?;
+        let aws = CountingMatcher {
+            provider: Provider::Aws,
+            calls: 0.into(),
+        };
+        let quality = frame_quality(Some(&aws), &jpeg)?;
+        assert_eq!(aws.calls.load(std::sync::atomic::Ordering::SeqCst), 0);
+        assert!(!quality.portrait_found);
+        assert_eq!(quality.hint, DocumentHint::Ready, "{quality:?}");
+        let without = frame_quality(None, &jpeg)?;
+        assert_eq!(without.hint, DocumentHint::Ready);
+        let local = CountingMatcher {
+            provider: Provider::Embedded,
+            calls: 0.into(),
+        };
+        let quality = frame_quality(Some(&local), &jpeg)?;
+        assert_eq!(local.calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(quality.portrait_found);
         Ok(())
     }
 }

@@ -35,6 +35,13 @@ pub enum VisitError {
     /// The flow failed after the liveness result; the transaction was closed.
     #[error("transaction closed after {code}: {0}", code = .0.code())]
     Closed(FlowError),
+    /// The kiosk's liveness attempts are used up (five failures in three
+    /// minutes): no new session now.
+    #[error("too many failed liveness attempts; retry in {retry_after_ms} ms")]
+    TooManyAttempts {
+        /// Milliseconds until the oldest failure leaves the window.
+        retry_after_ms: u64,
+    },
 }
 
 impl From<StoreError> for VisitError {
@@ -56,6 +63,7 @@ impl VisitError {
             VisitError::Medium(_) => VisitRefusal::MediumUnavailable,
             VisitError::Flow(e) => flow_refusal(e),
             VisitError::Closed(_) => VisitRefusal::VerificationFailed,
+            VisitError::TooManyAttempts { .. } => VisitRefusal::TooManyAttempts,
         }
     }
 

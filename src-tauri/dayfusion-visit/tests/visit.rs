@@ -134,7 +134,9 @@ impl Setup {
             log: self.log.clone(),
         };
         let desk = VisitDesk::open(ports, self.config("default", None)?)?;
-        Ok((desk, CaptureService::new(sessions)))
+        // The kiosk's one attempt limiter, as the app wires it.
+        let capture = CaptureService::with_limiter(sessions, desk.attempt_limiter().clone());
+        Ok((desk, capture))
     }
 
     fn photo(&self, name: &str) -> Result<RgbImage, Box<dyn std::error::Error>> {
@@ -275,8 +277,13 @@ fn a_whole_visit_with_live_frames_is_decided_as_the_log_records_it() -> TestResu
     assert_eq!(preview.rotation_degrees, 0);
     // Nothing is stored before the customer confirms the portrait.
     assert!(s.log.list(&Default::default())?.is_empty());
-    let liveness = desk.confirm_document(id)?;
-    assert_eq!(liveness.provider, "local");
+    let step = desk.confirm_document(id)?;
+    assert_eq!(step.provider, "local");
+    assert_eq!(step.attempts_left, 5);
+    // No session yet: it opens when the widget asks (the customer pressed start).
+    let started = &s.log.list(&Default::default())?[0];
+    assert_eq!(started.stage, Stage::DocumentCaptured);
+    assert!(started.liveness_session_id.is_none());
 
     // The widget's part: frames of a face in front of the camera, then finish.
     let face = jpeg(&imageops::resize(
@@ -285,15 +292,36 @@ fn a_whole_visit_with_live_frames_is_decided_as_the_log_records_it() -> TestResu
         480,
         imageops::FilterType::Triangle,
     ))?;
-    for i in 0..24 {
-        let header = FrameHeader {
-            session_id: liveness.session_id.clone(),
-            capture_ms: f64::from(i) * 66.0,
-            shown: None,
-        };
-        capture.frame(&header, &face)?;
-    }
-    let summary = capture.finish(&liveness.session_id, "pt-BR")?;
+    let capture_one = |session_id: &str| -> Result<_, Box<dyn std::error::Error>> {
+        for i in 0..24 {
+            let header = FrameHeader {
+                session_id: session_id.to_owned(),
+                capture_ms: f64::from(i) * 66.0,
+                shown: None,
+            };
+            capture.frame(&header, &face)?;
+        }
+        Ok(capture.finish(session_id, "pt-BR")?)
+    };
+    let first = desk.liveness_session(id)?;
+    assert_eq!(first.provider, "local");
+    let failed = capture_one(&first.session_id)?;
+    // A photo held still fails the challenge: the capture service counts
+    // it in the kiosk's limiter, which the desk shares.
+    assert_ne!(failed.status, dayfusion_ipc::LivenessEnd::Succeeded);
+    assert_eq!(failed.attempts_left, 4);
+    // The widget's own retry: a new session, bound in place of the first,
+    // whose leftovers are forgotten; the failure is counted once.
+    let liveness = desk.liveness_session(id)?;
+    assert_ne!(liveness.session_id, first.session_id);
+    assert!(
+        capture
+            .sessions()
+            .finished_outcome(&first.session_id)
+            .is_none()
+    );
+    assert_eq!(desk.attempt_limiter().remaining(), 4);
+    let summary = capture_one(&liveness.session_id)?;
 
     let result = desk.complete(id)?;
     let stored = s.log.list(&Default::default())?;
@@ -316,6 +344,23 @@ fn a_whole_visit_with_live_frames_is_decided_as_the_log_records_it() -> TestResu
     assert_eq!(
         t.liveness_session_id.as_deref(),
         Some(liveness.session_id.as_str())
+    );
+    let replaced: Vec<_> = s
+        .log
+        .audit_events(&t.transaction_id)?
+        .into_iter()
+        .filter(|e| e.kind == "liveness.started")
+        .map(|e| (e.data["sessionId"].clone(), e.data["replaces"].clone()))
+        .collect();
+    assert_eq!(
+        replaced,
+        [
+            (first.session_id.clone().into(), serde_json::Value::Null),
+            (
+                liveness.session_id.clone().into(),
+                first.session_id.clone().into()
+            ),
+        ]
     );
     // The document stored is the scan, byte for byte.
     let document = t.document.as_ref().ok_or("no document")?;
@@ -443,6 +488,7 @@ passive_liveness = "review"
     desk.consent(id, true)?;
     desk.take_document(id, DocumentSource::Bytes(s.card("obama2.jpg")?))?;
     desk.confirm_document(id)?;
+    desk.liveness_session(id)?;
     let result = desk.complete(id)?;
     assert_eq!(result.outcome, CustomerOutcome::Review);
     desk.end(id, VisitEnd::Done)?;
@@ -651,7 +697,7 @@ fn camera_frames_of_a_document_get_framing_feedback() -> TestResult {
     let matcher = EmbeddedMatcher::new(s.faces.clone());
     let card = image::load_from_memory(&s.card("obama2.jpg")?)?.to_rgb8();
     let frame = |image: &RgbImage| -> Result<dayfusion_ipc::DocumentFrameQuality, Box<dyn std::error::Error>> {
-        Ok(dayfusion_visit::document::frame_quality(&matcher, &jpeg(image)?)?)
+        Ok(dayfusion_visit::document::frame_quality(Some(&matcher), &jpeg(image)?)?)
     };
     use dayfusion_ipc::DocumentHint;
     let sharp = frame(&card)?;

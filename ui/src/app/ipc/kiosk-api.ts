@@ -20,6 +20,7 @@ import type { StaffStatus } from './bindings/StaffStatus';
 import type { SyncStatus } from './bindings/SyncStatus';
 import type { VisitEnd } from './bindings/VisitEnd';
 import type { VisitInfo } from './bindings/VisitInfo';
+import type { VisitCapture } from './bindings/VisitCapture';
 import type { VisitLiveness } from './bindings/VisitLiveness';
 import type { VisitResult } from './bindings/VisitResult';
 import { toKioskError } from './kiosk-error';
@@ -129,8 +130,11 @@ export class KioskApi {
     return call('document_frame_quality', jpeg);
   }
 
-  /** Stores the document, starts the transaction and opens its liveness session. */
-  visitConfirmDocument(visitId: string): Promise<VisitLiveness> {
+  /**
+   * Starts the transaction and stores the document. No liveness session yet: the widget asks for
+   * one when the customer presses start ({@link visitLivenessSession}).
+   */
+  visitConfirmDocument(visitId: string): Promise<VisitCapture> {
     return call('visit_confirm_document', { visitId });
   }
 
@@ -139,9 +143,13 @@ export class KioskApi {
     return call('visit_retake_document', { visitId });
   }
 
-  /** A new liveness session after a failed or cancelled capture. */
-  visitRetryLiveness(visitId: string): Promise<VisitLiveness> {
-    return call('visit_retry_liveness', { visitId });
+  /**
+   * A new liveness session for the visit's transaction (the widget's `requestSession` hook: every
+   * start and retry); the one before is ended. Rejected with `[too-many-attempts]` after five failed
+   * checks in three minutes on this kiosk.
+   */
+  visitLivenessSession(visitId: string): Promise<VisitLiveness> {
+    return call('visit_liveness_session', { visitId });
   }
 
   /** Compares the faces and decides once the liveness capture is done. */

@@ -94,12 +94,15 @@ describe('LivenessCheck', () => {
     expect(widget(root)).not.toBe(first);
   });
 
-  it('on the AWS backend runs the widget on a session from the Rust core, one per attempt', async () => {
+  it('on the AWS backend the widget asks the Rust core for a session on start, one per attempt', async () => {
     awsFailure = undefined;
     const root = await render({ ...SETTINGS, backend: 'aws' });
     expect(widget(root).getAttribute('provider')).toBe('aws');
-    expect(widget(root).getAttribute('session-id')).toBe('aws-session-1');
     expect(widget(root).getAttribute('camera-id')).toBe('cam-desk');
+    // Nothing is created before the widget asks (its start button).
+    expect(awsSessions).toEqual([]);
+    const hook = (el: Element) => (el as Element & { requestSession: () => Promise<AwsLivenessSession> }).requestSession;
+    await expect(hook(widget(root))()).resolves.toEqual({ sessionId: 'aws-session-1', region: 'us-east-1' });
 
     widget(root).dispatchEvent(
       new CustomEvent('liveness-complete', { detail: { provider: 'aws', sessionId: 'aws-session-1' } }),
@@ -109,22 +112,26 @@ describe('LivenessCheck', () => {
     expect(outcome?.getAttribute('data-kind')).toBe('submitted');
     expect(outcome?.textContent).toContain('aws-session-1');
 
+    const first = widget(root);
     (root.querySelector('[data-testid="liveness-again"]') as HTMLButtonElement).click();
     fixture.detectChanges();
-    await fixture.whenStable();
-    fixture.detectChanges();
+    expect(widget(root)).not.toBe(first);
+    await hook(widget(root))();
     expect(awsSessions).toEqual(['aws-session-1', 'aws-session-2']);
-    expect(widget(root).getAttribute('session-id')).toBe('aws-session-2');
   });
 
-  it('says in the kiosk language when AWS refuses to create the session', async () => {
+  it('hands an AWS refusal to the widget as it is (the widget shows its text)', async () => {
     awsFailure = { code: 'aws', detail: '[aws-unreachable] dispatch failure' };
     const root = await render({ ...SETTINGS, backend: 'aws' });
+    const hook = (widget(root) as Element & { requestSession: () => Promise<AwsLivenessSession> }).requestSession;
+    await expect(hook()).rejects.toBe(awsFailure);
+    widget(root).dispatchEvent(
+      new CustomEvent('liveness-error', { detail: { code: 'aws-unreachable', message: 'Não foi possível conectar.' } }),
+    );
     fixture.detectChanges();
-    expect(root.querySelector('face-liveness-widget')).toBeNull();
     const outcome = root.querySelector('[data-testid="liveness-outcome"]');
     expect(outcome?.getAttribute('data-kind')).toBe('error');
-    expect(outcome?.textContent).toContain('A conexão com a AWS falhou');
+    expect(outcome?.textContent).toContain('Não foi possível conectar.');
     awsFailure = undefined;
   });
 

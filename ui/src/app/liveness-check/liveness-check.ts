@@ -1,11 +1,10 @@
-import { CUSTOM_ELEMENTS_SCHEMA, Component, computed, effect, inject, signal, untracked } from '@angular/core';
+import { CUSTOM_ELEMENTS_SCHEMA, Component, computed, inject, signal } from '@angular/core';
 import { RouterLink } from '@angular/router';
-import { TranslatePipe, TranslateService } from '@ngx-translate/core';
+import { TranslatePipe } from '@ngx-translate/core';
 import { LanguageService } from '../i18n/language';
 import type { AwsLivenessSession } from '../ipc/bindings/AwsLivenessSession';
 import type { LivenessSummary } from '../ipc/bindings/LivenessSummary';
 import { KioskApi } from '../ipc/kiosk-api';
-import { toKioskError } from '../ipc/kiosk-error';
 import { KioskSettingsStore } from '../settings/kiosk-settings-store';
 
 /** What the widget reported last. */
@@ -15,13 +14,11 @@ type Outcome =
   | { kind: 'error'; code: string; message: string }
   | { kind: 'cancel'; reason: string };
 
-/** The AWS session of the current attempt: being created, ready, or none (embedded backend). */
-type AwsSessionState = { state: 'creating' } | { state: 'ready'; session: AwsLivenessSession } | { state: 'none' };
-
 /**
  * Staff screen: one liveness session with the kiosk's camera, to check the camera, the light and
  * the engine before customers use them. On the embedded backend it runs the local engine; on the
- * AWS backend the Rust core creates a Rekognition session and the widget runs Amplify's detector.
+ * AWS backend the widget asks the Rust core for a Rekognition session when "start" is pressed (and
+ * for a new one on each retry) and runs Amplify's detector on it.
  * Shows how it ended (never a score).
  */
 @Component({
@@ -35,34 +32,17 @@ export class LivenessCheck {
   protected readonly language = inject(LanguageService);
   protected readonly settings = inject(KioskSettingsStore).settings;
   private readonly api = inject(KioskApi);
-  private readonly translate = inject(TranslateService);
   protected readonly outcome = signal<Outcome | null>(null);
-  /** Bumped to mount a fresh widget (and, on AWS, a fresh session) for another try. */
+  /** Bumped to mount a fresh widget for another try (which asks for its own session on AWS). */
   protected readonly attempt = signal(0);
   /** Which liveness provider the widget runs, from the kiosk's backend. */
   protected readonly provider = computed(() => (this.settings()?.backend === 'aws' ? 'aws' : 'local'));
-  protected readonly aws = signal<AwsSessionState>({ state: 'none' });
-
-  constructor() {
-    // Each attempt on the AWS backend gets its own Rekognition session.
-    effect(() => {
-      const attempt = this.attempt();
-      if (this.provider() === 'aws') untracked(() => void this.createAwsSession(attempt));
-    });
-  }
-
-  private async createAwsSession(attempt: number): Promise<void> {
-    this.aws.set({ state: 'creating' });
-    try {
-      const session = await this.api.awsLivenessSession();
-      if (attempt === this.attempt()) this.aws.set({ state: 'ready', session });
-    } catch (reason) {
-      if (attempt !== this.attempt()) return;
-      const error = toKioskError(reason);
-      this.aws.set({ state: 'none' });
-      this.outcome.set({ kind: 'error', code: error.code, message: this.translate.instant(error.messageKey) });
-    }
-  }
+  /**
+   * The widget's `requestSession` hook on the AWS backend: a new Rekognition session from the Rust
+   * core (`{ sessionId, region }`) for each start and retry; refusals go to the widget as they are
+   * (`[aws-unreachable] …` shows its own text).
+   */
+  protected readonly requestAwsSession = (): Promise<AwsLivenessSession> => this.api.awsLivenessSession();
 
   protected onComplete(event: Event): void {
     const detail = (event as CustomEvent<(LivenessSummary & { fps?: number }) | { provider: 'aws'; sessionId: string }>)

@@ -18,6 +18,7 @@ export const VISIT_REFUSALS: Record<VisitRefusal, true> = {
   'verification-failed': true,
   'operator-required': true,
   'medium-unavailable': true,
+  'too-many-attempts': true,
 };
 
 /** Every staff refusal, likewise. */

@@ -10,6 +10,7 @@ import type { DocumentPreview } from '../ipc/bindings/DocumentPreview';
 import type { KioskSettings } from '../ipc/bindings/KioskSettings';
 import type { MediaFolder } from '../ipc/bindings/MediaFolder';
 import type { RemovableMedium } from '../ipc/bindings/RemovableMedium';
+import type { VisitCapture } from '../ipc/bindings/VisitCapture';
 import type { VisitInfo } from '../ipc/bindings/VisitInfo';
 import type { VisitLiveness } from '../ipc/bindings/VisitLiveness';
 import type { VisitResult } from '../ipc/bindings/VisitResult';
@@ -63,6 +64,7 @@ const STICK_DCIM: MediaFolder = {
   entries: [{ name: 'foto.jpeg', path: 'DCIM/foto.jpeg', kind: 'image', size: 512_000 }],
 };
 
+const CAPTURE: VisitCapture = { provider: 'local', attemptsLeft: 5 };
 const LIVENESS: VisitLiveness = { sessionId: 'live-1', provider: 'local', region: null };
 const RESULT: VisitResult = { outcome: 'approved', reference: 'A1B2C3', elapsedMs: 41234 };
 
@@ -88,12 +90,9 @@ function fakeApi() {
     visitDocumentScan: vi.fn(async () => PREVIEW),
     visitDocumentImage: vi.fn(async () => PREVIEW),
     documentFrameQuality: vi.fn(async () => quality('no-portrait')),
-    visitConfirmDocument: vi.fn(async () => LIVENESS),
+    visitConfirmDocument: vi.fn(async () => CAPTURE),
     visitRetakeDocument: vi.fn(async () => undefined),
-    visitRetryLiveness: vi.fn(async (): Promise<VisitLiveness> => ({
-      ...LIVENESS,
-      sessionId: 'live-2',
-    })),
+    visitLivenessSession: vi.fn(async (): Promise<VisitLiveness> => LIVENESS),
     visitComplete: vi.fn(async () => RESULT),
     visitEnd: vi.fn(async () => undefined),
   };
@@ -244,8 +243,15 @@ describe('customer visit', () => {
 
     await tap('portrait-confirm');
     expect(api.visitConfirmDocument).toHaveBeenCalledWith('visit-1');
-    expect(widget().getAttribute('session-id')).toBe('live-1');
+    // No session yet: the widget asks for one when the customer presses start.
+    expect(api.visitLivenessSession).not.toHaveBeenCalled();
+    expect(widget().hasAttribute('session-id')).toBe(false);
     expect(widget().getAttribute('provider')).toBe('local');
+    const hook = (widget() as HTMLElement & { requestSession?: () => Promise<VisitLiveness> })
+      .requestSession;
+    expect(hook).toBeTypeOf('function');
+    await expect(hook!()).resolves.toEqual(LIVENESS);
+    expect(api.visitLivenessSession).toHaveBeenCalledWith('visit-1');
     expect(widget().getAttribute('lang')).toBe('pt-BR');
     expect(widget().getAttribute('camera-id')).toBe('cam-desk');
 
@@ -437,7 +443,7 @@ describe('customer visit', () => {
     expect(api.visitEnd).not.toHaveBeenCalled();
   });
 
-  it('after a cancelled capture offers another try on a new session, with a fresh widget', async () => {
+  it('after a cancelled capture offers another try with a fresh widget, which asks for its own session', async () => {
     await toLiveness();
     const first = widget();
     first.dispatchEvent(new CustomEvent('liveness-cancel', { detail: { reason: 'user' } }));
@@ -446,9 +452,10 @@ describe('customer visit', () => {
     expect(root().querySelector('face-liveness-widget')).toBeNull();
 
     await tap('liveness-retry');
-    expect(api.visitRetryLiveness).toHaveBeenCalledWith('visit-1');
     expect(widget()).not.toBe(first);
-    expect(widget().getAttribute('session-id')).toBe('live-2');
+    // No command on "try again": the new widget's start asks for the new session.
+    expect(api.visitLivenessSession).not.toHaveBeenCalled();
+    expect(widget().getAttribute('provider')).toBe('local');
 
     widget().dispatchEvent(
       new CustomEvent('liveness-error', { detail: { code: 'engine-unavailable', message: '…' } }),
@@ -484,8 +491,30 @@ describe('customer visit', () => {
     widget().dispatchEvent(new CustomEvent('liveness-complete', { detail: {} }));
     await settle();
     expect(get('liveness-problem-message').textContent).toContain('não foi concluída');
+    expect(root().querySelector('face-liveness-widget')).toBeNull();
     await tap('liveness-retry');
-    expect(widget().getAttribute('session-id')).toBe('live-2');
+    expect(widget().getAttribute('provider')).toBe('local');
+    expect(api.visitLivenessSession).not.toHaveBeenCalled();
+  });
+
+  it('passes the backend\'s too-many-attempts refusal to the widget, then sends the customer to staff', async () => {
+    const refusal = {
+      code: 'visit',
+      detail: '[too-many-attempts] too many failed liveness attempts; retry in 130000 ms',
+    };
+    api.visitLivenessSession.mockRejectedValueOnce(refusal);
+    await toLiveness();
+    const hook = (widget() as HTMLElement & { requestSession: () => Promise<VisitLiveness> })
+      .requestSession;
+    // The widget reads the bracketed code and shows its staff path.
+    await expect(hook()).rejects.toBe(refusal);
+    widget().dispatchEvent(
+      new CustomEvent('liveness-error', { detail: { code: 'too-many-attempts', message: '…' } }),
+    );
+    await settle();
+    expect(get('liveness-problem-message').textContent).toContain('chame um atendente');
+    expect(find('liveness-retry')).toBeNull();
+    expect(TestBed.inject(VisitService).info()).not.toBeNull();
   });
 
   describe('document camera', () => {

@@ -6,6 +6,7 @@ import type { Language } from '../ipc/bindings/Language';
 import type { MediaFolder } from '../ipc/bindings/MediaFolder';
 import type { RemovableMedium } from '../ipc/bindings/RemovableMedium';
 import type { VisitEnd } from '../ipc/bindings/VisitEnd';
+import type { VisitCapture } from '../ipc/bindings/VisitCapture';
 import type { VisitInfo } from '../ipc/bindings/VisitInfo';
 import type { VisitLiveness } from '../ipc/bindings/VisitLiveness';
 import type { VisitResult } from '../ipc/bindings/VisitResult';
@@ -109,7 +110,8 @@ export class VisitService {
   private readonly stepState = signal<VisitStep | null>(null);
   private readonly infoState = signal<VisitInfo | null>(null);
   private readonly previewState = signal<DocumentPreview | null>(null);
-  private readonly livenessState = signal<VisitLiveness | null>(null);
+  private readonly livenessState = signal<VisitCapture | null>(null);
+  private readonly livenessAttemptState = signal(0);
   private readonly problemState = signal<LivenessProblem | null>(null);
   private readonly resultState = signal<VisitResult | null>(null);
   private readonly errorState = signal<string | null>(null);
@@ -123,8 +125,10 @@ export class VisitService {
   readonly info = this.infoState.asReadonly();
   /** The document photo taken, shown back for confirmation. */
   readonly preview = this.previewState.asReadonly();
-  /** The liveness session of the current attempt (a new one after each retry). */
+  /** The liveness step (the widget's provider); its sessions come through {@link requestLivenessSession}. */
   readonly liveness = this.livenessState.asReadonly();
+  /** Bumped by "try again" on the problem screen: a fresh widget, which asks for a new session. */
+  readonly livenessAttempt = this.livenessAttemptState.asReadonly();
   /** Why the liveness capture stopped, while the retry / cancel choice is shown. */
   readonly livenessProblem = this.problemState.asReadonly();
   /** The decision. */
@@ -302,7 +306,7 @@ export class VisitService {
     );
   }
 
-  /** "Yes, it's me": stores the document and opens the liveness session. */
+  /** "Yes, it's me": stores the document; the liveness session opens when the customer presses start. */
   async confirmPortrait(): Promise<void> {
     const visitId = this.visitId();
     if (!visitId) return;
@@ -360,15 +364,34 @@ export class VisitService {
     this.problemState.set({ messageKey: 'visit.liveness.cancelled', canRetry: true });
   }
 
-  /** "Try again" after a failed or cancelled capture: a new session and a fresh widget. */
-  async retryLiveness(): Promise<void> {
-    const visitId = this.visitId();
-    if (!visitId) return;
-    await this.run(
-      () => this.api.visitRetryLiveness(visitId),
-      (liveness) => this.startLiveness(liveness),
-    );
+  /**
+   * "Try again" after a failed or cancelled capture: a fresh widget, which asks for a new session
+   * when the customer presses start (the backend ends the old one then).
+   */
+  retryLiveness(): void {
+    const liveness = this.livenessState();
+    if (!this.visitId() || !liveness) return;
+    this.livenessAttemptState.update((n) => n + 1);
+    this.startLiveness(liveness);
   }
+
+  /**
+   * The widget's `requestSession` hook: a new liveness session for this visit's transaction, for
+   * every start and retry (the backend ends the one before). Its refusals reach the widget as they
+   * are (`[too-many-attempts] …`: the widget's staff path); an expired visit is also forgotten here.
+   */
+  readonly requestLivenessSession = async (): Promise<VisitLiveness> => {
+    const visitId = this.visitId();
+    if (!visitId) throw new Error('no visit');
+    const generation = this.generation;
+    this.activity();
+    try {
+      return await this.api.visitLivenessSession(visitId);
+    } catch (reason) {
+      if (generation === this.generation && visitRefusal(reason) === 'visit-expired') void this.finish();
+      throw reason;
+    }
+  };
 
   /** The camera cannot be used: the visit ends as failed and a member of staff is needed. */
   async fail(): Promise<void> {
@@ -427,7 +450,7 @@ export class VisitService {
     this.go('portrait');
   }
 
-  private startLiveness(liveness: VisitLiveness): void {
+  private startLiveness(liveness: VisitCapture): void {
     this.problemState.set(null);
     this.livenessState.set(liveness);
     this.go('liveness');
@@ -626,6 +649,7 @@ export class VisitService {
     this.infoState.set(null);
     this.previewState.set(null);
     this.livenessState.set(null);
+    this.livenessAttemptState.set(0);
     this.problemState.set(null);
     this.resultState.set(null);
     this.errorState.set(null);

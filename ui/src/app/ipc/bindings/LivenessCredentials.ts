@@ -25,4 +25,11 @@ expiration: string,
 /**
  * Region of the liveness session.
  */
-region: string, };
+region: string, 
+/**
+ * The streaming endpoint the detector must use instead of the region's
+ * public one, `wss://host[:port]`: the kiosk's private (VPC interface)
+ * endpoint, or in debug builds a local test fake. Absent: the region's
+ * public endpoint. The webview's CSP allows exactly this origin.
+ */
+endpoint?: string, };

@@ -1,0 +1,458 @@
+//! The background thread: one loop that syncs and purges when due, woken
+//! early by [`Housekeeper::nudge`], stopped on drop.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use dayfusion_aws::dynamo::DynamoTransactionTable;
+use dayfusion_aws::s3::S3EvidenceStore;
+use dayfusion_aws::sync::{OutboxSync, backoff_delay, is_transient, next_attempt_at};
+use dayfusion_aws::{AwsContext, AwsSettings};
+use dayfusion_evidence::{KeySource, LocalEvidenceStore};
+use dayfusion_ledger::SqliteLog;
+use dayfusion_verify::maintenance::{self, PurgeReport};
+use dayfusion_verify::{StoreError, TransactionLog};
+use rand::Rng;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::HousekeepingLock;
+use crate::probe::{Endpoint, reachable};
+
+/// What the upkeep needs to know about the kiosk, read afresh each time
+/// (staff may change the settings while the app runs).
+pub trait KioskFacts: Send + Sync + 'static {
+    /// The kiosk's id (its evidence prefix in S3).
+    fn kiosk_id(&self) -> String;
+    /// Days evidence is kept (the retention setting).
+    fn retention_days(&self) -> u32;
+}
+
+/// How often things happen.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    /// Reachability probe while offline (and the wait when the CLI holds
+    /// the lock).
+    pub probe_every: Duration,
+    /// Longest sleep with nothing to do: AWS settings added, an outbox
+    /// entry out of its backoff.
+    pub idle_every: Duration,
+    /// Retention purge period (also run at start).
+    pub purge_every: Duration,
+    /// Longest wait for the probe's TCP connection.
+    pub probe_timeout: Duration,
+    /// Random extra wait, as a fraction of each delay (0.2 = up to +20%),
+    /// so a fleet that lost the network together does not return together.
+    pub jitter: f64,
+}
+
+impl Default for Schedule {
+    fn default() -> Self {
+        Schedule {
+            probe_every: Duration::from_secs(30),
+            idle_every: Duration::from_secs(300),
+            purge_every: Duration::from_secs(24 * 3600),
+            probe_timeout: Duration::from_secs(3),
+            jitter: 0.2,
+        }
+    }
+}
+
+/// Where the stores are.
+#[derive(Debug, Clone)]
+pub struct HousekeepingConfig {
+    /// The data folder (locks, `aws.toml`).
+    pub data_dir: PathBuf,
+    /// The SQLite log.
+    pub log_file: PathBuf,
+    /// The local evidence store.
+    pub evidence_dir: PathBuf,
+    /// Where the evidence key lives.
+    pub key_source: KeySource,
+    /// Timings.
+    pub schedule: Schedule,
+}
+
+/// What the service last did, for the staff home and health.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceState {
+    /// The kiosk has AWS settings.
+    pub aws_configured: bool,
+    /// The last sync stopped at a network failure; only the probe runs
+    /// until AWS answers.
+    pub offline: bool,
+    /// Consecutive syncs that met a network failure.
+    pub network_failures: u32,
+    /// When the last sync finished.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_sync_at: Option<OffsetDateTime>,
+    /// Transactions the last sync brought to AWS.
+    pub last_synced: usize,
+    /// The code of the last failure of the service itself (settings,
+    /// log, key, network), cleared by a clean round.
+    pub last_error: Option<String>,
+    /// When the last purge finished, and what it did.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_purge_at: Option<OffsetDateTime>,
+    /// What the last purge did.
+    pub last_purge: Option<PurgeReport>,
+    /// Completed sync rounds since start (tests wait on it).
+    pub rounds: u64,
+}
+
+/// Signals to the thread.
+#[derive(Debug, Default)]
+struct Signal {
+    nudged: bool,
+    stop: bool,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    signal: Mutex<Signal>,
+    wake: Condvar,
+    state: Mutex<ServiceState>,
+}
+
+impl Shared {
+    fn signal(&self) -> MutexGuard<'_, Signal> {
+        self.signal
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn state(&self) -> MutexGuard<'_, ServiceState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The running upkeep; stops (finishing the step under way) when dropped.
+#[derive(Debug)]
+pub struct Housekeeper {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Housekeeper {
+    /// Starts the thread: a purge and a sync round right away, then on
+    /// schedule.
+    pub fn start(config: HousekeepingConfig, facts: Arc<dyn KioskFacts>) -> Housekeeper {
+        let shared = Arc::new(Shared::default());
+        let worker = Worker {
+            config,
+            facts,
+            shared: shared.clone(),
+            log: None,
+            evidence: None,
+            aws: None,
+            offline_since_backoff: None,
+        };
+        let thread = std::thread::Builder::new()
+            .name("dayfusion-housekeeping".into())
+            .spawn(move || worker.run())
+            .map_err(|e| tracing::error!(error = %e, "housekeeping thread not started"))
+            .ok();
+        Housekeeper { shared, thread }
+    }
+
+    /// Asks for a sync round now (a decision was made, a review settled,
+    /// AWS settings saved).
+    pub fn nudge(&self) {
+        self.shared.signal().nudged = true;
+        self.shared.wake.notify_all();
+    }
+
+    /// What the service last did.
+    pub fn state(&self) -> ServiceState {
+        self.shared.state().clone()
+    }
+}
+
+impl Drop for Housekeeper {
+    fn drop(&mut self) {
+        self.shared.signal().stop = true;
+        self.shared.wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// AWS answered: no backoff, no probe.
+fn set_online(offline_since_backoff: &mut Option<Instant>, shared: &Shared) {
+    *offline_since_backoff = None;
+    let mut state = shared.state();
+    state.offline = false;
+    state.network_failures = 0;
+}
+
+/// `delay` plus up to `jitter` of it, at random.
+fn with_jitter(delay: Duration, jitter: f64) -> Duration {
+    let extra = rand::rng().random_range(0.0..=jitter.clamp(0.0, 1.0));
+    delay.mul_f64(1.0 + extra)
+}
+
+struct Worker {
+    config: HousekeepingConfig,
+    facts: Arc<dyn KioskFacts>,
+    shared: Arc<Shared>,
+    log: Option<SqliteLog>,
+    evidence: Option<LocalEvidenceStore>,
+    /// The connection and the settings it was made with.
+    aws: Option<(AwsSettings, Arc<AwsContext>)>,
+    /// While offline: when a full sync is tried even if the probe fails
+    /// (the outbox's backoff).
+    offline_since_backoff: Option<Instant>,
+}
+
+/// Why a step could not run.
+#[derive(Debug, thiserror::Error)]
+enum StepError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Aws(#[from] dayfusion_aws::AwsError),
+    #[error("{0}")]
+    Flow(#[from] dayfusion_verify::FlowError),
+}
+
+impl StepError {
+    fn code(&self) -> String {
+        match self {
+            StepError::Store(e) => e.code().to_owned(),
+            StepError::Aws(e) => e.code().to_owned(),
+            StepError::Flow(e) => e.code().to_owned(),
+        }
+    }
+}
+
+impl Worker {
+    fn run(mut self) {
+        let schedule = self.config.schedule.clone();
+        let mut next_purge = Instant::now();
+        let mut next_sync = Instant::now();
+        loop {
+            let now = Instant::now();
+            if now >= next_purge {
+                next_purge = now + self.purge_round();
+                // Purged transactions may have been queued for S3.
+                next_sync = next_sync.min(Instant::now());
+            }
+            let nudged = std::mem::take(&mut self.shared.signal().nudged);
+            if nudged || Instant::now() >= next_sync {
+                let wait = self.sync_round();
+                next_sync = Instant::now() + with_jitter(wait, schedule.jitter);
+            }
+            let mut signal = self.shared.signal();
+            loop {
+                if signal.stop {
+                    return;
+                }
+                if signal.nudged {
+                    break;
+                }
+                let now = Instant::now();
+                let deadline = next_sync.min(next_purge);
+                if now >= deadline {
+                    break;
+                }
+                signal = match self.shared.wake.wait_timeout(signal, deadline - now) {
+                    Ok((guard, _)) => guard,
+                    Err(poisoned) => poisoned.into_inner().0,
+                };
+            }
+        }
+    }
+
+    fn log(&mut self) -> Result<&SqliteLog, StoreError> {
+        if self.log.is_none() {
+            self.log = Some(SqliteLog::open(&self.config.log_file)?);
+        }
+        self.log
+            .as_ref()
+            .ok_or_else(|| StoreError::Other("log not open".into()))
+    }
+
+    fn evidence(&mut self) -> Result<&LocalEvidenceStore, StoreError> {
+        if self.evidence.is_none() {
+            self.evidence = Some(LocalEvidenceStore::open(
+                &self.config.evidence_dir,
+                self.config.key_source,
+            )?);
+        }
+        self.evidence
+            .as_ref()
+            .ok_or_else(|| StoreError::Other("evidence store not open".into()))
+    }
+
+    /// The retention purge; the wait until the next one.
+    fn purge_round(&mut self) -> Duration {
+        let schedule = self.config.schedule.clone();
+        let lock = match HousekeepingLock::try_acquire(&self.config.data_dir) {
+            Ok(lock) => lock,
+            Err(StoreError::Busy) => return schedule.probe_every,
+            Err(e) => {
+                self.failed("purge", &StepError::from(e));
+                return schedule.idle_every;
+            }
+        };
+        let days = self.facts.retention_days();
+        let result = (|| -> Result<PurgeReport, StepError> {
+            self.log()?;
+            self.evidence()?;
+            let (Some(log), Some(evidence)) = (&self.log, &self.evidence) else {
+                return Err(StoreError::Other("stores not open".into()).into());
+            };
+            Ok(maintenance::purge(
+                evidence,
+                log,
+                days,
+                OffsetDateTime::now_utc(),
+                false,
+            )?)
+        })();
+        drop(lock);
+        match result {
+            Ok(report) => {
+                let mut state = self.shared.state();
+                state.last_purge_at = Some(OffsetDateTime::now_utc());
+                state.last_purge = Some(report);
+                schedule.purge_every
+            }
+            Err(e) => {
+                self.failed("purge", &e);
+                schedule.idle_every
+            }
+        }
+    }
+
+    fn failed(&self, step: &str, error: &StepError) {
+        let code = error.code();
+        tracing::warn!(step, code = %code, "housekeeping step failed");
+        self.shared.state().last_error = Some(code);
+    }
+
+    /// One sync round; the wait until the next.
+    fn sync_round(&mut self) -> Duration {
+        let schedule = self.config.schedule.clone();
+        let wait = match self.try_sync() {
+            Ok(wait) => wait,
+            Err(e) => {
+                self.failed("sync", &e);
+                schedule.probe_every
+            }
+        };
+        self.shared.state().rounds += 1;
+        wait
+    }
+
+    fn try_sync(&mut self) -> Result<Duration, StepError> {
+        let schedule = self.config.schedule.clone();
+        let configured = match dayfusion_aws::config::configured(&self.config.data_dir) {
+            Some(configured) => configured,
+            // A broken aws.toml changes nothing; say so and look again later.
+            None => {
+                self.shared.state().last_error = Some("aws-settings-invalid".into());
+                return Ok(schedule.idle_every);
+            }
+        };
+        self.log()?.set_aws_outbox(configured)?;
+        self.shared.state().aws_configured = configured;
+        if !configured {
+            self.aws = None;
+            self.set_online();
+            return Ok(schedule.idle_every);
+        }
+        if self.log()?.outbox(1)?.is_empty() {
+            self.set_online();
+            self.shared.state().last_error = None;
+            return Ok(schedule.idle_every);
+        }
+        let ctx = self.context()?;
+        if let Some(backoff_until) = self.offline_since_backoff {
+            let endpoint =
+                Endpoint::for_dynamodb(ctx.settings.endpoint_url.as_deref(), ctx.region());
+            let answers = endpoint
+                .as_ref()
+                .is_some_and(|e| reachable(e, schedule.probe_timeout));
+            if !answers && Instant::now() < backoff_until {
+                return Ok(schedule.probe_every);
+            }
+            tracing::info!(answers, "AWS probe: trying the outbox again");
+        }
+        let lock = match HousekeepingLock::try_acquire(&self.config.data_dir) {
+            Ok(lock) => lock,
+            // The CLI syncs or purges: look again shortly.
+            Err(StoreError::Busy) => return Ok(schedule.probe_every),
+            Err(e) => return Err(e.into()),
+        };
+        self.evidence()?;
+        let (Some(log), Some(evidence)) = (&self.log, &self.evidence) else {
+            return Err(StoreError::Other("stores not open".into()).into());
+        };
+        let s3 = S3EvidenceStore::new(ctx.clone())?;
+        let table = DynamoTransactionTable::new(ctx.clone());
+        let report =
+            OutboxSync::new(log, Some(evidence), &s3, &table).run(OffsetDateTime::now_utc(), 0)?;
+        drop(lock);
+        let network = report.stopped_early
+            && report
+                .failed
+                .last()
+                .is_some_and(|(_, code)| is_transient(code));
+        {
+            let mut state = self.shared.state();
+            state.last_sync_at = Some(OffsetDateTime::now_utc());
+            state.last_synced = report.synced;
+            state.last_error = report.failed.last().map(|(_, code)| code.clone());
+        }
+        if network {
+            let failures = {
+                let mut state = self.shared.state();
+                state.offline = true;
+                state.network_failures = state.network_failures.saturating_add(1);
+                state.network_failures
+            };
+            let backoff = backoff_delay(failures).unsigned_abs();
+            self.offline_since_backoff =
+                Some(Instant::now() + with_jitter(backoff, schedule.jitter));
+            return Ok(schedule.probe_every);
+        }
+        set_online(&mut self.offline_since_backoff, &self.shared);
+        if report.remaining == 0 {
+            return Ok(schedule.idle_every);
+        }
+        // Entries waiting out their own backoff: wake when the first is due.
+        let now = OffsetDateTime::now_utc();
+        let mut soonest = schedule.idle_every;
+        for entry in log.outbox(0)? {
+            let due = next_attempt_at(log, &entry)?.unwrap_or(now);
+            let wait = (due - now).max(time::Duration::ZERO).unsigned_abs();
+            soonest = soonest.min(wait.max(Duration::from_secs(1)));
+        }
+        Ok(soonest)
+    }
+
+    fn set_online(&mut self) {
+        set_online(&mut self.offline_since_backoff, &self.shared);
+    }
+
+    /// The AWS connection for the current settings, made again when
+    /// `aws.toml` or the kiosk id changed.
+    fn context(&mut self) -> Result<Arc<AwsContext>, StepError> {
+        let settings = AwsSettings::load(&self.config.data_dir)?.with_kiosk(self.facts.kiosk_id());
+        if let Some((known, ctx)) = &self.aws
+            && *known == settings
+        {
+            return Ok(ctx.clone());
+        }
+        let ctx = Arc::new(AwsContext::connect(settings.clone())?);
+        self.aws = Some((settings, ctx.clone()));
+        Ok(ctx)
+    }
+}
