@@ -80,6 +80,29 @@ fn control(
     Ok((status, body))
 }
 
+/// [`control`] with a JSON body and a JSON answer.
+fn control_json(
+    url: &str,
+    method: &str,
+    path: &str,
+    body: &serde_json::Value,
+) -> Result<(u16, serde_json::Value), Box<dyn Error>> {
+    let body = if method == "GET" {
+        String::new()
+    } else {
+        body.to_string()
+    };
+    let (status, text) = control(url, method, path, &body)?;
+    Ok((status, serde_json::from_str(&text)?))
+}
+
+/// The tests share one fake, which the first resets: one at a time.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn post(
     url: &str,
     path: &str,
@@ -102,9 +125,26 @@ fn jpeg(width: u32, height: u32, shade: u8) -> Result<Vec<u8>, Box<dyn Error>> {
     Ok(out)
 }
 
-/// A context whose Rekognition client talks to the fake, signed with
-/// static test credentials.
+/// The settings of the tests against the fake.
+fn fake_settings() -> AwsSettings {
+    AwsSettings {
+        region: Some("us-east-1".into()),
+        audit_images_limit: 2,
+        compare_input: CompareInput::Bytes,
+        results_wait_s: 2,
+        ..AwsSettings::default()
+    }
+}
+
+/// A context with [`fake_settings`] whose Rekognition client talks to the
+/// fake.
 fn context(url: &str) -> Result<Arc<AwsContext>, Box<dyn Error>> {
+    context_with(url, fake_settings())
+}
+
+/// A context with `settings` whose Rekognition client talks to the fake,
+/// signed with static test credentials.
+fn context_with(url: &str, settings: AwsSettings) -> Result<Arc<AwsContext>, Box<dyn Error>> {
     let region = aws_sdk_rekognition::config::Region::new("us-east-1");
     let credentials = aws_sdk_rekognition::config::Credentials::new(
         "AKIDTEST",
@@ -140,13 +180,6 @@ fn context(url: &str) -> Result<Arc<AwsContext>, Box<dyn Error>> {
             .region(region)
             .build(),
     );
-    let settings = AwsSettings {
-        region: Some("us-east-1".into()),
-        audit_images_limit: 2,
-        compare_input: CompareInput::Bytes,
-        results_wait_s: 2,
-        ..AwsSettings::default()
-    };
     Ok(Arc::new(AwsContext::from_clients(
         settings,
         SdkConfig::builder().build(),
@@ -159,6 +192,7 @@ fn context(url: &str) -> Result<Arc<AwsContext>, Box<dyn Error>> {
 
 #[test]
 fn create_complete_results_and_compare_against_the_fake() -> TestResult {
+    let _serial = serial();
     let Some(url) = fake_url()? else {
         return Ok(());
     };
@@ -330,5 +364,103 @@ fn create_complete_results_and_compare_against_the_fake() -> TestResult {
     assert_eq!(e.code, "document-no-portrait");
 
     post(&url, "/_fake/reset", &serde_json::json!({}))?;
+    Ok(())
+}
+
+/// One stream per Face Liveness session: after a streaming error the
+/// session cannot be streamed on (or completed) again, and the retry, on a
+/// new session, has a new id and is decided on its own. The visit desk's
+/// side (a new session bound to the transaction for every attempt) is
+/// `dayfusion-visit/tests/liveness_sessions.rs`.
+#[test]
+fn a_retry_after_a_streaming_error_needs_and_gets_a_new_session() -> TestResult {
+    let _serial = serial();
+    let Some(url) = fake_url()? else {
+        return Ok(());
+    };
+    let liveness = RekognitionLiveness::new(context_with(
+        &url,
+        AwsSettings {
+            audit_images_limit: 0,
+            results_wait_s: 1,
+            ..fake_settings()
+        },
+    )?)
+    .with_poll(Duration::from_millis(10), Duration::from_millis(40))
+    .with_wait(Duration::from_millis(150));
+
+    // The first attempt: the detector's stream breaks.
+    let first = liveness.create_session()?;
+    let (status, body) = control_json(
+        &url,
+        "POST",
+        &format!("/_fake/sessions/{}/stream", first.session_id),
+        &serde_json::json!({"error": "InternalServerException"}),
+    )?;
+    assert_eq!(status, 200, "{body}");
+    // Its results say nothing was decided.
+    let e = liveness
+        .session_results(&first.session_id)
+        .err()
+        .ok_or("a broken stream gave a result")?;
+    assert!(e.retryable, "{e:?}");
+
+    // Remounting the detector on the same session is refused, as the
+    // service refuses it; so is ending that session's stream now.
+    for path in ["stream", "complete"] {
+        let (status, body) = control_json(
+            &url,
+            "POST",
+            &format!("/_fake/sessions/{}/{path}", first.session_id),
+            &serde_json::json!({"status": "SUCCEEDED", "confidence": 99.0}),
+        )?;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(body["__type"], "ValidationException", "{path}: {body}");
+    }
+
+    // The retry: a new session, a new id, streamed once and decided.
+    let second = liveness.create_session()?;
+    assert_ne!(second.session_id, first.session_id);
+    let (status, body) = control_json(
+        &url,
+        "POST",
+        &format!("/_fake/sessions/{}/stream", second.session_id),
+        &serde_json::json!({}),
+    )?;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = control_json(
+        &url,
+        "POST",
+        &format!("/_fake/sessions/{}/complete", second.session_id),
+        &serde_json::json!({"status": "FAILED", "confidence": 20.0}),
+    )?;
+    assert_eq!(status, 200, "{body}");
+    let outcome = liveness.session_results(&second.session_id)?;
+    assert_eq!(outcome.session_id, second.session_id);
+    assert_eq!(outcome.status, LivenessStatus::Failed);
+    // Results can be read again while the session lives; a stream cannot.
+    assert_eq!(
+        liveness.session_results(&second.session_id)?.status,
+        LivenessStatus::Failed
+    );
+    let (status, _) = control_json(
+        &url,
+        "POST",
+        &format!("/_fake/sessions/{}/stream", second.session_id),
+        &serde_json::json!({}),
+    )?;
+    assert_eq!(status, 400);
+
+    // The fake's listing: one stream each, the refusals counted.
+    let (_, listing) = control_json(&url, "GET", "/_fake/sessions", &serde_json::json!({}))?;
+    let sessions = listing["sessions"].as_array().ok_or("no sessions")?;
+    let find = |id: &str| sessions.iter().find(|s| s["sessionId"] == id).cloned();
+    let one = find(&first.session_id).ok_or("first not listed")?;
+    assert_eq!(one["stream"], "broken");
+    assert_eq!(one["streamError"], "InternalServerException");
+    assert_eq!(one["refusedStreams"], 1);
+    let two = find(&second.session_id).ok_or("second not listed")?;
+    assert_eq!(two["stream"], "ended");
+    assert_eq!(two["status"], "FAILED");
     Ok(())
 }
