@@ -107,6 +107,23 @@ fn stored_record(path: &Path, id: &Uuid) -> Result<String, Box<dyn Error>> {
 }
 
 /// The stored head row.
+/// A transaction recorded as the flow does: started (event `n`), then
+/// decided as `status` with `sync` (event `n + 1`).
+fn decided(
+    log: &SqliteLog,
+    status: Status,
+    sync: SyncState,
+    n: u32,
+) -> Result<Transaction, Box<dyn Error>> {
+    let mut t = transaction(base_time()?)?;
+    log.insert(&t, &event("transaction.started", n))?;
+    t.stage = Stage::Decided;
+    t.status = status;
+    t.sync = sync;
+    log.update(&t, &event("decision.made", n + 1))?;
+    Ok(t)
+}
+
 /// What a sync that sent the stored record of `id` reports.
 fn sent(path: &Path, id: &Uuid) -> Result<SyncReceipt, Box<dyn Error>> {
     Ok(SyncReceipt {
@@ -732,12 +749,7 @@ fn decided_transactions_only_change_sync_and_purge_bookkeeping() -> TestResult {
     let dir = TempDir::new()?;
     let path = db_path(&dir);
     let log = SqliteLog::open(&path)?;
-    let mut t = transaction(base_time()?)?;
-    log.insert(&t, &event("transaction.started", 1))?;
-    t.stage = Stage::Decided;
-    t.status = Status::Rejected;
-    t.sync = SyncState::Pending;
-    log.update(&t, &event("decision.made", 2))?;
+    let t = decided(&log, Status::Rejected, SyncState::Pending, 1)?;
     let decided = t.clone();
 
     let mut forged = decided.clone();
@@ -792,12 +804,7 @@ fn sync_outcomes_are_recorded_in_the_record_and_the_chain() -> TestResult {
     let dir = TempDir::new()?;
     let path = db_path(&dir);
     let log = SqliteLog::open(&path)?;
-    let mut t = transaction(base_time()?)?;
-    log.insert(&t, &event("transaction.started", 1))?;
-    t.stage = Stage::Decided;
-    t.status = Status::Approved;
-    t.sync = SyncState::Pending;
-    log.update(&t, &event("decision.made", 2))?;
+    let t = decided(&log, Status::Approved, SyncState::Pending, 1)?;
 
     log.record_sync_failure(&t.transaction_id, "aws-unreachable")?;
     let events = log.audit_events(&t.transaction_id)?;
@@ -878,12 +885,7 @@ fn a_record_changed_during_its_sync_stays_queued_with_the_hash_sent() -> TestRes
     let dir = TempDir::new()?;
     let path = db_path(&dir);
     let log = SqliteLog::open(&path)?;
-    let mut t = transaction(base_time()?)?;
-    log.insert(&t, &event("transaction.started", 1))?;
-    t.stage = Stage::Decided;
-    t.status = Status::Review;
-    t.sync = SyncState::Pending;
-    log.update(&t, &event("decision.made", 2))?;
+    let mut t = decided(&log, Status::Review, SyncState::Pending, 1)?;
     assert_eq!(log.remote_record(&t.transaction_id)?, RemoteRecord::Never);
 
     // The sync read and sent this record...
@@ -932,12 +934,7 @@ fn final_transactions_are_queued_only_while_the_kiosk_has_aws_settings() -> Test
     let path = db_path(&dir);
     let log = SqliteLog::open(&path)?;
     assert!(!log.queues_for_aws()?, "a new log has no AWS outbox");
-    let mut local = transaction(base_time()?)?;
-    log.insert(&local, &event("transaction.started", 1))?;
-    local.stage = Stage::Decided;
-    local.status = Status::Approved;
-    local.sync = SyncState::Local;
-    log.update(&local, &event("decision.made", 2))?;
+    let local = decided(&log, Status::Approved, SyncState::Local, 1)?;
     assert!(log.outbox(0)?.is_empty());
 
     // AWS settings added: the local one joins the outbox.
@@ -952,12 +949,7 @@ fn final_transactions_are_queued_only_while_the_kiosk_has_aws_settings() -> Test
 
     // A second one reaches AWS; then the settings go away: the one that
     // never reached AWS is local again, the synced one stays synced.
-    let mut synced = transaction(base_time()?)?;
-    log.insert(&synced, &event("transaction.started", 3))?;
-    synced.stage = Stage::Decided;
-    synced.status = Status::Rejected;
-    synced.sync = SyncState::Pending;
-    log.update(&synced, &event("decision.made", 4))?;
+    let synced = decided(&log, Status::Rejected, SyncState::Pending, 3)?;
     let receipt = sent(&path, &synced.transaction_id)?;
     log.mark_synced(&synced.transaction_id, &receipt)?;
     assert_eq!(log.set_aws_outbox(false)?, 1);
