@@ -177,33 +177,28 @@ impl S3EvidenceStore {
         written.push_back(object);
     }
 
-    /// The object this store wrote (in this process, among the latest 64)
-    /// with these bytes, by their hex SHA-256.
-    pub fn written_with_sha256(&self, sha256: &str) -> Option<StoredObject> {
+    /// The latest object this store wrote (in this process, among the
+    /// latest 64) that `matches`.
+    fn remembered(&self, matches: impl Fn(&StoredObject) -> bool) -> Option<StoredObject> {
         let written = self
             .written
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        written
-            .iter()
-            .rev()
-            .find(|o| o.sha256.eq_ignore_ascii_case(sha256))
-            .cloned()
+        written.iter().rev().find(|o| matches(o)).cloned()
+    }
+
+    /// The object this store wrote (in this process, among the latest 64)
+    /// with these bytes, by their hex SHA-256.
+    pub fn written_with_sha256(&self, sha256: &str) -> Option<StoredObject> {
+        self.remembered(|o| o.sha256.eq_ignore_ascii_case(sha256))
     }
 
     /// The version S3 gave the object under `key` when this store wrote it
     /// (versioned buckets; `None` otherwise or when not remembered).
     pub fn written_version(&self, key: &EvidenceKey) -> Option<String> {
         let object_key = self.object_key(key);
-        let written = self
-            .written
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        written
-            .iter()
-            .rev()
-            .find(|o| o.object_key == object_key)
-            .and_then(|o| o.version_id.clone())
+        self.remembered(|o| o.object_key == object_key)
+            .and_then(|o| o.version_id)
     }
 
     /// The bucket.
