@@ -9,7 +9,7 @@ use tracing::info;
 use uuid::Uuid;
 
 use crate::error::{FlowError, StoreError};
-use crate::ports::{AuditEvent, TransactionLog};
+use crate::ports::{AuditEvent, StoredAuditEvent, TransactionLog};
 use crate::review::{check_reason, check_staff_id, refused};
 
 /// Kind of the event that places a hold.
@@ -31,12 +31,16 @@ pub struct LegalHold {
 
 /// The hold in force on transaction `id`, if any.
 pub fn current(log: &dyn TransactionLog, id: &Uuid) -> Result<Option<LegalHold>, StoreError> {
-    let events = log.audit_events(id)?;
+    Ok(in_force(&log.audit_events(id)?))
+}
+
+/// The hold in force according to a transaction's audit `events`.
+pub fn in_force(events: &[StoredAuditEvent]) -> Option<LegalHold> {
     let latest = events
         .iter()
         .rev()
         .find(|e| e.kind == HOLD_PLACED || e.kind == HOLD_RELEASED);
-    Ok(latest.filter(|e| e.kind == HOLD_PLACED).map(|e| {
+    latest.filter(|e| e.kind == HOLD_PLACED).map(|e| {
         let text = |key: &str| {
             e.data
                 .get(key)
@@ -49,7 +53,7 @@ pub fn current(log: &dyn TransactionLog, id: &Uuid) -> Result<Option<LegalHold>,
             reason: text("reason"),
             at: e.at.clone(),
         }
-    }))
+    })
 }
 
 /// Places (`hold = true`) or releases a hold on transaction `id`, by staff

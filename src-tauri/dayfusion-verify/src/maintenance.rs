@@ -153,15 +153,13 @@ pub fn purge(
         if !transaction.stage.is_final() || transaction.evidence_purged_at.is_some() {
             continue;
         }
-        if hold::current(log, &transaction.transaction_id)?.is_some() {
+        let events = log.audit_events(&transaction.transaction_id)?;
+        if hold::in_force(&events).is_some() {
             report.kept_on_hold += 1;
             continue;
         }
         let never_synced = transaction.sync == SyncState::Pending
-            && !log
-                .audit_events(&transaction.transaction_id)?
-                .iter()
-                .any(|e| e.kind == SYNC_COMPLETED);
+            && !events.iter().any(|e| e.kind == SYNC_COMPLETED);
         if never_synced && !force {
             report.kept_unsynced += 1;
             continue;
