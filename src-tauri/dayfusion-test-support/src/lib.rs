@@ -1,0 +1,22 @@
+//! Set-up shared by the integration tests of several crates (a
+//! dev-dependency only, never part of the app):
+//!
+//! - [`moto`]: the local AWS stand-in: its URL and the skip-unless-CI rule,
+//!   reset, contexts with static test credentials, the bucket and table,
+//!   and what they hold;
+//! - [`transactions`]: decided test transactions with their evidence,
+//!   recorded in a log as the verification flow does;
+//! - [`net`]: a TCP forwarder in front of a server that can lose the
+//!   network (cut, refuse, slow down) and get it back.
+//!
+//! Errors are plain `Box<dyn Error>`: a failing set-up fails the test.
+
+pub mod moto;
+pub mod net;
+pub mod transactions;
+
+/// The error of the helpers and the tests.
+pub type BoxError = Box<dyn std::error::Error>;
+
+/// What a test returns.
+pub type TestResult = Result<(), BoxError>;
