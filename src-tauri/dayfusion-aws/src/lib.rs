@@ -10,6 +10,7 @@
 //! - [`rekognition`] — [`RekognitionLiveness`] and [`RekognitionMatcher`].
 //! - [`s3`] — [`S3EvidenceStore`] and presigned review URLs.
 //! - [`dynamo`] — the `dayfusion_transactions` table.
+//! - [`erase`] — what a sync deletes in S3 after a purge or an abort.
 //! - [`credentials`] — scoped, short-lived credentials for the webview.
 //! - [`sync`] — the outbox pushed to S3 and DynamoDB.
 //! - [`doctor`] — the diagnostics.
@@ -19,6 +20,7 @@ pub mod context;
 pub mod credentials;
 pub mod doctor;
 pub mod dynamo;
+pub mod erase;
 pub mod error;
 pub mod regions;
 pub mod rekognition;
@@ -32,6 +34,6 @@ pub use dynamo::{DynamoTransactionTable, PutOutcome};
 pub use error::{AwsError, AwsResult};
 pub use rekognition::{RekognitionLiveness, RekognitionMatcher};
 pub use s3::S3EvidenceStore;
-pub use sync::{OutboxSync, SyncReport, sync_status};
+pub use sync::{OutboxSync, SyncReport, mark_overdue, sync_status};
 
 rust_i18n::i18n!("locales", fallback = "en");

@@ -12,8 +12,9 @@
 //!    from the local store (decrypted and hash-checked) and written once;
 //!    nothing is sent for aborted transactions (their evidence is deleted
 //!    when they are aborted); for a transaction whose evidence the
-//!    retention purge deleted, its S3 objects are deleted instead (both
-//!    backends, Rekognition's output included);
+//!    retention purge or an abort deleted, its S3 objects are deleted
+//!    instead (both backends, Rekognition's output included; see
+//!    [`crate::erase`]);
 //! 3. writes the record to DynamoDB: the first time a conditional put
 //!    ([`DynamoTransactionTable::put_final`]: a retry finds its own item),
 //!    after a review or a purge an `UpdateItem` from the record hash sent
@@ -36,7 +37,9 @@
 use std::collections::HashMap;
 
 use dayfusion_ipc::SyncStatus;
-use dayfusion_ledger::{RemoteRecord, SYNC_FAILED, SqliteLog, SyncMark, SyncReceipt};
+use dayfusion_ledger::{
+    RemoteRecord, SYNC_COMPLETED, SYNC_FAILED, SqliteLog, SyncMark, SyncReceipt,
+};
 use dayfusion_verify::{
     EvidenceKey, EvidenceStore, OutboxEntry, Stage, StoreError, Transaction, TransactionLog,
 };
@@ -47,6 +50,7 @@ use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use crate::dynamo::{DynamoTransactionTable, PutOutcome, SYNC_CONFLICT, record_json};
+use crate::erase::Erased;
 use crate::s3::S3EvidenceStore;
 
 /// Backoff after the first failure.
@@ -218,7 +222,19 @@ pub fn sync_status(log: &SqliteLog) -> Result<SyncStatus, StoreError> {
         }
     }
     status.last_error = latest.map(|(_, code)| code);
+    status.last_success_at = log.last_event_at(SYNC_COMPLETED)?;
     Ok(status)
+}
+
+/// Sets `status.overdue` when its oldest waiting transaction was queued
+/// more than `alert_hours` before `now` (an unreadable time counts as
+/// overdue: staff should look).
+pub fn mark_overdue(status: &mut SyncStatus, alert_hours: u32, now: OffsetDateTime) {
+    status.overdue = status.oldest_queued_at.as_deref().is_some_and(|queued| {
+        OffsetDateTime::parse(queued, &Rfc3339).map_or(true, |at| {
+            now - at > time::Duration::hours(i64::from(alert_hours))
+        })
+    });
 }
 
 /// The evidence of `transaction` that has to be in S3, with the SHA-256 the
@@ -380,14 +396,11 @@ impl<'a> OutboxSync<'a> {
         let (_, record_sha256) = record_json(&transaction)?;
         receipt.record_sha256 = record_sha256;
         if transaction.evidence_purged_at.is_some() {
-            let mut keys = transaction.evidence_keys();
-            keys.sort();
-            keys.dedup();
-            for key in keys {
-                if self.s3.delete(&key)? {
-                    receipt.s3_objects_deleted += 1;
-                }
-            }
+            // Counted (and recorded) also when it fails halfway.
+            let mut erased = Erased::default();
+            let outcome = crate::erase::erase_in_s3(self.log, self.s3, &transaction, &mut erased);
+            receipt.s3_objects_deleted += erased.total();
+            outcome?;
         } else {
             for (key, sha256) in evidence_to_send(&transaction) {
                 if self.ensure_in_s3(&key, sha256.as_deref())? {
@@ -464,6 +477,26 @@ mod tests {
         assert_eq!(backoff_delay(5), time::Duration::seconds(480));
         assert_eq!(backoff_delay(8), time::Duration::seconds(3600));
         assert_eq!(backoff_delay(u32::MAX), time::Duration::seconds(3600));
+    }
+
+    #[test]
+    fn a_transaction_waiting_longer_than_the_alert_is_overdue() {
+        let now = OffsetDateTime::parse("2026-12-05T12:00:00Z", &Rfc3339).ok();
+        let Some(now) = now else {
+            panic!("bad test time");
+        };
+        let status = |queued: Option<&str>| {
+            let mut status = SyncStatus {
+                oldest_queued_at: queued.map(str::to_owned),
+                ..SyncStatus::default()
+            };
+            mark_overdue(&mut status, 24, now);
+            status.overdue
+        };
+        assert!(!status(None));
+        assert!(!status(Some("2026-12-04T12:30:00Z")), "23.5 h");
+        assert!(status(Some("2026-12-04T11:30:00Z")), "24.5 h");
+        assert!(status(Some("yesterday")), "unreadable counts as overdue");
     }
 
     #[test]

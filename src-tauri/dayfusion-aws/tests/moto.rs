@@ -1163,3 +1163,380 @@ fn reviews_purges_and_legal_holds_after_sync_reach_dynamodb_and_s3_exactly_once(
     assert_eq!(local.log.verify_audit()?.first_bad, None);
     Ok(())
 }
+
+/// Maintenance runs without liveness or matching, as the CLI's `recover`.
+struct MaintenanceOnly;
+
+impl dayfusion_verify::LivenessProvider for MaintenanceOnly {
+    fn provider(&self) -> Provider {
+        Provider::Embedded
+    }
+    fn create_session(
+        &self,
+    ) -> Result<dayfusion_verify::LivenessSessionStart, dayfusion_verify::ProviderError> {
+        Err(dayfusion_verify::ProviderError::new(
+            "provider-unavailable",
+            "maintenance",
+            false,
+        ))
+    }
+    fn session_results(
+        &self,
+        _: &str,
+    ) -> Result<dayfusion_verify::LivenessOutcome, dayfusion_verify::ProviderError> {
+        Err(dayfusion_verify::ProviderError::new(
+            "provider-unavailable",
+            "maintenance",
+            false,
+        ))
+    }
+}
+
+impl dayfusion_verify::FaceMatcher for MaintenanceOnly {
+    fn provider(&self) -> Provider {
+        Provider::Embedded
+    }
+    fn locate_portrait(
+        &self,
+        _: &[u8],
+    ) -> Result<PortraitLocation, dayfusion_verify::ProviderError> {
+        Err(dayfusion_verify::ProviderError::new(
+            "provider-unavailable",
+            "maintenance",
+            false,
+        ))
+    }
+    fn compare(
+        &self,
+        _: &[u8],
+        _: &[u8],
+    ) -> Result<dayfusion_verify::MatchResult, dayfusion_verify::ProviderError> {
+        Err(dayfusion_verify::ProviderError::new(
+            "provider-unavailable",
+            "maintenance",
+            false,
+        ))
+    }
+}
+
+/// A backend over `evidence` and `log` with no providers.
+fn maintenance_backend<'a>(
+    evidence: &'a dyn EvidenceStore,
+    log: &'a dyn TransactionLog,
+) -> dayfusion_verify::Backend<'a> {
+    dayfusion_verify::Backend {
+        kind: Provider::Embedded,
+        liveness: &MaintenanceOnly,
+        matcher: &MaintenanceOnly,
+        evidence,
+        log,
+    }
+}
+
+/// Writes an object as Rekognition's `OutputConfig` does, under
+/// `{kiosk folder}liveness-output/{session}/{name}`.
+fn put_liveness_output(s3: &S3EvidenceStore, session: &str, name: &str, seed: u32) -> TestResult {
+    let ctx = s3.context();
+    let key = format!("{}liveness-output/{session}/{name}", s3.kiosk_prefix());
+    ctx.block_on(
+        ctx.s3
+            .put_object()
+            .bucket(s3.bucket())
+            .key(key)
+            .body(ByteStream::from(jpeg(seed, 800)))
+            .send(),
+    )?;
+    Ok(())
+}
+
+/// A context whose endpoint refuses connections (S3 and DynamoDB offline).
+fn unreachable_context() -> Result<Arc<AwsContext>, Box<dyn Error>> {
+    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    context(settings(&format!("http://127.0.0.1:{port}")))
+}
+
+/// An AWS transaction in progress whose document is in S3 and recorded,
+/// whose liveness session is bound, and whose liveness images and
+/// Rekognition output reached S3 before a crash kept them from being
+/// recorded.
+fn interrupted_aws_transaction(
+    log: &SqliteLog,
+    s3: &S3EvidenceStore,
+    seed: u32,
+) -> Result<Transaction, Box<dyn Error>> {
+    let decided = decided_transaction(s3, seed, Status::Approved)?;
+    let session = decided.liveness_session_id.clone().ok_or("no session")?;
+    let event = |kind: &str, data: serde_json::Value| AuditEvent {
+        kind: kind.into(),
+        data,
+    };
+    let mut t = decided.clone();
+    t.backend = Provider::Aws;
+    t.stage = Stage::Started;
+    t.status = Status::InProgress;
+    t.sync = SyncState::NotReady;
+    t.liveness_session_id = None;
+    t.liveness = None;
+    t.comparison = None;
+    t.decision = None;
+    let document = t.document.take();
+    log.insert(&t, &event("transaction.started", serde_json::json!({})))?;
+    t.stage = Stage::DocumentCaptured;
+    t.document = document;
+    log.update(&t, &event("document.captured", serde_json::json!({})))?;
+    t.liveness_session_id = Some(session.clone());
+    log.update(
+        &t,
+        &event(
+            "liveness.started",
+            serde_json::json!({ "provider": "aws", "sessionId": session, "replaces": null }),
+        ),
+    )?;
+    put_liveness_output(s3, &session, "reference.jpg", seed + 5000)?;
+    put_liveness_output(s3, &session, "audit_images/1.jpg", seed + 5001)?;
+    Ok(t)
+}
+
+#[test]
+fn recover_aborts_an_interrupted_aws_transaction_and_the_sync_empties_its_s3_folders() -> TestResult
+{
+    use dayfusion_aws::erase::EVIDENCE_S3_DELETED;
+    use dayfusion_verify::maintenance;
+    let _serial = serial();
+    let Some(ctx) = fresh()? else { return Ok(()) };
+    let local = local()?;
+    local.log.set_aws_outbox(true)?;
+    let s3 = S3EvidenceStore::new(ctx.clone())?;
+    let table = DynamoTransactionTable::new(ctx.clone());
+    let sync = OutboxSync::new(&local.log, Some(&local.evidence), &s3, &table);
+    // Another kiosk visit, decided and synced, with its own Rekognition output.
+    let mut kept = decided_transaction(&s3, 600, Status::Approved)?;
+    kept.backend = Provider::Aws;
+    let kept_session = kept.liveness_session_id.clone().ok_or("no session")?;
+    put_liveness_output(&s3, &kept_session, "reference.jpg", 601)?;
+    record(&local.log, &kept)?;
+    assert_eq!(sync.run(OffsetDateTime::now_utc(), 0)?.synced, 1);
+    let kept_objects = bucket_keys(&ctx)?;
+    assert_eq!(kept_objects.len(), 5, "{kept_objects:?}");
+
+    let crashed = interrupted_aws_transaction(&local.log, &s3, 610)?;
+    let id = crashed.transaction_id.to_string();
+    let session = crashed.liveness_session_id.clone().ok_or("no session")?;
+    let ours = |keys: &[String]| -> Vec<String> {
+        keys.iter()
+            .filter(|k| k.contains(&id) || k.contains(&session))
+            .cloned()
+            .collect()
+    };
+    // Document, reference, two audit images, two Rekognition outputs.
+    assert_eq!(ours(&bucket_keys(&ctx)?).len(), 6);
+
+    // `dayfusion recover`: the local stores only (S3 is not reached).
+    let report = maintenance::recover(&maintenance_backend(&local.evidence, &local.log))?;
+    assert_eq!(report.aborted, vec![crashed.transaction_id]);
+    assert_eq!(report.queued_for_aws, 1);
+    let aborted = local.log.get(&crashed.transaction_id)?.ok_or("gone")?;
+    assert_eq!(aborted.status, Status::Aborted);
+    assert_eq!(aborted.abort_reason.as_deref(), Some("interrupted"));
+    assert!(aborted.evidence_purged_at.is_some());
+    assert_eq!(aborted.sync, SyncState::Pending);
+
+    let report = sync.run(OffsetDateTime::now_utc(), 0)?;
+    assert_eq!(report.synced, 1, "{report:?}");
+    assert_eq!(report.objects_deleted, 6, "{report:?}");
+    assert_eq!(ours(&bucket_keys(&ctx)?), Vec::<String>::new());
+    assert_eq!(
+        bucket_keys(&ctx)?,
+        kept_objects,
+        "another visit's objects stay"
+    );
+    // DynamoDB says what happened.
+    let item = table.get(&crashed.transaction_id)?.ok_or("no item")?;
+    assert_eq!(attr(&item, "Status"), "ABORTED");
+    assert_eq!(attr(&item, "AbortReason"), "interrupted");
+    assert!(!attr(&item, "EvidenceDeletedAt").is_empty(), "{item}");
+    // So does the log, with the real counts.
+    let events = local.log.audit_events(&crashed.transaction_id)?;
+    let aborted_event = events
+        .iter()
+        .find(|e| e.kind == "transaction.aborted")
+        .ok_or("no abort event")?;
+    assert_eq!(aborted_event.data["s3"], "queued");
+    assert_eq!(
+        aborted_event.data["evidenceDeleted"], 0,
+        "not in the local store"
+    );
+    let deleted = events
+        .iter()
+        .find(|e| e.kind == EVIDENCE_S3_DELETED)
+        .ok_or("no S3 deletion event")?;
+    assert_eq!(deleted.data["evidenceObjects"], 4);
+    assert_eq!(deleted.data["livenessOutputObjects"], 2);
+    assert_eq!(deleted.data["cause"], "aborted");
+    assert_eq!(deleted.data["complete"], true);
+    let completed = events.last().ok_or("no events")?;
+    assert_eq!(completed.kind, SYNC_COMPLETED);
+    assert_eq!(completed.data["s3ObjectsDeleted"], 6);
+    // A later sync and purge leave it alone.
+    assert_eq!(sync.run(OffsetDateTime::now_utc(), 0)?.synced, 0);
+    let purge = maintenance::purge(
+        &local.evidence,
+        &local.log,
+        0,
+        OffsetDateTime::now_utc() + time::Duration::seconds(1),
+        false,
+    )?;
+    assert_eq!(purge.transactions, 1, "only the decided one: {purge:?}");
+    assert_eq!(local.log.verify_audit()?.first_bad, None);
+    Ok(())
+}
+
+#[test]
+fn an_abort_while_s3_is_offline_is_recorded_and_the_sync_deletes_the_objects_later() -> TestResult {
+    use dayfusion_verify::maintenance;
+    let _serial = serial();
+    let Some(ctx) = fresh()? else { return Ok(()) };
+    let local = local()?;
+    local.log.set_aws_outbox(true)?;
+    let s3 = S3EvidenceStore::new(ctx.clone())?;
+    let table = DynamoTransactionTable::new(ctx.clone());
+    let crashed = interrupted_aws_transaction(&local.log, &s3, 700)?;
+    assert_eq!(bucket_keys(&ctx)?.len(), 6);
+
+    // The kiosk starts offline: the AWS backend's own recovery (its evidence
+    // store is S3) still closes the transaction.
+    let offline = S3EvidenceStore::new(unreachable_context()?)?;
+    let aborted = maintenance::abort_interrupted(&maintenance_backend(&offline, &local.log))?;
+    assert_eq!(aborted, vec![crashed.transaction_id]);
+    let events = local.log.audit_events(&crashed.transaction_id)?;
+    let event = events.last().ok_or("no events")?;
+    assert_eq!(event.kind, "transaction.aborted");
+    assert_eq!(event.data["deferred"], "aws-unreachable");
+    assert_eq!(bucket_keys(&ctx)?.len(), 6, "nothing deleted yet");
+
+    // Back online: the sync deletes everything.
+    let sync = OutboxSync::new(&local.log, Some(&local.evidence), &s3, &table);
+    let report = sync.run(OffsetDateTime::now_utc(), 0)?;
+    assert_eq!(
+        (report.synced, report.objects_deleted),
+        (1, 6),
+        "{report:?}"
+    );
+    assert_eq!(bucket_keys(&ctx)?, Vec::<String>::new());
+    Ok(())
+}
+
+#[test]
+fn a_purge_deletes_rekognition_output_and_retries_until_s3_answers() -> TestResult {
+    use dayfusion_aws::erase::EVIDENCE_S3_DELETED;
+    use dayfusion_verify::{hold, maintenance};
+    let _serial = serial();
+    let Some(ctx) = fresh()? else { return Ok(()) };
+    let local = local()?;
+    local.log.set_aws_outbox(true)?;
+    let s3 = S3EvidenceStore::new(ctx.clone())?;
+    let table = DynamoTransactionTable::new(ctx.clone());
+    let sync = OutboxSync::new(&local.log, Some(&local.evidence), &s3, &table);
+    // Two AWS visits, each with Rekognition's output; one goes under a hold.
+    let mut purged = decided_transaction(&s3, 800, Status::Approved)?;
+    let mut held = decided_transaction(&s3, 810, Status::Approved)?;
+    for (t, seed) in [(&mut purged, 820), (&mut held, 830)] {
+        t.backend = Provider::Aws;
+        let session = t.liveness_session_id.clone().ok_or("no session")?;
+        put_liveness_output(&s3, &session, "reference.jpg", seed)?;
+        put_liveness_output(&s3, &session, "audit_images/1.jpg", seed + 1)?;
+        record(&local.log, t)?;
+    }
+    // Output of a session no transaction names (another app, a lost log).
+    let stranger = Uuid::new_v4().to_string();
+    put_liveness_output(&s3, &stranger, "reference.jpg", 840)?;
+    assert_eq!(sync.run(OffsetDateTime::now_utc(), 0)?.synced, 2);
+    hold::set(
+        &local.log,
+        &held.transaction_id,
+        true,
+        "adm.bia",
+        "ordem judicial 9",
+    )?;
+    let before = bucket_keys(&ctx)?;
+    assert_eq!(before.len(), 13);
+
+    let report = maintenance::purge(
+        &local.evidence,
+        &local.log,
+        0,
+        OffsetDateTime::now_utc() + time::Duration::seconds(1),
+        false,
+    )?;
+    assert_eq!(
+        (report.transactions, report.kept_on_hold),
+        (1, 1),
+        "{report:?}"
+    );
+
+    // S3 cannot be reached: the purge stays queued, nothing is lost.
+    let offline = unreachable_context()?;
+    let offline_s3 = S3EvidenceStore::new(offline.clone())?;
+    let offline_table = DynamoTransactionTable::new(offline);
+    let t0 = OffsetDateTime::now_utc();
+    let failed = OutboxSync::new(
+        &local.log,
+        Some(&local.evidence),
+        &offline_s3,
+        &offline_table,
+    )
+    .run(t0, 0)?;
+    assert_eq!(
+        failed.failed,
+        vec![(purged.transaction_id, "aws-unreachable".to_owned())]
+    );
+    assert_eq!(failed.remaining, 1);
+    assert_eq!(bucket_keys(&ctx)?, before);
+    assert_eq!(local.log.outbox(0)?.len(), 1);
+
+    // Back: after the backoff the next sync deletes its objects, output
+    // included, and leaves the others.
+    let report = sync.run(t0 + time::Duration::minutes(2), 0)?;
+    assert_eq!(report.synced, 1, "{report:?}");
+    assert_eq!(report.objects_deleted, 6, "{report:?}");
+    let session = purged.liveness_session_id.clone().ok_or("no session")?;
+    let id = purged.transaction_id.to_string();
+    let after = bucket_keys(&ctx)?;
+    assert!(
+        after
+            .iter()
+            .all(|k| !k.contains(&session) && !k.contains(&id)),
+        "{after:?}"
+    );
+    assert_eq!(
+        after.len(),
+        7,
+        "the held visit's 6 and the stranger's 1: {after:?}"
+    );
+    assert!(after.iter().any(|k| k.contains(&stranger)));
+    let item = table.get(&purged.transaction_id)?.ok_or("no item")?;
+    assert!(!attr(&item, "EvidenceDeletedAt").is_empty(), "{item}");
+    // The counts per store: local in the purge event, S3 in the sync's.
+    let events = local.log.audit_events(&purged.transaction_id)?;
+    let purge_event = events
+        .iter()
+        .find(|e| e.kind == "evidence.purged")
+        .ok_or("no purge event")?;
+    assert_eq!(purge_event.data["localObjectsDeleted"], 0);
+    assert_eq!(purge_event.data["s3"], "queued");
+    let deleted: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind == EVIDENCE_S3_DELETED)
+        .collect();
+    assert_eq!(deleted.len(), 1);
+    assert_eq!(deleted[0].data["evidenceObjects"], 4);
+    assert_eq!(deleted[0].data["livenessOutputObjects"], 2);
+    assert_eq!(deleted[0].data["cause"], "retention-purge");
+    assert!(events.iter().any(|e| e.kind == SYNC_FAILED));
+    let completed = events.last().ok_or("no events")?;
+    assert_eq!(completed.kind, SYNC_COMPLETED);
+    assert_eq!(completed.data["s3ObjectsDeleted"], 6);
+    assert_eq!(completed.data["attempts"], 1);
+    assert_eq!(local.log.verify_audit()?.first_bad, None);
+    Ok(())
+}

@@ -14,6 +14,7 @@ use dayfusion_models::{CATALOGUE, FetchOptions, FetchOutcome, FileState};
 
 mod aws_commands;
 mod face_commands;
+mod hold_commands;
 mod liveness_commands;
 mod staff_commands;
 mod verify_commands;
@@ -169,8 +170,15 @@ enum Command {
         #[arg(long, default_value = "pt-BR")]
         lang: String,
     },
-    /// Close transactions interrupted by a crash (ABORTED, evidence deleted)
-    /// and delete evidence no transaction refers to.
+    /// Legal holds: keep a transaction's evidence past the retention period
+    /// (staff action: `--staff ACCOUNT`, PIN on standard input; audited).
+    Hold {
+        #[command(subcommand)]
+        command: hold_commands::HoldCommand,
+    },
+    /// Close transactions interrupted by a crash (ABORTED, evidence deleted;
+    /// an AWS transaction's S3 objects at the next sync) and delete evidence
+    /// no transaction refers to.
     Recover {
         /// Print the report as JSON.
         #[arg(long)]
@@ -616,6 +624,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             lang,
         } => verify_commands::purge(&kiosk_paths()?, older_than, include_unsynced, json, &lang),
         Command::Recover { json, lang } => verify_commands::recover(&kiosk_paths()?, json, &lang),
+        Command::Hold { command } => hold_commands::run(&kiosk_paths()?, command),
         Command::Sync {
             command: Some(SyncCommand::Status { json, lang }),
             ..

@@ -50,7 +50,7 @@ pub enum StaffCommand {
 }
 
 /// Reads one PIN line from standard input (echo off on a terminal).
-fn read_pin(prompt: &str) -> anyhow::Result<zeroize::Zeroizing<String>> {
+pub(crate) fn read_pin(prompt: &str) -> anyhow::Result<zeroize::Zeroizing<String>> {
     let stdin = std::io::stdin();
     let terminal = stdin.is_terminal();
     if terminal {

@@ -584,7 +584,8 @@ pub fn purge(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `recover`: closes interrupted transactions and deletes orphan evidence.
+/// `recover`: closes interrupted transactions and deletes orphan evidence;
+/// an interrupted AWS transaction's S3 objects go at the next sync.
 pub fn recover(paths: &KioskPaths, json: bool, lang: &str) -> anyhow::Result<ExitCode> {
     let report = with_maintenance_backend(paths, lang, maintenance::recover)?;
     if json {
@@ -596,6 +597,12 @@ pub fn recover(paths: &KioskPaths, json: bool, lang: &str) -> anyhow::Result<Exi
             report.orphans_deleted,
             report.unaccounted
         );
+        if report.queued_for_aws > 0 {
+            println!(
+                "{} of them ran on AWS: their S3 objects are deleted at the next sync (dayfusion sync)",
+                report.queued_for_aws
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -50,6 +50,31 @@ impl SqliteLog {
         read_events(&self.lock(), "transaction_id IS NULL", params![])
     }
 
+    /// The events of kind `first` or `second`, on any transaction or the
+    /// kiosk, in order (the legal holds in force: `legal-hold.placed`,
+    /// `legal-hold.released`).
+    pub fn events_of_kinds(
+        &self,
+        first: &str,
+        second: &str,
+    ) -> Result<Vec<StoredAuditEvent>, StoreError> {
+        read_events(&self.lock(), "kind IN (?1, ?2)", params![first, second])
+    }
+
+    /// When the latest event of `kind` was appended (RFC 3339), on any
+    /// transaction or the kiosk; `None` when there is none (the last sync
+    /// that brought a transaction to AWS, for the staff home).
+    pub fn last_event_at(&self, kind: &str) -> Result<Option<String>, StoreError> {
+        self.lock()
+            .query_row(
+                "SELECT at FROM audit_events WHERE kind = ?1 ORDER BY seq DESC LIMIT 1",
+                params![kind],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|e| db_err(e, "read the latest event"))
+    }
+
     pub(crate) fn verify_chain(&self) -> Result<AuditReport, StoreError> {
         let conn = self.lock();
         let mut stmt = conn

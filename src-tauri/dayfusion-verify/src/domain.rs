@@ -356,7 +356,8 @@ pub struct Transaction {
     pub abort_reason: Option<String>,
     /// Whether it still has to reach AWS.
     pub sync: SyncState,
-    /// When the retention purge deleted its evidence.
+    /// When its evidence was deleted: by the retention purge, or when it
+    /// was aborted (an aborted transaction keeps none).
     #[serde(with = "time::serde::rfc3339::option", default)]
     pub evidence_purged_at: Option<OffsetDateTime>,
     /// The consent the customer gave (kiosk visits; absent for CLI runs).

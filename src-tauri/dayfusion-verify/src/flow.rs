@@ -574,15 +574,74 @@ fn final_sync_state(log: &dyn TransactionLog) -> Result<SyncState, StoreError> {
 }
 
 /// Aborts `transaction` (not final): deletes its evidence, records
-/// `transaction.aborted`. Shared by [`VerificationFlow::abort`] and the
-/// recovery of interrupted transactions.
+/// `transaction.aborted` and marks the evidence deleted
+/// (`evidencePurgedAt`, so the record, in DynamoDB too, says so). Shared by
+/// [`VerificationFlow::abort`] and the recovery of interrupted
+/// transactions.
+///
+/// On a store that cannot be reached (S3 offline: [`StoreError::Remote`])
+/// the abort is still recorded when the transaction goes to the outbox:
+/// the sync deletes the objects later. An AWS transaction's S3 objects
+/// (Rekognition's output included) are always deleted again by the sync,
+/// which knows the whole S3 folder; the event says `"s3": "queued"`.
 pub(crate) fn abort_transaction(
     backend: &Backend<'_>,
     transaction: &Transaction,
     reason: &str,
 ) -> Result<Transaction, FlowError> {
+    let sync = final_sync_state(backend.log)?;
+    let mut deleted = 0usize;
+    let deferred = match delete_evidence(backend, transaction, &mut deleted) {
+        Ok(()) => None,
+        Err(e @ StoreError::Remote { .. }) if sync == SyncState::Pending => {
+            tracing::warn!(
+                transaction = %transaction.transaction_id,
+                code = e.code(),
+                "evidence store unreachable: the outbox sync deletes the objects"
+            );
+            Some(e.code().to_owned())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let now = OffsetDateTime::now_utc();
+    let mut next = transaction.clone();
+    next.stage = Stage::Aborted;
+    next.status = Status::Aborted;
+    next.abort_reason = Some(reason.to_owned());
+    next.sync = sync;
+    next.evidence_purged_at = Some(now);
+    next.updated_at = now;
+    let s3 = if transaction.backend == Provider::Aws {
+        "queued"
+    } else {
+        "not-applicable"
+    };
+    backend.log.update(
+        &next,
+        &event(
+            "transaction.aborted",
+            serde_json::json!({
+                "reason": reason,
+                "atStage": transaction.stage.as_str(),
+                "evidenceDeleted": deleted,
+                "s3": s3,
+                "deferred": deferred,
+            }),
+        ),
+    )?;
+    info!(transaction = %next.transaction_id, reason, "transaction aborted");
+    Ok(next)
+}
+
+/// Deletes the evidence of `transaction` from the backend's store: the
+/// objects it names and those its unrecorded steps wrote before a crash.
+/// `deleted` counts them, also when a later one fails.
+fn delete_evidence(
+    backend: &Backend<'_>,
+    transaction: &Transaction,
+    deleted: &mut usize,
+) -> Result<(), StoreError> {
     let mut keys = transaction.evidence_keys();
-    // Objects a crash left before the step that names them was recorded.
     let mut unrecorded_owners = Vec::new();
     if transaction.document.is_none() {
         unrecorded_owners.push(format!("documents/{}/", transaction.transaction_id));
@@ -597,31 +656,12 @@ pub(crate) fn abort_transaction(
     }
     keys.sort();
     keys.dedup();
-    let mut deleted = 0usize;
     for key in &keys {
         if backend.evidence.delete(key)? {
-            deleted += 1;
+            *deleted += 1;
         }
     }
-    let mut next = transaction.clone();
-    next.stage = Stage::Aborted;
-    next.status = Status::Aborted;
-    next.abort_reason = Some(reason.to_owned());
-    next.sync = final_sync_state(backend.log)?;
-    next.updated_at = OffsetDateTime::now_utc();
-    backend.log.update(
-        &next,
-        &event(
-            "transaction.aborted",
-            serde_json::json!({
-                "reason": reason,
-                "atStage": transaction.stage.as_str(),
-                "evidenceDeleted": deleted,
-            }),
-        ),
-    )?;
-    info!(transaction = %next.transaction_id, reason, "transaction aborted");
-    Ok(next)
+    Ok(())
 }
 
 /// Reads evidence back and checks it against its recorded hash.

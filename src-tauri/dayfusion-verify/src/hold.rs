@@ -5,6 +5,8 @@
 //! held, so the audit chain is the only record and cannot disagree with
 //! itself. The retention purge skips held transactions.
 
+use std::collections::BTreeMap;
+
 use tracing::info;
 use uuid::Uuid;
 
@@ -34,6 +36,24 @@ pub fn current(log: &dyn TransactionLog, id: &Uuid) -> Result<Option<LegalHold>,
     Ok(in_force(&log.audit_events(id)?))
 }
 
+/// The holds in force, by transaction, according to `events` (any events
+/// of any transactions, in chain order: those of a kind other than
+/// [`HOLD_PLACED`] and [`HOLD_RELEASED`] are ignored).
+pub fn in_force_by_transaction(events: &[StoredAuditEvent]) -> BTreeMap<Uuid, LegalHold> {
+    let mut by_transaction: BTreeMap<Uuid, Vec<StoredAuditEvent>> = BTreeMap::new();
+    for e in events {
+        if let Some(id) = e.transaction_id
+            && (e.kind == HOLD_PLACED || e.kind == HOLD_RELEASED)
+        {
+            by_transaction.entry(id).or_default().push(e.clone());
+        }
+    }
+    by_transaction
+        .into_iter()
+        .filter_map(|(id, events)| in_force(&events).map(|hold| (id, hold)))
+        .collect()
+}
+
 /// The hold in force according to a transaction's audit `events`.
 pub fn in_force(events: &[StoredAuditEvent]) -> Option<LegalHold> {
     let latest = events
@@ -58,8 +78,10 @@ pub fn in_force(events: &[StoredAuditEvent]) -> Option<LegalHold> {
 
 /// Places (`hold = true`) or releases a hold on transaction `id`, by staff
 /// account `by` for `reason` (3-500 characters). Refused when the
-/// transaction does not exist (`not-found`) or is already in that state
-/// (`legal-hold-unchanged`). The record itself does not change.
+/// transaction does not exist (`not-found`), is not final
+/// (`legal-hold-not-final`: an interrupted visit keeps no evidence) or is
+/// already in that state (`legal-hold-unchanged`). The record itself does
+/// not change.
 pub fn set(
     log: &dyn TransactionLog,
     id: &Uuid,
@@ -72,6 +94,12 @@ pub fn set(
     let transaction = log
         .get(id)?
         .ok_or_else(|| refused("not-found", format!("no transaction {id}")))?;
+    if hold && !transaction.stage.is_final() {
+        return Err(refused(
+            "legal-hold-not-final",
+            format!("transaction {id} is {}", transaction.stage.as_str()),
+        ));
+    }
     if current(log, id)?.is_some() == hold {
         return Err(refused(
             "legal-hold-unchanged",
@@ -95,4 +123,40 @@ pub fn set(
     )?;
     info!(transaction = %id, hold, "legal hold changed");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(seq: u64, id: Option<Uuid>, kind: &str, by: &str) -> StoredAuditEvent {
+        StoredAuditEvent {
+            seq,
+            at: format!("2026-12-0{seq}T10:00:00Z"),
+            transaction_id: id,
+            kind: kind.to_owned(),
+            data: serde_json::json!({ "by": by, "reason": "ordem judicial" }),
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_latest_hold_event_of_each_transaction_decides() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let events = [
+            stored(1, Some(a), HOLD_PLACED, "adm.bia"),
+            stored(2, Some(b), HOLD_PLACED, "adm.bia"),
+            stored(3, None, HOLD_PLACED, "adm.bia"),
+            stored(4, Some(b), "evidence.purged", ""),
+            stored(5, Some(b), HOLD_RELEASED, "rev.ana"),
+            stored(6, Some(a), "sync.completed", ""),
+        ];
+        let held = in_force_by_transaction(&events);
+        assert_eq!(held.len(), 1);
+        let hold = held.get(&a).cloned();
+        assert_eq!(hold.as_ref().map(|h| h.by.as_str()), Some("adm.bia"));
+        assert_eq!(hold.map(|h| h.at), Some("2026-12-01T10:00:00Z".to_owned()));
+        assert_eq!(in_force(&events[1..5]).map(|h| h.by), None);
+    }
 }

@@ -41,6 +41,15 @@ mod tests {
         assert!(pt.contains("disco"), "{pt}");
         assert!(en.contains("disk"), "{en}");
         assert_eq!(message("no-such-code", "en"), message("unknown", "en"));
+        for code in [
+            "review-not-pending",
+            "legal-hold-unchanged",
+            "staff-sign-in-refused",
+        ] {
+            for locale in ["pt-BR", "en"] {
+                assert_ne!(message(code, locale), message("unknown", locale), "{code}");
+            }
+        }
         assert_eq!(
             status_label(crate::domain::Status::Approved, "pt"),
             "Aprovado"

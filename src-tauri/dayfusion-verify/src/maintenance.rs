@@ -20,6 +20,10 @@ pub const INTERRUPTED: &str = "interrupted";
 pub struct RecoveryReport {
     /// Transactions that were in progress and are now aborted.
     pub aborted: Vec<uuid::Uuid>,
+    /// Of those, the AWS ones: the next outbox sync deletes their S3
+    /// objects (Rekognition's output included) and writes the ABORTED
+    /// record with `EvidenceDeletedAt` to DynamoDB.
+    pub queued_for_aws: usize,
     /// Evidence objects no kept transaction refers to, deleted.
     pub orphans_deleted: usize,
     /// Objects under a transaction or session the log does not know, kept
@@ -37,12 +41,18 @@ fn owner_prefix(key: &crate::EvidenceKey) -> String {
 /// kept transaction refers to but that belongs to a transaction or a
 /// liveness session the log knows (written just before a crash). Objects
 /// the log cannot account for are kept and counted: a missing or restored
-/// log must not wipe evidence.
+/// log must not wipe evidence. An aborted AWS transaction's evidence is in
+/// S3: the outbox sync deletes it, Rekognition's output included
+/// ([`RecoveryReport::queued_for_aws`]), whatever store `backend` has.
 pub fn recover(backend: &Backend<'_>) -> Result<RecoveryReport, FlowError> {
-    let mut report = RecoveryReport {
-        aborted: abort_interrupted(backend)?,
-        ..RecoveryReport::default()
-    };
+    let mut report = RecoveryReport::default();
+    for transaction in backend.log.in_progress()? {
+        let aborted = abort_transaction(backend, &transaction, INTERRUPTED)?;
+        if aborted.backend == crate::Provider::Aws && aborted.sync.reaches_aws() {
+            report.queued_for_aws += 1;
+        }
+        report.aborted.push(aborted.transaction_id);
+    }
     let in_use = backend.log.evidence_in_use()?;
     let mut known = std::collections::BTreeSet::new();
     for t in backend.log.list(&ListQuery::default())? {
@@ -74,6 +84,7 @@ pub fn recover(backend: &Backend<'_>) -> Result<RecoveryReport, FlowError> {
     if !report.aborted.is_empty() || report.orphans_deleted > 0 {
         info!(
             aborted = report.aborted.len(),
+            queued_for_aws = report.queued_for_aws,
             orphans = report.orphans_deleted,
             "recovered after an interruption"
         );
@@ -117,7 +128,8 @@ pub const EVIDENCE_PURGED: &str = "evidence.purged";
 /// Deletes the evidence of final transactions created more than
 /// `older_than_days` days before `now` from `evidence` (the local store).
 /// The transaction records, their hashes and the audit chain stay (each
-/// purge is an `evidence.purged` event with the local count). A
+/// purge is an `evidence.purged` event with the local count; the sync that
+/// deletes the S3 objects records theirs, see `dayfusion_aws::erase`). A
 /// transaction whose evidence is, or is on its way to be, in AWS is queued
 /// again: the outbox sync deletes its S3 objects (Rekognition's output
 /// included) and records `EvidenceDeletedAt` in DynamoDB, retrying until
