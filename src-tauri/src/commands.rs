@@ -76,6 +76,11 @@ pub async fn health_report(state: State<'_, KioskState>) -> CommandResult<Health
             detail: format!("document parsing probe failed: {e}"),
         })?;
     health::add_check(&mut report, parsing.health_check());
+    if let Ok(status) = read_sync_status(&state).await
+        && let Some(check) = health::aws_sync(&status, state.settings.get().sync_alert_hours)
+    {
+        health::add_check(&mut report, check);
+    }
     Ok(report)
 }
 
@@ -124,6 +129,8 @@ pub fn save_settings(
     let who = crate::staff::permitted(&state, &token, dayfusion_staff::Permission::Administer)?;
     let before = state.settings.get();
     let saved = state.settings.save(settings)?;
+    // A new kiosk id moves the S3 folder; a new retention may purge.
+    crate::housekeeping::nudge(&state);
     let changed = changed_fields(&before, &saved);
     tracing::info!(event = "settings_saved", account = %who.account, backend = ?saved.backend, "staff saved the settings");
     if changed.as_object().is_some_and(|m| !m.is_empty()) {
@@ -302,27 +309,35 @@ pub async fn aws_liveness_session(app: tauri::AppHandle) -> CommandResult<AwsLiv
     })?
 }
 
-/// How many final transactions still wait to reach AWS (read-only; no
-/// network).
+/// How far the kiosk's records are from AWS: what waits, what fails, when
+/// a transaction last arrived, whether the sync service is offline and the
+/// oldest waiting one overdue (read-only; no network).
 #[tauri::command]
 pub async fn sync_status(state: State<'_, KioskState>) -> CommandResult<SyncStatus> {
+    read_sync_status(&state).await
+}
+
+async fn read_sync_status(state: &KioskState) -> CommandResult<SyncStatus> {
     let log_path = state.paths.log_file();
-    if !log_path.exists() {
-        return Ok(SyncStatus::default());
-    }
-    tauri::async_runtime::spawn_blocking(move || {
-        let log = dayfusion_ledger::SqliteLog::open_read_only(&log_path)?;
-        dayfusion_aws::sync_status(&log)
-    })
-    .await
-    .map_err(|e| CommandError {
-        code: ErrorCode::Internal,
-        detail: format!("sync status task failed: {e}"),
-    })?
-    .map_err(|e| CommandError {
-        code: ErrorCode::Storage,
-        detail: format!("[{}] {e}", e.code()),
-    })
+    let mut status = if log_path.exists() {
+        tauri::async_runtime::spawn_blocking(move || {
+            let log = dayfusion_ledger::SqliteLog::open_read_only(&log_path)?;
+            dayfusion_aws::sync_status(&log)
+        })
+        .await
+        .map_err(|e| CommandError {
+            code: ErrorCode::Internal,
+            detail: format!("sync status task failed: {e}"),
+        })?
+        .map_err(|e| CommandError {
+            code: ErrorCode::Storage,
+            detail: format!("[{}] {e}", e.code()),
+        })?
+    } else {
+        SyncStatus::default()
+    };
+    crate::housekeeping::complete_status(state, &mut status);
+    Ok(status)
 }
 
 #[cfg(test)]

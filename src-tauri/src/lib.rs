@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod hardening;
+mod housekeeping;
 mod liveness;
 mod settings_store;
 mod staff;
@@ -122,6 +123,12 @@ pub fn run() -> ExitCode {
                 );
             }
             app.manage(state::KioskState::new(paths.clone(), store, staff, &args));
+            if let Some(housekeeper) = housekeeping::start(handle, &paths) {
+                let _ = app
+                    .state::<state::KioskState>()
+                    .housekeeper
+                    .set(housekeeper);
+            }
             window::build_main_window(handle, &args)?;
             expire_idle_visits(handle.clone());
             Ok(())

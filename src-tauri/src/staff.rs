@@ -277,7 +277,7 @@ pub async fn review_resolve(
             &who.account,
             &reason,
         )
-        .map(|_| ())
+        .map(|_| crate::housekeeping::nudge(state))
         .map_err(|e| {
             let refusal = match e.code().as_str() {
                 "review-reason-invalid" => "reason-invalid",
@@ -358,6 +358,8 @@ pub async fn save_aws_connection(
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
         let after = connection_of(&saved);
+        // Settings added: queue what was kept local and sync it now.
+        crate::housekeeping::nudge(state);
         audit(
             state,
             who,

@@ -37,6 +37,9 @@ pub struct KioskState {
     /// The kiosk's liveness attempt limit (five failures per three minutes),
     /// one for the staff check and the customers' visits on both backends.
     pub attempts: Arc<dayfusion_capture::AttemptLimiter>,
+    /// The background sync and retention purge, set once the state is
+    /// managed (it reads the settings through the app).
+    pub housekeeper: std::sync::OnceLock<dayfusion_housekeeping::Housekeeper>,
 }
 
 /// The local engines, loaded once.
@@ -66,6 +69,7 @@ impl KioskState {
             staff,
             staff_sessions: dayfusion_staff::StaffSessions::default(),
             attempts: Arc::new(dayfusion_capture::AttemptLimiter::default()),
+            housekeeper: std::sync::OnceLock::new(),
             info: AppInfo {
                 name: dayfusion_core::PRODUCT_NAME.into(),
                 version: dayfusion_core::VERSION.into(),

@@ -403,11 +403,18 @@ pub async fn visit_complete(
     lang: Option<Language>,
 ) -> CommandResult<VisitResult> {
     let _ = lang_code(lang);
-    with_desk(app, move |desk| desk.complete(&visit_id)).await
+    let result = with_desk(app.clone(), move |desk| desk.complete(&visit_id)).await;
+    // The decision is in the outbox (when the kiosk has AWS settings):
+    // send it now, in the background; the customer sees the result at once.
+    crate::housekeeping::nudge(&app.state::<KioskState>());
+    result
 }
 
 /// Ends the visit and wipes what was held for the customer.
 #[tauri::command]
 pub async fn visit_end(app: AppHandle, visit_id: String, reason: VisitEnd) -> CommandResult<()> {
-    with_desk(app, move |desk| desk.end(&visit_id, reason)).await
+    let result = with_desk(app.clone(), move |desk| desk.end(&visit_id, reason)).await;
+    // An ended visit may leave an aborted transaction for AWS.
+    crate::housekeeping::nudge(&app.state::<KioskState>());
+    result
 }

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use dayfusion_ipc::{
     BackendMode, CameraReport, CameraState, HealthCheck, HealthCheckId, HealthReport, HealthStatus,
+    SyncStatus,
 };
 
 use crate::paths::KioskPaths;
@@ -184,6 +185,38 @@ pub fn document_parsing(confinement: DecoderConfinement, detail: impl Into<Strin
         },
         detail: detail.into(),
     }
+}
+
+/// The AWS sync check: a warning when the oldest transaction waiting for
+/// AWS is overdue (`status.overdue`, from the kiosk's `syncAlertHours`),
+/// ok otherwise; `None` on a kiosk with no AWS settings and nothing queued.
+pub fn aws_sync(status: &SyncStatus, alert_hours: u32) -> Option<HealthCheck> {
+    if !status.aws_configured && status.pending == 0 {
+        return None;
+    }
+    let mut detail = format!("{} waiting, {} failing", status.pending, status.failing);
+    if let Some(oldest) = &status.oldest_queued_at {
+        detail.push_str(&format!("; oldest queued {oldest}"));
+    }
+    if status.overdue {
+        detail.push_str(&format!(" (more than {alert_hours} h)"));
+    }
+    detail.push_str(&match &status.last_success_at {
+        Some(at) => format!("; last reached AWS {at}"),
+        None => "; nothing reached AWS yet".to_owned(),
+    });
+    if let Some(code) = &status.last_error {
+        detail.push_str(&format!("; last error {code}"));
+    }
+    Some(HealthCheck {
+        id: HealthCheckId::AwsSync,
+        status: if status.overdue {
+            HealthStatus::Warning
+        } else {
+            HealthStatus::Ok
+        },
+        detail,
+    })
 }
 
 /// Adds a check made outside the core to `report`; the worst check still
@@ -403,6 +436,37 @@ mod tests {
         assert_eq!(disk_status(0), HealthStatus::Failing);
         assert_eq!(disk_status(DISK_FAILING_BYTES), HealthStatus::Warning);
         assert_eq!(disk_status(DISK_WARNING_BYTES), HealthStatus::Ok);
+    }
+
+    #[test]
+    fn aws_sync_warns_only_when_overdue() {
+        let quiet = SyncStatus::default();
+        assert_eq!(aws_sync(&quiet, 24), None, "no AWS, nothing queued");
+        let waiting = SyncStatus {
+            pending: 2,
+            aws_configured: true,
+            oldest_queued_at: Some("2026-12-01T10:00:00Z".into()),
+            ..SyncStatus::default()
+        };
+        let ok = aws_sync(&waiting, 24).map(|c| c.status);
+        assert_eq!(ok, Some(HealthStatus::Ok));
+        let overdue = aws_sync(
+            &SyncStatus {
+                overdue: true,
+                ..waiting
+            },
+            24,
+        );
+        let Some(check) = overdue else {
+            panic!("no check");
+        };
+        assert_eq!(check.status, HealthStatus::Warning);
+        assert!(check.detail.contains("more than 24 h"), "{}", check.detail);
+        assert!(
+            check.detail.contains("nothing reached AWS yet"),
+            "{}",
+            check.detail
+        );
     }
 
     #[test]

@@ -37,6 +37,9 @@ pub enum SettingsError {
     /// Idle timeout outside 30-600 seconds.
     #[error("idle timeout must be 30-600 seconds")]
     InvalidIdleTimeout,
+    /// Sync alert outside 1-720 hours.
+    #[error("the sync alert must be 1-720 hours")]
+    InvalidSyncAlert,
     /// Document inbox not an absolute path (or with `..` or control characters).
     #[error("the document inbox must be an absolute folder path")]
     InvalidDocumentInbox,
@@ -54,6 +57,7 @@ impl SettingsError {
             SettingsError::InvalidPolicyId => "invalid-policy-id",
             SettingsError::InvalidRetention => "invalid-retention",
             SettingsError::InvalidIdleTimeout => "invalid-idle-timeout",
+            SettingsError::InvalidSyncAlert => "invalid-sync-alert",
             SettingsError::InvalidDocumentInbox => "inbox-not-absolute",
             SettingsError::Inbox(e) => e.code(),
         }
@@ -199,6 +203,7 @@ pub fn defaults() -> KioskSettings {
         idle_timeout_seconds: dayfusion_ipc::DEFAULT_IDLE_TIMEOUT_SECONDS,
         document_inbox: None,
         mode: dayfusion_ipc::KioskMode::Kiosk,
+        sync_alert_hours: dayfusion_ipc::DEFAULT_SYNC_ALERT_HOURS,
     }
 }
 
@@ -222,6 +227,9 @@ pub fn validate(settings: &KioskSettings) -> Result<(), SettingsError> {
     }
     if !(30..=600).contains(&settings.idle_timeout_seconds) {
         return Err(SettingsError::InvalidIdleTimeout);
+    }
+    if !(1..=720).contains(&settings.sync_alert_hours) {
+        return Err(SettingsError::InvalidSyncAlert);
     }
     if let Some(inbox) = &settings.document_inbox {
         inbox_path(inbox)?;
@@ -434,6 +442,14 @@ mod tests {
         assert_eq!(
             with(&|s| s.idle_timeout_seconds = 5),
             Err(SettingsError::InvalidIdleTimeout)
+        );
+        assert_eq!(
+            with(&|s| s.sync_alert_hours = 0),
+            Err(SettingsError::InvalidSyncAlert)
+        );
+        assert_eq!(
+            with(&|s| s.sync_alert_hours = 721),
+            Err(SettingsError::InvalidSyncAlert)
         );
         assert_eq!(
             with(&|s| s.policy_id = "a b".into()),

@@ -25,6 +25,9 @@ mod probe;
 mod service;
 
 pub use probe::{Endpoint, reachable};
-pub use service::{Housekeeper, HousekeepingConfig, KioskFacts, Schedule, ServiceState};
+pub use service::{
+    Connector, Housekeeper, HousekeepingConfig, KioskFacts, Schedule, ServiceState,
+    default_connector,
+};
 
 use dayfusion_verify::HousekeepingLock;

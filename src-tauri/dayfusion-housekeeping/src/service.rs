@@ -10,10 +10,10 @@ use dayfusion_aws::dynamo::DynamoTransactionTable;
 use dayfusion_aws::s3::S3EvidenceStore;
 use dayfusion_aws::sync::{OutboxSync, backoff_delay, is_transient, next_attempt_at};
 use dayfusion_aws::{AwsContext, AwsSettings};
-use dayfusion_evidence::{KeySource, LocalEvidenceStore};
+use dayfusion_evidence::{KeySource, LocalEvidenceStore, MARKER_FILE};
 use dayfusion_ledger::SqliteLog;
 use dayfusion_verify::maintenance::{self, PurgeReport};
-use dayfusion_verify::{StoreError, TransactionLog};
+use dayfusion_verify::{EvidenceKey, EvidenceRef, EvidenceStore, StoreError, TransactionLog};
 use rand::Rng;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -60,8 +60,19 @@ impl Default for Schedule {
     }
 }
 
+/// Makes the AWS connection from the kiosk's settings: [`AwsContext::connect`]
+/// (the default credential chain) in the app; tests give static
+/// credentials.
+pub type Connector =
+    Arc<dyn Fn(AwsSettings) -> Result<AwsContext, dayfusion_aws::AwsError> + Send + Sync>;
+
+/// The connector of the app: the default credential chain.
+pub fn default_connector() -> Connector {
+    Arc::new(AwsContext::connect)
+}
+
 /// Where the stores are.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HousekeepingConfig {
     /// The data folder (locks, `aws.toml`).
     pub data_dir: PathBuf,
@@ -73,6 +84,20 @@ pub struct HousekeepingConfig {
     pub key_source: KeySource,
     /// Timings.
     pub schedule: Schedule,
+    /// How the AWS connection is made.
+    pub connect: Connector,
+}
+
+impl std::fmt::Debug for HousekeepingConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HousekeepingConfig")
+            .field("data_dir", &self.data_dir)
+            .field("log_file", &self.log_file)
+            .field("evidence_dir", &self.evidence_dir)
+            .field("key_source", &self.key_source)
+            .field("schedule", &self.schedule)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the service last did, for the staff home and health.
@@ -278,16 +303,17 @@ impl Worker {
             .ok_or_else(|| StoreError::Other("log not open".into()))
     }
 
-    fn evidence(&mut self) -> Result<&LocalEvidenceStore, StoreError> {
-        if self.evidence.is_none() {
+    /// The local evidence store, once it exists: the upkeep never creates
+    /// it (nor its key) — the first embedded visit does; an AWS-only
+    /// kiosk has none.
+    fn evidence(&mut self) -> Result<Option<&LocalEvidenceStore>, StoreError> {
+        if self.evidence.is_none() && self.config.evidence_dir.join(MARKER_FILE).exists() {
             self.evidence = Some(LocalEvidenceStore::open(
                 &self.config.evidence_dir,
                 self.config.key_source,
             )?);
         }
-        self.evidence
-            .as_ref()
-            .ok_or_else(|| StoreError::Other("evidence store not open".into()))
+        Ok(self.evidence.as_ref())
     }
 
     /// The retention purge; the wait until the next one.
@@ -305,8 +331,12 @@ impl Worker {
         let result = (|| -> Result<PurgeReport, StepError> {
             self.log()?;
             self.evidence()?;
-            let (Some(log), Some(evidence)) = (&self.log, &self.evidence) else {
-                return Err(StoreError::Other("stores not open".into()).into());
+            let Some(log) = &self.log else {
+                return Err(StoreError::Other("log not open".into()).into());
+            };
+            let evidence: &dyn EvidenceStore = match &self.evidence {
+                Some(local) => local,
+                None => &NoLocalStore,
             };
             Ok(maintenance::purge(
                 evidence,
@@ -374,9 +404,19 @@ impl Worker {
             return Ok(schedule.idle_every);
         }
         let ctx = self.context()?;
+        // The time the outbox's backoff is judged at.
+        let mut as_of = OffsetDateTime::now_utc();
         if let Some(backoff_until) = self.offline_since_backoff {
-            let endpoint =
-                Endpoint::for_dynamodb(ctx.settings.endpoint_url.as_deref(), ctx.region());
+            // The endpoint the client uses: `endpoint-url`, or the SDK's
+            // `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL`, else the
+            // region's.
+            let url = ctx
+                .settings
+                .endpoint_url
+                .clone()
+                .or_else(|| std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok())
+                .or_else(|| ctx.sdk.endpoint_url().map(str::to_owned));
+            let endpoint = Endpoint::for_dynamodb(url.as_deref(), ctx.region());
             let answers = endpoint
                 .as_ref()
                 .is_some_and(|e| reachable(e, schedule.probe_timeout));
@@ -384,6 +424,12 @@ impl Worker {
                 return Ok(schedule.probe_every);
             }
             tracing::info!(answers, "AWS probe: trying the outbox again");
+            if answers {
+                // AWS answers again: every entry held back by the outage
+                // goes now, in its order — however many failures a long
+                // outage piled on the first one (as `sync --retry-now`).
+                as_of += time::Duration::seconds(dayfusion_aws::sync::BACKOFF_MAX_S + 1);
+            }
         }
         let lock = match HousekeepingLock::try_acquire(&self.config.data_dir) {
             Ok(lock) => lock,
@@ -392,13 +438,13 @@ impl Worker {
             Err(e) => return Err(e.into()),
         };
         self.evidence()?;
-        let (Some(log), Some(evidence)) = (&self.log, &self.evidence) else {
-            return Err(StoreError::Other("stores not open".into()).into());
+        let Some(log) = &self.log else {
+            return Err(StoreError::Other("log not open".into()).into());
         };
         let s3 = S3EvidenceStore::new(ctx.clone())?;
         let table = DynamoTransactionTable::new(ctx.clone());
-        let report =
-            OutboxSync::new(log, Some(evidence), &s3, &table).run(OffsetDateTime::now_utc(), 0)?;
+        let local = self.evidence.as_ref().map(|e| e as &dyn EvidenceStore);
+        let report = OutboxSync::new(log, local, &s3, &table).run(as_of, 0)?;
         drop(lock);
         let network = report.stopped_early
             && report
@@ -451,8 +497,33 @@ impl Worker {
         {
             return Ok(ctx.clone());
         }
-        let ctx = Arc::new(AwsContext::connect(settings.clone())?);
+        let ctx = Arc::new((self.config.connect)(settings.clone())?);
         self.aws = Some((settings, ctx.clone()));
         Ok(ctx)
+    }
+}
+
+/// The local store of a kiosk that has none (AWS only, or no embedded
+/// visit yet): holds nothing, so the purge deletes nothing locally and
+/// only queues the S3 deletions.
+struct NoLocalStore;
+
+impl EvidenceStore for NoLocalStore {
+    fn put(&self, key: &EvidenceKey, _bytes: &[u8]) -> Result<EvidenceRef, StoreError> {
+        Err(StoreError::Other(format!(
+            "no local evidence store for {key}"
+        )))
+    }
+
+    fn get(&self, key: &EvidenceKey) -> Result<Vec<u8>, StoreError> {
+        Err(StoreError::NotFound(key.to_string()))
+    }
+
+    fn delete(&self, _key: &EvidenceKey) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+
+    fn list(&self) -> Result<Vec<EvidenceKey>, StoreError> {
+        Ok(Vec::new())
     }
 }

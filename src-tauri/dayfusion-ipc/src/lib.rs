@@ -69,6 +69,10 @@ pub struct KioskSettings {
     /// start of the app.
     #[serde(default)]
     pub mode: KioskMode,
+    /// Hours a final transaction may wait to reach AWS before the staff
+    /// home and health warn.
+    #[serde(default = "default_sync_alert_hours")]
+    pub sync_alert_hours: u32,
 }
 
 /// How the kiosk is used.
@@ -91,6 +95,13 @@ fn default_policy_id() -> String {
 pub const DEFAULT_RETENTION_DAYS: u32 = 180;
 /// Default idle timeout of a customer's visit, seconds.
 pub const DEFAULT_IDLE_TIMEOUT_SECONDS: u32 = 90;
+
+/// Default hours before a transaction still waiting for AWS is overdue.
+pub const DEFAULT_SYNC_ALERT_HOURS: u32 = 24;
+
+fn default_sync_alert_hours() -> u32 {
+    DEFAULT_SYNC_ALERT_HOURS
+}
 
 fn default_retention_days() -> u32 {
     DEFAULT_RETENTION_DAYS
@@ -160,6 +171,9 @@ pub enum HealthCheckId {
     /// How untrusted documents (PDF scans) are parsed: in a bubblewrap
     /// sandbox with limits, or with limits only.
     DocumentParsing,
+    /// Transactions waiting to reach AWS: a warning when the oldest has
+    /// waited longer than `syncAlertHours`.
+    AwsSync,
 }
 
 /// One health check result.
@@ -319,6 +333,20 @@ pub struct SyncStatus {
     pub oldest_queued_at: Option<String>,
     /// The last failure's code (`aws-unreachable`).
     pub last_error: Option<String>,
+    /// The kiosk has AWS settings (without them nothing is queued).
+    #[serde(default)]
+    pub aws_configured: bool,
+    /// When a transaction last reached AWS (by the app or the CLI), RFC 3339.
+    #[serde(default)]
+    pub last_success_at: Option<String>,
+    /// The app's sync service met a network failure and waits for AWS to
+    /// answer again (`false` when the service is not running).
+    #[serde(default)]
+    pub offline: bool,
+    /// The oldest waiting transaction has waited longer than the kiosk's
+    /// `syncAlertHours`: staff should look (health warns too).
+    #[serde(default)]
+    pub overdue: bool,
 }
 
 /// An oval the capture UI draws over the (mirrored) camera picture: centre

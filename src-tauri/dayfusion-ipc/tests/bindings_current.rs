@@ -56,6 +56,7 @@ fn wire_format_uses_the_names_the_front_end_expects() -> Result<(), serde_json::
         idle_timeout_seconds: 90,
         document_inbox: None,
         mode: KioskMode::Field,
+        sync_alert_hours: 36,
     };
     let json = serde_json::to_value(&settings)?;
     assert_eq!(
@@ -69,7 +70,8 @@ fn wire_format_uses_the_names_the_front_end_expects() -> Result<(), serde_json::
             "retentionDays": 180,
             "idleTimeoutSeconds": 90,
             "documentInbox": null,
-            "mode": "field"
+            "mode": "field",
+            "syncAlertHours": 36
         })
     );
     let back: KioskSettings = serde_json::from_value(json)?;
@@ -78,7 +80,14 @@ fn wire_format_uses_the_names_the_front_end_expects() -> Result<(), serde_json::
     let old: KioskSettings = serde_json::from_value(serde_json::json!({
         "backend": "aws", "language": "en", "cameraId": null, "kioskId": "k1"
     }))?;
-    assert_eq!((old.retention_days, old.idle_timeout_seconds), (180, 90));
+    assert_eq!(
+        (
+            old.retention_days,
+            old.idle_timeout_seconds,
+            old.sync_alert_hours
+        ),
+        (180, 90, 24)
+    );
     assert_eq!(old.policy_id, "default");
     Ok(())
 }

@@ -291,12 +291,25 @@ fn outbox_only_for_pending_and_mark_synced_removes() -> TestResult {
     assert_eq!(queued[0].attempts, 2);
     assert_eq!(queued[0].last_error.as_deref(), Some("aws-throttled"));
 
+    assert_eq!(
+        log.last_event_at(SYNC_COMPLETED)?,
+        None,
+        "nothing synced yet"
+    );
     let receipt = sent(&db_path(&dir), &t.transaction_id)?;
     assert_eq!(
         log.mark_synced(&t.transaction_id, &receipt)?,
         SyncMark::Synced
     );
     assert!(log.outbox(0)?.is_empty());
+    // The staff home's "last success" is the sync's own audit event.
+    let completed = log
+        .audit_events(&t.transaction_id)?
+        .into_iter()
+        .rfind(|e| e.kind == SYNC_COMPLETED)
+        .map(|e| e.at);
+    assert!(completed.is_some());
+    assert_eq!(log.last_event_at(SYNC_COMPLETED)?, completed);
     let events_before = log.verify_audit()?.events;
     assert_eq!(
         log.mark_synced(&t.transaction_id, &receipt)?,

@@ -13,6 +13,7 @@ import { StaffSession } from '../staff/staff-session';
 import {
   FIELD_SETTINGS,
   SETTINGS,
+  SYNC_IDLE,
   TestIds,
   staffSession,
   settleFakeTimers,
@@ -27,7 +28,7 @@ const INFO: VisitInfo = {
   documentSources: { removableMedia: true, camera: true, scanner: false, inbox: true },
 };
 
-const SYNC: SyncStatus = { pending: 3, failing: 0, oldestQueuedAt: null, lastError: null };
+const SYNC: SyncStatus = { ...SYNC_IDLE, pending: 3 };
 
 function fakeApi(settings: KioskSettings) {
   return {
@@ -192,6 +193,19 @@ describe('attract screen', () => {
     await settle(SYNC_REFRESH_SECONDS * 1000);
     expect(ids.text('offline-badge')).toBe('Sem conexão');
     expect(ids.text('sync-pending')).toBe('3 aguardando sincronização');
+
+    // The app's sync service says AWS does not answer, with no failure recorded yet.
+    api.syncStatus.mockResolvedValue({ ...SYNC, offline: true });
+    await settle(SYNC_REFRESH_SECONDS * 1000);
+    expect(ids.text('offline-badge')).toBe('Sem conexão');
+  });
+
+  it('in field mode without AWS settings says the records stay on the laptop', async () => {
+    await open(FIELD_SETTINGS);
+    api.syncStatus.mockResolvedValue({ ...SYNC_IDLE, awsConfigured: false });
+    await settle(SYNC_REFRESH_SECONDS * 1000);
+    expect(ids.text('sync-local-only')).toBe('Só neste notebook (sem AWS)');
+    expect(ids.find('sync-pending')).toBeNull();
   });
 
   it('an [operator-required] refusal says so and asks the agent to sign in again', async () => {

@@ -48,7 +48,7 @@ export class Attract {
   protected readonly online = signal(this.window?.navigator.onLine ?? true);
   /** No network, or the last sync attempt could not reach AWS. */
   protected readonly offline = computed(
-    () => !this.online() || this.sync()?.lastError === UNREACHABLE,
+    () => !this.online() || this.sync()?.offline === true || this.sync()?.lastError === UNREACHABLE,
   );
   /** The signed-in field agent's name: visits may start. */
   protected readonly agent = computed(() =>

@@ -32,6 +32,7 @@ const CHECK_IDS: Record<HealthCheckId, true> = {
   evidenceKey: true,
   camera: true,
   documentParsing: true,
+  awsSync: true,
 };
 const STATUSES: Record<HealthStatus, true> = { ok: true, warning: true, failing: true };
 const ERROR_CODES: Record<ErrorCode | 'unknown', true> = {

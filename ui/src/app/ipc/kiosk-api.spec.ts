@@ -13,6 +13,7 @@ const SETTINGS: KioskSettings = {
   policyId: 'default',
   retentionDays: 180,
   idleTimeoutSeconds: 90,
+  syncAlertHours: 24,
   documentInbox: null,
   mode: 'kiosk',
 };

@@ -15,6 +15,7 @@ type Draft = Pick<
   | 'policyId'
   | 'retentionDays'
   | 'idleTimeoutSeconds'
+  | 'syncAlertHours'
   | 'documentInbox'
   | 'mode'
 >;
@@ -41,6 +42,13 @@ export function validateDraft(draft: Draft): Partial<Record<Field, string>> {
     draft.idleTimeoutSeconds > 600
   ) {
     problems.idleTimeoutSeconds = 'settings.invalid.idleTimeoutSeconds';
+  }
+  if (
+    !Number.isInteger(draft.syncAlertHours) ||
+    draft.syncAlertHours < 1 ||
+    draft.syncAlertHours > 720
+  ) {
+    problems.syncAlertHours = 'settings.invalid.syncAlertHours';
   }
   if (draft.documentInbox !== null && !draft.documentInbox.startsWith('/')) {
     problems.documentInbox = 'settings.invalid.documentInbox';
@@ -71,7 +79,7 @@ export function inboxRefusalKey(error: KioskError): string | null {
 
 /**
  * Staff form for the kiosk settings: backend, kiosk id, decision policy, evidence retention,
- * customer idle timeout, the optional scan-to-folder inbox and the kiosk mode (branch or field,
+ * customer idle timeout, how long a transaction may wait for AWS before staff are warned, the optional scan-to-folder inbox and the kiosk mode (branch or field,
  * from the next start). Only admins may change them: for other roles the form is read-only.
  */
 @Component({
@@ -133,6 +141,7 @@ export class SettingsForm {
           policyId: settings.policyId,
           retentionDays: settings.retentionDays,
           idleTimeoutSeconds: settings.idleTimeoutSeconds,
+          syncAlertHours: settings.syncAlertHours,
           documentInbox: settings.documentInbox,
           mode: settings.mode,
         });
@@ -145,7 +154,10 @@ export class SettingsForm {
     this.update({ [field]: field === 'documentInbox' ? value || null : value });
   }
 
-  protected setNumber(field: 'retentionDays' | 'idleTimeoutSeconds', event: Event): void {
+  protected setNumber(
+    field: 'retentionDays' | 'idleTimeoutSeconds' | 'syncAlertHours',
+    event: Event,
+  ): void {
     const value = (event.target as HTMLInputElement).value;
     this.update({ [field]: value === '' ? Number.NaN : Number(value) });
   }

@@ -6,7 +6,7 @@ import { provideI18n } from '../i18n/translations';
 import type { AwsConnection as Connection } from '../ipc/bindings/AwsConnection';
 import type { AwsDoctorReport } from '../ipc/bindings/AwsDoctorReport';
 import { KioskApi } from '../ipc/kiosk-api';
-import { staffSession } from '../testing/fixtures';
+import { SYNC_IDLE, staffSession } from '../testing/fixtures';
 import { AwsConnection } from './aws-connection';
 import { Diagnostics } from './diagnostics';
 import { StaffSession } from './staff-session';
@@ -42,13 +42,7 @@ function fakeApi() {
       checkedAt: '2026-11-26T10:00:00Z',
       checks: [],
     })),
-    syncStatus: vi.fn(async () => ({
-      pending: 0,
-      failing: 0,
-      oldestQueuedAt: null,
-      lastError: null,
-      lastSyncedAt: null,
-    })),
+    syncStatus: vi.fn(async () => SYNC_IDLE),
     getSettings: vi.fn(),
   };
 }

@@ -11,6 +11,7 @@ import { KioskApi } from '../ipc/kiosk-api';
 import {
   FIELD_SETTINGS,
   SETTINGS,
+  SYNC_IDLE,
   TestIds,
   staffSession,
   settleFakeTimers,
@@ -27,12 +28,7 @@ function fakeApi(status: StaffStatus, settings: KioskSettings) {
     })),
     staffSignOut: vi.fn(async () => undefined),
     reviewQueue: vi.fn(async () => []),
-    syncStatus: vi.fn(async () => ({
-      pending: 0,
-      failing: 0,
-      oldestQueuedAt: null,
-      lastError: null,
-    })),
+    syncStatus: vi.fn(async () => SYNC_IDLE),
   };
 }
 

@@ -40,6 +40,7 @@ function fakeApi(settings: Partial<KioskSettings> = {}) {
     policyId: 'default',
     retentionDays: 180,
     idleTimeoutSeconds: 90,
+    syncAlertHours: 24,
     documentInbox: null,
     mode: 'kiosk',
     ...settings,
@@ -250,6 +251,7 @@ describe('KioskStatus', () => {
     input('settings-policy-id', 'strict');
     input('settings-retention-days', '365');
     input('settings-idle-timeout', '20');
+    input('settings-sync-alert-hours', '0');
     input('settings-document-inbox', 'scans');
     await settle();
     root.querySelector<HTMLButtonElement>('[data-testid="settings-save"]')?.click();
@@ -257,9 +259,11 @@ describe('KioskStatus', () => {
     // Checked before saving, with the backend's rules.
     expect(api.saveSettings).not.toHaveBeenCalled();
     expect(text(root, 'settings-form')).toContain('De 30 a 600 segundos.');
+    expect(text(root, 'settings-form')).toContain('De 1 a 720 horas.');
     expect(text(root, 'settings-form')).toContain('caminho absoluto');
 
     input('settings-idle-timeout', '120');
+    input('settings-sync-alert-hours', '48');
     input('settings-document-inbox', '/srv/scans');
     await settle();
     root.querySelector<HTMLButtonElement>('[data-testid="settings-save"]')?.click();
@@ -272,6 +276,7 @@ describe('KioskStatus', () => {
       policyId: 'strict',
       retentionDays: 365,
       idleTimeoutSeconds: 120,
+      syncAlertHours: 48,
       documentInbox: '/srv/scans',
       mode: 'kiosk',
     }, 'staff-token');

@@ -3,6 +3,7 @@ import type { RouterTestingHarness } from '@angular/router/testing';
 import { vi } from 'vitest';
 import type { KioskSettings } from '../ipc/bindings/KioskSettings';
 import type { StaffRole } from '../ipc/bindings/StaffRole';
+import type { SyncStatus } from '../ipc/bindings/SyncStatus';
 import type { StaffSession } from '../ipc/bindings/StaffSession';
 
 /** Settings of a branch kiosk; spread and override what a test needs. */
@@ -14,8 +15,21 @@ export const SETTINGS: KioskSettings = {
   policyId: 'default',
   retentionDays: 180,
   idleTimeoutSeconds: 90,
+  syncAlertHours: 24,
   documentInbox: null,
   mode: 'kiosk',
+};
+
+/** The sync queue of a kiosk with AWS settings and nothing waiting. */
+export const SYNC_IDLE: SyncStatus = {
+  pending: 0,
+  failing: 0,
+  oldestQueuedAt: null,
+  lastError: null,
+  awsConfigured: true,
+  lastSuccessAt: null,
+  offline: false,
+  overdue: false,
 };
 
 /** A field agent's laptop. */

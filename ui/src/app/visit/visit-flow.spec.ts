@@ -27,6 +27,7 @@ const SETTINGS: KioskSettings = {
   policyId: 'default',
   retentionDays: 180,
   idleTimeoutSeconds: 60,
+  syncAlertHours: 24,
   documentInbox: '/srv/scans',
   mode: 'kiosk',
 };

@@ -45,4 +45,9 @@ documentInbox: string | null,
  * a field agent signs in to operate visits). Takes effect at the next
  * start of the app.
  */
-mode: KioskMode, };
+mode: KioskMode, 
+/**
+ * Hours a final transaction may wait to reach AWS before the staff
+ * home and health warn.
+ */
+syncAlertHours: number, };

@@ -19,4 +19,22 @@ oldestQueuedAt: string | null,
 /**
  * The last failure's code (`aws-unreachable`).
  */
-lastError: string | null, };
+lastError: string | null, 
+/**
+ * The kiosk has AWS settings (without them nothing is queued).
+ */
+awsConfigured: boolean, 
+/**
+ * When a transaction last reached AWS (by the app or the CLI), RFC 3339.
+ */
+lastSuccessAt: string | null, 
+/**
+ * The app's sync service met a network failure and waits for AWS to
+ * answer again (`false` when the service is not running).
+ */
+offline: boolean, 
+/**
+ * The oldest waiting transaction has waited longer than the kiosk's
+ * `syncAlertHours`: staff should look (health warns too).
+ */
+overdue: boolean, };

@@ -1,0 +1,79 @@
+//! The app's background upkeep (`dayfusion-housekeeping`): started with the
+//! app, woken after each decision, review and AWS settings change, and read
+//! by the staff home and health.
+
+use dayfusion_core::paths::KioskPaths;
+use dayfusion_evidence::KeySource;
+use dayfusion_housekeeping::{
+    Housekeeper, HousekeepingConfig, KioskFacts, Schedule, default_connector,
+};
+use dayfusion_ipc::SyncStatus;
+use tauri::{AppHandle, Manager};
+
+use crate::state::KioskState;
+
+/// The kiosk's id and retention, read from the settings at each step
+/// (staff may change them while the app runs).
+struct AppFacts {
+    app: AppHandle,
+}
+
+impl KioskFacts for AppFacts {
+    fn kiosk_id(&self) -> String {
+        self.app.state::<KioskState>().settings.get().kiosk_id
+    }
+
+    fn retention_days(&self) -> u32 {
+        self.app.state::<KioskState>().settings.get().retention_days
+    }
+}
+
+/// Starts the upkeep once the state is managed; `None` (logged) when the
+/// evidence key's location is misconfigured, since the upkeep would fail
+/// the same way the visits will.
+pub fn start(app: &AppHandle, paths: &KioskPaths) -> Option<Housekeeper> {
+    let key_source = match KeySource::from_env() {
+        Ok(source) => source,
+        Err(e) => {
+            tracing::error!(event = "housekeeping_not_started", error = %e, "evidence key setting invalid");
+            return None;
+        }
+    };
+    let config = HousekeepingConfig {
+        data_dir: paths.data_dir.clone(),
+        log_file: paths.log_file(),
+        evidence_dir: paths.evidence_dir(),
+        key_source,
+        schedule: Schedule::default(),
+        connect: default_connector(),
+    };
+    tracing::info!(event = "housekeeping_started", "sync and retention running");
+    Some(Housekeeper::start(
+        config,
+        std::sync::Arc::new(AppFacts { app: app.clone() }),
+    ))
+}
+
+/// Asks the upkeep for a sync round now (a decision, a review, new AWS
+/// settings); nothing when it is not running.
+pub fn nudge(state: &KioskState) {
+    if let Some(housekeeper) = state.housekeeper.get() {
+        housekeeper.nudge();
+    }
+}
+
+/// `status` with what the running service knows (offline) and whether the
+/// oldest waiting transaction is overdue by the kiosk's setting.
+pub fn complete_status(state: &KioskState, status: &mut SyncStatus) {
+    status.aws_configured =
+        dayfusion_aws::config::configured(&state.paths.data_dir).unwrap_or(false);
+    status.offline = state
+        .housekeeper
+        .get()
+        .is_some_and(|housekeeper| housekeeper.state().offline);
+    dayfusion_aws::mark_overdue(
+        status,
+        state.settings.get().sync_alert_hours,
+        time::OffsetDateTime::now_utc(),
+    );
+}
