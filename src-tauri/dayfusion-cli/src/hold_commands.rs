@@ -10,7 +10,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use dayfusion_core::paths::KioskPaths;
 use dayfusion_ledger::SqliteLog;
 use dayfusion_staff::{Moment, Permission, SignIn, StaffDirectory};
@@ -19,46 +19,35 @@ use dayfusion_verify::{HousekeepingLock, TransactionLog, i18n};
 
 use crate::verify_commands::{HOUSEKEEPING_WAIT, file_log, flow_failure, store_failure};
 
+/// What placing or releasing a hold needs.
+#[derive(Debug, Args)]
+pub struct HoldChange {
+    /// The transaction id.
+    id: String,
+    /// Why (3-500 characters), recorded in the audit chain.
+    #[arg(long)]
+    reason: String,
+    /// The acting staff account (reviewer or admin).
+    #[arg(long, value_name = "ACCOUNT")]
+    staff: String,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Language of messages (pt-BR or en).
+    #[arg(long, default_value = "pt-BR")]
+    lang: String,
+}
+
 /// The hold subcommands.
 #[derive(Debug, Subcommand)]
 pub enum HoldCommand {
     /// Keep a finished transaction's evidence past the retention period (a
     /// court order, an investigation). The staff PIN is read from standard
     /// input.
-    Place {
-        /// The transaction id.
-        id: String,
-        /// Why (3-500 characters), recorded in the audit chain.
-        #[arg(long)]
-        reason: String,
-        /// The acting staff account (reviewer or admin).
-        #[arg(long, value_name = "ACCOUNT")]
-        staff: String,
-        /// Print the result as JSON.
-        #[arg(long)]
-        json: bool,
-        /// Language of messages (pt-BR or en).
-        #[arg(long, default_value = "pt-BR")]
-        lang: String,
-    },
+    Place(HoldChange),
     /// Lift a legal hold: the next retention purge treats the transaction
     /// like any other. The staff PIN is read from standard input.
-    Release {
-        /// The transaction id.
-        id: String,
-        /// Why (3-500 characters), recorded in the audit chain.
-        #[arg(long)]
-        reason: String,
-        /// The acting staff account (reviewer or admin).
-        #[arg(long, value_name = "ACCOUNT")]
-        staff: String,
-        /// Print the result as JSON.
-        #[arg(long)]
-        json: bool,
-        /// Language of messages (pt-BR or en).
-        #[arg(long, default_value = "pt-BR")]
-        lang: String,
-    },
+    Release(HoldChange),
     /// The transactions under a legal hold, oldest hold first.
     List {
         /// Print as JSON.
@@ -87,20 +76,8 @@ fn refusal(code: &str, lang: &str, detail: &str) -> anyhow::Error {
 /// Runs one hold subcommand.
 pub fn run(paths: &KioskPaths, command: HoldCommand) -> anyhow::Result<ExitCode> {
     match command {
-        HoldCommand::Place {
-            id,
-            reason,
-            staff,
-            json,
-            lang,
-        } => change(paths, &id, true, &reason, &staff, json, &lang),
-        HoldCommand::Release {
-            id,
-            reason,
-            staff,
-            json,
-            lang,
-        } => change(paths, &id, false, &reason, &staff, json, &lang),
+        HoldCommand::Place(c) => change(paths, &c, true),
+        HoldCommand::Release(c) => change(paths, &c, false),
         HoldCommand::List { json, lang } => list(paths, json, &lang),
     }
 }
@@ -127,15 +104,10 @@ fn sign_in(paths: &KioskPaths, staff: &str, lang: &str) -> anyhow::Result<String
 }
 
 /// `hold place` (`hold = true`) and `hold release`.
-fn change(
-    paths: &KioskPaths,
-    id: &str,
-    hold: bool,
-    reason: &str,
-    staff: &str,
-    json: bool,
-    lang: &str,
-) -> anyhow::Result<ExitCode> {
+fn change(paths: &KioskPaths, c: &HoldChange, hold: bool) -> anyhow::Result<ExitCode> {
+    let (reason, staff, json, lang) =
+        (c.reason.as_str(), c.staff.as_str(), c.json, c.lang.as_str());
+    let id = c.id.as_str();
     let _log = file_log(paths);
     let id = uuid::Uuid::parse_str(id)
         .map_err(|_| anyhow::anyhow!("[request-invalid] the transaction id is not a UUID"))?;

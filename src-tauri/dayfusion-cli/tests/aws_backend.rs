@@ -39,25 +39,8 @@ fn http(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> AnyResult<(u16, Vec<u8>)> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into();
-    let mut request = ureq::http::Request::builder()
-        .method(method)
-        .uri(format!("{}{path}", url.trim_end_matches('/')));
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    // Requests that carry no body are sent without one (no Content-Length).
-    let mut response = if matches!(method, "GET" | "HEAD" | "OPTIONS") {
-        agent.run(request.body(())?)?
-    } else {
-        agent.run(request.body(body.to_vec())?)?
-    };
-    let status = response.status().as_u16();
-    Ok((status, response.body_mut().read_to_vec()?))
+    let url = format!("{}{path}", url.trim_end_matches('/'));
+    dayfusion_test_support::moto::http_with_headers(method, &url, headers, body)
 }
 
 /// A DynamoDB JSON call to moto (moto reads the region from the scope).

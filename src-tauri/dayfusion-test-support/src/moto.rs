@@ -61,12 +61,26 @@ pub fn moto_url() -> Result<Option<String>, BoxError> {
 
 /// One plain HTTP request; status and body (4xx/5xx are answers, not errors).
 pub fn http(method: &str, url: &str, body: &[u8]) -> Result<(u16, Vec<u8>), BoxError> {
+    http_with_headers(method, url, &[], body)
+}
+
+/// [`http`] with request headers (a fake's control requests, moto's
+/// JSON protocols).
+pub fn http_with_headers(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<(u16, Vec<u8>), BoxError> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(20)))
+        .timeout_global(Some(Duration::from_secs(30)))
         .build()
         .into();
-    let request = ureq::http::Request::builder().method(method).uri(url);
+    let mut request = ureq::http::Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
     // Requests that carry no body are sent without one (no Content-Length).
     let mut response = if matches!(method, "GET" | "HEAD" | "OPTIONS") {
         agent.run(request.body(())?)?
