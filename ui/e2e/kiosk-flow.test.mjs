@@ -11,7 +11,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, utimesSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { By, until } from 'selenium-webdriver';
@@ -21,10 +21,10 @@ import {
   screenshotDisplay, signInAsStaff, storedStaff, submitStaffSignIn, tempDataDir, waitFor,
 } from './harness.mjs';
 import { PHOTOS, composeCard, ffmpeg } from './id-card.mjs';
+import { byTestId, click, dropScan, seedSettings, visible, visitSteps } from './visit-steps.mjs';
 
 const CLI = path.join(ROOT, 'target/debug/dayfusion');
 const SCREENS = path.join(ARTIFACTS, 'screens');
-const byTestId = (id) => By.css(`[data-testid="${id}"]`);
 
 let models;
 /** Runs the CLI on `dataDir` (with this machine's model pack); returns stdout (throws with stderr on failure). */
@@ -45,33 +45,6 @@ function transactions(dataDir) {
   return JSON.parse(cli(dataDir, ['transactions', 'list', '--json', '--limit', '0']));
 }
 
-/** Drops a scan into the inbox as a scanner would (settled: older than two seconds). */
-function dropScan(inbox, card) {
-  mkdirSync(inbox, { recursive: true });
-  const target = path.join(inbox, `scan-${Date.now()}.jpg`);
-  writeFileSync(target, readFileSync(card));
-  const past = new Date(Date.now() - 10_000);
-  utimesSync(target, past, past);
-  return target;
-}
-
-/**
- * Settings of a fresh kiosk with a scan-to-folder inbox, a short idle timeout, `language` and
- * `mode` (`kiosk`, or `field` for a field agent's laptop), written before the launch in the
- * settings store's format (`<data>/settings.json`, the settings under `kiosk`).
- */
-function seedSettings(dataDir, language, mode = 'kiosk') {
-  // A folder of its own: the kiosk refuses an inbox inside its data folder (it deletes the scans).
-  const inbox = tempDataDir('inbox');
-  writeFileSync(path.join(dataDir, 'settings.json'), JSON.stringify({
-    kiosk: {
-      backend: 'embedded', language, cameraId: null, kioskId: 'kiosk-e2e', policyId: 'default',
-      retentionDays: 180, idleTimeoutSeconds: 30, documentInbox: inbox, mode,
-    },
-  }));
-  return inbox;
-}
-
 /** `{ account, pin }` of a provisioned test account, for the sign-in. */
 const credentials = (account) => ({ account: account.id, pin: account.pin });
 
@@ -83,19 +56,6 @@ async function shot(_driver, name) {
   // Let the screen settle (transitions, images) before the picture.
   await new Promise((resolve) => setTimeout(resolve, 400));
   screenshotDisplay(display, path.join(SCREENS, `${name}.png`), '1024x768+0+0');
-}
-
-async function click(driver, id, timeout = 20000) {
-  const element = await driver.wait(until.elementLocated(byTestId(id)), timeout);
-  await driver.wait(until.elementIsVisible(element), timeout);
-  await element.click();
-  return element;
-}
-
-async function visible(driver, id, timeout = 20000) {
-  const element = await driver.wait(until.elementLocated(byTestId(id)), timeout);
-  await driver.wait(until.elementIsVisible(element), timeout);
-  return element;
 }
 
 /** The face box of a registry photo as fractions of the photo (from the CLI's detector). */
@@ -223,30 +183,7 @@ async function wholeVisit(driver, dataDir, inbox, card, lang, prefix = lang) {
 /** data-outcome of the result screen for each stored status. */
 const OUTCOME_OF = { APPROVED: 'approved', REJECTED: 'rejected', REVIEW: 'review' };
 
-/** Customer path from the attract screen to the consent in `lang`. */
-async function startVisit(driver, lang, prefix) {
-  await visible(driver, 'attract', 30000);
-  if (prefix) await shot(driver, `${prefix}-01-attract`);
-  await click(driver, 'start');
-  await visible(driver, 'visit-language');
-  if (prefix) await shot(driver, `${prefix}-02-language`);
-  await click(driver, `lang-${lang}`);
-  await visible(driver, 'visit-consent');
-  if (prefix) await shot(driver, `${prefix}-03-consent`);
-}
-
-/** From the consent to the liveness screen with the inbox scan. */
-async function documentToLiveness(driver, inbox, card, prefix) {
-  await click(driver, 'consent-accept');
-  await visible(driver, 'visit-document');
-  if (prefix) await shot(driver, `${prefix}-04-document`);
-  dropScan(inbox, card);
-  await click(driver, 'doc-inbox');
-  await visible(driver, 'portrait-image', 60000);
-  if (prefix) await shot(driver, `${prefix}-05-portrait`);
-  await click(driver, 'portrait-confirm');
-  await visible(driver, 'visit-liveness', 60000);
-}
+const { startVisit, documentToLiveness } = visitSteps({ shot });
 
 describe('customer flow in pt-BR, embedded backend (WebDriver, canvas camera)', () => {
   let kiosk;
@@ -655,7 +592,8 @@ describe('field mode: a field agent operates the visits (WebDriver, canvas camer
     const attract = await visible(driver, 'attract', 30000);
     assert.equal(await attract.getAttribute('data-mode'), 'field');
     assert.match(await (await visible(driver, 'field-mode')).getText(), /modo campo/i);
-    assert.match(await (await visible(driver, 'sync-badge')).getText(), /aguardando sincronização|Tudo sincronizado/);
+    // No aws.toml on this laptop: the records stay here, and the badge says so.
+    assert.match(await (await visible(driver, 'sync-badge')).getText(), /Só neste notebook \(sem AWS\)/);
     assert.equal((await driver.findElements(byTestId('start'))).length, 0, 'no visit without an agent');
     const signIn = await visible(driver, 'field-sign-in');
     assert.match(await signIn.getText(), /Entrar como agente de campo/);
@@ -682,9 +620,11 @@ describe('field mode: a field agent operates the visits (WebDriver, canvas camer
     const t = JSON.parse(cli(dataDir, ['transactions', 'show', run.stored.transactionId, '--json']));
     const record = t.transaction ?? t;
     assert.equal(record.operator, STAFF.fieldAgent.id, 'SQLite records the field agent as operator');
-    // Back on attract the agent is still signed in and the sync badge was read again.
+    // Back on attract the agent is still signed in and the sync badge was read again: the
+    // visit stays on the laptop (no AWS settings), so nothing is queued for AWS.
     await visible(driver, 'field-agent');
-    await visible(driver, 'sync-pending');
+    await visible(driver, 'sync-local-only');
+    assert.equal(record.sync, 'local', 'kept local: this laptop has no AWS settings');
     await click(driver, 'field-sign-out');
     await visible(driver, 'field-sign-in');
   });
