@@ -62,15 +62,25 @@ pub fn nudge(state: &KioskState) {
     }
 }
 
-/// `status` with what the running service knows (offline) and whether the
-/// oldest waiting transaction is overdue by the kiosk's setting.
+/// `status` with what the running service knows (offline, its own
+/// failure) and whether the oldest waiting transaction is overdue by the
+/// kiosk's setting. An unreadable `aws.toml` counts as settings that do
+/// not work, not as no settings.
 pub fn complete_status(state: &KioskState, status: &mut SyncStatus) {
-    status.aws_configured =
-        dayfusion_aws::config::configured(&state.paths.data_dir).unwrap_or(false);
-    status.offline = state
-        .housekeeper
-        .get()
-        .is_some_and(|housekeeper| housekeeper.state().offline);
+    let configured = dayfusion_aws::config::configured(&state.paths.data_dir);
+    status.aws_configured = configured != Some(false);
+    let service = state.housekeeper.get().map(Housekeeper::state);
+    status.offline = service.as_ref().is_some_and(|s| s.offline);
+    status.service_error = match (&configured, &service) {
+        (None, _) => Some("aws-settings-invalid".to_owned()),
+        (_, None) => Some("sync-service-not-running".to_owned()),
+        // An outage shows as `offline`; anything else the service met.
+        (_, Some(s)) => s
+            .last_error
+            .clone()
+            .filter(|code| !(s.offline && code == "aws-unreachable"))
+            .or_else(|| s.purge_error.clone()),
+    };
     dayfusion_aws::mark_overdue(
         status,
         state.settings.get().sync_alert_hours,

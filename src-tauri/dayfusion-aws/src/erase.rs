@@ -133,6 +133,23 @@ fn erase(
     transaction: &Transaction,
     erased: &mut Erased,
 ) -> Result<(), StoreError> {
+    // Its objects live in the folder of the kiosk id it was made with: after
+    // a change of the kiosk id this store's folder is another one, and an
+    // erase there would find nothing and still let `EvidenceDeletedAt` be
+    // claimed. Fail visibly instead (staff see the entry failing).
+    if transaction.kiosk_id != s3.kiosk() {
+        return Err(StoreError::Remote {
+            code: "kiosk-id-changed",
+            detail: format!(
+                "transaction {} was made as kiosk {:?}, this kiosk is now {:?}: its S3 objects \
+                 are not in this kiosk's folder",
+                transaction.transaction_id,
+                transaction.kiosk_id,
+                s3.kiosk()
+            ),
+            retryable: false,
+        });
+    }
     let mut keys: BTreeSet<EvidenceKey> = transaction.evidence_keys().into_iter().collect();
     let sessions = if transaction.backend == Provider::Aws {
         let events = log.audit_events(&transaction.transaction_id)?;

@@ -41,7 +41,7 @@ use dayfusion_ledger::{
     RemoteRecord, SYNC_COMPLETED, SYNC_FAILED, SqliteLog, SyncMark, SyncReceipt,
 };
 use dayfusion_verify::{
-    EvidenceKey, EvidenceStore, OutboxEntry, Stage, StoreError, Transaction, TransactionLog,
+    EvidenceKey, EvidenceStore, OutboxEntry, Stage, StoreError, Transaction, TransactionLog, hold,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -66,6 +66,9 @@ pub struct SyncReport {
     pub synced: usize,
     /// Entries not tried because they are in backoff.
     pub skipped_backoff: usize,
+    /// Purged or aborted transactions whose S3 copy a legal hold keeps:
+    /// left in the outbox, untouched, until the hold is released.
+    pub skipped_held: usize,
     /// Entries that failed, with the failure's code.
     pub failed: Vec<(Uuid, String)>,
     /// Evidence objects written to S3.
@@ -200,9 +203,20 @@ pub fn is_transient(code: &str) -> bool {
 /// many wait, how many failed, the oldest, and the code of the latest
 /// failure.
 pub fn sync_status(log: &SqliteLog) -> Result<SyncStatus, StoreError> {
-    let entries = log.outbox(0)?;
+    let mut entries = log.outbox(0)?;
+    let mut held = 0u32;
+    let mut waiting = Vec::with_capacity(entries.len());
+    for entry in entries.drain(..) {
+        if held_for_erase(log, &entry.transaction_id)? {
+            held = held.saturating_add(1);
+        } else {
+            waiting.push(entry);
+        }
+    }
+    let entries = waiting;
     let mut status = SyncStatus {
         pending: u32::try_from(entries.len()).unwrap_or(u32::MAX),
+        held,
         oldest_queued_at: entries.iter().map(|e| e.queued_at.clone()).min(),
         ..SyncStatus::default()
     };
@@ -224,6 +238,17 @@ pub fn sync_status(log: &SqliteLog) -> Result<SyncStatus, StoreError> {
     status.last_error = latest.map(|(_, code)| code);
     status.last_success_at = log.last_event_at(SYNC_COMPLETED)?;
     Ok(status)
+}
+
+/// Whether transaction `id` waits to have its S3 copy erased (purged or
+/// aborted) while a legal hold keeps it: the sync leaves it alone (neither
+/// the erase nor the record's `EvidenceDeletedAt` goes out) until the hold
+/// is released, and it counts as held, not waiting.
+pub fn held_for_erase(log: &SqliteLog, id: &Uuid) -> Result<bool, StoreError> {
+    let Some(transaction) = log.get(id)? else {
+        return Ok(false);
+    };
+    Ok(crate::erase::must_erase(&transaction) && hold::current(log, id)?.is_some())
 }
 
 /// Sets `status.overdue` when its oldest waiting transaction was queued
@@ -296,6 +321,10 @@ impl<'a> OutboxSync<'a> {
         let mut kiosk_id: Option<String> = None;
         for entry in &entries {
             let id = entry.transaction_id;
+            if held_for_erase(self.log, &id)? {
+                report.skipped_held += 1;
+                continue;
+            }
             let due = match next_attempt_at(self.log, entry) {
                 Ok(due) => due,
                 Err(e) => {
@@ -355,6 +384,7 @@ impl<'a> OutboxSync<'a> {
             synced = report.synced,
             failed = report.failed.len(),
             skipped_backoff = report.skipped_backoff,
+            skipped_held = report.skipped_held,
             objects = report.objects_uploaded,
             remaining = report.remaining,
             stopped_early = report.stopped_early,

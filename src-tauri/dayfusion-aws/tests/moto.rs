@@ -1540,3 +1540,74 @@ fn a_purge_deletes_rekognition_output_and_retries_until_s3_answers() -> TestResu
     assert_eq!(local.log.verify_audit()?.first_bad, None);
     Ok(())
 }
+
+#[test]
+fn a_hold_placed_after_the_purge_keeps_the_s3_copy_until_released() -> TestResult {
+    use dayfusion_verify::{hold, maintenance};
+    let _serial = serial();
+    let Some(ctx) = fresh()? else { return Ok(()) };
+    let local = local()?;
+    local.log.set_aws_outbox(true)?;
+    let s3 = S3EvidenceStore::new(ctx.clone())?;
+    let table = DynamoTransactionTable::new(ctx.clone());
+    let sync = OutboxSync::new(&local.log, Some(&local.evidence), &s3, &table);
+    let t = decided_transaction(&local.evidence, 800, Status::Approved)?;
+    record(&local.log, &t)?;
+    assert_eq!(sync.run(OffsetDateTime::now_utc(), 0)?.synced, 1);
+    let in_s3 = bucket_keys(&ctx)?;
+    assert_eq!(in_s3.len(), t.evidence_keys().len());
+
+    // The retention purge deletes the local copy and queues the S3 erase;
+    // before the next sync (a field laptop offline for days) staff place a
+    // hold.
+    let purge = maintenance::purge(
+        &local.evidence,
+        &local.log,
+        0,
+        OffsetDateTime::now_utc() + time::Duration::seconds(1),
+        false,
+    )?;
+    assert_eq!(purge.queued_for_aws, 1, "{purge:?}");
+    hold::set(
+        &local.log,
+        &t.transaction_id,
+        true,
+        "adm.bia",
+        "ordem judicial 456",
+    )?;
+    let status = sync_status(&local.log)?;
+    assert_eq!((status.pending, status.held), (0, 1), "{status:?}");
+    assert_eq!(status.oldest_queued_at, None, "a held one is not overdue");
+
+    // The sync leaves it alone: the S3 copy stays and DynamoDB does not
+    // claim the evidence deleted.
+    let report = sync.run(OffsetDateTime::now_utc(), 0)?;
+    assert_eq!(
+        (report.synced, report.skipped_held, report.objects_deleted),
+        (0, 1, 0),
+        "{report:?}"
+    );
+    assert_eq!(bucket_keys(&ctx)?, in_s3);
+    let item = table.get(&t.transaction_id)?.ok_or("no item")?;
+    assert_eq!(attr(&item, "EvidenceDeletedAt"), "");
+
+    // Released: the next sync erases and says so.
+    hold::set(
+        &local.log,
+        &t.transaction_id,
+        false,
+        "adm.bia",
+        "processo arquivado",
+    )?;
+    let report = sync.run(OffsetDateTime::now_utc(), 0)?;
+    assert_eq!(
+        (report.synced, report.objects_deleted),
+        (1, in_s3.len()),
+        "{report:?}"
+    );
+    assert_eq!(bucket_keys(&ctx)?, Vec::<String>::new());
+    let item = table.get(&t.transaction_id)?.ok_or("no item")?;
+    assert!(!attr(&item, "EvidenceDeletedAt").is_empty(), "{item}");
+    assert_eq!(local.log.verify_audit()?.first_bad, None);
+    Ok(())
+}

@@ -122,6 +122,9 @@ fn change(paths: &KioskPaths, c: &HoldChange, hold: bool) -> anyhow::Result<Exit
         .get(&id)
         .map_err(|e| store_failure(e, lang))?
         .is_some_and(|t| t.evidence_purged_at.is_some());
+    // Purged here but its S3 erase still queued: the hold keeps that copy.
+    let s3_copy_kept = hold
+        && dayfusion_aws::sync::held_for_erase(&log, &id).map_err(|e| store_failure(e, lang))?;
     if json {
         println!(
             "{}",
@@ -131,6 +134,7 @@ fn change(paths: &KioskPaths, c: &HoldChange, hold: bool) -> anyhow::Result<Exit
                 "by": by,
                 "reason": reason.trim(),
                 "evidencePurged": purged,
+                "s3CopyKept": s3_copy_kept,
             }))?
         );
     } else if hold {
@@ -142,7 +146,16 @@ fn change(paths: &KioskPaths, c: &HoldChange, hold: bool) -> anyhow::Result<Exit
                 "Legal hold placed: the evidence is kept until it is released. Transaction"
             )
         );
-        if purged {
+        if s3_copy_kept {
+            println!(
+                "{}",
+                say(
+                    lang,
+                    "A cópia local da evidência já tinha sido apagada; a cópia na AWS (S3) fica guardada enquanto durar a retenção.",
+                    "The local copy of the evidence had already been deleted; the AWS (S3) copy is kept while the hold lasts."
+                )
+            );
+        } else if purged {
             println!(
                 "{}",
                 say(

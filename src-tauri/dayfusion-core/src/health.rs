@@ -188,8 +188,8 @@ pub fn document_parsing(confinement: DecoderConfinement, detail: impl Into<Strin
 }
 
 /// The AWS sync check: a warning when the oldest transaction waiting for
-/// AWS is overdue (`status.overdue`, from the kiosk's `syncAlertHours`),
-/// ok otherwise; `None` on a kiosk with no AWS settings and nothing queued.
+/// AWS is overdue (`status.overdue`, from the kiosk's `syncAlertHours`) or
+/// the sync service itself fails (`status.service_error`), ok otherwise; `None` on a kiosk with no AWS settings and nothing queued.
 pub fn aws_sync(status: &SyncStatus, alert_hours: u32) -> Option<HealthCheck> {
     if !status.aws_configured && status.pending == 0 {
         return None;
@@ -208,9 +208,15 @@ pub fn aws_sync(status: &SyncStatus, alert_hours: u32) -> Option<HealthCheck> {
     if let Some(code) = &status.last_error {
         detail.push_str(&format!("; last error {code}"));
     }
+    if status.held > 0 {
+        detail.push_str(&format!("; {} kept in S3 under a legal hold", status.held));
+    }
+    if let Some(code) = &status.service_error {
+        detail.push_str(&format!("; sync service: {code}"));
+    }
     Some(HealthCheck {
         id: HealthCheckId::AwsSync,
-        status: if status.overdue {
+        status: if status.overdue || status.service_error.is_some() {
             HealthStatus::Warning
         } else {
             HealthStatus::Ok
@@ -439,7 +445,7 @@ mod tests {
     }
 
     #[test]
-    fn aws_sync_warns_only_when_overdue() {
+    fn aws_sync_warns_when_overdue_or_when_the_service_fails() {
         let quiet = SyncStatus::default();
         assert_eq!(aws_sync(&quiet, 24), None, "no AWS, nothing queued");
         let waiting = SyncStatus {
@@ -453,7 +459,7 @@ mod tests {
         let overdue = aws_sync(
             &SyncStatus {
                 overdue: true,
-                ..waiting
+                ..waiting.clone()
             },
             24,
         );
@@ -464,6 +470,22 @@ mod tests {
         assert!(check.detail.contains("more than 24 h"), "{}", check.detail);
         assert!(
             check.detail.contains("nothing reached AWS yet"),
+            "{}",
+            check.detail
+        );
+        let broken = aws_sync(
+            &SyncStatus {
+                service_error: Some("aws-region-missing".into()),
+                ..waiting
+            },
+            24,
+        );
+        let Some(check) = broken else {
+            panic!("no check");
+        };
+        assert_eq!(check.status, HealthStatus::Warning);
+        assert!(
+            check.detail.contains("sync service: aws-region-missing"),
             "{}",
             check.detail
         );

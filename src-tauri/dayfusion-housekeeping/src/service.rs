@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use dayfusion_aws::dynamo::DynamoTransactionTable;
 use dayfusion_aws::s3::S3EvidenceStore;
-use dayfusion_aws::sync::{OutboxSync, backoff_delay, is_transient, next_attempt_at};
+use dayfusion_aws::sync::{
+    OutboxSync, backoff_delay, held_for_erase, is_transient, next_attempt_at,
+};
 use dayfusion_aws::{AwsContext, AwsSettings};
 use dayfusion_evidence::{KeySource, LocalEvidenceStore, MARKER_FILE};
 use dayfusion_ledger::SqliteLog;
@@ -116,9 +118,12 @@ pub struct ServiceState {
     pub last_sync_at: Option<OffsetDateTime>,
     /// Transactions the last sync brought to AWS.
     pub last_synced: usize,
-    /// The code of the last failure of the service itself (settings,
-    /// log, key, network), cleared by a clean round.
+    /// The code of the last failure of the sync service itself (settings,
+    /// connection, log, key, network), cleared by a clean sync round; the
+    /// failures of single transactions are in the outbox.
     pub last_error: Option<String>,
+    /// The code of the last purge's failure, cleared by a clean purge.
+    pub purge_error: Option<String>,
     /// When the last purge finished, and what it did.
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_purge_at: Option<OffsetDateTime>,
@@ -176,6 +181,7 @@ impl Housekeeper {
             evidence: None,
             aws: None,
             offline_since_backoff: None,
+            offline_code: None,
         };
         let thread = std::thread::Builder::new()
             .name("dayfusion-housekeeping".into())
@@ -233,7 +239,13 @@ struct Worker {
     /// While offline: when a full sync is tried even if the probe fails
     /// (the outbox's backoff).
     offline_since_backoff: Option<Instant>,
+    /// The code that stopped the last sync (`aws-unreachable`,
+    /// `aws-throttled`, …), while it lasts.
+    offline_code: Option<String>,
 }
+
+/// The failure code of a network outage (the probe may end it).
+const UNREACHABLE: &str = "aws-unreachable";
 
 /// Why a step could not run.
 #[derive(Debug, thiserror::Error)]
@@ -352,6 +364,7 @@ impl Worker {
                 let mut state = self.shared.state();
                 state.last_purge_at = Some(OffsetDateTime::now_utc());
                 state.last_purge = Some(report);
+                state.purge_error = None;
                 schedule.purge_every
             }
             Err(e) => {
@@ -364,7 +377,12 @@ impl Worker {
     fn failed(&self, step: &str, error: &StepError) {
         let code = error.code();
         tracing::warn!(step, code = %code, "housekeeping step failed");
-        self.shared.state().last_error = Some(code);
+        let mut state = self.shared.state();
+        if step == "purge" {
+            state.purge_error = Some(code);
+        } else {
+            state.last_error = Some(code);
+        }
     }
 
     /// One sync round; the wait until the next.
@@ -395,6 +413,8 @@ impl Worker {
         self.shared.state().aws_configured = configured;
         if !configured {
             self.aws = None;
+            self.offline_code = None;
+            self.shared.state().last_error = None;
             self.set_online();
             return Ok(schedule.idle_every);
         }
@@ -420,11 +440,14 @@ impl Worker {
             let answers = endpoint
                 .as_ref()
                 .is_some_and(|e| reachable(e, schedule.probe_timeout));
-            if !answers && Instant::now() < backoff_until {
+            // Only an outage ends when the endpoint answers; throttling and
+            // service errors wait out their backoff (the port answers then).
+            let outage_over = answers && self.offline_code.as_deref() == Some(UNREACHABLE);
+            if !outage_over && Instant::now() < backoff_until {
                 return Ok(schedule.probe_every);
             }
             tracing::info!(answers, "AWS probe: trying the outbox again");
-            if answers {
+            if outage_over {
                 // AWS answers again: every entry held back by the outage
                 // goes now, in its order — however many failures a long
                 // outage piled on the first one (as `sync --retry-now`).
@@ -451,16 +474,25 @@ impl Worker {
                 .failed
                 .last()
                 .is_some_and(|(_, code)| is_transient(code));
+        let network_code = report
+            .failed
+            .last()
+            .filter(|_| network)
+            .map(|(_, code)| code.clone());
         {
             let mut state = self.shared.state();
             state.last_sync_at = Some(OffsetDateTime::now_utc());
             state.last_synced = report.synced;
-            state.last_error = report.failed.last().map(|(_, code)| code.clone());
+            state.last_error = network_code.clone();
         }
+        self.offline_code = network_code;
         if network {
+            // Unreachable: offline; throttled or a service error: AWS is
+            // there, only busy (both back off).
+            let unreachable = self.offline_code.as_deref() == Some(UNREACHABLE);
             let failures = {
                 let mut state = self.shared.state();
-                state.offline = true;
+                state.offline = unreachable;
                 state.network_failures = state.network_failures.saturating_add(1);
                 state.network_failures
             };
@@ -477,6 +509,11 @@ impl Worker {
         let now = OffsetDateTime::now_utc();
         let mut soonest = schedule.idle_every;
         for entry in log.outbox(0)? {
+            // Held by a legal hold: nothing to do until it is released
+            // (a nudge after the release, or the idle round).
+            if held_for_erase(log, &entry.transaction_id)? {
+                continue;
+            }
             let due = next_attempt_at(log, &entry)?.unwrap_or(now);
             let wait = (due - now).max(time::Duration::ZERO).unsigned_abs();
             soonest = soonest.min(wait.max(Duration::from_secs(1)));

@@ -329,6 +329,10 @@ pub struct SyncStatus {
     pub pending: u32,
     /// Of those, how many have failed at least once.
     pub failing: u32,
+    /// Purged or aborted transactions whose S3 copy a legal hold keeps
+    /// (not counted in `pending`; they go once the hold is released).
+    #[serde(default)]
+    pub held: u32,
     /// When the oldest waiting one was queued, RFC 3339.
     pub oldest_queued_at: Option<String>,
     /// The last failure's code (`aws-unreachable`).
@@ -347,6 +351,10 @@ pub struct SyncStatus {
     /// `syncAlertHours`: staff should look (health warns too).
     #[serde(default)]
     pub overdue: bool,
+    /// Why the app's sync service itself cannot work (`aws-settings-invalid`,
+    /// `aws-region-missing`, `sync-service-not-running`, …), when it cannot.
+    #[serde(default)]
+    pub service_error: Option<String>,
 }
 
 /// An oval the capture UI draws over the (mirrored) camera picture: centre

@@ -161,11 +161,12 @@ impl SqliteLog {
     /// Says whether this kiosk has AWS settings, so whether final
     /// transactions go to the outbox. Turning it on queues every
     /// [`SyncState::Local`] final transaction (`sync.queued` event);
-    /// turning it off takes back to `Local` the queued ones that never
-    /// reached AWS (`sync.dequeued` event), so an embedded-only kiosk's
-    /// purge can delete them. Both in one SQL transaction; returns how many
-    /// transactions moved. Records already in AWS stay queued for their
-    /// updates.
+    /// turning it off takes back to `Local` the queued embedded ones that
+    /// never reached AWS (`sync.dequeued` event), so an embedded-only
+    /// kiosk's purge can delete them (an AWS transaction's evidence is in
+    /// S3 already: it stays queued, for its record and its erase). Both in
+    /// one SQL transaction; returns how many transactions moved. Records
+    /// already in AWS stay queued for their updates.
     pub fn set_aws_outbox(&self, on: bool) -> Result<usize, StoreError> {
         let mut conn = self.lock();
         let tx = begin(&mut conn)?;
@@ -187,6 +188,7 @@ impl SqliteLog {
                 "SELECT t.id, t.record FROM transactions t JOIN outbox o ON o.transaction_id = t.id
                  WHERE NOT EXISTS (SELECT 1 FROM audit_events e
                                    WHERE e.transaction_id = t.id AND e.kind = 'sync.completed')
+                   AND json_extract(t.record, '$.backend') <> 'aws'
                  ORDER BY t.created_at, t.id",
             )
         };

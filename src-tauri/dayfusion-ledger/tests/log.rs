@@ -965,9 +965,22 @@ fn final_transactions_are_queued_only_while_the_kiosk_has_aws_settings() -> Test
     let synced = decided(&log, Status::Rejected, SyncState::Pending, 3)?;
     let receipt = sent(&path, &synced.transaction_id)?;
     log.mark_synced(&synced.transaction_id, &receipt)?;
+    // An AWS transaction not yet synced (its evidence is already in S3).
+    let mut aws = transaction(base_time()?)?;
+    aws.backend = Provider::Aws;
+    log.insert(&aws, &event("transaction.started", 5))?;
+    aws.stage = Stage::Aborted;
+    aws.status = Status::Aborted;
+    aws.sync = SyncState::Pending;
+    log.update(&aws, &event("transaction.aborted", 6))?;
     assert_eq!(log.set_aws_outbox(false)?, 1);
     assert!(!log.queues_for_aws()?);
-    assert!(log.outbox(0)?.is_empty());
+    let still: Vec<_> = log.outbox(0)?.iter().map(|e| e.transaction_id).collect();
+    assert_eq!(
+        still,
+        vec![aws.transaction_id],
+        "the AWS one stays queued for its record and its S3 erase"
+    );
     let back = log.get(&local.transaction_id)?.ok_or("gone")?;
     assert_eq!(back.sync, SyncState::Local);
     let events = log.audit_events(&local.transaction_id)?;

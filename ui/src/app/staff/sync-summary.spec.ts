@@ -58,6 +58,19 @@ describe('staff home sync card', () => {
     expect(text('staff-sync-last-success')).toBe('Nenhum ainda');
   });
 
+  it('says when the sync service stopped and how many a legal hold keeps', async () => {
+    const { text } = await open({
+      ...SYNC_IDLE,
+      pending: 1,
+      held: 2,
+      serviceError: 'aws-region-missing',
+    });
+    expect(text('staff-sync-held')).toBe('2');
+    expect(text('staff-sync-service-error')).toBe(
+      'O envio automático para a AWS está parado (aws-region-missing). Veja o diagnóstico.',
+    );
+  });
+
   it('says when the kiosk has no AWS settings', async () => {
     const { text } = await open({ ...SYNC_IDLE, awsConfigured: false });
     expect(text('staff-sync-not-configured')).toContain('não tem configuração da AWS');

@@ -9,8 +9,9 @@ import { KioskSettingsStore } from '../settings/kiosk-settings-store';
 export const SYNC_SUMMARY_REFRESH_SECONDS = 15;
 
 /**
- * The staff home's AWS sync card: transactions queued and failing, the last success, and a
- * warning when the app's sync is offline or the oldest queued one is overdue (the kiosk's
+ * The staff home's AWS sync card: transactions queued, failing and kept by a legal hold, the last
+ * success, and a warning when the app's sync service fails, is offline or the oldest queued one is
+ * overdue (the kiosk's
  * `syncAlertHours`). Read now and every {@link SYNC_SUMMARY_REFRESH_SECONDS} seconds.
  */
 @Component({
@@ -34,11 +35,20 @@ export const SYNC_SUMMARY_REFRESH_SECONDS = 15;
             <dd data-testid="staff-sync-queued">{{ s.pending }}</dd>
             <dt>{{ 'staff.home.sync.failing' | translate }}</dt>
             <dd data-testid="staff-sync-failing">{{ s.failing }}</dd>
+            @if (s.held > 0) {
+              <dt>{{ 'staff.home.sync.held' | translate }}</dt>
+              <dd data-testid="staff-sync-held">{{ s.held }}</dd>
+            }
             <dt>{{ 'staff.home.sync.lastSuccess' | translate }}</dt>
             <dd data-testid="staff-sync-last-success">
               {{ s.lastSuccessAt ? date(s.lastSuccessAt) : ('staff.home.sync.never' | translate) }}
             </dd>
           </dl>
+          @if (s.serviceError; as code) {
+            <p class="staff-message" role="alert" data-testid="staff-sync-service-error">
+              {{ 'staff.home.sync.serviceError' | translate: { code } }}
+            </p>
+          }
           @if (s.overdue) {
             <p class="staff-message" role="alert" data-testid="staff-sync-overdue">
               {{ 'staff.home.sync.overdue' | translate: { hours: alertHours() } }}

@@ -24,12 +24,14 @@ export const SETTINGS: KioskSettings = {
 export const SYNC_IDLE: SyncStatus = {
   pending: 0,
   failing: 0,
+  held: 0,
   oldestQueuedAt: null,
   lastError: null,
   awsConfigured: true,
   lastSuccessAt: null,
   offline: false,
   overdue: false,
+  serviceError: null,
 };
 
 /** A field agent's laptop. */

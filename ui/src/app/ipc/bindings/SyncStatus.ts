@@ -13,6 +13,11 @@ pending: number,
  */
 failing: number, 
 /**
+ * Purged or aborted transactions whose S3 copy a legal hold keeps
+ * (not counted in `pending`; they go once the hold is released).
+ */
+held: number, 
+/**
  * When the oldest waiting one was queued, RFC 3339.
  */
 oldestQueuedAt: string | null, 
@@ -37,4 +42,9 @@ offline: boolean,
  * The oldest waiting transaction has waited longer than the kiosk's
  * `syncAlertHours`: staff should look (health warns too).
  */
-overdue: boolean, };
+overdue: boolean, 
+/**
+ * Why the app's sync service itself cannot work (`aws-settings-invalid`,
+ * `aws-region-missing`, `sync-service-not-running`, …), when it cannot.
+ */
+serviceError: string | null, };
