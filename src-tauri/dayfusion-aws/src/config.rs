@@ -141,7 +141,7 @@ pub fn valid_kiosk_id(id: &str) -> bool {
 
 /// An S3 bucket name: 3-63 of a-z, 0-9, '-', '.', not starting or ending
 /// with '-' or '.'.
-fn valid_bucket_name(name: &str) -> bool {
+pub fn valid_bucket_name(name: &str) -> bool {
     (3..=63).contains(&name.len())
         && name
             .bytes()

@@ -37,7 +37,7 @@ struct RegionList {
 }
 
 /// A region code: lower-case words and a number joined by `-` (`ap-southeast-5`).
-pub(crate) fn looks_like_region(code: &str) -> bool {
+pub fn looks_like_region(code: &str) -> bool {
     let parts: Vec<&str> = code.split('-').collect();
     (3..=4).contains(&parts.len())
         && code.len() <= 32

@@ -16,6 +16,7 @@ mod aws_commands;
 mod face_commands;
 mod hold_commands;
 mod liveness_commands;
+mod provision_commands;
 mod staff_commands;
 mod verify_commands;
 
@@ -43,6 +44,12 @@ enum Command {
         #[command(subcommand)]
         command: staff_commands::StaffCommand,
     },
+    /// Provision the kiosk from a TOML file (fleet tooling): settings,
+    /// privacy notice, staff accounts (PINs from owner-only files or
+    /// environment variables), AWS settings. Every problem is listed before
+    /// anything changes; applying it again changes nothing. Exit 1 when the
+    /// file is refused, 3 while the kiosk app runs.
+    Provision(provision_commands::ProvisionArgs),
     /// The face model pack: fetch it, verify it, list it.
     Models {
         #[command(subcommand)]
@@ -638,6 +645,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => aws_commands::sync(&kiosk_paths()?, limit, retry_now, json, &lang),
         Command::Doctor { json, lang } => aws_commands::doctor(&kiosk_paths()?, json, &lang),
         Command::Staff { command } => staff_commands::run(&kiosk_paths()?, command),
+        Command::Provision(args) => provision_commands::run(&kiosk_paths()?, args),
         Command::Paths => {
             let paths = kiosk_paths()?;
             println!("data: {}", paths.data_dir.display());

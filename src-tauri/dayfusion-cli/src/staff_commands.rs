@@ -73,7 +73,7 @@ pub(crate) fn read_pin(prompt: &str) -> anyhow::Result<zeroize::Zeroizing<String
 }
 
 /// Who ran the command, for the audit event.
-fn operator() -> String {
+pub(crate) fn operator() -> String {
     let user = std::env::var("SUDO_USER")
         .or_else(|_| std::env::var("USER"))
         .or_else(|_| std::env::var("LOGNAME"))

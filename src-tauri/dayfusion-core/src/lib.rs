@@ -6,6 +6,7 @@
 pub mod health;
 pub mod logging;
 pub mod paths;
+pub mod privacy;
 pub mod settings;
 
 /// Product name shown to people and written in logs.

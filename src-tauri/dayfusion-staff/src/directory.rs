@@ -55,7 +55,9 @@ pub struct StaffDirectory {
     unknown: lockout::Phantoms,
 }
 
-fn check_id(id: &str) -> Result<(), StaffError> {
+/// Checks an account id: 3-32 of `a-z 0-9 . _ -`, starting with a letter
+/// or digit.
+pub fn check_id(id: &str) -> Result<(), StaffError> {
     let bytes = id.as_bytes();
     let ok = (3..=32).contains(&bytes.len())
         && bytes[0].is_ascii_alphanumeric()
@@ -65,7 +67,9 @@ fn check_id(id: &str) -> Result<(), StaffError> {
     ok.then_some(()).ok_or(StaffError::AccountIdInvalid)
 }
 
-fn check_name(name: &str) -> Result<String, StaffError> {
+/// Checks a display name (1-80 characters without control characters)
+/// and returns it trimmed.
+pub fn check_name(name: &str) -> Result<String, StaffError> {
     let name = name.trim();
     let chars = name.chars().count();
     if (1..=MAX_NAME_CHARS).contains(&chars) && !name.chars().any(char::is_control) {
@@ -207,6 +211,39 @@ impl StaffDirectory {
         self.served.forget(id);
         tracing::info!(event = "staff_pin_reset", account = id, "staff PIN reset");
         Ok(())
+    }
+
+    /// Changes an account's display name and role (provisioning); `false`
+    /// when it already had both. Its PIN and lock stay; a new role ends its
+    /// open sessions at their next use (the kiosk compares roles on each).
+    pub fn update(&self, id: &str, name: &str, role: Role) -> Result<bool, StaffError> {
+        let name = check_name(name)?;
+        let changed = self.edit(|file| {
+            let account = file
+                .accounts
+                .get_mut(id)
+                .ok_or_else(|| StaffError::NoSuchAccount(id.to_owned()))?;
+            let changed = account.name != name || account.role != role;
+            account.name = name;
+            account.role = role;
+            Ok(changed)
+        })?;
+        if changed {
+            tracing::info!(event = "staff_account_updated", account = id, role = %role, "staff account updated");
+        }
+        Ok(changed)
+    }
+
+    /// Whether `pin` is account `id`'s PIN, *without* counting a failure:
+    /// for provisioning run by someone who can read `staff.json` anyway
+    /// (to leave a PIN that is already right alone), never for signing in.
+    pub fn pin_matches(&self, id: &str, pin: &str) -> Result<bool, StaffError> {
+        let file = self.read()?;
+        let account = file
+            .accounts
+            .get(id)
+            .ok_or_else(|| StaffError::NoSuchAccount(id.to_owned()))?;
+        Ok(verify_pin(pin, &account.pin_hash))
     }
 
     /// Ends an account's lockout and failure count.

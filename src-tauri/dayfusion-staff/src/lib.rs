@@ -25,7 +25,10 @@ mod role;
 mod sessions;
 mod store;
 
-pub use directory::{AccountInfo, SignIn, StaffDirectory};
+pub use directory::{
+    AccountInfo, SignIn, StaffDirectory, check_id as check_account_id,
+    check_name as check_account_name,
+};
 pub use lockout::{FIRST_LOCKOUT, MAX_FAILURES, MAX_LOCKOUT, Moment};
 pub use pin::check_pin_strength;
 pub use role::{Permission, Role};

@@ -1,0 +1,628 @@
+//! `dayfusion provision FILE` on real data folders: a full file applied,
+//! applied again without touching a file, a bad file refused with every
+//! problem and nothing changed, updates, dry runs and the running app.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::SystemTime;
+
+use dayfusion_ipc::{KioskSettings, Language, StaffRole};
+use dayfusion_staff::{Moment, SignIn, StaffDirectory};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// A self-signed test certificate (its key was thrown away): CN kiosk-001,
+/// valid until 2036-12-02 (the one of dayfusion-aws's doctor tests).
+const KIOSK_001_PEM: &str = "-----BEGIN CERTIFICATE-----
+MIIBrzCCAVWgAwIBAgIUfJkSEloeRIvyo0mO+yDWveQvjHkwCgYIKoZIzj0EAwIw
+LTEXMBUGA1UECgwORGF5RnVzaW9uIHRlc3QxEjAQBgNVBAMMCWtpb3NrLTAwMTAe
+Fw0yNjEyMDUxNDA4MTFaFw0zNjEyMDIxNDA4MTFaMC0xFzAVBgNVBAoMDkRheUZ1
+c2lvbiB0ZXN0MRIwEAYDVQQDDAlraW9zay0wMDEwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAAQvnh9XaqECaiKrCZ8yL9HFn0j6axkuO1Kf8Slfuywr0DLnWzC89AXN
+pqejDLmQtHfxY2KX8tna6kON4rQXYDi8o1MwUTAdBgNVHQ4EFgQUuVn+ot8VbpFv
+/+Xsmx3Etk1XVo4wHwYDVR0jBBgwFoAUuVn+ot8VbpFv/+Xsmx3Etk1XVo4wDwYD
+VR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiBMbFXFEzgFvkvr1tBCDAB+
+fSd7IcBTvtivMjMiiM2NWQIhAKOOpfRJG8T6BnmOLYdcW1M48nNdfu8IHZP9Hi3C
+sxXE
+-----END CERTIFICATE-----
+";
+
+const ADMIN_PIN: &str = "240817";
+const REVIEWER_PIN: &str = "135792";
+
+/// A kiosk's data folder, its secrets and scans beside it.
+struct Kiosk {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    data: PathBuf,
+}
+
+impl Kiosk {
+    fn new() -> Result<Kiosk, Box<dyn std::error::Error>> {
+        let tmp = tempfile::tempdir()?;
+        let root = std::fs::canonicalize(tmp.path())?;
+        let data = root.join("data");
+        std::fs::create_dir_all(root.join("secrets"))?;
+        std::fs::write(root.join("kiosk-001.pem"), KIOSK_001_PEM)?;
+        Ok(Kiosk {
+            _tmp: tmp,
+            data,
+            root,
+        })
+    }
+
+    /// A PIN file with `mode`.
+    fn pin_file(&self, name: &str, pin: &str, mode: u32) -> std::io::Result<PathBuf> {
+        let path = self.root.join("secrets").join(name);
+        std::fs::write(&path, format!("{pin}\n"))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))?;
+        }
+        #[cfg(not(unix))]
+        let _ = mode;
+        Ok(path)
+    }
+
+    fn write(&self, name: &str, text: &str) -> std::io::Result<PathBuf> {
+        let path = self.root.join(name);
+        std::fs::write(&path, text)?;
+        Ok(path)
+    }
+
+    fn provision(
+        &self,
+        file: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> std::io::Result<Output> {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_dayfusion"));
+        command
+            .arg("provision")
+            .arg(file)
+            .args(args)
+            .env("DAYFUSION_DATA_DIR", &self.data)
+            .env_remove("DAYFUSION_LOG_DIR")
+            .env_remove("DAYFUSION_MODELS_DIR");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        command.output()
+    }
+
+    fn staff(&self) -> Result<StaffDirectory, dayfusion_staff::StaffError> {
+        StaffDirectory::open(&self.data)
+    }
+}
+
+/// The full sample: a branch kiosk in São Paulo with two accounts.
+fn full_file(kiosk: &Kiosk, admin_pin_file: &Path) -> String {
+    format!(
+        r#"# a branch kiosk
+[provisioning]
+format = 1
+
+[kiosk]
+id = "kiosk-001"
+mode = "kiosk"
+backend = "aws"
+language = "en"
+policy = "high-risk"
+retention-days = 90
+idle-timeout-seconds = 120
+sync-alert-hours = 12
+document-inbox = "{scans}"
+
+[privacy]
+controller = "Banco Exemplo S.A., CNPJ 00.000.000/0001-00"
+dpo-name = "Maria Souza"
+dpo-contact = "encarregado@bancoexemplo.com.br"
+
+[[staff]]
+id = "f1001"
+name = "Ana Lima"
+role = "admin"
+pin-file = "{pin}"
+
+[[staff]]
+id = "f1002"
+name = "João Pereira"
+role = "reviewer"
+pin-env = "PIN_F1002"
+
+[aws]
+region = "sa-east-1"
+bucket = "bancoexemplo-dayfusion-evidence"
+webview-role-arn = "arn:aws:iam::123456789012:role/dayfusion-webview"
+profile = "dayfusion-kiosk"
+certificate = "{cert}"
+"#,
+        scans = kiosk.root.join("scans").display(),
+        pin = admin_pin_file.display(),
+        cert = kiosk.root.join("kiosk-001.pem").display(),
+    )
+}
+
+/// Every file and folder under a data folder: bytes, modification time, mode.
+type Snapshot = BTreeMap<PathBuf, (Vec<u8>, SystemTime, u32)>;
+
+/// Every file under `dir`: its bytes, modification time and mode.
+fn snapshot(dir: &Path) -> std::io::Result<Snapshot> {
+    let mut files = BTreeMap::new();
+    if !dir.exists() {
+        return Ok(files);
+    }
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder)? {
+            let entry = entry?;
+            let meta = entry.metadata()?;
+            #[cfg(unix)]
+            let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions());
+            #[cfg(not(unix))]
+            let mode = 0;
+            if meta.is_dir() {
+                stack.push(entry.path());
+                files.insert(entry.path(), (Vec::new(), meta.modified()?, mode));
+            } else {
+                files.insert(
+                    entry.path(),
+                    (std::fs::read(entry.path())?, meta.modified()?, mode),
+                );
+            }
+        }
+    }
+    Ok(files)
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn kiosk_events(
+    data: &Path,
+) -> Result<Vec<(String, serde_json::Value)>, Box<dyn std::error::Error>> {
+    let log = dayfusion_ledger::SqliteLog::open(&data.join("transactions.db"))?;
+    Ok(log
+        .kiosk_events()?
+        .into_iter()
+        .map(|e| (e.kind, e.data))
+        .collect())
+}
+
+fn signs_in(
+    dir: &StaffDirectory,
+    id: &str,
+    pin: &str,
+) -> Result<bool, dayfusion_staff::StaffError> {
+    Ok(matches!(
+        dir.sign_in(id, pin, Moment::now())?,
+        SignIn::Accepted(_)
+    ))
+}
+
+#[test]
+fn a_full_file_is_applied_and_applying_it_again_changes_nothing() -> TestResult {
+    let kiosk = Kiosk::new()?;
+    let pin = kiosk.pin_file("f1001", ADMIN_PIN, 0o600)?;
+    let file = kiosk.write("kiosk.toml", &full_file(&kiosk, &pin))?;
+    let env = [("PIN_F1002", REVIEWER_PIN)];
+
+    let first = kiosk.provision(&file, &["--lang", "en"], &env)?;
+    assert!(
+        first.status.success(),
+        "{}\n{}",
+        stdout(&first),
+        stderr(&first)
+    );
+    let out = stdout(&first);
+    assert!(out.contains("kiosk.id"), "{out}");
+    assert!(out.contains("account added (admin)"), "{out}");
+    assert!(out.contains("aws.region"), "{out}");
+    assert!(out.contains("change(s) applied"), "{out}");
+    for secret in [ADMIN_PIN, REVIEWER_PIN] {
+        assert!(!out.contains(secret) && !stderr(&first).contains(secret));
+    }
+
+    // The settings, in the store the app reads ({"kiosk": {...}}).
+    let store: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(kiosk.data.join("settings.json"))?)?;
+    let settings: KioskSettings = serde_json::from_value(store["kiosk"].clone())?;
+    dayfusion_core::settings::validate(&settings)?;
+    assert_eq!(settings.kiosk_id, "kiosk-001");
+    assert_eq!(settings.language, Language::En);
+    assert_eq!(settings.backend, dayfusion_ipc::BackendMode::Aws);
+    assert_eq!(settings.policy_id, "high-risk");
+    assert_eq!(
+        (
+            settings.retention_days,
+            settings.idle_timeout_seconds,
+            settings.sync_alert_hours
+        ),
+        (90, 120, 12)
+    );
+    assert_eq!(
+        settings.document_inbox.as_deref(),
+        Some(kiosk.root.join("scans").to_str().unwrap_or_default())
+    );
+    // Accounts with their PINs.
+    let staff = kiosk.staff()?;
+    let accounts = staff.list(Moment::now())?;
+    let listed: Vec<(&str, &str, StaffRole)> = accounts
+        .iter()
+        .map(|a| (a.id.as_str(), a.name.as_str(), a.role))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            ("f1001", "Ana Lima", StaffRole::Admin),
+            ("f1002", "João Pereira", StaffRole::Reviewer)
+        ]
+    );
+    assert!(signs_in(&staff, "f1001", ADMIN_PIN)?);
+    assert!(signs_in(&staff, "f1002", REVIEWER_PIN)?);
+    // aws.toml as the app loads it, and the privacy notice.
+    let aws = dayfusion_aws::AwsSettings::load(&kiosk.data)?;
+    assert_eq!(aws.region.as_deref(), Some("sa-east-1"));
+    assert_eq!(
+        aws.bucket.as_deref(),
+        Some("bancoexemplo-dayfusion-evidence")
+    );
+    assert_eq!(aws.profile.as_deref(), Some("dayfusion-kiosk"));
+    assert_eq!(aws.table, "dayfusion_transactions");
+    let notice = dayfusion_core::privacy::load(&kiosk.data.join("privacy.json"))?;
+    assert_eq!(
+        notice.map(|n| n.dpo_contact),
+        Some("encarregado@bancoexemplo.com.br".to_owned())
+    );
+    #[cfg(unix)]
+    for name in ["settings.json", "aws.toml", "privacy.json", "staff.json"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(kiosk.data.join(name))?
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{name}");
+    }
+    // Audited, without secrets or staff names.
+    let events = kiosk_events(&kiosk.data)?;
+    let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "staff.account.added",
+            "staff.account.added",
+            "kiosk.provisioned"
+        ]
+    );
+    let provisioned = &events[2].1;
+    assert_eq!(provisioned["complete"], true);
+    assert_eq!(provisioned["sha256"].as_str().map(str::len), Some(64));
+    let audit = serde_json::to_string(&events.iter().map(|(_, d)| d).collect::<Vec<_>>())?;
+    for secret in [ADMIN_PIN, REVIEWER_PIN, "Ana Lima"] {
+        assert!(!audit.contains(secret), "{secret} in {audit}");
+    }
+
+    // Again: nothing to change, and not one file touched.
+    let before = snapshot(&kiosk.data)?;
+    let second = kiosk.provision(&file, &["--lang", "en"], &env)?;
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(
+        stdout(&second).contains("Nothing to change"),
+        "{}",
+        stdout(&second)
+    );
+    let json = kiosk.provision(&file, &["--json"], &[])?;
+    assert!(json.status.success(), "{}", stderr(&json));
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout)?;
+    assert_eq!(report["changed"], false);
+    assert_eq!(report["changes"], serde_json::json!([]));
+    assert_eq!(
+        snapshot(&kiosk.data)?,
+        before,
+        "the second run rewrote a file"
+    );
+    // Portuguese by default.
+    let pt = kiosk.provision(&file, &[], &env)?;
+    assert!(stdout(&pt).contains("Nada a alterar"), "{}", stdout(&pt));
+    Ok(())
+}
+
+#[test]
+fn a_bad_file_changes_nothing_and_says_why() -> TestResult {
+    let kiosk = Kiosk::new()?;
+    let pin = kiosk.pin_file("f1001", ADMIN_PIN, 0o600)?;
+    let good = kiosk.write("kiosk.toml", &full_file(&kiosk, &pin))?;
+    let applied = kiosk.provision(&good, &[], &[("PIN_F1002", REVIEWER_PIN)])?;
+    assert!(applied.status.success(), "{}", stderr(&applied));
+
+    let open_pin = kiosk.pin_file("f1003", "482915", 0o644)?;
+    let bad = kiosk.write(
+        "bad.toml",
+        &format!(
+            r#"[provisioning]
+format = 1
+
+[kiosk]
+id = "agência 1"
+colour = "blue"
+retention-days = 0
+policy = "gold"
+
+[[staff]]
+id = "f1003"
+name = "Carla Dias"
+role = "reviewer"
+pin-file = "{open_pin}"
+
+[[staff]]
+id = "f1004"
+name = "Davi Costa"
+role = "field-agent"
+pin-env = "PIN_F1004_UNSET"
+
+[[staff]]
+id = "f1005"
+name = "Eva Rocha"
+role = "root"
+pin-env = "PIN_F1005"
+
+[aws]
+region = "Brasil"
+bucket = "bancoexemplo-dayfusion-evidence"
+"#,
+            open_pin = open_pin.display()
+        ),
+    )?;
+    let before = snapshot(&kiosk.data)?;
+    let refused = kiosk.provision(&bad, &["--json", "--lang", "en"], &[])?;
+    assert_eq!(refused.status.code(), Some(1), "{}", stdout(&refused));
+    let report: serde_json::Value = serde_json::from_slice(&refused.stdout)?;
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["changed"], false);
+    let problems: Vec<(String, Option<String>, Option<u64>)> = report["problems"]
+        .as_array()
+        .ok_or("no problems")?
+        .iter()
+        .map(|p| {
+            (
+                p["code"].as_str().unwrap_or_default().to_owned(),
+                p["key"].as_str().map(str::to_owned),
+                p["line"].as_u64(),
+            )
+        })
+        .collect();
+    let expect =
+        |code: &str, key: &str, line: u64| (code.to_owned(), Some(key.to_owned()), Some(line));
+    assert_eq!(
+        problems,
+        vec![
+            expect("invalid-kiosk-id", "kiosk.id", 5),
+            expect("unknown-key", "kiosk.colour", 6),
+            expect("invalid-retention", "kiosk.retention-days", 7),
+            expect("policy-unknown", "kiosk.policy", 8),
+            expect("pin-file-permissions", "staff[1].pin-file", 14),
+            expect("pin-env-missing", "staff[2].pin-env", 20),
+            expect("invalid-value", "staff[3]", 25),
+            expect("aws-region-invalid", "aws.region", 29),
+        ],
+        "{report:#}"
+    );
+    assert_eq!(
+        snapshot(&kiosk.data)?,
+        before,
+        "a refused file changed the kiosk"
+    );
+
+    // The same in Portuguese, for people, on standard error.
+    let text = kiosk.provision(&bad, &[], &[])?;
+    assert_eq!(text.status.code(), Some(1));
+    let err = stderr(&text);
+    assert!(
+        err.contains("Arquivo recusado, nada foi alterado. 8 problema(s)"),
+        "{err}"
+    );
+    assert!(err.contains("linha 14 [staff[1].pin-file]"), "{err}");
+    assert!(err.contains("chmod 600"), "{err}");
+    assert!(err.contains("PIN_F1004_UNSET"), "{err}");
+    assert!(!err.contains("482915"), "a PIN is never echoed: {err}");
+    assert_eq!(snapshot(&kiosk.data)?, before);
+
+    // A file that is not TOML, or not there, changes nothing either.
+    let broken = kiosk.write("broken.toml", "[kiosk\nid = 1\n")?;
+    let syntax = kiosk.provision(&broken, &["--lang", "en"], &[])?;
+    assert_eq!(syntax.status.code(), Some(1));
+    assert!(
+        stderr(&syntax).contains("not valid TOML"),
+        "{}",
+        stderr(&syntax)
+    );
+    let missing = kiosk.provision(&kiosk.root.join("nope.toml"), &[], &[])?;
+    assert_eq!(missing.status.code(), Some(1));
+    assert_eq!(snapshot(&kiosk.data)?, before);
+
+    // On a kiosk never provisioned, nothing is created.
+    let fresh = Kiosk::new()?;
+    let open_pin = fresh.pin_file("f1003", "482915", 0o644)?;
+    let text = std::fs::read_to_string(&bad)?.replace(
+        &kiosk.root.join("secrets/f1003").display().to_string(),
+        &open_pin.display().to_string(),
+    );
+    let bad = fresh.write("bad.toml", &text)?;
+    assert_eq!(fresh.provision(&bad, &[], &[])?.status.code(), Some(1));
+    assert!(
+        !fresh.data.exists(),
+        "a refused file created the data folder"
+    );
+    Ok(())
+}
+
+#[test]
+fn updates_resets_removals_and_dry_runs() -> TestResult {
+    let kiosk = Kiosk::new()?;
+    let pin = kiosk.pin_file("f1001", ADMIN_PIN, 0o600)?;
+    let full = full_file(&kiosk, &pin);
+    let file = kiosk.write("kiosk.toml", &full)?;
+    let env = [("PIN_F1002", REVIEWER_PIN)];
+    assert!(kiosk.provision(&file, &[], &env)?.status.success());
+    // An account added by hand stays (and is named) unless the file says otherwise.
+    kiosk
+        .staff()?
+        .add("f9999", "Temporário", StaffRole::Reviewer, "918273")?;
+
+    // f1002 becomes an admin, f1001 gets a new PIN, retention changes.
+    let new_pin = kiosk.pin_file("f1001-new", "572046", 0o400)?;
+    let changed = full
+        .replace(
+            "name = \"João Pereira\"\nrole = \"reviewer\"",
+            "name = \"João P. Pereira\"\nrole = \"admin\"",
+        )
+        .replace(
+            &format!("pin-file = \"{}\"", pin.display()),
+            &format!("pin-file = \"{}\"\nreset-pin = true", new_pin.display()),
+        )
+        .replace("retention-days = 90", "retention-days = 120");
+    let file = kiosk.write("kiosk.toml", &changed)?;
+    let before = snapshot(&kiosk.data)?;
+    let dry = kiosk.provision(&file, &["--dry-run", "--json"], &env)?;
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    let report: serde_json::Value = serde_json::from_slice(&dry.stdout)?;
+    assert_eq!(report["dryRun"], true);
+    assert_eq!(report["changed"], false);
+    assert_eq!(report["wouldChange"], true);
+    let actions: Vec<(String, String)> = report["changes"]
+        .as_array()
+        .ok_or("no changes")?
+        .iter()
+        .map(|c| {
+            (
+                c["key"].as_str().unwrap_or_default().to_owned(),
+                c["action"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            ("kiosk.retention-days".to_owned(), "set".to_owned()),
+            ("f1001".to_owned(), "pin-reset".to_owned()),
+            ("f1002".to_owned(), "updated".to_owned()),
+        ]
+    );
+    let warnings = report["warnings"].to_string();
+    assert!(warnings.contains("f9999"), "{warnings}");
+    assert_eq!(
+        snapshot(&kiosk.data)?,
+        before,
+        "a dry run changed the kiosk"
+    );
+
+    let applied = kiosk.provision(&file, &["--lang", "en"], &env)?;
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    let out = stdout(&applied);
+    assert!(
+        out.contains("PIN reset") && out.contains("role: \"reviewer\" → \"admin\""),
+        "{out}"
+    );
+    let staff = kiosk.staff()?;
+    assert!(!signs_in(&staff, "f1001", ADMIN_PIN)?);
+    assert!(signs_in(&staff, "f1001", "572046")?);
+    assert!(
+        signs_in(&staff, "f1002", REVIEWER_PIN)?,
+        "a re-roled account keeps its PIN"
+    );
+    assert_eq!(
+        staff.account("f1002", Moment::now())?.map(|a| a.role),
+        Some(StaffRole::Admin)
+    );
+    assert!(staff.account("f9999", Moment::now())?.is_some());
+    // reset-pin with the PIN already set: nothing to change.
+    let again = kiosk.provision(&file, &["--json"], &env)?;
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout)?;
+    assert_eq!(report["changes"], serde_json::json!([]), "{report:#}");
+
+    // remove-unlisted-staff removes the hand-made account.
+    let exclusive = changed.replace("format = 1", "format = 1\nremove-unlisted-staff = true");
+    let file = kiosk.write("kiosk.toml", &exclusive)?;
+    let removed = kiosk.provision(&file, &["--lang", "en"], &env)?;
+    assert!(removed.status.success(), "{}", stderr(&removed));
+    assert!(
+        stdout(&removed).contains("f9999: account removed"),
+        "{}",
+        stdout(&removed)
+    );
+    assert!(kiosk.staff()?.account("f9999", Moment::now())?.is_none());
+    let kinds: Vec<String> = kiosk_events(&kiosk.data)?
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    for kind in [
+        "staff.pin.reset",
+        "staff.account.updated",
+        "staff.account.removed",
+    ] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind} in {kinds:?}");
+    }
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "kiosk.provisioned").count(),
+        3
+    );
+    Ok(())
+}
+
+#[test]
+fn refused_while_the_kiosk_app_runs() -> TestResult {
+    let kiosk = Kiosk::new()?;
+    let pin = kiosk.pin_file("f1001", ADMIN_PIN, 0o600)?;
+    let full = full_file(&kiosk, &pin);
+    let file = kiosk.write("kiosk.toml", &full)?;
+    let env = [("PIN_F1002", REVIEWER_PIN)];
+    std::fs::create_dir_all(&kiosk.data)?;
+    // The app holds the lock for its whole life.
+    let app = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(kiosk.data.join("kiosk.lock"))?;
+    app.try_lock()?;
+
+    let before = snapshot(&kiosk.data)?;
+    let running = kiosk.provision(&file, &["--lang", "en"], &env)?;
+    assert_eq!(running.status.code(), Some(3), "{}", stdout(&running));
+    assert!(
+        stderr(&running).contains("kiosk app is open"),
+        "{}",
+        stderr(&running)
+    );
+    assert_eq!(snapshot(&kiosk.data)?, before);
+    // --while-running cannot change the kiosk settings...
+    let settings = kiosk.provision(&file, &["--while-running", "--json"], &env)?;
+    assert_eq!(settings.status.code(), Some(1));
+    assert!(stdout(&settings).contains("settings-while-running"));
+    assert_eq!(snapshot(&kiosk.data)?, before);
+    // ...but applies the rest, which the app reads afresh.
+    drop(app);
+    assert!(kiosk.provision(&file, &[], &env)?.status.success());
+    let app = std::fs::OpenOptions::new()
+        .write(true)
+        .open(kiosk.data.join("kiosk.lock"))?;
+    app.try_lock()?;
+    let staff_only = full.replace("role = \"reviewer\"", "role = \"field-agent\"");
+    let file = kiosk.write("kiosk.toml", &staff_only)?;
+    let applied = kiosk.provision(&file, &["--while-running"], &env)?;
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    assert_eq!(
+        kiosk
+            .staff()?
+            .account("f1002", Moment::now())?
+            .map(|a| a.role),
+        Some(StaffRole::FieldAgent)
+    );
+    drop(app);
+    Ok(())
+}
