@@ -32,6 +32,9 @@ pub const SKEW_WARN_S: i64 = 60;
 /// The certificate check warns this many days before the kiosk's
 /// certificate expires.
 pub const CERTIFICATE_WARN_DAYS: i64 = 30;
+/// Longest certificate file read (a PEM certificate, or a short chain, is
+/// a few KiB).
+pub const MAX_CERTIFICATE_BYTES: u64 = 64 * 1024;
 
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -348,6 +351,31 @@ pub fn certificate_info(pem: &str) -> Result<CertificateInfo, String> {
     })
 }
 
+/// The certificate file at `path`: a regular file of at most
+/// [`MAX_CERTIFICATE_BYTES`], read no further than that.
+fn read_certificate(path: &std::path::Path) -> Result<String, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    let too_large = || format!("larger than {MAX_CERTIFICATE_BYTES} bytes");
+    if meta.len() > MAX_CERTIFICATE_BYTES {
+        return Err(too_large());
+    }
+    let mut pem = String::new();
+    std::fs::File::open(path)
+        .and_then(|file| {
+            file.take(MAX_CERTIFICATE_BYTES + 1)
+                .read_to_string(&mut pem)
+        })
+        .map_err(|e| e.to_string())?;
+    if pem.len() as u64 > MAX_CERTIFICATE_BYTES {
+        return Err(too_large());
+    }
+    Ok(pem)
+}
+
 /// The kiosk's IAM Roles Anywhere certificate (`certificate` in aws.toml):
 /// failing when unreadable or expired, a warning within
 /// [`CERTIFICATE_WARN_DAYS`] days of its end, skipped when none is set.
@@ -369,9 +397,7 @@ pub fn certificate_check(
         message,
         fix: fix(ID, code, lang),
     };
-    let info = std::fs::read_to_string(path)
-        .map_err(|e| e.to_string())
-        .and_then(|pem| certificate_info(&pem));
+    let info = read_certificate(path).and_then(|pem| certificate_info(&pem));
     let info = match info {
         Ok(info) => info,
         Err(e) => {
@@ -810,6 +836,19 @@ gL4=
         assert_eq!(unreadable.status, CheckStatus::Failing);
         assert_eq!(unreadable.code.as_deref(), Some("aws-certificate-invalid"));
         assert!(unreadable.fix.is_some());
+        // A huge file (or a folder) is not read.
+        let huge = dir.path().join("huge.pem");
+        let padding = "x".repeat(usize::try_from(MAX_CERTIFICATE_BYTES)?);
+        std::fs::write(&huge, format!("{KIOSK_001_PEM}{padding}"))?;
+        for path in [huge, dir.path().to_path_buf()] {
+            let settings = AwsSettings {
+                certificate: Some(path),
+                ..AwsSettings::default()
+            };
+            let refused = certificate_check(&settings, at(90), "en");
+            assert_eq!(refused.status, CheckStatus::Failing, "{refused:?}");
+            assert_eq!(refused.code.as_deref(), Some("aws-certificate-invalid"));
+        }
         Ok(())
     }
 

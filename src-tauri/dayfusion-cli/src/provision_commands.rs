@@ -2,10 +2,12 @@
 //! accounts and AWS settings from one TOML file (fleet tooling), validated
 //! as a whole and applied idempotently (see `dayfusion-provision`).
 //!
-//! Exit status: 0 applied, planned or nothing to change; 1 the file was
-//! refused (every problem listed, nothing changed); 3 the kiosk app is
-//! running on this data folder (nothing changed); 2 applying stopped
-//! part-way (what was applied is listed; running the file again finishes).
+//! Exit status: 0 applied, planned or nothing to change; 1 refused with
+//! nothing changed (the file's every problem listed, or the kiosk cannot be
+//! changed: a data folder of another user, an audit log that cannot be
+//! opened); 3 the kiosk app is running on this data folder (nothing
+//! changed); 2 applying stopped part-way (what was applied is listed;
+//! running the file again finishes).
 
 use std::path::PathBuf;
 use std::process::ExitCode;

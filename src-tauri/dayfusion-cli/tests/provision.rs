@@ -1,6 +1,9 @@
 //! `dayfusion provision FILE` on real data folders: a full file applied,
 //! applied again without touching a file, a bad file refused with every
-//! problem and nothing changed, updates, dry runs and the running app.
+//! problem and nothing changed, updates, dry runs and the running app; a
+//! PIN pasted in the file never echoed, an admin always left, a locked
+//! account unlocked by its own PIN, a data folder of another user or an
+//! audit log that cannot be opened refused before any change.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -304,7 +307,7 @@ fn a_full_file_is_applied_and_applying_it_again_changes_nothing() -> TestResult 
     assert_eq!(provisioned["complete"], true);
     assert_eq!(provisioned["sha256"].as_str().map(str::len), Some(64));
     let audit = serde_json::to_string(&events.iter().map(|(_, d)| d).collect::<Vec<_>>())?;
-    for secret in [ADMIN_PIN, REVIEWER_PIN, "Ana Lima"] {
+    for secret in [ADMIN_PIN, REVIEWER_PIN, "Ana Lima", "Maria Souza"] {
         assert!(!audit.contains(secret), "{secret} in {audit}");
     }
 
@@ -429,7 +432,11 @@ bucket = "bancoexemplo-dayfusion-evidence"
     );
     assert!(err.contains("linha 14 [staff[1].pin-file]"), "{err}");
     assert!(err.contains("chmod 600"), "{err}");
-    assert!(err.contains("PIN_F1004_UNSET"), "{err}");
+    assert!(err.contains("[staff[2].pin-env]"), "{err}");
+    assert!(
+        !err.contains("PIN_F1004_UNSET"),
+        "what pin-env holds is never repeated (it may be a PIN): {err}"
+    );
     assert!(!err.contains("482915"), "a PIN is never echoed: {err}");
     assert_eq!(snapshot(&kiosk.data)?, before);
 
@@ -624,5 +631,235 @@ fn refused_while_the_kiosk_app_runs() -> TestResult {
         Some(StaffRole::FieldAgent)
     );
     drop(app);
+    Ok(())
+}
+
+/// The PIN of a file written by mistake where its source should be.
+const PASTED_PIN: &str = "583920";
+
+/// A file with one account whose pin line is `pin_line`.
+fn one_account(pin_line: &str) -> String {
+    format!(
+        "[provisioning]\nformat = 1\n\n[kiosk]\nid = \"kiosk-001\"\n\n[[staff]]\nid = \"f1001\"\nname = \"Ana Lima\"\nrole = \"admin\"\n{pin_line}\n"
+    )
+}
+
+#[test]
+fn a_pin_pasted_in_the_file_is_never_echoed() -> TestResult {
+    let kiosk = Kiosk::new()?;
+    for (pin_line, key) in [
+        (format!("pin-env = \"{PASTED_PIN}\""), "staff[1].pin-env"),
+        (format!("pin-file = \"{PASTED_PIN}\""), "staff[1].pin-file"),
+        (format!("pin-env = {PASTED_PIN}"), "staff[1].pin-env"),
+        (format!("pin-file = {PASTED_PIN}"), "staff[1].pin-file"),
+        (format!("pin-env = {PASTED_PIN}x"), ""),
+        (format!("pin-env = \"{PASTED_PIN}"), ""),
+    ] {
+        let file = kiosk.write("kiosk.toml", &one_account(&pin_line))?;
+        for args in [
+            vec!["--lang", "en"],
+            vec!["--json"],
+            vec!["--dry-run", "--json", "--lang", "en"],
+        ] {
+            let output = kiosk.provision(&file, &args, &[])?;
+            let (out, err) = (stdout(&output), stderr(&output));
+            assert_eq!(output.status.code(), Some(1), "{pin_line}: {out}{err}");
+            assert!(
+                !out.contains(PASTED_PIN) && !err.contains(PASTED_PIN),
+                "{pin_line} {args:?} echoed the PIN:\n{out}\n{err}"
+            );
+            assert!(
+                out.contains(key) || err.contains(key),
+                "{pin_line}: the key is named\n{out}\n{err}"
+            );
+        }
+    }
+    assert!(
+        !kiosk.data.exists(),
+        "a refused file created the data folder"
+    );
+    Ok(())
+}
+
+#[test]
+fn an_admin_is_always_left() -> TestResult {
+    let kiosk = Kiosk::new()?;
+    let pin = kiosk.pin_file("f1001", ADMIN_PIN, 0o600)?;
+    let full = full_file(&kiosk, &pin);
+    let file = kiosk.write("kiosk.toml", &full)?;
+    let env = [("PIN_F1002", REVIEWER_PIN)];
+    assert!(kiosk.provision(&file, &[], &env)?.status.success());
+
+    // f1001, the only admin, demoted (remove-unlisted-staff left out).
+    let demoted = full.replace("role = \"admin\"", "role = \"reviewer\"");
+    let file = kiosk.write("kiosk.toml", &demoted)?;
+    let before = snapshot(&kiosk.data)?;
+    for args in [vec!["--json"], vec!["--json", "--dry-run"]] {
+        let refused = kiosk.provision(&file, &args, &env)?;
+        assert_eq!(refused.status.code(), Some(1), "{}", stdout(&refused));
+        assert!(
+            stdout(&refused).contains("staff-no-admin-left"),
+            "{}",
+            stdout(&refused)
+        );
+    }
+    assert_eq!(snapshot(&kiosk.data)?, before, "the last admin was demoted");
+
+    // Another admin made in the same file: the demotion is fine.
+    let swapped = demoted.replace(
+        "name = \"João Pereira\"\nrole = \"reviewer\"",
+        "name = \"João Pereira\"\nrole = \"admin\"",
+    );
+    let file = kiosk.write("kiosk.toml", &swapped)?;
+    let applied = kiosk.provision(&file, &[], &env)?;
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    let roles: Vec<StaffRole> = kiosk
+        .staff()?
+        .list(Moment::now())?
+        .into_iter()
+        .map(|a| a.role)
+        .collect();
+    assert_eq!(roles, vec![StaffRole::Reviewer, StaffRole::Admin]);
+    Ok(())
+}
+
+#[test]
+fn reset_pin_with_the_current_pin_unlocks_a_locked_account() -> TestResult {
+    let kiosk = Kiosk::new()?;
+    let pin = kiosk.pin_file("f1001", ADMIN_PIN, 0o600)?;
+    let full = full_file(&kiosk, &pin);
+    let file = kiosk.write("kiosk.toml", &full)?;
+    let env = [("PIN_F1002", REVIEWER_PIN)];
+    assert!(kiosk.provision(&file, &[], &env)?.status.success());
+    let staff = kiosk.staff()?;
+    for _ in 0..dayfusion_staff::MAX_FAILURES {
+        staff.sign_in("f1002", "918273", Moment::now())?;
+    }
+    assert!(
+        staff
+            .account("f1002", Moment::now())?
+            .and_then(|a| a.locked_seconds)
+            .is_some(),
+        "locked by wrong PINs"
+    );
+    let reset = full.replace(
+        "pin-env = \"PIN_F1002\"",
+        "pin-env = \"PIN_F1002\"\nreset-pin = true",
+    );
+    let file = kiosk.write("kiosk.toml", &reset)?;
+    let applied = kiosk.provision(&file, &["--lang", "en"], &env)?;
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    assert!(
+        stdout(&applied).contains("f1002: account unlocked"),
+        "{}",
+        stdout(&applied)
+    );
+    let staff = kiosk.staff()?;
+    assert!(signs_in(&staff, "f1002", REVIEWER_PIN)?, "usable again");
+    let kinds: Vec<String> = kiosk_events(&kiosk.data)?
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        kinds.iter().any(|k| k == "staff.account.unlocked"),
+        "{kinds:?}"
+    );
+    let again = kiosk.provision(&file, &["--json"], &env)?;
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout)?;
+    assert_eq!(report["changes"], serde_json::json!([]), "{report:#}");
+    Ok(())
+}
+
+#[test]
+fn a_dry_run_creates_no_lock_file() -> TestResult {
+    let kiosk = Kiosk::new()?;
+    let pin = kiosk.pin_file("f1001", ADMIN_PIN, 0o600)?;
+    let full = full_file(&kiosk, &pin);
+    let file = kiosk.write("kiosk.toml", &full)?;
+    let env = [("PIN_F1002", REVIEWER_PIN)];
+    assert!(kiosk.provision(&file, &[], &env)?.status.success());
+    for lock in ["staff.lock", "kiosk.lock"] {
+        std::fs::remove_file(kiosk.data.join(lock))?;
+    }
+    let reset = full
+        .replace(
+            "pin-env = \"PIN_F1002\"",
+            "pin-env = \"PIN_F1002\"\nreset-pin = true",
+        )
+        .replace("retention-days = 90", "retention-days = 91");
+    let file = kiosk.write("kiosk.toml", &reset)?;
+    let before = snapshot(&kiosk.data)?;
+    let dry = kiosk.provision(&file, &["--dry-run", "--json"], &[("PIN_F1002", "572046")])?;
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    let report: serde_json::Value = serde_json::from_slice(&dry.stdout)?;
+    assert_eq!(report["wouldChange"], true, "{report:#}");
+    assert_eq!(snapshot(&kiosk.data)?, before, "a dry run created a file");
+    Ok(())
+}
+
+#[test]
+fn an_audit_log_that_cannot_be_opened_changes_nothing() -> TestResult {
+    let kiosk = Kiosk::new()?;
+    let pin = kiosk.pin_file("f1001", ADMIN_PIN, 0o600)?;
+    let file = kiosk.write("kiosk.toml", &full_file(&kiosk, &pin))?;
+    std::fs::create_dir_all(kiosk.data.join("transactions.db"))?;
+    let output = kiosk.provision(&file, &["--json"], &[("PIN_F1002", REVIEWER_PIN)])?;
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    assert_eq!(report["changed"], false);
+    assert_eq!(report["problems"][0]["code"], "audit-log-unavailable");
+    for name in ["settings.json", "aws.toml", "privacy.json", "staff.json"] {
+        assert!(!kiosk.data.join(name).exists(), "{name} written");
+    }
+    Ok(())
+}
+
+/// Files written by another user than the data folder's owner would be
+/// unreadable to the kiosk app: refused, dry runs included.
+#[cfg(unix)]
+#[test]
+fn a_data_folder_of_another_user_is_refused() -> TestResult {
+    use std::os::unix::fs::MetadataExt;
+    let kiosk = Kiosk::new()?;
+    let pin = kiosk.pin_file("f1001", ADMIN_PIN, 0o600)?;
+    let file = kiosk.write("kiosk.toml", &full_file(&kiosk, &pin))?;
+    let env = [("PIN_F1002", REVIEWER_PIN)];
+    // Whoever runs the tests owns what they create.
+    let me = std::fs::metadata(&kiosk.root)?.uid();
+    let data = if me == 0 {
+        std::fs::create_dir_all(&kiosk.data)?;
+        std::os::unix::fs::chown(&kiosk.data, Some(4242), Some(4242))?;
+        kiosk.data.clone()
+    } else if std::fs::metadata("/")?.uid() != me {
+        // Not root: a folder of root's, only ever dry-run.
+        PathBuf::from("/")
+    } else {
+        return Ok(());
+    };
+    let before = snapshot(&kiosk.data)?;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dayfusion"));
+    let output = command
+        .arg("provision")
+        .arg(&file)
+        .args(["--json", "--dry-run"])
+        .env("DAYFUSION_DATA_DIR", &data)
+        .env("PIN_F1002", REVIEWER_PIN)
+        .output()?;
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    assert_eq!(
+        report["problems"][0]["code"], "data-folder-owner",
+        "{report:#}"
+    );
+    if me == 0 {
+        let applied = kiosk.provision(&file, &["--lang", "en"], &env)?;
+        assert_eq!(applied.status.code(), Some(1), "{}", stdout(&applied));
+        assert!(stderr(&applied).contains("sudo -u"), "{}", stderr(&applied));
+        assert_eq!(
+            snapshot(&kiosk.data)?,
+            before,
+            "files written as another user"
+        );
+    }
     Ok(())
 }

@@ -19,7 +19,8 @@ pub const PRIVACY_FILE: &str = "privacy.json";
 /// Longest controller name or DPO contact, characters.
 pub const MAX_PRIVACY_CHARS: usize = 200;
 
-/// The controller and DPO named on the consent screen.
+/// The controller and DPO, for the consent screen to name (not read by
+/// the app yet).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PrivacyNotice {

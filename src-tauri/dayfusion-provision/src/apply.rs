@@ -2,6 +2,12 @@
 //! data folder, owner-only, synced, renamed over the old one, the folder
 //! synced), the staff accounts through their directory, then the audit
 //! events. An unreadable file is kept beside the new one.
+//!
+//! The order matters when a run stops part-way (a full disk): `aws.toml`
+//! and `privacy.json` first, then the staff accounts (added, then changed,
+//! then removed, so an admin is there throughout), and `settings.json`
+//! last, so the kiosk's settings never name what is not there yet (the
+//! AWS backend without the bucket of `aws.toml`).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -55,7 +61,12 @@ fn write_file(write: &Write) -> Result<(), String> {
     write_private(&write.path, &write.bytes).map_err(|e| format!("{shown}: {e}"))
 }
 
-/// A change as the audit chain keeps it: staff names are not repeated there.
+/// Keys of `privacy.json` holding a person's name: the audit chain (which
+/// cannot be edited or erased) records that they changed, not the value.
+const PERSONAL_KEYS: &[&str] = &["privacy.dpo-name"];
+
+/// A change as the audit chain keeps it: people's names (staff, the DPO)
+/// are not repeated there.
 fn audited(change: &Change) -> Value {
     let redact = |value: &Option<Value>| match value {
         Some(Value::Object(map)) if change.file == dayfusion_staff::STAFF_FILE => {
@@ -65,6 +76,7 @@ fn audited(change: &Change) -> Value {
             }
             Some(Value::Object(map))
         }
+        Some(_) if PERSONAL_KEYS.contains(&change.key.as_str()) => Some(json!("(changed)")),
         other => other.clone(),
     };
     json!({
@@ -93,19 +105,25 @@ pub(crate) struct Stopped {
     pub error: String,
 }
 
-/// Applies `plan`; the audit log is opened first, so a kiosk whose log
-/// cannot be opened is not changed at all.
+/// Opens the kiosk's audit log; done before [`apply`], so a kiosk whose
+/// log cannot be opened is not changed at all.
+pub(crate) fn open_log(paths: &KioskPaths) -> Result<dayfusion_ledger::SqliteLog, String> {
+    dayfusion_ledger::SqliteLog::open(&paths.log_file()).map_err(|e| e.to_string())
+}
+
+/// Applies `plan` (see the module docs for the order), recording its
+/// events in `log`.
 pub(crate) fn apply(
-    plan: Plan,
+    mut plan: Plan,
     paths: &KioskPaths,
+    log: &dayfusion_ledger::SqliteLog,
     provenance: &Provenance<'_>,
 ) -> Result<(), Stopped> {
     let stop = |applied: &[Change], error: String| Stopped {
         applied: applied.to_vec(),
         error,
     };
-    let log = dayfusion_ledger::SqliteLog::open(&paths.log_file())
-        .map_err(|e| stop(&[], format!("opening the audit log: {e}")))?;
+    plan.staff.sort_by_key(StaffOp::stage);
     let record = |kind: &str, data: Value| {
         log.record_event(&AuditEvent {
             kind: kind.to_owned(),
@@ -123,9 +141,8 @@ pub(crate) fn apply(
     };
     let result = (|| -> Result<(), String> {
         for (write, file) in [
-            (&plan.settings, "settings.json"),
-            (&plan.privacy, dayfusion_core::privacy::PRIVACY_FILE),
             (&plan.aws, crate::plan::AWS_FILE),
+            (&plan.privacy, dayfusion_core::privacy::PRIVACY_FILE),
         ] {
             if let Some(write) = write {
                 write_file(write)?;
@@ -180,6 +197,17 @@ pub(crate) fn apply(
                             ChangeAction::PinReset,
                         )
                     }
+                    StaffOp::Unlock { id } => {
+                        directory
+                            .unlock(id)
+                            .map_err(|e| format!("unlocking {id}: {e}"))?;
+                        (
+                            "staff.account.unlocked",
+                            json!({ "account": id, "by": by }),
+                            id,
+                            ChangeAction::Unlocked,
+                        )
+                    }
                     StaffOp::Remove { id } => {
                         directory
                             .remove(id)
@@ -204,6 +232,11 @@ pub(crate) fn apply(
                 );
                 record(kind, data)?;
             }
+        }
+        // Last: the settings may rely on what was written above.
+        if let Some(write) = &plan.settings {
+            write_file(write)?;
+            applied.extend(of_file("settings.json"));
         }
         Ok(())
     })();
@@ -261,6 +294,145 @@ mod tests {
             "no temporary left"
         );
         Ok(())
+    }
+
+    fn write(path: PathBuf, bytes: &[u8]) -> Option<Write> {
+        Some(Write {
+            path,
+            bytes: bytes.to_vec(),
+            replaces_unreadable: false,
+        })
+    }
+
+    fn provenance() -> Provenance<'static> {
+        Provenance {
+            by: "cli:test",
+            file: "kiosk.toml",
+            sha256: "00",
+        }
+    }
+
+    /// `aws.toml` cannot be written: `settings.json` (which would switch
+    /// the kiosk to the AWS backend) is not written either.
+    #[test]
+    fn settings_are_written_last() -> Result<(), Box<dyn std::error::Error>> {
+        let tmp = tempfile::tempdir()?;
+        let paths = KioskPaths::under(tmp.path().join("data"));
+        paths.ensure()?;
+        let settings = paths.settings_file();
+        let plan = Plan {
+            changes: vec![
+                Change::new(
+                    "settings.json",
+                    "kiosk.backend",
+                    ChangeAction::Set,
+                    None,
+                    None,
+                ),
+                Change::new(
+                    crate::plan::AWS_FILE,
+                    "aws.bucket",
+                    ChangeAction::Set,
+                    None,
+                    None,
+                ),
+            ],
+            settings: write(settings.clone(), b"{}"),
+            // Its folder does not exist: the write fails.
+            aws: write(
+                paths.data_dir.join("gone").join("aws.toml"),
+                b"bucket = \"b\"",
+            ),
+            ..Plan::default()
+        };
+        let log = open_log(&paths)?;
+        let stopped = apply(plan, &paths, &log, &provenance())
+            .err()
+            .ok_or("applied")?;
+        assert!(stopped.applied.is_empty(), "{:?}", stopped.applied);
+        assert!(!settings.exists(), "settings.json written before aws.toml");
+        Ok(())
+    }
+
+    /// Accounts are added, then changed (new admins first), then removed,
+    /// whatever the order of the file.
+    #[test]
+    fn accounts_are_added_then_changed_then_removed() -> Result<(), Box<dyn std::error::Error>> {
+        use dayfusion_staff::Role;
+        let tmp = tempfile::tempdir()?;
+        let paths = KioskPaths::under(tmp.path().join("data"));
+        paths.ensure()?;
+        let directory = StaffDirectory::open(&paths.data_dir)?;
+        directory.add("f1001", "Ana", Role::Admin, "240817")?;
+        directory.add("f1002", "Bia", Role::Reviewer, "135792")?;
+        let plan = Plan {
+            staff: vec![
+                StaffOp::Remove { id: "f1001".into() },
+                StaffOp::Update {
+                    id: "f1002".into(),
+                    name: "Bia".into(),
+                    role: Role::Reviewer,
+                    name_changed: false,
+                },
+                StaffOp::Update {
+                    id: "f1002".into(),
+                    name: "Bia".into(),
+                    role: Role::Admin,
+                    name_changed: false,
+                },
+                StaffOp::Add {
+                    id: "f1003".into(),
+                    name: "Caio".into(),
+                    role: Role::Reviewer,
+                    pin: zeroize::Zeroizing::new("572046".into()),
+                },
+            ],
+            ..Plan::default()
+        };
+        let log = open_log(&paths)?;
+        apply(plan, &paths, &log, &provenance()).map_err(|e| e.error)?;
+        let events: Vec<(String, Value)> = log
+            .kiosk_events()?
+            .into_iter()
+            .map(|e| (e.kind, e.data))
+            .collect();
+        let order: Vec<(&str, &str)> = events
+            .iter()
+            .filter(|(kind, _)| kind.starts_with("staff."))
+            .map(|(kind, data)| (kind.as_str(), data["role"].as_str().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                ("staff.account.added", "reviewer"),
+                ("staff.account.updated", "admin"),
+                ("staff.account.updated", "reviewer"),
+                ("staff.account.removed", ""),
+            ]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn the_dpo_name_stays_out_of_the_audit_chain() {
+        let change = Change::new(
+            dayfusion_core::privacy::PRIVACY_FILE,
+            "privacy.dpo-name",
+            ChangeAction::Set,
+            Some(json!("Maria Souza")),
+            Some(json!("João Lima")),
+        );
+        let text = audited(&change).to_string();
+        assert!(!text.contains("Maria") && !text.contains("João"), "{text}");
+        assert!(text.contains("privacy.dpo-name"), "{text}");
+        let contact = Change::new(
+            dayfusion_core::privacy::PRIVACY_FILE,
+            "privacy.dpo-contact",
+            ChangeAction::Set,
+            None,
+            Some(json!("dpo@banco.com.br")),
+        );
+        assert!(audited(&contact).to_string().contains("dpo@banco.com.br"));
     }
 
     #[test]

@@ -122,18 +122,23 @@ fn env_name_ok(name: &str) -> bool {
 }
 
 /// `[[staff]]`: ids, names, duplicates, where each PIN comes from, and an
-/// admin left when unlisted accounts are removed.
+/// admin left when unlisted accounts are removed. Returns the entries with
+/// a problem (by index in the file): their PIN is never read, and what
+/// their `pin-file` or `pin-env` holds is never repeated (it may be a PIN
+/// pasted there by mistake).
 pub(crate) fn staff(
     entries: &[(usize, StaffEntry)],
     remove_unlisted: bool,
     all_read: bool,
     problems: &mut Problems<'_, '_>,
-) {
+) -> BTreeSet<usize> {
     let mut seen = BTreeSet::new();
+    let mut bad = BTreeSet::new();
     for (i, entry) in entries {
         let path = vec![Seg::Key("staff".into()), Seg::Index(*i)];
         let account = format!("{:?}", entry.id);
         let args = [("account", account.as_str()), ("value", account.as_str())];
+        let before = problems.list.len();
         if dayfusion_staff::check_account_id(&entry.id).is_err() {
             problems.add("staff-id-invalid", &at(&path, "id"), &args);
         } else if !seen.insert(entry.id.clone()) {
@@ -150,7 +155,13 @@ pub(crate) fn staff(
             (None, Some(name)) if !env_name_ok(name) => {
                 problems.add("pin-env-name-invalid", &at(&path, "pin-env"), &args)
             }
+            (Some(file), None) if !file.is_absolute() => {
+                problems.add("pin-file-not-absolute", &at(&path, "pin-file"), &args)
+            }
             _ => {}
+        }
+        if problems.list.len() > before {
+            bad.insert(*i);
         }
     }
     let admin = entries.iter().any(|(_, e)| e.role == StaffRole::Admin);
@@ -161,6 +172,7 @@ pub(crate) fn staff(
             &[],
         );
     }
+    bad
 }
 
 /// An IAM role ARN (the rule the kiosk's AWS connection screen applies).
@@ -242,7 +254,13 @@ pub(crate) fn aws(
     if let Err(e) = rest.validate() {
         problems.add("aws-invalid", &path, &[("detail", &e.to_string())]);
     }
-    if let Some(certificate) = &aws.certificate {
+    if let Some(certificate) = aws.certificate.as_ref().filter(|c| !c.is_absolute()) {
+        problems.add(
+            "aws-certificate-not-absolute",
+            &at(&path, "certificate"),
+            &[("value", &quoted(&certificate.display().to_string()))],
+        );
+    } else if let Some(certificate) = &aws.certificate {
         let mut probe = aws.clone();
         probe.kiosk_id = kiosk_id.map(str::to_owned);
         let check = dayfusion_aws::doctor::certificate_check(
@@ -354,8 +372,17 @@ mod tests {
                     ..entry("f1005", StaffRole::Reviewer)
                 },
             ),
+            (
+                6,
+                StaffEntry {
+                    pin_env: None,
+                    pin_file: Some("240817".into()),
+                    ..entry("f1006", StaffRole::Reviewer)
+                },
+            ),
+            (7, entry("f1007", StaffRole::Reviewer)),
         ];
-        staff(&entries, true, true, &mut problems);
+        let bad = staff(&entries, true, true, &mut problems);
         assert_eq!(
             codes(&problems),
             vec![
@@ -365,12 +392,18 @@ mod tests {
                 "staff-pin-source-missing",
                 "staff-pin-source-both",
                 "pin-env-name-invalid",
+                "pin-file-not-absolute",
                 "staff-admin-required"
             ]
         );
         assert!(
             problems.list.iter().all(|p| !p.message.contains("240817")),
-            "a PIN pasted as pin-env is never echoed"
+            "a PIN pasted as pin-env or pin-file is never echoed"
+        );
+        assert_eq!(
+            bad.into_iter().collect::<Vec<_>>(),
+            vec![0, 2, 3, 4, 5, 6],
+            "the entries whose PIN is not read"
         );
         assert!(problems.list[1].message.contains("mais de uma vez"));
     }
@@ -388,6 +421,22 @@ mod tests {
             certificate: Some("/nonexistent/kiosk.pem".into()),
             ..AwsSettings::default()
         };
+        let relative = AwsSettings {
+            certificate: Some("kiosk.pem".into()),
+            ..AwsSettings::default()
+        };
+        let mut problems_relative = Problems::new(Lang::En, None);
+        aws(
+            &relative,
+            Some("kiosk-001"),
+            None,
+            &mut problems_relative,
+            &mut warnings,
+        );
+        assert_eq!(
+            codes(&problems_relative),
+            vec!["aws-certificate-not-absolute"]
+        );
         aws(
             &bad,
             Some("kiosk-001"),
@@ -419,7 +468,7 @@ mod tests {
             &mut none,
             &mut warnings,
         );
-        assert!(none.is_empty());
+        assert!(none.list.is_empty());
         assert!(warnings.is_empty());
     }
 }

@@ -22,12 +22,24 @@
 //!   differs.
 //! - **Not under a running app.** The app holds `<data>/kiosk.lock` and
 //!   keeps its settings in memory, so it would overwrite what is written
-//!   under it: a run that changes something is refused while it runs,
+//!   under it. A run takes that lock before it reads the kiosk and holds
+//!   it until the last file is written, so the app cannot start part-way.
+//!   A run that changes something is refused while the app holds it,
 //!   unless `while_running`, which applies everything but `[kiosk]` (staff
 //!   accounts, `aws.toml` and the privacy notice are read afresh by the app).
+//! - **As the kiosk's user.** Refused when the data folder belongs to
+//!   another user: the files written would be unreadable to the app.
+//! - **Ordered.** `aws.toml`, the privacy notice and the staff accounts
+//!   are written before `settings.json`, so a run that stops part-way never
+//!   leaves settings that need what was not written (the AWS backend
+//!   without its bucket). Accounts are added before others change and
+//!   before any is removed, and an admin must remain.
 //! - **Audited.** Each account change is its usual staff event; the run is
 //!   one `kiosk.provisioned` event (who, the file's SHA-256, every change;
-//!   never a PIN, nor staff names) in the hash-chained audit log.
+//!   never a PIN, nor staff or DPO names) in the hash-chained audit log.
+//! - **No secret echoed.** A PIN pasted by mistake in `pin-env` or
+//!   `pin-file` (or as a number) is never repeated in a message: messages
+//!   name the key (`staff[2].pin-env`), never its value.
 
 mod apply;
 mod check;
@@ -98,44 +110,99 @@ pub fn kiosk_running(paths: &KioskPaths) -> bool {
     matches!(file.try_lock(), Err(TryLockError::WouldBlock))
 }
 
-/// Takes `<data>/kiosk.lock` so the app cannot start while files change;
-/// `None` when the app holds it.
-fn hold_kiosk_lock(paths: &KioskPaths) -> std::io::Result<Option<File>> {
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(paths.data_dir.join(KIOSK_LOCK))?;
+/// `<data>/kiosk.lock` as this run found it.
+enum KioskLock {
+    /// Held by this run (until dropped): the app cannot start meanwhile.
+    Held { _file: File },
+    /// The app holds it.
+    Busy,
+    /// Not taken: there is no data folder yet, or (a dry run, which
+    /// creates nothing) no lock file, so no app runs on this folder.
+    Absent,
+}
+
+/// Takes `<data>/kiosk.lock` so the app cannot start while the kiosk is
+/// read and changed. `create`: create the lock file when missing (never
+/// the data folder).
+fn take_kiosk_lock(paths: &KioskPaths, create: bool) -> std::io::Result<KioskLock> {
+    if !paths.data_dir.is_dir() {
+        return Ok(KioskLock::Absent);
+    }
+    let mut open = OpenOptions::new();
+    if create {
+        open.create(true).truncate(false).write(true);
+    } else {
+        open.read(true);
+    }
+    let file = match open.open(paths.data_dir.join(KIOSK_LOCK)) {
+        Ok(file) => file,
+        Err(e) if !create && e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(KioskLock::Absent);
+        }
+        Err(e) => return Err(e),
+    };
     match file.try_lock() {
-        Ok(()) => Ok(Some(file)),
-        Err(TryLockError::WouldBlock) => Ok(None),
+        Ok(()) => Ok(KioskLock::Held { _file: file }),
+        Err(TryLockError::WouldBlock) => Ok(KioskLock::Busy),
         Err(TryLockError::Error(e)) => Err(e),
     }
 }
 
-/// Validates `text` (a provisioning file) against the kiosk of `paths`
-/// and applies it (see the crate docs).
-pub fn provision(
-    text: &str,
+/// A refusal with one problem about the kiosk rather than the file.
+fn refused(lang: Lang, code: &str, args: &[(&str, &str)]) -> Outcome {
+    let mut problems = problem::Problems::new(lang, None);
+    problems.add(code, &[], args);
+    Outcome::Refused(problems.into_sorted())
+}
+
+/// The data folder belongs to another user than the one running this:
+/// the files written would be this user's, which the kiosk app (running
+/// as the folder's owner) could not read. `None` when it does not exist
+/// yet (it is then created, the caller's) or belongs to the caller.
+fn owner_problem(paths: &KioskPaths, lang: Lang) -> Option<Outcome> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let owner = std::fs::metadata(&paths.data_dir).ok()?.uid();
+        let caller = secret::effective_uid()?;
+        (owner != caller).then(|| {
+            refused(
+                lang,
+                "data-folder-owner",
+                &[
+                    ("value", &paths.data_dir.display().to_string()),
+                    ("owner", &owner.to_string()),
+                    ("uid", &caller.to_string()),
+                ],
+            )
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (paths, lang);
+        None
+    }
+}
+
+/// The file checked and planned against the kiosk as it is now.
+struct Evaluated {
+    problems: Vec<Problem>,
+    warnings: Vec<Notice>,
+    plan: plan::Plan,
+}
+
+/// Checks the file, then plans it against the kiosk (reading it: under
+/// the kiosk lock when there is one to take). `app_running`: the app holds
+/// the lock, so `[kiosk]` cannot change.
+fn evaluate(
+    source: &problem::Source<'_>,
     paths: &KioskPaths,
     options: &Options<'_>,
-) -> Result<Outcome, Incomplete> {
-    let lang = options.lang;
-    let source = match problem::Source::parse(text) {
-        Ok(source) => source,
-        Err(e) => {
-            let mut problems = problem::Problems::new(lang, None);
-            problems.add("toml-syntax", &[], &[("detail", e.message())]);
-            let mut list = problems.into_sorted();
-            if let (Some(span), Some(first)) = (e.span(), list.first_mut()) {
-                first.line = Some(text[..span.start.min(text.len())].matches('\n').count() + 1);
-            }
-            return Ok(Outcome::Refused(list));
-        }
-    };
-    let mut problems = problem::Problems::new(lang, Some(&source));
+    app_running: bool,
+) -> Evaluated {
+    let mut problems = problem::Problems::new(options.lang, Some(source));
     let mut warnings = Vec::new();
-    let partial = schema::parse(&source, &mut problems);
+    let partial = schema::parse(source, &mut problems);
     let bad_kiosk_keys = partial
         .kiosk
         .as_ref()
@@ -149,7 +216,7 @@ pub fn provision(
         .provisioning
         .as_ref()
         .is_some_and(|p| p.remove_unlisted_staff);
-    check::staff(
+    let bad_staff = check::staff(
         &partial.staff,
         remove_unlisted,
         partial.staff_complete,
@@ -168,6 +235,7 @@ pub fn provision(
     let ctx = plan::Context {
         paths,
         env: options.env,
+        bad_staff: &bad_staff,
     };
     let plan = plan::plan(
         &partial,
@@ -177,67 +245,155 @@ pub fn provision(
         &mut problems,
         &mut warnings,
     );
-    let running = kiosk_running(paths);
-    if running && options.while_running && plan.settings.is_some() {
+    if app_running && options.while_running && plan.settings.is_some() {
         problems.add(
             "settings-while-running",
             &[problem::Seg::Key("kiosk".into())],
             &[],
         );
     }
-    if !problems.is_empty() {
-        return Ok(Outcome::Refused(problems.into_sorted()));
-    }
-    if running && options.dry_run && !options.while_running && !plan.changes.is_empty() {
-        warnings.push(Notice::new(lang, "kiosk-running", &[]));
-    }
-    let mut report = Report {
-        file: options.origin.clone(),
-        dry_run: options.dry_run,
-        applied: false,
-        changes: plan.changes.clone(),
+    Evaluated {
+        problems: problems.into_sorted(),
         warnings,
+        plan,
+    }
+}
+
+/// The TOML syntax error of `text` as a refusal, without the parser's
+/// words when they are about a key that may hold a PIN.
+fn syntax_refusal(text: &str, e: &toml::de::Error, lang: Lang) -> Outcome {
+    let mut problems = problem::Problems::new(lang, None);
+    let offset = e.span().map(|span| span.start);
+    if offset.is_some_and(|offset| problem::secret_line(text, offset)) {
+        problems.add_worded("toml-syntax", "toml-syntax-secret", &[], &[]);
+    } else {
+        problems.add("toml-syntax", &[], &[("detail", e.message())]);
+    }
+    let mut list = problems.into_sorted();
+    if let (Some(offset), Some(first)) = (offset, list.first_mut()) {
+        first.line = Some(
+            text.as_bytes()[..offset.min(text.len())]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1,
+        );
+    }
+    Outcome::Refused(list)
+}
+
+/// Validates `text` (a provisioning file) against the kiosk of `paths`
+/// and applies it (see the crate docs).
+///
+/// Refused (nothing changed) when the data folder belongs to another user
+/// than the one running this. The kiosk is read, planned and changed
+/// holding `<data>/kiosk.lock` (a dry run creates no lock file); when the
+/// app holds it, nothing changes, or with `while_running` everything but
+/// `[kiosk]` does.
+pub fn provision(
+    text: &str,
+    paths: &KioskPaths,
+    options: &Options<'_>,
+) -> Result<Outcome, Incomplete> {
+    let lang = options.lang;
+    let source = match problem::Source::parse(text) {
+        Ok(source) => source,
+        Err(e) => return Ok(syntax_refusal(text, &e, lang)),
     };
-    if report.changes.is_empty() || options.dry_run {
+    if let Some(refusal) = owner_problem(paths, lang) {
+        return Ok(refusal);
+    }
+    let unusable = |e: std::io::Error| {
+        refused(
+            lang,
+            "data-folder-unusable",
+            &[
+                ("value", &paths.data_dir.display().to_string()),
+                ("detail", &e.to_string()),
+            ],
+        )
+    };
+    let mut lock = match take_kiosk_lock(paths, !options.dry_run) {
+        Ok(lock) => lock,
+        Err(e) => return Ok(unusable(e)),
+    };
+    loop {
+        let busy = matches!(lock, KioskLock::Busy);
+        let Evaluated {
+            problems,
+            mut warnings,
+            plan,
+        } = evaluate(&source, paths, options, busy);
+        if !problems.is_empty() {
+            return Ok(Outcome::Refused(problems));
+        }
+        if busy && options.dry_run && !options.while_running && !plan.changes.is_empty() {
+            warnings.push(Notice::new(lang, "kiosk-running", &[]));
+        }
+        let mut report = Report {
+            file: options.origin.clone(),
+            dry_run: options.dry_run,
+            applied: false,
+            changes: plan.changes.clone(),
+            warnings,
+        };
+        if report.changes.is_empty() || options.dry_run {
+            return Ok(Outcome::Done(report));
+        }
+        if busy && !options.while_running {
+            return Ok(Outcome::KioskRunning(report));
+        }
+        if matches!(lock, KioskLock::Absent) {
+            // A new data folder: created now, then the kiosk is planned
+            // again holding its lock (an app may have started meanwhile).
+            if let Err(e) = paths.ensure() {
+                return Ok(unusable(e));
+            }
+            lock = match take_kiosk_lock(paths, true) {
+                Ok(KioskLock::Absent) => {
+                    return Ok(unusable(std::io::Error::other("the folder went away")));
+                }
+                Ok(lock) => lock,
+                Err(e) => return Ok(unusable(e)),
+            };
+            continue;
+        }
+        // The log folder too, as before any change.
+        if let Err(e) = paths.ensure() {
+            return Ok(unusable(e));
+        }
+        let log = match apply::open_log(paths) {
+            Ok(log) => log,
+            Err(e) => {
+                return Ok(refused(
+                    lang,
+                    "audit-log-unavailable",
+                    &[
+                        ("value", &paths.log_file().display().to_string()),
+                        ("detail", &e),
+                    ],
+                ));
+            }
+        };
+        let sha256 = hex::encode(Sha256::digest(text.as_bytes()));
+        apply::apply(
+            plan,
+            paths,
+            &log,
+            &apply::Provenance {
+                by: &options.by,
+                file: &options.origin,
+                sha256: &sha256,
+            },
+        )
+        .map_err(|stopped| Incomplete {
+            applied: stopped.applied,
+            error: stopped.error,
+        })?;
+        report.applied = true;
+        drop(lock);
         return Ok(Outcome::Done(report));
     }
-    if running && !options.while_running {
-        return Ok(Outcome::KioskRunning(report));
-    }
-    paths.ensure().map_err(|e| Incomplete {
-        applied: Vec::new(),
-        error: format!("creating the data folder: {e}"),
-    })?;
-    let _lock = if options.while_running {
-        None
-    } else {
-        match hold_kiosk_lock(paths) {
-            Ok(Some(lock)) => Some(lock),
-            Ok(None) => return Ok(Outcome::KioskRunning(report)),
-            Err(e) => {
-                return Err(Incomplete {
-                    applied: Vec::new(),
-                    error: format!("locking {KIOSK_LOCK}: {e}"),
-                });
-            }
-        }
-    };
-    let sha256 = hex::encode(Sha256::digest(text.as_bytes()));
-    apply::apply(
-        plan,
-        paths,
-        &apply::Provenance {
-            by: &options.by,
-            file: &options.origin,
-            sha256: &sha256,
-        },
-    )
-    .map_err(|stopped| Incomplete {
-        applied: stopped.applied,
-        error: stopped.error,
-    })?;
-    report.applied = true;
-    Ok(Outcome::Done(report))
 }
 
 /// [`provision`] of the file at `file` (an unreadable file is refused
@@ -280,4 +436,58 @@ pub fn running_message(paths: &KioskPaths, lang: Lang) -> String {
         "report.running",
         &[("lock", &lock_path(paths).display().to_string())],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+
+    const FILE: &str = "[provisioning]\nformat = 1\n\n[kiosk]\nid = \"kiosk-001\"\n\n[[staff]]\nid = \"f1001\"\nname = \"Ana Lima\"\nrole = \"admin\"\npin-env = \"PIN_F1001\"\n";
+
+    /// Runs [`FILE`] and tells, for each time the plan read a PIN, whether
+    /// `<data>/kiosk.lock` was held then.
+    fn locked_while_planning(
+        paths: &KioskPaths,
+        while_running: bool,
+    ) -> Result<Vec<bool>, Box<dyn std::error::Error>> {
+        let seen = RefCell::new(Vec::new());
+        let env = |_: &str| {
+            seen.borrow_mut().push(kiosk_running(paths));
+            Some("572046".to_owned())
+        };
+        let options = Options {
+            dry_run: false,
+            while_running,
+            lang: Lang::En,
+            env: &env,
+            by: "cli:test".into(),
+            origin: "kiosk.toml".into(),
+        };
+        match provision(FILE, paths, &options)? {
+            Outcome::Done(report) if report.applied => {}
+            other => return Err(format!("{other:?}").into()),
+        }
+        Ok(seen.into_inner())
+    }
+
+    /// The kiosk is read and planned holding its lock, `--while-running`
+    /// or not, so the app cannot start between the plan and the writes.
+    #[test]
+    fn the_kiosk_is_planned_holding_its_lock() -> Result<(), Box<dyn std::error::Error>> {
+        for while_running in [false, true] {
+            let tmp = tempfile::tempdir()?;
+            let paths = KioskPaths::under(tmp.path().join("data"));
+            paths.ensure()?;
+            let seen = locked_while_planning(&paths, while_running)?;
+            assert_eq!(seen, vec![true], "while_running {while_running}");
+        }
+        // A new data folder: planned again, holding the lock, once created.
+        let tmp = tempfile::tempdir()?;
+        let paths = KioskPaths::under(tmp.path().join("data"));
+        let seen = locked_while_planning(&paths, false)?;
+        assert_eq!(seen.last(), Some(&true), "{seen:?}");
+        Ok(())
+    }
 }

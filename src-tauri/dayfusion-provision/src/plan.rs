@@ -3,6 +3,7 @@
 //! contents, which accounts exist, their PINs). Reads only; nothing here
 //! creates or writes a file.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use dayfusion_aws::AwsSettings;
@@ -50,6 +51,11 @@ pub(crate) enum StaffOp {
     ResetPin {
         id: String,
         pin: Zeroizing<String>,
+    },
+    /// `reset-pin` with the PIN the account already has, on a locked
+    /// account: the provisioning leaves it usable.
+    Unlock {
+        id: String,
     },
     Remove {
         id: String,
@@ -141,6 +147,9 @@ fn pretty_json(value: &impl serde::Serialize) -> Vec<u8> {
 pub(crate) struct Context<'a> {
     pub paths: &'a KioskPaths,
     pub env: &'a dyn Fn(&str) -> Option<String>,
+    /// `[[staff]]` entries (by index in the file) with a problem of their
+    /// own: their PIN is not read.
+    pub bad_staff: &'a BTreeSet<usize>,
 }
 
 /// Plans `[kiosk]`; returns the backend the kiosk will have.
@@ -423,19 +432,22 @@ fn plan_aws(
     });
 }
 
-/// The accounts as they are (none without a staff file; nothing created).
+/// The accounts as they are (none without a staff file; nothing created,
+/// not even the staff lock file).
 fn read_accounts(data_dir: &Path) -> Result<Vec<AccountInfo>, String> {
     if !data_dir.join(STAFF_FILE).exists() {
         return Ok(Vec::new());
     }
-    StaffDirectory::open(data_dir)
+    StaffDirectory::open_for_planning(data_dir)
         .and_then(|d| d.list(Moment::now()))
         .map_err(|e| e.to_string())
 }
 
 /// Plans `[[staff]]`: missing accounts added with their PIN, others
 /// renamed or re-roled, PINs reset only with `reset-pin` and when they
-/// differ, unlisted accounts removed only with `remove-unlisted-staff`.
+/// differ (a locked account whose PIN already is the file's is unlocked),
+/// unlisted accounts removed only with `remove-unlisted-staff`. The kiosk
+/// must keep an admin.
 fn plan_staff(
     entries: &[(usize, StaffEntry)],
     remove_unlisted: bool,
@@ -457,8 +469,14 @@ fn plan_staff(
             return;
         }
     };
-    let directory = || StaffDirectory::open(data_dir).map_err(|e| e.to_string());
+    let directory = || StaffDirectory::open_for_planning(data_dir).map_err(|e| e.to_string());
+    let problems_before = problems.list.len();
     for (i, entry) in entries {
+        if ctx.bad_staff.contains(i) {
+            // Refused already; what its pin-file or pin-env holds may be a
+            // PIN pasted there: it is not read.
+            continue;
+        }
         let path = vec![Seg::Key("staff".into()), Seg::Index(*i)];
         let account = format!("{:?}", entry.id);
         let name = entry.name.trim().to_owned();
@@ -527,9 +545,22 @@ fn plan_staff(
                     });
                 }
                 if let Some(pin) = pin {
-                    match directory()
-                        .and_then(|d| d.pin_matches(&entry.id, &pin).map_err(|e| e.to_string()))
-                    {
+                    match directory().and_then(|d| {
+                        d.provisioning_pin_is_current(&entry.id, &pin)
+                            .map_err(|e| e.to_string())
+                    }) {
+                        Ok(true) if current.locked_seconds.is_some() => {
+                            plan.changes.push(Change::new(
+                                STAFF_FILE,
+                                entry.id.clone(),
+                                ChangeAction::Unlocked,
+                                None,
+                                None,
+                            ));
+                            plan.staff.push(StaffOp::Unlock {
+                                id: entry.id.clone(),
+                            });
+                        }
                         Ok(true) => {}
                         Ok(false) => {
                             plan.changes.push(Change::new(
@@ -581,6 +612,50 @@ fn plan_staff(
             "staff-kept",
             &[("ids", &ids.join(", "))],
         ));
+    }
+    // An admin must be left, whatever removes or demotes them (told once:
+    // not when the file is refused for its accounts already).
+    let refused = !ctx.bad_staff.is_empty()
+        || problems.list.len() > problems_before
+        || problems
+            .list
+            .iter()
+            .any(|p| p.code == "staff-admin-required");
+    if !refused && !admin_left(&accounts, &plan.staff) {
+        problems.add("staff-no-admin-left", &[Seg::Key("staff".into())], &[]);
+    }
+}
+
+/// Whether the accounts after `ops` include an admin (or there are none).
+fn admin_left(accounts: &[AccountInfo], ops: &[StaffOp]) -> bool {
+    let mut roles: BTreeMap<&str, Role> =
+        accounts.iter().map(|a| (a.id.as_str(), a.role)).collect();
+    for op in ops {
+        match op {
+            StaffOp::Add { id, role, .. } | StaffOp::Update { id, role, .. } => {
+                roles.insert(id, *role);
+            }
+            StaffOp::Remove { id } => {
+                roles.remove(id.as_str());
+            }
+            StaffOp::ResetPin { .. } | StaffOp::Unlock { .. } => {}
+        }
+    }
+    roles.is_empty() || roles.values().any(|role| *role == Role::Admin)
+}
+
+impl StaffOp {
+    /// When it is applied: accounts are added first, then changed (those
+    /// made admins first), then removed, so an admin is there throughout.
+    pub(crate) fn stage(&self) -> u8 {
+        match self {
+            StaffOp::Add { .. } => 0,
+            StaffOp::Update {
+                role: Role::Admin, ..
+            } => 1,
+            StaffOp::Update { .. } | StaffOp::ResetPin { .. } | StaffOp::Unlock { .. } => 2,
+            StaffOp::Remove { .. } => 3,
+        }
     }
 }
 

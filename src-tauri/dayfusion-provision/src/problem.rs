@@ -46,6 +46,31 @@ pub(crate) fn text(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
     message
 }
 
+/// Whether `key` may hold a secret pasted by mistake (`pin-file`,
+/// `pin-env`, `reset-pin`, a `pin` key): the TOML parser's words about its
+/// value (which quote the value) are never passed on.
+pub(crate) fn secret_key(key: &str) -> bool {
+    key.to_ascii_lowercase().contains("pin")
+}
+
+/// Whether the line of `text` holding byte `offset` assigns a key that may
+/// hold a secret (see [`secret_key`]).
+pub(crate) fn secret_line(text: &str, offset: usize) -> bool {
+    let bytes = text.as_bytes();
+    let offset = offset.min(bytes.len());
+    let start = bytes[..offset]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = bytes[offset..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| offset + i);
+    let line = String::from_utf8_lossy(&bytes[start..end]);
+    let key = line.split('=').next().unwrap_or_default();
+    secret_key(key)
+}
+
 /// One step of a key path in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Seg {
@@ -223,15 +248,22 @@ impl<'s, 'i> Problems<'s, 'i> {
         span: Option<Range<usize>>,
         args: &[(&str, &str)],
     ) {
-        self.add(code, path, args);
+        self.add_worded_at(code, code, path, span, args);
+    }
+
+    /// [`Problems::add_at`] worded by message `problem.{wording}`.
+    pub fn add_worded_at(
+        &mut self,
+        code: &str,
+        wording: &str,
+        path: &[Seg],
+        span: Option<Range<usize>>,
+        args: &[(&str, &str)],
+    ) {
+        self.add_worded(code, wording, path, args);
         if let (Some(span), Some(source), Some(last)) = (span, self.source, self.list.last_mut()) {
             last.line = Some(source.line_at(span.start));
         }
-    }
-
-    /// Whether any problem was found.
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
     }
 
     /// The problems in file order (those without a line last).

@@ -17,6 +17,9 @@ pub enum ChangeAction {
     Updated,
     /// A staff account got the PIN from the file's secret.
     PinReset,
+    /// A locked staff account whose PIN already was the file's (with
+    /// `reset-pin = true`) was unlocked.
+    Unlocked,
     /// A staff account not in the file was removed.
     Removed,
     /// An unreadable file was replaced (the old one kept beside it).
@@ -70,7 +73,10 @@ pub struct Report {
     /// Whether the changes were written (false: nothing to change, a dry
     /// run, or the kiosk app is running).
     pub applied: bool,
-    /// Every change, in the order applied.
+    /// Every change, by file: the kiosk settings, the privacy notice, the
+    /// AWS settings, the staff accounts. (They are applied with
+    /// `settings.json` last, and the accounts added before others change
+    /// and before any is removed.)
     pub changes: Vec<Change>,
     /// Things worth knowing.
     pub warnings: Vec<Notice>,
@@ -114,6 +120,7 @@ fn change_line(change: &Change, lang: Lang) -> String {
             text(lang, "change.updated", &[("what", &parts.join(", "))])
         }
         ChangeAction::PinReset => text(lang, "change.pin-reset", &[]),
+        ChangeAction::Unlocked => text(lang, "change.unlocked", &[]),
         ChangeAction::Removed => text(lang, "change.removed", &[]),
         ChangeAction::Replaced => text(lang, "change.replaced", &[]),
     };

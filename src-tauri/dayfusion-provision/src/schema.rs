@@ -25,7 +25,7 @@
 //! id = "f1001"
 //! name = "Ana Lima"
 //! role = "admin"                  # reviewer | admin | field-agent
-//! pin-file = "/etc/dayfusion/pins/f1001"    # or pin-env = "VAR"
+//! pin-file = "/etc/dayfusion/pins/f1001"    # absolute; or pin-env = "VAR"
 //! reset-pin = false
 //!
 //! [aws]                           # optional: the whole of <data>/aws.toml
@@ -46,7 +46,7 @@ use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeValue, ValueDeserializer};
 
-use crate::problem::{KeyPath, Problems, Seg, Source, at};
+use crate::problem::{KeyPath, Problems, Seg, Source, at, secret_key};
 
 /// The schema version this build reads.
 pub const FORMAT: u32 = 1;
@@ -89,7 +89,7 @@ pub struct KioskSection {
     pub document_inbox: Option<String>,
 }
 
-/// `[privacy]`: the controller and DPO the consent screen names
+/// `[privacy]`: the controller and DPO, stored for the consent screen
 /// (`<data>/privacy.json`, see `dayfusion_core::privacy`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
@@ -104,8 +104,8 @@ pub struct PrivacySection {
 }
 
 /// One `[[staff]]` account. The PIN never is in the file: `pin-file` names
-/// a file only its owner (root or the caller) can read, `pin-env` an
-/// environment variable. It is read when the account is created, or when
+/// (by absolute path) a regular file of the caller's that only its owner
+/// can read, `pin-env` an environment variable. It is read when the account is created, or when
 /// `reset-pin = true` and it differs from the account's PIN.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
@@ -298,10 +298,33 @@ fn table<T: DeserializeOwned>(
         problems.add(code, &at(path, key), &[("expected", &known.join(", "))]);
         entries.remove(key.as_str());
     }
+    // Where each key and its value are, to name the key of a wrong value.
+    let spans: Vec<(String, std::ops::Range<usize>)> = entries
+        .iter()
+        .map(|(k, v)| (k.get_ref().to_string(), k.span().start..v.span().end))
+        .collect();
     match T::deserialize(ValueDeserializer::from(value)) {
         Ok(parsed) => Some(parsed),
         Err(e) => {
-            problems.add_at("invalid-value", path, e.span(), &[("detail", e.message())]);
+            let key = e.span().and_then(|span| {
+                spans
+                    .iter()
+                    .find(|(_, at)| at.contains(&span.start))
+                    .map(|(key, _)| key.clone())
+            });
+            match key.filter(|key| secret_key(key)) {
+                // The parser's words quote the value: it may be a PIN.
+                Some(key) => problems.add_worded_at(
+                    "invalid-value",
+                    "invalid-secret-value",
+                    &at(path, &key),
+                    e.span(),
+                    &[],
+                ),
+                None => {
+                    problems.add_at("invalid-value", path, e.span(), &[("detail", e.message())])
+                }
+            }
             None
         }
     }
@@ -447,6 +470,41 @@ bucket = "bank-dayfusion-evidence"
                 line.is_some() && line != entry
             });
             assert!(in_some, "staff.{key} is documented");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_pin_given_as_a_number_is_not_echoed() -> Result<(), Box<dyn std::error::Error>> {
+        for (key, value) in [
+            ("pin-env", "240817"),
+            ("pin-file", "240817"),
+            ("reset-pin", "240817"),
+            ("pin-env", "[240817]"),
+            ("pin-file", "{ pin = 240817 }"),
+        ] {
+            let text = format!(
+                "[provisioning]\nformat = 1\n\n[kiosk]\nid = \"k1\"\n\n[[staff]]\nid = \"f1001\"\nname = \"Ana\"\nrole = \"admin\"\n{key} = {value}\n"
+            );
+            let (partial, problems) = parsed(&text)?;
+            assert!(partial.staff.is_empty());
+            let found: Vec<(&str, Option<&str>, Option<usize>)> = problems
+                .iter()
+                .map(|p| (p.code.as_str(), p.key.as_deref(), p.line))
+                .collect();
+            let expected_key = format!("staff[1].{key}");
+            assert_eq!(
+                found,
+                vec![("invalid-value", Some(expected_key.as_str()), Some(11))],
+                "{key} = {value}"
+            );
+            for problem in &problems {
+                assert!(
+                    !problem.message.contains("240817"),
+                    "{key} = {value}: {}",
+                    problem.message
+                );
+            }
         }
         Ok(())
     }

@@ -1,5 +1,9 @@
 //! PINs supplied out of band: a file only its owner can read, or an
-//! environment variable. Never logged, never echoed, wiped after use.
+//! environment variable. Never logged, never echoed, wiped after use. The
+//! messages about a PIN's source never repeat where it comes from either
+//! (the file's path or the variable's name): a PIN pasted there by mistake
+//! stays out of every message, which names only the key
+//! (`staff[2].pin-env`).
 
 use std::io::Read;
 use std::path::Path;
@@ -22,12 +26,15 @@ fn refused(code: &'static str, args: Vec<(&'static str, String)>) -> SecretError
     SecretError { code, args }
 }
 
-/// Where the PIN of `entry` comes from, for messages (never the PIN).
-pub(crate) fn source_name(entry: &StaffEntry) -> String {
-    match (&entry.pin_file, &entry.pin_env) {
-        (Some(file), _) => file.display().to_string(),
-        (None, Some(var)) => format!("${var}"),
-        (None, None) => String::new(),
+/// The effective user id of this process (`None` where there is none).
+pub(crate) fn effective_uid() -> Option<u32> {
+    #[cfg(unix)]
+    {
+        Some(rustix::process::geteuid().as_raw())
+    }
+    #[cfg(not(unix))]
+    {
+        None
     }
 }
 
@@ -43,31 +50,50 @@ pub(crate) fn read_pin(
             let value = Zeroizing::new(env(var).unwrap_or_default());
             let pin = Zeroizing::new(value.trim().to_owned());
             if pin.is_empty() {
-                return Err(refused("pin-env-missing", vec![("value", var.clone())]));
+                return Err(refused("pin-env-missing", vec![]));
             }
             pin
         }
         (None, None) => return Err(refused("staff-pin-source-missing", vec![])),
     };
     if dayfusion_staff::check_pin_strength(&pin).is_err() {
-        return Err(refused("pin-weak", vec![("value", source_name(entry))]));
+        return Err(refused("pin-weak", vec![]));
     }
     Ok(pin)
 }
 
-/// The first line of `path`, which must be a regular file that neither
-/// group nor others may read or write, owned by root or by the caller.
-fn read_pin_file(path: &Path) -> Result<Zeroizing<String>, SecretError> {
-    let value = path.display().to_string();
-    let unreadable = |detail: String| {
-        refused(
+/// Opens `path` for reading: never through a symbolic link in its last
+/// step, never blocking (a FIFO or a device answers at once).
+#[cfg(unix)]
+fn open_pin_file(path: &Path) -> Result<std::fs::File, SecretError> {
+    use rustix::fs::{Mode, OFlags};
+    let flags =
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+    match rustix::fs::open(path, flags, Mode::empty()) {
+        Ok(fd) => Ok(std::fs::File::from(fd)),
+        Err(rustix::io::Errno::LOOP) => Err(refused("pin-file-not-regular", vec![])),
+        Err(e) => Err(refused(
             "pin-file-unreadable",
-            vec![("value", value.clone()), ("detail", detail)],
-        )
-    };
-    let meta = std::fs::metadata(path).map_err(|e| unreadable(e.to_string()))?;
+            vec![("detail", std::io::Error::from(e).to_string())],
+        )),
+    }
+}
+
+#[cfg(not(unix))]
+fn open_pin_file(path: &Path) -> Result<std::fs::File, SecretError> {
+    std::fs::File::open(path)
+        .map_err(|e| refused("pin-file-unreadable", vec![("detail", e.to_string())]))
+}
+
+/// The first line of `path`, which must be a regular file (not a link)
+/// that neither group nor others may read or write, owned by the caller.
+/// Every check is made on the file opened, not on its name.
+fn read_pin_file(path: &Path) -> Result<Zeroizing<String>, SecretError> {
+    let unreadable = |detail: String| refused("pin-file-unreadable", vec![("detail", detail)]);
+    let file = open_pin_file(path)?;
+    let meta = file.metadata().map_err(|e| unreadable(e.to_string()))?;
     if !meta.is_file() {
-        return Err(refused("pin-file-not-regular", vec![("value", value)]));
+        return Err(refused("pin-file-not-regular", vec![]));
     }
     #[cfg(unix)]
     {
@@ -76,21 +102,22 @@ fn read_pin_file(path: &Path) -> Result<Zeroizing<String>, SecretError> {
         if mode & 0o077 != 0 {
             return Err(refused(
                 "pin-file-permissions",
-                vec![("value", value), ("mode", format!("{mode:03o}"))],
+                vec![("mode", format!("{mode:03o}"))],
             ));
         }
-        // The caller's effective uid: the owner of its own /proc entry.
-        let caller = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
-        if meta.uid() != 0 && caller.is_some_and(|uid| uid != meta.uid()) {
+        if effective_uid().is_some_and(|uid| uid != meta.uid()) {
             return Err(refused(
                 "pin-file-owner",
-                vec![("value", value), ("uid", meta.uid().to_string())],
+                vec![("uid", meta.uid().to_string())],
             ));
         }
     }
+    if meta.len() > MAX_PIN_FILE {
+        return Err(unreadable(format!("longer than {MAX_PIN_FILE} bytes")));
+    }
     let mut bytes = Zeroizing::new(Vec::new());
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_PIN_FILE + 1).read_to_end(&mut bytes))
+    file.take(MAX_PIN_FILE + 1)
+        .read_to_end(&mut bytes)
         .map_err(|e| unreadable(e.to_string()))?;
     if bytes.len() as u64 > MAX_PIN_FILE {
         return Err(unreadable(format!("longer than {MAX_PIN_FILE} bytes")));
@@ -166,6 +193,83 @@ mod tests {
             code(read_pin(&entry(Some(tmp.path()), None), &no_env)),
             Some("pin-file-not-regular")
         );
+        let long = tmp.path().join("long");
+        std::fs::write(&long, "240817\n".repeat(100))?;
+        std::fs::set_permissions(&long, std::fs::Permissions::from_mode(0o600))?;
+        assert_eq!(
+            code(read_pin(&entry(Some(&long), None), &no_env)),
+            Some("pin-file-unreadable")
+        );
+        Ok(())
+    }
+
+    /// A link to a good PIN file is refused: the file is opened without
+    /// following it, so a link swapped in after a check cannot redirect it.
+    #[cfg(unix)]
+    #[test]
+    fn a_symbolic_link_is_refused() -> std::io::Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir()?;
+        let file = tmp.path().join("pin");
+        std::fs::write(&file, "240817\n")?;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&file, &link)?;
+        let error = read_pin(&entry(Some(&link), None), &|_| None).err();
+        assert_eq!(error.as_ref().map(|e| e.code), Some("pin-file-not-regular"));
+        assert!(
+            error.is_some_and(|e| e.args.iter().all(|(_, v)| !v.contains("240817"))),
+            "nothing of the file is echoed"
+        );
+        Ok(())
+    }
+
+    /// A FIFO is refused at once, without waiting for a writer.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_refused_without_blocking() -> std::io::Result<()> {
+        let tmp = tempfile::tempdir()?;
+        let fifo = tmp.path().join("fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg("-m")
+            .arg("600")
+            .arg(&fifo)
+            .status()?;
+        assert!(made.success(), "mkfifo failed");
+        let (send, receive) = std::sync::mpsc::channel();
+        let path = fifo.clone();
+        std::thread::spawn(move || {
+            let result = read_pin(&entry(Some(&path), None), &|_| None);
+            let _ = send.send(result.err().map(|e| e.code));
+        });
+        let code = receive
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .map_err(|_| std::io::Error::other("reading a FIFO blocked"))?;
+        assert_eq!(code, Some("pin-file-not-regular"));
+        Ok(())
+    }
+
+    /// Only a file of the user running the provisioning is read.
+    #[cfg(unix)]
+    #[test]
+    fn another_users_file_is_refused() -> std::io::Result<()> {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let tmp = tempfile::tempdir()?;
+        let file = tmp.path().join("pin");
+        std::fs::write(&file, "240817\n")?;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+        assert_eq!(
+            effective_uid(),
+            Some(std::fs::metadata(&file)?.uid()),
+            "a new file is the caller's"
+        );
+        if effective_uid() != Some(0) {
+            // Only root can give a file away; the rule is checked as root.
+            return Ok(());
+        }
+        std::os::unix::fs::chown(&file, Some(4242), None)?;
+        let error = read_pin(&entry(Some(&file), None), &|_| None).err();
+        assert_eq!(error.as_ref().map(|e| e.code), Some("pin-file-owner"));
         Ok(())
     }
 
@@ -186,9 +290,11 @@ mod tests {
             code(read_pin(&entry(None, Some("PIN_EMPTY")), &env)),
             Some("pin-env-missing")
         );
-        assert_eq!(
-            code(read_pin(&entry(None, Some("PIN_NONE")), &env)),
-            Some("pin-env-missing")
+        let missing = read_pin(&entry(None, Some("PIN_NONE")), &env).err();
+        assert_eq!(missing.as_ref().map(|e| e.code), Some("pin-env-missing"));
+        assert!(
+            missing.is_some_and(|e| e.args.iter().all(|(_, v)| !v.contains("PIN_NONE"))),
+            "the variable named is not repeated (it may be a PIN pasted there)"
         );
     }
 }

@@ -53,6 +53,8 @@ pub struct StaffDirectory {
     /// Wrong PINs for ids that are not accounts, counted in memory like
     /// real ones, so that a lock does not tell which ids exist.
     unknown: lockout::Phantoms,
+    /// Opened with [`StaffDirectory::open_for_planning`]: reads only.
+    planning: bool,
 }
 
 /// Checks an account id: 3-32 of `a-z 0-9 . _ -`, starting with a letter
@@ -92,7 +94,29 @@ impl StaffDirectory {
             store: Store::new(data_dir),
             served: Served::default(),
             unknown: lockout::Phantoms::default(),
+            planning: false,
         })
+    }
+
+    /// The directory of `data_dir` for planning a provisioning
+    /// (`dayfusion provision`, a dry run included): it reads only. Nothing
+    /// is created, not even the lock file, and every change, sign-in and
+    /// PIN change is refused.
+    pub fn open_for_planning(data_dir: &Path) -> Result<Self, StaffError> {
+        Ok(Self {
+            planning: true,
+            ..Self::open(data_dir)?
+        })
+    }
+
+    /// Refuses a change on a directory opened for planning.
+    fn writable(&self) -> Result<(), StaffError> {
+        if self.planning {
+            return Err(StaffError::Storage(
+                "the staff directory was opened for planning: it cannot change".into(),
+            ));
+        }
+        Ok(())
     }
 
     fn info(&self, id: &str, account: &StoredAccount, at: Moment) -> AccountInfo {
@@ -115,6 +139,7 @@ impl StaffDirectory {
         &self,
         change: impl FnOnce(&mut StaffFile) -> Result<T, StaffError>,
     ) -> Result<T, StaffError> {
+        self.writable()?;
         let held = self.store.hold()?;
         let mut file = self.store.read(&held)?;
         let before = file.accounts.clone();
@@ -126,7 +151,11 @@ impl StaffDirectory {
     }
 
     fn read(&self) -> Result<StaffFile, StaffError> {
-        let held = self.store.hold()?;
+        let held = if self.planning {
+            self.store.hold_existing()?
+        } else {
+            self.store.hold()?
+        };
         self.store.read(&held)
     }
 
@@ -234,10 +263,20 @@ impl StaffDirectory {
         Ok(changed)
     }
 
-    /// Whether `pin` is account `id`'s PIN, *without* counting a failure:
-    /// for provisioning run by someone who can read `staff.json` anyway
-    /// (to leave a PIN that is already right alone), never for signing in.
-    pub fn pin_matches(&self, id: &str, pin: &str) -> Result<bool, StaffError> {
+    /// Whether `pin` already is account `id`'s PIN, *without* counting a
+    /// failure: only for `dayfusion provision` (run by the data folder's
+    /// owner, who can read `staff.json` anyway) to leave a PIN that is
+    /// already right alone. Never for signing in: it answers only on a
+    /// directory opened with [`StaffDirectory::open_for_planning`], which
+    /// can neither sign in nor change anything.
+    #[doc(hidden)]
+    pub fn provisioning_pin_is_current(&self, id: &str, pin: &str) -> Result<bool, StaffError> {
+        if !self.planning {
+            return Err(StaffError::Storage(
+                "a PIN is compared without counting failures only when planning a provisioning"
+                    .into(),
+            ));
+        }
         let file = self.read()?;
         let account = file
             .accounts
@@ -313,6 +352,7 @@ impl StaffDirectory {
         at: Moment,
         on_right: impl FnOnce(&mut StoredAccount) -> Result<(), StaffError>,
     ) -> Result<SignIn, StaffError> {
+        self.writable()?;
         let pin = Zeroizing::new(pin.to_owned());
         let held = self.store.hold()?;
         let mut file = self.store.read(&held)?;

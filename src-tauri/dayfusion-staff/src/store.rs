@@ -66,7 +66,7 @@ pub(crate) struct Store {
 
 /// An exclusive hold on the accounts (released when dropped).
 pub(crate) struct Held {
-    _lock: File,
+    _lock: Option<File>,
 }
 
 impl Store {
@@ -89,7 +89,24 @@ impl Store {
             .open(self.dir.join(LOCK_FILE))
             .map_err(storage)?;
         file.lock().map_err(storage)?;
-        Ok(Held { _lock: file })
+        Ok(Held { _lock: Some(file) })
+    }
+
+    /// The lock for reading only: waited for when the lock file exists,
+    /// never created (without one, no process has written the accounts
+    /// under it, and a read needs no hold: writes are atomic renames).
+    pub fn hold_existing(&self) -> Result<Held, StaffError> {
+        match std::fs::OpenOptions::new()
+            .read(true)
+            .open(self.dir.join(LOCK_FILE))
+        {
+            Ok(file) => {
+                file.lock().map_err(storage)?;
+                Ok(Held { _lock: Some(file) })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Held { _lock: None }),
+            Err(e) => Err(storage(e)),
+        }
     }
 
     /// Reads the file (none yet = no accounts). Needs the hold.
