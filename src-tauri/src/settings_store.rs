@@ -12,7 +12,7 @@ use tauri::{AppHandle, Runtime, Wry};
 use tauri_plugin_store::{Store, StoreExt};
 
 /// Key under which the settings object is stored.
-const SETTINGS_KEY: &str = "kiosk";
+const SETTINGS_KEY: &str = settings::SETTINGS_STORE_KEY;
 
 /// Errors of the settings store.
 #[derive(Debug, thiserror::Error)]

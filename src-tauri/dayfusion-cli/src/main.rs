@@ -668,6 +668,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &mut report,
                 dayfusion_visit::confinement_report().health_check(),
             );
+            if paths.log_file().exists()
+                && let Some(check) = aws_sync_check(&paths)
+            {
+                health::add_check(&mut report, check);
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -951,9 +956,21 @@ fn evidence_key_state(
 }
 
 fn read_backend(paths: &KioskPaths) -> BackendMode {
-    std::fs::read(paths.settings_file())
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
-        .and_then(|v| serde_json::from_value(v["kiosk"]["backend"].clone()).ok())
+    dayfusion_core::settings::read_stored(&paths.settings_file())
+        .map(|s| s.backend)
         .unwrap_or_default()
+}
+
+/// The `awsSync` check, as the app shows it (from the log alone: the CLI
+/// cannot see the app's sync service); `None` without a log or AWS.
+fn aws_sync_check(paths: &KioskPaths) -> Option<dayfusion_ipc::HealthCheck> {
+    let log = dayfusion_ledger::SqliteLog::open_read_only(&paths.log_file()).ok()?;
+    let mut status = dayfusion_aws::sync_status(&log).ok()?;
+    status.aws_configured = dayfusion_aws::config::configured(&paths.data_dir) != Some(false);
+    let alert_hours = dayfusion_core::settings::read_stored(&paths.settings_file())
+        .map_or(dayfusion_ipc::DEFAULT_SYNC_ALERT_HOURS, |s| {
+            s.sync_alert_hours
+        });
+    dayfusion_aws::mark_overdue(&mut status, alert_hours, time::OffsetDateTime::now_utc());
+    health::aws_sync(&status, alert_hours)
 }

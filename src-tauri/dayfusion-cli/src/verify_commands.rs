@@ -59,9 +59,7 @@ fn open_log_read_only(paths: &KioskPaths, lang: &str) -> anyhow::Result<SqliteLo
 
 /// The kiosk id of the settings store, if one was saved.
 pub(crate) fn settings_kiosk_id(paths: &KioskPaths) -> Option<String> {
-    let bytes = std::fs::read(paths.settings_file()).ok()?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    value["kiosk"]["kioskId"].as_str().map(str::to_owned)
+    dayfusion_core::settings::read_stored(&paths.settings_file()).map(|s| s.kiosk_id)
 }
 
 /// Arguments of `verify`.

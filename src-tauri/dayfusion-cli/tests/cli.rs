@@ -315,3 +315,65 @@ fn an_existing_file_keyed_store_still_opens_under_the_default_and_reports_file()
     assert!(check.detail.starts_with("key file"), "{check:?}");
     Ok(())
 }
+
+#[test]
+fn health_warns_when_a_transaction_waits_for_aws_longer_than_the_setting()
+-> Result<(), Box<dyn std::error::Error>> {
+    use dayfusion_test_support::transactions::{decided_transaction, record};
+    use dayfusion_verify::Status;
+    let tmp = tempfile::tempdir()?;
+    let paths = dayfusion_core::paths::KioskPaths::under(tmp.path());
+    // A kiosk with AWS settings, an alert after 1 h, and one decision
+    // queued for AWS two hours ago.
+    std::fs::write(
+        tmp.path().join("aws.toml"),
+        "region = \"sa-east-1\"\nbucket = \"dayfusion-evidence-test\"\n",
+    )?;
+    let settings = dayfusion_ipc::KioskSettings {
+        sync_alert_hours: 1,
+        ..dayfusion_core::settings::defaults()
+    };
+    std::fs::write(
+        paths.settings_file(),
+        serde_json::to_vec(
+            &serde_json::json!({ dayfusion_core::settings::SETTINGS_STORE_KEY: settings }),
+        )?,
+    )?;
+    let log = dayfusion_ledger::SqliteLog::open(&paths.log_file())?;
+    log.set_aws_outbox(true)?;
+    let evidence = dayfusion_evidence::LocalEvidenceStore::open(
+        &paths.evidence_dir(),
+        dayfusion_evidence::KeySource::FileOnly,
+    )?;
+    let t = decided_transaction(&evidence, 1, Status::Approved)?;
+    record(&log, &t)?;
+    drop(log);
+    let queued_at = (time::OffsetDateTime::now_utc() - time::Duration::hours(2))
+        .format(&time::format_description::well_known::Rfc3339)?;
+    rusqlite::Connection::open(paths.log_file())?.execute(
+        "UPDATE outbox SET queued_at = ?1",
+        rusqlite::params![queued_at],
+    )?;
+
+    let out = dayfusion()
+        .args(["health", "--json"])
+        .env("DAYFUSION_DATA_DIR", tmp.path())
+        .env("DAYFUSION_EVIDENCE_KEY", "file")
+        .env_remove("DAYFUSION_LOG_DIR")
+        .output()?;
+    let report: dayfusion_ipc::HealthReport = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("{e}: {}", String::from_utf8_lossy(&out.stderr)))?;
+    let sync = report
+        .checks
+        .iter()
+        .find(|c| c.id == dayfusion_ipc::HealthCheckId::AwsSync)
+        .ok_or("no awsSync check")?;
+    assert_eq!(
+        sync.status,
+        dayfusion_ipc::HealthStatus::Warning,
+        "{sync:?}"
+    );
+    assert!(sync.detail.starts_with("1 waiting"), "{}", sync.detail);
+    assert!(sync.detail.contains("more than 1 h"), "{}", sync.detail);
+    Ok(())
+}

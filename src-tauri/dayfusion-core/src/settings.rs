@@ -189,6 +189,22 @@ const SYSTEM_TREES: [&str; 12] = [
 /// desk's `clear_inbox` deletes regular files with these and nothing else.
 pub const SCAN_EXTENSIONS: [&str; 4] = ["jpg", "jpeg", "png", "pdf"];
 
+/// The key under which the app's settings store (`tauri-plugin-store`,
+/// `<data>/settings.json`) holds the [`KioskSettings`] object; the CLI and
+/// provisioning read the same file.
+pub const SETTINGS_STORE_KEY: &str = "kiosk";
+
+/// The settings saved in the settings store `file`, read without the app
+/// (CLI, provisioning); `None` when the file is missing, unreadable or
+/// holds no valid settings.
+pub fn read_stored(file: &std::path::Path) -> Option<KioskSettings> {
+    let bytes = std::fs::read(file).ok()?;
+    let store: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let settings: KioskSettings =
+        serde_json::from_value(store.get(SETTINGS_STORE_KEY)?.clone()).ok()?;
+    validate(&settings).ok().map(|()| settings)
+}
+
 /// Settings of a kiosk that has never been configured: embedded backend,
 /// Brazilian Portuguese, default camera and a fresh random kiosk id.
 pub fn defaults() -> KioskSettings {
@@ -426,6 +442,31 @@ mod tests {
             };
             assert_eq!(validate(&s), Err(SettingsError::InvalidCameraId), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn stored_settings_are_read_from_the_app_store_file() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("settings.json");
+        assert_eq!(read_stored(&file), None, "no file");
+        let saved = KioskSettings {
+            kiosk_id: "agencia-0042".into(),
+            sync_alert_hours: 6,
+            ..defaults()
+        };
+        let store = serde_json::json!({ SETTINGS_STORE_KEY: saved, "other": 1 });
+        std::fs::write(&file, serde_json::to_vec(&store)?)?;
+        assert_eq!(read_stored(&file), Some(saved.clone()));
+        let invalid = serde_json::json!({ SETTINGS_STORE_KEY: KioskSettings {
+            kiosk_id: "bad id".into(),
+            ..saved
+        }});
+        std::fs::write(&file, serde_json::to_vec(&invalid)?)?;
+        assert_eq!(read_stored(&file), None, "invalid settings are not used");
+        std::fs::write(&file, b"{not json")?;
+        assert_eq!(read_stored(&file), None);
+        Ok(())
     }
 
     #[test]

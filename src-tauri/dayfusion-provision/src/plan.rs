@@ -21,7 +21,7 @@ use crate::schema::{KioskSection, Partial, StaffEntry};
 use crate::secret;
 
 /// Key of the kiosk settings in the app's store file.
-pub(crate) const SETTINGS_KEY: &str = "kiosk";
+pub(crate) const SETTINGS_KEY: &str = settings::SETTINGS_STORE_KEY;
 /// The AWS settings file in the data folder.
 pub(crate) const AWS_FILE: &str = "aws.toml";
 
