@@ -7,13 +7,14 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use dayfusion_core::{health, paths::KioskPaths};
+use dayfusion_core::paths::KioskPaths;
 use dayfusion_face::{DetectorModel, FaceDetector};
-use dayfusion_ipc::{BackendMode, HealthStatus};
 use dayfusion_models::{CATALOGUE, FetchOptions, FetchOutcome, FileState};
 
 mod aws_commands;
 mod face_commands;
+mod health_commands;
+mod health_server;
 mod hold_commands;
 mod liveness_commands;
 mod provision_commands;
@@ -31,7 +32,10 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the kiosk's health checks; exits 1 when any check fails.
+    /// `health serve` answers them over loopback HTTP for a monitoring agent.
     Health {
+        #[command(subcommand)]
+        command: Option<health_commands::HealthCommand>,
         /// Print the report as JSON (the same shape the app's status screen receives).
         #[arg(long)]
         json: bool,
@@ -654,44 +658,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("models: {}", dayfusion_models::default_dir()?.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Health { json } => {
-            let paths = kiosk_paths()?;
-            let backend = read_backend(&paths);
-            let mut report = health::check(&health::HealthInputs {
-                paths: &paths,
-                settings_store: Ok(()),
-                backend,
-                camera: None,
-                evidence_key: evidence_key_state(&paths, backend),
-            });
-            health::add_check(
-                &mut report,
-                dayfusion_visit::confinement_report().health_check(),
-            );
-            if paths.log_file().exists()
-                && let Some(check) = aws_sync_check(&paths)
-            {
-                health::add_check(&mut report, check);
-            }
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                for check in &report.checks {
-                    println!(
-                        "{:<8} {:<14} {}",
-                        format!("{:?}", check.status),
-                        format!("{:?}", check.id),
-                        check.detail
-                    );
-                }
-                println!("overall: {:?}", report.status);
-            }
-            Ok(if report.status == HealthStatus::Failing {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
+        Command::Health {
+            command:
+                Some(health_commands::HealthCommand::Serve {
+                    listen,
+                    socket,
+                    lang,
+                }),
+            ..
+        } => health_commands::serve(kiosk_paths()?, listen, socket, &lang),
+        Command::Health {
+            command: None,
+            json,
+        } => health_commands::print(&kiosk_paths()?, json),
     }
 }
 
@@ -925,52 +904,4 @@ fn human_size(bytes: u64) -> String {
     } else {
         format!("{bytes} B")
     }
-}
-
-/// Backend configured in the app's settings file, or the default.
-/// Where the local evidence key lives, read without loading it; `None` on
-/// the AWS backend when there is no local store.
-fn evidence_key_state(
-    paths: &KioskPaths,
-    backend: BackendMode,
-) -> Option<health::EvidenceKeyState> {
-    use dayfusion_evidence::{KeyLocation, KeySource, KeyStatus, LocalEvidenceStore, MARKER_FILE};
-    use health::EvidenceKeyState;
-    let root = paths.evidence_dir();
-    if backend == BackendMode::Aws && !root.join(MARKER_FILE).exists() {
-        return None;
-    }
-    let status = match KeySource::from_env() {
-        Ok(source) => LocalEvidenceStore::key_status(&root, source),
-        Err(e) => KeyStatus::Unavailable(e.to_string()),
-    };
-    Some(match status {
-        KeyStatus::Recorded(KeyLocation::Keyring) | KeyStatus::New(KeyLocation::Keyring) => {
-            EvidenceKeyState::Keyring
-        }
-        KeyStatus::Recorded(KeyLocation::File) | KeyStatus::New(KeyLocation::File) => {
-            EvidenceKeyState::File
-        }
-        KeyStatus::Unavailable(why) => EvidenceKeyState::Unavailable(why),
-    })
-}
-
-fn read_backend(paths: &KioskPaths) -> BackendMode {
-    dayfusion_core::settings::read_stored(&paths.settings_file())
-        .map(|s| s.backend)
-        .unwrap_or_default()
-}
-
-/// The `awsSync` check, as the app shows it (from the log alone: the CLI
-/// cannot see the app's sync service); `None` without a log or AWS.
-fn aws_sync_check(paths: &KioskPaths) -> Option<dayfusion_ipc::HealthCheck> {
-    let log = dayfusion_ledger::SqliteLog::open_read_only(&paths.log_file()).ok()?;
-    let mut status = dayfusion_aws::sync_status(&log).ok()?;
-    status.aws_configured = dayfusion_aws::config::configured(&paths.data_dir) != Some(false);
-    let alert_hours = dayfusion_core::settings::read_stored(&paths.settings_file())
-        .map_or(dayfusion_ipc::DEFAULT_SYNC_ALERT_HOURS, |s| {
-            s.sync_alert_hours
-        });
-    dayfusion_aws::mark_overdue(&mut status, alert_hours, time::OffsetDateTime::now_utc());
-    health::aws_sync(&status, alert_hours)
 }
