@@ -47,13 +47,14 @@ pub async fn health_report(state: State<'_, KioskState>) -> CommandResult<Health
     let backend = state.settings.get().backend;
     // May ask the OS keyring (D-Bus) for a new store, so off the async runtime.
     let evidence_dir = state.paths.evidence_dir();
-    let evidence_key =
-        tauri::async_runtime::spawn_blocking(move || evidence_key_state(&evidence_dir, backend))
-            .await
-            .map_err(|e| CommandError {
-                code: ErrorCode::Internal,
-                detail: format!("evidence key check failed: {e}"),
-            })?;
+    let evidence_key = tauri::async_runtime::spawn_blocking(move || {
+        dayfusion_visit::evidence_key_state(&evidence_dir, backend)
+    })
+    .await
+    .map_err(|e| CommandError {
+        code: ErrorCode::Internal,
+        detail: format!("evidence key check failed: {e}"),
+    })?;
     let inputs = HealthInputs {
         paths: &state.paths,
         settings_store: state.settings.health(),
@@ -82,32 +83,6 @@ pub async fn health_report(state: State<'_, KioskState>) -> CommandResult<Health
         health::add_check(&mut report, check);
     }
     Ok(report)
-}
-
-/// Where the local evidence key lives, read without loading it; `None` on
-/// the AWS backend when there is no local store.
-fn evidence_key_state(
-    root: &std::path::Path,
-    backend: BackendMode,
-) -> Option<health::EvidenceKeyState> {
-    use dayfusion_core::health::EvidenceKeyState;
-    use dayfusion_evidence::{KeyLocation, KeySource, KeyStatus, LocalEvidenceStore, MARKER_FILE};
-    if backend == BackendMode::Aws && !root.join(MARKER_FILE).exists() {
-        return None;
-    }
-    let status = match KeySource::from_env() {
-        Ok(source) => LocalEvidenceStore::key_status(root, source),
-        Err(e) => KeyStatus::Unavailable(e.to_string()),
-    };
-    Some(match status {
-        KeyStatus::Recorded(KeyLocation::Keyring) | KeyStatus::New(KeyLocation::Keyring) => {
-            EvidenceKeyState::Keyring
-        }
-        KeyStatus::Recorded(KeyLocation::File) | KeyStatus::New(KeyLocation::File) => {
-            EvidenceKeyState::File
-        }
-        KeyStatus::Unavailable(why) => EvidenceKeyState::Unavailable(why),
-    })
 }
 
 /// The health check of how PDF scans are parsed.

@@ -52,7 +52,7 @@ use dayfusion_test_support::moto::{
 };
 use dayfusion_test_support::net::FlakyProxy;
 use dayfusion_test_support::transactions::{
-    completions, decided_transaction, evidence_count, jpeg, local, queue, record, sha256_hex,
+    Local, completions, decided_transaction, evidence_count, jpeg, local, queue, record, sha256_hex,
 };
 
 /// The moto binary of the outage test's private server.
@@ -63,6 +63,33 @@ fn store_code(result: Result<impl std::fmt::Debug, StoreError>) -> Result<String
         Ok(v) => Err(format!("expected an error, got {v:?}").into()),
         Err(e) => Ok(e.code().to_owned()),
     }
+}
+
+/// What the outbox tests start from: a reset moto with the bucket and
+/// table, a local log that queues for AWS and its evidence store, and the
+/// test kiosk's S3 and DynamoDB stores.
+struct OutboxKiosk {
+    ctx: Arc<AwsContext>,
+    local: Local,
+    s3: S3EvidenceStore,
+    table: DynamoTransactionTable,
+}
+
+/// An [`OutboxKiosk`]; `None` to skip (no moto).
+fn outbox_kiosk() -> Result<Option<OutboxKiosk>, Box<dyn Error>> {
+    let Some(ctx) = fresh()? else {
+        return Ok(None);
+    };
+    let local = local()?;
+    local.log.set_aws_outbox(true)?;
+    let s3 = S3EvidenceStore::new(ctx.clone())?;
+    let table = DynamoTransactionTable::new(ctx.clone());
+    Ok(Some(OutboxKiosk {
+        ctx,
+        local,
+        s3,
+        table,
+    }))
 }
 
 #[test]
@@ -1019,11 +1046,15 @@ fn attr(item: &serde_json::Value, name: &str) -> String {
 fn reviews_purges_and_legal_holds_after_sync_reach_dynamodb_and_s3_exactly_once() -> TestResult {
     use dayfusion_verify::{hold, maintenance, review};
     let _serial = serial();
-    let Some(ctx) = fresh()? else { return Ok(()) };
-    let local = local()?;
-    local.log.set_aws_outbox(true)?;
-    let s3 = S3EvidenceStore::new(ctx.clone())?;
-    let table = DynamoTransactionTable::new(ctx.clone());
+    let Some(OutboxKiosk {
+        ctx,
+        local,
+        s3,
+        table,
+    }) = outbox_kiosk()?
+    else {
+        return Ok(());
+    };
     let sync = OutboxSync::new(&local.log, Some(&local.evidence), &s3, &table);
     // Two REVIEW cases and an APPROVED one, synced.
     let reviewed = decided_transaction(&local.evidence, 300, Status::Review)?;
@@ -1303,11 +1334,15 @@ fn recover_aborts_an_interrupted_aws_transaction_and_the_sync_empties_its_s3_fol
     use dayfusion_aws::erase::EVIDENCE_S3_DELETED;
     use dayfusion_verify::maintenance;
     let _serial = serial();
-    let Some(ctx) = fresh()? else { return Ok(()) };
-    let local = local()?;
-    local.log.set_aws_outbox(true)?;
-    let s3 = S3EvidenceStore::new(ctx.clone())?;
-    let table = DynamoTransactionTable::new(ctx.clone());
+    let Some(OutboxKiosk {
+        ctx,
+        local,
+        s3,
+        table,
+    }) = outbox_kiosk()?
+    else {
+        return Ok(());
+    };
     let sync = OutboxSync::new(&local.log, Some(&local.evidence), &s3, &table);
     // Another kiosk visit, decided and synced, with its own Rekognition output.
     let mut kept = decided_transaction(&s3, 600, Status::Approved)?;
@@ -1395,11 +1430,15 @@ fn recover_aborts_an_interrupted_aws_transaction_and_the_sync_empties_its_s3_fol
 fn an_abort_while_s3_is_offline_is_recorded_and_the_sync_deletes_the_objects_later() -> TestResult {
     use dayfusion_verify::maintenance;
     let _serial = serial();
-    let Some(ctx) = fresh()? else { return Ok(()) };
-    let local = local()?;
-    local.log.set_aws_outbox(true)?;
-    let s3 = S3EvidenceStore::new(ctx.clone())?;
-    let table = DynamoTransactionTable::new(ctx.clone());
+    let Some(OutboxKiosk {
+        ctx,
+        local,
+        s3,
+        table,
+    }) = outbox_kiosk()?
+    else {
+        return Ok(());
+    };
     let crashed = interrupted_aws_transaction(&local.log, &s3, 700)?;
     assert_eq!(bucket_keys(&ctx)?.len(), 6);
 
@@ -1431,11 +1470,15 @@ fn a_purge_deletes_rekognition_output_and_retries_until_s3_answers() -> TestResu
     use dayfusion_aws::erase::EVIDENCE_S3_DELETED;
     use dayfusion_verify::{hold, maintenance};
     let _serial = serial();
-    let Some(ctx) = fresh()? else { return Ok(()) };
-    let local = local()?;
-    local.log.set_aws_outbox(true)?;
-    let s3 = S3EvidenceStore::new(ctx.clone())?;
-    let table = DynamoTransactionTable::new(ctx.clone());
+    let Some(OutboxKiosk {
+        ctx,
+        local,
+        s3,
+        table,
+    }) = outbox_kiosk()?
+    else {
+        return Ok(());
+    };
     let sync = OutboxSync::new(&local.log, Some(&local.evidence), &s3, &table);
     // Two AWS visits, each with Rekognition's output; one goes under a hold.
     let mut purged = decided_transaction(&s3, 800, Status::Approved)?;
@@ -1545,11 +1588,15 @@ fn a_purge_deletes_rekognition_output_and_retries_until_s3_answers() -> TestResu
 fn a_hold_placed_after_the_purge_keeps_the_s3_copy_until_released() -> TestResult {
     use dayfusion_verify::{hold, maintenance};
     let _serial = serial();
-    let Some(ctx) = fresh()? else { return Ok(()) };
-    let local = local()?;
-    local.log.set_aws_outbox(true)?;
-    let s3 = S3EvidenceStore::new(ctx.clone())?;
-    let table = DynamoTransactionTable::new(ctx.clone());
+    let Some(OutboxKiosk {
+        ctx,
+        local,
+        s3,
+        table,
+    }) = outbox_kiosk()?
+    else {
+        return Ok(());
+    };
     let sync = OutboxSync::new(&local.log, Some(&local.evidence), &s3, &table);
     let t = decided_transaction(&local.evidence, 800, Status::Approved)?;
     record(&local.log, &t)?;

@@ -43,7 +43,7 @@ pub fn report(paths: &KioskPaths) -> HealthReport {
         settings_store: Ok(()),
         backend,
         camera: None,
-        evidence_key: evidence_key_state(paths, backend),
+        evidence_key: dayfusion_visit::evidence_key_state(&paths.evidence_dir(), backend),
     });
     health::add_check(
         &mut report,
@@ -140,33 +140,6 @@ fn server_failure(e: &health_server::ServeError, lang: &str) -> String {
             format!("health-endpoint: não foi possível escutar em {at}: {e}")
         }
     }
-}
-
-/// Where the local evidence key lives, read without loading it; `None` on
-/// the AWS backend when there is no local store.
-fn evidence_key_state(
-    paths: &KioskPaths,
-    backend: BackendMode,
-) -> Option<health::EvidenceKeyState> {
-    use dayfusion_evidence::{KeyLocation, KeySource, KeyStatus, LocalEvidenceStore, MARKER_FILE};
-    use health::EvidenceKeyState;
-    let root = paths.evidence_dir();
-    if backend == BackendMode::Aws && !root.join(MARKER_FILE).exists() {
-        return None;
-    }
-    let status = match KeySource::from_env() {
-        Ok(source) => LocalEvidenceStore::key_status(&root, source),
-        Err(e) => KeyStatus::Unavailable(e.to_string()),
-    };
-    Some(match status {
-        KeyStatus::Recorded(KeyLocation::Keyring) | KeyStatus::New(KeyLocation::Keyring) => {
-            EvidenceKeyState::Keyring
-        }
-        KeyStatus::Recorded(KeyLocation::File) | KeyStatus::New(KeyLocation::File) => {
-            EvidenceKeyState::File
-        }
-        KeyStatus::Unavailable(why) => EvidenceKeyState::Unavailable(why),
-    })
 }
 
 /// Backend configured in the app's settings file, or the default.

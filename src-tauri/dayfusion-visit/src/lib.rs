@@ -22,6 +22,7 @@ pub mod confined;
 pub mod desk;
 pub mod document;
 pub mod error;
+mod evidence_health;
 pub mod media;
 pub mod review;
 pub mod scanner;
@@ -29,6 +30,7 @@ pub mod scanner;
 pub use confined::{ConfinementReport, confinement_report};
 pub use desk::{DeskConfig, DeskPorts, VisitDesk};
 pub use error::VisitError;
+pub use evidence_health::evidence_key_state;
 
 /// Version of the consent text the kiosk shows (bump with any change to it).
 pub const CONSENT_VERSION: &str = "2026-11-lgpd-1";
