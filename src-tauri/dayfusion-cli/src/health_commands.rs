@@ -99,8 +99,13 @@ pub fn serve(
         (failing, body)
     };
     health_server::serve(endpoint, source, |listening| {
-        println!("{}", serde_json::json!({ "listening": listening }));
-        std::io::Write::flush(&mut std::io::stdout())
+        // A closed stdout is an error to report, not a panic.
+        let mut out = std::io::stdout().lock();
+        std::io::Write::write_all(
+            &mut out,
+            format!("{}\n", serde_json::json!({ "listening": listening })).as_bytes(),
+        )?;
+        std::io::Write::flush(&mut out)
     })
     .map_err(|e| anyhow::anyhow!("{}", server_failure(&e, lang)))?;
     Ok(ExitCode::SUCCESS)

@@ -130,7 +130,16 @@ impl<F: Fn() -> (bool, Vec<u8>)> Shared<F> {
         {
             return (cached.failing, Arc::clone(&cached.body));
         }
-        let (failing, body) = (self.source)();
+        // A panic in a check must not kill the worker: it is a failing
+        // report (503), not a silent server.
+        let (failing, body) =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.source)()))
+                .unwrap_or_else(|_| {
+                    (
+                        true,
+                        br#"{"status":"failing","error":"health check panicked"}"#.to_vec(),
+                    )
+                });
         let body = Arc::new(body);
         *cache = Some(Cached {
             at: Instant::now(),
@@ -349,7 +358,10 @@ fn finish(mut stream: Stream) {
     let _ = stream.set_read_timeout(Some(Duration::from_millis(250)));
     let mut sink = [0u8; 4096];
     let mut drained = 0;
-    while drained < 64 * 1024 {
+    // One deadline for the whole drain: a client trickling bytes must not
+    // hold a worker.
+    let deadline = Instant::now() + Duration::from_millis(500);
+    while drained < 64 * 1024 && Instant::now() < deadline {
         match stream.read(&mut sink) {
             Ok(0) | Err(_) => break,
             Ok(n) => drained += n,
@@ -426,8 +438,11 @@ impl SocketFile {
             Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
                 // Left by a server that was killed? Replace it; never
                 // another server's socket nor a file that is no socket.
-                if UnixStream::connect(path).is_ok() {
-                    return Err(ServeError::InUse(at()));
+                // Only a refused connection means nobody listens; any other
+                // answer (a server, or no permission to ask) leaves it alone.
+                match UnixStream::connect(path) {
+                    Err(probe) if probe.kind() == io::ErrorKind::ConnectionRefused => {}
+                    _ => return Err(ServeError::InUse(at())),
                 }
                 let stale =
                     std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_socket());
@@ -602,5 +617,16 @@ mod tests {
         assert_eq!(get("/nope", "GET"), 404);
         assert_eq!(get("/health", "POST"), 405);
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_check_that_panics_is_a_failing_report_not_a_dead_worker() {
+        let shared = Shared {
+            source: || -> (bool, Vec<u8>) { panic!("a check broke") },
+            cache: Mutex::new(None),
+        };
+        let (failing, body) = shared.current();
+        assert!(failing);
+        assert!(String::from_utf8_lossy(&body).contains("panicked"));
     }
 }
