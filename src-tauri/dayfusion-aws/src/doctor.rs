@@ -716,19 +716,7 @@ mod tests {
     /// Self-signed test certificates (their keys were thrown away): CN
     /// kiosk-001 until 2036-12-02T14:08:11Z (UTCTime), CN kiosk-002 until
     /// 2052-12-08T14:08:11Z (GeneralizedTime, after 2049).
-    const KIOSK_001_PEM: &str = "-----BEGIN CERTIFICATE-----
-MIIBrzCCAVWgAwIBAgIUfJkSEloeRIvyo0mO+yDWveQvjHkwCgYIKoZIzj0EAwIw
-LTEXMBUGA1UECgwORGF5RnVzaW9uIHRlc3QxEjAQBgNVBAMMCWtpb3NrLTAwMTAe
-Fw0yNjEyMDUxNDA4MTFaFw0zNjEyMDIxNDA4MTFaMC0xFzAVBgNVBAoMDkRheUZ1
-c2lvbiB0ZXN0MRIwEAYDVQQDDAlraW9zay0wMDEwWTATBgcqhkjOPQIBBggqhkjO
-PQMBBwNCAAQvnh9XaqECaiKrCZ8yL9HFn0j6axkuO1Kf8Slfuywr0DLnWzC89AXN
-pqejDLmQtHfxY2KX8tna6kON4rQXYDi8o1MwUTAdBgNVHQ4EFgQUuVn+ot8VbpFv
-/+Xsmx3Etk1XVo4wHwYDVR0jBBgwFoAUuVn+ot8VbpFv/+Xsmx3Etk1XVo4wDwYD
-VR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiBMbFXFEzgFvkvr1tBCDAB+
-fSd7IcBTvtivMjMiiM2NWQIhAKOOpfRJG8T6BnmOLYdcW1M48nNdfu8IHZP9Hi3C
-sxXE
------END CERTIFICATE-----
-";
+    const KIOSK_001_PEM: &str = include_str!("../../dayfusion-test-support/fixtures/kiosk-001.pem");
     const KIOSK_001_NOT_AFTER: u64 = 2_111_839_691;
     const KIOSK_002_PEM: &str = "-----BEGIN CERTIFICATE-----
 MIIBfjCCASWgAwIBAgIUYjsvMz2s7PmNp2V0Jz9279BZHJAwCgYIKoZIzj0EAwIw

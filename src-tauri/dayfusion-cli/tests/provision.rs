@@ -15,21 +15,7 @@ use dayfusion_staff::{Moment, SignIn, StaffDirectory};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-/// A self-signed test certificate (its key was thrown away): CN kiosk-001,
-/// valid until 2036-12-02 (the one of dayfusion-aws's doctor tests).
-const KIOSK_001_PEM: &str = "-----BEGIN CERTIFICATE-----
-MIIBrzCCAVWgAwIBAgIUfJkSEloeRIvyo0mO+yDWveQvjHkwCgYIKoZIzj0EAwIw
-LTEXMBUGA1UECgwORGF5RnVzaW9uIHRlc3QxEjAQBgNVBAMMCWtpb3NrLTAwMTAe
-Fw0yNjEyMDUxNDA4MTFaFw0zNjEyMDIxNDA4MTFaMC0xFzAVBgNVBAoMDkRheUZ1
-c2lvbiB0ZXN0MRIwEAYDVQQDDAlraW9zay0wMDEwWTATBgcqhkjOPQIBBggqhkjO
-PQMBBwNCAAQvnh9XaqECaiKrCZ8yL9HFn0j6axkuO1Kf8Slfuywr0DLnWzC89AXN
-pqejDLmQtHfxY2KX8tna6kON4rQXYDi8o1MwUTAdBgNVHQ4EFgQUuVn+ot8VbpFv
-/+Xsmx3Etk1XVo4wHwYDVR0jBBgwFoAUuVn+ot8VbpFv/+Xsmx3Etk1XVo4wDwYD
-VR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiBMbFXFEzgFvkvr1tBCDAB+
-fSd7IcBTvtivMjMiiM2NWQIhAKOOpfRJG8T6BnmOLYdcW1M48nNdfu8IHZP9Hi3C
-sxXE
------END CERTIFICATE-----
-";
+use dayfusion_test_support::certificates::KIOSK_001_PEM;
 
 const ADMIN_PIN: &str = "240817";
 const REVIEWER_PIN: &str = "135792";
@@ -101,6 +87,19 @@ impl Kiosk {
 }
 
 /// The full sample: a branch kiosk in São Paulo with two accounts.
+/// The PIN of `full_file`'s second account, from its environment variable.
+const REVIEWER_PIN_ENV: [(&str, &str); 1] = [("PIN_F1002", REVIEWER_PIN)];
+
+/// A kiosk with the admin's PIN file and `full_file` written as
+/// `kiosk.toml`: the kiosk, the file's text and its path.
+fn kiosk_with_full_file() -> Result<(Kiosk, String, PathBuf), Box<dyn std::error::Error>> {
+    let kiosk = Kiosk::new()?;
+    let pin = kiosk.pin_file("f1001", ADMIN_PIN, 0o600)?;
+    let full = full_file(&kiosk, &pin);
+    let file = kiosk.write("kiosk.toml", &full)?;
+    Ok((kiosk, full, file))
+}
+
 fn full_file(kiosk: &Kiosk, admin_pin_file: &Path) -> String {
     format!(
         r#"# a branch kiosk
@@ -212,10 +211,8 @@ fn signs_in(
 
 #[test]
 fn a_full_file_is_applied_and_applying_it_again_changes_nothing() -> TestResult {
-    let kiosk = Kiosk::new()?;
-    let pin = kiosk.pin_file("f1001", ADMIN_PIN, 0o600)?;
-    let file = kiosk.write("kiosk.toml", &full_file(&kiosk, &pin))?;
-    let env = [("PIN_F1002", REVIEWER_PIN)];
+    let (kiosk, _, file) = kiosk_with_full_file()?;
+    let env = REVIEWER_PIN_ENV;
 
     let first = kiosk.provision(&file, &["--lang", "en"], &env)?;
     assert!(
@@ -338,10 +335,8 @@ fn a_full_file_is_applied_and_applying_it_again_changes_nothing() -> TestResult 
 
 #[test]
 fn a_bad_file_changes_nothing_and_says_why() -> TestResult {
-    let kiosk = Kiosk::new()?;
-    let pin = kiosk.pin_file("f1001", ADMIN_PIN, 0o600)?;
-    let good = kiosk.write("kiosk.toml", &full_file(&kiosk, &pin))?;
-    let applied = kiosk.provision(&good, &[], &[("PIN_F1002", REVIEWER_PIN)])?;
+    let (kiosk, _, good) = kiosk_with_full_file()?;
+    let applied = kiosk.provision(&good, &[], &REVIEWER_PIN_ENV)?;
     assert!(applied.status.success(), "{}", stderr(&applied));
 
     let open_pin = kiosk.pin_file("f1003", "482915", 0o644)?;
@@ -471,11 +466,8 @@ bucket = "bancoexemplo-dayfusion-evidence"
 
 #[test]
 fn updates_resets_removals_and_dry_runs() -> TestResult {
-    let kiosk = Kiosk::new()?;
-    let pin = kiosk.pin_file("f1001", ADMIN_PIN, 0o600)?;
-    let full = full_file(&kiosk, &pin);
-    let file = kiosk.write("kiosk.toml", &full)?;
-    let env = [("PIN_F1002", REVIEWER_PIN)];
+    let (kiosk, full, file) = kiosk_with_full_file()?;
+    let env = REVIEWER_PIN_ENV;
     assert!(kiosk.provision(&file, &[], &env)?.status.success());
     // An account added by hand stays (and is named) unless the file says otherwise.
     kiosk
@@ -490,7 +482,10 @@ fn updates_resets_removals_and_dry_runs() -> TestResult {
             "name = \"João P. Pereira\"\nrole = \"admin\"",
         )
         .replace(
-            &format!("pin-file = \"{}\"", pin.display()),
+            &format!(
+                "pin-file = \"{}\"",
+                kiosk.root.join("secrets/f1001").display()
+            ),
             &format!("pin-file = \"{}\"\nreset-pin = true", new_pin.display()),
         )
         .replace("retention-days = 90", "retention-days = 120");
@@ -584,11 +579,8 @@ fn updates_resets_removals_and_dry_runs() -> TestResult {
 
 #[test]
 fn refused_while_the_kiosk_app_runs() -> TestResult {
-    let kiosk = Kiosk::new()?;
-    let pin = kiosk.pin_file("f1001", ADMIN_PIN, 0o600)?;
-    let full = full_file(&kiosk, &pin);
-    let file = kiosk.write("kiosk.toml", &full)?;
-    let env = [("PIN_F1002", REVIEWER_PIN)];
+    let (kiosk, full, file) = kiosk_with_full_file()?;
+    let env = REVIEWER_PIN_ENV;
     std::fs::create_dir_all(&kiosk.data)?;
     // The app holds the lock for its whole life.
     let app = std::fs::OpenOptions::new()
@@ -683,11 +675,8 @@ fn a_pin_pasted_in_the_file_is_never_echoed() -> TestResult {
 
 #[test]
 fn an_admin_is_always_left() -> TestResult {
-    let kiosk = Kiosk::new()?;
-    let pin = kiosk.pin_file("f1001", ADMIN_PIN, 0o600)?;
-    let full = full_file(&kiosk, &pin);
-    let file = kiosk.write("kiosk.toml", &full)?;
-    let env = [("PIN_F1002", REVIEWER_PIN)];
+    let (kiosk, full, file) = kiosk_with_full_file()?;
+    let env = REVIEWER_PIN_ENV;
     assert!(kiosk.provision(&file, &[], &env)?.status.success());
 
     // f1001, the only admin, demoted (remove-unlisted-staff left out).
@@ -725,11 +714,8 @@ fn an_admin_is_always_left() -> TestResult {
 
 #[test]
 fn reset_pin_with_the_current_pin_unlocks_a_locked_account() -> TestResult {
-    let kiosk = Kiosk::new()?;
-    let pin = kiosk.pin_file("f1001", ADMIN_PIN, 0o600)?;
-    let full = full_file(&kiosk, &pin);
-    let file = kiosk.write("kiosk.toml", &full)?;
-    let env = [("PIN_F1002", REVIEWER_PIN)];
+    let (kiosk, full, file) = kiosk_with_full_file()?;
+    let env = REVIEWER_PIN_ENV;
     assert!(kiosk.provision(&file, &[], &env)?.status.success());
     let staff = kiosk.staff()?;
     for _ in 0..dayfusion_staff::MAX_FAILURES {
@@ -772,11 +758,8 @@ fn reset_pin_with_the_current_pin_unlocks_a_locked_account() -> TestResult {
 
 #[test]
 fn a_dry_run_creates_no_lock_file() -> TestResult {
-    let kiosk = Kiosk::new()?;
-    let pin = kiosk.pin_file("f1001", ADMIN_PIN, 0o600)?;
-    let full = full_file(&kiosk, &pin);
-    let file = kiosk.write("kiosk.toml", &full)?;
-    let env = [("PIN_F1002", REVIEWER_PIN)];
+    let (kiosk, full, file) = kiosk_with_full_file()?;
+    let env = REVIEWER_PIN_ENV;
     assert!(kiosk.provision(&file, &[], &env)?.status.success());
     for lock in ["staff.lock", "kiosk.lock"] {
         std::fs::remove_file(kiosk.data.join(lock))?;
@@ -799,11 +782,9 @@ fn a_dry_run_creates_no_lock_file() -> TestResult {
 
 #[test]
 fn an_audit_log_that_cannot_be_opened_changes_nothing() -> TestResult {
-    let kiosk = Kiosk::new()?;
-    let pin = kiosk.pin_file("f1001", ADMIN_PIN, 0o600)?;
-    let file = kiosk.write("kiosk.toml", &full_file(&kiosk, &pin))?;
+    let (kiosk, _, file) = kiosk_with_full_file()?;
     std::fs::create_dir_all(kiosk.data.join("transactions.db"))?;
-    let output = kiosk.provision(&file, &["--json"], &[("PIN_F1002", REVIEWER_PIN)])?;
+    let output = kiosk.provision(&file, &["--json"], &REVIEWER_PIN_ENV)?;
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout)?;
     assert_eq!(report["changed"], false);
@@ -820,10 +801,8 @@ fn an_audit_log_that_cannot_be_opened_changes_nothing() -> TestResult {
 #[test]
 fn a_data_folder_of_another_user_is_refused() -> TestResult {
     use std::os::unix::fs::MetadataExt;
-    let kiosk = Kiosk::new()?;
-    let pin = kiosk.pin_file("f1001", ADMIN_PIN, 0o600)?;
-    let file = kiosk.write("kiosk.toml", &full_file(&kiosk, &pin))?;
-    let env = [("PIN_F1002", REVIEWER_PIN)];
+    let (kiosk, _, file) = kiosk_with_full_file()?;
+    let env = REVIEWER_PIN_ENV;
     // Whoever runs the tests owns what they create.
     let me = std::fs::metadata(&kiosk.root)?.uid();
     let data = if me == 0 {

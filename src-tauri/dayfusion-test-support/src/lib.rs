@@ -6,11 +6,14 @@
 //!   and what they hold;
 //! - [`transactions`]: decided test transactions with their evidence,
 //!   recorded in a log as the verification flow does;
+//! - [`certificates`]: the kiosk certificate of the doctor and
+//!   provisioning tests;
 //! - [`net`]: a TCP forwarder in front of a server that can lose the
 //!   network (cut, refuse, slow down) and get it back.
 //!
 //! Errors are plain `Box<dyn Error>`: a failing set-up fails the test.
 
+pub mod certificates;
 pub mod moto;
 pub mod net;
 pub mod transactions;
