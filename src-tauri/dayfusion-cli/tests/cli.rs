@@ -6,17 +6,26 @@ fn dayfusion() -> Command {
     Command::new(env!("CARGO_BIN_EXE_dayfusion"))
 }
 
-#[test]
-fn health_json_reports_the_configured_folders() -> Result<(), Box<dyn std::error::Error>> {
-    let tmp = tempfile::tempdir()?;
+/// `dayfusion health --json` on the data folder `data` (key file, default
+/// log folder): the process output and the report it printed.
+fn health_json(
+    data: &std::path::Path,
+) -> Result<(std::process::Output, dayfusion_ipc::HealthReport), Box<dyn std::error::Error>> {
     let out = dayfusion()
         .args(["health", "--json"])
-        .env("DAYFUSION_DATA_DIR", tmp.path())
+        .env("DAYFUSION_DATA_DIR", data)
         .env("DAYFUSION_EVIDENCE_KEY", "file")
         .env_remove("DAYFUSION_LOG_DIR")
         .output()?;
-    let report: dayfusion_ipc::HealthReport = serde_json::from_slice(&out.stdout)
+    let report = serde_json::from_slice(&out.stdout)
         .map_err(|e| format!("{e}: {}", String::from_utf8_lossy(&out.stderr)))?;
+    Ok((out, report))
+}
+
+#[test]
+fn health_json_reports_the_configured_folders() -> Result<(), Box<dyn std::error::Error>> {
+    let tmp = tempfile::tempdir()?;
+    let (out, report) = health_json(tmp.path())?;
     // The exit status follows the report: 0 unless a check fails. (Which
     // one may fail depends on the machine: disk space, say, on a full CI
     // volume; the folders this test made are always usable.)
@@ -355,14 +364,7 @@ fn health_warns_when_a_transaction_waits_for_aws_longer_than_the_setting()
         rusqlite::params![queued_at],
     )?;
 
-    let out = dayfusion()
-        .args(["health", "--json"])
-        .env("DAYFUSION_DATA_DIR", tmp.path())
-        .env("DAYFUSION_EVIDENCE_KEY", "file")
-        .env_remove("DAYFUSION_LOG_DIR")
-        .output()?;
-    let report: dayfusion_ipc::HealthReport = serde_json::from_slice(&out.stdout)
-        .map_err(|e| format!("{e}: {}", String::from_utf8_lossy(&out.stderr)))?;
+    let (_, report) = health_json(tmp.path())?;
     let sync = report
         .checks
         .iter()
