@@ -240,6 +240,13 @@ pub fn sync_status(log: &SqliteLog) -> Result<SyncStatus, StoreError> {
     Ok(status)
 }
 
+/// The time to run the outbox at so that no entry waits out its backoff
+/// (`sync --retry-now`; the app once AWS answers again after an outage):
+/// past the longest backoff after `now`.
+pub fn ignoring_backoff(now: OffsetDateTime) -> OffsetDateTime {
+    now + time::Duration::seconds(BACKOFF_MAX_S + 1)
+}
+
 /// Whether transaction `id` waits to have its S3 copy erased (purged or
 /// aborted) while a legal hold keeps it: the sync leaves it alone (neither
 /// the erase nor the record's `EvidenceDeletedAt` goes out) until the hold

@@ -108,10 +108,9 @@ pub fn sync(
     let evidence = S3EvidenceStore::new(ctx.clone()).map_err(|e| aws_failure(&e, lang))?;
     let table = DynamoTransactionTable::new(ctx.clone());
     let sync = OutboxSync::new(&stores.log, Some(&stores.evidence), &evidence, &table);
-    // Retrying now = running as if the longest backoff had passed.
     let mut now = time::OffsetDateTime::now_utc();
     if retry_now {
-        now += time::Duration::seconds(dayfusion_aws::sync::BACKOFF_MAX_S + 1);
+        now = dayfusion_aws::sync::ignoring_backoff(now);
     }
     let report = sync.run(now, limit).map_err(|e| store_failure(e, lang))?;
     let status = sync_status(&stores.log).map_err(|e| store_failure(e, lang))?;

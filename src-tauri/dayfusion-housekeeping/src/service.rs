@@ -451,7 +451,7 @@ impl Worker {
                 // AWS answers again: every entry held back by the outage
                 // goes now, in its order — however many failures a long
                 // outage piled on the first one (as `sync --retry-now`).
-                as_of += time::Duration::seconds(dayfusion_aws::sync::BACKOFF_MAX_S + 1);
+                as_of = dayfusion_aws::sync::ignoring_backoff(as_of);
             }
         }
         let lock = match HousekeepingLock::try_acquire(&self.config.data_dir) {
