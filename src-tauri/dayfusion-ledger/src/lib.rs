@@ -17,7 +17,8 @@
 //!   reach AWS (first put, or a later review or purge).
 //! - `kiosk_state` (v2): facts every connection must agree on; today
 //!   `aws-outbox` (`on` when the kiosk has AWS settings; see
-//!   [`SqliteLog::set_aws_outbox`]).
+//!   [`SqliteLog::set_aws_outbox`]) and the schema compatibility keys (see
+//!   below).
 //!
 //! # How DynamoDB's item follows the local record
 //!
@@ -30,8 +31,32 @@
 //! walk along the local chain and a diverging item is `sync-conflict`.
 //!
 //! The schema is built by hand-written, ordered migrations, each applied in
-//! one SQL transaction and tracked by `PRAGMA user_version`; a database newer
-//! than this code is refused.
+//! one SQL transaction and tracked by `PRAGMA user_version`.
+//!
+//! # Upgrades and rollback
+//!
+//! Every migration declares the oldest schema version whose code can still
+//! read *and* write the database after it: an additive one (a new table, a
+//! nullable column, an index) keeps the previous value, anything older code
+//! would misread raises it to its own version. Each migration stores that
+//! value in `kiosk_state` ([`OLDEST_COMPATIBLE_KEY`], with the kiosk version
+//! that migrated in [`MIGRATED_BY_KEY`]). Opening a database:
+//!
+//! - older than this code, with data: a copy is first written next to it,
+//!   `<file>.v<old schema>.<UTC time>.bak` (owner-only, a consistent
+//!   snapshot by `VACUUM INTO`; the newest [`KEPT_BACKUPS`] are kept, see
+//!   [`migration_backups`]); if the copy cannot be written (a full disk)
+//!   the open fails and nothing is migrated. Then it is migrated;
+//! - newer than this code: opened as it is, never migrated or marked, when
+//!   its oldest compatible version is at most [`SCHEMA_VERSION`] (so a
+//!   package rolled back to an older release keeps working on the same
+//!   file); otherwise refused with an error naming the schema and kiosk
+//!   version needed, leaving the file untouched. The read-only and
+//!   immutable opens follow the same rule.
+//!
+//! Every released version ships a dump of a log as it writes it
+//! (`tests/releases/<version>.sql`); `tests/releases.rs` opens each with
+//! the current code, so a migration that breaks old data fails the tests.
 //!
 //! # The audit chain
 //!
@@ -135,6 +160,8 @@
 //! of a transaction or an event.
 
 mod audit;
+mod backup;
+mod migrate;
 mod outbox;
 mod policies;
 mod records;
@@ -153,11 +180,13 @@ use time::{OffsetDateTime, UtcOffset};
 use uuid::Uuid;
 
 pub use audit::event_hash;
+pub use backup::{KEPT_BACKUPS, migration_backups};
+pub use migrate::{KIOSK_VERSION, MIGRATED_BY_KEY, OLDEST_COMPATIBLE_KEY};
 pub use outbox::{
     REMOTE_RECORD_SHA256, RemoteRecord, SYNC_DEQUEUED, SYNC_QUEUED, SyncMark, SyncReceipt,
 };
 pub use records::record_sha256;
-pub use schema::SCHEMA_VERSION;
+pub use schema::{OLDEST_COMPATIBLE_SCHEMA, SCHEMA_VERSION};
 
 /// `prev_hash` of the first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";

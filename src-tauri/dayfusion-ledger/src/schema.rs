@@ -1,6 +1,7 @@
 //! The file and its schema: opening (WAL, `synchronous=FULL`, owner-only
 //! permissions), the read-only and immutable opens, and the ordered
-//! migrations tracked by `PRAGMA user_version`.
+//! migrations tracked by `PRAGMA user_version` (applied by the `migrate`
+//! module).
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -9,13 +10,38 @@ use std::time::Duration;
 use dayfusion_verify::StoreError;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
-use crate::{SqliteLog, begin, db_err};
+use crate::migrate::{accept_newer, migrate};
+use crate::{SqliteLog, db_err};
+
+/// One schema change.
+pub(crate) struct Migration {
+    /// The SQL, applied in one SQL transaction.
+    pub(crate) sql: &'static str,
+    /// The oldest schema version whose code can still read *and* write the
+    /// database after this change. An additive change (a new table, a
+    /// nullable column, an index) keeps the previous migration's value; a
+    /// change older code would misread or break raises it to its own
+    /// version. Never lower than the previous migration's.
+    pub(crate) oldest_compatible: u32,
+}
 
 /// The migrations, in order: migration `i` (0-based) brings the schema to
 /// version `i + 1`. Never edit a shipped one; append a new one.
-const MIGRATIONS: &[&str] = &[
-    // v1
-    "CREATE TABLE transactions (
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        oldest_compatible: 1,
+        sql: V1,
+    },
+    // v1 code would ignore `kiosk_state` and queue (or not) final
+    // transactions against the kiosk's AWS setting: it must not write v2.
+    Migration {
+        oldest_compatible: 2,
+        sql: V2,
+    },
+];
+
+/// v1: transactions, the audit chain and its head, policies, the outbox.
+const V1: &str = "CREATE TABLE transactions (
         id TEXT PRIMARY KEY,
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL,
@@ -59,21 +85,60 @@ const MIGRATIONS: &[&str] = &[
         queued_at TEXT NOT NULL,
         attempts INTEGER NOT NULL DEFAULT 0,
         last_error TEXT
-    );",
-    // v2: facts about the kiosk every connection must agree on (whether
-    // final transactions are queued for AWS).
-    "CREATE TABLE kiosk_state (
+    );";
+
+/// v2: facts about the kiosk every connection must agree on (whether final
+/// transactions are queued for AWS, which schema versions may open the file).
+const V2: &str = "CREATE TABLE kiosk_state (
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
-    );",
-];
+    );";
 
 /// The schema version this code writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
+/// The oldest schema version whose code can read and write a database
+/// written by this code (see [`oldest_compatible_at`]).
+pub const OLDEST_COMPATIBLE_SCHEMA: u32 = oldest_compatible_at(SCHEMA_VERSION);
+
+// Checked when compiling: each declaration lies between 1 and its own
+// version and never goes below the previous one.
+const _: () = {
+    let mut previous = 1;
+    let mut index = 0;
+    while index < MIGRATIONS.len() {
+        let oldest = MIGRATIONS[index].oldest_compatible;
+        assert!(oldest >= previous, "oldest_compatible went back");
+        assert!(
+            oldest as usize <= index + 1,
+            "oldest_compatible above its version"
+        );
+        previous = oldest;
+        index += 1;
+    }
+};
+
+/// The oldest schema version whose code can read and write a database at
+/// schema `version` (at most [`SCHEMA_VERSION`]): the highest
+/// `oldest_compatible` of the migrations up to it.
+pub(crate) const fn oldest_compatible_at(version: u32) -> u32 {
+    let mut oldest = 0;
+    let mut index = 0;
+    while index < MIGRATIONS.len() && index < version as usize {
+        if MIGRATIONS[index].oldest_compatible > oldest {
+            oldest = MIGRATIONS[index].oldest_compatible;
+        }
+        index += 1;
+    }
+    oldest
+}
+
 impl SqliteLog {
     /// Opens (creating it and its folder when missing) the log at `path`
-    /// for reading and writing, and brings its schema up to date.
+    /// for reading and writing, and brings its schema up to date, first
+    /// copying an older file with data next to it (see the crate docs on
+    /// upgrades). A newer file is opened unchanged when its code declared
+    /// this schema compatible, and refused otherwise.
     pub fn open(path: &Path) -> Result<SqliteLog, StoreError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
@@ -102,7 +167,7 @@ impl SqliteLog {
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(|e| db_err(e, "foreign_keys"))?;
         let mut conn = conn;
-        migrate(&mut conn)?;
+        migrate(&mut conn, path)?;
         restrict_permissions(path)?;
         tracing::debug!(schema = SCHEMA_VERSION, "transaction log open");
         Ok(SqliteLog {
@@ -134,7 +199,7 @@ impl SqliteLog {
         };
         let version = user_version(&conn)?;
         if version > SCHEMA_VERSION {
-            return Err(too_new(version));
+            accept_newer(&conn, version)?;
         }
         if version < SCHEMA_VERSION {
             return Err(StoreError::Other(format!(
@@ -242,49 +307,17 @@ fn immutable_uri(path: &Path) -> Result<String, StoreError> {
     Ok(uri)
 }
 
-fn user_version(conn: &Connection) -> Result<u32, StoreError> {
+/// The schema version of the file (`PRAGMA user_version`).
+pub(crate) fn user_version(conn: &Connection) -> Result<u32, StoreError> {
     let v: i64 = conn
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .map_err(|e| db_err(e, "read schema version"))?;
     u32::try_from(v).map_err(|_| StoreError::Corrupt(format!("invalid schema version {v}")))
 }
 
-fn too_new(version: u32) -> StoreError {
-    StoreError::Other(format!(
-        "database schema v{version} is newer than this kiosk (v{SCHEMA_VERSION})"
-    ))
-}
-
-/// Applies the missing migrations, one SQL transaction each.
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let current = user_version(conn)?;
-    if current > SCHEMA_VERSION {
-        return Err(too_new(current));
-    }
-    for (index, sql) in MIGRATIONS.iter().enumerate() {
-        let target = index as u32 + 1;
-        let tx = begin(conn)?;
-        // Re-read inside the write lock: another process may have migrated.
-        let now_at = user_version(&tx)?;
-        if now_at > SCHEMA_VERSION {
-            return Err(too_new(now_at));
-        }
-        if now_at >= target {
-            continue;
-        }
-        tx.execute_batch(sql)
-            .map_err(|e| db_err(e, "apply migration"))?;
-        tx.pragma_update(None, "user_version", target)
-            .map_err(|e| db_err(e, "set schema version"))?;
-        tx.commit().map_err(|e| db_err(e, "commit migration"))?;
-        tracing::info!(schema = target, "transaction log migrated");
-    }
-    Ok(())
-}
-
 /// Makes the database and its WAL files readable by the owner only.
 #[cfg(unix)]
-fn restrict_permissions(path: &Path) -> Result<(), StoreError> {
+pub(crate) fn restrict_permissions(path: &Path) -> Result<(), StoreError> {
     use std::os::unix::fs::PermissionsExt;
     let mut files = vec![path.to_owned()];
     for suffix in ["-wal", "-shm"] {
@@ -309,6 +342,25 @@ fn restrict_permissions(path: &Path) -> Result<(), StoreError> {
 }
 
 #[cfg(not(unix))]
-fn restrict_permissions(_path: &Path) -> Result<(), StoreError> {
+pub(crate) fn restrict_permissions(_path: &Path) -> Result<(), StoreError> {
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MIGRATIONS, OLDEST_COMPATIBLE_SCHEMA, oldest_compatible_at};
+
+    #[test]
+    fn compatibility_declarations_never_go_back() {
+        let mut previous = 0;
+        for (index, migration) in MIGRATIONS.iter().enumerate() {
+            let version = index as u32 + 1;
+            assert!(migration.oldest_compatible >= 1);
+            assert!(migration.oldest_compatible <= version, "v{version}");
+            assert!(migration.oldest_compatible >= previous, "v{version}");
+            assert_eq!(oldest_compatible_at(version), migration.oldest_compatible);
+            previous = migration.oldest_compatible;
+        }
+        assert_eq!(OLDEST_COMPATIBLE_SCHEMA, previous);
+    }
 }

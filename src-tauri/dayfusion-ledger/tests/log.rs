@@ -5,9 +5,9 @@ use std::error::Error;
 use std::path::{Path, PathBuf};
 
 use dayfusion_ledger::{
-    RECORD_SHA256, REMOTE_RECORD_SHA256, RemoteRecord, SCHEMA_VERSION, SYNC_COMPLETED,
-    SYNC_DEQUEUED, SYNC_FAILED, SYNC_QUEUED, SqliteLog, SyncMark, SyncReceipt, event_hash,
-    record_sha256,
+    KIOSK_VERSION, RECORD_SHA256, REMOTE_RECORD_SHA256, RemoteRecord, SCHEMA_VERSION,
+    SYNC_COMPLETED, SYNC_DEQUEUED, SYNC_FAILED, SYNC_QUEUED, SqliteLog, SyncMark, SyncReceipt,
+    event_hash, record_sha256,
 };
 use dayfusion_verify::{
     AuditEvent, DocumentRecord, EvidenceKey, ListQuery, PixelBox, Policy, PolicySet,
@@ -557,9 +557,13 @@ fn migrations_are_idempotent_and_newer_schemas_refused() -> TestResult {
     let result = SqliteLog::open(&newer);
     match result {
         Err(StoreError::Other(message)) => {
-            assert_eq!(
-                message,
-                format!("database schema v99 is newer than this kiosk (v{SCHEMA_VERSION})")
+            // It says nothing about compatibility: refused.
+            assert!(
+                message.starts_with(&format!(
+                    "database schema v99 is newer than this kiosk (DayFusion Kiosk {KIOSK_VERSION}, \
+                     schema v{SCHEMA_VERSION}) and needs a kiosk with schema v99 or newer"
+                )),
+                "{message}"
             );
         }
         other => return Err(format!("expected a schema error, got {other:?}").into()),
