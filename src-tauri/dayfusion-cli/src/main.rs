@@ -71,7 +71,7 @@ enum Command {
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
-        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models).
+        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models, else the package's).
         #[arg(long, value_name = "DIR")]
         models_dir: Option<PathBuf>,
         /// Also run detection N more times and report the median time.
@@ -88,7 +88,7 @@ enum Command {
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
-        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models).
+        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models, else the package's).
         #[arg(long, value_name = "DIR")]
         models_dir: Option<PathBuf>,
         /// Language of the quality messages: pt-BR or en.
@@ -145,7 +145,7 @@ enum Command {
         /// Language of messages (pt-BR or en).
         #[arg(long, default_value = "pt-BR")]
         lang: String,
-        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models).
+        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models, else the package's).
         #[arg(long, value_name = "DIR")]
         models_dir: Option<PathBuf>,
     },
@@ -200,7 +200,9 @@ enum Command {
     },
     /// Push the transactions waiting in the outbox (final ones, from either
     /// backend) to AWS: evidence to S3, records to DynamoDB. In order,
-    /// idempotent, with backoff after failures. Exit 1 when some failed.
+    /// idempotent, with backoff after failures. Then the kiosk's heartbeat
+    /// (health summary, backlog) goes to DynamoDB; its failure is reported,
+    /// never fatal. Exit 1 when some transactions failed.
     Sync {
         #[command(subcommand)]
         command: Option<SyncCommand>,
@@ -248,7 +250,7 @@ enum EvalCommand {
         /// Where report.json and roc.png go.
         #[arg(long, value_name = "DIR", default_value = "target/eval/faces")]
         out: PathBuf,
-        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models).
+        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models, else the package's).
         #[arg(long, value_name = "DIR")]
         models_dir: Option<PathBuf>,
         /// Skip the face_recognition peer.
@@ -269,7 +271,7 @@ enum EvalCommand {
         /// Where report.json and the crops go.
         #[arg(long, value_name = "DIR", default_value = "target/eval/portraits")]
         out: PathBuf,
-        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models).
+        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models, else the package's).
         #[arg(long, value_name = "DIR")]
         models_dir: Option<PathBuf>,
         /// Print the report as JSON.
@@ -285,7 +287,7 @@ enum EvalCommand {
         /// Where report.json goes.
         #[arg(long, value_name = "DIR", default_value = "target/eval/pad")]
         out: PathBuf,
-        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models).
+        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models, else the package's).
         #[arg(long, value_name = "DIR")]
         models_dir: Option<PathBuf>,
         /// Print the report as JSON.
@@ -312,7 +314,7 @@ enum LivenessCommand {
         /// Language of the messages: pt-BR or en.
         #[arg(long, default_value = "pt-BR")]
         lang: String,
-        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models).
+        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models, else the package's).
         #[arg(long, value_name = "DIR")]
         models_dir: Option<PathBuf>,
         /// Write the reference and audit images (JPEG) here.
@@ -335,7 +337,7 @@ enum LivenessCommand {
         /// The one origin whose pages may call it (CORS).
         #[arg(long, value_name = "ORIGIN")]
         allow_origin: Option<String>,
-        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models).
+        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models, else the package's).
         #[arg(long, value_name = "DIR")]
         models_dir: Option<PathBuf>,
     },
@@ -457,7 +459,7 @@ enum ModelsCommand {
     },
     /// Check that every model is present with its pinned SHA-256; exits 1 when not.
     Verify {
-        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models).
+        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models, else the package's).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
         /// Print the result as JSON.
@@ -692,7 +694,10 @@ fn models(command: ModelsCommand) -> anyhow::Result<ExitCode> {
     };
     match command {
         ModelsCommand::Fetch { dir } => {
-            let dir = dir_or_default(dir)?;
+            let dir = match dir {
+                Some(dir) => dir,
+                None => dayfusion_models::fetch_dir()?,
+            };
             let started = Instant::now();
             let report = dayfusion_models::fetch(&dir, &FetchOptions::default())?;
             for model in &report.models {

@@ -14,8 +14,8 @@ pub const DATA_DIR_ENV: &str = "DAYFUSION_DATA_DIR";
 pub const LOG_DIR_ENV: &str = "DAYFUSION_LOG_DIR";
 /// File name of the persisted settings inside the data directory.
 pub const SETTINGS_FILE: &str = "settings.json";
-/// Environment variable that overrides the models folder (the same name as
-/// `dayfusion_models::MODELS_DIR_ENV`, which resolves it for the engines).
+/// Environment variable that overrides the models folder (re-exported by
+/// `dayfusion_models`, which resolves it for the engines).
 pub const MODELS_DIR_ENV: &str = "DAYFUSION_MODELS_DIR";
 /// The SQLite transaction log (with the audit chain and the outbox).
 pub const LOG_FILE: &str = "transactions.db";
@@ -23,6 +23,28 @@ pub const LOG_FILE: &str = "transactions.db";
 pub const EVIDENCE_DIR: &str = "evidence";
 /// Policies added to (or overriding) the shipped ones.
 pub const POLICY_FILE: &str = "policies.toml";
+/// Where the Debian package installs the pinned model pack (read-only,
+/// root-owned): the engines load from it when the data folder has no
+/// `models` folder of its own.
+pub const PACKAGED_MODELS_DIR: &str = "/usr/share/dayfusion-kiosk/models";
+/// Name of the models folder inside the data folder (where `models fetch`
+/// writes).
+pub const MODELS_SUBDIR: &str = "models";
+
+/// The models folder the engines load from: the override when set (and not
+/// empty); else `<data>/models` when it exists (fetched by `models fetch`);
+/// else `packaged` when it exists (the Debian package's pack); else
+/// `<data>/models`, where `models fetch` will write.
+pub fn models_dir_from(over: Option<PathBuf>, data_dir: &Path, packaged: &Path) -> PathBuf {
+    if let Some(dir) = over.filter(|p| !p.as_os_str().is_empty()) {
+        return dir;
+    }
+    let own = data_dir.join(MODELS_SUBDIR);
+    if !own.is_dir() && packaged.is_dir() {
+        return packaged.to_path_buf();
+    }
+    own
+}
 
 /// Errors while resolving the kiosk's folders.
 #[derive(Debug, thiserror::Error)]
@@ -70,12 +92,14 @@ impl KioskPaths {
         }
     }
 
-    /// The models folder: `DAYFUSION_MODELS_DIR`, else `<data>/models` (as
-    /// `dayfusion_models::default_dir` resolves it).
+    /// The models folder the engines load from (as
+    /// `dayfusion_models::default_dir` resolves it): see [`models_dir_from`].
     pub fn models_dir(&self) -> PathBuf {
-        std::env::var_os(MODELS_DIR_ENV)
-            .filter(|v| !v.is_empty())
-            .map_or_else(|| self.data_dir.join("models"), PathBuf::from)
+        models_dir_from(
+            std::env::var_os(MODELS_DIR_ENV).map(PathBuf::from),
+            &self.data_dir,
+            Path::new(PACKAGED_MODELS_DIR),
+        )
     }
 
     /// Path of the settings store file.

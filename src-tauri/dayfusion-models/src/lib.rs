@@ -32,26 +32,48 @@ pub use fetch::{
 };
 pub use manifest::{FORMAT_VERSION, MANIFEST_FILE, Manifest, ManifestEntry};
 
-/// Environment variable that overrides the models folder.
-pub const MODELS_DIR_ENV: &str = "DAYFUSION_MODELS_DIR";
 /// Environment variable naming the npm binary `fetch` runs (default `npm`).
 pub const NPM_ENV: &str = "DAYFUSION_NPM";
-/// Name of the models folder inside the kiosk's data folder.
-pub const MODELS_SUBDIR: &str = "models";
+/// The override of the models folder, the folder's name under the data
+/// folder, and the package's read-only pack.
+pub use dayfusion_core::paths::{MODELS_DIR_ENV, MODELS_SUBDIR, PACKAGED_MODELS_DIR};
 
-/// The models folder: `DAYFUSION_MODELS_DIR`, else `<data dir>/models`.
+/// The models folder the engines load from: `DAYFUSION_MODELS_DIR`, else
+/// `<data dir>/models` when present, else the package's
+/// [`PACKAGED_MODELS_DIR`] when present, else `<data dir>/models`.
 pub fn default_dir() -> Result<PathBuf, ModelsError> {
-    resolve_dir_with(|name| std::env::var_os(name).map(PathBuf::from))
+    resolve_dir_with(
+        |name| std::env::var_os(name).map(PathBuf::from),
+        Path::new(PACKAGED_MODELS_DIR),
+    )
 }
 
-/// [`default_dir`] with `lookup` standing in for the environment.
-pub fn resolve_dir_with(lookup: impl Fn(&str) -> Option<PathBuf>) -> Result<PathBuf, ModelsError> {
+/// The folder `models fetch` writes to: `DAYFUSION_MODELS_DIR`, else
+/// `<data dir>/models` (never the package's read-only folder).
+pub fn fetch_dir() -> Result<PathBuf, ModelsError> {
+    let lookup = |name: &str| std::env::var_os(name).map(PathBuf::from);
     if let Some(dir) = lookup(MODELS_DIR_ENV).filter(|p| !p.as_os_str().is_empty()) {
         return Ok(dir);
     }
     let paths =
         dayfusion_core::paths::KioskPaths::resolve_with(lookup).map_err(ModelsError::NoDataDir)?;
     Ok(paths.data_dir.join(MODELS_SUBDIR))
+}
+
+/// [`default_dir`] with `lookup` standing in for the environment and
+/// `packaged` for the package's folder.
+pub fn resolve_dir_with(
+    lookup: impl Fn(&str) -> Option<PathBuf>,
+    packaged: &Path,
+) -> Result<PathBuf, ModelsError> {
+    let over = lookup(MODELS_DIR_ENV);
+    let paths =
+        dayfusion_core::paths::KioskPaths::resolve_with(lookup).map_err(ModelsError::NoDataDir)?;
+    Ok(dayfusion_core::paths::models_dir_from(
+        over,
+        &paths.data_dir,
+        packaged,
+    ))
 }
 
 /// Checks that every catalogue model is in `dir` with its pinned SHA-256 and

@@ -503,16 +503,49 @@ fn path_and_read_verify_the_real_catalogue_entry() -> TestResult {
 
 #[test]
 fn the_models_folder_is_the_override_or_under_the_data_folder() -> TestResult {
-    let over =
-        resolve_dir_with(|name| (name == MODELS_DIR_ENV).then(|| PathBuf::from("/opt/models")))?;
+    let nowhere = Path::new("/nonexistent/packaged-models");
+    let over = resolve_dir_with(
+        |name| (name == MODELS_DIR_ENV).then(|| PathBuf::from("/opt/models")),
+        nowhere,
+    )?;
     assert_eq!(over, PathBuf::from("/opt/models"));
 
-    let under = resolve_dir_with(|name| match name {
-        MODELS_DIR_ENV => Some(PathBuf::new()),
-        dayfusion_core::paths::DATA_DIR_ENV => Some(PathBuf::from("/srv/kiosk")),
-        _ => None,
-    })?;
+    let under = resolve_dir_with(
+        |name| match name {
+            MODELS_DIR_ENV => Some(PathBuf::new()),
+            dayfusion_core::paths::DATA_DIR_ENV => Some(PathBuf::from("/srv/kiosk")),
+            _ => None,
+        },
+        nowhere,
+    )?;
     assert_eq!(under, PathBuf::from("/srv/kiosk/models"));
+    Ok(())
+}
+
+/// An installed package's pack serves a data folder that has no models of
+/// its own; models fetched into the data folder (or the override) win.
+#[test]
+fn the_packaged_pack_is_used_when_the_data_folder_has_none() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let data = root.path().join("data");
+    let packaged = root.path().join("usr-share-models");
+    std::fs::create_dir_all(&data)?;
+    std::fs::create_dir_all(&packaged)?;
+    let lookup = |name: &str| (name == dayfusion_core::paths::DATA_DIR_ENV).then(|| data.clone());
+    assert_eq!(resolve_dir_with(lookup, &packaged)?, packaged);
+
+    std::fs::create_dir_all(data.join(MODELS_SUBDIR))?;
+    assert_eq!(
+        resolve_dir_with(lookup, &packaged)?,
+        data.join(MODELS_SUBDIR)
+    );
+
+    let over = root.path().join("over");
+    let with_override = |name: &str| match name {
+        MODELS_DIR_ENV => Some(over.clone()),
+        _ => lookup(name),
+    };
+    assert_eq!(resolve_dir_with(with_override, &packaged)?, over);
     Ok(())
 }
 
