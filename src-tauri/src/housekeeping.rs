@@ -2,18 +2,19 @@
 //! app, woken after each decision, review and AWS settings change, and read
 //! by the staff home and health.
 
+use dayfusion_core::health::{self, HealthInputs};
 use dayfusion_core::paths::KioskPaths;
 use dayfusion_evidence::KeySource;
 use dayfusion_housekeeping::{
     Housekeeper, HousekeepingConfig, KioskFacts, Schedule, default_connector,
 };
-use dayfusion_ipc::SyncStatus;
+use dayfusion_ipc::{CameraReport, CameraState, HealthReport, SyncStatus};
 use tauri::{AppHandle, Manager};
 
 use crate::state::KioskState;
 
-/// The kiosk's id and retention, read from the settings at each step
-/// (staff may change them while the app runs).
+/// The kiosk's id, retention and health, read afresh at each step (staff
+/// may change the settings while the app runs).
 struct AppFacts {
     app: AppHandle,
 }
@@ -26,6 +27,57 @@ impl KioskFacts for AppFacts {
     fn retention_days(&self) -> u32 {
         self.app.state::<KioskState>().settings.get().retention_days
     }
+
+    fn health(&self) -> Option<HealthReport> {
+        Some(health_now(&self.app.state::<KioskState>()))
+    }
+}
+
+/// Every health check, as the staff screen shows them (and the heartbeat
+/// summarises). Blocking: asks the OS keyring, probes bubblewrap once,
+/// reads the log.
+pub fn health_now(state: &KioskState) -> HealthReport {
+    let camera = *state
+        .camera
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let settings = state.settings.get();
+    let inputs = HealthInputs {
+        paths: &state.paths,
+        settings_store: state.settings.health(),
+        backend: settings.backend,
+        camera: Some(camera.unwrap_or(CameraReport {
+            state: CameraState::Unknown,
+            device_count: 0,
+            width: None,
+            height: None,
+            frame_rate: None,
+        })),
+        evidence_key: dayfusion_visit::evidence_key_state(
+            &state.paths.evidence_dir(),
+            settings.backend,
+        ),
+    };
+    let mut report = health::check(&inputs);
+    health::add_check(
+        &mut report,
+        dayfusion_visit::confinement_report().health_check(),
+    );
+    let log_path = state.paths.log_file();
+    let status = if log_path.exists() {
+        dayfusion_ledger::SqliteLog::open_read_only(&log_path)
+            .and_then(|log| dayfusion_aws::sync_status(&log))
+            .ok()
+    } else {
+        Some(SyncStatus::default())
+    };
+    if let Some(mut status) = status {
+        complete_status(state, &mut status);
+        if let Some(check) = health::aws_sync(&status, settings.sync_alert_hours) {
+            health::add_check(&mut report, check);
+        }
+    }
+    report
 }
 
 /// Starts the upkeep once the state is managed; `None` (logged) when the

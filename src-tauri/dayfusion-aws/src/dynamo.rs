@@ -20,6 +20,9 @@
 //! [`change_attributes`] only, conditioned on the `RecordSha256` the kiosk
 //! sent last (kept in the local audit chain, see `dayfusion-ledger`), so
 //! the decision's attributes stay as first written.
+//!
+//! The table also holds one heartbeat item per kiosk, keyed
+//! `HEARTBEAT#<kiosk id>` (never a UUID): see [`crate::heartbeat`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -301,6 +304,11 @@ impl DynamoTransactionTable {
         &self.table
     }
 
+    /// The connection (the heartbeat writes through it).
+    pub(crate) fn context(&self) -> &AwsContext {
+        &self.ctx
+    }
+
     /// Writes the item of a final `transaction` once (see the module docs).
     /// `record_sha256` is the SHA-256 of its JSON record
     /// ([`record_json`]). A different record already stored under the same
@@ -498,7 +506,12 @@ impl DynamoTransactionTable {
     /// The item of transaction `id` as a JSON object (attribute name →
     /// value), read consistently; `None` when there is none.
     pub fn get(&self, id: &uuid::Uuid) -> AwsResult<Option<serde_json::Value>> {
-        Ok(self.get_item(&id.to_string())?.as_ref().map(item_json))
+        self.get_json(&id.to_string())
+    }
+
+    /// The item under key `key` as a JSON object, read consistently.
+    pub(crate) fn get_json(&self, key: &str) -> AwsResult<Option<serde_json::Value>> {
+        Ok(self.get_item(key)?.as_ref().map(item_json))
     }
 
     /// The stored record of transaction `id`, decoded from `Record`.

@@ -13,6 +13,7 @@
 //! - [`erase`] — what a sync deletes in S3 after a purge or an abort.
 //! - [`credentials`] — scoped, short-lived credentials for the webview.
 //! - [`sync`] — the outbox pushed to S3 and DynamoDB.
+//! - [`heartbeat`] — the kiosk's health and backlog, published after each sync pass.
 //! - [`doctor`] — the diagnostics.
 
 pub mod config;
@@ -22,6 +23,7 @@ pub mod doctor;
 pub mod dynamo;
 pub mod erase;
 pub mod error;
+pub mod heartbeat;
 pub mod regions;
 pub mod rekognition;
 pub mod s3;
@@ -32,6 +34,7 @@ pub use context::AwsContext;
 pub use credentials::webview_credentials;
 pub use dynamo::{DynamoTransactionTable, PutOutcome};
 pub use error::{AwsError, AwsResult};
+pub use heartbeat::{Heartbeat, publish_after_sync};
 pub use rekognition::{RekognitionLiveness, RekognitionMatcher};
 pub use s3::S3EvidenceStore;
 pub use sync::{OutboxSync, SyncReport, mark_overdue, sync_status};

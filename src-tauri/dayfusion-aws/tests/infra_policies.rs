@@ -52,6 +52,8 @@ const OWN_PREFIX: &str = "${Prefix}${aws:PrincipalTag/x509Subject/CN}/*";
 const BUCKET: &str = "arn:aws:s3:::${Bucket}";
 const TABLE: &str = "arn:aws:dynamodb:${Region}:${AccountId}:table/dayfusion_transactions";
 const WEBVIEW_ROLE: &str = "arn:aws:iam::${AccountId}:role/${WebviewRoleName}";
+/// The kiosk's heartbeat key (`dayfusion_aws::heartbeat`), bound to its tag.
+const OWN_HEARTBEAT: &str = "HEARTBEAT#${aws:PrincipalTag/x509Subject/CN}";
 
 fn aws_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/aws")
@@ -244,12 +246,32 @@ fn the_kiosk_policy_is_exactly_the_backends_calls() -> TestResult {
                     "UpdateItem beyond the review and purge attributes"
                 );
             }
+            "dynamodb" if statement["Sid"] == "KioskHeartbeatUnderOwnKey" => {
+                assert_eq!(resources, [TABLE]);
+                assert_eq!(actions, ["dynamodb:PutItem"]);
+                assert_eq!(
+                    strings(
+                        statement
+                            .pointer("/Condition/ForAllValues:StringEquals/dynamodb:LeadingKeys")
+                    ),
+                    [OWN_HEARTBEAT],
+                    "heartbeat beyond the kiosk's own key"
+                );
+            }
             "dynamodb" => {
                 assert_eq!(resources, [TABLE]);
                 assert!(
                     !actions
                         .iter()
                         .any(|a| a.contains("Delete") || a.contains("Batch"))
+                );
+                assert_eq!(
+                    strings(
+                        statement
+                            .pointer("/Condition/ForAllValues:StringNotLike/dynamodb:LeadingKeys")
+                    ),
+                    ["HEARTBEAT#*"],
+                    "transaction statement reaching heartbeats"
                 );
             }
             "sts" => assert_eq!(resources, [WEBVIEW_ROLE]),
@@ -1115,6 +1137,83 @@ fn the_kiosk_updates_only_the_review_and_purge_attributes_and_never_deletes() ->
                 d.name
             );
         }
+    }
+    Ok(())
+}
+
+/// A request on the item whose partition key is `key` (DynamoDB's
+/// `dynamodb:LeadingKeys`).
+fn on_item(who: &Request, action: &str, key: &str) -> Request {
+    on(who, action, TABLE_ARN).with("dynamodb:LeadingKeys", key)
+}
+
+#[test]
+fn a_kiosk_writes_only_its_own_heartbeat() -> TestResult {
+    for d in deployments()? {
+        let a = kiosk("kiosk-a");
+        // Its own heartbeat: written (the sync's PutItem, overwritten each pass).
+        let own = on_item(&a, "dynamodb:PutItem", "HEARTBEAT#kiosk-a");
+        assert_eq!(kiosk_decision(&d, &own)?, Decision::Allow, "{}", d.name);
+        // Another kiosk's, or a look-alike key: never, by any action.
+        for key in [
+            "HEARTBEAT#kiosk-b",
+            "HEARTBEAT#kiosk-ab",
+            "HEARTBEAT#kiosk-",
+            "HEARTBEAT#*",
+            "HEARTBEAT#",
+            "HEARTBEAT#kiosk-a/x",
+        ] {
+            for action in [
+                "dynamodb:PutItem",
+                "dynamodb:GetItem",
+                "dynamodb:UpdateItem",
+            ] {
+                let mut r = on_item(&a, action, key);
+                if action == "dynamodb:UpdateItem" {
+                    r = r.with_all("dynamodb:Attributes", &["TransactionId", "Status"]);
+                }
+                assert_eq!(
+                    kiosk_decision(&d, &r)?,
+                    Decision::ExplicitDeny,
+                    "{}: {action} {key}",
+                    d.name
+                );
+            }
+        }
+        // Kiosk b's session on kiosk a's heartbeat: denied too.
+        let b = kiosk("kiosk-b");
+        let r = on_item(&b, "dynamodb:PutItem", "HEARTBEAT#kiosk-a");
+        assert_eq!(
+            kiosk_decision(&d, &r)?,
+            Decision::ExplicitDeny,
+            "{}",
+            d.name
+        );
+        // Without the kiosk tag, no heartbeat at all.
+        let untagged = a.clone().without(KIOSK_TAG);
+        for key in ["HEARTBEAT#kiosk-a", "HEARTBEAT#"] {
+            let r = on_item(&untagged, "dynamodb:PutItem", key);
+            assert_eq!(
+                kiosk_decision(&d, &r)?,
+                Decision::ExplicitDeny,
+                "{}: untagged {key}",
+                d.name
+            );
+        }
+        // Transactions stay as they were: put and read by their id.
+        for action in ["dynamodb:PutItem", "dynamodb:GetItem"] {
+            let r = on_item(&a, action, "0193a1b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b");
+            assert_eq!(
+                kiosk_decision(&d, &r)?,
+                Decision::Allow,
+                "{}: {action}",
+                d.name
+            );
+        }
+        // A heartbeat through the transaction statement alone: its own
+        // heartbeat's GetItem is not part of the kiosk's calls.
+        let r = on_item(&a, "dynamodb:GetItem", "HEARTBEAT#kiosk-a");
+        assert!(!kiosk_decision(&d, &r)?.allowed(), "{}", d.name);
     }
     Ok(())
 }

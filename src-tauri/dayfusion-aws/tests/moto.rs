@@ -27,15 +27,18 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ChecksumMode, ServerSideEncryption as S3Sse};
 use base64::Engine as _;
 use dayfusion_aws::config::ServerSideEncryption;
 use dayfusion_aws::dynamo::record_json;
+use dayfusion_aws::publish_after_sync;
 use dayfusion_aws::sync::{next_attempt_at, sync_status};
 use dayfusion_aws::{
     AwsContext, AwsSettings, DynamoTransactionTable, OutboxSync, PutOutcome, S3EvidenceStore,
 };
+use dayfusion_ipc::{HealthCheck, HealthCheckId, HealthReport, HealthStatus};
 use dayfusion_ledger::{RECORD_SHA256, SYNC_COMPLETED, SYNC_FAILED, SqliteLog};
 use dayfusion_verify::{
     AuditEvent, EvidenceKey, EvidenceStore, PortraitLocation, Provider, Stage, Status, StoreError,
@@ -43,6 +46,7 @@ use dayfusion_verify::{
 };
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use dayfusion_test_support::TestResult;
@@ -1656,5 +1660,166 @@ fn a_hold_placed_after_the_purge_keeps_the_s3_copy_until_released() -> TestResul
     let item = table.get(&t.transaction_id)?.ok_or("no item")?;
     assert!(!attr(&item, "EvidenceDeletedAt").is_empty(), "{item}");
     assert_eq!(local.log.verify_audit()?.first_bad, None);
+    Ok(())
+}
+
+/// The kiosk's heartbeat item, read with the raw client (as a dashboard).
+fn heartbeat_item(
+    ctx: &AwsContext,
+) -> Result<Option<std::collections::HashMap<String, AttributeValue>>, Box<dyn Error>> {
+    let out = ctx.block_on(
+        ctx.dynamodb
+            .get_item()
+            .table_name(TABLE)
+            .key(
+                "TransactionId",
+                AttributeValue::S(format!("HEARTBEAT#{KIOSK}")),
+            )
+            .consistent_read(true)
+            .send(),
+    )?;
+    Ok(out.item().cloned())
+}
+
+fn value_of<'a>(
+    item: &'a std::collections::HashMap<String, AttributeValue>,
+    name: &str,
+) -> Option<&'a str> {
+    match item.get(name)? {
+        AttributeValue::S(v) | AttributeValue::N(v) => Some(v.as_str()),
+        _ => None,
+    }
+}
+
+/// Every item in the table, heartbeats included.
+fn raw_item_count(ctx: &AwsContext) -> Result<usize, Box<dyn Error>> {
+    let out = ctx.block_on(ctx.dynamodb.scan().table_name(TABLE).send())?;
+    Ok(out.items().len())
+}
+
+#[test]
+fn a_sync_pass_publishes_the_heartbeat_with_its_backlog_and_the_next_overwrites_it() -> TestResult {
+    let _serial = serial();
+    let Some(k) = outbox_kiosk()? else {
+        return Ok(());
+    };
+    let transactions = queue(&k.local, 3, 400)?;
+    // The middle one cannot sync yet: its document is missing locally.
+    let broken = &transactions[1];
+    let document = broken
+        .document
+        .as_ref()
+        .ok_or("no document")?
+        .document_key
+        .clone();
+    let bytes = k.local.evidence.get(&document)?;
+    k.local.evidence.delete(&document)?;
+    let sync = OutboxSync::new(&k.local.log, Some(&k.local.evidence), &k.s3, &k.table);
+    let report = sync.run(OffsetDateTime::now_utc(), 0)?;
+    assert_eq!((report.synced, report.failed.len()), (2, 1), "{report:?}");
+    assert!(
+        heartbeat_item(&k.ctx)?.is_none(),
+        "the sync alone writes none"
+    );
+
+    let health = HealthReport {
+        status: HealthStatus::Warning,
+        checked_at: "2026-12-05T12:00:00Z".into(),
+        checks: vec![HealthCheck {
+            id: HealthCheckId::AwsSync,
+            status: HealthStatus::Warning,
+            detail: format!("transaction {} waits", broken.transaction_id),
+        }],
+    };
+    let first_at = OffsetDateTime::now_utc();
+    let published = publish_after_sync(&k.table, &k.local.log, Some(&health), first_at)?;
+    assert_eq!(published.backlog.queued, 1);
+    let item = heartbeat_item(&k.ctx)?.ok_or("no heartbeat")?;
+    assert_eq!(value_of(&item, "ItemType"), Some("kiosk-heartbeat"));
+    assert_eq!(value_of(&item, "KioskId"), Some(KIOSK));
+    assert_eq!(
+        value_of(&item, "AppVersion"),
+        Some(env!("CARGO_PKG_VERSION"))
+    );
+    assert_eq!(value_of(&item, "HealthStatus"), Some("warning"));
+    assert_eq!(
+        item.get("WarningChecks"),
+        Some(&AttributeValue::L(vec![AttributeValue::S(
+            "awsSync".into()
+        )]))
+    );
+    assert_eq!(value_of(&item, "Queued"), Some("1"));
+    assert_eq!(value_of(&item, "Failing"), Some("1"));
+    assert_eq!(value_of(&item, "Held"), Some("0"));
+    assert_eq!(value_of(&item, "LastErrorCode"), Some("not-found"));
+    assert!(value_of(&item, "OldestQueuedAt").is_some());
+    assert!(value_of(&item, "OldestQueuedAgeSeconds").is_some());
+    assert!(value_of(&item, "LastSuccessAt").is_some());
+    // No transaction ids, no check details, no record.
+    let text = format!("{item:?}");
+    for t in &transactions {
+        assert!(!text.contains(&t.transaction_id.to_string()), "{text}");
+    }
+    assert!(!item.contains_key("Record") && !item.contains_key("Status"));
+    // Beside the transactions, not among them.
+    assert_eq!(table_ids(&k.ctx)?.len(), 2);
+    assert_eq!(raw_item_count(&k.ctx)?, 3);
+
+    // The document is back: the next pass syncs it and overwrites the
+    // heartbeat (one item per kiosk).
+    k.local.evidence.put(&document, &bytes)?;
+    let later = dayfusion_aws::sync::ignoring_backoff(OffsetDateTime::now_utc());
+    let report = sync.run(later, 0)?;
+    assert_eq!(report.synced, 1, "{report:?}");
+    publish_after_sync(&k.table, &k.local.log, None, later)?;
+    let item = heartbeat_item(&k.ctx)?.ok_or("no heartbeat")?;
+    assert_eq!(value_of(&item, "Queued"), Some("0"));
+    assert_eq!(value_of(&item, "Failing"), Some("0"));
+    assert_eq!(value_of(&item, "OldestQueuedAt"), None);
+    assert_eq!(value_of(&item, "HealthStatus"), None, "no report this time");
+    assert!(value_of(&item, "HeartbeatAt") > Some(first_at.format(&Rfc3339)?.as_str()));
+    assert_eq!(table_ids(&k.ctx)?.len(), 3);
+    assert_eq!(raw_item_count(&k.ctx)?, 4);
+    Ok(())
+}
+
+#[test]
+fn a_heartbeat_that_cannot_be_written_leaves_the_sync_and_the_item_alone() -> TestResult {
+    let _serial = serial();
+    let Some(k) = outbox_kiosk()? else {
+        return Ok(());
+    };
+    // Something that is not a heartbeat holds the key: never overwritten.
+    k.ctx.block_on(
+        k.ctx
+            .dynamodb
+            .put_item()
+            .table_name(TABLE)
+            .item(
+                "TransactionId",
+                AttributeValue::S(format!("HEARTBEAT#{KIOSK}")),
+            )
+            .item("Status", AttributeValue::S("APPROVED".into()))
+            .send(),
+    )?;
+    let transactions = queue(&k.local, 2, 500)?;
+    let sync = OutboxSync::new(&k.local.log, Some(&k.local.evidence), &k.s3, &k.table);
+    let report = sync.run(OffsetDateTime::now_utc(), 0)?;
+    assert_eq!(report.synced, 2, "{report:?}");
+    let failed = publish_after_sync(&k.table, &k.local.log, None, OffsetDateTime::now_utc());
+    assert_eq!(failed.err().as_deref(), Some("sync-conflict"));
+    let item = heartbeat_item(&k.ctx)?.ok_or("item gone")?;
+    assert_eq!(value_of(&item, "Status"), Some("APPROVED"));
+    assert_eq!(value_of(&item, "ItemType"), None);
+    // The sync's work stands: records in DynamoDB, outbox empty.
+    for t in &transactions {
+        assert!(k.table.get(&t.transaction_id)?.is_some());
+    }
+    assert!(k.local.log.outbox(0)?.is_empty());
+
+    // AWS unreachable: the heartbeat fails with the network's code, quickly.
+    let offline = DynamoTransactionTable::new(unreachable_context()?);
+    let failed = publish_after_sync(&offline, &k.local.log, None, OffsetDateTime::now_utc());
+    assert_eq!(failed.err().as_deref(), Some("aws-unreachable"));
     Ok(())
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use dayfusion_aws::doctor::{self, CheckStatus};
 use dayfusion_aws::dynamo::DynamoTransactionTable;
+use dayfusion_aws::publish_after_sync;
 use dayfusion_aws::s3::S3EvidenceStore;
 use dayfusion_aws::sync::{OutboxSync, sync_status};
 use dayfusion_aws::{AwsContext, AwsError, AwsSettings, RekognitionLiveness, RekognitionMatcher};
@@ -114,11 +115,23 @@ pub fn sync(
     }
     let report = sync.run(now, limit).map_err(|e| store_failure(e, lang))?;
     let status = sync_status(&stores.log).map_err(|e| store_failure(e, lang))?;
+    // The fleet's view of this kiosk; a failure never fails the sync.
+    let health = crate::health_commands::report(paths);
+    let heartbeat = publish_after_sync(
+        &table,
+        &stores.log,
+        Some(&health),
+        time::OffsetDateTime::now_utc(),
+    );
     if json {
+        let heartbeat = match &heartbeat {
+            Ok(published) => serde_json::json!({ "published": published }),
+            Err(code) => serde_json::json!({ "error": code }),
+        };
         println!(
             "{}",
             serde_json::to_string_pretty(
-                &serde_json::json!({ "report": report, "status": status })
+                &serde_json::json!({ "report": report, "status": status, "heartbeat": heartbeat })
             )?
         );
     } else {
@@ -132,6 +145,12 @@ pub fn sync(
         for (id, code) in &report.failed {
             println!(
                 "  {id}: [{code}] {}",
+                dayfusion_verify::i18n::message(code, lang)
+            );
+        }
+        if let Err(code) = &heartbeat {
+            println!(
+                "heartbeat not published (next sync retries): [{code}] {}",
                 dayfusion_verify::i18n::message(code, lang)
             );
         }

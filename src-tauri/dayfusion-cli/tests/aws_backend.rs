@@ -193,7 +193,13 @@ impl Kiosk {
         let out = dynamodb(
             &self.moto,
             "Scan",
-            &serde_json::json!({"TableName": self.table, "Select": "COUNT"}),
+            // Transactions only: the kiosk's heartbeat left out.
+            &serde_json::json!({
+                "TableName": self.table,
+                "Select": "COUNT",
+                "FilterExpression": "NOT begins_with(TransactionId, :heartbeat)",
+                "ExpressionAttributeValues": {":heartbeat": {"S": "HEARTBEAT#"}},
+            }),
         )?;
         out["Count"].as_u64().ok_or_else(|| "no count".into())
     }
@@ -450,9 +456,28 @@ fn verify_on_aws_stores_evidence_in_s3_and_logs_to_dynamodb_once() -> TestResult
     // Locally: synced, nothing waiting; a second sync does nothing.
     let out = k.run(&["sync", "status", "--json"])?;
     assert_eq!(json(&out)?["pending"], 0);
+    // Something that is not a heartbeat holds the kiosk's heartbeat key: the
+    // heartbeat fails, is reported, and the sync still succeeds.
+    dynamodb(
+        &k.moto,
+        "PutItem",
+        &serde_json::json!({
+            "TableName": k.table,
+            "Item": {
+                "TransactionId": {"S": "HEARTBEAT#kiosk-unconfigured"},
+                "Status": {"S": "APPROVED"},
+            },
+        }),
+    )?;
     let out = k.run(&["sync", "--json"])?;
     assert!(out.status.success());
-    assert_eq!(json(&out)?["report"]["synced"], 0);
+    let synced = json(&out)?;
+    assert_eq!(synced["report"]["synced"], 0);
+    assert_eq!(synced["heartbeat"]["error"], "sync-conflict", "{synced}");
+    assert_eq!(
+        k.item("HEARTBEAT#kiosk-unconfigured")?["Status"]["S"],
+        "APPROVED"
+    );
     assert_eq!(k.item_count()?, 1);
     let out = k.run(&["transactions", "show", id, "--json"])?;
     let shown = json(&out)?;
@@ -556,6 +581,7 @@ fn offline_verifications_reach_aws_after_an_outage_exactly_once() -> TestResult 
     assert_eq!(report["report"]["synced"], 0, "{report}");
     assert_eq!(report["status"]["pending"], 2, "{report}");
     assert_eq!(report["status"]["lastError"], "aws-unreachable", "{report}");
+    assert_eq!(report["heartbeat"]["error"], "aws-unreachable", "{report}");
     assert_eq!(k.item_count()?, 0);
 
     // The network is back. The run above stopped at the first failure, so
@@ -565,6 +591,14 @@ fn offline_verifications_reach_aws_after_an_outage_exactly_once() -> TestResult 
     assert_eq!(report["report"]["synced"], 1, "{report}");
     assert_eq!(report["report"]["skippedBackoff"], 1, "{report}");
     assert_eq!(k.item_count()?, 1);
+    // The heartbeat tells the fleet what still waits.
+    let heartbeat = k.item("HEARTBEAT#kiosk-unconfigured")?;
+    assert_eq!(heartbeat["ItemType"]["S"], "kiosk-heartbeat", "{heartbeat}");
+    assert_eq!(heartbeat["Queued"]["N"], "1", "{heartbeat}");
+    assert_eq!(heartbeat["Failing"]["N"], "1", "{heartbeat}");
+    assert_eq!(heartbeat["LastErrorCode"]["S"], "aws-unreachable");
+    assert!(heartbeat["HealthStatus"]["S"].is_string(), "{heartbeat}");
+    assert_eq!(report["heartbeat"]["published"]["backlog"]["queued"], 1);
     // Staff ask for a sync now: the one in backoff goes too.
     let out = k.run(&["sync", "--retry-now", "--json"])?;
     let report = json(&out)?;
@@ -572,6 +606,11 @@ fn offline_verifications_reach_aws_after_an_outage_exactly_once() -> TestResult 
     assert_eq!(report["report"]["synced"], 1, "{report}");
     assert_eq!(report["status"]["pending"], 0, "{report}");
     assert_eq!(k.item_count()?, 2);
+    // Overwritten: nothing waits now.
+    let heartbeat = k.item("HEARTBEAT#kiosk-unconfigured")?;
+    assert_eq!(heartbeat["Queued"]["N"], "0", "{heartbeat}");
+    assert_eq!(heartbeat["Failing"]["N"], "0", "{heartbeat}");
+    assert!(heartbeat["OldestQueuedAt"].is_null(), "{heartbeat}");
     for id in &ids {
         let item = k.item(id)?;
         assert_eq!(item["Backend"]["S"], "embedded", "{item}");

@@ -11,6 +11,10 @@
 //!   backoff when it succeeds. Transactions are queued for AWS only while
 //!   AWS settings exist, and the ones kept local are queued when they are
 //!   added ([`dayfusion_ledger::SqliteLog::set_aws_outbox`]).
+//!   After each pass that reached AWS (and, with nothing to send, once per
+//!   idle period) the kiosk's heartbeat goes to DynamoDB
+//!   ([`dayfusion_aws::heartbeat`]): its health ([`KioskFacts::health`])
+//!   and backlog; a failed heartbeat never fails the round.
 //! - **Retention**: the purge runs at start and every
 //!   [`Schedule::purge_every`] with the kiosk's retention setting, on the
 //!   local store; the S3 copies follow through the outbox.

@@ -11,8 +11,9 @@ use dayfusion_aws::s3::S3EvidenceStore;
 use dayfusion_aws::sync::{
     OutboxSync, backoff_delay, held_for_erase, is_transient, next_attempt_at,
 };
-use dayfusion_aws::{AwsContext, AwsSettings};
+use dayfusion_aws::{AwsContext, AwsSettings, publish_after_sync};
 use dayfusion_evidence::{KeySource, LocalEvidenceStore, MARKER_FILE};
+use dayfusion_ipc::HealthReport;
 use dayfusion_ledger::SqliteLog;
 use dayfusion_verify::maintenance::{self, PurgeReport};
 use dayfusion_verify::{EvidenceKey, EvidenceRef, EvidenceStore, StoreError, TransactionLog};
@@ -30,6 +31,11 @@ pub trait KioskFacts: Send + Sync + 'static {
     fn kiosk_id(&self) -> String;
     /// Days evidence is kept (the retention setting).
     fn retention_days(&self) -> u32;
+    /// The kiosk's health report, summarised in its heartbeat; `None` (the
+    /// default) publishes the backlog alone.
+    fn health(&self) -> Option<HealthReport> {
+        None
+    }
 }
 
 /// How often things happen.
@@ -131,6 +137,12 @@ pub struct ServiceState {
     pub last_purge: Option<PurgeReport>,
     /// Completed sync rounds since start (tests wait on it).
     pub rounds: u64,
+    /// When the kiosk's heartbeat last reached DynamoDB.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_heartbeat_at: Option<OffsetDateTime>,
+    /// The code of the last heartbeat's failure, cleared by the next one
+    /// that gets through (it never fails the sync).
+    pub heartbeat_error: Option<String>,
 }
 
 /// Signals to the thread.
@@ -182,6 +194,7 @@ impl Housekeeper {
             aws: None,
             offline_since_backoff: None,
             offline_code: None,
+            last_heartbeat: None,
         };
         let thread = std::thread::Builder::new()
             .name("dayfusion-housekeeping".into())
@@ -242,6 +255,25 @@ struct Worker {
     /// The code that stopped the last sync (`aws-unreachable`,
     /// `aws-throttled`, …), while it lasts.
     offline_code: Option<String>,
+    /// When the last heartbeat was tried.
+    last_heartbeat: Option<Instant>,
+}
+
+/// Publishes the kiosk's heartbeat after a sync pass and records the
+/// outcome in the state; never fails the round.
+fn beat(shared: &Shared, facts: &dyn KioskFacts, log: &SqliteLog, ctx: Arc<AwsContext>) {
+    let table = DynamoTransactionTable::new(ctx);
+    let health = facts.health();
+    let now = OffsetDateTime::now_utc();
+    let result = publish_after_sync(&table, log, health.as_ref(), now);
+    let mut state = shared.state();
+    match result {
+        Ok(_) => {
+            state.last_heartbeat_at = Some(now);
+            state.heartbeat_error = None;
+        }
+        Err(code) => state.heartbeat_error = Some(code),
+    }
 }
 
 /// The failure code of a network outage (the probe may end it).
@@ -421,6 +453,24 @@ impl Worker {
         if self.log()?.outbox(1)?.is_empty() {
             self.set_online();
             self.shared.state().last_error = None;
+            // Nothing to send: the heartbeat still goes, at most once per
+            // idle period, so the fleet sees the kiosk alive.
+            let due = self
+                .last_heartbeat
+                .is_none_or(|at| at.elapsed() >= schedule.idle_every);
+            if due {
+                match self.context() {
+                    Ok(ctx) => {
+                        self.last_heartbeat = Some(Instant::now());
+                        if let Some(log) = &self.log {
+                            beat(&self.shared, &*self.facts, log, ctx);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(code = %e.code(), "heartbeat skipped: no AWS connection")
+                    }
+                }
+            }
             return Ok(schedule.idle_every);
         }
         let ctx = self.context()?;
@@ -502,6 +552,10 @@ impl Worker {
             return Ok(schedule.probe_every);
         }
         set_online(&mut self.offline_since_backoff, &self.shared);
+        // AWS answered: the heartbeat follows the pass (skipped during an
+        // outage, when it would fail the same way).
+        self.last_heartbeat = Some(Instant::now());
+        beat(&self.shared, &*self.facts, log, ctx);
         if report.remaining == 0 {
             return Ok(schedule.idle_every);
         }

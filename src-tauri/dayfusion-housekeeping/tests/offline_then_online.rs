@@ -11,11 +11,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dayfusion_aws::AwsContext;
+use dayfusion_aws::{AwsContext, DynamoTransactionTable};
 use dayfusion_evidence::KeySource;
 use dayfusion_housekeeping::{
     Connector, Housekeeper, HousekeepingConfig, KioskFacts, Schedule, ServiceState,
 };
+use dayfusion_ipc::{HealthCheck, HealthCheckId, HealthReport, HealthStatus};
 use dayfusion_ledger::{SYNC_FAILED, SYNC_QUEUED};
 use dayfusion_test_support::moto::{self, KIOSK};
 use dayfusion_test_support::net::FlakyProxy;
@@ -38,6 +39,17 @@ impl KioskFacts for Facts {
     }
     fn retention_days(&self) -> u32 {
         180
+    }
+    fn health(&self) -> Option<HealthReport> {
+        Some(HealthReport {
+            status: HealthStatus::Warning,
+            checked_at: "2026-12-05T12:00:00Z".into(),
+            checks: vec![HealthCheck {
+                id: HealthCheckId::Camera,
+                status: HealthStatus::Warning,
+                detail: "no frames".into(),
+            }],
+        })
     }
 }
 
@@ -316,6 +328,29 @@ fn three_visits_made_offline_arrive_once_within_a_minute_of_the_network() -> Tes
     assert_eq!(state.network_failures, 0, "{state:?}");
     assert_eq!(state.last_error, None, "{state:?}");
     assert!(state.last_sync_at.is_some());
+    // The pass that emptied the outbox published the kiosk's heartbeat:
+    // its health summary and nothing waiting.
+    let table = DynamoTransactionTable::new(direct.clone());
+    wait_until(
+        Duration::from_secs(10),
+        "the heartbeat of an empty outbox",
+        || {
+            Ok(table
+                .heartbeat(KIOSK)?
+                .is_some_and(|item| item["Queued"] == 0 && item["Failing"] == 0))
+        },
+    )?;
+    let item = table.heartbeat(KIOSK)?.ok_or("no heartbeat")?;
+    assert_eq!(item["HealthStatus"], "warning", "{item}");
+    assert_eq!(
+        item["WarningChecks"],
+        serde_json::json!(["camera"]),
+        "{item}"
+    );
+    assert!(item.get("LastSuccessAt").is_some(), "{item}");
+    let state = keeper.state();
+    assert!(state.last_heartbeat_at.is_some(), "{state:?}");
+    assert_eq!(state.heartbeat_error, None, "{state:?}");
     drop(keeper);
     Ok(())
 }

@@ -16,8 +16,10 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, Select,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType, Select,
 };
+use dayfusion_aws::heartbeat::{HEARTBEAT_KEY_PREFIX, is_heartbeat_key};
 use dayfusion_aws::{AwsContext, AwsError, AwsSettings};
 
 use crate::{BoxError, TestResult};
@@ -185,7 +187,8 @@ pub fn fresh() -> Result<Option<Arc<AwsContext>>, BoxError> {
     Ok(Some(ctx))
 }
 
-/// Every item's `TransactionId` in the table, sorted.
+/// Every transaction item's `TransactionId` in the table, sorted (the
+/// kiosks' heartbeats left out).
 pub fn table_ids(ctx: &AwsContext) -> Result<Vec<String>, BoxError> {
     let out = ctx.block_on(ctx.dynamodb.scan().table_name(TABLE).send())?;
     let mut ids: Vec<String> = out
@@ -193,18 +196,26 @@ pub fn table_ids(ctx: &AwsContext) -> Result<Vec<String>, BoxError> {
         .iter()
         .filter_map(|item| item.get("TransactionId"))
         .filter_map(|v| v.as_s().ok().cloned())
+        .filter(|id| !is_heartbeat_key(id))
         .collect();
     ids.sort();
     Ok(ids)
 }
 
-/// The table's item count (Scan, `COUNT`).
+/// The table's transaction item count (Scan, `COUNT`; the heartbeats
+/// left out).
 pub fn item_count(ctx: &AwsContext) -> Result<i32, BoxError> {
     let out = ctx.block_on(
         ctx.dynamodb
             .scan()
             .table_name(TABLE)
             .select(Select::Count)
+            .filter_expression("NOT begins_with(#key, :heartbeat)")
+            .expression_attribute_names("#key", "TransactionId")
+            .expression_attribute_values(
+                ":heartbeat",
+                AttributeValue::S(HEARTBEAT_KEY_PREFIX.into()),
+            )
             .send(),
     )?;
     Ok(out.count())
