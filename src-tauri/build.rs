@@ -6,6 +6,7 @@ fn main() {
         "app_info",
         "health_report",
         "get_settings",
+        "privacy_notice",
         "save_settings",
         "report_camera_state",
         "liveness_credentials",

@@ -1,13 +1,12 @@
 //! Tauri commands: thin adapters from IPC to the core. Each one is granted to
 //! the webview explicitly in `capabilities/kiosk.json`.
 
-use dayfusion_core::health::{self, HealthInputs};
 use std::sync::Arc;
 
 use dayfusion_aws::{AwsContext, AwsError, AwsSettings};
 use dayfusion_ipc::{
     AppInfo, AwsLivenessSession, BackendMode, CameraReport, CommandError, ErrorCode, HealthReport,
-    KioskSettings, LivenessCredentials, SyncStatus,
+    KioskSettings, LivenessCredentials, PrivacyNotice, SyncStatus,
 };
 use tauri::State;
 
@@ -39,50 +38,17 @@ pub fn app_info(state: State<'_, KioskState>) -> AppInfo {
 
 /// Runs every health check in the core and returns the summary.
 #[tauri::command]
-pub async fn health_report(state: State<'_, KioskState>) -> CommandResult<HealthReport> {
-    let camera = *state
-        .camera
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let backend = state.settings.get().backend;
-    // May ask the OS keyring (D-Bus) for a new store, so off the async runtime.
-    let evidence_dir = state.paths.evidence_dir();
-    let evidence_key = tauri::async_runtime::spawn_blocking(move || {
-        dayfusion_visit::evidence_key_state(&evidence_dir, backend)
+pub async fn health_report(app: tauri::AppHandle) -> CommandResult<HealthReport> {
+    // Asks the OS keyring (D-Bus) and probes bubblewrap: off the async runtime.
+    tauri::async_runtime::spawn_blocking(move || {
+        use tauri::Manager;
+        crate::housekeeping::health_now(&app.state::<KioskState>())
     })
     .await
     .map_err(|e| CommandError {
         code: ErrorCode::Internal,
-        detail: format!("evidence key check failed: {e}"),
-    })?;
-    let inputs = HealthInputs {
-        paths: &state.paths,
-        settings_store: state.settings.health(),
-        backend,
-        camera: Some(camera.unwrap_or(CameraReport {
-            state: dayfusion_ipc::CameraState::Unknown,
-            device_count: 0,
-            width: None,
-            height: None,
-            frame_rate: None,
-        })),
-        evidence_key,
-    };
-    let mut report = health::check(&inputs);
-    // Probed once (runs bubblewrap), so off the async runtime.
-    let parsing = tauri::async_runtime::spawn_blocking(dayfusion_visit::confinement_report)
-        .await
-        .map_err(|e| CommandError {
-            code: ErrorCode::Internal,
-            detail: format!("document parsing probe failed: {e}"),
-        })?;
-    health::add_check(&mut report, parsing.health_check());
-    if let Ok(status) = read_sync_status(&state).await
-        && let Some(check) = health::aws_sync(&status, state.settings.get().sync_alert_hours)
-    {
-        health::add_check(&mut report, check);
-    }
-    Ok(report)
+        detail: format!("health report task failed: {e}"),
+    })
 }
 
 /// The health check of how PDF scans are parsed.
@@ -90,6 +56,21 @@ pub async fn health_report(state: State<'_, KioskState>) -> CommandResult<Health
 #[tauri::command]
 pub fn get_settings(state: State<'_, KioskState>) -> KioskSettings {
     state.settings.get()
+}
+
+/// The controller and DPO for the consent screen (`privacy.json`, read
+/// afresh): `None` without a usable notice (the screen's generic text).
+#[tauri::command]
+pub async fn privacy_notice(app: tauri::AppHandle) -> CommandResult<Option<PrivacyNotice>> {
+    tauri::async_runtime::spawn_blocking(move || {
+        use tauri::Manager;
+        dayfusion_core::privacy::for_consent_screen(&app.state::<KioskState>().paths)
+    })
+    .await
+    .map_err(|e| CommandError {
+        code: ErrorCode::Internal,
+        detail: format!("privacy notice task failed: {e}"),
+    })
 }
 
 /// Validates and persists new settings (admins only: `token` of a signed-in

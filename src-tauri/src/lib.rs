@@ -78,6 +78,7 @@ pub fn run() -> ExitCode {
             commands::app_info,
             commands::health_report,
             commands::get_settings,
+            commands::privacy_notice,
             commands::save_settings,
             commands::report_camera_state,
             commands::liveness_credentials,

@@ -49,6 +49,7 @@ pub fn all() -> Result<Vec<Binding>, ExportError> {
         binding::<LivenessSessionInfo>(&config)?,
         binding::<LivenessSummary>(&config)?,
         binding::<OvalTarget>(&config)?,
+        binding::<PrivacyNotice>(&config)?,
         binding::<SyncStatus>(&config)?,
         binding::<DocumentSources>(&config)?,
         binding::<RemovableMedium>(&config)?,

@@ -111,6 +111,20 @@ fn default_idle_timeout_seconds() -> u32 {
     DEFAULT_IDLE_TIMEOUT_SECONDS
 }
 
+/// Who controls the customers' data and how to reach the data protection
+/// officer, for the consent screen (LGPD art. 9 and 41). The institution's
+/// published contacts, never a customer's data.
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivacyNotice {
+    /// The controller (the bank, with its CNPJ when it wishes).
+    pub controller: String,
+    /// The DPO's name, when published.
+    pub dpo_name: Option<String>,
+    /// How customers reach the DPO: e-mail, phone or web address.
+    pub dpo_contact: String,
+}
+
 /// Facts about the running application, shown on the status screen.
 #[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]

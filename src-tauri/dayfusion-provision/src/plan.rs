@@ -318,7 +318,10 @@ fn plan_privacy(
             warnings.push(Notice::new(
                 problems.lang,
                 "replaced-unreadable",
-                &[("value", &file.display().to_string()), ("detail", &e)],
+                &[
+                    ("value", &file.display().to_string()),
+                    ("detail", &e.to_string()),
+                ],
             ));
             (None, true)
         }

@@ -56,11 +56,13 @@ describe('KioskApi', () => {
     await expect(api.saveSettings(SETTINGS, 'staff-token')).resolves.toEqual(SETTINGS);
     await api.reportCameraState(report);
     await api.appInfo();
+    await expect(api.privacyNotice()).resolves.toBeNull();
 
     expect(calls.map(([command]) => command)).toEqual([
       'save_settings',
       'report_camera_state',
       'app_info',
+      'privacy_notice',
     ]);
     expect(calls[0][1]).toEqual({ settings: SETTINGS, token: 'staff-token' });
     expect(calls[1][1]).toEqual({ report });

@@ -11,6 +11,7 @@ import type { HealthReport } from './bindings/HealthReport';
 import type { KioskSettings } from './bindings/KioskSettings';
 import type { Language } from './bindings/Language';
 import type { MediaFolder } from './bindings/MediaFolder';
+import type { PrivacyNotice } from './bindings/PrivacyNotice';
 import type { RemovableMedium } from './bindings/RemovableMedium';
 import type { ReviewDetail } from './bindings/ReviewDetail';
 import type { ReviewItem } from './bindings/ReviewItem';
@@ -44,6 +45,14 @@ export class KioskApi {
   /** Reads the persisted kiosk settings. */
   getSettings(): Promise<KioskSettings> {
     return call('get_settings');
+  }
+
+  /**
+   * The controller and DPO the consent names (`privacy.json`, read afresh); `null` when the kiosk
+   * has no usable notice: the consent keeps its generic text.
+   */
+  privacyNotice(): Promise<PrivacyNotice | null> {
+    return call('privacy_notice');
   }
 
   /** Validates and persists `settings` (staff only: `token` of the signed-in session); resolves to what was stored. */

@@ -9,6 +9,7 @@ import type { DocumentHint } from '../ipc/bindings/DocumentHint';
 import type { DocumentPreview } from '../ipc/bindings/DocumentPreview';
 import type { KioskSettings } from '../ipc/bindings/KioskSettings';
 import type { MediaFolder } from '../ipc/bindings/MediaFolder';
+import type { PrivacyNotice } from '../ipc/bindings/PrivacyNotice';
 import type { RemovableMedium } from '../ipc/bindings/RemovableMedium';
 import type { VisitCapture } from '../ipc/bindings/VisitCapture';
 import type { VisitInfo } from '../ipc/bindings/VisitInfo';
@@ -47,6 +48,12 @@ const PREVIEW: DocumentPreview = {
   fromPdf: false,
 };
 
+const PRIVACY: PrivacyNotice = {
+  controller: 'Banco Exemplo S.A., CNPJ 00.000.000/0001-00',
+  dpoName: 'Maria Souza',
+  dpoContact: 'dpo@bancoexemplo.com.br',
+};
+
 const STICK: RemovableMedium = { id: 'm-1', label: 'PENDRIVE', readOnly: false };
 
 const STICK_ROOT: MediaFolder = {
@@ -79,6 +86,7 @@ function fakeApi() {
     getSettings: vi.fn(async () => SETTINGS),
     saveSettings: vi.fn(async (settings: KioskSettings) => settings),
     visitBegin: vi.fn(async () => INFO),
+    privacyNotice: vi.fn(async (): Promise<PrivacyNotice | null> => null),
     visitTouch: vi.fn(async () => undefined),
     visitConsent: vi.fn(async () => undefined),
     visitMediaList: vi.fn(async (): Promise<RemovableMedium[]> => [STICK]),
@@ -223,6 +231,72 @@ describe('customer visit', () => {
     expect(document.documentElement.lang).toBe('pt-BR');
     expect(get('start').textContent).toContain('Toque para começar');
     expect(api.visitEnd).toHaveBeenCalledTimes(1);
+  });
+
+  describe('the privacy notice on the consent', () => {
+    const GENERIC_PT = 'A instituição que opera este quiosque é a controladora dos seus dados.';
+
+    it('names the controller and the DPO (name and contact) from the kiosk notice', async () => {
+      api.privacyNotice.mockResolvedValue(PRIVACY);
+      await toConsent();
+
+      expect(api.privacyNotice).toHaveBeenCalledTimes(1);
+      expect(get('consent-controller').textContent?.trim()).toBe(
+        'Controlador: Banco Exemplo S.A., CNPJ 00.000.000/0001-00',
+      );
+      expect(get('consent-dpo').textContent?.trim()).toBe(
+        'Encarregado (DPO): Maria Souza — dpo@bancoexemplo.com.br',
+      );
+      expect(get('consent-who').textContent).not.toContain(GENERIC_PT);
+    });
+
+    it('names the DPO by contact alone when the notice has no name, in English too', async () => {
+      api.privacyNotice.mockResolvedValue({ ...PRIVACY, dpoName: null });
+      await toConsent('en');
+
+      expect(get('consent-controller').textContent?.trim()).toBe(
+        'Controller: Banco Exemplo S.A., CNPJ 00.000.000/0001-00',
+      );
+      expect(get('consent-dpo').textContent?.trim()).toBe(
+        'Data Protection Officer (DPO): dpo@bancoexemplo.com.br',
+      );
+      expect(get('consent-who').textContent).not.toContain('A member of staff at the branch');
+    });
+
+    it('keeps the generic text without a notice', async () => {
+      await toConsent();
+
+      expect(api.privacyNotice).toHaveBeenCalledTimes(1);
+      expect(get('consent-who').textContent).toContain(GENERIC_PT);
+      expect(find('consent-controller')).toBeNull();
+      expect(find('consent-dpo')).toBeNull();
+    });
+
+    it('keeps the generic text and the visit when the notice cannot be read', async () => {
+      api.privacyNotice.mockRejectedValue(new Error('privacy notice task failed'));
+      await toConsent();
+
+      expect(get('consent-who').textContent).toContain(GENERIC_PT);
+      expect(find('consent-controller')).toBeNull();
+      expect(find('visit-error')).toBeNull();
+      await tap('consent-accept');
+      expect(api.visitConsent).toHaveBeenCalledWith('visit-1', true);
+      expect(find('visit-document')).not.toBeNull();
+    });
+
+    it('is read afresh for every visit and forgotten when one ends', async () => {
+      api.privacyNotice.mockResolvedValueOnce(PRIVACY);
+      await toConsent();
+      expect(find('consent-controller')).not.toBeNull();
+      await tap('consent-decline');
+      expect(TestBed.inject(VisitService).privacy()).toBeNull();
+      await settle(5000);
+
+      await toConsent();
+      expect(api.privacyNotice).toHaveBeenCalledTimes(2);
+      expect(find('consent-controller')).toBeNull();
+      expect(get('consent-who').textContent).toContain(GENERIC_PT);
+    });
   });
 
   it('consent accepted → document → portrait → liveness → result without scores', async () => {

@@ -4,6 +4,7 @@ import { DEFAULT_LANGUAGE, LanguageService } from '../i18n/language';
 import type { DocumentPreview } from '../ipc/bindings/DocumentPreview';
 import type { Language } from '../ipc/bindings/Language';
 import type { MediaFolder } from '../ipc/bindings/MediaFolder';
+import type { PrivacyNotice } from '../ipc/bindings/PrivacyNotice';
 import type { RemovableMedium } from '../ipc/bindings/RemovableMedium';
 import type { VisitEnd } from '../ipc/bindings/VisitEnd';
 import type { VisitCapture } from '../ipc/bindings/VisitCapture';
@@ -109,6 +110,7 @@ export class VisitService {
   private operatorToken: string | null = null;
   private readonly stepState = signal<VisitStep | null>(null);
   private readonly infoState = signal<VisitInfo | null>(null);
+  private readonly privacyState = signal<PrivacyNotice | null>(null);
   private readonly previewState = signal<DocumentPreview | null>(null);
   private readonly livenessState = signal<VisitCapture | null>(null);
   private readonly livenessAttemptState = signal(0);
@@ -123,6 +125,8 @@ export class VisitService {
   readonly step = this.stepState.asReadonly();
   /** The visit as the backend began it. */
   readonly info = this.infoState.asReadonly();
+  /** The controller and DPO the consent names; `null`: its generic text. */
+  readonly privacy = this.privacyState.asReadonly();
   /** The document photo taken, shown back for confirmation. */
   readonly preview = this.previewState.asReadonly();
   /** The liveness step (the widget's provider); its sessions come through {@link requestLivenessSession}. */
@@ -180,14 +184,25 @@ export class VisitService {
   async chooseLanguage(lang: Language): Promise<void> {
     this.language.apply(lang);
     await this.run(
-      () => this.api.visitBegin(lang, this.operatorToken),
-      (info) => {
+      () => Promise.all([this.api.visitBegin(lang, this.operatorToken), this.privacyNotice()]),
+      ([info, privacy]) => {
         this.infoState.set(info);
+        this.privacyState.set(privacy);
         this.go('consent');
       },
       // Begun after this customer's visit was given up (idle): end it at once.
-      (info) => void this.endQuietly(info.visitId, 'idle'),
+      ([info]) => void this.endQuietly(info.visitId, 'idle'),
     );
+  }
+
+  /** The privacy notice for the consent; `null` (the generic text) when it cannot be had. */
+  private async privacyNotice(): Promise<PrivacyNotice | null> {
+    try {
+      return await this.api.privacyNotice();
+    } catch {
+      // The visit goes on with the generic text; the backend logs why.
+      return null;
+    }
   }
 
   /** Records the consent; a decline ends the visit and says that nothing was kept. */
@@ -647,6 +662,7 @@ export class VisitService {
 
   private clearCustomerData(): void {
     this.infoState.set(null);
+    this.privacyState.set(null);
     this.previewState.set(null);
     this.livenessState.set(null);
     this.livenessAttemptState.set(0);
