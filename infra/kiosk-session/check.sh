@@ -69,12 +69,14 @@ if ! command -v systemd-analyze >/dev/null; then
 	exit 0
 fi
 mkdir -p "$work/units"
-for unit in dayfusion-kiosk.service dayfusion-maintenance.service; do
-	sed "s|/usr/lib/dayfusion-kiosk/kiosk-session|$session|g" "$here/$unit" >"$work/units/$unit"
+for unit in dayfusion-kiosk.service dayfusion-maintenance.service dayfusion-health.service; do
+	# The launcher from this folder; the CLI (not built here) as any program.
+	sed -e "s|/usr/lib/dayfusion-kiosk/kiosk-session|$session|g" \
+		-e "s|/usr/lib/dayfusion-kiosk/dayfusion |/usr/bin/env |g" "$here/$unit" >"$work/units/$unit"
 done
 # Units referring to each other are found in the same folder.
 out=$(cd "$work/units" && SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no \
-	dayfusion-kiosk.service dayfusion-maintenance.service 2>&1) || fail "systemd-analyze verify: $out"
+	dayfusion-kiosk.service dayfusion-maintenance.service dayfusion-health.service 2>&1) || fail "systemd-analyze verify: $out"
 # Warnings do not fail verify: any line about our units does.
-if grep -E 'dayfusion-(kiosk|maintenance)\.service' <<<"$out"; then fail "systemd-analyze verify warned"; fi
+if grep -E 'dayfusion-(kiosk|maintenance|health)\.service' <<<"$out"; then fail "systemd-analyze verify warned"; fi
 echo "check.sh: units OK ($(systemd-analyze --version | head -1))"

@@ -30,15 +30,9 @@ video="${2:-}"
 [[ $# -ge 2 ]] && shift 2
 [[ ${1:-} == -- ]] && shift
 if [[ -z $document ]]; then
-  bash src-tauri/dayfusion-face/tests/fetch-test-images.sh >/dev/null
-  photos="$root/target/test-images/face_recognition"
   document="$out/document.jpg"
   video="$out/selfie.avi"
-  ffmpeg -v error -y -f lavfi -i "color=c=0xd8e4ef:s=1000x630" -i "$photos/obama2.jpg" \
-    -filter_complex "[1]scale=300:-2[p];[0][p]overlay=60:120,drawbox=x=40:y=40:w=920:h=50:color=0x1d4f91@1:t=fill,drawbox=x=420:y=160:w=500:h=24:color=0x555555@0.8:t=fill,drawbox=x=420:y=220:w=420:h=24:color=0x555555@0.8:t=fill,drawbox=x=40:y=520:w=920:h=30:color=0x333333@0.7:t=fill,drawbox=x=40:y=565:w=920:h=30:color=0x333333@0.7:t=fill" \
-    -frames:v 1 -q:v 3 "$document"
-  ffmpeg -v error -y -loop 1 -i "$photos/obama.jpg" -t 3 -r 15 \
-    -vf "scale=640:-2,noise=alls=12:allf=t" -c:v mjpeg -q:v 3 "$video"
+  infra/scripts/demo-inputs.sh "$out"
   echo "inputs: $document (generated ID card), $video (generated 3 s video)"
 fi
 

@@ -20,6 +20,9 @@ packages=(
   # Evidence key in the OS keyring (Secret Service over D-Bus); setpriv for
   # the permission tests when they run as root
   libdbus-1-dev util-linux
+  # The package's build (dpkg-shlibdeps) and install test: a clean Debian
+  # root, a signed apt repository, the root booted with systemd
+  dpkg-dev debootstrap apt-utils gpg systemd-container
   # Fonts for legible screenshots and evaluation plots
   fonts-dejavu-core
   # Test photos and the evaluation's dlib peer come from PyPI with pip
