@@ -72,7 +72,7 @@ pub fn run() -> ExitCode {
         "kiosk starting"
     );
 
-    let result = tauri::Builder::default()
+    let built = tauri::Builder::default()
         .plugin(tauri_plugin_store::Builder::default().build())
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
@@ -142,12 +142,17 @@ pub fn run() -> ExitCode {
             expire_idle_visits(handle.clone());
             Ok(())
         })
-        .run(tauri::generate_context!());
+        .build(tauri::generate_context!());
 
-    match result {
-        Ok(()) => {
-            tracing::info!(event = "app_exit", "kiosk stopped");
-            ExitCode::SUCCESS
+    match built {
+        // `run_return`, not `run`: `run` ends the process from inside the
+        // event loop, so the code below (the last log lines, the instance
+        // lock) would never run, and "Sair do modo quiosque" must reach the
+        // kiosk session as STAFF_EXIT_STATUS.
+        Ok(app) => {
+            let code = app.run_return(|_, _| {});
+            tracing::info!(event = "app_exit", code, "kiosk stopped");
+            ExitCode::from(u8::try_from(code).unwrap_or(1))
         }
         Err(e) => {
             tracing::error!(event = "app_crash", error = %e, "kiosk failed");
