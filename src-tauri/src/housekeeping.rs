@@ -63,6 +63,13 @@ pub fn health_now(state: &KioskState) -> HealthReport {
         &mut report,
         dayfusion_visit::confinement_report().health_check(),
     );
+    health::add_check(
+        &mut report,
+        dayfusion_models::health_check(
+            &state.paths.models_dir(),
+            settings.backend == dayfusion_ipc::BackendMode::Embedded,
+        ),
+    );
     let log_path = state.paths.log_file();
     let status = if log_path.exists() {
         dayfusion_ledger::SqliteLog::open_read_only(&log_path)

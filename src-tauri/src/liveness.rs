@@ -41,12 +41,7 @@ pub fn engines(state: &KioskState) -> CommandResult<LocalEngines> {
     if let Some(engines) = slot.as_ref() {
         return Ok(engines.clone());
     }
-    let models = std::env::var_os(dayfusion_models::MODELS_DIR_ENV)
-        .filter(|v| !v.is_empty())
-        .map_or_else(
-            || state.paths.data_dir.join(dayfusion_models::MODELS_SUBDIR),
-            Into::into,
-        );
+    let models = state.paths.models_dir();
     let faces = Arc::new(
         dayfusion_face::FaceEngine::load(&models).map_err(|e| CommandError {
             code: ErrorCode::Liveness,

@@ -34,8 +34,8 @@ pub enum HealthCommand {
 }
 
 /// The report `dayfusion health` prints and `health serve` answers: the
-/// core's checks, document parsing, and the `awsSync` check when there is a
-/// log. Reads only; creates nothing.
+/// core's checks, document parsing, the model pack (SHA-256 verified), and
+/// the `awsSync` check when there is a log. Reads only; creates nothing.
 pub fn report(paths: &KioskPaths) -> HealthReport {
     let backend = read_backend(paths);
     let mut report = health::check(&health::HealthInputs {
@@ -48,6 +48,10 @@ pub fn report(paths: &KioskPaths) -> HealthReport {
     health::add_check(
         &mut report,
         dayfusion_visit::confinement_report().health_check(),
+    );
+    health::add_check(
+        &mut report,
+        dayfusion_models::health_check(&paths.models_dir(), backend == BackendMode::Embedded),
     );
     if paths.log_file().exists()
         && let Some(check) = aws_sync_check(paths)

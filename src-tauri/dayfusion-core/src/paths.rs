@@ -30,17 +30,23 @@ pub const PACKAGED_MODELS_DIR: &str = "/usr/share/dayfusion-kiosk/models";
 /// Name of the models folder inside the data folder (where `models fetch`
 /// writes).
 pub const MODELS_SUBDIR: &str = "models";
+/// The manifest a complete models folder holds (written last by `models
+/// fetch`, re-exported by `dayfusion_models`).
+pub const MODELS_MANIFEST_FILE: &str = "manifest.json";
 
 /// The models folder the engines load from: the override when set (and not
-/// empty); else `<data>/models` when it exists (fetched by `models fetch`);
-/// else `packaged` when it exists (the Debian package's pack); else
-/// `<data>/models`, where `models fetch` will write.
+/// empty); else `<data>/models` when it holds a manifest (a completed
+/// `models fetch`); else `packaged` when it does (the Debian package's
+/// pack); else `<data>/models`, where `models fetch` will write. An empty
+/// or half-fetched `<data>/models` (no manifest: it is written last) never
+/// hides the package's pack.
 pub fn models_dir_from(over: Option<PathBuf>, data_dir: &Path, packaged: &Path) -> PathBuf {
     if let Some(dir) = over.filter(|p| !p.as_os_str().is_empty()) {
         return dir;
     }
     let own = data_dir.join(MODELS_SUBDIR);
-    if !own.is_dir() && packaged.is_dir() {
+    let complete = |dir: &Path| dir.join(MODELS_MANIFEST_FILE).is_file();
+    if !complete(&own) && complete(packaged) {
         return packaged.to_path_buf();
     }
     own

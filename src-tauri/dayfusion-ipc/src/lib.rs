@@ -188,6 +188,9 @@ pub enum HealthCheckId {
     /// Transactions waiting to reach AWS: a warning when the oldest has
     /// waited longer than `syncAlertHours`.
     AwsSync,
+    /// The face model pack the engines load (the data folder's or the
+    /// package's): every model present with its pinned SHA-256.
+    Models,
 }
 
 /// One health check result.

@@ -82,6 +82,34 @@ pub fn verify(dir: &Path) -> Result<Manifest, ModelsError> {
     verify_against(dir, CATALOGUE)
 }
 
+/// The `models` health check of the pack in `dir`: ok when every model is
+/// there with its pinned SHA-256; otherwise failing when the local engine
+/// decides (`needed`), a warning when it only helps (the AWS backend's
+/// framing feedback).
+pub fn health_check(dir: &Path, needed: bool) -> dayfusion_ipc::HealthCheck {
+    use dayfusion_ipc::{HealthCheck, HealthCheckId, HealthStatus};
+    match verify(dir) {
+        Ok(manifest) => HealthCheck {
+            id: HealthCheckId::Models,
+            status: HealthStatus::Ok,
+            detail: format!(
+                "{} models verified (SHA-256) in {}",
+                manifest.models.len(),
+                dir.display()
+            ),
+        },
+        Err(e) => HealthCheck {
+            id: HealthCheckId::Models,
+            status: if needed {
+                HealthStatus::Failing
+            } else {
+                HealthStatus::Warning
+            },
+            detail: format!("{e} ({})", dir.display()),
+        },
+    }
+}
+
 /// Verifies one model's file and returns its path, for engines that load
 /// from a path.
 pub fn path(dir: &Path, id: ModelId) -> Result<PathBuf, ModelsError> {

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{ModelId, ModelSpec, ModelsError, fetch::write_atomic};
 
-/// File name of the manifest inside the models folder.
-pub const MANIFEST_FILE: &str = "manifest.json";
+/// File name of the manifest inside the models folder (defined in
+/// `dayfusion_core::paths`, which resolves the folder by it).
+pub use dayfusion_core::paths::MODELS_MANIFEST_FILE as MANIFEST_FILE;
 /// Version of the manifest's format; bumped when its shape changes.
 pub const FORMAT_VERSION: u32 = 1;
 

