@@ -297,9 +297,19 @@ pub(crate) fn to_u64(seq: i64) -> u64 {
     u64::try_from(seq).unwrap_or(0)
 }
 
+/// Starts a write transaction (holding SQLite's write lock) after checking,
+/// under that lock, that the file is still at a schema this code may write:
+/// a newer kiosk's CLI may have migrated it while this process kept it open
+/// (an upgrade does not restart a running kiosk).
 pub(crate) fn begin(conn: &mut Connection) -> Result<rusqlite::Transaction<'_>, StoreError> {
-    conn.transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(|e| db_err(e, "begin transaction"))
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|e| db_err(e, "begin transaction"))?;
+    let version = schema::user_version(&tx)?;
+    if version > SCHEMA_VERSION {
+        migrate::accept_newer(&tx, version)?;
+    }
+    Ok(tx)
 }
 
 pub(crate) fn timestamp(at: OffsetDateTime) -> Result<String, StoreError> {

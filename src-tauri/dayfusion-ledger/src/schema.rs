@@ -22,6 +22,12 @@ pub(crate) struct Migration {
     /// nullable column, an index) keeps the previous migration's value; a
     /// change older code would misread or break raises it to its own
     /// version. Never lower than the previous migration's.
+    ///
+    /// "Additive" is stricter than it looks: older code will go on writing
+    /// rows without the new columns or rows (nothing backfills them after a
+    /// rollback and re-upgrade, so newer code must accept them forever); a
+    /// new trigger or CHECK must hold for every write older code makes; and
+    /// nothing may join the audit hash's input. When in doubt, raise it.
     pub(crate) oldest_compatible: u32,
 }
 

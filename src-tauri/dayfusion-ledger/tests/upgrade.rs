@@ -176,6 +176,42 @@ fn an_incompatible_newer_log_is_refused_untouched() -> TestResult {
     Ok(())
 }
 
+/// A kiosk left running through a package upgrade keeps its log open: when
+/// the new version's CLI migrates the file to a schema this code cannot
+/// write, the running kiosk's next write is refused and changes nothing.
+#[test]
+fn a_running_kiosk_stops_writing_once_the_log_was_migrated_past_it() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = log_path(&dir);
+    current_log(&path)?;
+    let running = SqliteLog::open(&path)?;
+    let before = chain_length(&running)?;
+    decided(&running, base_time()?, Status::Approved, SyncState::Local)?;
+    let after_one = chain_length(&running)?;
+    assert!(
+        after_one > before,
+        "the running kiosk could not write before"
+    );
+
+    make_future(&path, FUTURE_SCHEMA)?;
+    let refused = decided(&running, base_time()?, Status::Rejected, SyncState::Local);
+    match refused {
+        Err(e) => assert!(
+            e.to_string().contains("is newer than this kiosk"),
+            "unexpected error: {e}"
+        ),
+        Ok(_) => return Err("a write went into a log migrated past this code".into()),
+    }
+    let conn = Connection::open(&path)?;
+    let events: i64 = conn.query_row("SELECT COUNT(*) FROM audit_events", [], |r| r.get(0))?;
+    assert_eq!(
+        u64::try_from(events)?,
+        after_one,
+        "the refused write left events behind"
+    );
+    Ok(())
+}
+
 /// The immutable open (a folder that cannot be written) follows the rule.
 #[cfg(unix)]
 #[test]
