@@ -11,6 +11,8 @@
 # only: an installed kiosk never needs npm or a network for its models).
 # Prints the package's path on its last line.
 set -euo pipefail
+# Modes in the package come from here, not from the builder's umask.
+umask 022
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 profile=release
@@ -72,8 +74,11 @@ install -D -m0644 "$session/pam.d/dayfusion-kiosk" "$stage/etc/pam.d/dayfusion-k
 
 # AWS mode: the CloudFormation template, IAM policies and the sample
 # provisioning file a fleet starts from.
+# (Tracked files only: nothing a developer left in the folder ships.)
 mkdir -p "$share/aws" "$share/provisioning"
-cp -R "$root/infra/aws/." "$share/aws/"
+git -C "$root" ls-files -z infra/aws | while IFS= read -r -d '' file; do
+	install -D -m0644 "$root/$file" "$share/aws/${file#infra/aws/}"
+done
 cp "$root/infra/provisioning/"*.toml "$share/provisioning/"
 find "$share/aws" "$share/provisioning" -type d -exec chmod 0755 {} + -o -type f -exec chmod 0644 {} +
 find "$share/aws" -name '*.sh' -exec chmod 0755 {} +

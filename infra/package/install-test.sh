@@ -38,7 +38,10 @@ work=$(mktemp -d /var/tmp/dayfusion-install-test.XXXXXX)
 R=$work/root
 nspawn=
 cleanup() {
-	[[ -n $nspawn ]] && kill "$nspawn" 2>/dev/null && wait "$nspawn" 2>/dev/null
+	if [[ -n $nspawn ]]; then
+		kill "$nspawn" 2>/dev/null || true
+		wait "$nspawn" 2>/dev/null || true
+	fi
 	if [[ -n ${INSTALL_TEST_KEEP:-} ]]; then echo "install-test: kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -102,10 +105,13 @@ cp -R "$work/repo/." "$R/srv/dayfusion-repo/"
 cp -R "$work/forged/." "$R/srv/forged-repo/"
 install -D -m0644 "$work/repo/dayfusion-archive-keyring.gpg" "$R/usr/share/keyrings/dayfusion-archive-keyring.gpg"
 echo "deb [signed-by=/usr/share/keyrings/dayfusion-archive-keyring.gpg] file:/srv/forged-repo bookworm main" >"$R/etc/apt/sources.list.d/forged.list"
-if in_root on apt-get update -qq -o Dir::Etc::sourcelist=sources.list.d/forged.list -o Dir::Etc::sourceparts=- >"$out/forged.log" 2>&1 &&
-	! grep -qiE 'not signed|NO_PUBKEY|signatures were invalid|is not signed' "$out/forged.log"; then
+# apt-get update exits 0 with a warning for a refused source, so the
+# refusal is read from its output, and the index must not be there.
+in_root on apt-get update -o Dir::Etc::sourcelist=sources.list.d/forged.list -o Dir::Etc::sourceparts=- >"$out/forged.log" 2>&1 || true
+if ! grep -qE 'NO_PUBKEY|signatures were invalid|is not signed' "$out/forged.log" ||
+	compgen -G "$R/var/lib/apt/lists/*forged-repo*Packages" >/dev/null; then
 	cat "$out/forged.log"
-	fail "apt accepted a repository signed by another key"
+	fail "apt did not refuse a repository signed by another key"
 fi
 echo "forged repository refused: $(grep -oiE 'NO_PUBKEY [0-9A-F]+|signatures were invalid[^.]*|is not signed' "$out/forged.log" | head -1)"
 rm "$R/etc/apt/sources.list.d/forged.list"
@@ -121,6 +127,15 @@ in_root on env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Us
 echo "installed with its dependencies in $((SECONDS - started)) s; $(in_root on dpkg-query -W -f='${Package}\n' | wc -l) packages in the root"
 grep -E "^dayfusion-kiosk:|purge|apagando" "$out/apt-install.log" || true
 
+# installed_is VERSION: dayfusion-kiosk at VERSION and fully configured
+# ("ii": a failed maintainer script leaves another state).
+installed_is() {
+	local got
+	got=$(in_root off dpkg-query -W -f='${db:Status-Abbrev}${Version}' dayfusion-kiosk)
+	[[ $got == "ii $1" ]] || { echo "dpkg says: $got" >&2; return 1; }
+}
+installed_is "$previous_version" || fail "install"
+
 step "as installed (no network from here on)"
 in_root off sh -c 'getent passwd dayfusion; stat -c "%n %a %U:%G" /var/lib/dayfusion /var/log/dayfusion'
 [[ $(in_root off stat -c %a:%U /var/lib/dayfusion) == 700:dayfusion ]] || fail "data folder is not 0700 dayfusion"
@@ -129,6 +144,14 @@ in_root off dayfusion models verify || fail "packaged models"
 in_root off dayfusion paths
 in_root off dayfusion health || fail "dayfusion health"
 in_root off dayfusion health --json >"$out/health.json" || fail "dayfusion health --json"
+python3 - "$out/health.json" <<'PY' || fail "the models check"
+import json, sys
+checks = {c["id"]: c for c in json.load(open(sys.argv[1]))["checks"]}
+models = checks.get("models")
+assert models and models["status"] == "ok", models
+assert "/usr/share/dayfusion-kiosk/models" in models["detail"], models
+print("health: models", models["status"], "-", models["detail"])
+PY
 
 "$root/infra/scripts/demo-inputs.sh" "$work/inputs" >/dev/null
 cp "$work/inputs/document.jpg" "$work/inputs/selfie.avi" "$R/srv/inputs/"
@@ -147,8 +170,9 @@ echo "transactions: $before"
 
 step "upgrade to $version (from the repository, no network)"
 in_root off env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Use-Pty=0 \
-	"dayfusion-kiosk=$version" 2>&1 | tail -5 || true
-[[ $(in_root off dpkg-query -W -f='${Version}' dayfusion-kiosk) == "$version" ]] || fail "upgrade"
+	"dayfusion-kiosk=$version" >"$out/upgrade.log" 2>&1 || { tail -20 "$out/upgrade.log"; fail "upgrade: apt-get failed"; }
+tail -5 "$out/upgrade.log"
+installed_is "$version" || fail "upgrade"
 [[ $(transactions) == "$before" ]] || fail "transactions lost in the upgrade"
 audit "after the upgrade"
 verify_once
@@ -219,8 +243,9 @@ wait "$nspawn" 2>/dev/null || true
 
 step "rollback to $previous_version (no network)"
 in_root off env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Use-Pty=0 \
-	--allow-downgrades "dayfusion-kiosk=$previous_version" 2>&1 | tail -5 || true
-[[ $(in_root off dpkg-query -W -f='${Version}' dayfusion-kiosk) == "$previous_version" ]] || fail "rollback"
+	--allow-downgrades "dayfusion-kiosk=$previous_version" >"$out/rollback.log" 2>&1 || { tail -20 "$out/rollback.log"; fail "rollback: apt-get failed"; }
+tail -5 "$out/rollback.log"
+installed_is "$previous_version" || fail "rollback"
 [[ $(transactions) == "$after_upgrade" ]] || fail "transactions lost in the rollback"
 audit "after the rollback"
 
@@ -228,6 +253,7 @@ step "remove keeps the data; purge deletes it after saying so"
 in_root off apt-get remove -y -qq dayfusion-kiosk 2>&1 | grep -E "dayfusion-kiosk:" || fail "remove says nothing about the data"
 [[ -s $R/var/lib/dayfusion/transactions.db ]] || fail "remove deleted the data"
 in_root off apt-get install -y -qq "dayfusion-kiosk=$version" >/dev/null 2>&1 || fail "reinstall"
+installed_is "$version" || fail "reinstall"
 [[ $(transactions) == "$after_upgrade" ]] || fail "transactions lost in remove + install"
 in_root off apt-get purge -y -qq dayfusion-kiosk 2>&1 | grep -E "purge" || fail "purge says nothing"
 [[ ! -e $R/var/lib/dayfusion ]] || fail "purge kept the data"
