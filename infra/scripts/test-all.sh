@@ -63,10 +63,9 @@ skip() {
   names+=("$1"); results+=("SKIPPED (needs $2)"); counts+=("-"); disk+=("-"); failed_steps=$((failed_steps + 1))
 }
 
-# Angular 22 runs on the Node 24 that `make setup` installs into .tools/node.
-with_node24() { PATH="$root/.tools/node/node_modules/.bin:$PATH" "$@"; }
-# tauri-driver is installed into .tools/cargo by `make setup`.
-with_tauri_driver() { PATH="$root/.tools/cargo/bin:$PATH" "$@"; }
+# with_node24, with_tauri_driver and cargo_build_all (shared with soak.sh).
+# shellcheck source=_e2e-env.sh
+source "$root/infra/scripts/_e2e-env.sh"
 
 echo "disk: $(free_disk) free at the start (the workspace and its tests take about 5G once built)"
 
@@ -94,12 +93,8 @@ if step aws-local none infra/aws-local/servers.sh start; then
   eval "$(grep '^export DAYFUSION_TEST_' "$logs/aws-local.log")"
   trap 'infra/aws-local/servers.sh stop >/dev/null 2>&1 || true' EXIT
 fi
-# One build of the whole workspace with the tests' feature set: the test
-# targets, the CLI and the app binary the end-to-end tests drive. Every
-# later cargo command selects the same packages and targets, so nothing is
-# compiled twice (a per-package build would resolve other features and
-# rebuild the AWS SDK and Tauri).
-cargo_build_all=(cargo build --workspace --locked --bins --tests)
+# One build of the whole workspace with the tests' feature set
+# (cargo_build_all, see _e2e-env.sh): later cargo commands compile nothing again.
 if ((ui_ok)); then
   step rust-build none "${cargo_build_all[@]}" && app_ok=1 || app_ok=0
 else
@@ -140,6 +135,20 @@ if ((app_ok)); then
   step e2e-app-webdriver node with_tauri_driver node --test --test-concurrency=1 --test-timeout=360000 --test-reporter=spec ui/e2e/*.test.mjs
 else
   skip e2e-app-webdriver rust-build
+fi
+# The package (the debug binaries and the models fetched above; `make
+# release` builds the shipped one the same way), then its install test in a
+# clean Debian 12 root: signed repository, install, upgrade, the kiosk
+# session under systemd, rollback, purge (a few minutes, mostly apt).
+if ((app_ok)); then
+  models_dir=$("$root/target/debug/dayfusion" paths | sed -n 's/^models: //p')
+  if step package none infra/package/build-deb.sh --profile debug --models "$models_dir" --out "$root/target/package/debug"; then
+    step install-test none infra/package/install-test.sh "$(tail -n 1 "$logs/package.log")"
+  else
+    skip install-test package
+  fi
+else
+  skip package rust-build; skip install-test rust-build
 fi
 
 echo

@@ -16,8 +16,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, '../..');
 /** The kiosk binary under test (debug build unless KIOSK_APP says otherwise). */
 export const APP = process.env.KIOSK_APP ?? path.join(ROOT, 'target/debug/dayfusion-kiosk');
-/** The CLI binary (`dayfusion`), built with the app. */
-export const CLI = path.join(ROOT, 'target/debug/dayfusion');
+/** The CLI binary (`dayfusion`), built with the app (KIOSK_CLI says otherwise, beside KIOSK_APP). */
+export const CLI = process.env.KIOSK_CLI ?? path.join(ROOT, 'target/debug/dayfusion');
 /** Where screenshots and other artifacts of the tests go. */
 export const ARTIFACTS = process.env.E2E_ARTIFACTS ?? path.join(ROOT, 'target/e2e-artifacts');
 
@@ -206,6 +206,29 @@ export function modelsDir() {
   const line = out.stdout?.split('\n').find((l) => l.startsWith('models:'));
   if (!line) throw new Error(`no models folder from ${CLI} paths: ${out.stderr}`);
   return line.slice('models:'.length).trim();
+}
+
+let models;
+/**
+ * Runs the CLI on `dataDir` with this machine's model pack and the key-file evidence key; returns
+ * stdout (throws with the exit status and stderr on failure).
+ */
+export function cli(dataDir, args) {
+  models ??= modelsDir();
+  const env = {
+    ...process.env,
+    DAYFUSION_DATA_DIR: dataDir,
+    DAYFUSION_MODELS_DIR: models,
+    DAYFUSION_EVIDENCE_KEY: 'file',
+  };
+  const out = spawnSync(CLI, args, { env, encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`dayfusion ${args.join(' ')}: exit ${out.status}: ${out.stderr}`);
+  return out.stdout;
+}
+
+/** Every transaction stored in `dataDir` (`dayfusion transactions list --json --limit 0`). */
+export function transactions(dataDir) {
+  return JSON.parse(cli(dataDir, ['transactions', 'list', '--json', '--limit', '0']));
 }
 
 /** Staff accounts of the end-to-end tests, one per role (provisioned with {@link provisionStaff}). */

@@ -10,40 +10,19 @@
 // every screen in pt-BR and en go to target/e2e-artifacts/screens/.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { By, until } from 'selenium-webdriver';
 
 import {
-  ARTIFACTS, ROOT, STAFF, launchKioskWithWebDriver, modelsDir, openStaffScreen, openStaffSignIn, readLogEvents,
-  screenshotDisplay, signInAsStaff, storedStaff, submitStaffSignIn, tempDataDir, waitFor,
+  ARTIFACTS, STAFF, cli, launchKioskWithWebDriver, modelsDir, openStaffScreen, openStaffSignIn, readLogEvents,
+  screenshotDisplay, signInAsStaff, storedStaff, submitStaffSignIn, tempDataDir, transactions, waitFor,
 } from './harness.mjs';
 import { PHOTOS, composeCard, ffmpeg } from './id-card.mjs';
-import { byTestId, click, dropScan, seedSettings, visible, visitSteps } from './visit-steps.mjs';
+import { byTestId, click, dropScan, installTestCamera, seedSettings, visible, visitSteps } from './visit-steps.mjs';
 
-const CLI = path.join(ROOT, 'target/debug/dayfusion');
 const SCREENS = path.join(ARTIFACTS, 'screens');
-
-let models;
-/** Runs the CLI on `dataDir` (with this machine's model pack); returns stdout (throws with stderr on failure). */
-function cli(dataDir, args) {
-  models ??= modelsDir();
-  const env = {
-    ...process.env,
-    DAYFUSION_DATA_DIR: dataDir,
-    DAYFUSION_MODELS_DIR: models,
-    DAYFUSION_EVIDENCE_KEY: 'file',
-  };
-  const out = spawnSync(CLI, args, { env, encoding: 'utf8' });
-  if (out.status !== 0) throw new Error(`dayfusion ${args.join(' ')}: exit ${out.status}: ${out.stderr}`);
-  return out.stdout;
-}
-
-function transactions(dataDir) {
-  return JSON.parse(cli(dataDir, ['transactions', 'list', '--json', '--limit', '0']));
-}
 
 /** `{ account, pin }` of a provisioned test account, for the sign-in. */
 const credentials = (account) => ({ account: account.id, pin: account.pin });
@@ -58,132 +37,7 @@ async function shot(_driver, name) {
   screenshotDisplay(display, path.join(SCREENS, `${name}.png`), '1024x768+0+0');
 }
 
-/** The face box of a registry photo as fractions of the photo (from the CLI's detector). */
-function faceBox(photo) {
-  const found = JSON.parse(cli(tempDataDir('detect'), ['detect', '--json', photo]));
-  const { x, y, width, height } = found.faces[0].bbox;
-  return { x: x / found.width, y: y / found.height, w: width / found.width, h: height / found.height };
-}
-
-/**
- * The test's camera: `getUserMedia` answers with a canvas stream that shows the face photo where
- * the session's challenge asks for it (small oval, then the large one once the widget says
- * "move closer"), tinted by the colour on screen during the flashes, with sensor noise so no two
- * frames are alike. The challenge is read from the engine with the session id the widget shows as
- * `data-session-id` (the session the visit opened when the customer pressed start, a new one for
- * each retry, or the staff check's own).
- */
-const TEST_CAMERA = `
-  const [faceUrl, box] = arguments;
-  if (window.__testCamera) return true;
-  const image = new Image();
-  image.src = faceUrl;
-  const canvas = document.createElement('canvas');
-  canvas.width = 640; canvas.height = 480;
-  const ctx = canvas.getContext('2d');
-  let challenge = null, asked = null;
-  const draw = () => {
-    const host = document.querySelector('face-liveness-widget');
-    const root = host && host.querySelector('[data-state]');
-    const sid = root && root.getAttribute('data-session-id');
-    if (sid && asked !== sid) {
-      asked = sid; challenge = null;
-      window.__TAURI_INTERNALS__.invoke('liveness_session', { sessionId: sid })
-        .then((info) => { challenge = info.challenge; }).catch(() => { asked = null; });
-    }
-    ctx.fillStyle = '#7a7f87'; ctx.fillRect(0, 0, 640, 480);
-    const phase = root && root.getAttribute('data-phase');
-    if (image.complete && image.naturalWidth && challenge) {
-      const oval = phase === 'fit-small-oval' || !phase ? challenge.smallOval : challenge.largeOval;
-      const scale = (oval.width * 640) / (box.w * image.naturalWidth);
-      const w = image.naturalWidth * scale, h = image.naturalHeight * scale;
-      const fx = (box.x + box.w / 2) * w, fy = (box.y + box.h / 2) * h;
-      const jitter = () => (Math.random() - 0.5) * 3;
-      const x = oval.centerX * 640 - fx + jitter(), y = oval.centerY * 480 - fy + jitter();
-      ctx.drawImage(image, x, y, w, h);
-      const flash = root && root.getAttribute('data-flash');
-      if (flash) {
-        ctx.globalAlpha = 0.22; ctx.fillStyle = flash;
-        ctx.fillRect(x + box.x * w - 20, y + box.y * h - 20, box.w * w + 40, box.h * h + 40);
-        ctx.globalAlpha = 1;
-      }
-    }
-    for (let i = 0; i < 400; i += 1) {
-      const v = Math.floor(Math.random() * 255);
-      ctx.fillStyle = 'rgb(' + v + ',' + v + ',' + v + ')';
-      ctx.fillRect(Math.random() * 640, Math.random() * 480, 1, 1);
-    }
-  };
-  setInterval(draw, 50);
-  // On the prototype: WebKit hands out a fresh navigator.mediaDevices object along the way.
-  MediaDevices.prototype.getUserMedia = async () => canvas.captureStream(20);
-  window.__testCamera = true;
-  return true;
-`;
-
-/** The registry photo the test camera shows, as a data URL, and its face box. */
-let cameraFace;
-function testCameraFace() {
-  if (!cameraFace) {
-    const photo = path.join(PHOTOS, 'obama.jpg');
-    cameraFace = { url: `data:image/jpeg;base64,${readFileSync(photo).toString('base64')}`, box: faceBox(photo) };
-  }
-  return cameraFace;
-}
-
-/**
- * From the attract screen (the test camera in place) through a whole visit in `lang` to the
- * result; checks the result against SQLite and returns `{ outcome, elapsedMs, phases, stored }`.
- * Screenshots are named after `prefix` (the language by default; `null` takes none).
- */
-async function wholeVisit(driver, dataDir, inbox, card, lang, prefix = lang) {
-  const shotAs = (name) => (prefix ? shot(driver, `${prefix}-${name}`) : undefined);
-  const known = new Set(transactions(dataDir).map((t) => t.transactionId));
-  await startVisit(driver, lang);
-  const started = Date.now();
-  await documentToLiveness(driver, inbox, card, prefix);
-  await shotAs('06-liveness-intro');
-  const label = lang === 'en' ? 'Start' : 'Começar';
-  const begin = await driver.wait(
-    until.elementLocated(By.xpath(`//face-liveness-widget//button[contains(., '${label}')]`)), 30000);
-  await begin.click();
-  const phases = new Set();
-  const result = await waitFor(async () => {
-    const phase = await driver.executeScript(
-      "const r = document.querySelector('face-liveness-widget [data-state]'); return r && r.getAttribute('data-state') === 'capture' && r.getAttribute('data-phase');");
-    if (phase && !phases.has(phase)) {
-      phases.add(phase);
-      await shotAs(`08-liveness-${phase}`);
-    }
-    if ((await driver.findElements(byTestId('processing'))).length && !phases.has('processing')) {
-      phases.add('processing');
-      await shotAs('08b-processing');
-    }
-    const found = await driver.findElements(byTestId('result'));
-    return found.length ? found[0] : null;
-  }, { timeout: 170000, interval: 250, what: 'the result screen' });
-  const elapsedMs = Date.now() - started;
-  await shotAs('09-result');
-  const outcome = await result.getAttribute('data-outcome');
-  const text = await result.getText();
-  assert.doesNotMatch(text, /\d+[.,]\d|%|score|pontua/i, `no score on the customer's screen: ${text}`);
-  const stored = transactions(dataDir).filter((t) => !known.has(t.transactionId));
-  assert.equal(stored.length, 1);
-  assert.equal(stored[0].stage, 'decided');
-  assert.equal(outcome, OUTCOME_OF[stored[0].status], `screen ${outcome}, SQLite ${stored[0].status}`);
-  const shown = await driver.findElement(byTestId('result-reference')).getText();
-  const reference = shown.match(/[0-9A-F]{8}/)?.[0];
-  assert.ok(reference && stored[0].transactionId.replaceAll('-', '').toUpperCase().endsWith(reference), shown);
-  assert.equal(stored[0].consent?.language, lang);
-  await click(driver, 'result-done');
-  await visible(driver, 'attract', 20000);
-  return { outcome, elapsedMs, phases: [...phases], stored: stored[0] };
-}
-
-/** data-outcome of the result screen for each stored status. */
-const OUTCOME_OF = { APPROVED: 'approved', REJECTED: 'rejected', REVIEW: 'review' };
-
-const { startVisit, documentToLiveness } = visitSteps({ shot });
+const { startVisit, documentToLiveness, wholeVisit } = visitSteps({ shot });
 
 describe('customer flow in pt-BR, embedded backend (WebDriver, canvas camera)', () => {
   let kiosk;
@@ -219,8 +73,7 @@ describe('customer flow in pt-BR, embedded backend (WebDriver, canvas camera)', 
   it('runs a whole visit to a result that matches the transaction in SQLite', async () => {
     // The test's camera replaces the mock one before the widget opens it.
     await visible(driver, 'attract', 30000);
-    const { url, box } = testCameraFace();
-    assert.equal(await driver.executeScript(TEST_CAMERA, url, box), true);
+    await installTestCamera(driver);
     const run = await wholeVisit(driver, dataDir, inbox, card, 'pt-BR');
     const decided = readLogEvents(dataDir).find((e) => e.fields?.event === 'visit_result');
     writeFileSync(path.join(ARTIFACTS, 'kiosk-flow-timing.json'), `${JSON.stringify({
@@ -383,8 +236,7 @@ describe('customer flow in en, staff review and PIN lockout (WebDriver)', () => 
   });
 
   it('runs a whole visit in English', async () => {
-    const { url, box } = testCameraFace();
-    assert.equal(await driver.executeScript(TEST_CAMERA, url, box), true);
+    await installTestCamera(driver);
     const run = await wholeVisit(driver, dataDir, inbox, card, 'en');
     writeFileSync(path.join(ARTIFACTS, 'kiosk-flow-timing-en.json'), `${JSON.stringify({
       startToResultMs: run.elapsedMs, outcome: run.outcome, phasesSeen: run.phases,
@@ -614,8 +466,7 @@ describe('field mode: a field agent operates the visits (WebDriver, canvas camer
     await visible(driver, 'start');
     await shot(driver, 'pt-BR-34-field-agent-signed-in');
 
-    const { url, box } = testCameraFace();
-    assert.equal(await driver.executeScript(TEST_CAMERA, url, box), true);
+    await installTestCamera(driver);
     const run = await wholeVisit(driver, dataDir, inbox, card, 'pt-BR', null);
     const t = JSON.parse(cli(dataDir, ['transactions', 'show', run.stored.transactionId, '--json']));
     const record = t.transaction ?? t;

@@ -1,13 +1,16 @@
 // The customer's steps of a kiosk visit under WebDriver, shared by the end-to-end tests of a whole visit
-// (kiosk-flow.test.mjs on the embedded backend, aws-visit.test.mjs on the AWS backend): the settings a fresh kiosk
-// starts with, a scan dropped in the scan-to-folder inbox, and the screens from the attract screen to the liveness
-// check.
+// (kiosk-flow.test.mjs on the embedded backend, aws-visit.test.mjs on the AWS backend) and the soak run (soak.mjs):
+// the settings a fresh kiosk starts with, a scan dropped in the scan-to-folder inbox, the screens from the attract
+// screen to the liveness check, the canvas camera of the embedded backend's tests and a whole visit with it to a
+// decision checked against SQLite.
 
+import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { By, until } from 'selenium-webdriver';
 
-import { tempDataDir } from './harness.mjs';
+import { cli, tempDataDir, transactions, waitFor } from './harness.mjs';
+import { PHOTOS } from './id-card.mjs';
 
 /** A locator by `data-testid`. */
 export const byTestId = (id) => By.css(`[data-testid="${id}"]`);
@@ -55,6 +58,91 @@ export function seedSettings(dataDir, language, mode = 'kiosk', extra = {}) {
   return inbox;
 }
 
+/** The face box of a registry photo as fractions of the photo (from the CLI's detector). */
+function faceBox(photo) {
+  const found = JSON.parse(cli(tempDataDir('detect'), ['detect', '--json', photo]));
+  const { x, y, width, height } = found.faces[0].bbox;
+  return { x: x / found.width, y: y / found.height, w: width / found.width, h: height / found.height };
+}
+
+/**
+ * The test's camera: `getUserMedia` answers with a canvas stream that shows the face photo where
+ * the session's challenge asks for it (small oval, then the large one once the widget says
+ * "move closer"), tinted by the colour on screen during the flashes, with sensor noise so no two
+ * frames are alike. The challenge is read from the engine with the session id the widget shows as
+ * `data-session-id` (the session the visit opened when the customer pressed start, a new one for
+ * each retry, or the staff check's own).
+ */
+export const TEST_CAMERA = `
+  const [faceUrl, box] = arguments;
+  if (window.__testCamera) return true;
+  const image = new Image();
+  image.src = faceUrl;
+  const canvas = document.createElement('canvas');
+  canvas.width = 640; canvas.height = 480;
+  const ctx = canvas.getContext('2d');
+  let challenge = null, asked = null;
+  const draw = () => {
+    const host = document.querySelector('face-liveness-widget');
+    const root = host && host.querySelector('[data-state]');
+    const sid = root && root.getAttribute('data-session-id');
+    if (sid && asked !== sid) {
+      asked = sid; challenge = null;
+      window.__TAURI_INTERNALS__.invoke('liveness_session', { sessionId: sid })
+        .then((info) => { challenge = info.challenge; }).catch(() => { asked = null; });
+    }
+    ctx.fillStyle = '#7a7f87'; ctx.fillRect(0, 0, 640, 480);
+    const phase = root && root.getAttribute('data-phase');
+    if (image.complete && image.naturalWidth && challenge) {
+      const oval = phase === 'fit-small-oval' || !phase ? challenge.smallOval : challenge.largeOval;
+      const scale = (oval.width * 640) / (box.w * image.naturalWidth);
+      const w = image.naturalWidth * scale, h = image.naturalHeight * scale;
+      const fx = (box.x + box.w / 2) * w, fy = (box.y + box.h / 2) * h;
+      const jitter = () => (Math.random() - 0.5) * 3;
+      const x = oval.centerX * 640 - fx + jitter(), y = oval.centerY * 480 - fy + jitter();
+      ctx.drawImage(image, x, y, w, h);
+      const flash = root && root.getAttribute('data-flash');
+      if (flash) {
+        ctx.globalAlpha = 0.22; ctx.fillStyle = flash;
+        ctx.fillRect(x + box.x * w - 20, y + box.y * h - 20, box.w * w + 40, box.h * h + 40);
+        ctx.globalAlpha = 1;
+      }
+    }
+    for (let i = 0; i < 400; i += 1) {
+      const v = Math.floor(Math.random() * 255);
+      ctx.fillStyle = 'rgb(' + v + ',' + v + ',' + v + ')';
+      ctx.fillRect(Math.random() * 640, Math.random() * 480, 1, 1);
+    }
+  };
+  setInterval(draw, 50);
+  // On the prototype: WebKit hands out a fresh navigator.mediaDevices object along the way.
+  MediaDevices.prototype.getUserMedia = async () => canvas.captureStream(20);
+  window.__testCamera = true;
+  return true;
+`;
+
+/** The registry photo the test camera shows, as a data URL, and its face box. */
+let cameraFace;
+function testCameraFace() {
+  if (!cameraFace) {
+    const photo = path.join(PHOTOS, 'obama.jpg');
+    cameraFace = { url: `data:image/jpeg;base64,${readFileSync(photo).toString('base64')}`, box: faceBox(photo) };
+  }
+  return cameraFace;
+}
+
+/**
+ * Puts the test camera in place of the mock one (before the widget opens it); the page keeps it
+ * until it reloads. Returns when the page says it is in place.
+ */
+export async function installTestCamera(driver) {
+  const { url, box } = testCameraFace();
+  assert.equal(await driver.executeScript(TEST_CAMERA, url, box), true, 'the test camera is in place');
+}
+
+/** data-outcome of the result screen for each stored status. */
+export const OUTCOME_OF = { APPROVED: 'approved', REJECTED: 'rejected', REVIEW: 'review' };
+
 /**
  * The customer's steps with screenshots through `shot(driver, name)` (called only where a
  * `prefix` is given; the picture is named `${prefix}-NN-screen`).
@@ -85,5 +173,54 @@ export function visitSteps({ shot }) {
     await visible(driver, 'visit-liveness', 60000);
   }
 
-  return { startVisit, documentToLiveness };
+  /**
+   * From the attract screen (the test camera in place) through a whole visit in `lang` to the
+   * result; checks the result against SQLite and returns `{ outcome, elapsedMs, phases, stored }`.
+   * Screenshots are named after `prefix` (the language by default; `null` takes none).
+   */
+  async function wholeVisit(driver, dataDir, inbox, card, lang, prefix = lang) {
+    const shotAs = (name) => (prefix ? shot(driver, `${prefix}-${name}`) : undefined);
+    const known = new Set(transactions(dataDir).map((t) => t.transactionId));
+    await startVisit(driver, lang);
+    const started = Date.now();
+    await documentToLiveness(driver, inbox, card, prefix);
+    await shotAs('06-liveness-intro');
+    const label = lang === 'en' ? 'Start' : 'Começar';
+    const begin = await driver.wait(
+      until.elementLocated(By.xpath(`//face-liveness-widget//button[contains(., '${label}')]`)), 30000);
+    await begin.click();
+    const phases = new Set();
+    const result = await waitFor(async () => {
+      const phase = await driver.executeScript(
+        "const r = document.querySelector('face-liveness-widget [data-state]'); return r && r.getAttribute('data-state') === 'capture' && r.getAttribute('data-phase');");
+      if (phase && !phases.has(phase)) {
+        phases.add(phase);
+        await shotAs(`08-liveness-${phase}`);
+      }
+      if ((await driver.findElements(byTestId('processing'))).length && !phases.has('processing')) {
+        phases.add('processing');
+        await shotAs('08b-processing');
+      }
+      const found = await driver.findElements(byTestId('result'));
+      return found.length ? found[0] : null;
+    }, { timeout: 170000, interval: 250, what: 'the result screen' });
+    const elapsedMs = Date.now() - started;
+    await shotAs('09-result');
+    const outcome = await result.getAttribute('data-outcome');
+    const text = await result.getText();
+    assert.doesNotMatch(text, /\d+[.,]\d|%|score|pontua/i, `no score on the customer's screen: ${text}`);
+    const stored = transactions(dataDir).filter((t) => !known.has(t.transactionId));
+    assert.equal(stored.length, 1);
+    assert.equal(stored[0].stage, 'decided');
+    assert.equal(outcome, OUTCOME_OF[stored[0].status], `screen ${outcome}, SQLite ${stored[0].status}`);
+    const shown = await driver.findElement(byTestId('result-reference')).getText();
+    const reference = shown.match(/[0-9A-F]{8}/)?.[0];
+    assert.ok(reference && stored[0].transactionId.replaceAll('-', '').toUpperCase().endsWith(reference), shown);
+    assert.equal(stored[0].consent?.language, lang);
+    await click(driver, 'result-done');
+    await visible(driver, 'attract', 20000);
+    return { outcome, elapsedMs, phases: [...phases], stored: stored[0] };
+  }
+
+  return { startVisit, documentToLiveness, wholeVisit };
 }
