@@ -10,59 +10,20 @@ use dayfusion_ledger::{
     event_hash, record_sha256,
 };
 use dayfusion_verify::{
-    AuditEvent, DocumentRecord, EvidenceKey, ListQuery, PixelBox, Policy, PolicySet,
-    PortraitLocation, Provider, Stage, Status, StoreError, SyncState, Transaction, TransactionLog,
+    AuditEvent, DocumentRecord, EvidenceKey, ListQuery, PixelBox, PortraitLocation, Provider,
+    Stage, Status, StoreError, SyncState, Transaction, TransactionLog,
 };
 use rusqlite::Connection;
 use tempfile::TempDir;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-type TestResult = Result<(), Box<dyn Error>>;
+mod support;
 
-fn policy() -> Result<Policy, Box<dyn Error>> {
-    let set = PolicySet::shipped()?;
-    Ok(set.get("default").ok_or("no default policy")?.clone())
-}
-
-fn transaction(created_at: OffsetDateTime) -> Result<Transaction, Box<dyn Error>> {
-    Ok(Transaction {
-        transaction_id: Uuid::now_v7(),
-        created_at,
-        updated_at: created_at,
-        kiosk_id: "kiosk-01".to_owned(),
-        operator: Some("op-7".to_owned()),
-        product: "account-opening".to_owned(),
-        backend: Provider::Embedded,
-        policy: policy()?.reference(),
-        stage: Stage::Started,
-        status: Status::InProgress,
-        document: None,
-        liveness_session_id: None,
-        liveness: None,
-        comparison: None,
-        decision: None,
-        abort_reason: None,
-        sync: SyncState::NotReady,
-        evidence_purged_at: None,
-        consent: None,
-        review: None,
-    })
-}
-
-fn event(kind: &str, n: u32) -> AuditEvent {
-    AuditEvent {
-        kind: kind.to_owned(),
-        data: serde_json::json!({ "n": n, "code": "ok" }),
-    }
-}
+use support::{TestResult, base_time, event, policy, transaction};
 
 fn db_path(dir: &TempDir) -> PathBuf {
     dir.path().join("data").join("ledger.sqlite")
-}
-
-fn base_time() -> Result<OffsetDateTime, Box<dyn Error>> {
-    Ok(OffsetDateTime::from_unix_timestamp(1_750_000_000)?)
 }
 
 /// A log with six audit events: 1 insert A, 2 insert B, 3 update A,
