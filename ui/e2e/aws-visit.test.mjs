@@ -57,6 +57,9 @@ const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 const motoAuth = (service) =>
   `AWS4-HMAC-SHA256 Credential=testing/20261205/${REGION}/${service}/aws4_request, SignedHeaders=host, Signature=0`;
 
+/** Scan filter that leaves out the kiosk's heartbeat item (`ItemType`), which shares the table. */
+const TRANSACTIONS_ONLY = { FilterExpression: 'attribute_not_exists(ItemType)' };
+
 async function dynamodb(target, body) {
   const res = await fetch(`${MOTO}/`, {
     method: 'POST',
@@ -746,7 +749,7 @@ describe('whole visits on the AWS backend: Amplify\'s detector in WebKitGTK, mot
   async function syncedItem(run, match) {
     const since = Date.now();
     const item = await waitFor(async () => {
-      const { Items } = await dynamodb('Scan', { TableName: table, ConsistentRead: true });
+      const { Items } = await dynamodb('Scan', { TableName: table, ConsistentRead: true, ...TRANSACTIONS_ONLY });
       return Items.find((i) => !syncedIds.includes(i.TransactionId.S) && match(i));
     }, { timeout: 60000, interval: 500, what: 'the transaction\'s item in DynamoDB' });
     run.itemAfterMs = Date.now() - since;
@@ -755,8 +758,20 @@ describe('whole visits on the AWS backend: Amplify\'s detector in WebKitGTK, mot
     assert.equal(item.Backend.S, 'aws');
     assert.equal(item.KioskId.S, KIOSK_ID);
     assert.equal(item.PolicyId.S, 'default');
-    const { Count } = await dynamodb('Scan', { TableName: table, Select: 'COUNT' });
+    const { Count } = await dynamodb('Scan', { TableName: table, Select: 'COUNT', ...TRANSACTIONS_ONLY });
     assert.equal(Count, syncedIds.length, 'one item per visit');
+    // The kiosk's heartbeat rides on the same sync: its own key, no customer data.
+    const heartbeat = await waitFor(async () => {
+      const { Item } = await dynamodb('GetItem', {
+        TableName: table,
+        Key: { TransactionId: { S: `HEARTBEAT#${KIOSK_ID}` } },
+        ConsistentRead: true,
+      });
+      return Item;
+    }, { timeout: 60000, interval: 500, what: 'the kiosk\'s heartbeat in DynamoDB' });
+    assert.equal(heartbeat.ItemType.S, 'kiosk-heartbeat');
+    assert.equal(heartbeat.KioskId.S, KIOSK_ID);
+    assert.equal(heartbeat.Record, undefined);
     report.logEvents = [...new Set(readLogEvents(dataDir).map((e) => e.fields?.event).filter(Boolean))];
     return item;
   }
