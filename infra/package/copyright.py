@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes the package's machine-readable copyright file (DEP-5) to stdout:
 the app itself, then one stanza per model of the pack, read from the pack's
-manifest.json (its licence and caveat come from the pinned catalogue,
-dayfusion-models; evidence in MODELS.md).
+manifest.json (its registry, package, licence and caveat come from the
+pinned catalogue, dayfusion-models; evidence in MODELS.md).
 
 usage: copyright.py MANIFEST_JSON VERSION
 """
@@ -28,6 +28,23 @@ MIT_TEXT = """\
  OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
  SOFTWARE."""
 
+# Where the registry package only redistributes upstream weights, the
+# upstream copyright notice (which MIT requires to travel with the file);
+# evidence in MODELS.md. Other models: "the authors of <package>".
+UPSTREAM_COPYRIGHT = {
+    # OpenCV Zoo, models/face_detection_yunet/LICENSE (MIT).
+    "yunet": "2020 Shiqi Yu <shiqi.yu@gmail.com> (YuNet, libfacedetection; OpenCV Zoo)",
+    # OpenCV Zoo, models/face_recognition_sface/LICENSE (Apache-2.0, no
+    # holder named): the model's authors and its ONNX converter.
+    "sface": "Yaoyao Zhong (SFace) and Chengrui Wang (ONNX conversion), OpenCV Zoo",
+}
+
+# How each registry writes a pinned package, as `dayfusion models list` does.
+REGISTRIES = {
+    "npm": ("npm", "{name}@{version}"),
+    "pypi": ("PyPI", "{name}=={version}"),
+}
+
 LICENCE_TEXTS = {
     "Apache-2.0": " On Debian systems, the full text of the Apache License, Version 2.0\n"
     " is in /usr/share/common-licenses/Apache-2.0.",
@@ -43,7 +60,7 @@ def main() -> int:
         "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/",
         "Upstream-Name: dayfusion-kiosk",
         f"Comment: DayFusion Kiosk {version}. The face models below come from npm",
-        " packages pinned by version and SHA-256 (manifest.json beside them);",
+        " and PyPI packages pinned by version and SHA-256 (manifest.json beside them);",
         " /usr/share/doc/dayfusion-kiosk/MODELS.md gives the evidence for each licence.",
         "",
         "Files: *",
@@ -58,8 +75,16 @@ def main() -> int:
         if short not in LICENCE_TEXTS:
             print(f"copyright.py: no licence text for {licence!r}", file=sys.stderr)
             return 1
+        registry = model.get("registry")
+        if registry not in REGISTRIES:
+            print(f"copyright.py: unknown registry {registry!r} for {model['id']}"
+                  " (a manifest older than format 2? run `dayfusion models fetch`)",
+                  file=sys.stderr)
+            return 1
         used.add(short)
-        comment = [f"{model['id']}: npm package {model['package']}@{model['version']},",
+        label, spec = REGISTRIES[registry]
+        spec = spec.format(name=model["package"], version=model["version"])
+        comment = [f"{model['id']}: {label} package {spec},",
                    f"SHA-256 {model['sha256']}."]
         if licence != short:
             comment.append(f"Licence as recorded: {licence}.")
@@ -68,7 +93,8 @@ def main() -> int:
         out += [
             "",
             f"Files: usr/share/dayfusion-kiosk/models/{model['file']}",
-            f"Copyright: the authors of {model['package']}",
+            "Copyright: " + UPSTREAM_COPYRIGHT.get(
+                model["id"], f"the authors of {model['package']}"),
             f"License: {short}",
             "Comment: " + "\n ".join(wrap(" ".join(comment))),
         ]

