@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use dayfusion_eval::faces::{FacesEvalOptions, FacesReport, Peer, SubsetMetrics, evaluate};
-use dayfusion_face::{Comparison, FaceEngine, QualityReport, image_io::load_image};
+use dayfusion_face::{Comparison, FaceEngine, Matcher, QualityReport, image_io::load_image};
 
 use crate::{ms, with_reason};
 
@@ -150,7 +150,10 @@ pub fn eval_faces(args: EvalFacesArgs) -> anyhow::Result<ExitCode> {
             args.dir.display()
         );
     }
+    // Face engine v2 (the kiosk's) and v1 side by side.
     let engine = FaceEngine::load(&args.models_dir).map_err(with_reason)?;
+    let previous =
+        FaceEngine::load_with(&args.models_dir, Matcher::MobilefacenetV1).map_err(with_reason)?;
     let peer = if args.peer {
         match set_up_peer(&args.peer_dir) {
             Ok(peer) => Some(peer),
@@ -163,7 +166,7 @@ pub fn eval_faces(args: EvalFacesArgs) -> anyhow::Result<ExitCode> {
         None
     };
     let report = evaluate(
-        &engine,
+        &[&engine, &previous],
         &FacesEvalOptions {
             dir: args.dir.clone(),
             out_dir: args.out.clone(),
@@ -259,9 +262,9 @@ fn print_eval(r: &FacesReport) {
     row("ms per comparison (2 images)", &|e| {
         format!("{:.1}", e.ms_per_comparison)
     });
-    if let [ours, peer] = r.engines.as_slice() {
+    if let (Some(ours), Some(peer), None) = (r.engines.first(), r.engines.last(), &r.peer_skipped) {
         println!(
-            "speed-up per comparison: {:.1}x",
+            "speed-up per comparison against the peer: {:.1}x",
             peer.ms_per_comparison / ours.ms_per_comparison.max(1e-9)
         );
     }
@@ -293,8 +296,9 @@ pub fn eval_portraits(
     for o in &report.outcomes {
         match (o.found, o.face_box) {
             (true, Some([x, y, w, h])) => println!(
-                "{:<22} found  turned {:>3}  box {:>5.0} {:>5.0} {:>4.0}x{:<4.0} score {:.2}  ghosts {}  {:>6.1} ms  {}",
+                "{:<22} {}  turned {:>3}  box {:>5.0} {:>5.0} {:>4.0}x{:<4.0} score {:.2}  ghosts {}  {:>6.1} ms  {}",
                 o.file,
+                if o.matched { "found" } else { "NOMAT" },
                 o.rotation.unwrap_or(0),
                 x,
                 y,
@@ -303,7 +307,11 @@ pub fn eval_portraits(
                 o.score.unwrap_or(0.0),
                 o.secondary_faces,
                 o.ms,
-                o.quality_issues.join(",")
+                if o.matched {
+                    o.quality_issues.join(",")
+                } else {
+                    o.error.clone().unwrap_or_default()
+                }
             ),
             _ => println!(
                 "{:<22} MISS   {:>6.1} ms  {}",
@@ -314,9 +322,10 @@ pub fn eval_portraits(
         }
     }
     println!(
-        "portraits found on {} of {} documents; median {:.1} ms per document; crops in {}",
+        "portraits found on {} of {} documents ({} comparable by the matcher); median {:.1} ms per document; crops in {}",
         report.found,
         report.documents,
+        report.matched,
         report.median_ms,
         out.display()
     );

@@ -820,14 +820,20 @@ fn detect(
                 b.height
             );
             let k = face.keypoints;
+            let corners = k.mouth_corners.map(|[r, l]| (r, l));
             for (name, p) in [
-                ("right eye", k.right_eye),
-                ("left eye", k.left_eye),
-                ("nose tip", k.nose_tip),
-                ("mouth centre", k.mouth_center),
+                ("right eye", Some(k.right_eye)),
+                ("left eye", Some(k.left_eye)),
+                ("nose tip", Some(k.nose_tip)),
+                ("mouth centre", Some(k.mouth_center)),
                 ("right ear", k.right_ear),
                 ("left ear", k.left_ear),
-            ] {
+                ("mouth right", corners.map(|c| c.0)),
+                ("mouth left", corners.map(|c| c.1)),
+            ]
+            .into_iter()
+            .filter_map(|(name, p)| p.map(|p| (name, p)))
+            {
                 println!("    {name:<13} {:>7.1} {:>7.1}", p.x, p.y);
             }
         }

@@ -124,7 +124,7 @@ pub struct FacesReport {
     pub images: usize,
     /// Colour images.
     pub colour_images: usize,
-    /// This engine first, then the peer when it ran.
+    /// The kiosk's engines (the default first), then the peer when it ran.
     pub engines: Vec<EngineReport>,
     /// Why the peer did not run, when it did not.
     pub peer_skipped: Option<String>,
@@ -171,7 +171,7 @@ pub fn run_engine(
 ) -> Result<Vec<ImageOutcome>, EvalError> {
     let total = images.len();
     let mut outcomes = vec![ImageOutcome::default(); total];
-    // In pairs: MobileFaceNet embeds two crops per run, as `compare` does.
+    // In pairs, as `compare` embeds the document and the selfie together.
     for (chunk_index, chunk) in images.chunks_mut(2).enumerate() {
         let mut crops = Vec::new();
         let mut owners = Vec::new();
@@ -184,7 +184,7 @@ pub fn run_engine(
             item.greyscale = image.pixels().all(|p| p.0[0] == p.0[1] && p.0[1] == p.0[2]);
             let t = Instant::now();
             let prepared = engine
-                .find_face(&image, FacePolicy::Largest)
+                .find_match_face(&image, FacePolicy::Largest)
                 .and_then(|face| engine.prepare(&image, face, &QualityThresholds::SELFIE));
             let ms = t.elapsed().as_secs_f64() * 1000.0;
             outcomes[index].ms = ms;
@@ -380,9 +380,13 @@ fn engine_report(
     (report, roc)
 }
 
-/// Runs the evaluation and writes `report.json` and `roc.png` into the
+/// Runs the evaluation of every engine in `engines` (in order; the kiosk's
+/// own first) and the peer, and writes `report.json` and `roc.png` into the
 /// output folder.
-pub fn evaluate(engine: &FaceEngine, options: &FacesEvalOptions) -> Result<FacesReport, EvalError> {
+pub fn evaluate(
+    engines: &[&FaceEngine],
+    options: &FacesEvalOptions,
+) -> Result<FacesReport, EvalError> {
     let write_err = |path: &Path| {
         let path = path.to_owned();
         move |source| EvalError::Write { path, source }
@@ -390,18 +394,23 @@ pub fn evaluate(engine: &FaceEngine, options: &FacesEvalOptions) -> Result<Faces
     std::fs::create_dir_all(&options.out_dir).map_err(write_err(&options.out_dir))?;
     let mut images = scan_dataset(&options.dir)?;
     eprintln!("eval faces: {} images", images.len());
-    let ours = run_engine(engine, &mut images)?;
-    let (report, roc) = engine_report(
-        format!("dayfusion ({})", engine.embedder().name()),
-        Similarity::Cosine,
-        &images,
-        &ours,
-    );
-    let mut engines = vec![report.clone()];
-    let mut curves = vec![Curve {
-        label: report.name.clone(),
-        points: roc,
-    }];
+    let mut reports = Vec::new();
+    let mut curves = Vec::new();
+    for engine in engines {
+        let outcomes = run_engine(engine, &mut images)?;
+        let (report, roc) = engine_report(
+            format!("dayfusion ({})", engine.embedder().name()),
+            Similarity::Cosine,
+            &images,
+            &outcomes,
+        );
+        curves.push(Curve {
+            label: report.name.clone(),
+            points: roc,
+        });
+        reports.push(report);
+    }
+    let mut engines = reports;
     let mut peer_skipped = None;
     match &options.peer {
         Some(peer) => match run_peer(peer, &images, &options.out_dir) {

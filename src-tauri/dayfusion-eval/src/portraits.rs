@@ -28,6 +28,9 @@ pub struct PortraitOutcome {
     pub score: Option<f32>,
     /// Upright faces besides the portrait.
     pub secondary_faces: usize,
+    /// Whether the matcher placed its alignment points on the portrait
+    /// (YuNet's five for face engine v2), so `compare` can use it.
+    pub matched: bool,
     /// Quality issue codes of the portrait.
     pub quality_issues: Vec<String>,
     /// Milliseconds to find the portrait (decoded image in memory).
@@ -48,6 +51,8 @@ pub struct PortraitsReport {
     pub documents: usize,
     /// Portraits found.
     pub found: usize,
+    /// Portraits the matcher can compare.
+    pub matched: usize,
     /// Median milliseconds per document.
     pub median_ms: f64,
     /// Per document.
@@ -83,6 +88,7 @@ pub fn evaluate_portraits(
             face_box: None,
             score: None,
             secondary_faces: 0,
+            matched: false,
             quality_issues: Vec::new(),
             ms: 0.0,
             crop: None,
@@ -107,11 +113,11 @@ pub fn evaluate_portraits(
                 outcome.face_box = Some([b.x, b.y, b.width, b.height]);
                 outcome.score = Some(portrait.face.score);
                 outcome.secondary_faces = portrait.secondary_faces;
-                match engine.prepare(
-                    &portrait.upright,
-                    portrait.face,
-                    &QualityThresholds::DOCUMENT,
-                ) {
+                let prepared = engine.match_portrait_face(&portrait).and_then(|face| {
+                    engine.prepare(&portrait.upright, face, &QualityThresholds::DOCUMENT)
+                });
+                outcome.matched = prepared.is_ok();
+                match prepared {
                     Ok(prepared) => {
                         outcome.quality_issues = prepared
                             .quality
@@ -120,7 +126,7 @@ pub fn evaluate_portraits(
                             .map(|i| i.as_str().to_owned())
                             .collect();
                     }
-                    Err(e) => outcome.error = Some(format!("quality not assessed: {e}")),
+                    Err(e) => outcome.error = Some(format!("not comparable: {e}")),
                 }
                 let crop_path = out_dir.join(format!("{file}.portrait.png"));
                 if portrait.crop.save(&crop_path).is_ok() {
@@ -143,6 +149,7 @@ pub fn evaluate_portraits(
         dataset: dir.to_owned(),
         documents: outcomes.len(),
         found: outcomes.iter().filter(|o| o.found).count(),
+        matched: outcomes.iter().filter(|o| o.matched).count(),
         median_ms: median(&times),
         outcomes,
     };

@@ -90,7 +90,20 @@ fn benches(c: &mut Criterion) {
         b.iter(|| engine.mesher().mesh(black_box(&frame), black_box(&face)))
     });
     group.bench_function("embed 2 aligned faces (one MobileFaceNet run)", |b| {
-        b.iter(|| engine.embed(black_box(&[&prepared.aligned, &prepared.aligned])))
+        b.iter(|| engine.embed_liveness(black_box(&[&prepared.aligned, &prepared.aligned])))
+    });
+    let Ok(match_face) = engine.find_match_face(&frame, FacePolicy::Single) else {
+        eprintln!("SKIP benches: YuNet found no face in the frame");
+        return;
+    };
+    let Ok(matched) = engine.prepare(&frame, match_face, &QualityThresholds::SELFIE) else {
+        return;
+    };
+    group.bench_function("detect YuNet 640x480 (five points)", |b| {
+        b.iter(|| engine.find_match_face(black_box(&frame), FacePolicy::Single))
+    });
+    group.bench_function("embed 1 aligned face (SFace, crop and mirror)", |b| {
+        b.iter(|| engine.embed(black_box(&[&matched.aligned])))
     });
     group.bench_function("compare document 1000x630 vs selfie 640x480", |b| {
         b.iter(|| engine.compare(black_box(&document), black_box(&frame)))

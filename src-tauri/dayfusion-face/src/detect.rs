@@ -139,8 +139,10 @@ impl BoundingBox {
     }
 }
 
-/// The six BlazeFace keypoints. "Right" and "left" are the person's own: the
-/// right eye appears on the left of an unmirrored photo.
+/// A face's keypoints: BlazeFace's six (eyes, nose tip, mouth centre, ears)
+/// or YuNet's five (eyes, nose tip, mouth corners; the mouth centre is
+/// their midpoint). "Right" and "left" are the person's own: the right eye
+/// appears on the left of an unmirrored photo.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Keypoints {
@@ -152,14 +154,19 @@ pub struct Keypoints {
     pub nose_tip: Point,
     /// Centre of the mouth.
     pub mouth_center: Point,
-    /// The person's right ear tragion.
-    pub right_ear: Point,
-    /// The person's left ear tragion.
-    pub left_ear: Point,
+    /// The person's right ear tragion (BlazeFace).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub right_ear: Option<Point>,
+    /// The person's left ear tragion (BlazeFace).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_ear: Option<Point>,
+    /// The mouth corners, the person's right one first (YuNet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mouth_corners: Option<[Point; 2]>,
 }
 
 impl Keypoints {
-    /// The keypoints from an array in model order.
+    /// BlazeFace's keypoints from an array in model order.
     pub fn from_array(p: [Point; KEYPOINTS]) -> Self {
         let [
             right_eye,
@@ -174,21 +181,55 @@ impl Keypoints {
             left_eye,
             nose_tip,
             mouth_center,
-            right_ear,
-            left_ear,
+            right_ear: Some(right_ear),
+            left_ear: Some(left_ear),
+            mouth_corners: None,
         }
     }
 
-    /// The keypoints in model order.
-    pub fn to_array(&self) -> [Point; KEYPOINTS] {
-        [
+    /// YuNet's five landmarks in model order: right eye, left eye, nose
+    /// tip, right and left mouth corner.
+    pub fn from_five(p: [Point; 5]) -> Self {
+        let [right_eye, left_eye, nose_tip, right_mouth, left_mouth] = p;
+        Keypoints {
+            right_eye,
+            left_eye,
+            nose_tip,
+            mouth_center: Point {
+                x: (right_mouth.x + left_mouth.x) / 2.0,
+                y: (right_mouth.y + left_mouth.y) / 2.0,
+            },
+            right_ear: None,
+            left_ear: None,
+            mouth_corners: Some([right_mouth, left_mouth]),
+        }
+    }
+
+    /// Every point the keypoints hold.
+    pub fn points(&self) -> Vec<Point> {
+        let mut out = vec![
             self.right_eye,
             self.left_eye,
             self.nose_tip,
             self.mouth_center,
-            self.right_ear,
-            self.left_ear,
-        ]
+        ];
+        out.extend(self.right_ear);
+        out.extend(self.left_ear);
+        out.extend(self.mouth_corners.into_iter().flatten());
+        out
+    }
+
+    /// The same keypoints with `f` applied to every point.
+    pub fn map(&self, f: impl Fn(Point) -> Point) -> Self {
+        Keypoints {
+            right_eye: f(self.right_eye),
+            left_eye: f(self.left_eye),
+            nose_tip: f(self.nose_tip),
+            mouth_center: f(self.mouth_center),
+            right_ear: self.right_ear.map(&f),
+            left_ear: self.left_ear.map(&f),
+            mouth_corners: self.mouth_corners.map(|c| c.map(&f)),
+        }
     }
 }
 
@@ -200,7 +241,7 @@ pub struct Face {
     pub bbox: BoundingBox,
     /// Detection score in `[0, 1]`.
     pub score: f32,
-    /// The six keypoints.
+    /// The keypoints (BlazeFace's six or YuNet's five).
     pub keypoints: Keypoints,
 }
 

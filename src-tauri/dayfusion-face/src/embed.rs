@@ -21,9 +21,9 @@ use dayfusion_models::ModelId;
 pub const ALIGNED_SIZE: u32 = 112;
 
 /// The ArcFace template for a 112x112 crop: the person's right eye (image
-/// left), left eye, nose tip and mouth centre (the mean of the template's
-/// two mouth corners).
-pub const TEMPLATE: [Point; 4] = [
+/// left), left eye, nose tip, right and left mouth corner. SFace and
+/// MobileFaceNet were both trained on crops aligned to it.
+pub const TEMPLATE_FIVE: [Point; 5] = [
     Point {
         x: 38.2946,
         y: 51.6963,
@@ -37,20 +37,52 @@ pub const TEMPLATE: [Point; 4] = [
         y: 71.7366,
     },
     Point {
+        x: 41.5493,
+        y: 92.3655,
+    },
+    Point {
+        x: 70.7299,
+        y: 92.2041,
+    },
+];
+
+/// The template for BlazeFace's keypoints, which have no mouth corners: the
+/// eyes, the nose tip and the mean of the two mouth corners.
+pub const TEMPLATE: [Point; 4] = [
+    TEMPLATE_FIVE[0],
+    TEMPLATE_FIVE[1],
+    TEMPLATE_FIVE[2],
+    Point {
         x: 56.1396,
         y: 92.2848,
     },
 ];
 
-/// The transform (image -> aligned crop) for a face's keypoints.
+/// The transform (image -> aligned crop) for a face's keypoints: the five
+/// points onto [`TEMPLATE_FIVE`] when the mouth corners are known (YuNet),
+/// else four onto [`TEMPLATE`] (BlazeFace).
 pub fn alignment(keypoints: &Keypoints) -> Option<Affine> {
-    let from = [
-        keypoints.right_eye,
-        keypoints.left_eye,
-        keypoints.nose_tip,
-        keypoints.mouth_center,
-    ];
-    similarity_transform(&from, &TEMPLATE)
+    match keypoints.mouth_corners {
+        Some([right_mouth, left_mouth]) => {
+            let from = [
+                keypoints.right_eye,
+                keypoints.left_eye,
+                keypoints.nose_tip,
+                right_mouth,
+                left_mouth,
+            ];
+            similarity_transform(&from, &TEMPLATE_FIVE)
+        }
+        None => {
+            let from = [
+                keypoints.right_eye,
+                keypoints.left_eye,
+                keypoints.nose_tip,
+                keypoints.mouth_center,
+            ];
+            similarity_transform(&from, &TEMPLATE)
+        }
+    }
 }
 
 /// Cuts the aligned 112x112 crop of a face out of `image`.
@@ -113,7 +145,7 @@ impl Embedding {
 }
 
 /// Turns aligned 112x112 face crops into embeddings. Implemented by
-/// [`MobileFaceNet`]; another model can replace it.
+/// [`crate::sface::SFace`] (the default) and [`MobileFaceNet`].
 pub trait FaceEmbedder: Send + Sync {
     /// A short name of the model and its version, for reports and logs.
     fn name(&self) -> &'static str;
@@ -243,20 +275,42 @@ mod tests {
     #[test]
     fn alignment_maps_template_keypoints_to_themselves() {
         let [right_eye, left_eye, nose_tip, mouth_center] = TEMPLATE;
-        let keypoints = Keypoints {
+        let four = Keypoints::from_array([
             right_eye,
             left_eye,
             nose_tip,
             mouth_center,
-            right_ear: right_eye,
-            left_ear: left_eye,
-        };
-        let Some(m) = alignment(&keypoints) else {
+            right_eye,
+            left_eye,
+        ]);
+        let five = Keypoints::from_five(TEMPLATE_FIVE);
+        assert!((five.mouth_center.x - mouth_center.x).abs() < 1e-3);
+        for (keypoints, template) in [(four, TEMPLATE.to_vec()), (five, TEMPLATE_FIVE.to_vec())] {
+            let Some(m) = alignment(&keypoints) else {
+                panic!("aligned");
+            };
+            for p in template {
+                let q = m.apply(p);
+                assert!((q.x - p.x).abs() < 1e-3 && (q.y - p.y).abs() < 1e-3);
+            }
+        }
+    }
+
+    #[test]
+    fn five_point_alignment_uses_the_mouth_corners() {
+        // A face whose mouth is wider than the template's: four points see
+        // only the centre, five pull the scale towards the corners.
+        let mut points = TEMPLATE_FIVE;
+        points[3].x -= 10.0;
+        points[4].x += 10.0;
+        let five = Keypoints::from_five(points);
+        let mut four = five;
+        four.mouth_corners = None;
+        let (Some(a), Some(b)) = (alignment(&five), alignment(&four)) else {
             panic!("aligned");
         };
-        for p in TEMPLATE {
-            let q = m.apply(p);
-            assert!((q.x - p.x).abs() < 1e-3 && (q.y - p.y).abs() < 1e-3);
-        }
+        let corner = a.apply(points[4]);
+        let corner_four = b.apply(points[4]);
+        assert!(corner.x < corner_four.x, "{corner:?} {corner_four:?}");
     }
 }

@@ -8,13 +8,15 @@ use std::time::Instant;
 use image::RgbImage;
 use serde::Serialize;
 
-use crate::detect::{DetectorModel, Face, FaceDetector};
+use crate::detect::{BoundingBox, DetectorModel, Face, FaceDetector};
 use crate::embed::{Embedding, FaceEmbedder, MobileFaceNet, align_face};
 use crate::error::FaceError;
 use crate::mesh::FaceMesher;
 use crate::portrait::{Portrait, find_portrait};
 use crate::quality::{QualityReport, QualityThresholds, assess};
-use crate::score::{MOBILEFACENET_CALIBRATION, ScoreCalibration};
+use crate::score::{MOBILEFACENET_CALIBRATION, SFACE_CALIBRATION, ScoreCalibration};
+use crate::sface::SFace;
+use crate::yunet::{DEFAULT_MIN_SCORE, Yunet};
 
 /// A second face at least this share of the main face's area makes a
 /// selfie ambiguous (smaller ones are people far behind).
@@ -29,6 +31,32 @@ const MESH_CONFIRMS_FACE: f32 = 0.05;
 /// Detections at least this confident skip the mesh check (the false
 /// candidates seen on the documents and test photos scored 0.73 at most).
 const SURE_WITHOUT_MESH: f32 = 0.85;
+
+/// YuNet score that settles a face inside the region where the document's
+/// portrait was already found (lower than [`DEFAULT_MIN_SCORE`]: the
+/// detectors and the mesh agreed there is a face; YuNet only places the
+/// five points).
+const PORTRAIT_MIN_SCORE: f32 = 0.5;
+/// Margin around the portrait's box, as a share of its larger side, given to
+/// YuNet so the whole head and some background are in view.
+const PORTRAIT_MARGIN: f32 = 0.6;
+/// A portrait region smaller than this (longest side, pixels) is enlarged
+/// to it before YuNet looks: YuNet finds small printed faces poorly (on
+/// the development documents a 94-pixel portrait scored 0.36 as it was and
+/// 0.75 enlarged to about 300 pixels).
+const PORTRAIT_REGION_MIN: f32 = 320.0;
+
+/// The model set that matches faces in [`FaceEngine::compare`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Matcher {
+    /// Face engine v2 (default): YuNet's five points onto the ArcFace
+    /// template, SFace averaged with the mirror image (Apache-2.0 weights).
+    SfaceV2,
+    /// Face engine v1: BlazeFace's four points, MobileFaceNet. Kept for
+    /// the evaluation's side-by-side report.
+    MobilefacenetV1,
+}
 
 /// Which face to take from a picture with several.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,17 +129,27 @@ pub struct Comparison {
 
 /// Every model of the face engine, loaded. `&self` methods only: share one
 /// engine between threads.
+///
+/// BlazeFace and the mesh find faces, documents' portraits and the liveness
+/// engine's per-frame geometry; the [`Matcher`] (YuNet + SFace by default)
+/// places the alignment points and embeds the faces that are compared. The
+/// liveness engine's own identity check still embeds with MobileFaceNet
+/// ([`FaceEngine::embed_liveness`]), calibrated for it.
 pub struct FaceEngine {
     short: FaceDetector,
     full: FaceDetector,
     mesher: FaceMesher,
+    matcher: Matcher,
+    yunet: Option<Yunet>,
     embedder: Box<dyn FaceEmbedder>,
     calibration: ScoreCalibration,
+    liveness_embedder: MobileFaceNet,
 }
 
 impl std::fmt::Debug for FaceEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FaceEngine")
+            .field("matcher", &self.matcher)
             .field("embedder", &self.embedder.name())
             .field("calibration", &self.calibration.version)
             .finish_non_exhaustive()
@@ -119,15 +157,42 @@ impl std::fmt::Debug for FaceEngine {
 }
 
 impl FaceEngine {
-    /// Loads every model from the model pack in `models_dir`.
+    /// Loads every model from the model pack in `models_dir`, matching with
+    /// face engine v2.
     pub fn load(models_dir: &Path) -> Result<Self, FaceError> {
+        Self::load_with(models_dir, Matcher::SfaceV2)
+    }
+
+    /// [`FaceEngine::load`] with another [`Matcher`].
+    pub fn load_with(models_dir: &Path, matcher: Matcher) -> Result<Self, FaceError> {
+        let liveness_embedder = MobileFaceNet::load(models_dir)?;
+        let (yunet, embedder, calibration): (_, Box<dyn FaceEmbedder>, _) = match matcher {
+            Matcher::SfaceV2 => (
+                Some(Yunet::load(models_dir)?),
+                Box::new(SFace::load(models_dir, true)?),
+                SFACE_CALIBRATION,
+            ),
+            Matcher::MobilefacenetV1 => (
+                None,
+                Box::new(MobileFaceNet::load(models_dir)?),
+                MOBILEFACENET_CALIBRATION,
+            ),
+        };
         Ok(FaceEngine {
             short: FaceDetector::load(models_dir, DetectorModel::Short)?,
             full: FaceDetector::load(models_dir, DetectorModel::Full)?,
             mesher: FaceMesher::load(models_dir)?,
-            embedder: Box::new(MobileFaceNet::load(models_dir)?),
-            calibration: MOBILEFACENET_CALIBRATION,
+            matcher,
+            yunet,
+            embedder,
+            calibration,
+            liveness_embedder,
         })
+    }
+
+    /// The model set that matches faces.
+    pub fn matcher(&self) -> Matcher {
+        self.matcher
     }
 
     /// The detector for `model`.
@@ -143,7 +208,7 @@ impl FaceEngine {
         &self.mesher
     }
 
-    /// The embedding model.
+    /// The embedding model of the matcher.
     pub fn embedder(&self) -> &dyn FaceEmbedder {
         self.embedder.as_ref()
     }
@@ -186,6 +251,80 @@ impl FaceEngine {
         })
     }
 
+    /// Finds the face to match in a selfie or photo with the matcher's
+    /// detector: YuNet (v2), or [`FaceEngine::find_face`] (v1).
+    pub fn find_match_face(&self, image: &RgbImage, policy: FacePolicy) -> Result<Face, FaceError> {
+        match &self.yunet {
+            Some(yunet) => pick_face(yunet.detect(image, DEFAULT_MIN_SCORE)?, policy),
+            None => self.find_face(image, policy),
+        }
+    }
+
+    /// The matcher's view of a document portrait: with YuNet, its five
+    /// points found in the region around the portrait's face (the face
+    /// YuNet sees that overlaps it most); v1 keeps BlazeFace's face.
+    pub fn match_portrait_face(&self, portrait: &Portrait) -> Result<Face, FaceError> {
+        let Some(yunet) = &self.yunet else {
+            return Ok(portrait.face);
+        };
+        let image = &portrait.upright;
+        let b = portrait.face.bbox;
+        let margin = PORTRAIT_MARGIN * b.width.max(b.height);
+        let x0 = (b.x - margin).floor().max(0.0);
+        let y0 = (b.y - margin).floor().max(0.0);
+        let x1 = (b.x + b.width + margin).ceil().min(image.width() as f32);
+        let y1 = (b.y + b.height + margin).ceil().min(image.height() as f32);
+        if x1 - x0 < 2.0 || y1 - y0 < 2.0 {
+            return Err(FaceError::NoPortrait);
+        }
+        let region = image::imageops::crop_imm(
+            image,
+            x0 as u32,
+            y0 as u32,
+            (x1 - x0) as u32,
+            (y1 - y0) as u32,
+        )
+        .to_image();
+        let longest = region.width().max(region.height()) as f32;
+        let zoom = (PORTRAIT_REGION_MIN / longest).max(1.0);
+        let region = if zoom > 1.0 {
+            image::imageops::resize(
+                &region,
+                (region.width() as f32 * zoom).round() as u32,
+                (region.height() as f32 * zoom).round() as u32,
+                image::imageops::FilterType::Triangle,
+            )
+        } else {
+            region
+        };
+        let local = BoundingBox {
+            x: (b.x - x0) * zoom,
+            y: (b.y - y0) * zoom,
+            width: b.width * zoom,
+            height: b.height * zoom,
+        };
+        let best = yunet
+            .detect(&region, PORTRAIT_MIN_SCORE)?
+            .into_iter()
+            .filter(|f| f.bbox.iou(&local) > 0.0)
+            .max_by(|a, b| a.bbox.iou(&local).total_cmp(&b.bbox.iou(&local)))
+            .ok_or(FaceError::NoPortrait)?;
+        let shift = |p: crate::detect::Point| crate::detect::Point {
+            x: p.x / zoom + x0,
+            y: p.y / zoom + y0,
+        };
+        Ok(Face {
+            bbox: BoundingBox {
+                x: best.bbox.x / zoom + x0,
+                y: best.bbox.y / zoom + y0,
+                width: best.bbox.width / zoom,
+                height: best.bbox.height / zoom,
+            },
+            score: best.score,
+            keypoints: best.keypoints.map(shift),
+        })
+    }
+
     /// Aligns and assesses a face found in `image`.
     pub fn prepare(
         &self,
@@ -202,9 +341,15 @@ impl FaceEngine {
         })
     }
 
-    /// Embeds aligned crops.
+    /// Embeds aligned crops with the matcher's embedder.
     pub fn embed(&self, crops: &[&RgbImage]) -> Result<Vec<Embedding>, FaceError> {
         self.embedder.embed(crops)
+    }
+
+    /// Embeds aligned crops for the liveness engine's identity check
+    /// (MobileFaceNet, which that check's thresholds are calibrated for).
+    pub fn embed_liveness(&self, crops: &[&RgbImage]) -> Result<Vec<Embedding>, FaceError> {
+        self.liveness_embedder.embed(crops)
     }
 
     /// Compares the holder's portrait on `document` with the face in
@@ -212,14 +357,15 @@ impl FaceEngine {
     pub fn compare(&self, document: &RgbImage, selfie: &RgbImage) -> Result<Comparison, FaceError> {
         let start = Instant::now();
         let portrait = self.find_portrait(document)?;
+        let document_face = self.match_portrait_face(&portrait)?;
         let document_ms = ms(start);
         let t = Instant::now();
-        let selfie_face = self.find_face(selfie, FacePolicy::Single)?;
+        let selfie_face = self.find_match_face(selfie, FacePolicy::Single)?;
         let selfie_ms = ms(t);
         let t = Instant::now();
         let doc = self.prepare(
             &portrait.upright,
-            portrait.face,
+            document_face,
             &QualityThresholds::DOCUMENT,
         )?;
         let selfie = self.prepare(selfie, selfie_face, &QualityThresholds::SELFIE)?;

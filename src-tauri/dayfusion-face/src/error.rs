@@ -66,6 +66,14 @@ pub enum FaceError {
         /// What tract or the rewrite said.
         source: TfliteError,
     },
+    /// An ONNX model could not be loaded into tract.
+    #[error("could not load face model {model}: {source}")]
+    OnnxLoad {
+        /// Which model.
+        model: dayfusion_models::ModelId,
+        /// What tract or the dequantize folding said.
+        source: crate::onnx::OnnxError,
+    },
     /// Running a model failed.
     #[error("face model inference failed: {0}")]
     Inference(String),
@@ -123,7 +131,7 @@ impl FaceError {
     pub fn reason(&self) -> ReasonCode {
         match self {
             FaceError::Model(_) => ReasonCode::ModelUnavailable,
-            FaceError::ModelLoad { .. } => ReasonCode::ModelLoadFailed,
+            FaceError::ModelLoad { .. } | FaceError::OnnxLoad { .. } => ReasonCode::ModelLoadFailed,
             FaceError::Inference(_) => ReasonCode::InferenceFailed,
             FaceError::ImageRead { .. } => ReasonCode::ImageUnreadable,
             FaceError::ImageDecode(_) => ReasonCode::ImageInvalid,

@@ -242,9 +242,10 @@ fn halves(detector: &FaceDetector, image: &RgbImage) -> Result<Vec<Face>, FaceEr
         for mut face in detector.detect(&tile)? {
             let dx = x0 as f32;
             face.bbox.x += dx;
-            let mut points = face.keypoints.to_array();
-            points.iter_mut().for_each(|p| p.x += dx);
-            face.keypoints = crate::detect::Keypoints::from_array(points);
+            face.keypoints = face.keypoints.map(|p| Point {
+                x: p.x + dx,
+                y: p.y,
+            });
             if !faces.iter().any(|f| f.bbox.iou(&face.bbox) > 0.5) {
                 faces.push(face);
             }

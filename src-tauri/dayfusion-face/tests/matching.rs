@@ -22,11 +22,13 @@ use image::{Rgb, RgbImage};
 
 type Error = Box<dyn std::error::Error>;
 
-const ALL_MODELS: [ModelId; 4] = [
+const ALL_MODELS: [ModelId; 6] = [
     ModelId::BlazefaceShort,
     ModelId::BlazefaceFull,
     ModelId::FaceMesh,
     ModelId::Mobilefacenet,
+    ModelId::Yunet,
+    ModelId::Sface,
 ];
 
 /// The engine, loaded once per test binary; `None` (after saying why) when
@@ -50,9 +52,9 @@ fn photo(test: &str, name: &str) -> Result<Option<RgbImage>, Error> {
     }
 }
 
-/// Detect (largest face), align and embed.
+/// Detect (largest face, the matcher's detector), align and embed.
 fn embed(engine: &FaceEngine, image: &RgbImage) -> Result<Embedding, Error> {
-    let face = engine.find_face(image, FacePolicy::Largest)?;
+    let face = engine.find_match_face(image, FacePolicy::Largest)?;
     let prepared = engine.prepare(image, face, &QualityThresholds::SELFIE)?;
     let mut embeddings = engine.embed(&[&prepared.aligned])?;
     embeddings.pop().ok_or_else(|| "no embedding".into())
@@ -155,6 +157,11 @@ fn group_photo_has_its_faces_and_selfie_policy_refuses_it() -> TestResult {
         Err(FaceError::MultipleFaces { .. })
     ));
     assert!(engine.find_face(&group, FacePolicy::Largest).is_ok());
+    // The matcher's detector (YuNet) refuses the group as a selfie too.
+    assert!(matches!(
+        engine.find_match_face(&group, FacePolicy::Single),
+        Err(FaceError::MultipleFaces { .. })
+    ));
     Ok(())
 }
 
@@ -168,6 +175,8 @@ fn no_face_is_a_clear_error() -> TestResult {
         return Ok(());
     };
     let err = engine.find_face(&coffee, FacePolicy::Single);
+    assert!(matches!(err, Err(FaceError::NoFace)), "{err:?}");
+    let err = engine.find_match_face(&coffee, FacePolicy::Single);
     assert!(matches!(err, Err(FaceError::NoFace)), "{err:?}");
     let Some(selfie) = photo(test, "face_recognition/obama.jpg")? else {
         return Ok(());
@@ -372,5 +381,44 @@ fn portrait_is_found_on_a_composed_card_upright_and_turned() -> TestResult {
     // The full comparison with another photo of the same person.
     let comparison = engine.compare(&turned, &selfie)?;
     assert!(comparison.score >= 80.0, "score {}", comparison.score);
+    Ok(())
+}
+
+#[test]
+fn colour_card_matches_its_holder_and_not_another_person_with_five_points() -> TestResult {
+    let test = "colour_card_matches_its_holder_and_not_another_person_with_five_points";
+    let Some(engine) = engine(test)? else {
+        return Ok(());
+    };
+    let (Some(holder), Some(same), Some(other)) = (
+        photo(test, "face_recognition/obama2.jpg")?,
+        photo(test, "face_recognition/obama.jpg")?,
+        photo(test, "face_recognition/biden.jpg")?,
+    ) else {
+        return Ok(());
+    };
+    let (card, _) = compose_card(&holder);
+    let genuine = engine.compare(&card, &same)?;
+    assert_eq!(genuine.model, "sface-128d-luma-mirror");
+    assert_eq!(
+        genuine.calibration,
+        dayfusion_face::SFACE_CALIBRATION.version
+    );
+    assert!(genuine.score >= 80.0, "same person: {}", genuine.score);
+    // Both faces were aligned on five points: YuNet's mouth corners.
+    assert!(genuine.selfie.face.keypoints.mouth_corners.is_some());
+    let impostor = engine.compare(&card, &other)?;
+    assert!(impostor.score < 50.0, "another person: {}", impostor.score);
+
+    // Face engine v1 still loads for the side-by-side evaluation and keeps
+    // its own model, calibration and four-point alignment.
+    let dir = dayfusion_models::default_dir()?;
+    let v1 = FaceEngine::load_with(&dir, dayfusion_face::Matcher::MobilefacenetV1)?;
+    let old = v1.compare(&card, &same)?;
+    assert_eq!(
+        old.calibration,
+        dayfusion_face::MOBILEFACENET_CALIBRATION.version
+    );
+    assert!(old.selfie.face.keypoints.mouth_corners.is_none());
     Ok(())
 }

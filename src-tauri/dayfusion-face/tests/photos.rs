@@ -106,8 +106,11 @@ fn astronaut_has_one_face_where_it_is() -> TestResult {
             k.right_eye.x < k.nose_tip.x && k.nose_tip.x < k.left_eye.x,
             "{model:?} {k:?}"
         );
+        let (Some(right_ear), Some(left_ear)) = (k.right_ear, k.left_ear) else {
+            panic!("BlazeFace gives both ears: {k:?}");
+        };
         assert!(
-            k.right_ear.x < k.right_eye.x && k.left_eye.x < k.left_ear.x,
+            right_ear.x < k.right_eye.x && k.left_eye.x < left_ear.x,
             "{model:?} {k:?}"
         );
         let eyes_y = (k.right_eye.y + k.left_eye.y) / 2.0;
@@ -115,7 +118,7 @@ fn astronaut_has_one_face_where_it_is() -> TestResult {
             eyes_y < k.nose_tip.y && k.nose_tip.y < k.mouth_center.y,
             "{model:?} {k:?}"
         );
-        for p in k.to_array() {
+        for p in k.points() {
             let b = face.bbox;
             assert!(
                 p.x > b.x - 5.0 && p.x < b.x + b.width + 5.0,

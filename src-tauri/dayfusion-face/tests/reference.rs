@@ -5,14 +5,12 @@
 
 mod common;
 
-use common::TestResult;
+use common::{TestResult, check_output};
 use dayfusion_face::{DetectorModel, FaceDetector, FaceMesher, MobileFaceNet};
 use dayfusion_models::ModelId;
 use serde_json::Value;
 
 const REFERENCE: &str = include_str!("reference/tflite_reference.json");
-/// Largest difference accepted per value (absolute below 1, relative above).
-const TOLERANCE: f64 = 1e-3;
 
 /// The input `make_reference.py` uses: p = (7x + 13y + 61c + 97b) mod 256,
 /// scaled to p / 127.5 - 1 in f32.
@@ -29,46 +27,6 @@ fn pattern(size: usize, batch: usize) -> Vec<f32> {
         }
     }
     out
-}
-
-fn close(actual: f64, expected: f64) -> bool {
-    (actual - expected).abs() <= TOLERANCE * expected.abs().max(1.0)
-}
-
-fn check_output(name: &str, actual: &[f32], expected: &Value) -> TestResult {
-    let first = expected["first"].as_array().ok_or("no first")?;
-    for (i, e) in first.iter().enumerate() {
-        let e = e.as_f64().ok_or("not a number")?;
-        let a = f64::from(*actual.get(i).ok_or("output too short")?);
-        assert!(close(a, e), "{name}[{i}]: tract {a}, tflite {e}");
-    }
-    let sum: f64 = actual.iter().map(|v| f64::from(*v)).sum();
-    let abs_sum: f64 = actual.iter().map(|v| f64::from(*v).abs()).sum();
-    let max = actual.iter().copied().fold(f32::MIN, f32::max);
-    let min = actual.iter().copied().fold(f32::MAX, f32::min);
-    let n = actual.len() as f64;
-    // Sums: the mean difference per value must stay within the tolerance.
-    for (what, a, key) in [("sum", sum, "sum"), ("abs_sum", abs_sum, "abs_sum")] {
-        let e = expected[key].as_f64().ok_or("no sum")?;
-        assert!(
-            (a - e).abs() / n <= TOLERANCE,
-            "{name} {what}: tract {a}, tflite {e}"
-        );
-    }
-    for (what, a, key) in [("max", max, "max"), ("min", min, "min")] {
-        let e = expected[key].as_f64().ok_or("no max/min")?;
-        assert!(
-            close(f64::from(a), e),
-            "{name} {what}: tract {a}, tflite {e}"
-        );
-    }
-    let argmax = actual
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.total_cmp(b.1))
-        .map(|(i, _)| i as u64);
-    assert_eq!(argmax, expected["argmax"].as_u64(), "{name} argmax");
-    Ok(())
 }
 
 fn check_model(model: DetectorModel, key: &str) -> TestResult {

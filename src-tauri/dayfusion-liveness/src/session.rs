@@ -588,7 +588,7 @@ impl Session {
             )
             .ok()?;
         let embedding = engine
-            .embed(&[&prepared.aligned])
+            .embed_liveness(&[&prepared.aligned])
             .ok()?
             .into_iter()
             .next()?;

@@ -68,3 +68,48 @@ pub fn test_image(test: &str, name: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// Largest difference accepted per value (absolute below 1, relative above).
+pub const TOLERANCE: f64 = 1e-3;
+
+pub fn close(actual: f64, expected: f64) -> bool {
+    (actual - expected).abs() <= TOLERANCE * expected.abs().max(1.0)
+}
+
+/// Checks `actual` against a summary of the reference runtime's output
+/// (first values, sums, extremes, argmax) within [`TOLERANCE`].
+pub fn check_output(name: &str, actual: &[f32], expected: &serde_json::Value) -> TestResult {
+    let first = expected["first"].as_array().ok_or("no first")?;
+    for (i, e) in first.iter().enumerate() {
+        let e = e.as_f64().ok_or("not a number")?;
+        let a = f64::from(*actual.get(i).ok_or("output too short")?);
+        assert!(close(a, e), "{name}[{i}]: tract {a}, reference {e}");
+    }
+    let sum: f64 = actual.iter().map(|v| f64::from(*v)).sum();
+    let abs_sum: f64 = actual.iter().map(|v| f64::from(*v).abs()).sum();
+    let max = actual.iter().copied().fold(f32::MIN, f32::max);
+    let min = actual.iter().copied().fold(f32::MAX, f32::min);
+    let n = actual.len() as f64;
+    // Sums: the mean difference per value must stay within the tolerance.
+    for (what, a, key) in [("sum", sum, "sum"), ("abs_sum", abs_sum, "abs_sum")] {
+        let e = expected[key].as_f64().ok_or("no sum")?;
+        assert!(
+            (a - e).abs() / n <= TOLERANCE,
+            "{name} {what}: tract {a}, reference {e}"
+        );
+    }
+    for (what, a, key) in [("max", max, "max"), ("min", min, "min")] {
+        let e = expected[key].as_f64().ok_or("no max/min")?;
+        assert!(
+            close(f64::from(a), e),
+            "{name} {what}: tract {a}, reference {e}"
+        );
+    }
+    let argmax = actual
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(i, _)| i as u64);
+    assert_eq!(argmax, expected["argmax"].as_u64(), "{name} argmax");
+    Ok(())
+}
