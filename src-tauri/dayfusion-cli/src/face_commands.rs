@@ -61,6 +61,7 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
         let out = serde_json::json!({
             "document": args.document,
             "selfie": args.selfie,
+            "onnxRuntime": engine.backend(),
             "result": result,
             "documentIssues": issues(&result.document_quality),
             "selfieIssues": issues(&result.selfie.quality),
@@ -75,7 +76,10 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         print_comparison(&result, &args.lang);
-        println!("load models {load_ms:.0} ms, decode both images {decode_ms:.1} ms");
+        println!(
+            "load models {load_ms:.0} ms (YuNet and SFace on {}), decode both images {decode_ms:.1} ms",
+            engine.backend().as_str()
+        );
         if let (Some(median), Some(min)) = (median, runs.first()) {
             println!(
                 "compare over {} runs: median {median:.1} ms, min {min:.1} ms",

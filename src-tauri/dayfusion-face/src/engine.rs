@@ -14,6 +14,7 @@ use crate::error::FaceError;
 use crate::mesh::FaceMesher;
 use crate::portrait::{Portrait, find_portrait};
 use crate::quality::{QualityReport, QualityThresholds, assess};
+use crate::runtime::{OnnxBackend, RuntimeChoice};
 use crate::score::{MOBILEFACENET_CALIBRATION, SFACE_CALIBRATION, ScoreCalibration};
 use crate::sface::SFace;
 use crate::yunet::{DEFAULT_MIN_SCORE, Yunet};
@@ -140,6 +141,7 @@ pub struct FaceEngine {
     full: FaceDetector,
     mesher: FaceMesher,
     matcher: Matcher,
+    backend: OnnxBackend,
     yunet: Option<Yunet>,
     embedder: Box<dyn FaceEmbedder>,
     calibration: ScoreCalibration,
@@ -150,6 +152,7 @@ impl std::fmt::Debug for FaceEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FaceEngine")
             .field("matcher", &self.matcher)
+            .field("backend", &self.backend)
             .field("embedder", &self.embedder.name())
             .field("calibration", &self.calibration.version)
             .finish_non_exhaustive()
@@ -158,18 +161,31 @@ impl std::fmt::Debug for FaceEngine {
 
 impl FaceEngine {
     /// Loads every model from the model pack in `models_dir`, matching with
-    /// face engine v2.
+    /// face engine v2 on the runtime [`RuntimeChoice::from_env`] names.
     pub fn load(models_dir: &Path) -> Result<Self, FaceError> {
         Self::load_with(models_dir, Matcher::SfaceV2)
     }
 
     /// [`FaceEngine::load`] with another [`Matcher`].
     pub fn load_with(models_dir: &Path, matcher: Matcher) -> Result<Self, FaceError> {
+        Self::load_with_runtime(models_dir, matcher, RuntimeChoice::from_env()?)
+    }
+
+    /// [`FaceEngine::load_with`] on the ONNX runtime `choice` resolves to.
+    pub fn load_with_runtime(
+        models_dir: &Path,
+        matcher: Matcher,
+        choice: RuntimeChoice,
+    ) -> Result<Self, FaceError> {
         let liveness_embedder = MobileFaceNet::load(models_dir)?;
+        let backend = match matcher {
+            Matcher::SfaceV2 => OnnxBackend::resolve(choice, models_dir)?,
+            Matcher::MobilefacenetV1 => OnnxBackend::Tract,
+        };
         let (yunet, embedder, calibration): (_, Box<dyn FaceEmbedder>, _) = match matcher {
             Matcher::SfaceV2 => (
-                Some(Yunet::load(models_dir)?),
-                Box::new(SFace::load(models_dir, true)?),
+                Some(Yunet::load(models_dir, backend)?),
+                Box::new(SFace::load(models_dir, true, backend)?),
                 SFACE_CALIBRATION,
             ),
             Matcher::MobilefacenetV1 => (
@@ -183,11 +199,17 @@ impl FaceEngine {
             full: FaceDetector::load(models_dir, DetectorModel::Full)?,
             mesher: FaceMesher::load(models_dir)?,
             matcher,
+            backend,
             yunet,
             embedder,
             calibration,
             liveness_embedder,
         })
+    }
+
+    /// The runtime YuNet and SFace run on.
+    pub fn backend(&self) -> OnnxBackend {
+        self.backend
     }
 
     /// The model set that matches faces.

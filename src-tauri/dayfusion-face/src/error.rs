@@ -74,6 +74,23 @@ pub enum FaceError {
         /// What tract or the dequantize folding said.
         source: crate::onnx::OnnxError,
     },
+    /// ONNX Runtime could not load a model.
+    #[error("ONNX Runtime could not load face model {model}: {reason}")]
+    OnnxRuntimeLoad {
+        /// Which model.
+        model: dayfusion_models::ModelId,
+        /// What ONNX Runtime said.
+        reason: String,
+    },
+    /// ONNX Runtime was asked for and its library is missing from the model
+    /// pack or would not load.
+    #[error(
+        "ONNX Runtime is unavailable ({0}); run `dayfusion models fetch`, or set DAYFUSION_ONNX_RUNTIME=tract to use the built-in runtime"
+    )]
+    OnnxRuntimeUnavailable(String),
+    /// The runtime named in DAYFUSION_ONNX_RUNTIME is not one we know.
+    #[error("unknown ONNX runtime {0:?}: use auto, tract or onnxruntime")]
+    UnknownRuntime(String),
     /// Running a model failed.
     #[error("face model inference failed: {0}")]
     Inference(String),
@@ -131,7 +148,12 @@ impl FaceError {
     pub fn reason(&self) -> ReasonCode {
         match self {
             FaceError::Model(_) => ReasonCode::ModelUnavailable,
-            FaceError::ModelLoad { .. } | FaceError::OnnxLoad { .. } => ReasonCode::ModelLoadFailed,
+            FaceError::ModelLoad { .. }
+            | FaceError::OnnxLoad { .. }
+            | FaceError::OnnxRuntimeLoad { .. } => ReasonCode::ModelLoadFailed,
+            FaceError::OnnxRuntimeUnavailable(_) | FaceError::UnknownRuntime(_) => {
+                ReasonCode::ModelUnavailable
+            }
             FaceError::Inference(_) => ReasonCode::InferenceFailed,
             FaceError::ImageRead { .. } => ReasonCode::ImageUnreadable,
             FaceError::ImageDecode(_) => ReasonCode::ImageInvalid,

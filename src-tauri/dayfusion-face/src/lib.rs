@@ -1,7 +1,8 @@
 //! The kiosk's local face engine, pure Rust.
 //!
 //! Models come from the model pack (`dayfusion-models`, SHA-256 verified)
-//! and run on tract. [`tflite`] loads the MediaPipe `.tflite` files, which
+//! and run on tract; YuNet and SFace run on ONNX Runtime where the pack's
+//! library loads ([`runtime`]). [`tflite`] loads the MediaPipe `.tflite` files, which
 //! need a load-time rewrite before tract accepts them, and [`onnx`] the
 //! ONNX ones (SFace's int8 block quantization folded to fp32); [`detect`]
 //! finds faces with BlazeFace, [`yunet`] with five landmarks; [`sface`]
@@ -20,6 +21,7 @@ pub mod mesh;
 pub mod onnx;
 pub mod portrait;
 pub mod quality;
+pub mod runtime;
 pub mod score;
 pub mod sface;
 pub mod tflite;
@@ -35,6 +37,7 @@ pub use image_io::{decode_image, load_image};
 pub use mesh::{FaceMesh, FaceMesher, HeadPose, MeshPoint};
 pub use portrait::{Portrait, Rotation, find_portrait};
 pub use quality::{QualityIssue, QualityReport, QualityThresholds};
+pub use runtime::{ONNX_RUNTIME_ENV, OnnxBackend, RuntimeChoice};
 pub use score::{MOBILEFACENET_CALIBRATION, SFACE_CALIBRATION, ScoreCalibration};
 pub use sface::SFace;
 pub use yunet::Yunet;

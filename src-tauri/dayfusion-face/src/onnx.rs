@@ -1,4 +1,5 @@
-//! Loading the ONNX models of the face engine v2 (YuNet, SFace) into tract.
+//! Loading the ONNX models of the face engine v2 (YuNet, SFace): the fp32
+//! graph both runtimes run ([`crate::runtime`]), and tract's plan.
 //!
 //! SFace ships int8 block-quantized: every weight is an int8 constant behind
 //! a `DequantizeLinear` with a `block_size` (opset 21), which tract does not
@@ -49,16 +50,23 @@ pub fn load_onnx(bytes: &[u8], input_shape: &[usize]) -> Result<RunnableTract, O
         .map_err(|e| OnnxError::Tract(format!("{e:#}")))
 }
 
+/// Parses `bytes` and folds its constant `DequantizeLinear` ops: the plain
+/// fp32 graph both runtimes run.
+pub fn fold_to_fp32(bytes: &[u8]) -> Result<pb::ModelProto, OnnxError> {
+    let mut proto = tract_onnx::onnx()
+        .proto_model_for_read(&mut &*bytes)
+        .map_err(|e| malformed(format!("{e:#}")))?;
+    fold_constant_dequantize(&mut proto)?;
+    Ok(proto)
+}
+
 /// [`load_onnx`] up to tract's inference model (before optimisation).
 pub fn load_onnx_inference(
     bytes: &[u8],
     input_shape: &[usize],
 ) -> Result<InferenceModel, OnnxError> {
     let onnx = tract_onnx::onnx();
-    let mut proto = onnx
-        .proto_model_for_read(&mut &*bytes)
-        .map_err(|e| malformed(format!("{e:#}")))?;
-    fold_constant_dequantize(&mut proto)?;
+    let proto = fold_to_fp32(bytes)?;
     let model = onnx
         .model_for_proto_model(&proto)
         .map_err(|e| OnnxError::Tract(format!("{e:#}")))?;

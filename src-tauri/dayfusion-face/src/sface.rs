@@ -15,21 +15,19 @@
 
 use std::path::Path;
 
-use image::RgbImage;
-use image::imageops::flip_horizontal;
-use tract_onnx::prelude::{TValue, Tensor, tvec};
-
 use crate::embed::{ALIGNED_SIZE, Embedding, FaceEmbedder};
 use crate::error::FaceError;
-use crate::tflite::RunnableTract;
+use crate::runtime::{OnnxBackend, OnnxPlan};
 use dayfusion_models::ModelId;
+use image::RgbImage;
+use image::imageops::flip_horizontal;
 
 /// SFace's embedding size.
 pub const SFACE_DIM: usize = 128;
 
 /// The SFace embedder, loaded.
 pub struct SFace {
-    plan: RunnableTract,
+    plan: OnnxPlan,
     mirror: bool,
 }
 
@@ -42,44 +40,41 @@ impl std::fmt::Debug for SFace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SFace")
             .field("mirror", &self.mirror)
+            .field("backend", &self.plan.backend())
             .finish_non_exhaustive()
     }
 }
 
 impl SFace {
-    /// Loads the model from the model pack (SHA-256 verified); `mirror`
-    /// averages each crop with its mirror image.
-    pub fn load(models_dir: &Path, mirror: bool) -> Result<Self, FaceError> {
+    /// Loads the model from the model pack (SHA-256 verified) on
+    /// `backend`; `mirror` averages each crop with its mirror image.
+    pub fn load(models_dir: &Path, mirror: bool, backend: OnnxBackend) -> Result<Self, FaceError> {
         let bytes = dayfusion_models::read(models_dir, ModelId::Sface)?;
-        Self::from_bytes(&bytes, mirror)
+        Self::from_bytes(&bytes, mirror, backend)
     }
 
-    /// Loads the model from its ONNX bytes.
-    pub fn from_bytes(bytes: &[u8], mirror: bool) -> Result<Self, FaceError> {
+    /// Loads the model from its ONNX bytes on `backend`.
+    pub fn from_bytes(bytes: &[u8], mirror: bool, backend: OnnxBackend) -> Result<Self, FaceError> {
         let side = ALIGNED_SIZE as usize;
-        let plan = crate::onnx::load_model(ModelId::Sface, bytes, &[1, 3, side, side])?;
+        let plan = OnnxPlan::load(ModelId::Sface, bytes, &[1, 3, side, side], backend)?;
         Ok(SFace { plan, mirror })
+    }
+
+    /// The runtime it runs on.
+    pub fn backend(&self) -> OnnxBackend {
+        self.plan.backend()
     }
 
     /// Runs the graph on one `[1, 3, 112, 112]` BGR input (0-255); returns
     /// the raw, unnormalised output.
     pub fn infer_nchw(&self, input: &[f32]) -> Result<Vec<f32>, FaceError> {
-        let inference = |e: tract_onnx::prelude::TractError| FaceError::Inference(format!("{e:#}"));
         let side = ALIGNED_SIZE as usize;
-        let tensor = Tensor::from_shape(&[1, 3, side, side], input).map_err(inference)?;
-        let outputs = self
+        let values = self
             .plan
-            .run(tvec!(TValue::from(tensor)))
-            .map_err(inference)?;
-        let output = outputs
-            .first()
+            .run(&[1, 3, side, side], input)?
+            .into_iter()
+            .next()
             .ok_or_else(|| FaceError::Inference("SFace gave no output".to_owned()))?;
-        let values: Vec<f32> = output
-            .to_plain_array_view::<f32>()
-            .map_err(inference)?
-            .iter()
-            .copied()
-            .collect();
         if values.len() != SFACE_DIM {
             return Err(FaceError::Inference(format!(
                 "SFace gave {} values, expected {SFACE_DIM}",

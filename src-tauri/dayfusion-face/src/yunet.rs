@@ -13,11 +13,10 @@
 use std::path::Path;
 
 use image::RgbImage;
-use tract_onnx::prelude::{TValue, Tensor, tvec};
 
 use crate::detect::{BoundingBox, Face, Keypoints, Point};
 use crate::error::FaceError;
-use crate::tflite::RunnableTract;
+use crate::runtime::{OnnxBackend, OnnxPlan};
 use dayfusion_models::ModelId;
 
 /// Side of YuNet's square input.
@@ -47,25 +46,28 @@ pub struct RawLevels {
 
 /// The YuNet detector, loaded.
 pub struct Yunet {
-    plan: RunnableTract,
+    plan: OnnxPlan,
 }
 
 impl std::fmt::Debug for Yunet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Yunet").finish_non_exhaustive()
+        f.debug_struct("Yunet")
+            .field("backend", &self.plan.backend())
+            .finish_non_exhaustive()
     }
 }
 
 impl Yunet {
-    /// Loads the model from the model pack (SHA-256 verified).
-    pub fn load(models_dir: &Path) -> Result<Self, FaceError> {
+    /// Loads the model from the model pack (SHA-256 verified) on `backend`.
+    pub fn load(models_dir: &Path, backend: OnnxBackend) -> Result<Self, FaceError> {
         let bytes = dayfusion_models::read(models_dir, ModelId::Yunet)?;
-        Self::from_bytes(&bytes)
+        Self::from_bytes(&bytes, backend)
     }
 
-    /// Loads the model from its ONNX bytes.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, FaceError> {
-        let plan = crate::onnx::load_model(ModelId::Yunet, bytes, &[1, 3, INPUT_SIZE, INPUT_SIZE])?;
+    /// Loads the model from its ONNX bytes on `backend`.
+    pub fn from_bytes(bytes: &[u8], backend: OnnxBackend) -> Result<Self, FaceError> {
+        let shape = [1, 3, INPUT_SIZE, INPUT_SIZE];
+        let plan = OnnxPlan::load(ModelId::Yunet, bytes, &shape, backend)?;
         Ok(Yunet { plan })
     }
 
@@ -93,23 +95,12 @@ impl Yunet {
 
     /// Runs the graph on a `[1, 3, 640, 640]` BGR input (0-255).
     pub fn infer(&self, input: &[f32]) -> Result<RawLevels, FaceError> {
-        let inference = |e: tract_onnx::prelude::TractError| FaceError::Inference(format!("{e:#}"));
-        let tensor =
-            Tensor::from_shape(&[1, 3, INPUT_SIZE, INPUT_SIZE], input).map_err(inference)?;
-        let outputs = self
-            .plan
-            .run(tvec!(TValue::from(tensor)))
-            .map_err(inference)?;
-        if outputs.len() != 12 {
+        let values = self.plan.run(&[1, 3, INPUT_SIZE, INPUT_SIZE], input)?;
+        if values.len() != 12 {
             return Err(FaceError::Inference(format!(
                 "YuNet gave {} outputs, expected 12",
-                outputs.len()
+                values.len()
             )));
-        }
-        let mut values = Vec::with_capacity(12);
-        for output in outputs.iter() {
-            let view = output.to_plain_array_view::<f32>().map_err(inference)?;
-            values.push(view.iter().copied().collect::<Vec<f32>>());
         }
         let mut it = values.into_iter();
         let mut next3 = || -> [Vec<f32>; 3] {

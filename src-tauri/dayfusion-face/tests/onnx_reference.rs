@@ -1,13 +1,14 @@
-//! tract's outputs for the ONNX models of face engine v2 against their
-//! reference runtimes, recorded in `tests/reference/onnx_reference.json` by
+//! The ONNX models of face engine v2, on both runtimes (tract, and ONNX
+//! Runtime from the model pack), against their reference runtimes as
+//! recorded in `tests/reference/onnx_reference.json` by
 //! `tests/reference/make_onnx_reference.py`: SFace's block-quantized weights
 //! folded to fp32 by `dayfusion_face::onnx` against OpenCV running the
-//! shipped int8 file, YuNet against onnxruntime.
+//! shipped int8 file, YuNet against onnxruntime's Python package.
 
 mod common;
 
 use common::{TestResult, check_output};
-use dayfusion_face::{SFace, Yunet};
+use dayfusion_face::{OnnxBackend, RuntimeChoice, SFace, Yunet};
 use dayfusion_models::ModelId;
 use serde_json::Value;
 
@@ -27,6 +28,15 @@ fn pattern(size: usize) -> Vec<f32> {
     out
 }
 
+/// tract, and ONNX Runtime where the model pack has its library.
+fn backends(test: &str) -> Result<Vec<OnnxBackend>, Box<dyn std::error::Error>> {
+    let mut out = vec![OnnxBackend::Tract];
+    if let Some(dir) = common::models_dir(test, &[ModelId::OnnxRuntime])? {
+        out.push(OnnxBackend::resolve(RuntimeChoice::OnnxRuntime, &dir)?);
+    }
+    Ok(out)
+}
+
 #[test]
 fn sface_folded_to_fp32_matches_opencv_on_the_int8_file() -> TestResult {
     let Some(dir) = common::models_dir("reference_sface", &[ModelId::Sface])? else {
@@ -38,9 +48,17 @@ fn sface_folded_to_fp32_matches_opencv_on_the_int8_file() -> TestResult {
         expected["sha256"].as_str(),
         Some(ModelId::Sface.spec().sha256)
     );
-    let sface = SFace::load(&dir, false)?;
-    let output = sface.infer_nchw(&pattern(112))?;
-    check_output("sface fc1", &output, &expected["fc1"])
+    for backend in backends("reference_sface")? {
+        let sface = SFace::load(&dir, false, backend)?;
+        assert_eq!(sface.backend(), backend);
+        let output = sface.infer_nchw(&pattern(112))?;
+        check_output(
+            &format!("sface fc1 on {}", backend.as_str()),
+            &output,
+            &expected["fc1"],
+        )?;
+    }
+    Ok(())
 }
 
 #[test]
@@ -54,16 +72,18 @@ fn yunet_matches_onnxruntime() -> TestResult {
         expected["sha256"].as_str(),
         Some(ModelId::Yunet.spec().sha256)
     );
-    let raw = Yunet::load(&dir)?.infer(&pattern(640))?;
-    for (level, stride) in [8, 16, 32].iter().enumerate() {
-        for (kind, values) in [
-            ("cls", &raw.cls[level]),
-            ("obj", &raw.obj[level]),
-            ("bbox", &raw.bbox[level]),
-            ("kps", &raw.kps[level]),
-        ] {
-            let name = format!("{kind}_{stride}");
-            check_output(&name, values, &expected[&name])?;
+    for backend in backends("reference_yunet")? {
+        let raw = Yunet::load(&dir, backend)?.infer(&pattern(640))?;
+        for (level, stride) in [8, 16, 32].iter().enumerate() {
+            for (kind, values) in [
+                ("cls", &raw.cls[level]),
+                ("obj", &raw.obj[level]),
+                ("bbox", &raw.bbox[level]),
+                ("kps", &raw.kps[level]),
+            ] {
+                let name = format!("{kind}_{stride} on {}", backend.as_str());
+                check_output(&name, values, &expected[&format!("{kind}_{stride}")])?;
+            }
         }
     }
     Ok(())

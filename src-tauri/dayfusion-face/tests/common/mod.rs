@@ -83,7 +83,7 @@ pub fn check_output(name: &str, actual: &[f32], expected: &serde_json::Value) ->
     for (i, e) in first.iter().enumerate() {
         let e = e.as_f64().ok_or("not a number")?;
         let a = f64::from(*actual.get(i).ok_or("output too short")?);
-        assert!(close(a, e), "{name}[{i}]: tract {a}, reference {e}");
+        assert!(close(a, e), "{name}[{i}]: ours {a}, reference {e}");
     }
     let sum: f64 = actual.iter().map(|v| f64::from(*v)).sum();
     let abs_sum: f64 = actual.iter().map(|v| f64::from(*v).abs()).sum();

@@ -1,0 +1,248 @@
+//! The two runtimes that run the face engine's ONNX models (YuNet, SFace)
+//! behind one [`OnnxPlan`]: tract (pure Rust, always available) and ONNX
+//! Runtime (the model pack's `libonnxruntime`, several times faster on
+//! x86-64). Both are fed the same graph: SFace's block-quantized weights
+//! folded to fp32 by [`crate::onnx`], so their outputs agree (checked
+//! against OpenCV and onnxruntime in `tests/onnx_reference.rs`).
+//!
+//! ONNX Runtime is loaded once per process from the model pack (its
+//! SHA-256 verified first). Where it is missing or will not load (another
+//! CPU architecture, an old C++ library), [`RuntimeChoice::Auto`] falls back
+//! to tract and says so in the log.
+
+use std::path::Path;
+use std::sync::{Mutex, OnceLock};
+
+use prost::Message;
+use serde::Serialize;
+use tract_onnx::prelude::{TValue, Tensor, tvec};
+
+use crate::error::FaceError;
+use crate::tflite::RunnableTract;
+use dayfusion_models::ModelId;
+
+/// Environment variable that picks the ONNX runtime: `tract`,
+/// `onnxruntime`, or `auto` (the default).
+pub const ONNX_RUNTIME_ENV: &str = "DAYFUSION_ONNX_RUNTIME";
+
+/// Which runtime to run the ONNX models on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RuntimeChoice {
+    /// ONNX Runtime when the model pack has it and it loads, else tract.
+    #[default]
+    Auto,
+    /// tract only.
+    Tract,
+    /// ONNX Runtime only: an error where it cannot load.
+    OnnxRuntime,
+}
+
+impl RuntimeChoice {
+    /// The choice in [`ONNX_RUNTIME_ENV`]; [`RuntimeChoice::Auto`] when unset.
+    pub fn from_env() -> Result<Self, FaceError> {
+        match std::env::var(ONNX_RUNTIME_ENV) {
+            Ok(value) => value.parse(),
+            Err(_) => Ok(RuntimeChoice::Auto),
+        }
+    }
+}
+
+impl std::str::FromStr for RuntimeChoice {
+    type Err = FaceError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "" | "auto" => Ok(RuntimeChoice::Auto),
+            "tract" => Ok(RuntimeChoice::Tract),
+            "onnxruntime" => Ok(RuntimeChoice::OnnxRuntime),
+            other => Err(FaceError::UnknownRuntime(other.to_owned())),
+        }
+    }
+}
+
+/// The runtime a loaded engine uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnnxBackend {
+    /// tract, in-process Rust.
+    Tract,
+    /// ONNX Runtime, the model pack's shared library.
+    OnnxRuntime,
+}
+
+impl OnnxBackend {
+    /// Resolves `choice` against the model pack in `models_dir`: loads ONNX
+    /// Runtime where chosen and possible.
+    pub fn resolve(choice: RuntimeChoice, models_dir: &Path) -> Result<Self, FaceError> {
+        match choice {
+            RuntimeChoice::Tract => Ok(OnnxBackend::Tract),
+            RuntimeChoice::OnnxRuntime => {
+                environment(models_dir)?;
+                Ok(OnnxBackend::OnnxRuntime)
+            }
+            RuntimeChoice::Auto => match environment(models_dir) {
+                Ok(_) => Ok(OnnxBackend::OnnxRuntime),
+                Err(e) => {
+                    tracing::warn!(error = %e, "ONNX Runtime unavailable; YuNet and SFace run on tract");
+                    Ok(OnnxBackend::Tract)
+                }
+            },
+        }
+    }
+
+    /// Name in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnnxBackend::Tract => "tract",
+            OnnxBackend::OnnxRuntime => "onnxruntime",
+        }
+    }
+}
+
+/// The process's ONNX Runtime environment, created on first use. A
+/// failure is remembered: the library is not tried twice.
+static ENVIRONMENT: OnceLock<Result<ort::environment::Environment, String>> = OnceLock::new();
+
+/// Loads ONNX Runtime from the model pack in `models_dir` (SHA-256
+/// verified) on the first call; later calls return what the first found.
+fn environment(models_dir: &Path) -> Result<&'static ort::environment::Environment, FaceError> {
+    ENVIRONMENT
+        .get_or_init(|| {
+            let library = dayfusion_models::path(models_dir, ModelId::OnnxRuntime)
+                .map_err(|e| e.to_string())?;
+            ort::init_from(&library)
+                .map_err(|e| e.to_string())?
+                .with_name("dayfusion-face")
+                .with_telemetry(false)
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|reason| FaceError::OnnxRuntimeUnavailable(reason.clone()))
+}
+
+/// The environment [`OnnxBackend::resolve`] loaded, if it did.
+fn loaded_environment() -> Result<&'static ort::environment::Environment, FaceError> {
+    match ENVIRONMENT.get() {
+        Some(Ok(env)) => Ok(env),
+        Some(Err(reason)) => Err(FaceError::OnnxRuntimeUnavailable(reason.clone())),
+        None => Err(FaceError::OnnxRuntimeUnavailable(
+            "not loaded: resolve the backend against a model pack first".to_owned(),
+        )),
+    }
+}
+
+/// One ONNX model loaded on one runtime: one f32 input in, every output
+/// (as f32, graph order) out.
+pub(crate) enum OnnxPlan {
+    Tract(RunnableTract),
+    OnnxRuntime(Mutex<ort::session::Session>),
+}
+
+impl OnnxPlan {
+    /// Loads the ONNX `bytes` of `model` on `backend` with its input fixed
+    /// to `input_shape`.
+    pub(crate) fn load(
+        model: ModelId,
+        bytes: &[u8],
+        input_shape: &[usize],
+        backend: OnnxBackend,
+    ) -> Result<Self, FaceError> {
+        match backend {
+            OnnxBackend::Tract => Ok(OnnxPlan::Tract(crate::onnx::load_model(
+                model,
+                bytes,
+                input_shape,
+            )?)),
+            OnnxBackend::OnnxRuntime => {
+                let load = |reason: String| FaceError::OnnxRuntimeLoad { model, reason };
+                let env = loaded_environment()?;
+                let folded = crate::onnx::fold_to_fp32(bytes)
+                    .map_err(|source| FaceError::OnnxLoad { model, source })?;
+                let threads = std::thread::available_parallelism()
+                    .map(|n| n.get().min(4))
+                    .unwrap_or(1);
+                let session = ort::session::Session::builder(env)
+                    .map_err(|e| load(e.to_string()))?
+                    .with_optimization_level(ort::session::builder::GraphOptimizationLevel::Level3)
+                    .map_err(|e| load(e.to_string()))?
+                    .with_intra_threads(threads)
+                    .map_err(|e| load(e.to_string()))?
+                    // The webview shares the CPU: no busy-waiting threads.
+                    .with_intra_op_spinning(false)
+                    .map_err(|e| load(e.to_string()))?
+                    .commit_from_memory(&folded.encode_to_vec())
+                    .map_err(|e| load(e.to_string()))?;
+                Ok(OnnxPlan::OnnxRuntime(Mutex::new(session)))
+            }
+        }
+    }
+
+    /// Which runtime this plan runs on.
+    pub(crate) fn backend(&self) -> OnnxBackend {
+        match self {
+            OnnxPlan::Tract(_) => OnnxBackend::Tract,
+            OnnxPlan::OnnxRuntime(_) => OnnxBackend::OnnxRuntime,
+        }
+    }
+
+    /// Runs the model on one input of `shape`; returns every output's
+    /// values in the graph's output order.
+    pub(crate) fn run(&self, shape: &[usize], input: &[f32]) -> Result<Vec<Vec<f32>>, FaceError> {
+        match self {
+            OnnxPlan::Tract(plan) => {
+                let inference =
+                    |e: tract_onnx::prelude::TractError| FaceError::Inference(format!("{e:#}"));
+                let tensor = Tensor::from_shape(shape, input).map_err(inference)?;
+                let outputs = plan.run(tvec!(TValue::from(tensor))).map_err(inference)?;
+                outputs
+                    .iter()
+                    .map(|o| {
+                        o.to_plain_array_view::<f32>()
+                            .map(|v| v.iter().copied().collect())
+                            .map_err(inference)
+                    })
+                    .collect()
+            }
+            OnnxPlan::OnnxRuntime(session) => {
+                let inference = |e: ort::Error| FaceError::Inference(e.to_string());
+                let tensor =
+                    ort::value::TensorRef::from_array_view((shape, input)).map_err(inference)?;
+                let mut session = session.lock().map_err(|_| {
+                    FaceError::Inference("ONNX Runtime session poisoned".to_owned())
+                })?;
+                let outputs = session.run(ort::inputs![tensor]).map_err(inference)?;
+                outputs
+                    .values()
+                    .map(|value| {
+                        value
+                            .try_extract_tensor::<f32>()
+                            .map(|(_, data)| data.to_vec())
+                            .map_err(inference)
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_choices_parse_and_unknown_ones_are_refused() {
+        assert!(matches!("".parse(), Ok(RuntimeChoice::Auto)));
+        assert!(matches!("auto".parse(), Ok(RuntimeChoice::Auto)));
+        assert!(matches!(" tract ".parse(), Ok(RuntimeChoice::Tract)));
+        assert!(matches!(
+            "onnxruntime".parse(),
+            Ok(RuntimeChoice::OnnxRuntime)
+        ));
+        let err = "cuda".parse::<RuntimeChoice>().err();
+        assert!(
+            matches!(&err, Some(FaceError::UnknownRuntime(name)) if name == "cuda"),
+            "{err:?}"
+        );
+    }
+}
