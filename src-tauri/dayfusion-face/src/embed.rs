@@ -20,6 +20,20 @@ use dayfusion_models::ModelId;
 /// Side of an aligned face crop, pixels.
 pub const ALIGNED_SIZE: u32 = 112;
 
+/// Every crop must be the aligned size the embedders take.
+pub(crate) fn check_crop_sizes(crops: &[&RgbImage]) -> Result<(), FaceError> {
+    let side = ALIGNED_SIZE;
+    if crops
+        .iter()
+        .any(|c| c.width() != side || c.height() != side)
+    {
+        return Err(FaceError::Inference(format!(
+            "embedding crops must be {side}x{side}"
+        )));
+    }
+    Ok(())
+}
+
 /// The ArcFace template for a 112x112 crop: the person's right eye (image
 /// left), left eye, nose tip, right and left mouth corner. SFace and
 /// MobileFaceNet were both trained on crops aligned to it.
@@ -215,15 +229,8 @@ impl FaceEmbedder for MobileFaceNet {
     }
 
     fn embed(&self, crops: &[&RgbImage]) -> Result<Vec<Embedding>, FaceError> {
+        check_crop_sizes(crops)?;
         let side = ALIGNED_SIZE;
-        if crops
-            .iter()
-            .any(|c| c.width() != side || c.height() != side)
-        {
-            return Err(FaceError::Inference(format!(
-                "embedding crops must be {side}x{side}"
-            )));
-        }
         let mut out = Vec::with_capacity(crops.len());
         for pair in crops.chunks(MOBILEFACENET_BATCH) {
             let mut input = Vec::with_capacity(MOBILEFACENET_BATCH * (side * side * 3) as usize);

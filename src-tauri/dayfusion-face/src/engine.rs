@@ -168,32 +168,30 @@ impl FaceEngine {
 
     /// [`FaceEngine::load`] with another [`Matcher`].
     pub fn load_with(models_dir: &Path, matcher: Matcher) -> Result<Self, FaceError> {
-        Self::load_with_runtime(models_dir, matcher, RuntimeChoice::from_env()?)
+        Self::load_with_runtime(models_dir, matcher, RuntimeChoice::from_env())
     }
 
-    /// [`FaceEngine::load_with`] on the ONNX runtime `choice` resolves to.
+    /// [`FaceEngine::load_with`] on the ONNX runtime `choice` resolves to
+    /// (v1 runs on tract whatever the choice).
     pub fn load_with_runtime(
         models_dir: &Path,
         matcher: Matcher,
         choice: RuntimeChoice,
     ) -> Result<Self, FaceError> {
         let liveness_embedder = MobileFaceNet::load(models_dir)?;
-        let backend = match matcher {
-            Matcher::SfaceV2 => OnnxBackend::resolve(choice, models_dir)?,
-            Matcher::MobilefacenetV1 => OnnxBackend::Tract,
-        };
-        let (yunet, embedder, calibration): (_, Box<dyn FaceEmbedder>, _) = match matcher {
-            Matcher::SfaceV2 => (
-                Some(Yunet::load(models_dir, backend)?),
-                Box::new(SFace::load(models_dir, true, backend)?),
-                SFACE_CALIBRATION,
-            ),
-            Matcher::MobilefacenetV1 => (
-                None,
-                Box::new(MobileFaceNet::load(models_dir)?),
-                MOBILEFACENET_CALIBRATION,
-            ),
-        };
+        let (backend, yunet, embedder, calibration): (_, _, Box<dyn FaceEmbedder>, _) =
+            match matcher {
+                Matcher::SfaceV2 => {
+                    let (backend, yunet, sface) = load_v2(models_dir, choice)?;
+                    (backend, Some(yunet), Box::new(sface), SFACE_CALIBRATION)
+                }
+                Matcher::MobilefacenetV1 => (
+                    OnnxBackend::Tract,
+                    None,
+                    Box::new(MobileFaceNet::load(models_dir)?),
+                    MOBILEFACENET_CALIBRATION,
+                ),
+            };
         Ok(FaceEngine {
             short: FaceDetector::load(models_dir, DetectorModel::Short)?,
             full: FaceDetector::load(models_dir, DetectorModel::Full)?,
@@ -412,6 +410,31 @@ impl FaceEngine {
                 total_ms: ms(start),
             },
         })
+    }
+}
+
+/// YuNet and SFace on the runtime `choice` resolves to. With
+/// [`RuntimeChoice::Auto`], a model ONNX Runtime will not load sends both
+/// to tract (one runtime for both, as calibrated): the kiosk keeps
+/// working, slower, and the log says why.
+fn load_v2(
+    models_dir: &Path,
+    choice: RuntimeChoice,
+) -> Result<(OnnxBackend, Yunet, SFace), FaceError> {
+    let backend = OnnxBackend::resolve(choice, models_dir)?;
+    let load = |backend| -> Result<_, FaceError> {
+        Ok((
+            backend,
+            Yunet::load(models_dir, backend)?,
+            SFace::load(models_dir, true, backend)?,
+        ))
+    };
+    match load(backend) {
+        Err(e @ FaceError::OnnxRuntimeLoad { .. }) if choice == RuntimeChoice::Auto => {
+            tracing::warn!(error = %e, "ONNX Runtime could not load a model; YuNet and SFace run on tract");
+            load(OnnxBackend::Tract)
+        }
+        other => other,
     }
 }
 

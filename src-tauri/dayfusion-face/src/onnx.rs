@@ -60,6 +60,19 @@ pub fn fold_to_fp32(bytes: &[u8]) -> Result<pb::ModelProto, OnnxError> {
     Ok(proto)
 }
 
+/// The graph ONNX Runtime loads: `bytes` as they are when nothing needs
+/// folding (YuNet), else the folded fp32 graph re-encoded.
+pub fn graph_for_runtime(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, OnnxError> {
+    use prost::Message;
+    let mut proto = tract_onnx::onnx()
+        .proto_model_for_read(&mut &*bytes)
+        .map_err(|e| malformed(format!("{e:#}")))?;
+    if fold_constant_dequantize(&mut proto)? == 0 {
+        return Ok(std::borrow::Cow::Borrowed(bytes));
+    }
+    Ok(std::borrow::Cow::Owned(proto.encode_to_vec()))
+}
+
 /// [`load_onnx`] up to tract's inference model (before optimisation).
 pub fn load_onnx_inference(
     bytes: &[u8],

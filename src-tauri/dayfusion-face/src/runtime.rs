@@ -11,9 +11,8 @@
 //! to tract and says so in the log.
 
 use std::path::Path;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
-use prost::Message;
 use serde::Serialize;
 use tract_onnx::prelude::{TValue, Tensor, tvec};
 
@@ -38,11 +37,16 @@ pub enum RuntimeChoice {
 }
 
 impl RuntimeChoice {
-    /// The choice in [`ONNX_RUNTIME_ENV`]; [`RuntimeChoice::Auto`] when unset.
-    pub fn from_env() -> Result<Self, FaceError> {
+    /// The choice in [`ONNX_RUNTIME_ENV`] (any case); [`RuntimeChoice::Auto`]
+    /// when unset, and when the value is not one of the three (logged: a
+    /// typo in the kiosk's environment must not stop it verifying anyone).
+    pub fn from_env() -> Self {
         match std::env::var(ONNX_RUNTIME_ENV) {
-            Ok(value) => value.parse(),
-            Err(_) => Ok(RuntimeChoice::Auto),
+            Ok(value) => value.parse().unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "ignoring {ONNX_RUNTIME_ENV}; using auto");
+                RuntimeChoice::Auto
+            }),
+            Err(_) => RuntimeChoice::Auto,
         }
     }
 }
@@ -51,11 +55,11 @@ impl std::str::FromStr for RuntimeChoice {
     type Err = FaceError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim() {
+        match s.trim().to_ascii_lowercase().as_str() {
             "" | "auto" => Ok(RuntimeChoice::Auto),
             "tract" => Ok(RuntimeChoice::Tract),
             "onnxruntime" => Ok(RuntimeChoice::OnnxRuntime),
-            other => Err(FaceError::UnknownRuntime(other.to_owned())),
+            _ => Err(FaceError::UnknownRuntime(s.trim().to_owned())),
         }
     }
 }
@@ -67,6 +71,7 @@ pub enum OnnxBackend {
     /// tract, in-process Rust.
     Tract,
     /// ONNX Runtime, the model pack's shared library.
+    #[serde(rename = "onnxruntime")]
     OnnxRuntime,
 }
 
@@ -99,37 +104,57 @@ impl OnnxBackend {
     }
 }
 
-/// The process's ONNX Runtime environment, created on first use. A
-/// failure is remembered: the library is not tried twice.
-static ENVIRONMENT: OnceLock<Result<ort::environment::Environment, String>> = OnceLock::new();
+/// The process's ONNX Runtime environment, once the library has loaded.
+static ENVIRONMENT: OnceLock<ort::environment::Environment> = OnceLock::new();
+/// Why the library would not load, once it has been tried: a failed
+/// `dlopen` is not retried. A library that is missing or fails its SHA-256
+/// check is not remembered, so a later `models fetch` takes effect at the
+/// next engine load.
+static LOAD_FAILURE: OnceLock<String> = OnceLock::new();
+/// Serialises the first load (one environment per process).
+static LOADING: Mutex<()> = Mutex::new(());
 
 /// Loads ONNX Runtime from the model pack in `models_dir` (SHA-256
-/// verified) on the first call; later calls return what the first found.
+/// verified) on the first successful call; later calls return it.
 fn environment(models_dir: &Path) -> Result<&'static ort::environment::Environment, FaceError> {
-    ENVIRONMENT
-        .get_or_init(|| {
-            let library = dayfusion_models::path(models_dir, ModelId::OnnxRuntime)
-                .map_err(|e| e.to_string())?;
-            ort::init_from(&library)
-                .map_err(|e| e.to_string())?
+    let unavailable = FaceError::OnnxRuntimeUnavailable;
+    let _loading = LOADING.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(env) = ENVIRONMENT.get() {
+        return Ok(env);
+    }
+    if let Some(reason) = LOAD_FAILURE.get() {
+        return Err(unavailable(reason.clone()));
+    }
+    // Absolute, so the file checked is the file opened (ort resolves a
+    // relative path against the executable's folder first).
+    let models_dir = std::path::absolute(models_dir).map_err(|e| unavailable(e.to_string()))?;
+    let library = dayfusion_models::path(&models_dir, ModelId::OnnxRuntime)
+        .map_err(|e| unavailable(e.to_string()))?;
+    let built = ort::init_from(&library)
+        .map_err(|e| e.to_string())
+        .and_then(|builder| {
+            builder
                 .with_name("dayfusion-face")
                 .with_telemetry(false)
                 .build()
                 .map_err(|e| e.to_string())
-        })
-        .as_ref()
-        .map_err(|reason| FaceError::OnnxRuntimeUnavailable(reason.clone()))
+        });
+    match built {
+        Ok(env) => Ok(ENVIRONMENT.get_or_init(|| env)),
+        Err(reason) => {
+            let _ = LOAD_FAILURE.set(reason.clone());
+            Err(unavailable(reason))
+        }
+    }
 }
 
 /// The environment [`OnnxBackend::resolve`] loaded, if it did.
 fn loaded_environment() -> Result<&'static ort::environment::Environment, FaceError> {
-    match ENVIRONMENT.get() {
-        Some(Ok(env)) => Ok(env),
-        Some(Err(reason)) => Err(FaceError::OnnxRuntimeUnavailable(reason.clone())),
-        None => Err(FaceError::OnnxRuntimeUnavailable(
+    ENVIRONMENT.get().ok_or_else(|| {
+        FaceError::OnnxRuntimeUnavailable(
             "not loaded: resolve the backend against a model pack first".to_owned(),
-        )),
-    }
+        )
+    })
 }
 
 /// One ONNX model loaded on one runtime: one f32 input in, every output
@@ -157,21 +182,21 @@ impl OnnxPlan {
             OnnxBackend::OnnxRuntime => {
                 let load = |reason: String| FaceError::OnnxRuntimeLoad { model, reason };
                 let env = loaded_environment()?;
-                let folded = crate::onnx::fold_to_fp32(bytes)
+                let graph = crate::onnx::graph_for_runtime(bytes)
                     .map_err(|source| FaceError::OnnxLoad { model, source })?;
                 let threads = std::thread::available_parallelism()
                     .map(|n| n.get().min(4))
                     .unwrap_or(1);
                 let session = ort::session::Session::builder(env)
                     .map_err(|e| load(e.to_string()))?
-                    .with_optimization_level(ort::session::builder::GraphOptimizationLevel::Level3)
+                    .with_optimization_level(ort::session::builder::GraphOptimizationLevel::All)
                     .map_err(|e| load(e.to_string()))?
                     .with_intra_threads(threads)
                     .map_err(|e| load(e.to_string()))?
                     // The webview shares the CPU: no busy-waiting threads.
                     .with_intra_op_spinning(false)
                     .map_err(|e| load(e.to_string()))?
-                    .commit_from_memory(&folded.encode_to_vec())
+                    .commit_from_memory(&graph)
                     .map_err(|e| load(e.to_string()))?;
                 Ok(OnnxPlan::OnnxRuntime(Mutex::new(session)))
             }
@@ -208,9 +233,9 @@ impl OnnxPlan {
                 let inference = |e: ort::Error| FaceError::Inference(e.to_string());
                 let tensor =
                     ort::value::TensorRef::from_array_view((shape, input)).map_err(inference)?;
-                let mut session = session.lock().map_err(|_| {
-                    FaceError::Inference("ONNX Runtime session poisoned".to_owned())
-                })?;
+                // A panic elsewhere while the lock was held leaves the
+                // session itself intact.
+                let mut session = session.lock().unwrap_or_else(PoisonError::into_inner);
                 let outputs = session.run(ort::inputs![tensor]).map_err(inference)?;
                 outputs
                     .values()
@@ -237,6 +262,10 @@ mod tests {
         assert!(matches!(" tract ".parse(), Ok(RuntimeChoice::Tract)));
         assert!(matches!(
             "onnxruntime".parse(),
+            Ok(RuntimeChoice::OnnxRuntime)
+        ));
+        assert!(matches!(
+            "ONNXRuntime".parse(),
             Ok(RuntimeChoice::OnnxRuntime)
         ));
         let err = "cuda".parse::<RuntimeChoice>().err();

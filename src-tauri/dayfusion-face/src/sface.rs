@@ -15,7 +15,7 @@
 
 use std::path::Path;
 
-use crate::embed::{ALIGNED_SIZE, Embedding, FaceEmbedder};
+use crate::embed::{ALIGNED_SIZE, Embedding, FaceEmbedder, check_crop_sizes};
 use crate::error::FaceError;
 use crate::runtime::{OnnxBackend, OnnxPlan};
 use dayfusion_models::ModelId;
@@ -126,15 +126,7 @@ impl FaceEmbedder for SFace {
     }
 
     fn embed(&self, crops: &[&RgbImage]) -> Result<Vec<Embedding>, FaceError> {
-        let side = ALIGNED_SIZE;
-        if crops
-            .iter()
-            .any(|c| c.width() != side || c.height() != side)
-        {
-            return Err(FaceError::Inference(format!(
-                "embedding crops must be {side}x{side}"
-            )));
-        }
+        check_crop_sizes(crops)?;
         crops
             .iter()
             .map(|crop| {

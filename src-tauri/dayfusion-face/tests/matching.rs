@@ -15,27 +15,17 @@ use dayfusion_face::{
     DetectorModel, Embedding, FaceEngine, FaceError, FacePolicy, Point, QualityIssue,
     QualityThresholds, Rotation, decode_image, load_image,
 };
-use dayfusion_models::ModelId;
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::{self, FilterType};
 use image::{Rgb, RgbImage};
 
 type Error = Box<dyn std::error::Error>;
 
-const ALL_MODELS: [ModelId; 6] = [
-    ModelId::BlazefaceShort,
-    ModelId::BlazefaceFull,
-    ModelId::FaceMesh,
-    ModelId::Mobilefacenet,
-    ModelId::Yunet,
-    ModelId::Sface,
-];
-
 /// The engine, loaded once per test binary; `None` (after saying why) when
 /// the model pack is missing.
 fn engine(test: &str) -> Result<Option<&'static FaceEngine>, Error> {
     static ENGINE: OnceLock<Option<FaceEngine>> = OnceLock::new();
-    let Some(dir) = common::models_dir(test, &ALL_MODELS)? else {
+    let Some(dir) = common::models_dir(test, &common::ENGINE_MODELS)? else {
         return Ok(None);
     };
     if ENGINE.get().is_none() {

@@ -32,11 +32,15 @@ pub enum ModelId {
     /// and verified like one.
     #[serde(rename = "onnxruntime")]
     OnnxRuntime,
+    /// The notices of the libraries ONNX Runtime bundles, which travel with
+    /// its library.
+    #[serde(rename = "onnxruntime-notices")]
+    OnnxRuntimeNotices,
 }
 
 impl ModelId {
     /// Every model, in catalogue order.
-    pub const ALL: [ModelId; 8] = [
+    pub const ALL: [ModelId; 9] = [
         ModelId::BlazefaceShort,
         ModelId::BlazefaceFull,
         ModelId::BlazefaceShortOnnx,
@@ -45,6 +49,7 @@ impl ModelId {
         ModelId::Yunet,
         ModelId::Sface,
         ModelId::OnnxRuntime,
+        ModelId::OnnxRuntimeNotices,
     ];
 
     /// Stable name used in the manifest and on the command line.
@@ -58,6 +63,7 @@ impl ModelId {
             ModelId::Yunet => "yunet",
             ModelId::Sface => "sface",
             ModelId::OnnxRuntime => "onnxruntime",
+            ModelId::OnnxRuntimeNotices => "onnxruntime-notices",
         }
     }
 
@@ -131,7 +137,8 @@ pub struct Package {
 pub struct WheelTarget {
     /// Platform tag, e.g. `manylinux_2_28_x86_64`.
     pub platform: &'static str,
-    /// Python version the wheel is built for, e.g. `3.11`.
+    /// Python version the wheel is built for, e.g. `3.11`; its CPython ABI
+    /// (`cp311`) is pinned with it.
     pub python_version: &'static str,
 }
 
@@ -206,6 +213,10 @@ pub struct ModelSpec {
     pub licence: &'static str,
     /// Caveat about the licence that a deployer must read, if any.
     pub licence_note: Option<&'static str>,
+    /// An optional entry may be absent from a pack (one fetched before it
+    /// was added) without failing `verify` or the health check; present,
+    /// it must still have its pinned SHA-256.
+    pub optional: bool,
 }
 
 const FACE_DETECTION: Package = Package::npm("@mediapipe/face_detection", "0.4.1657300184");
@@ -240,6 +251,7 @@ pub const CATALOGUE: &[ModelSpec] = &[
         size: 229_032,
         licence: "Apache-2.0",
         licence_note: None,
+        optional: false,
     },
     ModelSpec {
         id: ModelId::BlazefaceFull,
@@ -252,6 +264,7 @@ pub const CATALOGUE: &[ModelSpec] = &[
         size: 1_083_984,
         licence: "Apache-2.0",
         licence_note: None,
+        optional: false,
     },
     ModelSpec {
         id: ModelId::BlazefaceShortOnnx,
@@ -264,6 +277,7 @@ pub const CATALOGUE: &[ModelSpec] = &[
         size: 442_005,
         licence: "Apache-2.0",
         licence_note: None,
+        optional: false,
     },
     ModelSpec {
         id: ModelId::FaceMesh,
@@ -285,6 +299,7 @@ pub const CATALOGUE: &[ModelSpec] = &[
         size: 1_241_896,
         licence: "Apache-2.0",
         licence_note: None,
+        optional: false,
     },
     ModelSpec {
         id: ModelId::Mobilefacenet,
@@ -302,6 +317,7 @@ pub const CATALOGUE: &[ModelSpec] = &[
              non-commercial research and withdrawn in 2019): commercial use is a risk \
              to clear with legal before production.",
         ),
+        optional: false,
     },
     ModelSpec {
         id: ModelId::Yunet,
@@ -322,6 +338,7 @@ pub const CATALOGUE: &[ModelSpec] = &[
              reaches a model trained on it is a residual question for the bank's \
              legal review (see MODELS.md).",
         ),
+        optional: false,
     },
     ModelSpec {
         id: ModelId::Sface,
@@ -339,6 +356,7 @@ pub const CATALOGUE: &[ModelSpec] = &[
              terms do not address commercial use of models trained on them: a residual \
              question for the bank's legal review (see MODELS.md).",
         ),
+        optional: false,
     },
     ModelSpec {
         id: ModelId::OnnxRuntime,
@@ -351,9 +369,28 @@ pub const CATALOGUE: &[ModelSpec] = &[
         size: 29_352_200,
         licence: "MIT",
         licence_note: Some(
-            "Microsoft's MIT licence (onnxruntime/LICENSE in the wheel); the components \
-             it bundles are listed in the wheel's onnxruntime/ThirdPartyNotices.txt.",
+            "Microsoft's MIT licence (onnxruntime/LICENSE in the wheel); the libraries \
+             it bundles keep their own licences, whose notices are the \
+             onnxruntime-notices file beside it.",
         ),
+        // A speed-up: without it YuNet and SFace run on tract.
+        optional: true,
+    },
+    ModelSpec {
+        id: ModelId::OnnxRuntimeNotices,
+        description: "Notices of the third-party libraries bundled in ONNX Runtime's library",
+        file: "onnxruntime-ThirdPartyNotices.txt",
+        package: ONNXRUNTIME,
+        entry: "onnxruntime/ThirdPartyNotices.txt",
+        range: None,
+        sha256: "143764b952fdb1a7c69ce653bfba74a7744d6a8a573bfb73e235fba356c83de3",
+        size: 338_088,
+        licence: "MIT",
+        licence_note: Some(
+            "Text, not code: the copyright and licence notices of the libraries \
+             ONNX Runtime bundles, shipped with the library as their licences ask.",
+        ),
+        optional: true,
     },
 ];
 

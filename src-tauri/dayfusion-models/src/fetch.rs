@@ -18,7 +18,8 @@ use crate::{
     Registry, inspect_against, packages, sha256_hex,
 };
 
-/// Largest archive entry read into memory (the biggest model is ~10 MiB).
+/// Largest archive entry read into memory (the biggest file of the pack,
+/// ONNX Runtime's library, is 28 MiB).
 const MAX_ENTRY_BYTES: u64 = 256 * 1024 * 1024;
 /// Most of a client's stderr quoted in an error.
 const MAX_STDERR_CHARS: usize = 2000;
@@ -214,6 +215,8 @@ pub(crate) fn pip_download_args(package: &Package, dest: &Path) -> Vec<OsString>
         args.push(format!("--platform={}", target.platform).into());
         args.push(format!("--python-version={}", target.python_version).into());
         args.push("--implementation=cp".into());
+        let abi = target.python_version.replace('.', "");
+        args.push(format!("--abi=cp{abi}").into());
     }
     args.push("-d".into());
     args.push(dest.into());

