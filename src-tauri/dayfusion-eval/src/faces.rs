@@ -410,7 +410,6 @@ pub fn evaluate(
         });
         reports.push(report);
     }
-    let mut engines = reports;
     let mut peer_skipped = None;
     match &options.peer {
         Some(peer) => match run_peer(peer, &images, &options.out_dir) {
@@ -421,7 +420,7 @@ pub fn evaluate(
                     label: peer_report.name.clone(),
                     points: roc,
                 });
-                engines.push(peer_report);
+                reports.push(peer_report);
             }
             Err(e) => peer_skipped = Some(e.to_string()),
         },
@@ -435,7 +434,7 @@ pub fn evaluate(
         people: people.len(),
         images: images.len(),
         colour_images: images.iter().filter(|i| !i.greyscale).count(),
-        engines,
+        engines: reports,
         peer_skipped,
         roc_png: roc_path,
     };

@@ -53,24 +53,27 @@ pub fn load_onnx(bytes: &[u8], input_shape: &[usize]) -> Result<RunnableTract, O
 /// Parses `bytes` and folds its constant `DequantizeLinear` ops: the plain
 /// fp32 graph both runtimes run.
 pub fn fold_to_fp32(bytes: &[u8]) -> Result<pb::ModelProto, OnnxError> {
-    let mut proto = tract_onnx::onnx()
-        .proto_model_for_read(&mut &*bytes)
-        .map_err(|e| malformed(format!("{e:#}")))?;
-    fold_constant_dequantize(&mut proto)?;
-    Ok(proto)
+    parse_and_fold(bytes).map(|(proto, _)| proto)
 }
 
 /// The graph ONNX Runtime loads: `bytes` as they are when nothing needs
 /// folding (YuNet), else the folded fp32 graph re-encoded.
 pub fn graph_for_runtime(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, OnnxError> {
     use prost::Message;
+    match parse_and_fold(bytes)? {
+        (_, 0) => Ok(std::borrow::Cow::Borrowed(bytes)),
+        (proto, _) => Ok(std::borrow::Cow::Owned(proto.encode_to_vec())),
+    }
+}
+
+/// The parsed model with its constant `DequantizeLinear` ops folded, and
+/// how many were.
+fn parse_and_fold(bytes: &[u8]) -> Result<(pb::ModelProto, usize), OnnxError> {
     let mut proto = tract_onnx::onnx()
         .proto_model_for_read(&mut &*bytes)
         .map_err(|e| malformed(format!("{e:#}")))?;
-    if fold_constant_dequantize(&mut proto)? == 0 {
-        return Ok(std::borrow::Cow::Borrowed(bytes));
-    }
-    Ok(std::borrow::Cow::Owned(proto.encode_to_vec()))
+    let folded = fold_constant_dequantize(&mut proto)?;
+    Ok((proto, folded))
 }
 
 /// [`load_onnx`] up to tract's inference model (before optimisation).

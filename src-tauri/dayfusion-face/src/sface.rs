@@ -103,19 +103,6 @@ pub fn luma_planes(crop: &RgbImage) -> Vec<f32> {
     out
 }
 
-/// An RGB crop as SFace's native input: BGR planes, values 0-255.
-pub fn bgr_planes(crop: &RgbImage) -> Vec<f32> {
-    let plane = (crop.width() * crop.height()) as usize;
-    let mut out = vec![0.0f32; 3 * plane];
-    for (i, pixel) in crop.pixels().enumerate() {
-        let [r, g, b] = pixel.0;
-        out[i] = f32::from(b);
-        out[plane + i] = f32::from(g);
-        out[2 * plane + i] = f32::from(r);
-    }
-    out
-}
-
 impl FaceEmbedder for SFace {
     fn name(&self) -> &'static str {
         if self.mirror {
@@ -155,17 +142,8 @@ mod tests {
     use image::Rgb;
 
     #[test]
-    fn input_is_bgr_planes_in_0_255() {
-        let mut crop = RgbImage::new(2, 1);
-        crop.put_pixel(0, 0, Rgb([10, 20, 30]));
-        crop.put_pixel(1, 0, Rgb([200, 100, 0]));
-        assert_eq!(
-            bgr_planes(&crop),
-            [30.0, 0.0, 20.0, 100.0, 10.0, 200.0],
-            "blue plane, green plane, red plane"
-        );
-        // Luma in every plane: a grey pixel keeps its value, colours
-        // weigh as BT.601.
+    fn input_is_the_luma_in_every_plane() {
+        // A grey pixel keeps its value, colours weigh as BT.601.
         let mut colour = RgbImage::new(2, 1);
         colour.put_pixel(0, 0, Rgb([10, 20, 30]));
         colour.put_pixel(1, 0, Rgb([200, 100, 10]));
