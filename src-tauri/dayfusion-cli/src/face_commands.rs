@@ -154,10 +154,23 @@ pub fn eval_faces(args: EvalFacesArgs) -> anyhow::Result<ExitCode> {
             args.dir.display()
         );
     }
-    // Face engine v2 (the kiosk's) and v1 side by side.
+    // Face engine v2 (the kiosk's), its single view (the liveness identity
+    // check's) and v1 side by side; v1 only where MobileFaceNet, outside
+    // the default pack, was fetched (`models fetch --with mobilefacenet`).
     let engine = FaceEngine::load(&args.models_dir).map_err(with_reason)?;
-    let previous =
-        FaceEngine::load_with(&args.models_dir, Matcher::MobilefacenetV1).map_err(with_reason)?;
+    let single =
+        FaceEngine::load_with(&args.models_dir, Matcher::SfaceV2SingleView).map_err(with_reason)?;
+    let previous = match FaceEngine::load_with(&args.models_dir, Matcher::MobilefacenetV1) {
+        Ok(previous) => Some(previous),
+        Err(e) => {
+            eprintln!(
+                "eval faces: face engine v1 left out ({e}); `dayfusion models fetch --with mobilefacenet` adds it"
+            );
+            None
+        }
+    };
+    let mut engines = vec![&engine, &single];
+    engines.extend(previous.as_ref());
     let peer = if args.peer {
         match set_up_peer(&args.peer_dir) {
             Ok(peer) => Some(peer),
@@ -170,7 +183,7 @@ pub fn eval_faces(args: EvalFacesArgs) -> anyhow::Result<ExitCode> {
         None
     };
     let report = evaluate(
-        &[&engine, &previous],
+        &engines,
         &FacesEvalOptions {
             dir: args.dir.clone(),
             out_dir: args.out.clone(),

@@ -59,9 +59,6 @@ fn benches(c: &mut Criterion) {
         eprintln!("SKIP benches: no face in the frame");
         return;
     };
-    let Ok(prepared) = engine.prepare(&frame, face, &QualityThresholds::SELFIE) else {
-        return;
-    };
     let mut group = c.benchmark_group("face");
     group.sample_size(30);
     group.bench_function("detect short range 640x480", |b| {
@@ -89,9 +86,10 @@ fn benches(c: &mut Criterion) {
     group.bench_function("face mesh (crop + model + measures)", |b| {
         b.iter(|| engine.mesher().mesh(black_box(&frame), black_box(&face)))
     });
-    group.bench_function("embed 2 aligned faces (one MobileFaceNet run)", |b| {
-        b.iter(|| engine.embed_liveness(black_box(&[&prepared.aligned, &prepared.aligned])))
-    });
+    group.bench_function(
+        "liveness embedding (YuNet near the face, one SFace view)",
+        |b| b.iter(|| engine.embed_liveness(black_box(&frame), black_box(&face))),
+    );
     let Ok(match_face) = engine.find_match_face(&frame, FacePolicy::Single) else {
         eprintln!("SKIP benches: YuNet found no face in the frame");
         return;

@@ -13,10 +13,9 @@ use std::path::Path;
 use image::RgbImage;
 use image::imageops::{self, FilterType};
 use serde::Serialize;
-use tract_tflite::prelude::{TValue, Tensor, tvec};
 
 use crate::error::FaceError;
-use crate::tflite::{RunnableTract, load_model};
+use crate::runtime::{OnnxBackend, OnnxPlan};
 use dayfusion_models::ModelId;
 
 /// Which BlazeFace model to run.
@@ -279,7 +278,7 @@ impl Letterbox {
 /// threads (`&self` methods only).
 pub struct FaceDetector {
     model: DetectorModel,
-    plan: RunnableTract,
+    plan: OnnxPlan,
     anchors: Vec<(f32, f32)>,
 }
 
@@ -292,15 +291,24 @@ impl std::fmt::Debug for FaceDetector {
 }
 
 impl FaceDetector {
-    /// Loads `model` from the model pack in `models_dir` (SHA-256 verified).
-    pub fn load(models_dir: &Path, model: DetectorModel) -> Result<Self, FaceError> {
+    /// Loads `model` from the model pack in `models_dir` (SHA-256 verified)
+    /// on `backend`.
+    pub fn load(
+        models_dir: &Path,
+        model: DetectorModel,
+        backend: OnnxBackend,
+    ) -> Result<Self, FaceError> {
         let bytes = dayfusion_models::read(models_dir, model.model_id())?;
-        Self::from_bytes(model, &bytes)
+        Self::from_bytes(model, &bytes, backend)
     }
 
-    /// Loads `model` from its `.tflite` bytes.
-    pub fn from_bytes(model: DetectorModel, bytes: &[u8]) -> Result<Self, FaceError> {
-        let plan = load_model(model.model_id(), bytes)?;
+    /// Loads `model` from its `.tflite` bytes on `backend`.
+    pub fn from_bytes(
+        model: DetectorModel,
+        bytes: &[u8],
+        backend: OnnxBackend,
+    ) -> Result<Self, FaceError> {
+        let plan = OnnxPlan::load_tflite(model.model_id(), bytes, backend)?;
         let anchors = anchors(model);
         Ok(FaceDetector {
             model,
@@ -314,11 +322,16 @@ impl FaceDetector {
         self.model
     }
 
+    /// The runtime it runs on.
+    pub fn backend(&self) -> OnnxBackend {
+        self.plan.backend()
+    }
+
     /// Detects faces in an upright RGB image; sorted by score, best first.
     pub fn detect(&self, image: &RgbImage) -> Result<Vec<Face>, FaceError> {
         crate::image_io::check_dimensions(image.width(), image.height())?;
         let (input, letterbox) = self.preprocess(image);
-        let raw = self.infer(input)?;
+        let raw = self.infer_nhwc(&input)?;
         Ok(self.postprocess(&raw, &letterbox))
     }
 
@@ -327,26 +340,13 @@ impl FaceDetector {
     /// outputs. For reference checks and benchmarks.
     pub fn infer_nhwc(&self, input: &[f32]) -> Result<RawOutput, FaceError> {
         let s = self.model.input_size() as usize;
-        let tensor = Tensor::from_shape(&[1, s, s, 3], input)
-            .map_err(|e| FaceError::Inference(format!("{e:#}")))?;
-        self.infer(tensor)
-    }
-
-    fn infer(&self, input: Tensor) -> Result<RawOutput, FaceError> {
-        let inference =
-            |e: tract_tflite::prelude::TractError| FaceError::Inference(format!("{e:#}"));
-        let outputs = self
-            .plan
-            .run(tvec!(TValue::from(input)))
-            .map_err(inference)?;
+        let n = self.model.anchor_count();
         let mut regressors = None;
         let mut logits = None;
-        for output in &outputs {
-            let view = output.to_plain_array_view::<f32>().map_err(inference)?;
-            let values = || view.iter().copied().collect::<Vec<f32>>();
-            match output.shape().last() {
-                Some(&COORDS) => regressors = Some(values()),
-                Some(1) => logits = Some(values()),
+        for values in self.plan.run(&[1, s, s, 3], input)? {
+            match values.len() {
+                len if len == n * COORDS => regressors = Some(values),
+                len if len == n => logits = Some(values),
                 _ => {}
             }
         }
@@ -366,7 +366,7 @@ impl FaceDetector {
     }
 
     /// Letterboxes `image` into the model's input tensor.
-    fn preprocess(&self, image: &RgbImage) -> (Tensor, Letterbox) {
+    fn preprocess(&self, image: &RgbImage) -> (Vec<f32>, Letterbox) {
         let size = self.model.input_size();
         let (w, h) = (image.width(), image.height());
         let fit = size as f32 / w.max(h) as f32;
@@ -399,9 +399,7 @@ impl FaceDetector {
             pad_x: pad_x as f32,
             pad_y: pad_y as f32,
         };
-        let tensor =
-            Tensor::from_shape(&[1, s, s, 3], &data).unwrap_or_else(|_| Tensor::from(0f32));
-        (tensor, letterbox)
+        (data, letterbox)
     }
 
     /// Decodes, thresholds, merges and un-letterboxes the raw outputs.

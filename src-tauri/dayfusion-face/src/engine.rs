@@ -15,7 +15,9 @@ use crate::mesh::FaceMesher;
 use crate::portrait::{Portrait, find_portrait};
 use crate::quality::{QualityReport, QualityThresholds, assess};
 use crate::runtime::{OnnxBackend, RuntimeChoice};
-use crate::score::{MOBILEFACENET_CALIBRATION, SFACE_CALIBRATION, ScoreCalibration};
+use crate::score::{
+    MOBILEFACENET_CALIBRATION, SFACE_CALIBRATION, SFACE_SINGLE_VIEW_CALIBRATION, ScoreCalibration,
+};
 use crate::sface::SFace;
 use crate::yunet::{DEFAULT_MIN_SCORE, Yunet};
 
@@ -41,6 +43,9 @@ const PORTRAIT_MIN_SCORE: f32 = 0.5;
 /// Margin around the portrait's box, as a share of its larger side, given to
 /// YuNet so the whole head and some background are in view.
 const PORTRAIT_MARGIN: f32 = 0.6;
+/// YuNet score that places the five points on a face BlazeFace already
+/// found in a liveness frame.
+const LIVENESS_MIN_SCORE: f32 = 0.5;
 /// A portrait region smaller than this (longest side, pixels) is enlarged
 /// to it before YuNet looks: YuNet finds small printed faces poorly (on
 /// the development documents a 94-pixel portrait scored 0.36 as it was and
@@ -54,8 +59,14 @@ pub enum Matcher {
     /// Face engine v2 (default): YuNet's five points onto the ArcFace
     /// template, SFace averaged with the mirror image (Apache-2.0 weights).
     SfaceV2,
+    /// Face engine v2 without the mirror average: one SFace run per face,
+    /// what the liveness engine's identity check embeds each frame with
+    /// ([`FaceEngine::embed_liveness`]). In the evaluation for its
+    /// calibration.
+    SfaceV2SingleView,
     /// Face engine v1: BlazeFace's four points, MobileFaceNet. Kept for
-    /// the evaluation's side-by-side report.
+    /// the evaluation's side-by-side report; MobileFaceNet is not in the
+    /// default model pack (`models fetch --with mobilefacenet`).
     MobilefacenetV1,
 }
 
@@ -134,18 +145,21 @@ pub struct Comparison {
 /// BlazeFace and the mesh find faces, documents' portraits and the liveness
 /// engine's per-frame geometry; the [`Matcher`] (YuNet + SFace by default)
 /// places the alignment points and embeds the faces that are compared. The
-/// liveness engine's own identity check still embeds with MobileFaceNet
-/// ([`FaceEngine::embed_liveness`]), calibrated for it.
+/// liveness engine's identity check embeds with SFace too, one view per
+/// face ([`FaceEngine::embed_liveness`]). Every model runs on the one
+/// runtime [`OnnxBackend::resolve`] picks (the MediaPipe models translated
+/// to ONNX for ONNX Runtime, [`crate::tflite_onnx`]).
 pub struct FaceEngine {
     short: FaceDetector,
     full: FaceDetector,
     mesher: FaceMesher,
     matcher: Matcher,
     backend: OnnxBackend,
-    yunet: Option<Yunet>,
-    embedder: Box<dyn FaceEmbedder>,
+    yunet: Yunet,
+    sface: SFace,
+    /// Face engine v1's embedder, for [`Matcher::MobilefacenetV1`] only.
+    previous: Option<MobileFaceNet>,
     calibration: ScoreCalibration,
-    liveness_embedder: MobileFaceNet,
 }
 
 impl std::fmt::Debug for FaceEngine {
@@ -153,9 +167,54 @@ impl std::fmt::Debug for FaceEngine {
         f.debug_struct("FaceEngine")
             .field("matcher", &self.matcher)
             .field("backend", &self.backend)
-            .field("embedder", &self.embedder.name())
+            .field("embedder", &self.embedder().name())
             .field("calibration", &self.calibration.version)
             .finish_non_exhaustive()
+    }
+}
+
+/// The models of one engine, loaded on one runtime.
+struct Loaded {
+    short: FaceDetector,
+    full: FaceDetector,
+    mesher: FaceMesher,
+    yunet: Yunet,
+    sface: SFace,
+}
+
+impl Loaded {
+    fn load(models_dir: &Path, mirror: bool, backend: OnnxBackend) -> Result<Self, FaceError> {
+        Ok(Loaded {
+            short: FaceDetector::load(models_dir, DetectorModel::Short, backend)?,
+            full: FaceDetector::load(models_dir, DetectorModel::Full, backend)?,
+            mesher: FaceMesher::load(models_dir, backend)?,
+            yunet: Yunet::load(models_dir, backend)?,
+            sface: SFace::load(models_dir, mirror, backend)?,
+        })
+    }
+
+    /// Every model on the runtime `choice` resolves to. With
+    /// [`RuntimeChoice::Auto`], a model ONNX Runtime will not load sends
+    /// them all to tract (one runtime for all, as calibrated): the kiosk
+    /// keeps working, slower, and the log says why.
+    fn on_runtime(
+        models_dir: &Path,
+        mirror: bool,
+        choice: RuntimeChoice,
+    ) -> Result<(OnnxBackend, Self), FaceError> {
+        let backend = OnnxBackend::resolve(choice, models_dir)?;
+        match Self::load(models_dir, mirror, backend) {
+            Err(e @ (FaceError::OnnxRuntimeLoad { .. } | FaceError::ModelLoad { .. }))
+                if choice == RuntimeChoice::Auto && backend == OnnxBackend::OnnxRuntime =>
+            {
+                tracing::warn!(error = %e, "ONNX Runtime could not load a model; the face engine runs on tract");
+                Ok((
+                    OnnxBackend::Tract,
+                    Self::load(models_dir, mirror, OnnxBackend::Tract)?,
+                ))
+            }
+            other => other.map(|loaded| (backend, loaded)),
+        }
     }
 }
 
@@ -171,41 +230,44 @@ impl FaceEngine {
         Self::load_with_runtime(models_dir, matcher, RuntimeChoice::from_env())
     }
 
-    /// [`FaceEngine::load_with`] on the ONNX runtime `choice` resolves to
-    /// (v1 runs on tract whatever the choice).
+    /// [`FaceEngine::load_with`] on the runtime `choice` resolves to (v1's
+    /// MobileFaceNet runs on tract whatever the choice).
     pub fn load_with_runtime(
         models_dir: &Path,
         matcher: Matcher,
         choice: RuntimeChoice,
     ) -> Result<Self, FaceError> {
-        let liveness_embedder = MobileFaceNet::load(models_dir)?;
-        let (backend, yunet, embedder, calibration): (_, _, Box<dyn FaceEmbedder>, _) =
-            match matcher {
-                Matcher::SfaceV2 => {
-                    let (backend, yunet, sface) = load_v2(models_dir, choice)?;
-                    (backend, Some(yunet), Box::new(sface), SFACE_CALIBRATION)
-                }
-                Matcher::MobilefacenetV1 => (
-                    OnnxBackend::Tract,
-                    None,
-                    Box::new(MobileFaceNet::load(models_dir)?),
-                    MOBILEFACENET_CALIBRATION,
-                ),
-            };
+        let (previous, calibration) = match matcher {
+            Matcher::SfaceV2 => (None, SFACE_CALIBRATION),
+            Matcher::SfaceV2SingleView => (None, SFACE_SINGLE_VIEW_CALIBRATION),
+            Matcher::MobilefacenetV1 => (
+                Some(MobileFaceNet::load(models_dir)?),
+                MOBILEFACENET_CALIBRATION,
+            ),
+        };
+        let mirror = matcher == Matcher::SfaceV2;
+        let (backend, loaded) = Loaded::on_runtime(models_dir, mirror, choice)?;
+        let Loaded {
+            short,
+            full,
+            mesher,
+            yunet,
+            sface,
+        } = loaded;
         Ok(FaceEngine {
-            short: FaceDetector::load(models_dir, DetectorModel::Short)?,
-            full: FaceDetector::load(models_dir, DetectorModel::Full)?,
-            mesher: FaceMesher::load(models_dir)?,
+            short,
+            full,
+            mesher,
             matcher,
             backend,
             yunet,
-            embedder,
+            sface,
+            previous,
             calibration,
-            liveness_embedder,
         })
     }
 
-    /// The runtime YuNet and SFace run on.
+    /// The runtime the models run on.
     pub fn backend(&self) -> OnnxBackend {
         self.backend
     }
@@ -230,7 +292,10 @@ impl FaceEngine {
 
     /// The embedding model of the matcher.
     pub fn embedder(&self) -> &dyn FaceEmbedder {
-        self.embedder.as_ref()
+        match &self.previous {
+            Some(mobilefacenet) => mobilefacenet,
+            None => &self.sface,
+        }
     }
 
     /// The cosine -> score map.
@@ -274,9 +339,11 @@ impl FaceEngine {
     /// Finds the face to match in a selfie or photo with the matcher's
     /// detector: YuNet (v2), or [`FaceEngine::find_face`] (v1).
     pub fn find_match_face(&self, image: &RgbImage, policy: FacePolicy) -> Result<Face, FaceError> {
-        match &self.yunet {
-            Some(yunet) => pick_face(yunet.detect(image, DEFAULT_MIN_SCORE)?, policy),
-            None => self.find_face(image, policy),
+        match self.matcher {
+            Matcher::MobilefacenetV1 => self.find_face(image, policy),
+            Matcher::SfaceV2 | Matcher::SfaceV2SingleView => {
+                pick_face(self.yunet.detect(image, DEFAULT_MIN_SCORE)?, policy)
+            }
         }
     }
 
@@ -284,18 +351,29 @@ impl FaceEngine {
     /// points found in the region around the portrait's face (the face
     /// YuNet sees that overlaps it most); v1 keeps BlazeFace's face.
     pub fn match_portrait_face(&self, portrait: &Portrait) -> Result<Face, FaceError> {
-        let Some(yunet) = &self.yunet else {
+        if self.matcher == Matcher::MobilefacenetV1 {
             return Ok(portrait.face);
-        };
-        let image = &portrait.upright;
-        let b = portrait.face.bbox;
+        }
+        self.yunet_face_near(&portrait.upright, &portrait.face.bbox, PORTRAIT_MIN_SCORE)?
+            .ok_or(FaceError::NoPortrait)
+    }
+
+    /// YuNet's face (with its five points) in the region around `b`, a box
+    /// another detector found in `image`: the one overlapping `b` most, if
+    /// any scores `min_score`. Small regions are enlarged first.
+    fn yunet_face_near(
+        &self,
+        image: &RgbImage,
+        b: &BoundingBox,
+        min_score: f32,
+    ) -> Result<Option<Face>, FaceError> {
         let margin = PORTRAIT_MARGIN * b.width.max(b.height);
         let x0 = (b.x - margin).floor().max(0.0);
         let y0 = (b.y - margin).floor().max(0.0);
         let x1 = (b.x + b.width + margin).ceil().min(image.width() as f32);
         let y1 = (b.y + b.height + margin).ceil().min(image.height() as f32);
         if x1 - x0 < 2.0 || y1 - y0 < 2.0 {
-            return Err(FaceError::NoPortrait);
+            return Ok(None);
         }
         let region = image::imageops::crop_imm(
             image,
@@ -323,17 +401,20 @@ impl FaceEngine {
             width: b.width * zoom,
             height: b.height * zoom,
         };
-        let best = yunet
-            .detect(&region, PORTRAIT_MIN_SCORE)?
+        let Some(best) = self
+            .yunet
+            .detect(&region, min_score)?
             .into_iter()
             .filter(|f| f.bbox.iou(&local) > 0.0)
             .max_by(|a, b| a.bbox.iou(&local).total_cmp(&b.bbox.iou(&local)))
-            .ok_or(FaceError::NoPortrait)?;
+        else {
+            return Ok(None);
+        };
         let shift = |p: crate::detect::Point| crate::detect::Point {
             x: p.x / zoom + x0,
             y: p.y / zoom + y0,
         };
-        Ok(Face {
+        Ok(Some(Face {
             bbox: BoundingBox {
                 x: best.bbox.x / zoom + x0,
                 y: best.bbox.y / zoom + y0,
@@ -342,7 +423,7 @@ impl FaceEngine {
             },
             score: best.score,
             keypoints: best.keypoints.map(shift),
-        })
+        }))
     }
 
     /// Aligns and assesses a face found in `image`.
@@ -363,13 +444,24 @@ impl FaceEngine {
 
     /// Embeds aligned crops with the matcher's embedder.
     pub fn embed(&self, crops: &[&RgbImage]) -> Result<Vec<Embedding>, FaceError> {
-        self.embedder.embed(crops)
+        self.embedder().embed(crops)
     }
 
-    /// Embeds aligned crops for the liveness engine's identity check
-    /// (MobileFaceNet, which that check's thresholds are calibrated for).
-    pub fn embed_liveness(&self, crops: &[&RgbImage]) -> Result<Vec<Embedding>, FaceError> {
-        self.liveness_embedder.embed(crops)
+    /// The liveness engine's embedding of the face BlazeFace found at
+    /// `face` in a camera frame: YuNet's five points in the region around
+    /// it, the ArcFace alignment, and one SFace view (no mirror average:
+    /// one run per frame), as [`Matcher::SfaceV2SingleView`] embeds and is
+    /// calibrated. `None` when YuNet finds no face there.
+    pub fn embed_liveness(
+        &self,
+        image: &RgbImage,
+        face: &Face,
+    ) -> Result<Option<Embedding>, FaceError> {
+        let Some(five_points) = self.yunet_face_near(image, &face.bbox, LIVENESS_MIN_SCORE)? else {
+            return Ok(None);
+        };
+        let aligned = align_face(image, &five_points.keypoints)?;
+        self.sface.embed_single(&aligned).map(Some)
     }
 
     /// Compares the holder's portrait on `document` with the face in
@@ -398,7 +490,7 @@ impl FaceEngine {
         Ok(Comparison {
             score: self.calibration.score(cosine),
             cosine,
-            model: self.embedder.name(),
+            model: self.embedder().name(),
             calibration: self.calibration.version,
             document: portrait,
             document_quality: doc.quality,
@@ -410,31 +502,6 @@ impl FaceEngine {
                 total_ms: ms(start),
             },
         })
-    }
-}
-
-/// YuNet and SFace on the runtime `choice` resolves to. With
-/// [`RuntimeChoice::Auto`], a model ONNX Runtime will not load sends both
-/// to tract (one runtime for both, as calibrated): the kiosk keeps
-/// working, slower, and the log says why.
-fn load_v2(
-    models_dir: &Path,
-    choice: RuntimeChoice,
-) -> Result<(OnnxBackend, Yunet, SFace), FaceError> {
-    let backend = OnnxBackend::resolve(choice, models_dir)?;
-    let load = |backend| -> Result<_, FaceError> {
-        Ok((
-            backend,
-            Yunet::load(models_dir, backend)?,
-            SFace::load(models_dir, true, backend)?,
-        ))
-    };
-    match load(backend) {
-        Err(e @ FaceError::OnnxRuntimeLoad { .. }) if choice == RuntimeChoice::Auto => {
-            tracing::warn!(error = %e, "ONNX Runtime could not load a model; YuNet and SFace run on tract");
-            load(OnnxBackend::Tract)
-        }
-        other => other,
     }
 }
 

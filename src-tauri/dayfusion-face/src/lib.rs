@@ -25,6 +25,7 @@ pub mod runtime;
 pub mod score;
 pub mod sface;
 pub mod tflite;
+pub mod tflite_onnx;
 pub mod yunet;
 
 rust_i18n::i18n!("locales", fallback = "en");
@@ -38,6 +39,9 @@ pub use mesh::{FaceMesh, FaceMesher, HeadPose, MeshPoint};
 pub use portrait::{Portrait, Rotation, find_portrait};
 pub use quality::{QualityIssue, QualityReport, QualityThresholds};
 pub use runtime::{ONNX_RUNTIME_ENV, OnnxBackend, RuntimeChoice};
-pub use score::{MOBILEFACENET_CALIBRATION, SFACE_CALIBRATION, ScoreCalibration};
+pub use score::{
+    MOBILEFACENET_CALIBRATION, SFACE_CALIBRATION, SFACE_LUMA_MIRROR_CALIBRATION,
+    SFACE_SINGLE_VIEW_CALIBRATION, ScoreCalibration,
+};
 pub use sface::SFace;
 pub use yunet::Yunet;

@@ -13,12 +13,11 @@ use std::path::Path;
 
 use image::RgbImage;
 use serde::Serialize;
-use tract_tflite::prelude::{TValue, Tensor, tvec};
 
 use crate::detect::{Face, Point, sigmoid};
 use crate::error::FaceError;
 use crate::geometry::{Affine, warp_rgb};
-use crate::tflite::{RunnableTract, load_model};
+use crate::runtime::{OnnxBackend, OnnxPlan};
 use dayfusion_models::ModelId;
 
 /// Points in the mesh.
@@ -112,7 +111,7 @@ impl std::fmt::Debug for FaceMesh {
 
 /// A loaded face mesh model. `&self` methods only; share it freely.
 pub struct FaceMesher {
-    plan: RunnableTract,
+    plan: OnnxPlan,
 }
 
 impl std::fmt::Debug for FaceMesher {
@@ -122,16 +121,22 @@ impl std::fmt::Debug for FaceMesher {
 }
 
 impl FaceMesher {
-    /// Loads the face mesh model from the model pack (SHA-256 verified).
-    pub fn load(models_dir: &Path) -> Result<Self, FaceError> {
+    /// Loads the face mesh model from the model pack (SHA-256 verified) on
+    /// `backend`.
+    pub fn load(models_dir: &Path, backend: OnnxBackend) -> Result<Self, FaceError> {
         let bytes = dayfusion_models::read(models_dir, ModelId::FaceMesh)?;
-        Self::from_bytes(&bytes)
+        Self::from_bytes(&bytes, backend)
     }
 
-    /// Loads the face mesh model from its `.tflite` bytes.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, FaceError> {
-        let plan = load_model(ModelId::FaceMesh, bytes)?;
+    /// Loads the face mesh model from its `.tflite` bytes on `backend`.
+    pub fn from_bytes(bytes: &[u8], backend: OnnxBackend) -> Result<Self, FaceError> {
+        let plan = OnnxPlan::load_tflite(ModelId::FaceMesh, bytes, backend)?;
         Ok(FaceMesher { plan })
+    }
+
+    /// The runtime it runs on.
+    pub fn backend(&self) -> OnnxBackend {
+        self.plan.backend()
     }
 
     /// The crop transform (image -> 192x192 model input) for a detection.
@@ -174,21 +179,12 @@ impl FaceMesher {
     /// values in `[0, 1]`; returns the 1404 raw coordinates (crop pixels)
     /// and the face-presence logit. For reference checks and benchmarks.
     pub fn infer_nhwc(&self, input: &[f32]) -> Result<(Vec<f32>, f32), FaceError> {
-        let inference =
-            |e: tract_tflite::prelude::TractError| FaceError::Inference(format!("{e:#}"));
-        let tensor =
-            Tensor::from_shape(&[1, MESH_INPUT, MESH_INPUT, 3], input).map_err(inference)?;
-        let outputs = self
-            .plan
-            .run(tvec!(TValue::from(tensor)))
-            .map_err(inference)?;
         let mut landmarks = None;
         let mut logit = None;
-        for output in &outputs {
-            let view = output.to_plain_array_view::<f32>().map_err(inference)?;
-            match view.len() {
-                n if n == MESH_POINTS * 3 => landmarks = Some(view.iter().copied().collect()),
-                1 => logit = view.iter().next().copied(),
+        for values in self.plan.run(&[1, MESH_INPUT, MESH_INPUT, 3], input)? {
+            match values.len() {
+                n if n == MESH_POINTS * 3 => landmarks = Some(values),
+                1 => logit = values.first().copied(),
                 _ => {}
             }
         }

@@ -157,8 +157,8 @@ fn loaded_environment() -> Result<&'static ort::environment::Environment, FaceEr
     })
 }
 
-/// One ONNX model loaded on one runtime: one f32 input in, every output
-/// (as f32, graph order) out.
+/// One model (ONNX, or a `.tflite` one translated) loaded on one runtime:
+/// one f32 input in, every output (as f32, graph order) out.
 pub(crate) enum OnnxPlan {
     Tract(RunnableTract),
     OnnxRuntime(Mutex<ort::session::Session>),
@@ -180,25 +180,26 @@ impl OnnxPlan {
                 input_shape,
             )?)),
             OnnxBackend::OnnxRuntime => {
-                let load = |reason: String| FaceError::OnnxRuntimeLoad { model, reason };
-                let env = loaded_environment()?;
                 let graph = crate::onnx::graph_for_runtime(bytes)
                     .map_err(|source| FaceError::OnnxLoad { model, source })?;
-                let threads = std::thread::available_parallelism()
-                    .map(|n| n.get().min(4))
-                    .unwrap_or(1);
-                let session = ort::session::Session::builder(env)
-                    .map_err(|e| load(e.to_string()))?
-                    .with_optimization_level(ort::session::builder::GraphOptimizationLevel::All)
-                    .map_err(|e| load(e.to_string()))?
-                    .with_intra_threads(threads)
-                    .map_err(|e| load(e.to_string()))?
-                    // The webview shares the CPU: no busy-waiting threads.
-                    .with_intra_op_spinning(false)
-                    .map_err(|e| load(e.to_string()))?
-                    .commit_from_memory(&graph)
-                    .map_err(|e| load(e.to_string()))?;
-                Ok(OnnxPlan::OnnxRuntime(Mutex::new(session)))
+                ort_session(model, &graph)
+            }
+        }
+    }
+
+    /// Loads the `.tflite` `bytes` of `model` on `backend`: as they are on
+    /// tract, translated to ONNX ([`crate::tflite_onnx`]) for ONNX Runtime.
+    pub(crate) fn load_tflite(
+        model: ModelId,
+        bytes: &[u8],
+        backend: OnnxBackend,
+    ) -> Result<Self, FaceError> {
+        match backend {
+            OnnxBackend::Tract => Ok(OnnxPlan::Tract(crate::tflite::load_model(model, bytes)?)),
+            OnnxBackend::OnnxRuntime => {
+                let graph = crate::tflite_onnx::tflite_to_onnx_bytes(bytes)
+                    .map_err(|source| FaceError::ModelLoad { model, source })?;
+                ort_session(model, &graph)
             }
         }
     }
@@ -249,6 +250,27 @@ impl OnnxPlan {
             }
         }
     }
+}
+
+/// An ONNX Runtime session for the ONNX `graph` of `model`.
+fn ort_session(model: ModelId, graph: &[u8]) -> Result<OnnxPlan, FaceError> {
+    let load = |reason: String| FaceError::OnnxRuntimeLoad { model, reason };
+    let env = loaded_environment()?;
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get().min(4))
+        .unwrap_or(1);
+    let session = ort::session::Session::builder(env)
+        .map_err(|e| load(e.to_string()))?
+        .with_optimization_level(ort::session::builder::GraphOptimizationLevel::All)
+        .map_err(|e| load(e.to_string()))?
+        .with_intra_threads(threads)
+        .map_err(|e| load(e.to_string()))?
+        // The webview shares the CPU: no busy-waiting threads.
+        .with_intra_op_spinning(false)
+        .map_err(|e| load(e.to_string()))?
+        .commit_from_memory(graph)
+        .map_err(|e| load(e.to_string()))?;
+    Ok(OnnxPlan::OnnxRuntime(Mutex::new(session)))
 }
 
 #[cfg(test)]

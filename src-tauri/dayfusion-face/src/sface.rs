@@ -2,16 +2,20 @@
 //! five-point aligned 112x112 face to a 128-d embedding.
 //!
 //! The model pack ships the int8 block-quantized file; [`crate::onnx`]
-//! folds its weights to fp32 at load time. The graph takes one BGR image,
-//! channel-first, values 0-255 (it normalises inside).
+//! folds its weights to fp32 at load time. The graph takes one RGB image,
+//! channel-first, values 0-255 (it normalises inside): OpenCV's
+//! `FaceRecognizerSF::feature` builds it with `blobFromImage(.., swapRB =
+//! true)` from the BGR picture OpenCV decodes, so red comes first.
 //!
-//! The kiosk embeds the crop's luma (BT.601, as OpenCV's `BGR2GRAY`) in all
-//! three channels: many documents carry a black-and-white portrait (older
-//! Brazilian RGs, laser-engraved cards) while the selfie is in colour, and
-//! on the development set matching on luma raised colour TAR at FAR 0.1%
-//! from 93.8% to 95.8% and made colour and greyscale photos of one person
-//! comparable. Each crop is also embedded flipped left-right and the two
-//! unit vectors are averaged (the mirror average), which paid as well.
+//! Each crop can also be embedded flipped left-right, the two unit vectors
+//! averaged (the mirror average: [`crate::Matcher::SfaceV2`]); one view is
+//! [`crate::Matcher::SfaceV2SingleView`].
+//!
+//! Until calibration `sface-128d-luma-mirror/2026-12-06` the kiosk fed the
+//! crop's luma in all three planes. That made up for a fault: the colour
+//! planes had gone in blue first. In the right order, colour pairs of the
+//! development set match far better (EER 0.89% against 1.45%, TAR at
+//! FAR 0.1% 97.5% against 95.8%) and greyscale pairs the same.
 
 use std::path::Path;
 
@@ -29,11 +33,6 @@ pub const SFACE_DIM: usize = 128;
 pub struct SFace {
     plan: OnnxPlan,
     mirror: bool,
-}
-
-/// Luma of one RGB pixel as OpenCV's `COLOR_BGR2GRAY` computes it, rounded.
-fn luma(r: u8, g: u8, b: u8) -> f32 {
-    (0.299 * f32::from(r) + 0.587 * f32::from(g) + 0.114 * f32::from(b)).round()
 }
 
 impl std::fmt::Debug for SFace {
@@ -65,7 +64,7 @@ impl SFace {
         self.plan.backend()
     }
 
-    /// Runs the graph on one `[1, 3, 112, 112]` BGR input (0-255); returns
+    /// Runs the graph on one `[1, 3, 112, 112]` RGB input (0-255); returns
     /// the raw, unnormalised output.
     pub fn infer_nchw(&self, input: &[f32]) -> Result<Vec<f32>, FaceError> {
         let side = ALIGNED_SIZE as usize;
@@ -85,20 +84,28 @@ impl SFace {
     }
 
     fn raw(&self, crop: &RgbImage) -> Result<Vec<f32>, FaceError> {
-        self.infer_nchw(&luma_planes(crop))
+        self.infer_nchw(&rgb_planes(crop))
+    }
+
+    /// One aligned crop's embedding from a single view (no mirror average,
+    /// whatever this embedder was loaded with): half the cost, for the
+    /// liveness engine's per-frame identity check.
+    pub fn embed_single(&self, crop: &RgbImage) -> Result<Embedding, FaceError> {
+        check_crop_sizes(&[crop])?;
+        Embedding::new(self.raw(crop)?)
+            .ok_or_else(|| FaceError::Inference("SFace gave a zero embedding".to_owned()))
     }
 }
 
-/// An RGB crop as the kiosk feeds SFace: its luma in all three planes.
-pub fn luma_planes(crop: &RgbImage) -> Vec<f32> {
+/// An RGB crop as SFace takes it: red, green and blue planes, 0-255.
+pub fn rgb_planes(crop: &RgbImage) -> Vec<f32> {
     let plane = (crop.width() * crop.height()) as usize;
     let mut out = vec![0.0f32; 3 * plane];
     for (i, pixel) in crop.pixels().enumerate() {
         let [r, g, b] = pixel.0;
-        let y = luma(r, g, b);
-        out[i] = y;
-        out[plane + i] = y;
-        out[2 * plane + i] = y;
+        out[i] = f32::from(r);
+        out[plane + i] = f32::from(g);
+        out[2 * plane + i] = f32::from(b);
     }
     out
 }
@@ -106,9 +113,9 @@ pub fn luma_planes(crop: &RgbImage) -> Vec<f32> {
 impl FaceEmbedder for SFace {
     fn name(&self) -> &'static str {
         if self.mirror {
-            "sface-128d-luma-mirror"
+            "sface-128d-mirror"
         } else {
-            "sface-128d-luma"
+            "sface-128d"
         }
     }
 
@@ -142,17 +149,10 @@ mod tests {
     use image::Rgb;
 
     #[test]
-    fn input_is_the_luma_in_every_plane() {
-        // A grey pixel keeps its value, colours weigh as BT.601.
-        let mut colour = RgbImage::new(2, 1);
-        colour.put_pixel(0, 0, Rgb([10, 20, 30]));
-        colour.put_pixel(1, 0, Rgb([200, 100, 10]));
-        assert_eq!(
-            luma_planes(&colour),
-            [18.0, 120.0, 18.0, 120.0, 18.0, 120.0]
-        );
-        let mut grey = RgbImage::new(1, 1);
-        grey.put_pixel(0, 0, Rgb([77, 77, 77]));
-        assert_eq!(luma_planes(&grey), [77.0; 3]);
+    fn input_is_red_green_blue_planes_in_0_255() {
+        let mut crop = RgbImage::new(2, 1);
+        crop.put_pixel(0, 0, Rgb([10, 20, 30]));
+        crop.put_pixel(1, 0, Rgb([200, 100, 0]));
+        assert_eq!(rgb_planes(&crop), [10.0, 200.0, 20.0, 100.0, 30.0, 0.0]);
     }
 }

@@ -39,6 +39,10 @@ pub enum TfliteError {
     /// could not be applied to them.
     #[error("malformed TFLite model: {0}")]
     Malformed(String),
+    /// The model uses an op or a form [`crate::tflite_onnx`] does not
+    /// translate to ONNX.
+    #[error("cannot translate the model to ONNX: {0}")]
+    Unsupported(String),
     /// tract could not translate, optimise or plan the model.
     #[error("tract could not load the model: {0}")]
     Tract(String),
@@ -395,7 +399,7 @@ fn opcode_indices(model: &Model<'_>, wanted: BuiltinOperator) -> Vec<u32> {
 
 /// The builtin operator of an operator code (the schema keeps small codes in
 /// the deprecated `i8` field and uses a placeholder there for larger ones).
-fn builtin_code(code: &OperatorCode<'_>) -> BuiltinOperator {
+pub(crate) fn builtin_code(code: &OperatorCode<'_>) -> BuiltinOperator {
     let deprecated = i32::from(code.deprecated_builtin_code());
     if deprecated == BuiltinOperator::PLACEHOLDER_FOR_GREATER_OP_CODES.0 {
         code.builtin_code()

@@ -29,7 +29,7 @@ fn setup(test: &str, photo: &str) -> Result<Option<Setup>, Box<dyn std::error::E
     };
     let detectors = MODELS
         .iter()
-        .map(|m| FaceDetector::load(&dir, *m))
+        .map(|m| FaceDetector::load(&dir, *m, dayfusion_face::OnnxBackend::Tract))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Some((detectors, load_image(&path)?)))
 }

@@ -1,12 +1,15 @@
 //! tract's outputs (with the project's load-time rewrites: fp16
-//! `DEQUANTIZE` folding and `PRELU`) against the TFLite runtime's, recorded
+//! `DEQUANTIZE` folding and `PRELU`), and ONNX Runtime's on the graphs
+//! translated to ONNX, against the TFLite runtime's, recorded
 //! in `tests/reference/tflite_reference.json` by
 //! `tests/reference/make_reference.py`.
 
 mod common;
 
 use common::{TestResult, check_output};
-use dayfusion_face::{DetectorModel, FaceDetector, FaceMesher, MobileFaceNet};
+use dayfusion_face::{
+    DetectorModel, FaceDetector, FaceMesher, MobileFaceNet, OnnxBackend, RuntimeChoice,
+};
 use dayfusion_models::ModelId;
 use serde_json::Value;
 
@@ -29,14 +32,35 @@ fn pattern(size: usize, batch: usize) -> Vec<f32> {
     out
 }
 
-fn check_model(model: DetectorModel, key: &str) -> TestResult {
-    let test = format!("reference_{key}");
-    let Some(dir) = common::models_dir(&test, &[model.model_id()])? else {
+/// The models folder and the backend to test on: tract always; ONNX
+/// Runtime when the pack has its library (`None`, after saying why, when
+/// it does not).
+fn set_up(
+    test: &str,
+    model: ModelId,
+    backend: OnnxBackend,
+) -> Result<Option<std::path::PathBuf>, Box<dyn std::error::Error>> {
+    let Some(dir) = common::models_dir(test, &[model])? else {
+        return Ok(None);
+    };
+    if backend == OnnxBackend::OnnxRuntime {
+        if common::models_dir(test, &[ModelId::OnnxRuntime])?.is_none() {
+            return Ok(None);
+        }
+        OnnxBackend::resolve(RuntimeChoice::OnnxRuntime, &dir)?;
+    }
+    Ok(Some(dir))
+}
+
+fn check_model(model: DetectorModel, key: &str, backend: OnnxBackend) -> TestResult {
+    let test = format!("reference_{key}_{}", backend.as_str());
+    let Some(dir) = set_up(&test, model.model_id(), backend)? else {
         return Ok(());
     };
     let reference: Value = serde_json::from_str(REFERENCE)?;
     let expected = &reference["models"][key];
-    let detector = FaceDetector::load(&dir, model)?;
+    let detector = FaceDetector::load(&dir, model, backend)?;
+    assert_eq!(detector.backend(), backend);
     let size = model.input_size() as usize;
     assert_eq!(expected["input_size"].as_u64(), Some(size as u64));
     let raw = detector.infer_nhwc(&pattern(size, 1))?;
@@ -51,26 +75,57 @@ fn check_model(model: DetectorModel, key: &str) -> TestResult {
 
 #[test]
 fn blazeface_short_matches_the_tflite_runtime() -> TestResult {
-    check_model(DetectorModel::Short, "blazeface-short")
+    check_model(DetectorModel::Short, "blazeface-short", OnnxBackend::Tract)
 }
 
 #[test]
 fn blazeface_full_matches_the_tflite_runtime() -> TestResult {
-    check_model(DetectorModel::Full, "blazeface-full")
+    check_model(DetectorModel::Full, "blazeface-full", OnnxBackend::Tract)
+}
+
+/// The `.tflite` graphs translated to ONNX (`tflite_onnx`) and run on ONNX
+/// Runtime give what the TFLite runtime gives.
+#[test]
+fn blazeface_short_translated_to_onnx_matches_the_tflite_runtime() -> TestResult {
+    check_model(
+        DetectorModel::Short,
+        "blazeface-short",
+        OnnxBackend::OnnxRuntime,
+    )
 }
 
 #[test]
-fn face_mesh_with_prelu_matches_the_tflite_runtime() -> TestResult {
-    let Some(dir) = common::models_dir("reference_face_mesh", &[ModelId::FaceMesh])? else {
+fn blazeface_full_translated_to_onnx_matches_the_tflite_runtime() -> TestResult {
+    check_model(
+        DetectorModel::Full,
+        "blazeface-full",
+        OnnxBackend::OnnxRuntime,
+    )
+}
+
+fn check_mesh(backend: OnnxBackend) -> TestResult {
+    let test = format!("reference_face_mesh_{}", backend.as_str());
+    let Some(dir) = set_up(&test, ModelId::FaceMesh, backend)? else {
         return Ok(());
     };
     let reference: Value = serde_json::from_str(REFERENCE)?;
     let expected = &reference["models"]["face-mesh"];
-    let mesher = FaceMesher::load(&dir)?;
+    let mesher = FaceMesher::load(&dir, backend)?;
+    assert_eq!(mesher.backend(), backend);
     let (landmarks, logit) = mesher.infer_nhwc(&pattern(192, 1))?;
     check_output("face-mesh landmarks", &landmarks, &expected["landmarks"])?;
     check_output("face-mesh flag", &[logit], &expected["face_flag"])?;
     Ok(())
+}
+
+#[test]
+fn face_mesh_with_prelu_matches_the_tflite_runtime() -> TestResult {
+    check_mesh(OnnxBackend::Tract)
+}
+
+#[test]
+fn face_mesh_translated_to_onnx_matches_the_tflite_runtime() -> TestResult {
+    check_mesh(OnnxBackend::OnnxRuntime)
 }
 
 #[test]

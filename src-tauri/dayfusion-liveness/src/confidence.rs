@@ -20,8 +20,11 @@ use serde::Serialize;
 
 use crate::checks::{CheckKind, CheckResult};
 
-/// Version of the rule, recorded in every result.
-pub const RULE_VERSION: &str = "local-liveness-rule/2026-11-26";
+/// Version of the rule, recorded in every result. `2026-12-07`: the
+/// identity check embeds with SFace (one view per frame, face engine v2)
+/// and passes at that model's FAR-0.1% cosine; `2026-11-26` embedded with
+/// MobileFaceNet and passed at cosine 0.52.
+pub const RULE_VERSION: &str = "local-liveness-rule/2026-12-07";
 
 /// How much the applicable checks can show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -171,10 +171,7 @@ fn observe_face(
     let mesh = engine.mesher().mesh(image, face)?;
     let prepared = engine.prepare(image, *face, &QualityThresholds::SELFIE)?;
     let embedding = if extras.embedding {
-        engine
-            .embed_liveness(&[&prepared.aligned])?
-            .into_iter()
-            .next()
+        engine.embed_liveness(image, face)?
     } else {
         None
     };

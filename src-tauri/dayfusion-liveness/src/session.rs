@@ -256,6 +256,8 @@ struct Kept {
     t_ms: f64,
     face: dayfusion_face::Face,
     rank: f32,
+    /// The frame's identity embedding, when its observation computed one.
+    embedding: Option<dayfusion_face::Embedding>,
 }
 
 /// The analysis of one capture.
@@ -552,6 +554,7 @@ impl Session {
                 t_ms: obs.t_ms,
                 face: face_of(face),
                 rank,
+                embedding: face.embedding.clone(),
             });
         }
         if self.settings.audit_images_limit == 0
@@ -564,6 +567,7 @@ impl Session {
             t_ms: obs.t_ms,
             face: face_of(face),
             rank,
+            embedding: None,
         });
         if self.audit.len() >= AUDIT_POOL {
             let mut i = 0;
@@ -580,18 +584,18 @@ impl Session {
     /// cannot be measured (then the identity check has no reference to
     /// vouch for, and the reference is still the best-ranked frame).
     fn reference_cosine(&self, engine: &FaceEngine, reference: &Kept) -> Option<f32> {
-        let prepared = engine
-            .prepare(
-                &reference.image,
-                reference.face,
-                &dayfusion_face::QualityThresholds::SELFIE,
-            )
-            .ok()?;
-        let embedding = engine
-            .embed_liveness(&[&prepared.aligned])
-            .ok()?
-            .into_iter()
-            .next()?;
+        // The reference frame's own embedding when its observation took
+        // one; else one run now.
+        let computed;
+        let embedding = match &reference.embedding {
+            Some(embedding) => embedding,
+            None => {
+                computed = engine
+                    .embed_liveness(&reference.image, &reference.face)
+                    .ok()??;
+                &computed
+            }
+        };
         let cosines = self
             .observations
             .iter()

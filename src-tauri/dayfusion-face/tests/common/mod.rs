@@ -11,11 +11,10 @@ use dayfusion_models::{FileState, ModelId};
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The models [`dayfusion_face::FaceEngine::load`] needs.
-pub const ENGINE_MODELS: [ModelId; 6] = [
+pub const ENGINE_MODELS: [ModelId; 5] = [
     ModelId::BlazefaceShort,
     ModelId::BlazefaceFull,
     ModelId::FaceMesh,
-    ModelId::Mobilefacenet,
     ModelId::Yunet,
     ModelId::Sface,
 ];

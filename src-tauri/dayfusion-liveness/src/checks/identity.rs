@@ -4,6 +4,7 @@
 
 use super::{CheckInput, CheckKind, CheckResult, measures, ramp};
 use crate::observation::Observation;
+use dayfusion_face::SFACE_SINGLE_VIEW_CALIBRATION;
 
 /// Frames showing several faces tolerated (a passer-by behind the customer
 /// for a moment), as a share of frames.
@@ -18,11 +19,26 @@ const JUMP_SCALE_PER_100MS: f64 = 1.35;
 /// Allowed motion grows with the gap between frames up to this many 100 ms
 /// steps (a longer gap is the integrity check's business).
 const MAX_STEPS: f64 = 4.0;
-/// Cosine to score (also the floor the reference image must reach against
-/// the session's faces): 0.52 is the cosine at FAR 0.1% on the development set
-/// (the face engine's calibration), so a pass means "the same person" at
-/// that error rate; 0.30 and below is a different person.
-const COSINE_KNOTS: [(f64, f64); 3] = [(0.30, 0.0), (0.52, 50.0), (0.75, 100.0)];
+/// Cosine to score: the pass line (50) is the cosine at FAR 0.1% of the
+/// single-view SFace calibration the frames are embedded with
+/// ([`SFACE_SINGLE_VIEW_CALIBRATION`], its score 80), so a pass means "the
+/// same person" at that error rate; the ramp runs from this far below it
+/// (a different person, 0)...
+const BELOW_PASS: f64 = 0.22;
+/// ... to this far above it (100), as MobileFaceNet's 0.30 / 0.52 / 0.75
+/// did before face engine v2.
+const ABOVE_PASS: f64 = 0.23;
+
+/// `(cosine, score)` knots; the middle one is also the floor the reference
+/// image must reach against the session's faces.
+fn cosine_knots() -> [(f64, f64); 3] {
+    let pass = f64::from(SFACE_SINGLE_VIEW_CALIBRATION.cosine_for(80.0));
+    [
+        (pass - BELOW_PASS, 0.0),
+        (pass, 50.0),
+        (pass + ABOVE_PASS, 100.0),
+    ]
+}
 
 /// Runs the check.
 pub fn check(input: &CheckInput<'_>) -> CheckResult {
@@ -82,12 +98,13 @@ pub fn check(input: &CheckInput<'_>) -> CheckResult {
     if jumps > 0 {
         return CheckResult::scored(kind, 15.0, "identity-face-jumped", m);
     }
-    let score = ramp(early_late_cosine, &COSINE_KNOTS);
+    let knots = cosine_knots();
+    let score = ramp(early_late_cosine, &knots);
     if score < super::PASS_SCORE {
         return CheckResult::scored(kind, score, "identity-person-changed", m);
     }
     // The reference image must show the person seen throughout.
-    let floor = COSINE_KNOTS[1].0;
+    let floor = knots[1].0;
     if input
         .reference_cosine
         .is_some_and(|c| f64::from(c).is_nan() || f64::from(c) < floor)
