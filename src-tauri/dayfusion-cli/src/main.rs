@@ -457,6 +457,10 @@ enum ModelsCommand {
         /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+        /// Also fetch an entry outside the default pack (`mobilefacenet`,
+        /// face engine v1 for the evaluation); repeatable.
+        #[arg(long = "with", value_name = "ID", value_parser = parse_model_id)]
+        with: Vec<dayfusion_models::ModelId>,
     },
     /// Check that every model is present with its pinned SHA-256; exits 1 when not.
     Verify {
@@ -688,19 +692,37 @@ fn kiosk_paths() -> anyhow::Result<KioskPaths> {
     KioskPaths::resolve().context("resolving the kiosk folders")
 }
 
+/// A model id as `models list` names it.
+fn parse_model_id(name: &str) -> Result<dayfusion_models::ModelId, String> {
+    dayfusion_models::ModelId::ALL
+        .into_iter()
+        .find(|id| id.as_str() == name)
+        .ok_or_else(|| {
+            let known: Vec<&str> = dayfusion_models::ModelId::ALL
+                .iter()
+                .map(|id| id.as_str())
+                .collect();
+            format!("unknown model {name:?} (one of: {})", known.join(", "))
+        })
+}
+
 fn models(command: ModelsCommand) -> anyhow::Result<ExitCode> {
     let dir_or_default = |dir: Option<PathBuf>| match dir {
         Some(dir) => Ok(dir),
         None => dayfusion_models::default_dir(),
     };
     match command {
-        ModelsCommand::Fetch { dir } => {
+        ModelsCommand::Fetch { dir, with } => {
             let dir = match dir {
                 Some(dir) => dir,
                 None => dayfusion_models::fetch_dir()?,
             };
             let started = Instant::now();
-            let report = dayfusion_models::fetch(&dir, &FetchOptions::default())?;
+            let options = FetchOptions {
+                with,
+                ..FetchOptions::default()
+            };
+            let report = dayfusion_models::fetch(&dir, &options)?;
             for model in &report.models {
                 let outcome = match model.outcome {
                     FetchOutcome::Fetched => "fetched",
@@ -769,7 +791,10 @@ fn detect(
     let rgb = dayfusion_face::load_image(image).map_err(with_reason)?;
     let decode_ms = ms(started);
     let started = Instant::now();
-    let detector = FaceDetector::load(&dir, model).map_err(with_reason)?;
+    let backend =
+        dayfusion_face::OnnxBackend::resolve(dayfusion_face::RuntimeChoice::from_env(), &dir)
+            .map_err(with_reason)?;
+    let detector = FaceDetector::load(&dir, model, backend).map_err(with_reason)?;
     let load_ms = ms(started);
     let started = Instant::now();
     let faces = detector.detect(&rgb).map_err(with_reason)?;
@@ -879,6 +904,11 @@ fn verify_models(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
         for check in &checks {
             let state = match &check.state {
                 FileState::Ok { size } => format!("ok       {:>10}", human_size(*size)),
+                FileState::Missing if !check.id.spec().in_default_pack => format!(
+                    "not fetched (outside the default pack: `models fetch --with {}`)",
+                    check.id
+                ),
+                FileState::Missing if check.id.spec().optional => "missing (optional)".to_owned(),
                 FileState::Missing => "missing".to_owned(),
                 FileState::Corrupt { actual } => {
                     format!(

