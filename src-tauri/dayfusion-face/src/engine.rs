@@ -451,7 +451,8 @@ impl FaceEngine {
     /// `face` in a camera frame: YuNet's five points in the region around
     /// it, the ArcFace alignment, and one SFace view (no mirror average:
     /// one run per frame), as [`Matcher::SfaceV2SingleView`] embeds and is
-    /// calibrated. `None` when YuNet finds no face there.
+    /// calibrated. `None` when YuNet finds no face there, or none it can
+    /// align.
     pub fn embed_liveness(
         &self,
         image: &RgbImage,
@@ -460,7 +461,11 @@ impl FaceEngine {
         let Some(five_points) = self.yunet_face_near(image, &face.bbox, LIVENESS_MIN_SCORE)? else {
             return Ok(None);
         };
-        let aligned = align_face(image, &five_points.keypoints)?;
+        // Degenerate points (a face seen edge-on) give no embedding for
+        // this frame rather than failing it.
+        let Ok(aligned) = align_face(image, &five_points.keypoints) else {
+            return Ok(None);
+        };
         self.sface.embed_single(&aligned).map(Some)
     }
 

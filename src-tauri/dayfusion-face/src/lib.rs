@@ -1,10 +1,11 @@
 //! The kiosk's local face engine, pure Rust.
 //!
 //! Models come from the model pack (`dayfusion-models`, SHA-256 verified)
-//! and run on tract; YuNet and SFace run on ONNX Runtime where the pack's
-//! library loads ([`runtime`]). [`tflite`] loads the MediaPipe `.tflite` files, which
-//! need a load-time rewrite before tract accepts them, and [`onnx`] the
-//! ONNX ones (SFace's int8 block quantization folded to fp32); [`detect`]
+//! and run on ONNX Runtime where the pack's library loads, else on tract
+//! ([`runtime`]). [`tflite`] loads the MediaPipe `.tflite` files into
+//! tract, which needs a load-time rewrite first, and [`tflite_onnx`]
+//! translates them to ONNX for ONNX Runtime; [`onnx`] loads the ONNX ones
+//! (SFace's int8 block quantization folded to fp32); [`detect`]
 //! finds faces with BlazeFace, [`yunet`] with five landmarks; [`sface`]
 //! embeds them (face engine v2, [`engine::Matcher`]); [`image_io`] decodes
 //! untrusted images safely.

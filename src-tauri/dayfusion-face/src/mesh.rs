@@ -130,7 +130,12 @@ impl FaceMesher {
 
     /// Loads the face mesh model from its `.tflite` bytes on `backend`.
     pub fn from_bytes(bytes: &[u8], backend: OnnxBackend) -> Result<Self, FaceError> {
-        let plan = OnnxPlan::load_tflite(ModelId::FaceMesh, bytes, backend)?;
+        let plan = OnnxPlan::load_tflite(
+            ModelId::FaceMesh,
+            bytes,
+            &[1, MESH_INPUT, MESH_INPUT, 3],
+            backend,
+        )?;
         Ok(FaceMesher { plan })
     }
 

@@ -1,14 +1,17 @@
-//! The two runtimes that run the face engine's ONNX models (YuNet, SFace)
-//! behind one [`OnnxPlan`]: tract (pure Rust, always available) and ONNX
-//! Runtime (the model pack's `libonnxruntime`, several times faster on
-//! x86-64). Both are fed the same graph: SFace's block-quantized weights
-//! folded to fp32 by [`crate::onnx`], so their outputs agree (checked
-//! against OpenCV and onnxruntime in `tests/onnx_reference.rs`).
+//! The two runtimes that run the face engine's models behind one
+//! [`OnnxPlan`]: tract (pure Rust, always available) and ONNX Runtime (the
+//! model pack's `libonnxruntime`, several times faster on x86-64). The ONNX
+//! models (YuNet, SFace) are fed to both as the same graph, SFace's
+//! block-quantized weights folded to fp32 by [`crate::onnx`]; the MediaPipe
+//! `.tflite` models run on tract as they are and on ONNX Runtime translated
+//! by [`crate::tflite_onnx`]. Every path is checked against the reference
+//! runtimes' outputs (`tests/reference.rs`, `tests/onnx_reference.rs`).
 //!
 //! ONNX Runtime is loaded once per process from the model pack (its
 //! SHA-256 verified first). Where it is missing or will not load (another
 //! CPU architecture, an old C++ library), [`RuntimeChoice::Auto`] falls back
-//! to tract and says so in the log.
+//! to tract and says so in the log (MobileFaceNet, face engine v1, always
+//! runs on tract).
 
 use std::path::Path;
 use std::sync::{Mutex, OnceLock, PoisonError};
@@ -88,7 +91,7 @@ impl OnnxBackend {
             RuntimeChoice::Auto => match environment(models_dir) {
                 Ok(_) => Ok(OnnxBackend::OnnxRuntime),
                 Err(e) => {
-                    tracing::warn!(error = %e, "ONNX Runtime unavailable; YuNet and SFace run on tract");
+                    tracing::warn!(error = %e, "ONNX Runtime unavailable; the face engine runs on tract");
                     Ok(OnnxBackend::Tract)
                 }
             },
@@ -182,7 +185,7 @@ impl OnnxPlan {
             OnnxBackend::OnnxRuntime => {
                 let graph = crate::onnx::graph_for_runtime(bytes)
                     .map_err(|source| FaceError::OnnxLoad { model, source })?;
-                ort_session(model, &graph)
+                ort_session(model, &graph, input_shape)
             }
         }
     }
@@ -192,6 +195,7 @@ impl OnnxPlan {
     pub(crate) fn load_tflite(
         model: ModelId,
         bytes: &[u8],
+        input_shape: &[usize],
         backend: OnnxBackend,
     ) -> Result<Self, FaceError> {
         match backend {
@@ -199,7 +203,7 @@ impl OnnxPlan {
             OnnxBackend::OnnxRuntime => {
                 let graph = crate::tflite_onnx::tflite_to_onnx_bytes(bytes)
                     .map_err(|source| FaceError::ModelLoad { model, source })?;
-                ort_session(model, &graph)
+                ort_session(model, &graph, input_shape)
             }
         }
     }
@@ -252,8 +256,11 @@ impl OnnxPlan {
     }
 }
 
-/// An ONNX Runtime session for the ONNX `graph` of `model`.
-fn ort_session(model: ModelId, graph: &[u8]) -> Result<OnnxPlan, FaceError> {
+/// An ONNX Runtime session for the ONNX `graph` of `model`, run once on
+/// zeros of `input_shape` before it is returned: a graph that loads but
+/// will not run fails here, as a load failure, so [`RuntimeChoice::Auto`]
+/// can still fall back to tract.
+fn ort_session(model: ModelId, graph: &[u8], input_shape: &[usize]) -> Result<OnnxPlan, FaceError> {
     let load = |reason: String| FaceError::OnnxRuntimeLoad { model, reason };
     let env = loaded_environment()?;
     let threads = std::thread::available_parallelism()
@@ -270,7 +277,11 @@ fn ort_session(model: ModelId, graph: &[u8]) -> Result<OnnxPlan, FaceError> {
         .map_err(|e| load(e.to_string()))?
         .commit_from_memory(graph)
         .map_err(|e| load(e.to_string()))?;
-    Ok(OnnxPlan::OnnxRuntime(Mutex::new(session)))
+    let plan = OnnxPlan::OnnxRuntime(Mutex::new(session));
+    let zeros = vec![0.0f32; input_shape.iter().product()];
+    plan.run(input_shape, &zeros)
+        .map_err(|e| load(format!("a first run failed: {e}")))?;
+    Ok(plan)
 }
 
 #[cfg(test)]

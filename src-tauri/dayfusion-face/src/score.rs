@@ -139,9 +139,23 @@ mod tests {
 
     #[test]
     fn the_map_is_monotonic_bounded_and_hits_its_knots() {
-        for cal in [MOBILEFACENET_CALIBRATION, SFACE_CALIBRATION] {
+        for cal in [
+            MOBILEFACENET_CALIBRATION,
+            SFACE_CALIBRATION,
+            SFACE_SINGLE_VIEW_CALIBRATION,
+            SFACE_LUMA_MIRROR_CALIBRATION,
+        ] {
             check(cal);
         }
+        // Every version names one map.
+        assert_ne!(
+            SFACE_CALIBRATION.version,
+            SFACE_LUMA_MIRROR_CALIBRATION.version
+        );
+        assert_ne!(
+            SFACE_CALIBRATION.version,
+            SFACE_SINGLE_VIEW_CALIBRATION.version
+        );
         assert!((SFACE_CALIBRATION.score(SFACE_COS_FAR_0_1) - 80.0).abs() < 1e-4);
         assert_ne!(SFACE_CALIBRATION.version, MOBILEFACENET_CALIBRATION.version);
     }

@@ -421,13 +421,23 @@ impl<'a> Converter<'a> {
             return Err(malformed(format!("{code:?} filter is not 4-D")));
         };
         let (weights, onnx_shape, group) = match depthwise {
-            None => (
-                permute4(&filter, [a, kh, kw, b], TO_NCHW),
-                [a, b, kh, kw],
-                1,
-            ),
+            None => {
+                if b != channels {
+                    return Err(unsupported("CONV_2D with groups"));
+                }
+                (
+                    permute4(&filter, [a, kh, kw, b], TO_NCHW),
+                    [a, b, kh, kw],
+                    1,
+                )
+            }
             Some(multiplier) => {
-                if a != 1 || b != channels * i64::from(multiplier.max(1)) {
+                // A multiplier of 0 (deprecated) leaves it to the filter.
+                let fits = match multiplier {
+                    0 => channels > 0 && b % channels == 0,
+                    m => b == channels * i64::from(m),
+                };
+                if a != 1 || !fits {
                     return Err(malformed("DEPTHWISE_CONV_2D filter does not fit its input"));
                 }
                 (
@@ -502,9 +512,11 @@ impl<'a> Converter<'a> {
         output
     }
 
+    /// A name for an intermediate value or constant, under a prefix of its
+    /// own so it cannot take a graph input's or output's name.
     fn fresh_name(&mut self, what: &str) -> String {
         self.fresh += 1;
-        format!("{what}_{}", self.fresh)
+        format!("tflite_onnx/{what}_{}", self.fresh)
     }
 
     fn initializer(&mut self, data_type: i32, raw_data: Vec<u8>, dims: &[i64]) -> String {
@@ -536,10 +548,13 @@ impl<'a> Converter<'a> {
             .ok_or_else(|| malformed("tensor index out of range"))
     }
 
+    /// A graph input's or output's name: the TFLite tensor's, else
+    /// `tensor_<index>`.
     fn tensor_name(&self, ix: i32) -> Result<String, TfliteError> {
         Ok(self
             .tensor(ix)?
             .name()
+            .filter(|n| !n.is_empty())
             .map_or_else(|| format!("tensor_{ix}"), str::to_owned))
     }
 

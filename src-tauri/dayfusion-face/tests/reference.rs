@@ -142,3 +142,66 @@ fn mobilefacenet_matches_the_tflite_runtime() -> TestResult {
     check_output("mobilefacenet embeddings", &flat, &expected["embeddings"])?;
     Ok(())
 }
+
+/// The translation itself, run by tract's ONNX front end rather than ONNX
+/// Runtime: the translated graphs compute what the TFLite runtime does,
+/// checked wherever the tests run (with or without ONNX Runtime's library).
+#[test]
+fn translated_onnx_graphs_run_on_tract_match_the_tflite_runtime() -> TestResult {
+    use tract_onnx::prelude::{
+        DatumType, Framework, InferenceFact, InferenceModelExt, IntoRunnable, Tensor, tvec,
+    };
+    let models = [
+        (
+            ModelId::FaceMesh,
+            "face-mesh",
+            192,
+            ["landmarks", "face_flag"],
+        ),
+        (
+            ModelId::BlazefaceShort,
+            "blazeface-short",
+            128,
+            ["regressors", "logits"],
+        ),
+        (
+            ModelId::BlazefaceFull,
+            "blazeface-full",
+            192,
+            ["regressors", "logits"],
+        ),
+    ];
+    let ids: Vec<ModelId> = models.iter().map(|m| m.0).collect();
+    let Some(dir) = common::models_dir("translated_onnx_on_tract", &ids)? else {
+        return Ok(());
+    };
+    let reference: Value = serde_json::from_str(REFERENCE)?;
+    for (id, key, size, outputs) in models {
+        let proto =
+            dayfusion_face::tflite_onnx::tflite_to_onnx(&dayfusion_models::read(&dir, id)?)?;
+        let plan = tract_onnx::onnx()
+            .model_for_proto_model(&proto)?
+            .with_input_fact(
+                0,
+                InferenceFact::dt_shape(DatumType::F32, [1, size, size, 3]),
+            )?
+            .into_optimized()?
+            .into_runnable()?;
+        let input = Tensor::from_shape(&[1, size, size, 3], &pattern(size, 1))?;
+        let results = plan.run(tvec!(input.into()))?;
+        assert_eq!(results.len(), 2, "{key}");
+        for (result, output) in results.iter().zip(outputs) {
+            let values: Vec<f32> = result
+                .to_plain_array_view::<f32>()?
+                .iter()
+                .copied()
+                .collect();
+            check_output(
+                &format!("{key} {output} (ONNX on tract)"),
+                &values,
+                &reference["models"][key][output],
+            )?;
+        }
+    }
+    Ok(())
+}

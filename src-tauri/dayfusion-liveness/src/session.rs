@@ -580,27 +580,40 @@ impl Session {
     }
 
     /// The reference frame's face against the session's faces: median
-    /// cosine with the embeddings taken during the capture. `None` when it
-    /// cannot be measured (then the identity check has no reference to
-    /// vouch for, and the reference is still the best-ranked frame).
+    /// cosine with the embeddings taken during the capture (the reference
+    /// frame's own left out). `None` when it cannot be measured (no other
+    /// embedding, or the engine failed: then the identity check has no
+    /// reference to vouch for); NaN when the reference frame shows no face
+    /// YuNet can align, which the identity check refuses as a mismatch (the
+    /// document is matched against that frame).
     fn reference_cosine(&self, engine: &FaceEngine, reference: &Kept) -> Option<f32> {
+        let others: Vec<&dayfusion_face::Embedding> = self
+            .observations
+            .iter()
+            .filter(|o| o.t_ms != reference.t_ms)
+            .filter_map(|o| o.face.as_ref()?.embedding.as_ref())
+            .collect();
+        if others.is_empty() {
+            return None;
+        }
         // The reference frame's own embedding when its observation took
         // one; else one run now.
         let computed;
         let embedding = match &reference.embedding {
             Some(embedding) => embedding,
-            None => {
-                computed = engine
-                    .embed_liveness(&reference.image, &reference.face)
-                    .ok()??;
-                &computed
-            }
+            None => match engine.embed_liveness(&reference.image, &reference.face) {
+                Ok(Some(embedding)) => {
+                    computed = embedding;
+                    &computed
+                }
+                Ok(None) => return Some(f32::NAN),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the reference frame could not be embedded");
+                    return None;
+                }
+            },
         };
-        let cosines = self
-            .observations
-            .iter()
-            .filter_map(|o| o.face.as_ref()?.embedding.as_ref())
-            .map(|e| f64::from(embedding.cosine(e)));
+        let cosines = others.iter().map(|e| f64::from(embedding.cosine(e)));
         checks::median(cosines).map(|c| c as f32)
     }
 

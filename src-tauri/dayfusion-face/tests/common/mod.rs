@@ -34,8 +34,13 @@ pub fn models_dir(
         match check.state {
             FileState::Ok { .. } => {}
             FileState::Missing => {
+                let fetch = if check.id.spec().in_default_pack {
+                    "dayfusion models fetch".to_owned()
+                } else {
+                    format!("dayfusion models fetch --with {}", check.id)
+                };
                 eprintln!(
-                    "SKIP {test}: model {} not found in {} (run `dayfusion models fetch`, or set DAYFUSION_MODELS_DIR)",
+                    "SKIP {test}: model {} not found in {} (run `{fetch}`, or set DAYFUSION_MODELS_DIR)",
                     check.id,
                     dir.display()
                 );
@@ -104,14 +109,14 @@ pub fn check_output(name: &str, actual: &[f32], expected: &serde_json::Value) ->
         let e = expected[key].as_f64().ok_or("no sum")?;
         assert!(
             (a - e).abs() / n <= TOLERANCE,
-            "{name} {what}: tract {a}, reference {e}"
+            "{name} {what}: ours {a}, reference {e}"
         );
     }
     for (what, a, key) in [("max", max, "max"), ("min", min, "min")] {
         let e = expected[key].as_f64().ok_or("no max/min")?;
         assert!(
             close(f64::from(a), e),
-            "{name} {what}: tract {a}, reference {e}"
+            "{name} {what}: ours {a}, reference {e}"
         );
     }
     let argmax = actual

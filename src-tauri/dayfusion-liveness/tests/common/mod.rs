@@ -27,9 +27,12 @@ pub fn engine(test: &str) -> Option<Arc<FaceEngine>> {
     static ENGINE: OnceLock<Option<Arc<FaceEngine>>> = OnceLock::new();
     let engine = ENGINE.get_or_init(|| {
         let dir = dayfusion_models::default_dir().ok()?;
+        // The default pack (an entry outside it, MobileFaceNet, is not
+        // needed by the engine).
         let all_ok = dayfusion_models::inspect(&dir)
             .ok()?
             .iter()
+            .filter(|c| c.id.spec().in_default_pack)
             .all(|c| matches!(c.state, FileState::Ok { .. }));
         if !all_ok {
             return None;
