@@ -159,22 +159,11 @@ impl<'a> Converter<'a> {
         for &ix in &self.outputs.clone() {
             let (name, shape) = (self.tensor_name(ix)?, self.shape(ix)?);
             let value = self.activation(ix)?;
-            let node = match value.layout {
-                Layout::Nchw => pb::NodeProto {
-                    op_type: "Transpose".to_owned(),
-                    input: vec![value.name],
-                    output: vec![name.clone()],
-                    attribute: vec![perm(TO_NHWC)],
-                    ..Default::default()
-                },
-                Layout::Plain => pb::NodeProto {
-                    op_type: "Identity".to_owned(),
-                    input: vec![value.name],
-                    output: vec![name.clone()],
-                    ..Default::default()
-                },
+            let (op_type, attribute) = match value.layout {
+                Layout::Nchw => ("Transpose", vec![perm(TO_NHWC)]),
+                Layout::Plain => ("Identity", vec![]),
             };
-            self.nodes.push(node);
+            self.push_node(op_type, &[&value.name], attribute, name.clone());
             graph_outputs.push(value_info(&name, &shape));
         }
         Ok(pb::GraphProto {
@@ -501,15 +490,26 @@ impl<'a> Converter<'a> {
         attribute: Vec<pb::AttributeProto>,
     ) -> String {
         let output = self.fresh_name(op_type);
+        self.push_node(op_type, inputs, attribute, output.clone());
+        output
+    }
+
+    /// Appends a node with one output named `output`.
+    fn push_node(
+        &mut self,
+        op_type: &str,
+        inputs: &[&str],
+        attribute: Vec<pb::AttributeProto>,
+        output: String,
+    ) {
         self.nodes.push(pb::NodeProto {
             op_type: op_type.to_owned(),
             name: output.clone(),
             input: inputs.iter().map(|s| (*s).to_owned()).collect(),
-            output: vec![output.clone()],
+            output: vec![output],
             attribute,
             ..Default::default()
         });
-        output
     }
 
     /// A name for an intermediate value or constant, under a prefix of its

@@ -409,15 +409,6 @@ pub const CATALOGUE: &[ModelSpec] = &[
     },
 ];
 
-/// The default pack of `catalogue` and its entries in `with`.
-pub fn selection(catalogue: &[ModelSpec], with: &[ModelId]) -> Vec<ModelSpec> {
-    catalogue
-        .iter()
-        .filter(|s| s.in_default_pack || with.contains(&s.id))
-        .copied()
-        .collect()
-}
-
 /// The distinct packages a catalogue needs, in first-use order.
 pub fn packages(catalogue: &[ModelSpec]) -> Vec<Package> {
     let mut out: Vec<Package> = Vec::new();

