@@ -5,7 +5,8 @@
 //! ([`runtime`]). [`tflite`] loads the MediaPipe `.tflite` files into
 //! tract, which needs a load-time rewrite first, and [`tflite_onnx`]
 //! translates them to ONNX for ONNX Runtime; [`onnx`] loads the ONNX ones
-//! (SFace's int8 block quantization folded to fp32); [`detect`]
+//! (SFace's int8 block quantization folded to fp32), [`prelu`] rewrites
+//! one op ONNX Runtime runs slowly; [`detect`]
 //! finds faces with BlazeFace, [`yunet`] with five landmarks; [`sface`]
 //! embeds them (face engine v2, [`engine::Matcher`]); [`image_io`] decodes
 //! untrusted images safely.
@@ -21,6 +22,7 @@ pub mod image_io;
 pub mod mesh;
 pub mod onnx;
 pub mod portrait;
+pub mod prelu;
 pub mod quality;
 pub mod runtime;
 pub mod score;

@@ -40,7 +40,9 @@ pub fn tflite_to_onnx(bytes: &[u8]) -> Result<pb::ModelProto, TfliteError> {
     let (folded, _) = fold_fp16_dequantize(bytes)?;
     let model = tract_tflite::tflite::root_as_model(&folded)
         .map_err(|e| TfliteError::Malformed(e.to_string()))?;
-    let graph = Converter::new(&model)?.convert()?;
+    let mut graph = Converter::new(&model)?.convert()?;
+    // The face mesh's PRELUs, in the form ONNX Runtime runs fast.
+    crate::prelu::expand_prelu(&mut graph).map_err(|e| TfliteError::Malformed(e.to_string()))?;
     Ok(pb::ModelProto {
         ir_version: 7,
         opset_import: vec![pb::OperatorSetIdProto {
