@@ -154,12 +154,17 @@ pub fn eval_faces(args: EvalFacesArgs) -> anyhow::Result<ExitCode> {
             args.dir.display()
         );
     }
-    // Face engine v2 (the kiosk's), its single view (the liveness identity
-    // check's) and v1 side by side; v1 only where MobileFaceNet, outside
-    // the default pack, was fetched (`models fetch --with mobilefacenet`).
+    // Face engine v2 as the kiosk runs it (one view unless
+    // DAYFUSION_FACE_MATCHER says otherwise), its other view (the mirror
+    // average, or one view) and v1 side by side; v1 only where
+    // MobileFaceNet, outside the default pack, was fetched
+    // (`models fetch --with mobilefacenet`).
     let engine = FaceEngine::load(&args.models_dir).map_err(with_reason)?;
-    let single =
-        FaceEngine::load_with(&args.models_dir, Matcher::SfaceV2SingleView).map_err(with_reason)?;
+    let other_view = match engine.matcher() {
+        Matcher::SfaceV2 => Matcher::SfaceV2SingleView,
+        _ => Matcher::SfaceV2,
+    };
+    let other = FaceEngine::load_with(&args.models_dir, other_view).map_err(with_reason)?;
     let previous = match FaceEngine::load_with(&args.models_dir, Matcher::MobilefacenetV1) {
         Ok(previous) => Some(previous),
         Err(e) => {
@@ -169,7 +174,7 @@ pub fn eval_faces(args: EvalFacesArgs) -> anyhow::Result<ExitCode> {
             None
         }
     };
-    let mut engines = vec![&engine, &single];
+    let mut engines = vec![&engine, &other];
     engines.extend(previous.as_ref());
     let peer = if args.peer {
         match set_up_peer(&args.peer_dir) {

@@ -100,7 +100,7 @@ fn benches(c: &mut Criterion) {
     group.bench_function("detect YuNet 640x480 (five points)", |b| {
         b.iter(|| engine.find_match_face(black_box(&frame), FacePolicy::Single))
     });
-    group.bench_function("embed 1 aligned face (SFace, crop and mirror)", |b| {
+    group.bench_function("embed 1 aligned face (SFace, the kiosk's matcher)", |b| {
         b.iter(|| engine.embed(black_box(&[&matched.aligned])))
     });
     group.bench_function("compare document 1000x630 vs selfie 640x480", |b| {

@@ -35,7 +35,7 @@ rust_i18n::i18n!("locales", fallback = "en");
 
 pub use detect::{BoundingBox, DetectorModel, Face, FaceDetector, Keypoints, Point, RawOutput};
 pub use embed::{Embedding, FaceEmbedder, MobileFaceNet, align_face};
-pub use engine::{Comparison, FaceEngine, FacePolicy, MatchFace, Matcher};
+pub use engine::{Comparison, FACE_MATCHER_ENV, FaceEngine, FacePolicy, MatchFace, Matcher};
 pub use error::{FaceError, ReasonCode};
 pub use image_io::{decode_image, load_image};
 pub use mesh::{FaceMesh, FaceMesher, HeadPose, MeshPoint};

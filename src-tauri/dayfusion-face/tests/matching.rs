@@ -388,16 +388,33 @@ fn colour_card_matches_its_holder_and_not_another_person_with_five_points() -> T
         return Ok(());
     };
     let (card, _) = compose_card(&holder);
+    // The kiosk's matcher: one SFace view per face, its own calibration.
     let genuine = engine.compare(&card, &same)?;
+    assert_eq!(genuine.model, "sface-128d");
+    assert_eq!(
+        genuine.calibration,
+        dayfusion_face::SFACE_SINGLE_VIEW_CALIBRATION.version
+    );
+    assert!(genuine.score >= 80.0, "same person: {}", genuine.score);
+    // Both faces were aligned on five points: YuNet's mouth corners.
+    assert!(genuine.selfie.face.keypoints.mouth_corners.is_some());
+    let impostor = engine.compare(&card, &other)?;
+    assert!(impostor.score < 50.0, "another person: {}", impostor.score);
+
+    // The mirror average, a bank's choice (DAYFUSION_FACE_MATCHER), keeps
+    // its own model name and calibration and decides the same way.
+    let Some(dir) = common::models_dir(test, &common::ENGINE_MODELS)? else {
+        return Ok(());
+    };
+    let mirror = FaceEngine::load_with(&dir, dayfusion_face::Matcher::SfaceV2)?;
+    let genuine = mirror.compare(&card, &same)?;
     assert_eq!(genuine.model, "sface-128d-mirror");
     assert_eq!(
         genuine.calibration,
         dayfusion_face::SFACE_CALIBRATION.version
     );
     assert!(genuine.score >= 80.0, "same person: {}", genuine.score);
-    // Both faces were aligned on five points: YuNet's mouth corners.
-    assert!(genuine.selfie.face.keypoints.mouth_corners.is_some());
-    let impostor = engine.compare(&card, &other)?;
+    let impostor = mirror.compare(&card, &other)?;
     assert!(impostor.score < 50.0, "another person: {}", impostor.score);
 
     // Face engine v1 still loads for the side-by-side evaluation (with
