@@ -64,8 +64,8 @@ pub enum Matcher {
     /// on its mirror image, the two embeddings averaged. On the
     /// development identities it gains 0.25 points of TAR at FAR 0.1%
     /// (98.52% against 98.27%) for a second SFace run per face (11 ms on
-    /// one core), which takes `compare` past its 60 ms budget; chosen
-    /// with [`FACE_MATCHER_ENV`]`=sface-128d-mirror`.
+    /// one core: `compare` 75 ms median instead of 55-57 on the
+    /// development documents); chosen with [`FACE_MATCHER_ENV`]`=sface-128d-mirror`.
     SfaceV2,
     /// Face engine v2 (default): YuNet's five points onto the ArcFace
     /// template, one SFace run per face (Apache-2.0 weights). The
@@ -81,7 +81,9 @@ pub enum Matcher {
 impl Matcher {
     /// The kiosk's matcher: the one [`FACE_MATCHER_ENV`] names, else
     /// [`Matcher::SfaceV2SingleView`]. A value that names no v2 matcher is
-    /// logged and ignored (a typo must not stop the kiosk verifying).
+    /// logged and ignored, as a bad [`crate::ONNX_RUNTIME_ENV`] is (a typo
+    /// must not stop the kiosk verifying); the matcher in use is logged at
+    /// load, and every decision records its calibration.
     pub fn from_env() -> Self {
         match std::env::var(FACE_MATCHER_ENV) {
             Ok(value) => Self::from_model_name(&value).unwrap_or_else(|| {
@@ -288,6 +290,12 @@ impl FaceEngine {
             yunet,
             sface,
         } = loaded;
+        tracing::info!(
+            matcher = ?matcher,
+            runtime = backend.as_str(),
+            calibration = calibration.version,
+            "face engine loaded"
+        );
         Ok(FaceEngine {
             short,
             full,

@@ -6,21 +6,24 @@
 //! every convolution together. [`expand_prelu`] writes each `PRelu` whose
 //! slope is a constant as `slope * x + (1 - slope) * Relu(x)`, the same
 //! function (x for x > 0, slope * x otherwise) in ops the runtime fuses
-//! into its convolutions: SFace then runs in 12-13 ms. The results differ
+//! into its convolutions (SFace: 27 ms a run before, 17 ms after; 11 ms
+//! once its batch norms fold too, see `onnx.rs`). The results differ
 //! from `PRelu`'s only by rounding (under 1e-6 on SFace's embedding).
 //! The slopes may be any value (SFace's lie between -0.81 and 1.12), so
 //! `Max(x, slope * x)` would not do.
 
 use tract_onnx::pb;
 
-use crate::onnx::{OnnxError, float_values};
+use crate::onnx::float_values;
 
 /// ONNX `TensorProto.DataType` of f32.
 const FLOAT: i32 = 1;
 
-/// Rewrites every `PRelu` of `graph` whose slope is an initializer (see
-/// the module); returns how many were rewritten. Any other `PRelu` stays.
-pub fn expand_prelu(graph: &mut pb::GraphProto) -> Result<usize, OnnxError> {
+/// Rewrites every `PRelu` of `graph` whose slope is an f32 initializer
+/// (see the module); returns how many were rewritten. Any other `PRelu`
+/// stays as it is: the rewrite only saves time, so a slope it cannot read
+/// is left for the runtime to judge rather than failing the load.
+pub fn expand_prelu(graph: &mut pb::GraphProto) -> usize {
     let mut expanded = 0;
     let mut nodes = Vec::with_capacity(graph.node.len());
     for node in std::mem::take(&mut graph.node) {
@@ -36,8 +39,15 @@ pub fn expand_prelu(graph: &mut pb::GraphProto) -> Result<usize, OnnxError> {
             nodes.push(node);
             continue;
         };
-        let keep: Vec<u8> = float_values(slope)
-            .map_err(|e| OnnxError::Malformed(format!("PRelu {y}: slope {e}")))?
+        let expected = usize::try_from(slope.dims.iter().product::<i64>()).ok();
+        let Some(slopes) = float_values(slope)
+            .ok()
+            .filter(|v| Some(v.len()) == expected)
+        else {
+            nodes.push(node);
+            continue;
+        };
+        let keep: Vec<u8> = slopes
             .iter()
             .flat_map(|a| (1.0 - a).to_le_bytes())
             .collect();
@@ -74,7 +84,7 @@ pub fn expand_prelu(graph: &mut pb::GraphProto) -> Result<usize, OnnxError> {
         expanded += 1;
     }
     graph.node = nodes;
-    Ok(expanded)
+    expanded
 }
 
 #[cfg(test)]
@@ -156,7 +166,7 @@ mod tests {
         let original = prelu_model();
         let mut expanded = original.clone();
         let graph = expanded.graph.as_mut().ok_or("no graph")?;
-        assert_eq!(expand_prelu(graph).map_err(|e| e.to_string())?, 1);
+        assert_eq!(expand_prelu(graph), 1);
         let ops: Vec<&str> = graph.node.iter().map(|n| n.op_type.as_str()).collect();
         assert_eq!(ops, ["Relu", "Mul", "Mul", "Add"]);
         // x for x > 0, slope * x otherwise; slopes 0.25, -0.5, 1.5.
@@ -167,12 +177,18 @@ mod tests {
     }
 
     #[test]
-    fn a_prelu_whose_slope_is_computed_stays() -> Result<(), String> {
+    fn a_prelu_whose_slope_is_computed_or_unreadable_stays() -> Result<(), String> {
         let mut model = prelu_model();
         let graph = model.graph.as_mut().ok_or("no graph")?;
-        graph.initializer.clear();
-        assert_eq!(expand_prelu(graph).map_err(|e| e.to_string())?, 0);
+        graph.initializer[0].name = "computed elsewhere".to_owned();
+        assert_eq!(expand_prelu(graph), 0);
         assert_eq!(graph.node.len(), 1);
+        assert_eq!(graph.node[0].op_type, "PRelu");
+        // A slope the rewrite cannot read (too few values for its shape)
+        // is left to the runtime, not turned into a load failure.
+        graph.initializer[0].name = "slope".to_owned();
+        graph.initializer[0].raw_data.truncate(8);
+        assert_eq!(expand_prelu(graph), 0);
         assert_eq!(graph.node[0].op_type, "PRelu");
         Ok(())
     }

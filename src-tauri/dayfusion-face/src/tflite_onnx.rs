@@ -42,7 +42,7 @@ pub fn tflite_to_onnx(bytes: &[u8]) -> Result<pb::ModelProto, TfliteError> {
         .map_err(|e| TfliteError::Malformed(e.to_string()))?;
     let mut graph = Converter::new(&model)?.convert()?;
     // The face mesh's PRELUs, in the form ONNX Runtime runs fast.
-    crate::prelu::expand_prelu(&mut graph).map_err(|e| TfliteError::Malformed(e.to_string()))?;
+    crate::prelu::expand_prelu(&mut graph);
     Ok(pb::ModelProto {
         ir_version: 7,
         opset_import: vec![pb::OperatorSetIdProto {

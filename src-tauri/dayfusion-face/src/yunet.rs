@@ -151,21 +151,27 @@ pub fn letterbox(image: &RgbImage) -> (Vec<f32>, f32) {
         w as f32 / out_w.max(1) as f32,
         h as f32 / out_h.max(1) as f32,
     );
+    // The source columns and weight of each output column, computed once
+    // (the same arithmetic per pixel as OpenCV's INTER_LINEAR).
+    let columns: Vec<(usize, usize, f32)> = (0..out_w)
+        .map(|ox| {
+            let fx = ((ox as f32 + 0.5) * sx - 0.5).max(0.0);
+            let x0 = (fx.floor() as usize).min(w - 1);
+            (x0 * 3, (x0 + 1).min(w - 1) * 3, fx - x0 as f32)
+        })
+        .collect();
     for oy in 0..out_h {
         let fy = ((oy as f32 + 0.5) * sy - 0.5).max(0.0);
         let y0 = (fy.floor() as usize).min(h - 1);
         let y1 = (y0 + 1).min(h - 1);
         let wy = fy - y0 as f32;
-        for ox in 0..out_w {
-            let fx = ((ox as f32 + 0.5) * sx - 0.5).max(0.0);
-            let x0 = (fx.floor() as usize).min(w - 1);
-            let x1 = (x0 + 1).min(w - 1);
-            let wx = fx - x0 as f32;
-            let at = |x: usize, y: usize, c: usize| f32::from(raw[(y * w + x) * 3 + c]);
+        let (top_row, bottom_row) = (&raw[y0 * w * 3..][..w * 3], &raw[y1 * w * 3..][..w * 3]);
+        for (ox, &(x0, x1, wx)) in columns.iter().enumerate() {
             let i = oy * INPUT_SIZE + ox;
             for c in 0..3 {
-                let top = at(x0, y0, c) * (1.0 - wx) + at(x1, y0, c) * wx;
-                let bottom = at(x0, y1, c) * (1.0 - wx) + at(x1, y1, c) * wx;
+                let top = f32::from(top_row[x0 + c]) * (1.0 - wx) + f32::from(top_row[x1 + c]) * wx;
+                let bottom =
+                    f32::from(bottom_row[x0 + c]) * (1.0 - wx) + f32::from(bottom_row[x1 + c]) * wx;
                 // RGB channel c goes to BGR plane 2 - c.
                 out[(2 - c) * plane + i] = top * (1.0 - wy) + bottom * wy;
             }
