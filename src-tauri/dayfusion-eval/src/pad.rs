@@ -6,8 +6,8 @@
 //! `pad/attack/<type>/*.jpg` (attack crops) and `video/*` (clips named
 //! `real_*` or `attack_<type>_*`). A single crop has no time, no challenge
 //! and usually no surroundings: only the screen-cue check applies to it. A
-//! clip without a challenge gets the passive checks (identity, depth when
-//! it approaches, natural motion, screen cues, integrity), so its
+//! clip without a challenge gets the passive checks (identity, natural
+//! motion, screen cues, integrity; depth needs the challenge), so its
 //! confidence is "passive only" and says nothing about light or approach.
 
 use std::collections::BTreeMap;
@@ -125,7 +125,7 @@ pub struct PadReport {
 }
 
 const LIMITS: [&str; 4] = [
-    "The clips were recorded without the challenge: no approach and no colour sequence, so the light, movement and (mostly) depth checks do not apply; their confidence is passive-only.",
+    "The clips were recorded without the challenge: no approach and no colour sequence, so the light, movement and depth checks do not apply; their confidence is passive-only.",
     "Crops are tight single frames: only the screen-cue check applies to them (no time, no surroundings).",
     "Few subjects and recordings: the attack crops come from a handful of re-filmed clips, so rates are indicative, not statistically meaningful.",
     "Only 4 print crops and no mask, 3D or injection attacks in this set.",

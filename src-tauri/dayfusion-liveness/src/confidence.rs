@@ -8,9 +8,9 @@
 //!    scores, with weights [`weight`]: the challenge-bound checks (light 3,
 //!    depth 2) count most because a recording cannot pass them; screen cues
 //!    2; the rest 1.
-//! 3. Without a challenge (a recording), light, movement and usually depth
-//!    do not apply: the confidence then rests on passive cues only and the
-//!    result says so ([`Assurance::PassiveOnly`]).
+//! 3. Without a challenge (a recording), light, movement and depth do not
+//!    apply: the confidence then rests on passive cues only and the result
+//!    says so ([`Assurance::PassiveOnly`]).
 //!
 //! 50 is the pass line of every check, so a confidence of 50 or more means
 //! every veto check passed. AWS's guidance (50-60 against presentation
@@ -20,11 +20,13 @@ use serde::Serialize;
 
 use crate::checks::{CheckKind, CheckResult};
 
-/// Version of the rule, recorded in every result. `2026-12-07`: the
-/// identity check embeds with SFace (one view per frame, face engine v2)
-/// and passes at that model's FAR-0.1% cosine; `2026-11-26` embedded with
-/// MobileFaceNet and passed at cosine 0.52.
-pub const RULE_VERSION: &str = "local-liveness-rule/2026-12-07";
+/// Version of the rule, recorded in every result. `2026-12-07.2`: depth
+/// applies only with a challenge (it had scored recordings whose face
+/// size happened to vary, and rejected a real person as `depth-flat`);
+/// `2026-12-07`: the identity check embeds with SFace (one view per
+/// frame, face engine v2) and passes at that model's FAR-0.1% cosine;
+/// `2026-11-26` embedded with MobileFaceNet and passed at cosine 0.52.
+pub const RULE_VERSION: &str = "local-liveness-rule/2026-12-07.2";
 
 /// How much the applicable checks can show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -40,7 +40,7 @@ mod tests {
     fn keys(yml: &str) -> Vec<String> {
         let mut section = String::new();
         let mut keys = Vec::new();
-        for line in yml.lines() {
+        for line in yml.lines().filter(|l| !l.trim_start().starts_with('#')) {
             let Some((name, _)) = line.split_once(':') else {
                 continue;
             };

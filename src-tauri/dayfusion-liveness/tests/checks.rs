@@ -293,10 +293,15 @@ fn movement_needs_the_small_then_the_large_oval() -> TestResult {
 }
 
 #[test]
-fn depth_rejects_a_flat_photo_brought_closer() -> TestResult {
+fn depth_rejects_a_flat_photo_brought_closer_through_the_challenge() -> TestResult {
     let test = "depth-flat";
     let Some(engine) = engine(test) else {
         return Ok(());
+    };
+    // Ovals only: the flashes start after the clip ends.
+    let recorded = RecordedChallenge {
+        challenge: challenge(&SEQUENCE),
+        flashes_start_ms: 1e9,
     };
     for (name, seed) in [
         ("face_recognition/obama.jpg", 8),
@@ -305,12 +310,23 @@ fn depth_rejects_a_flat_photo_brought_closer() -> TestResult {
         let Some(s) = subject(&engine, test, name) else {
             return Ok(());
         };
-        let result = analyse(&engine, None, approach(&s, 0.22, 0.5, 6, 1800.0, seed))?;
+        let frames = approach(&s, 0.22, 0.5, 6, 1800.0, seed);
+        let result = analyse(&engine, Some(recorded.clone()), frames.clone())?;
         let c = check(&result, CheckKind::Depth);
         eprintln!("{name}: {c:?}");
         assert_eq!(c.outcome, Outcome::Failed, "{name}: {c:?}");
         assert_eq!(c.reason, "depth-flat", "{name}: {c:?}");
         assert!(measure(c, "scale") >= 2.0, "{c:?}");
+
+        // The same frames as a recording without a challenge: the face
+        // size varies as much, but nothing says from what distance to
+        // what, so depth does not apply, rather than fail (rule
+        // 2026-12-07 scored it, and rejected a real person that way).
+        let passive = analyse(&engine, None, frames)?;
+        let c = check(&passive, CheckKind::Depth);
+        assert_eq!(c.outcome, Outcome::NotApplicable, "{name}: {c:?}");
+        assert_eq!(c.reason, "depth-no-challenge", "{name}: {c:?}");
+        assert_eq!(passive.rule, dayfusion_liveness::confidence::RULE_VERSION);
     }
     Ok(())
 }

@@ -27,9 +27,18 @@ const BAND: f64 = 1.12;
 /// Delta to score: measured, see the module documentation.
 pub const DELTA_KNOTS: [(f64, f64); 3] = [(0.015, 0.0), (0.03, 50.0), (0.06, 100.0)];
 
-/// Runs the check.
+/// Runs the check. Only a challenge makes it applicable: its ovals bring
+/// the face from about 60 to about 30 cm, the distances [`DELTA_KNOTS`]
+/// hold for. In a recording without one (`depth-no-challenge`) nothing
+/// says how far the face was: a person drifting from 1 m to 70 cm shows a
+/// fraction of that perspective and a few misjudged face sizes can fake
+/// an approach, so a flat reading there would reject real people (it did,
+/// on a passive clip, under rule `2026-12-07`).
 pub fn check(input: &CheckInput<'_>) -> CheckResult {
     let kind = CheckKind::Depth;
+    if input.challenge.is_none() {
+        return CheckResult::not_applicable(kind, "depth-no-challenge");
+    }
     let faces: Vec<&FaceObservation> = input
         .observations
         .iter()
@@ -42,16 +51,12 @@ pub fn check(input: &CheckInput<'_>) -> CheckResult {
     });
     let scale = max_w / min_w;
     if faces.len() < 6 || !scale.is_finite() || scale < MIN_SCALE {
-        return if input.challenge.is_some() {
-            CheckResult::scored(
-                kind,
-                0.0,
-                "depth-approach-too-small",
-                measures([("scale", scale), ("frames", faces.len() as f64)]),
-            )
-        } else {
-            CheckResult::not_applicable(kind, "depth-no-approach")
-        };
+        return CheckResult::scored(
+            kind,
+            0.0,
+            "depth-approach-too-small",
+            measures([("scale", scale), ("frames", faces.len() as f64)]),
+        );
     }
     let far: Vec<&ShapeRatios> = faces
         .iter()
