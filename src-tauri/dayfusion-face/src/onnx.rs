@@ -68,13 +68,15 @@ pub fn graph_for_runtime(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, Onn
         .graph
         .as_mut()
         .ok_or_else(|| malformed("the model has no graph"))?;
-    // IR version 3 and older require every initializer to be an input.
-    let constants = if ir_version >= 4 {
-        initializers_as_constants(graph)
+    // IR version 3 and older require every initializer to be an input
+    // (and the PRelu rewrite adds initializers): such a model is left as
+    // folded.
+    let rewritten = if ir_version >= 4 {
+        initializers_as_constants(graph) + crate::prelu::expand_prelu(graph)
     } else {
         0
     };
-    match folded + constants + crate::prelu::expand_prelu(graph) {
+    match folded + rewritten {
         0 => Ok(std::borrow::Cow::Borrowed(bytes)),
         _ => Ok(std::borrow::Cow::Owned(proto.encode_to_vec())),
     }

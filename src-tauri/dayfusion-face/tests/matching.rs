@@ -385,36 +385,39 @@ fn colour_card_matches_its_holder_and_not_another_person_with_five_points() -> T
         return Ok(());
     };
     let (card, _) = compose_card(&holder);
-    // The kiosk's default matcher (whatever DAYFUSION_FACE_MATCHER says
-    // where this runs): one SFace view per face, its own calibration.
     let Some(dir) = common::models_dir(test, &common::ENGINE_MODELS)? else {
         return Ok(());
     };
-    let engine = FaceEngine::load_with(&dir, dayfusion_face::Matcher::SfaceV2SingleView)?;
-    let genuine = engine.compare(&card, &same)?;
-    assert_eq!(genuine.model, "sface-128d");
-    assert_eq!(
-        genuine.calibration,
-        dayfusion_face::SFACE_SINGLE_VIEW_CALIBRATION.version
-    );
-    assert!(genuine.score >= 80.0, "same person: {}", genuine.score);
-    // Both faces were aligned on five points: YuNet's mouth corners.
-    assert!(genuine.selfie.face.keypoints.mouth_corners.is_some());
-    let impostor = engine.compare(&card, &other)?;
-    assert!(impostor.score < 50.0, "another person: {}", impostor.score);
-
-    // The mirror average, a bank's choice (DAYFUSION_FACE_MATCHER), keeps
-    // its own model name and calibration and decides the same way.
-    let mirror = FaceEngine::load_with(&dir, dayfusion_face::Matcher::SfaceV2)?;
-    let genuine = mirror.compare(&card, &same)?;
-    assert_eq!(genuine.model, "sface-128d-mirror");
-    assert_eq!(
-        genuine.calibration,
-        dayfusion_face::SFACE_CALIBRATION.version
-    );
-    assert!(genuine.score >= 80.0, "same person: {}", genuine.score);
-    let impostor = mirror.compare(&card, &other)?;
-    assert!(impostor.score < 50.0, "another person: {}", impostor.score);
+    // The kiosk's default matcher (one SFace view per face) and the mirror
+    // average a bank may choose (DAYFUSION_FACE_MATCHER): each keeps its
+    // own model name and calibration, and both decide the same way.
+    use dayfusion_face::{Matcher, SFACE_CALIBRATION, SFACE_SINGLE_VIEW_CALIBRATION};
+    for (matcher, model, calibration) in [
+        (
+            Matcher::SfaceV2SingleView,
+            "sface-128d",
+            SFACE_SINGLE_VIEW_CALIBRATION,
+        ),
+        (Matcher::SfaceV2, "sface-128d-mirror", SFACE_CALIBRATION),
+    ] {
+        let engine = FaceEngine::load_with(&dir, matcher)?;
+        let genuine = engine.compare(&card, &same)?;
+        assert_eq!(genuine.model, model);
+        assert_eq!(genuine.calibration, calibration.version);
+        assert!(
+            genuine.score >= 80.0,
+            "{model}, same person: {}",
+            genuine.score
+        );
+        // Both faces were aligned on five points: YuNet's mouth corners.
+        assert!(genuine.selfie.face.keypoints.mouth_corners.is_some());
+        let impostor = engine.compare(&card, &other)?;
+        assert!(
+            impostor.score < 50.0,
+            "{model}, another person: {}",
+            impostor.score
+        );
+    }
 
     // Face engine v1 still loads for the side-by-side evaluation (with
     // MobileFaceNet, outside the default pack) and keeps its own model,
