@@ -19,8 +19,8 @@ use crate::error::FaceError;
 use crate::tflite::RunnableTract;
 use dayfusion_models::ModelId;
 
-/// ONNX `TensorProto.DataType` values this module reads or writes.
-const FLOAT: i32 = 1;
+/// ONNX `TensorProto.DataType` values this crate reads or writes.
+pub(crate) const FLOAT: i32 = 1;
 const UINT8: i32 = 2;
 const INT8: i32 = 3;
 

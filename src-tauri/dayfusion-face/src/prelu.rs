@@ -14,10 +14,7 @@
 
 use tract_onnx::pb;
 
-use crate::onnx::float_values;
-
-/// ONNX `TensorProto.DataType` of f32.
-const FLOAT: i32 = 1;
+use crate::onnx::{FLOAT, float_values};
 
 /// Rewrites every `PRelu` of `graph` whose slope is an f32 initializer
 /// (see the module); returns how many were rewritten. Any other `PRelu`
@@ -90,23 +87,10 @@ pub fn expand_prelu(graph: &mut pb::GraphProto) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tflite_onnx::value_info;
     use tract_onnx::prelude::{
         DatumType, Framework, InferenceFact, InferenceModelExt, IntoRunnable, TValue, Tensor, tvec,
     };
-
-    fn value(name: &str) -> pb::ValueInfoProto {
-        pb::ValueInfoProto {
-            name: name.to_owned(),
-            r#type: Some(pb::TypeProto {
-                value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
-                    elem_type: FLOAT,
-                    shape: None,
-                })),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }
-    }
 
     /// One `PRelu` of a [1, 3, 1, 2] input by per-channel slopes of
     /// either sign and above one.
@@ -136,8 +120,8 @@ mod tests {
                     raw_data: slope,
                     ..Default::default()
                 }],
-                input: vec![value("x")],
-                output: vec![value("y")],
+                input: vec![value_info("x", &[1, 3, 1, 2])],
+                output: vec![value_info("y", &[1, 3, 1, 2])],
                 ..Default::default()
             }),
             ..Default::default()

@@ -23,10 +23,11 @@ use tract_tflite::tflite::{
     TensorType,
 };
 
+use crate::onnx::FLOAT;
 use crate::tflite::{TfliteError, builtin_code, fold_fp16_dequantize};
 
-/// ONNX `TensorProto.DataType` values written here.
-const FLOAT: i32 = 1;
+/// ONNX `TensorProto.DataType` of the int64 constants written here (f32
+/// is [`FLOAT`]).
 const INT64: i32 = 7;
 /// The opset the graph is written for.
 const OPSET: i64 = 13;
@@ -716,7 +717,7 @@ fn permute4(data: &[f32], shape: [i64; 4], perm: [usize; 4]) -> Vec<f32> {
     out
 }
 
-fn value_info(name: &str, shape: &[i64]) -> pb::ValueInfoProto {
+pub(crate) fn value_info(name: &str, shape: &[i64]) -> pb::ValueInfoProto {
     use pb::tensor_shape_proto::{Dimension, dimension};
     pb::ValueInfoProto {
         name: name.to_owned(),
