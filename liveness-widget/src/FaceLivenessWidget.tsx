@@ -30,7 +30,7 @@ export interface FaceLivenessWidgetProps {
    */
   provider?: string;
   /**
-   * Local mode: a session the host opened; the widget then plays its challenge and leaves retries to the host.
+   * Local mode: a session the host opened; the widget then runs it and leaves retries to the host.
    * AWS mode (required): the Rekognition Face Liveness session the host created through Rust.
    */
   sessionId?: string;
@@ -179,11 +179,7 @@ function LivenessCapture(props: FaceLivenessWidgetProps) {
   const succeeded = summary?.status === 'SUCCEEDED';
   const phase = feedback?.phase;
   const large = state === 'flash' || (state === 'capture' && (phase === 'move-closer' || phase === 'flashing'));
-  const oval = view.challenge && (state === 'countdown' || state === 'capture' || state === 'flash')
-    ? large
-      ? view.challenge.largeOval
-      : view.challenge.smallOval
-    : null;
+  const oval = state === 'countdown' || state === 'capture' || state === 'flash' ? view.oval : null;
   const heading = state === 'error' ? t.errorTitle : state === 'result' ? (succeeded ? t.success : t.failureTitle) : t.title;
   const guidanceOk = feedback?.guidance === 'hold-still' || feedback?.guidance === 'done' || (state === 'result' && succeeded);
   const alert = state === 'error' || (state === 'result' && !succeeded);

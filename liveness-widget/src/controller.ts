@@ -1,12 +1,12 @@
 import type { ColourFlash } from '../../ui/src/app/ipc/bindings/ColourFlash';
 import type { FlashColourName } from '../../ui/src/app/ipc/bindings/FlashColourName';
-import type { LivenessChallenge } from '../../ui/src/app/ipc/bindings/LivenessChallenge';
 import type { LivenessFrameFeedback } from '../../ui/src/app/ipc/bindings/LivenessFrameFeedback';
 import type { LivenessSessionInfo } from '../../ui/src/app/ipc/bindings/LivenessSessionInfo';
 import type { LivenessSummary } from '../../ui/src/app/ipc/bindings/LivenessSummary';
+import type { OvalTarget } from '../../ui/src/app/ipc/bindings/OvalTarget';
 import { FramePump, type FrameGrabber } from './capture';
 import type { Clock } from './clock';
-import { FlashPlayer } from './flash';
+import { FlashPainter } from './flash';
 import { texts, type ErrorTextKey, type Lang, type StatusKey } from './i18n';
 import { requestGrant, type RequestSession } from './session';
 import { failureOf, type LivenessFailure, type LivenessTransport } from './transport';
@@ -38,7 +38,8 @@ export interface View {
   state: WidgetState;
   /** Seconds left in the countdown. */
   countdown: number;
-  challenge: LivenessChallenge | null;
+  /** The oval to draw: the session's first, then whichever the engine's latest answer names. */
+  oval: OvalTarget | null;
   /** The session of this attempt (shown as `data-session-id`), or null before one is open. */
   sessionId: string | null;
   /** The engine's last answer (applied in capture order). */
@@ -127,7 +128,7 @@ export function errorMessage(lang: Lang, error: Pick<WidgetError, 'code' | 'arg'
  */
 const blank: Omit<View, 'state' | 'cameraAttempt'> = {
   countdown: COUNTDOWN_SECONDS,
-  challenge: null,
+  oval: null,
   sessionId: null,
   feedback: null,
   flash: null,
@@ -160,7 +161,7 @@ export class LivenessController {
   private requested = 0;
   private transport: LivenessTransport | null = null;
   private pump: FramePump | null = null;
-  private player: FlashPlayer | null = null;
+  private painter: FlashPainter | null = null;
   private grabber: FrameGrabber | null = null;
   private timers = new Set<number>();
   private expiryTimer: number | undefined;
@@ -183,7 +184,7 @@ export class LivenessController {
 
   /** The flash colour on screen now (what a frame drawn now is labelled with). */
   get shown(): FlashColourName | null {
-    return this.player?.shown ?? null;
+    return this.painter?.shown ?? null;
   }
 
   // --- inputs ---
@@ -295,7 +296,7 @@ export class LivenessController {
     if (generation !== this.generation) return;
     this.session = info;
     this.expiryTimer = this.deps.clock.setTimeout(() => this.expire(generation), Math.max(0, info.expiresInMs));
-    this.set({ challenge: info.challenge, sessionId: info.sessionId });
+    this.set({ oval: info.oval, sessionId: info.sessionId });
     this.maybeCountdown();
   }
 
@@ -333,17 +334,19 @@ export class LivenessController {
 
   private onFeedback(feedback: LivenessFrameFeedback): void {
     const fps = this.pump ? Math.round(this.pump.fps * 10) / 10 : null;
+    const oval = feedback.oval ?? this.view.oval;
     if (feedback.phase === 'complete') {
-      this.set({ feedback, fps });
+      this.set({ feedback, fps, oval });
       return void this.finish();
     }
-    if (feedback.phase === 'flashing' && !this.player && this.session) {
-      this.player = new FlashPlayer(this.session.challenge.flashes, (flash) => this.set({ flash }), this.deps.clock);
-      this.set({ feedback, fps, state: 'flash' });
-      this.player.start();
+    if (feedback.phase === 'flashing') {
+      // The engine reveals each colour in the answer to the frame on which it is due.
+      this.painter ??= new FlashPainter((flash) => this.set({ flash }), this.deps.clock);
+      this.set({ feedback, fps, oval, state: 'flash' });
+      this.painter.show(feedback.flash);
       return;
     }
-    this.set({ feedback, fps });
+    this.set({ feedback, fps, oval });
   }
 
   private expire(generation: number): void {
@@ -401,8 +404,8 @@ export class LivenessController {
   private stopCapture(): void {
     this.pump?.stop();
     this.pump = null;
-    this.player?.stop();
-    this.player = null;
+    this.painter?.stop();
+    this.painter = null;
     this.grabber?.dispose();
     this.grabber = null;
   }

@@ -3,25 +3,21 @@ import type { FlashColourName } from '../../ui/src/app/ipc/bindings/FlashColourN
 import { afterPaint, systemClock, type Clock } from './clock';
 
 /**
- * Plays the challenge's colour flashes in order, each for its duration, on a schedule fixed when it starts (so
- * timer lateness does not add up). `paint` asks for a colour (or none) to be rendered; {@link FlashPlayer.shown}
- * follows what is actually on screen: it changes only once the new colour has been painted (two animation frames
- * after it was asked for), so a frame drawn in between is labelled with the colour the camera really saw.
+ * Paints the colour the engine's latest answer asked for. The widget never knows a colour before the engine
+ * reveals it: every answer of the flashing phase names the colour to show from then on (or none), and the engine
+ * times the change on its own clock. {@link FlashPainter.shown} follows what is actually on screen: it changes only
+ * once the new colour has been painted (two animation frames after it was asked for), so a frame drawn in between is
+ * labelled with the colour the camera really saw.
  */
-export class FlashPlayer {
+export class FlashPainter {
   private readonly clock: Clock;
-  private timer: number | undefined;
   private cancelPaint: (() => void) | undefined;
-  private started = false;
+  private asked: FlashColourName | null = null;
   private current: FlashColourName | null = null;
-  /** Index of the flash asked for, or -1 (none yet) or `flashes.length` (all played). */
-  index = -1;
 
   constructor(
-    private readonly flashes: readonly ColourFlash[],
     private readonly paint: (flash: ColourFlash | null) => void,
     clock: Clock = systemClock,
-    private readonly onDone?: () => void,
   ) {
     this.clock = clock;
   }
@@ -31,51 +27,25 @@ export class FlashPlayer {
     return this.current;
   }
 
-  /** Whether the sequence has been played to the end. */
-  get done(): boolean {
-    return this.index >= this.flashes.length;
-  }
-
-  /** Starts the sequence (once; later calls do nothing). */
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const t0 = this.clock.now();
-    let end = 0;
-    const starts = this.flashes.map((flash) => {
-      const at = end;
-      end += flash.durationMs;
-      return at;
-    });
-    const step = (index: number) => {
-      this.timer = undefined;
-      this.index = index;
-      const flash = this.flashes[index] ?? null;
-      this.show(flash);
-      if (!flash) return this.onDone?.();
-      const nextAt = t0 + (starts[index + 1] ?? end);
-      this.timer = this.clock.setTimeout(() => step(index + 1), Math.max(0, nextAt - this.clock.now()));
-    };
-    step(0);
-  }
-
-  /** Stops the sequence and clears the colour. */
-  stop(): void {
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-    this.cancelPaint?.();
-    this.cancelPaint = undefined;
-    if (this.started && !this.done) this.index = this.flashes.length;
-    this.paint(null);
-    this.current = null;
-  }
-
-  private show(flash: ColourFlash | null): void {
+  /** Shows `flash` (null: the usual shade) unless it is the colour already asked for. */
+  show(flash: ColourFlash | null): void {
+    const colour = flash?.colour ?? null;
+    if (colour === this.asked) return;
+    this.asked = colour;
     this.cancelPaint?.();
     this.paint(flash);
     this.cancelPaint = afterPaint(this.clock, () => {
       this.cancelPaint = undefined;
-      this.current = flash?.colour ?? null;
+      this.current = colour;
     });
+  }
+
+  /** Clears the colour at once. */
+  stop(): void {
+    this.cancelPaint?.();
+    this.cancelPaint = undefined;
+    this.asked = null;
+    this.current = null;
+    this.paint(null);
   }
 }

@@ -13,7 +13,7 @@ import type { Lang } from './i18n';
 export interface LivenessTransport {
   /** Opens a session with a new random challenge (refused with `too-many-attempts` after 5 failures in 3 min). */
   start(lang: Lang, auditImages: number): Promise<LivenessSessionInfo>;
-  /** The challenge of a session the host opened. */
+  /** A session the host opened: the oval it asks for now (the rest is revealed frame by frame). */
   session(sessionId: string): Promise<LivenessSessionInfo>;
   /** Sends one JPEG frame; `captureMs` is `performance.now()` at capture, `shown` the flash colour on screen. */
   frame(sessionId: string, captureMs: number, shown: FlashColourName | null, jpeg: ArrayBuffer): Promise<LivenessFrameFeedback>;

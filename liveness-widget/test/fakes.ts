@@ -1,10 +1,11 @@
 import type { Clock } from '../src/clock';
 import type { CapturedFrame, FrameGrabber } from '../src/capture';
 import type { FlashColourName } from '../../ui/src/app/ipc/bindings/FlashColourName';
-import type { LivenessChallenge } from '../../ui/src/app/ipc/bindings/LivenessChallenge';
+import type { ColourFlash } from '../../ui/src/app/ipc/bindings/ColourFlash';
 import type { LivenessFrameFeedback } from '../../ui/src/app/ipc/bindings/LivenessFrameFeedback';
 import type { LivenessSessionInfo } from '../../ui/src/app/ipc/bindings/LivenessSessionInfo';
 import type { LivenessSummary } from '../../ui/src/app/ipc/bindings/LivenessSummary';
+import type { OvalTarget } from '../../ui/src/app/ipc/bindings/OvalTarget';
 
 /** A manual clock: time moves only with {@link FakeClock.advance}; animation frames come every 16 ms. */
 export class FakeClock implements Clock {
@@ -86,7 +87,8 @@ export function fakeGrabber(clock: Clock, shown: () => FlashColourName | null = 
   return grabber;
 }
 
-export const challenge: LivenessChallenge = {
+/** The scripted engine's challenge: what a real engine keeps to itself and reveals one step at a time. */
+export const challenge: { smallOval: OvalTarget; largeOval: OvalTarget; flashes: (ColourFlash & { durationMs: number })[] } = {
   smallOval: { centerX: 0.4, centerY: 0.5, width: 0.25 },
   largeOval: { centerX: 0.4, centerY: 0.5, width: 0.5 },
   flashes: [
@@ -96,7 +98,7 @@ export const challenge: LivenessChallenge = {
   ],
 };
 
-export const sessionInfo: LivenessSessionInfo = { sessionId: 'session-1', challenge, expiresInMs: 180_000 };
+export const sessionInfo: LivenessSessionInfo = { sessionId: 'session-1', oval: challenge.smallOval, expiresInMs: 180_000 };
 
 export function feedback(patch: Partial<LivenessFrameFeedback> = {}): LivenessFrameFeedback {
   return {
@@ -105,6 +107,8 @@ export function feedback(patch: Partial<LivenessFrameFeedback> = {}): LivenessFr
     message: 'Aproxime o rosto do oval',
     progress: 0,
     face: [0.4, 0.3, 0.2, 0.3],
+    oval: challenge.smallOval,
+    flash: null,
     analysisMs: 12,
     ...patch,
   };

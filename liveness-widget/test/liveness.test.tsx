@@ -33,32 +33,41 @@ interface FrameCall {
 
 /**
  * A scripted engine behind a fake `__TAURI_INTERNALS__.invoke`, played like the real one: 3 frames to fit the
- * small oval, 3 to come closer, then flashing until a frame captured `total` ms after the first frame that saw a
- * colour, then complete.
+ * small oval, 3 to come closer (the answers then name the large oval), then flashing: each colour revealed in the
+ * answer to the first frame that arrives once the one before has had its duration, on the engine's clock; after
+ * the last, the usual shade for 100 ms (the real engine: 350 ms), then complete.
  */
 function fakeEngine(clock: FakeClock, outcome: LivenessSummary = summary()) {
   const frames: FrameCall[] = [];
   const commands: [string, unknown][] = [];
-  let firstLit: number | null = null;
-  let flashingAt: number | null = null;
-  const total = challenge.flashes.reduce((sum, f) => sum + f.durationMs, 0);
+  /** What the engine revealed, when (null: the end of the colours). */
+  const reveals: { at: number; colour: string | null }[] = [];
   const engine = {
     frames,
     commands,
-    flashingAt: () => flashingAt,
+    reveals,
     start: vi.fn(() => Promise.resolve(sessionInfo)),
     finish: vi.fn(() => Promise.resolve(outcome)),
-    frame(headers: Record<string, string>): Promise<LivenessFrameFeedback> {
+    frame(): Promise<LivenessFrameFeedback> {
       const n = frames.length;
-      const captureMs = Number(headers['x-capture-ms']);
+      const large = { oval: challenge.largeOval };
       if (n < 3) return Promise.resolve(feedback({ guidance: n < 2 ? 'too-far' : 'hold-still', message: 'Encaixe o rosto no oval' }));
-      if (n < 6) return Promise.resolve(feedback({ phase: 'move-closer', guidance: 'move-closer', message: 'Aproxime-se', progress: 0.3 }));
-      flashingAt ??= clock.now();
-      if (firstLit === null && headers['x-shown-colour'] !== 'none') firstLit = captureMs;
-      if (firstLit !== null && captureMs - firstLit >= total) {
-        return Promise.resolve(feedback({ phase: 'complete', guidance: 'done', message: 'Pronto', progress: 1 }));
+      if (n < 6) return Promise.resolve(feedback({ phase: 'move-closer', guidance: 'move-closer', message: 'Aproxime-se', progress: 0.3, ...large }));
+      const now = clock.now();
+      const shown = reveals.length;
+      const last = reveals.at(-1);
+      if (!last) {
+        reveals.push({ at: now, colour: challenge.flashes[0].colour });
+      } else if (last.colour === null) {
+        if (now - last.at >= 100) {
+          return Promise.resolve(feedback({ phase: 'complete', guidance: 'done', message: 'Pronto', progress: 1, ...large }));
+        }
+      } else if (now - last.at >= challenge.flashes[shown - 1].durationMs) {
+        reveals.push({ at: now, colour: challenge.flashes[shown]?.colour ?? null });
       }
-      return Promise.resolve(feedback({ phase: 'flashing', guidance: 'hold-still', message: 'Fique parado', progress: 0.7 }));
+      const current = challenge.flashes.find((f) => f.colour === reveals.at(-1)?.colour);
+      const flash = current ? { colour: current.colour, css: current.css } : null;
+      return Promise.resolve(feedback({ phase: 'flashing', guidance: 'hold-still', message: 'Fique parado', progress: 0.7, flash, ...large }));
     },
   };
   const invoke = (cmd: string, args?: unknown, options?: { headers: Record<string, string> }) => {
@@ -70,7 +79,7 @@ function fakeEngine(clock: FakeClock, outcome: LivenessSummary = summary()) {
         return Promise.resolve(sessionInfo);
       case 'liveness_frame': {
         const headers = options?.headers ?? {};
-        const answer = engine.frame(headers);
+        const answer = engine.frame();
         frames.push({ at: clock.now(), body: args as Uint8Array, headers });
         return answer;
       }
@@ -162,7 +171,10 @@ describe('local liveness capture', () => {
     expect(engine.frames[0].body).toBeInstanceOf(Uint8Array);
     expect(engine.frames[0].headers['x-liveness-session']).toBe('session-1');
     await vi.waitFor(() => expect(root(element).getAttribute('data-phase')).toBe('move-closer'));
-    expect(element.querySelector('ellipse[data-oval="large"]')).not.toBeNull();
+    // The large oval as the engine's answer names it (the session start told only the small one).
+    const large = element.querySelector('ellipse[data-oval="large"]')!;
+    expect(Number(large.getAttribute('rx'))).toBeCloseTo((0.5 * 1280 * 1.1) / 2);
+    expect(Number(large.getAttribute('cx'))).toBeCloseTo(0.6 * 1280);
     expect(element.querySelector('[data-part="prompt"]')?.textContent).toBe('Aproxime-se');
     expect(root(element).getAttribute('data-guidance')).toBe('move-closer');
     expect(element.querySelector('[role="progressbar"]')?.getAttribute('aria-valuenow')).toBe('30');
@@ -200,27 +212,20 @@ describe('local liveness capture', () => {
     await clock.advance(3000);
     await vi.waitFor(() => expect(stateOf(element)).toBe('result'));
 
-    const start = engine.flashingAt()!;
-    expect(start).not.toBeNull();
-    // Colour i is asked for at start + its offset and is on screen two animation frames (32 ms) later.
-    const expected = (t: number): string => {
-      let offset = 0;
-      let shown = 'none';
-      for (const flash of challenge.flashes) {
-        if (t >= start + offset + 32) shown = flash.colour;
-        offset += flash.durationMs;
-      }
-      return t >= start + offset + 32 ? 'none' : shown;
-    };
+    // Each colour is on screen two animation frames (32 ms) after the answer that revealed it.
+    expect(engine.reveals.map((r) => r.colour)).toEqual(['red', 'green', 'blue', null]);
+    const expected = (t: number): string => engine.reveals.filter((r) => t >= r.at + 32).at(-1)?.colour ?? 'none';
     const labelled = engine.frames.map((f) => [Number(f.headers['x-capture-ms']), f.headers['x-shown-colour']] as const);
     for (const [t, shown] of labelled) expect(shown, `frame at ${t}`).toBe(expected(t));
     const sequence = labelled.map(([, shown]) => shown).filter((s, i, all) => s !== all[i - 1]);
-    expect(sequence.slice(0, 4)).toEqual(['none', 'red', 'green', 'blue']);
-    expect(sequence.slice(4)).toEqual(sequence.length > 4 ? ['none'] : []);
-    // Each colour was on screen for its duration: frames every 33 ms cover it about duration / 33 times.
-    for (const flash of challenge.flashes) {
+    expect(sequence).toEqual(['none', 'red', 'green', 'blue', 'none']);
+    // Each colour stays until the engine names the next one: at least its duration, at most a frame more.
+    for (const [i, flash] of challenge.flashes.entries()) {
+      const onScreen = engine.reveals[i + 1].at - engine.reveals[i].at;
+      expect(onScreen).toBeGreaterThanOrEqual(flash.durationMs);
+      expect(onScreen).toBeLessThanOrEqual(flash.durationMs + 34);
       const count = labelled.filter(([, shown]) => shown === flash.colour).length;
-      expect(Math.abs(count - flash.durationMs / 33)).toBeLessThanOrEqual(1.5);
+      expect(Math.abs(count - onScreen / 33)).toBeLessThanOrEqual(1.5);
     }
   });
 
@@ -519,11 +524,11 @@ describe('local liveness capture', () => {
     const engine = fakeEngine(clock);
     let calls = 0;
     const frame = engine.frame.bind(engine);
-    engine.frame = (headers) => {
+    engine.frame = () => {
       calls++;
       if (calls === 1) return rejected({ code: 'liveness', detail: '[bad-frame] undecodable' });
       if (calls === 4) return rejected({ code: 'liveness', detail: '[expired] session expired' });
-      return frame(headers);
+      return frame();
     };
     const { element, events } = await startFlow({ lang: 'en' });
     await waitForState(element, 'countdown');

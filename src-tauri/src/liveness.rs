@@ -97,7 +97,7 @@ pub async fn liveness_start(
     .await
 }
 
-/// The challenge of a session the flow opened.
+/// The oval a session the flow opened asks for now (its challenge is revealed frame by frame).
 #[tauri::command]
 pub async fn liveness_session(
     app: AppHandle,

@@ -67,11 +67,10 @@ function faceBox(photo) {
 
 /**
  * The test's camera: `getUserMedia` answers with a canvas stream that shows the face photo where
- * the session's challenge asks for it (small oval, then the large one once the widget says
- * "move closer"), tinted by the colour on screen during the flashes, with sensor noise so no two
- * frames are alike. The challenge is read from the engine with the session id the widget shows as
- * `data-session-id` (the session the visit opened when the customer pressed start, a new one for
- * each retry, or the staff check's own).
+ * the widget's oval asks for it (as a person follows the screen: the engine tells the large oval
+ * only once the face filled the small one), tinted by the colour on screen during the flashes,
+ * with sensor noise so no two frames are alike. The oval is read back from the ellipse the widget
+ * draws (mirrored, 1.1 times the target face width).
  */
 export const TEST_CAMERA = `
   const [faceUrl, box] = arguments;
@@ -81,20 +80,18 @@ export const TEST_CAMERA = `
   const canvas = document.createElement('canvas');
   canvas.width = 640; canvas.height = 480;
   const ctx = canvas.getContext('2d');
-  let challenge = null, asked = null;
+  let oval = null;
   const draw = () => {
     const host = document.querySelector('face-liveness-widget');
     const root = host && host.querySelector('[data-state]');
-    const sid = root && root.getAttribute('data-session-id');
-    if (sid && asked !== sid) {
-      asked = sid; challenge = null;
-      window.__TAURI_INTERNALS__.invoke('liveness_session', { sessionId: sid })
-        .then((info) => { challenge = info.challenge; }).catch(() => { asked = null; });
+    const ellipse = root && root.querySelector('ellipse[data-oval]');
+    const view = ellipse && ellipse.ownerSVGElement && ellipse.ownerSVGElement.viewBox.baseVal;
+    if (view && view.width) {
+      const at = (name) => Number(ellipse.getAttribute(name));
+      oval = { centerX: 1 - at('cx') / view.width, centerY: at('cy') / view.height, width: (2 * at('rx')) / (view.width * 1.1) };
     }
     ctx.fillStyle = '#7a7f87'; ctx.fillRect(0, 0, 640, 480);
-    const phase = root && root.getAttribute('data-phase');
-    if (image.complete && image.naturalWidth && challenge) {
-      const oval = phase === 'fit-small-oval' || !phase ? challenge.smallOval : challenge.largeOval;
+    if (image.complete && image.naturalWidth && oval) {
       const scale = (oval.width * 640) / (box.w * image.naturalWidth);
       const w = image.naturalWidth * scale, h = image.naturalHeight * scale;
       const fx = (box.x + box.w / 2) * w, fy = (box.y + box.h / 2) * h;

@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use dayfusion_ipc::{
-    ColourFlash, FlashColourName, LivenessChallenge, LivenessEnd, LivenessFrameFeedback,
-    LivenessGuidance, LivenessPhase, LivenessSessionInfo, LivenessSummary, OvalTarget,
+    ColourFlash, FlashColourName, LivenessEnd, LivenessFrameFeedback, LivenessGuidance,
+    LivenessPhase, LivenessSessionInfo, LivenessSummary, OvalTarget,
 };
 use dayfusion_liveness::{
-    Challenge, FlashColour, Guidance, LivenessSettings, LivenessStatus, Oval, Phase, SessionStart,
+    FlashColour, Guidance, LivenessSettings, LivenessStatus, Oval, Phase, SessionStart,
 };
 use dayfusion_verify::embedded::LiveSessions;
 
@@ -148,6 +148,8 @@ impl CaptureService {
             message: feedback.message,
             progress: feedback.progress,
             face: feedback.face,
+            oval: feedback.oval.as_ref().map(oval_of),
+            flash: feedback.flash.map(flash_of),
             analysis_ms: feedback.analysis_ms,
         })
     }
@@ -174,12 +176,22 @@ impl CaptureService {
         if status != LivenessEnd::Succeeded {
             self.limiter.record_session_failure(session_id);
         }
+        // The kiosk's own loop (reveal to response, reveal to the first
+        // frame saying it saw the colour): how close it runs to the light
+        // check's limit. Timings only, nothing personal.
+        let light = result
+            .checks
+            .iter()
+            .find(|c| c.check == dayfusion_liveness::CheckKind::Light);
+        let measure = |key: &str| light.and_then(|c| c.measures.get(key).copied());
         tracing::info!(
             event = "liveness_session_finished",
             session = %session_id,
             status = ?status,
             failure = result.failure.unwrap_or("-"),
             frames = result.frames,
+            light_lag_ms = measure("lagMs"),
+            reveal_to_claim_ms = measure("revealToClaimMs"),
         );
         Ok(LivenessSummary {
             session_id: session_id.to_owned(),
@@ -246,7 +258,7 @@ impl CaptureService {
 fn session_info(start: &SessionStart) -> LivenessSessionInfo {
     LivenessSessionInfo {
         session_id: start.session_id.clone(),
-        challenge: challenge_of(&start.challenge),
+        oval: oval_of(&start.oval),
         expires_in_ms: start.expires_in_ms,
     }
 }
@@ -259,22 +271,11 @@ fn oval_of(oval: &Oval) -> OvalTarget {
     }
 }
 
-fn challenge_of(challenge: &Challenge) -> LivenessChallenge {
-    LivenessChallenge {
-        small_oval: oval_of(&challenge.small_oval),
-        large_oval: oval_of(&challenge.large_oval),
-        flashes: challenge
-            .flashes
-            .iter()
-            .map(|f| {
-                let [r, g, b] = f.colour.rgb();
-                ColourFlash {
-                    colour: name_of(f.colour),
-                    css: format!("#{r:02x}{g:02x}{b:02x}"),
-                    duration_ms: f.duration_ms,
-                }
-            })
-            .collect(),
+fn flash_of(colour: FlashColour) -> ColourFlash {
+    let [r, g, b] = colour.rgb();
+    ColourFlash {
+        colour: name_of(colour),
+        css: format!("#{r:02x}{g:02x}{b:02x}"),
     }
 }
 

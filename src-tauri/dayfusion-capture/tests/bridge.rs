@@ -227,15 +227,12 @@ fn a_session_over_http_takes_jpeg_frames_and_answers_with_guidance() -> TestResu
     )?;
     assert_eq!(start.status, 200, "{}", start.body);
     let id = start.body["sessionId"].as_str().ok_or("no id")?.to_owned();
-    let flashes = start.body["challenge"]["flashes"]
-        .as_array()
-        .ok_or("no flashes")?;
-    assert_eq!(flashes.len(), 8);
-    assert!(
-        flashes[0]["css"]
-            .as_str()
-            .is_some_and(|c| c.starts_with('#') && c.len() == 7)
-    );
+    // Only the first oval: the colours and the large oval are revealed
+    // frame by frame, never at the start.
+    let oval = &start.body["oval"];
+    assert!(oval["width"].as_f64().is_some_and(|w| w > 0.2 && w < 0.35));
+    assert!(start.body.get("challenge").is_none(), "{}", start.body);
+    assert!(!start.body.to_string().contains("flash"), "{}", start.body);
     assert!(
         start
             .headers
@@ -254,7 +251,7 @@ fn a_session_over_http_takes_jpeg_frames_and_answers_with_guidance() -> TestResu
     )?;
     assert_eq!(early.status, 404);
     assert_eq!(described.status, 200);
-    assert_eq!(described.body["challenge"], start.body["challenge"]);
+    assert_eq!(described.body["oval"], start.body["oval"]);
 
     // A grey frame: no face, said in the session's language.
     let grey = image::RgbImage::from_pixel(640, 480, image::Rgb([128, 128, 128]));
@@ -268,6 +265,8 @@ fn a_session_over_http_takes_jpeg_frames_and_answers_with_guidance() -> TestResu
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.body["guidance"], "no-face");
     assert_eq!(answer.body["phase"], "fit-small-oval");
+    assert_eq!(answer.body["oval"], start.body["oval"]);
+    assert!(answer.body["flash"].is_null());
     assert!(
         answer.body["message"]
             .as_str()

@@ -39,7 +39,6 @@ pub fn all() -> Result<Vec<Binding>, ExportError> {
         binding::<Language>(&config)?,
         binding::<ColourFlash>(&config)?,
         binding::<FlashColourName>(&config)?,
-        binding::<LivenessChallenge>(&config)?,
         binding::<LivenessCredentials>(&config)?,
         binding::<LivenessEnd>(&config)?,
         binding::<LivenessFrameFeedback>(&config)?,

@@ -409,7 +409,8 @@ pub enum FlashColourName {
     White,
 }
 
-/// One flash of the colour sequence.
+/// A colour to flash now, revealed by the engine in the answer to the
+/// frame on which it is due (never ahead of time).
 #[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ColourFlash {
@@ -417,30 +418,17 @@ pub struct ColourFlash {
     pub colour: FlashColourName,
     /// The colour to paint, `#rrggbb`.
     pub css: String,
-    /// How long it stays on screen, milliseconds.
-    pub duration_ms: u32,
 }
 
-/// What the person is asked to do in one local liveness session.
-#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct LivenessChallenge {
-    /// Where the face starts.
-    pub small_oval: OvalTarget,
-    /// Where the face ends, closer to the camera.
-    pub large_oval: OvalTarget,
-    /// The colour sequence, played once the face fills the large oval.
-    pub flashes: Vec<ColourFlash>,
-}
-
-/// A local liveness session as the capture UI needs it.
+/// A local liveness session as the capture UI needs it at the start: the
+/// first oval only; the rest of the challenge comes frame by frame.
 #[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct LivenessSessionInfo {
     /// The session id (UUID v4).
     pub session_id: String,
-    /// The challenge to play.
-    pub challenge: LivenessChallenge,
+    /// The oval to fill now (the small one at the start).
+    pub oval: OvalTarget,
     /// Milliseconds left before the session expires.
     pub expires_in_ms: f64,
 }
@@ -497,6 +485,12 @@ pub struct LivenessFrameFeedback {
     pub progress: f32,
     /// Face box as fractions of the frame `[x, y, width, height]`.
     pub face: Option<[f32; 4]>,
+    /// The oval to draw now: the large one is told only once the face has
+    /// filled the small one.
+    pub oval: Option<OvalTarget>,
+    /// The colour to show from now on while flashing (`None`: the usual
+    /// shade). Every answer of the flashing phase carries it.
+    pub flash: Option<ColourFlash>,
     /// Analysis time of this frame, milliseconds.
     pub analysis_ms: f32,
 }

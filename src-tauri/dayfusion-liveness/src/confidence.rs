@@ -20,13 +20,17 @@ use serde::Serialize;
 
 use crate::checks::{CheckKind, CheckResult};
 
-/// Version of the rule, recorded in every result. `2026-12-07.2`: depth
+/// Version of the rule, recorded in every result. `2026-12-07.3`: live
+/// sessions reveal each oval and colour only when it is due and the light
+/// check times the skin's response on the engine's arrival clock (a
+/// colour claimed before its reveal or never shown fails it);
+/// `2026-12-07.2`: depth
 /// applies only with a challenge (it had scored recordings whose face
 /// size happened to vary, and rejected a real person as `depth-flat`);
 /// `2026-12-07`: the identity check embeds with SFace (one view per
 /// frame, face engine v2) and passes at that model's FAR-0.1% cosine;
 /// `2026-11-26` embedded with MobileFaceNet and passed at cosine 0.52.
-pub const RULE_VERSION: &str = "local-liveness-rule/2026-12-07.2";
+pub const RULE_VERSION: &str = "local-liveness-rule/2026-12-07.3";
 
 /// How much the applicable checks can show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,7 +1,9 @@
 //! Live sessions by id: created with a random challenge, fed frame by
 //! frame, finished once. Modelled on Rekognition Face Liveness: the id is
 //! unguessable, a session is single-use and expires three minutes after it
-//! was created.
+//! was created. The challenge stays here: the UI is told the first oval,
+//! and each later oval and colour in the answer to the frame on which it
+//! is due.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -11,7 +13,7 @@ use dayfusion_face::FaceEngine;
 use image::RgbImage;
 use serde::Serialize;
 
-use crate::challenge::{Challenge, FlashColour};
+use crate::challenge::{Challenge, FlashColour, Oval};
 use crate::error::LivenessError;
 use crate::session::{FrameFeedback, LivenessResult, LivenessSettings, SESSION_TTL_MS, Session};
 
@@ -64,8 +66,9 @@ impl Clock for ManualClock {
 pub struct SessionStart {
     /// The session id (random UUID v4: 122 random bits).
     pub session_id: String,
-    /// What the person will be asked to do.
-    pub challenge: Challenge,
+    /// The oval to fill now (at the start, the small one); the rest of the
+    /// challenge is revealed frame by frame.
+    pub oval: Oval,
     /// Milliseconds until the session expires.
     pub expires_in_ms: f64,
 }
@@ -118,7 +121,8 @@ impl LivenessEngine {
         settings: LivenessSettings,
     ) -> Result<SessionStart, LivenessError> {
         let challenge = Challenge::random();
-        let session = Session::live(challenge.clone(), settings)?;
+        let oval = challenge.small_oval;
+        let session = Session::live(challenge, settings)?;
         let now = self.clock.now_ms();
         let mut open = lock(&self.open);
         // Expired sessions go (and stay unusable); then make room.
@@ -144,13 +148,14 @@ impl LivenessEngine {
         );
         Ok(SessionStart {
             session_id,
-            challenge,
+            oval,
             expires_in_ms: SESSION_TTL_MS,
         })
     }
 
-    /// The challenge of an open session and the milliseconds it has left
-    /// (a capture UI given a session id made elsewhere, e.g. by the flow).
+    /// The oval an open session asks for now and the milliseconds it has
+    /// left (a capture UI given a session id made elsewhere, e.g. by the
+    /// flow).
     pub fn describe(&self, session_id: &str) -> Result<SessionStart, LivenessError> {
         let slot = self.slot(session_id)?;
         let left = SESSION_TTL_MS - (self.clock.now_ms() - slot.created_ms);
@@ -159,10 +164,12 @@ impl LivenessEngine {
         }
         let guard = lock(&slot.session);
         let session = guard.as_ref().ok_or(LivenessError::AlreadyUsed)?;
-        let challenge = session.challenge().ok_or(LivenessError::UnknownSession)?;
+        let oval = session
+            .current_oval()
+            .ok_or(LivenessError::UnknownSession)?;
         Ok(SessionStart {
             session_id: session_id.to_owned(),
-            challenge: challenge.clone(),
+            oval,
             expires_in_ms: left,
         })
     }
@@ -187,7 +194,11 @@ impl LivenessEngine {
     }
 
     /// Analyses one frame: `timestamp_ms` is the capture time on the
-    /// client's clock, `displayed` the colour the screen showed.
+    /// client's clock (order, drift and the capture-time checks; never the
+    /// light timing), `displayed` the colour the client says the screen
+    /// showed (only checked against the reveals). The frame is stamped
+    /// with this engine's clock when it is taken up; the answer may reveal
+    /// the next oval or colour.
     pub fn push_frame(
         &self,
         session_id: &str,
@@ -209,7 +220,7 @@ impl LivenessEngine {
             image,
             timestamp_ms,
             displayed,
-            Some(now),
+            Some(self.clock.as_ref()),
         )
     }
 

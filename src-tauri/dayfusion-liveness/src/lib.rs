@@ -20,6 +20,7 @@ pub mod error;
 pub mod i18n;
 pub mod observation;
 pub mod session;
+pub mod timeline;
 pub mod video;
 
 rust_i18n::i18n!("locales", fallback = "en");
@@ -33,6 +34,7 @@ pub use session::{
     CapturedImage, FrameFeedback, Guidance, LivenessResult, LivenessSettings, LivenessStatus,
     Phase, Session,
 };
+pub use timeline::{FlashSpan, FlashTimeline, TimeBase};
 
 #[cfg(test)]
 mod tests {

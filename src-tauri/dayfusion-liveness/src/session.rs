@@ -12,11 +12,13 @@ use image::RgbImage;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::challenge::{Challenge, FlashColour, RecordedChallenge};
+use crate::challenge::{Challenge, FlashColour, Oval, RecordedChallenge};
 use crate::checks::{self, CheckInput, CheckResult};
 use crate::confidence::{self, Assurance, RULE_VERSION};
+use crate::engine::Clock;
 use crate::error::LivenessError;
 use crate::observation::{Extras, Observation, observe};
+use crate::timeline::FlashTimeline;
 
 /// Frames must come at least this often.
 pub const MIN_FPS: f64 = 15.0;
@@ -45,6 +47,9 @@ const MIN_BRIGHTNESS: f32 = 50.0;
 const CENTRE_TOLERANCE: f32 = 0.12;
 /// Consecutive fitting frames that complete a step.
 const FIT_FRAMES: u32 = 3;
+/// A live session goes on this long after the last colour, so that the
+/// frames answering it arrive (the longest loop the light check accepts).
+pub const FLASH_TAIL_MS: f64 = checks::light::LIVE_MAX_LOOP_MS;
 
 /// What the caller chooses for a session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -154,6 +159,12 @@ pub struct FrameFeedback {
     pub progress: f32,
     /// Face box as fractions of the frame `[x, y, width, height]`.
     pub face: Option<[f32; 4]>,
+    /// The oval to draw now (live sessions): the large one is revealed
+    /// only once the face has filled the small one.
+    pub oval: Option<Oval>,
+    /// The colour to show now (live sessions, while flashing): revealed
+    /// one at a time, in the answer to the frame on which it is due.
+    pub flash: Option<FlashColour>,
     /// Analysis time of this frame, milliseconds.
     pub analysis_ms: f32,
 }
@@ -263,13 +274,14 @@ struct Kept {
 /// The analysis of one capture.
 pub struct Session {
     challenge: Option<Challenge>,
-    recorded: Option<RecordedChallenge>,
     live: bool,
     settings: LivenessSettings,
     observations: Vec<Observation>,
     phase: Phase,
     fit_frames: u32,
-    flashes_start_ms: Option<f64>,
+    /// The colours shown: revealed by this session (live) or planned
+    /// (a recording with its challenge).
+    timeline: Option<FlashTimeline>,
     face_frames: usize,
     reference: Option<Kept>,
     audit: Vec<Kept>,
@@ -289,7 +301,15 @@ impl Session {
     /// A live session that walks the person through `challenge`.
     pub fn live(challenge: Challenge, settings: LivenessSettings) -> Result<Self, LivenessError> {
         settings.validate()?;
-        Ok(Self::new(Some(challenge), None, true, settings))
+        challenge
+            .validate()
+            .map_err(LivenessError::InvalidSettings)?;
+        Ok(Self::new(
+            Some(challenge),
+            Some(FlashTimeline::live()),
+            true,
+            settings,
+        ))
     }
 
     /// The analysis of a recording; with the challenge that was shown,
@@ -309,21 +329,21 @@ impl Session {
                 ));
             }
         }
-        let challenge = recorded.as_ref().map(|r| r.challenge.clone());
-        let mut session = Self::new(challenge, recorded, false, settings);
-        session.flashes_start_ms = session.recorded.as_ref().map(|r| r.flashes_start_ms);
-        Ok(session)
+        let timeline = recorded
+            .as_ref()
+            .map(|r| FlashTimeline::scheduled(&r.challenge, r.flashes_start_ms));
+        let challenge = recorded.map(|r| r.challenge);
+        Ok(Self::new(challenge, timeline, false, settings))
     }
 
     fn new(
         challenge: Option<Challenge>,
-        recorded: Option<RecordedChallenge>,
+        timeline: Option<FlashTimeline>,
         live: bool,
         settings: LivenessSettings,
     ) -> Self {
         Session {
             challenge,
-            recorded,
             live,
             settings,
             observations: Vec::new(),
@@ -333,7 +353,7 @@ impl Session {
                 Phase::Recording
             },
             fit_frames: 0,
-            flashes_start_ms: None,
+            timeline,
             face_frames: 0,
             reference: None,
             audit: Vec::new(),
@@ -341,10 +361,28 @@ impl Session {
         }
     }
 
-    /// The challenge shown to the person (live sessions and recordings
-    /// with their challenge).
-    pub fn challenge(&self) -> Option<&Challenge> {
-        self.challenge.as_ref()
+    /// The oval the person is asked to fill now (live sessions).
+    pub fn current_oval(&self) -> Option<Oval> {
+        let challenge = self.challenge.as_ref().filter(|_| self.live)?;
+        Some(match self.phase {
+            Phase::FitSmallOval => challenge.small_oval,
+            _ => challenge.large_oval,
+        })
+    }
+
+    /// The colour to show now (live sessions, while flashing).
+    pub fn current_flash(&self) -> Option<FlashColour> {
+        if !self.live {
+            return None;
+        }
+        self.timeline.as_ref()?.current()
+    }
+
+    /// The colours shown so far (the challenge itself stays private: a
+    /// live session tells only [`Session::current_oval`] and
+    /// [`Session::current_flash`]).
+    pub fn timeline(&self) -> Option<&FlashTimeline> {
+        self.timeline.as_ref()
     }
 
     /// The session's settings.
@@ -367,17 +405,20 @@ impl Session {
         &self.observations
     }
 
-    /// Analyses one frame captured at `t_ms` while the screen showed
-    /// `displayed` (recordings with a challenge take the colour from its
-    /// schedule). `arrived_ms` is the engine's clock for live sessions.
+    /// Analyses one frame captured at `t_ms` while, the client says, the
+    /// screen showed `displayed` (recordings with a challenge take the
+    /// colour from its schedule). `clock` is the engine's, for live
+    /// sessions: the frame is stamped with it on arrival, and a colour its
+    /// answer reveals once the answer is ready.
     pub fn push(
         &mut self,
         engine: &FaceEngine,
         image: &RgbImage,
         t_ms: f64,
         displayed: Option<FlashColour>,
-        arrived_ms: Option<f64>,
+        clock: Option<&dyn Clock>,
     ) -> Result<FrameFeedback, LivenessError> {
+        let arrived_ms = clock.map(Clock::now_ms);
         if self.observations.len() >= MAX_FRAMES {
             return Err(LivenessError::TooManyFrames(MAX_FRAMES));
         }
@@ -401,9 +442,9 @@ impl Session {
                 MAX_LIVE_SIZE[1]
             )));
         }
-        let displayed = match &self.recorded {
-            Some(r) => r.displayed_at(t_ms),
-            None => displayed,
+        let displayed = match &self.timeline {
+            Some(timeline) if !self.live => timeline.colour_at(t_ms),
+            _ => displayed,
         };
         let extras = Extras {
             embedding: self.face_frames.is_multiple_of(EMBED_EVERY),
@@ -411,11 +452,12 @@ impl Session {
         };
         let mut obs = observe(engine, image, t_ms, displayed, extras)?;
         obs.arrived_ms = arrived_ms;
+        let answered_ms = clock.map(Clock::now_ms);
         if obs.face.is_some() {
             self.face_frames += 1;
         }
         let was_complete = self.phase == Phase::Complete;
-        let guidance = self.advance(&obs);
+        let guidance = self.advance(&obs, answered_ms);
         // Frames sent after the challenge ended cannot become evidence.
         if !was_complete {
             self.keep_images(image, &obs);
@@ -425,6 +467,8 @@ impl Session {
             guidance,
             message: guidance.message(&self.settings.locale),
             progress: self.progress(&obs),
+            oval: self.current_oval(),
+            flash: self.current_flash(),
             face: obs.face.as_ref().map(|f| {
                 let [w, h] = obs.frame_size.map(|v| v.max(1) as f32);
                 [
@@ -440,20 +484,37 @@ impl Session {
         Ok(feedback)
     }
 
-    /// Moves the challenge on and says what to do.
-    fn advance(&mut self, obs: &Observation) -> Guidance {
-        let Some(challenge) = self.challenge.as_ref().filter(|_| self.live) else {
+    /// Moves the challenge on and says what to do; a colour revealed in
+    /// this answer is stamped `answered_ms`.
+    fn advance(&mut self, obs: &Observation, answered_ms: Option<f64>) -> Guidance {
+        let (Some(challenge), Some(timeline)) = (
+            self.challenge.as_ref().filter(|_| self.live),
+            self.timeline.as_mut(),
+        ) else {
             return basic_guidance(obs).unwrap_or(Guidance::HoldStill);
         };
+        // The engine's clock when the frame arrived, and when its answer
+        // was ready. A session driven by hand without a clock runs on the
+        // capture times.
+        let now = obs.arrived_ms.unwrap_or(obs.t_ms);
+        let answered = answered_ms.unwrap_or(now);
         if self.phase == Phase::Flashing {
-            // The sequence starts with the first frame the UI shows a colour on.
-            if self.flashes_start_ms.is_none() && obs.displayed.is_some() {
-                self.flashes_start_ms = Some(obs.t_ms);
-            }
-            if let Some(start) = self.flashes_start_ms
-                && obs.t_ms - start >= challenge.flash_total_ms() as f64
+            let shown = timeline.spans().len();
+            if timeline.ended() {
+                if timeline
+                    .end_ms()
+                    .is_some_and(|end| now >= end + FLASH_TAIL_MS)
+                {
+                    self.phase = Phase::Complete;
+                }
+            } else if let Some(last) = timeline.spans().last()
+                && let Some(flash) = challenge.flashes.get(shown.saturating_sub(1))
+                && now >= last.from_ms + f64::from(flash.duration_ms)
             {
-                self.phase = Phase::Complete;
+                match challenge.flashes.get(shown) {
+                    Some(next) => timeline.reveal(next.colour, answered),
+                    None => timeline.end(answered),
+                }
             }
         }
         if self.phase == Phase::Complete {
@@ -489,6 +550,12 @@ impl Session {
                     Phase::MoveCloser => Phase::Flashing,
                     other => other,
                 };
+                if self.phase == Phase::Flashing
+                    && timeline.spans().is_empty()
+                    && let Some(first) = challenge.flashes.first()
+                {
+                    timeline.reveal(first.colour, answered);
+                }
                 if self.phase == Phase::MoveCloser {
                     return Guidance::MoveCloser;
                 }
@@ -511,9 +578,8 @@ impl Session {
                 0.2 + 0.4 * ((w - a) / (b - a).max(f32::EPSILON)).clamp(0.0, 1.0)
             }
             Phase::Flashing => {
-                let elapsed = self.flashes_start_ms.map_or(0.0, |s| obs.t_ms - s);
-                0.6 + 0.4
-                    * (elapsed / challenge.flash_total_ms().max(1) as f64).clamp(0.0, 1.0) as f32
+                let shown = self.timeline.as_ref().map_or(0, |t| t.spans().len());
+                0.6 + 0.4 * (shown as f32 / challenge.flashes.len().max(1) as f32).clamp(0.0, 1.0)
             }
             Phase::Complete => 1.0,
         }
@@ -542,11 +608,16 @@ impl Session {
             _ => face.width_ratio.min(0.6) / 0.6,
         };
         // A frame lit by a coloured flash is a poor picture to match with
-        // the document.
-        let lit = match obs.displayed {
-            Some(c) if c != FlashColour::White => 0.3,
-            _ => 1.0,
+        // the document. Live: by the engine's reveals (a colour on screen
+        // at any time in the longest loop before the frame arrived), not by
+        // what the client says.
+        let tinted = match (&self.timeline, obs.arrived_ms) {
+            (Some(timeline), Some(arrived)) if self.live => {
+                timeline.tinted_between(arrived - checks::light::LIVE_MAX_LOOP_MS, arrived)
+            }
+            _ => obs.displayed.is_some_and(|c| c != FlashColour::White),
         };
+        let lit = if tinted { 0.3 } else { 1.0 };
         let rank = frontal * sharp * closeness * lit;
         if rank > 0.0 && self.reference.as_ref().is_none_or(|r| rank > r.rank) {
             self.reference = Some(Kept {
@@ -644,7 +715,7 @@ impl Session {
         let input = CheckInput {
             observations: &self.observations,
             challenge: self.challenge.as_ref(),
-            flashes_start_ms: self.flashes_start_ms,
+            flashes: self.timeline.as_ref(),
             min_fps: MIN_FPS,
             max_duration_ms: SESSION_TTL_MS,
             reference_cosine,

@@ -8,7 +8,7 @@ use common::{Pose, Subject, TestResult, engine, photo, render, rng};
 use dayfusion_face::FaceEngine;
 use dayfusion_liveness::challenge::{Challenge, Flash, FlashColour, Oval, RecordedChallenge};
 use dayfusion_liveness::{
-    CheckKind, CheckResult, LivenessResult, LivenessSettings, Outcome, Session,
+    CheckKind, CheckResult, FlashTimeline, LivenessResult, LivenessSettings, Outcome, Session,
 };
 use image::RgbImage;
 
@@ -118,7 +118,7 @@ fn flashed(
         .map(|i| {
             let t = i as f64 * FRAME_MS;
             let tint = lit_by
-                .and_then(|c| c.colour_at(t - delay_ms))
+                .and_then(|c| FlashTimeline::scheduled(c, 0.0).colour_at(t - delay_ms))
                 .map_or([0.0; 3], |c| {
                     c.rgb().map(|v| strength * f32::from(v) / 255.0)
                 });

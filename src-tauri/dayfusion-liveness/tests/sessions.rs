@@ -5,10 +5,10 @@
 
 mod common;
 
-use common::{Pose, Subject, TestResult, engine, photo, render, rng};
+use common::{Pose, Subject, TestResult, client, engine, photo, render, rng};
 use dayfusion_liveness::{
-    CheckKind, FlashColour, Guidance, LivenessEngine, LivenessError, LivenessSettings,
-    LivenessStatus, ManualClock, Outcome, Phase,
+    CheckKind, Clock, Guidance, LivenessEngine, LivenessError, LivenessSettings, LivenessStatus,
+    ManualClock, Outcome, Phase,
 };
 use sha2::Digest;
 
@@ -35,7 +35,7 @@ fn sessions_are_unguessable_single_use_and_expire() -> TestResult {
     let a = live.create_session(LivenessSettings::default())?;
     let b = live.create_session(LivenessSettings::default())?;
     assert_ne!(a.session_id, b.session_id);
-    assert_ne!(a.challenge, b.challenge);
+    assert_ne!(a.oval, b.oval);
     assert_eq!(uuid::Uuid::parse_str(&a.session_id)?.get_version_num(), 4);
 
     let too_many = LivenessSettings {
@@ -124,47 +124,27 @@ fn a_photo_walked_through_the_whole_challenge_fails_on_depth() -> TestResult {
         locale: "en".to_owned(),
     };
     let start = live.create_session(settings)?;
-    let ch = start.challenge.clone();
     let id = start.session_id.as_str();
-    let mut r = rng(31);
-    let frame_ms = 66u64;
-    let (mut t, mut width) = (0.0f64, ch.small_oval.width);
-    let mut center = (ch.small_oval.center_x, ch.small_oval.center_y);
-    let mut flash_start: Option<f64> = None;
-    let mut seen = Vec::new();
-    let mut phase = Phase::FitSmallOval;
-    for i in 0..400 {
-        // Follow the guidance as a person would.
-        if phase == Phase::MoveCloser || phase == Phase::Flashing {
-            width = (width + 0.006).min(ch.large_oval.width);
-            center.0 += (ch.large_oval.center_x - center.0) * 0.3;
-            center.1 += (ch.large_oval.center_y - center.1) * 0.3;
-        }
-        let displayed = if phase == Phase::Flashing {
-            let s = *flash_start.get_or_insert(t);
-            ch.colour_at(t - s)
-        } else {
-            None
-        };
-        let tint = displayed.map_or([0.0; 3], |c: FlashColour| {
-            c.rgb().map(|v| 0.06 * f32::from(v) / 255.0)
-        });
-        let pose = Pose {
-            width_ratio: width,
-            center,
-            roll_deg: (i as f32 * 0.4).sin(),
-            tint,
-        };
-        let frame = render(&subject, pose, &mut r);
-        let feedback = live.push_frame(id, t, &frame, displayed)?;
-        seen.push(feedback.guidance);
-        phase = feedback.phase;
-        if phase == Phase::Complete {
-            break;
-        }
-        t += frame_ms as f64;
-        clock.advance(frame_ms);
-    }
+    // A photo moved through the ovals the answers reveal, its skin lit by
+    // the colours on screen as a face would be.
+    let run = client::run(
+        &subject,
+        start.oval,
+        &client::Loop::default(),
+        31,
+        400,
+        &mut |arrival, captured, frame, shown| {
+            clock.advance(arrival.saturating_sub(clock.now_ms() as u64));
+            live.push_frame(id, captured, frame, shown)
+        },
+    )?;
+    let phase = run.phase;
+    let seen: Vec<Guidance> = run.answers.iter().map(|a| a.guidance).collect();
+    let large = run
+        .answers
+        .iter()
+        .find_map(|a| a.oval.filter(|o| o.width > start.oval.width))
+        .ok_or("no large oval revealed")?;
     assert_eq!(phase, Phase::Complete, "guidance seen: {seen:?}");
     assert!(seen.contains(&Guidance::MoveCloser));
     assert!(seen.contains(&Guidance::HoldStill));
@@ -204,7 +184,7 @@ fn a_photo_walked_through_the_whole_challenge_fails_on_depth() -> TestResult {
     let decoded = image::load_from_memory(&reference.jpeg)?;
     assert_eq!(decoded.width(), common::FRAME_W);
     let face = reference.face.ok_or("reference without face box")?;
-    assert!(face.width / common::FRAME_W as f32 > ch.large_oval.width * 0.8);
+    assert!(face.width / common::FRAME_W as f32 > large.width * 0.8);
     assert_eq!(result.audit_images.len(), 3);
     assert!(
         result

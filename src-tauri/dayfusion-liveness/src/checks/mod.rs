@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::challenge::Challenge;
 use crate::observation::Observation;
+use crate::timeline::FlashTimeline;
 
 pub mod depth;
 pub mod identity;
@@ -134,8 +135,9 @@ pub struct CheckInput<'a> {
     pub observations: &'a [Observation],
     /// The challenge, when the capture had one.
     pub challenge: Option<&'a Challenge>,
-    /// When the colour sequence started (capture time, ms).
-    pub flashes_start_ms: Option<f64>,
+    /// When each colour was on screen (live: as the engine revealed
+    /// them, on its arrival clock; a recording: as planned).
+    pub flashes: Option<&'a FlashTimeline>,
     /// Frames must come at least this often (frames per second).
     pub min_fps: f64,
     /// Longest capture accepted, milliseconds.

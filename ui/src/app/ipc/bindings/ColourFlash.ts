@@ -2,7 +2,8 @@
 import type { FlashColourName } from "./FlashColourName";
 
 /**
- * One flash of the colour sequence.
+ * A colour to flash now, revealed by the engine in the answer to the
+ * frame on which it is due (never ahead of time).
  */
 export type ColourFlash = { 
 /**
@@ -12,8 +13,4 @@ colour: FlashColourName,
 /**
  * The colour to paint, `#rrggbb`.
  */
-css: string, 
-/**
- * How long it stays on screen, milliseconds.
- */
-durationMs: number, };
+css: string, };
