@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Pose, Subject, TestResult, engine, photo, render, rng};
+use common::{Pose, Subject, TestResult, check, engine, photo, render, rng};
 use dayfusion_face::FaceEngine;
 use dayfusion_liveness::challenge::{Challenge, Flash, FlashColour, Oval, RecordedChallenge};
 use dayfusion_liveness::{
@@ -29,14 +29,6 @@ fn analyse(
         session.push(engine, &frame, t, None, None)?;
     }
     Ok(session.finish(engine, false))
-}
-
-fn check(result: &LivenessResult, kind: CheckKind) -> &CheckResult {
-    result
-        .checks
-        .iter()
-        .find(|c| c.check == kind)
-        .unwrap_or_else(|| panic!("no {kind:?} check in {result:?}"))
 }
 
 fn measure(c: &CheckResult, key: &str) -> f64 {

@@ -8,13 +8,13 @@
 mod common;
 
 use common::client::{self, Claim, Loop};
-use common::{Subject, TestResult, engine, photo};
+use common::{Subject, TestResult, check, engine, photo};
 use dayfusion_face::FaceEngine;
 use dayfusion_liveness::challenge::FLASH_COUNT;
 use dayfusion_liveness::checks::light::LIVE_MAX_LOOP_MS;
 use dayfusion_liveness::{
-    Challenge, CheckKind, CheckResult, Clock, Flash, FlashColour, LivenessEngine, LivenessSettings,
-    ManualClock, Oval, Phase, Session,
+    Challenge, CheckKind, Flash, FlashColour, LivenessEngine, LivenessSettings, ManualClock, Oval,
+    Phase, Session,
 };
 use std::sync::Arc;
 
@@ -22,13 +22,6 @@ fn setup(test: &str) -> Option<(Arc<FaceEngine>, Subject)> {
     let faces = engine(test)?;
     let subject = Subject::new(&faces, photo(test, "face_recognition/obama.jpg")?)?;
     Some((faces, subject))
-}
-
-fn light(checks: &[CheckResult]) -> Result<&CheckResult, String> {
-    checks
-        .iter()
-        .find(|c| c.check == CheckKind::Light)
-        .ok_or_else(|| "no light check".to_owned())
 }
 
 /// A session through the engine (random challenge, manual clock).
@@ -49,7 +42,7 @@ fn through_engine(
         seed,
         400,
         &mut |arrival, captured, frame, shown| {
-            clock.advance(arrival.saturating_sub(clock.now_ms() as u64));
+            client::advance_to(&clock, arrival);
             live.push_frame(&id, captured, frame, shown)
         },
     )?;
@@ -106,7 +99,7 @@ fn with_known_challenge(
         seed,
         400,
         &mut |arrival, captured, frame, shown| {
-            clock.advance(arrival.saturating_sub(clock.now_ms() as u64));
+            client::advance_to(&clock, arrival);
             session.push(faces, frame, captured, shown, Some(&clock))
         },
     )?;
@@ -155,7 +148,7 @@ fn an_honest_client_is_shown_one_step_at_a_time_and_passes_the_light_check() -> 
     assert_eq!(told.len(), FLASH_COUNT, "{told:?}");
     assert_eq!(run.answers.last().and_then(|a| a.flash), None);
 
-    let light = light(&result.checks)?;
+    let light = check(&result, CheckKind::Light);
     assert_eq!(light.reason, "light-follows-colours", "{light:?}");
     let lag = light.measures["lagMs"];
     assert!((0.0..=LIVE_MAX_LOOP_MS).contains(&lag), "{light:?}");
@@ -179,7 +172,7 @@ fn a_light_response_relayed_300_ms_late_fails_as_late() -> TestResult {
     };
     let (run, result) = through_engine(&faces, &subject, &relay, 41)?;
     assert_eq!(run.phase, Phase::Complete);
-    let light = light(&result.checks)?;
+    let light = check(&result, CheckKind::Light);
     assert_eq!(light.reason, "light-late", "{light:?}");
     assert!(light.measures["bestLagMs"] > LIVE_MAX_LOOP_MS, "{light:?}");
     assert!(result.confidence < 50.0);
@@ -197,12 +190,12 @@ fn a_colour_header_naming_a_colour_not_on_screen_fails() -> TestResult {
         ..Loop::default()
     };
     let result = with_known_challenge(&faces, &subject, &liar, 42)?;
-    let light = light(&result.checks)?;
+    let light = check(&result, CheckKind::Light);
     assert_eq!(light.reason, "light-wrong-colour", "{light:?}");
     assert_eq!(light.score, Some(0.0));
     // The same client telling the truth passes on the same challenge.
     let honest = with_known_challenge(&faces, &subject, &Loop::default(), 42)?;
-    let light = self::light(&honest.checks)?;
+    let light = check(&honest, CheckKind::Light);
     assert_eq!(light.reason, "light-follows-colours", "{light:?}");
     Ok(())
 }
@@ -220,7 +213,7 @@ fn a_stream_showing_colours_before_their_reveal_fails() -> TestResult {
         ..Loop::default()
     };
     let result = with_known_challenge(&faces, &subject, &prepared, 43)?;
-    let light = light(&result.checks)?;
+    let light = check(&result, CheckKind::Light);
     assert_eq!(light.reason, "light-before-reveal", "{light:?}");
     assert!(light.measures["shownBeforeReveal"] > 0.0, "{light:?}");
     // The same stream with an honest-looking header: its skin answers
@@ -230,7 +223,7 @@ fn a_stream_showing_colours_before_their_reveal_fails() -> TestResult {
         ..prepared
     };
     let result = with_known_challenge(&faces, &subject, &quiet, 43)?;
-    let light = self::light(&result.checks)?;
+    let light = check(&result, CheckKind::Light);
     assert!(
         matches!(light.reason, "light-before-reveal" | "light-no-response"),
         "{light:?}"

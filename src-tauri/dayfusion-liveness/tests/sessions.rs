@@ -7,7 +7,7 @@ mod common;
 
 use common::{Pose, Subject, TestResult, client, engine, photo, render, rng};
 use dayfusion_liveness::{
-    CheckKind, Clock, Guidance, LivenessEngine, LivenessError, LivenessSettings, LivenessStatus,
+    CheckKind, Guidance, LivenessEngine, LivenessError, LivenessSettings, LivenessStatus,
     ManualClock, Outcome, Phase,
 };
 use sha2::Digest;
@@ -134,7 +134,7 @@ fn a_photo_walked_through_the_whole_challenge_fails_on_depth() -> TestResult {
         31,
         400,
         &mut |arrival, captured, frame, shown| {
-            clock.advance(arrival.saturating_sub(clock.now_ms() as u64));
+            client::advance_to(&clock, arrival);
             live.push_frame(id, captured, frame, shown)
         },
     )?;

@@ -6,7 +6,8 @@
 #![allow(dead_code)]
 
 use dayfusion_liveness::{
-    Challenge, FlashColour, FlashTimeline, FrameFeedback, LivenessError, Oval, Phase,
+    Challenge, Clock, FlashColour, FlashTimeline, FrameFeedback, LivenessError, ManualClock, Oval,
+    Phase,
 };
 use image::RgbImage;
 
@@ -67,6 +68,11 @@ impl Default for Loop {
             backdate_ms: 0.0,
         }
     }
+}
+
+/// Moves `clock` on to `ms` (a frame's arrival), never back.
+pub fn advance_to(clock: &ManualClock, ms: u64) {
+    clock.advance(ms.saturating_sub(clock.now_ms() as u64));
 }
 
 /// What a simulated session saw.

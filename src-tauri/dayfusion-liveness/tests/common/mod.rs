@@ -10,10 +10,20 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use dayfusion_face::{DetectorModel, FaceEngine};
+use dayfusion_liveness::{CheckKind, CheckResult, LivenessResult};
 use dayfusion_models::FileState;
 use image::{Rgb, RgbImage, imageops};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+
+/// The result's check of `kind` (every result has each check once).
+pub fn check(result: &LivenessResult, kind: CheckKind) -> &CheckResult {
+    result
+        .checks
+        .iter()
+        .find(|c| c.check == kind)
+        .unwrap_or_else(|| panic!("no {kind:?} check in {result:?}"))
+}
 
 /// Boxed error for `?` in tests.
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
