@@ -17,6 +17,8 @@ export interface CapturedFrame {
   captureMs: number;
   /** The flash colour on screen when the frame was drawn, or null. */
   shown: FlashColourName | null;
+  /** The camera's label (the video track's), empty when the stream has none. */
+  camera: string;
 }
 
 /** Takes the current camera picture; null when there is none yet (video not playing). */
@@ -90,11 +92,13 @@ export function videoFrameGrabber(
       decodedAtGrab = decodedFrames();
       const captureMs = clock.now();
       const colour = shown();
+      const stream = video.srcObject as MediaStream | null;
+      const camera = typeof stream?.getVideoTracks === 'function' ? (stream.getVideoTracks()[0]?.label ?? '') : '';
       context.drawImage(video, 0, 0, width, height);
       const target = canvas;
       const blob = await new Promise<Blob | null>((resolve) => target.toBlob(resolve, 'image/jpeg', JPEG_QUALITY));
       if (!blob) return null;
-      return { jpeg: await blob.arrayBuffer(), captureMs, shown: colour };
+      return { jpeg: await blob.arrayBuffer(), captureMs, shown: colour, camera };
     },
     dispose() {
       if (callback !== undefined) video.cancelVideoFrameCallback(callback);
@@ -231,7 +235,7 @@ export class FramePump {
     let feedback: LivenessFrameFeedback;
     try {
       this.sent++;
-      feedback = await this.options.transport.frame(this.options.sessionId, captureMs, frame.shown, frame.jpeg);
+      feedback = await this.options.transport.frame(this.options.sessionId, captureMs, frame.shown, frame.jpeg, frame.camera);
     } catch (error) {
       this.inFlight--;
       if (!this.running) return;

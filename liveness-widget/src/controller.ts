@@ -102,6 +102,7 @@ export const FINAL_CODES: ReadonlySet<string> = new Set([
   'provider-unavailable',
   'camera-too-weak',
   'camera-unsupported',
+  'camera-refused',
 ]);
 /** Codes that end a host's session for good. */
 const SESSION_CODES = new Set(['unknown-session', 'already-used', 'expired']);

@@ -21,6 +21,8 @@ export type ErrorTextKey =
   | 'bad-frame'
   | 'no-frames'
   | 'models-missing'
+  | 'camera-refused'
+  | 'camera-changed'
   | 'engine-unavailable'
   | 'internal'
   | 'session-unavailable'
@@ -134,6 +136,8 @@ export const texts: Record<Lang, Texts> = {
       'unknown-session': 'Esta verificação não foi encontrada. Comece de novo.',
       'already-used': 'Esta verificação já foi encerrada. Comece de novo.',
       expired: 'O tempo da verificação acabou. Tente novamente.',
+      'camera-refused': 'Esta câmera não pode ser usada na verificação. Por favor, chame um atendente.',
+      'camera-changed': 'A câmera mudou durante a verificação. Tente novamente.',
       'bad-frame': 'Não foi possível ler a imagem da câmera. Tente novamente.',
       'no-frames': 'Nenhuma imagem da câmera chegou à verificação. Tente novamente.',
       'models-missing': 'A verificação de rosto não está instalada neste quiosque. Chame um funcionário.',
@@ -219,6 +223,8 @@ export const texts: Record<Lang, Texts> = {
       'unknown-session': 'This check was not found. Please start again.',
       'already-used': 'This check has already ended. Please start again.',
       expired: 'The check ran out of time. Please try again.',
+      'camera-refused': 'This camera cannot be used for the check. Please ask a member of staff.',
+      'camera-changed': 'The camera changed during the check. Please try again.',
       'bad-frame': 'The camera picture could not be read. Please try again.',
       'no-frames': 'No camera picture reached the check. Please try again.',
       'models-missing': 'Face checking is not installed on this kiosk. Please call staff.',

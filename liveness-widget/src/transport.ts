@@ -15,8 +15,11 @@ export interface LivenessTransport {
   start(lang: Lang, auditImages: number): Promise<LivenessSessionInfo>;
   /** A session the host opened: the oval it asks for now (the rest is revealed frame by frame). */
   session(sessionId: string): Promise<LivenessSessionInfo>;
-  /** Sends one JPEG frame; `captureMs` is `performance.now()` at capture, `shown` the flash colour on screen. */
-  frame(sessionId: string, captureMs: number, shown: FlashColourName | null, jpeg: ArrayBuffer): Promise<LivenessFrameFeedback>;
+  /**
+   * Sends one JPEG frame; `captureMs` is `performance.now()` at capture, `shown` the flash colour on screen, `camera`
+   * the camera's label (the engine ties the session to it and refuses virtual cameras).
+   */
+  frame(sessionId: string, captureMs: number, shown: FlashColourName | null, jpeg: ArrayBuffer, camera?: string): Promise<LivenessFrameFeedback>;
   /** Ends the session and returns its summary (no scores). */
   finish(sessionId: string, lang: Lang): Promise<LivenessSummary>;
   /**
@@ -44,9 +47,14 @@ export class EngineError extends Error implements LivenessFailure {
   }
 }
 
-/** Headers that travel with a frame (IPC and HTTP alike). */
-export function frameHeaders(sessionId: string, captureMs: number, shown: FlashColourName | null): Record<string, string> {
-  return { 'x-liveness-session': sessionId, 'x-capture-ms': String(captureMs), 'x-shown-colour': shown ?? 'none' };
+/** Headers that travel with a frame (IPC and HTTP alike); the camera label percent-encoded (labels are not ASCII). */
+export function frameHeaders(sessionId: string, captureMs: number, shown: FlashColourName | null, camera = ''): Record<string, string> {
+  return {
+    'x-liveness-session': sessionId,
+    'x-capture-ms': String(captureMs),
+    'x-shown-colour': shown ?? 'none',
+    'x-camera': encodeURIComponent(camera),
+  };
 }
 
 function isCommandError(value: unknown): value is CommandError {
@@ -99,8 +107,8 @@ export class IpcTransport implements LivenessTransport {
     return this.tauri.invoke('liveness_session', { sessionId });
   }
 
-  frame(sessionId: string, captureMs: number, shown: FlashColourName | null, jpeg: ArrayBuffer): Promise<LivenessFrameFeedback> {
-    return this.tauri.invoke('liveness_frame', new Uint8Array(jpeg), { headers: frameHeaders(sessionId, captureMs, shown) });
+  frame(sessionId: string, captureMs: number, shown: FlashColourName | null, jpeg: ArrayBuffer, camera = ''): Promise<LivenessFrameFeedback> {
+    return this.tauri.invoke('liveness_frame', new Uint8Array(jpeg), { headers: frameHeaders(sessionId, captureMs, shown, camera) });
   }
 
   finish(sessionId: string, lang: Lang): Promise<LivenessSummary> {
@@ -150,10 +158,10 @@ export class HttpTransport implements LivenessTransport {
     return this.request(`/liveness/sessions/${encodeURIComponent(sessionId)}`, { method: 'GET' });
   }
 
-  frame(sessionId: string, captureMs: number, shown: FlashColourName | null, jpeg: ArrayBuffer): Promise<LivenessFrameFeedback> {
+  frame(sessionId: string, captureMs: number, shown: FlashColourName | null, jpeg: ArrayBuffer, camera = ''): Promise<LivenessFrameFeedback> {
     return this.request('/liveness/frames', {
       method: 'POST',
-      headers: { 'content-type': 'image/jpeg', ...frameHeaders(sessionId, captureMs, shown) },
+      headers: { 'content-type': 'image/jpeg', ...frameHeaders(sessionId, captureMs, shown, camera) },
       body: jpeg,
     });
   }

@@ -187,7 +187,8 @@ describe('videoFrameGrabber', () => {
     });
     const canvas = { width: 0, height: 0, getContext: () => ({ drawImage }), toBlob } as unknown as HTMLCanvasElement;
     const createElement = vi.spyOn(document, 'createElement').mockReturnValueOnce(canvas);
-    const video = { videoWidth: 1280, videoHeight: 720, readyState: 4 } as HTMLVideoElement;
+    const stream = { getVideoTracks: () => [{ label: 'HD Pro Webcam C920' }] } as unknown as MediaStream;
+    const video = { videoWidth: 1280, videoHeight: 720, readyState: 4, srcObject: stream } as HTMLVideoElement;
     const clock = new FakeClock();
     let shown: FlashColourName | null = 'cyan';
     const grabber = videoFrameGrabber(video, () => shown, clock);
@@ -197,6 +198,8 @@ describe('videoFrameGrabber', () => {
     expect(toBlob.mock.calls[0].slice(1)).toEqual(['image/jpeg', 0.9]);
     expect(frame?.captureMs).toBe(clock.now());
     expect(frame?.shown).toBe('cyan');
+    // The camera's label goes with the frame: the engine ties the session to it.
+    expect(frame?.camera).toBe('HD Pro Webcam C920');
     expect([...new Uint8Array(frame!.jpeg)]).toEqual([1, 2, 3]);
     shown = null;
     expect((await grabber.grab())?.shown).toBeNull();

@@ -76,7 +76,7 @@ export function fakeGrabber(clock: Clock, shown: () => FlashColourName | null = 
     grabbed,
     disposed: false,
     grab: () => {
-      const frame = { jpeg: new Uint8Array([0xff, 0xd8, grabbed.length & 0xff, 0xff, 0xd9]).buffer, captureMs: clock.now(), shown: shown() };
+      const frame = { jpeg: new Uint8Array([0xff, 0xd8, grabbed.length & 0xff, 0xff, 0xd9]).buffer, captureMs: clock.now(), shown: shown(), camera: 'Fake Camera' };
       grabbed.push(frame);
       return Promise.resolve(frame);
     },

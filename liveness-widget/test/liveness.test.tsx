@@ -170,6 +170,7 @@ describe('local liveness capture', () => {
     // Frames go as raw bytes with the session header.
     expect(engine.frames[0].body).toBeInstanceOf(Uint8Array);
     expect(engine.frames[0].headers['x-liveness-session']).toBe('session-1');
+    expect(engine.frames[0].headers['x-camera']).toBe('Fake%20Camera');
     await vi.waitFor(() => expect(root(element).getAttribute('data-phase')).toBe('move-closer'));
     // The large oval as the engine's answer names it (the session start told only the small one).
     const large = element.querySelector('ellipse[data-oval="large"]')!;

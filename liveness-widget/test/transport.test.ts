@@ -21,15 +21,21 @@ afterEach(() => {
 });
 
 describe('IpcTransport', () => {
-  it('sends a frame as the raw JPEG bytes with the session, capture time and colour in headers', async () => {
+  it('sends a frame as the raw JPEG bytes with the session, capture time, colour and camera in headers', async () => {
     const tauri = fakeTauri(feedback());
-    await new IpcTransport(tauri).frame('s-1', 1234.5, 'red', jpeg);
+    await new IpcTransport(tauri).frame('s-1', 1234.5, 'red', jpeg, 'Câmera HD (046d:082d)');
     const [cmd, args, options] = tauri.calls[0];
     expect(cmd).toBe('liveness_frame');
     expect(args).toBeInstanceOf(Uint8Array);
     expect([...(args as Uint8Array)]).toEqual([0xff, 0xd8, 1, 2, 3, 0xff, 0xd9]);
     expect(options).toEqual({
-      headers: { 'x-liveness-session': 's-1', 'x-capture-ms': '1234.5', 'x-shown-colour': 'red' },
+      headers: {
+        'x-liveness-session': 's-1',
+        'x-capture-ms': '1234.5',
+        'x-shown-colour': 'red',
+        // Labels are not ASCII: percent-encoded, as the engine decodes them.
+        'x-camera': 'C%C3%A2mera%20HD%20(046d%3A082d)',
+      },
     });
   });
 
@@ -62,7 +68,7 @@ describe('IpcTransport', () => {
 });
 
 describe('HttpTransport', () => {
-  it('posts a frame as image/jpeg bytes with the three headers', async () => {
+  it('posts a frame as image/jpeg bytes with the frame headers', async () => {
     const fetcher = vi.fn<Fetcher>(() => Promise.resolve(jsonResponse(feedback())));
     const answer = await new HttpTransport('http://127.0.0.1:7000/', { fetcher: asFetch(fetcher) }).frame('s-1', 99.25, 'magenta', jpeg);
     expect(answer).toEqual(feedback());
@@ -75,6 +81,7 @@ describe('HttpTransport', () => {
       'x-liveness-session': 's-1',
       'x-capture-ms': '99.25',
       'x-shown-colour': 'magenta',
+      'x-camera': '',
     });
   });
 

@@ -447,6 +447,8 @@ impl RekognitionLiveness {
             rule,
             failure: None,
             checks: Vec::new(),
+            // The webview's camera; Rekognition does not say which.
+            camera: None,
             reference_image: None,
             audit_images: Vec::new(),
         };

@@ -15,7 +15,7 @@
 //! |---|---|---|
 //! | `POST /liveness/sessions` | `{"locale","auditImagesLimit"}` | `LivenessSessionInfo` |
 //! | `GET /liveness/sessions/{id}` | | `LivenessSessionInfo` |
-//! | `POST /liveness/frames` | JPEG, headers `x-liveness-session`, `x-capture-ms`, `x-shown-colour` | `LivenessFrameFeedback` |
+//! | `POST /liveness/frames` | JPEG, headers `x-liveness-session`, `x-capture-ms`, `x-shown-colour`, `x-camera` | `LivenessFrameFeedback` |
 //! | `POST /liveness/sessions/{id}/finish?locale=en` | | `LivenessSummary` |
 //! | `GET /liveness/sessions/{id}/outcome` | | `StaffOutcome` (status, confidence, checks; the flow's view, never the widget's) |
 //!
@@ -32,7 +32,7 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use tiny_http::{Header, Method, Request, Response, Server};
 
-use crate::service::FrameHeader;
+use crate::service::{FRAME_HEADERS, FrameHeader};
 use crate::{CaptureError, CaptureService};
 
 /// Why the bridge could not start.
@@ -313,13 +313,13 @@ impl Bridge {
         let Some(origin) = &self.allow_origin else {
             return response;
         };
+        // Every header a frame carries, so that a new one cannot be
+        // forgotten here (the browser would refuse every frame).
+        let allow_headers = format!("authorization, content-type, {}", FRAME_HEADERS.join(", "));
         let allowed = [
             ("access-control-allow-origin", origin.as_str()),
             ("access-control-allow-methods", "GET, POST, OPTIONS"),
-            (
-                "access-control-allow-headers",
-                "authorization, content-type, x-liveness-session, x-capture-ms, x-shown-colour",
-            ),
+            ("access-control-allow-headers", &allow_headers),
             ("access-control-max-age", "600"),
         ];
         for (name, value) in allowed {
@@ -345,6 +345,8 @@ impl From<CaptureError> for HttpError {
             LivenessRefusal::AlreadyUsed | LivenessRefusal::Expired => 410,
             LivenessRefusal::BadFrame | LivenessRefusal::NoFrames => 400,
             LivenessRefusal::ModelsMissing => 503,
+            LivenessRefusal::CameraRefused => 403,
+            LivenessRefusal::CameraChanged => 409,
         };
         HttpError {
             status,

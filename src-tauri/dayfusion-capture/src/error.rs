@@ -40,6 +40,8 @@ impl CaptureError {
                 LivenessError::InvalidFrame(_)
                 | LivenessError::Frame(_)
                 | LivenessError::TooManyFrames(_) => LivenessRefusal::BadFrame,
+                LivenessError::CameraRefused { .. } => LivenessRefusal::CameraRefused,
+                LivenessError::CameraChanged => LivenessRefusal::CameraChanged,
                 LivenessError::InvalidSettings(_)
                 | LivenessError::TooManySessions(_)
                 | LivenessError::Video(_) => LivenessRefusal::UnknownSession,

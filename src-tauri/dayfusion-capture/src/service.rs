@@ -7,11 +7,12 @@ use dayfusion_ipc::{
     LivenessPhase, LivenessSessionInfo, LivenessSummary, OvalTarget,
 };
 use dayfusion_liveness::{
-    FlashColour, Guidance, LivenessSettings, LivenessStatus, Oval, Phase, SessionStart,
+    FlashColour, Guidance, LivenessError, LivenessSettings, LivenessStatus, Oval, Phase,
+    SessionStart,
 };
 use dayfusion_verify::embedded::LiveSessions;
 
-use crate::{AttemptLimiter, CaptureError};
+use crate::{AttemptLimiter, CameraPolicy, CaptureError};
 
 /// Largest accepted frame, bytes (a 1920x1080 JPEG at high quality is
 /// well under it).
@@ -24,6 +25,18 @@ pub const HEADER_CAPTURE_MS: &str = "x-capture-ms";
 /// Header with the flash colour on screen when the frame was captured
 /// (`red` … `white`), absent or `none` when no flash was showing.
 pub const HEADER_SHOWN_COLOUR: &str = "x-shown-colour";
+/// Header with the camera's label (the video track's, percent-encoded as
+/// `encodeURIComponent` does).
+pub const HEADER_CAMERA: &str = "x-camera";
+/// Every header a frame carries.
+pub const FRAME_HEADERS: [&str; 4] = [
+    HEADER_SESSION,
+    HEADER_CAPTURE_MS,
+    HEADER_SHOWN_COLOUR,
+    HEADER_CAMERA,
+];
+/// Longest camera label accepted, bytes.
+const MAX_CAMERA_LABEL: usize = 256;
 
 /// What travels with a frame besides its JPEG bytes.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,10 +47,12 @@ pub struct FrameHeader {
     pub capture_ms: f64,
     /// The flash colour on screen at capture time.
     pub shown: Option<FlashColourName>,
+    /// The camera's label (empty when the client names none).
+    pub camera: String,
 }
 
 impl FrameHeader {
-    /// Reads the three headers through `get` (header name → value).
+    /// Reads the headers through `get` (header name → value).
     pub fn from_headers(get: impl Fn(&str) -> Option<String>) -> Result<Self, CaptureError> {
         let session_id = get(HEADER_SESSION)
             .filter(|s| !s.is_empty() && s.len() <= 64)
@@ -56,10 +71,29 @@ impl FrameHeader {
                 )?,
             ),
         };
+        let camera = match get(HEADER_CAMERA) {
+            None => String::new(),
+            Some(encoded) => percent_encoding::percent_decode_str(encoded.trim())
+                .decode_utf8()
+                .ok()
+                .map(|label| label.trim().to_owned())
+                .filter(|label| label.len() <= MAX_CAMERA_LABEL)
+                .ok_or_else(|| {
+                    // Not a frame to skip: the widget would send the same
+                    // label again with every frame.
+                    CaptureError::Engine(LivenessError::CameraRefused {
+                        code: "camera-label-invalid",
+                        detail: format!(
+                            "{HEADER_CAMERA} is not UTF-8 or longer than {MAX_CAMERA_LABEL} bytes"
+                        ),
+                    })
+                })?,
+        };
         Ok(FrameHeader {
             session_id,
             capture_ms,
             shown,
+            camera,
         })
     }
 }
@@ -69,6 +103,7 @@ impl FrameHeader {
 pub struct CaptureService {
     sessions: Arc<LiveSessions>,
     limiter: Arc<AttemptLimiter>,
+    cameras: CameraPolicy,
 }
 
 impl std::fmt::Debug for CaptureService {
@@ -88,7 +123,17 @@ impl CaptureService {
     /// The same with `limiter`: the kiosk's one limiter, shared with the
     /// visit desk (or a test's).
     pub fn with_limiter(sessions: Arc<LiveSessions>, limiter: Arc<AttemptLimiter>) -> Self {
-        CaptureService { sessions, limiter }
+        CaptureService {
+            sessions,
+            limiter,
+            cameras: CameraPolicy::default(),
+        }
+    }
+
+    /// The same with another camera policy (tests: a fake sysfs).
+    pub fn with_cameras(mut self, cameras: CameraPolicy) -> Self {
+        self.cameras = cameras;
+        self
     }
 
     /// The attempt limiter this service counts failures in.
@@ -129,9 +174,22 @@ impl CaptureService {
         if image.len() > MAX_FRAME_BYTES {
             return Err(CaptureError::FrameTooLarge(image.len()));
         }
-        let rgb = dayfusion_face::image_io::decode_image(image)
-            .map_err(dayfusion_liveness::LivenessError::Frame)?;
-        let feedback = self.sessions.engine().push_frame(
+        let engine = self.sessions.engine();
+        if let Err(e) = engine.bind_camera(&header.session_id, &header.camera, |label| {
+            self.cameras.identify(label)
+        }) {
+            // A refused or changed camera ends the attempt: it counts
+            // against the kiosk's limit (once per session).
+            if matches!(
+                e,
+                LivenessError::CameraRefused { .. } | LivenessError::CameraChanged
+            ) {
+                self.limiter.record_session_failure(&header.session_id);
+            }
+            return Err(e.into());
+        }
+        let rgb = dayfusion_face::image_io::decode_image(image).map_err(LivenessError::Frame)?;
+        let feedback = engine.push_frame(
             &header.session_id,
             header.capture_ms,
             &rgb,
@@ -162,7 +220,7 @@ impl CaptureService {
             Ok(result) => result,
             Err(e) => {
                 // An expired session with no frame is still an attempt.
-                if matches!(e, dayfusion_liveness::LivenessError::Expired) {
+                if matches!(e, LivenessError::Expired) {
                     self.limiter.record_session_failure(session_id);
                 }
                 return Err(e.into());
@@ -229,6 +287,8 @@ pub struct StaffOutcome {
     pub reference_image: bool,
     /// Audit images kept.
     pub audit_images: usize,
+    /// The camera the frames came from, as identified.
+    pub camera: Option<String>,
 }
 
 impl CaptureService {
@@ -238,9 +298,7 @@ impl CaptureService {
         let o = self
             .sessions
             .finished_outcome(session_id)
-            .ok_or(CaptureError::Engine(
-                dayfusion_liveness::LivenessError::UnknownSession,
-            ))?;
+            .ok_or(CaptureError::Engine(LivenessError::UnknownSession))?;
         Ok(StaffOutcome {
             session_id: o.session_id,
             status: o.status,
@@ -251,6 +309,7 @@ impl CaptureService {
             checks: o.checks,
             reference_image: o.reference_image.is_some(),
             audit_images: o.audit_images.len(),
+            camera: o.camera,
         })
     }
 }

@@ -12,6 +12,7 @@ use dayfusion_face::{DetectorModel, FaceDetector};
 use dayfusion_models::{CATALOGUE, FetchOptions, FetchOutcome, FileState};
 
 mod aws_commands;
+mod camera_commands;
 mod face_commands;
 mod health_commands;
 mod health_server;
@@ -42,6 +43,18 @@ enum Command {
     },
     /// Print the folders the kiosk uses.
     Paths,
+    /// List the cameras (V4L2 devices in sysfs) with their driver, bus and
+    /// USB ids, and whether a liveness check may use them: virtual cameras
+    /// (v4l2loopback and the like) never; with a pin
+    /// (`DAYFUSION_CAMERA_PIN=VENDOR:PRODUCT[:SERIAL]`) only the pinned one.
+    Cameras {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// The sysfs root to read (tests).
+        #[arg(long, default_value = "/sys", hide = true)]
+        sysfs: PathBuf,
+    },
     /// Staff accounts, provisioned out of band: add, remove, list, reset, unlock.
     /// PINs are read from standard input.
     Staff {
@@ -657,6 +670,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Doctor { json, lang } => aws_commands::doctor(&kiosk_paths()?, json, &lang),
         Command::Staff { command } => staff_commands::run(&kiosk_paths()?, command),
         Command::Provision(args) => provision_commands::run(&kiosk_paths()?, args),
+        Command::Cameras { json, sysfs } => camera_commands::cameras(&sysfs, json),
         Command::Paths => {
             let paths = kiosk_paths()?;
             println!("data: {}", paths.data_dir.display());

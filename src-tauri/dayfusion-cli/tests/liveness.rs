@@ -119,3 +119,68 @@ fn analyze_refuses_a_non_video_and_a_bad_challenge_file() -> TestResult {
     assert!(stderr.contains("1 flashes (6 to 16 expected)"), "{stderr}");
     Ok(())
 }
+
+#[test]
+fn cameras_lists_each_device_with_whether_a_liveness_check_may_use_it() -> TestResult {
+    use dayfusion_test_support::sysfs::{add_loopback, add_uvc_camera};
+    const WEBCAM: &str = "HD Pro Webcam C920";
+    let root = tempfile::tempdir()?;
+    add_uvc_camera(
+        root.path(),
+        "1-4",
+        ["video0", "video1"],
+        WEBCAM,
+        ("046d", "082d", Some("K1")),
+    )?;
+    add_loopback(root.path(), "video10", "OBS Virtual Camera")?;
+    let list = |root: &std::path::Path, pin: &str| {
+        dayfusion()
+            .args(["cameras", "--sysfs"])
+            .arg(root)
+            .env("DAYFUSION_CAMERA_PIN", pin)
+            .output()
+    };
+    let out = list(root.path(), "")?;
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout)?;
+    for line in [
+        "usb 046d:082d serial K1 \"HD Pro Webcam C920\" (uvcvideo, video0): usable",
+        "(uvcvideo, video1): not a capture node",
+        "virtual \"OBS Virtual Camera\" (no driver, video10): refused: camera-virtual",
+        "no camera pinned",
+    ] {
+        assert!(text.contains(line), "{line} in {text}");
+    }
+    let text = String::from_utf8(list(root.path(), "046d:082d:OTHER")?.stdout)?;
+    assert!(
+        text.contains("(uvcvideo, video0): refused: camera-not-pinned"),
+        "{text}"
+    );
+    assert!(text.contains("pinned: 046d:082d serial OTHER"), "{text}");
+
+    // A loopback device under the webcam's own name: the engine would
+    // refuse the label, and the listing says so for both.
+    let spoofed = tempfile::tempdir()?;
+    add_uvc_camera(
+        spoofed.path(),
+        "1-4",
+        ["video0", "video1"],
+        WEBCAM,
+        ("046d", "082d", None),
+    )?;
+    add_loopback(spoofed.path(), "video10", WEBCAM)?;
+    let text = String::from_utf8(list(spoofed.path(), "")?.stdout)?;
+    assert!(
+        text.contains("(uvcvideo, video0): refused: camera-virtual"),
+        "{text}"
+    );
+
+    let empty = tempfile::tempdir()?;
+    let out = dayfusion()
+        .args(["cameras", "--json", "--sysfs"])
+        .arg(empty.path())
+        .output()?;
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(json["cameras"], serde_json::json!([]));
+    Ok(())
+}

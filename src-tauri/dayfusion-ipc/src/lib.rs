@@ -547,4 +547,9 @@ pub enum LivenessRefusal {
     NoFrames,
     /// The face models are missing.
     ModelsMissing,
+    /// The camera may not film a liveness check (virtual, unknown,
+    /// ambiguous or not the pinned one; the detail says which).
+    CameraRefused,
+    /// The frames came from another camera mid-session: it has ended.
+    CameraChanged,
 }

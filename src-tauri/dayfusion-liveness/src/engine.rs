@@ -224,6 +224,22 @@ impl LivenessEngine {
         )
     }
 
+    /// Ties the session to its camera (see [`Session::bind_camera`]):
+    /// called before each frame with the label the client gives.
+    pub fn bind_camera(
+        &self,
+        session_id: &str,
+        label: &str,
+        identify: impl FnOnce(&str) -> Result<String, LivenessError>,
+    ) -> Result<(), LivenessError> {
+        let slot = self.slot(session_id)?;
+        let mut guard = lock(&slot.session);
+        guard
+            .as_mut()
+            .ok_or(LivenessError::AlreadyUsed)?
+            .bind_camera(label, identify)
+    }
+
     /// Ends the session: runs the checks and returns the result (status
     /// `EXPIRED` past the time limit). The session cannot be used again.
     pub fn finish(&self, session_id: &str) -> Result<LivenessResult, LivenessError> {

@@ -36,6 +36,19 @@ pub enum LivenessError {
     /// A recording could not be decoded.
     #[error("video: {0}")]
     Video(String),
+    /// The camera may not film a liveness check (`code`: why, e.g.
+    /// `camera-virtual`).
+    #[error("camera refused ({code}): {detail}")]
+    CameraRefused {
+        /// Why, as a stable code.
+        code: &'static str,
+        /// What was found, in English.
+        detail: String,
+    },
+    /// The frames came from another camera than the session's first ones:
+    /// the session has ended.
+    #[error("the camera changed during the liveness session")]
+    CameraChanged,
 }
 
 impl LivenessError {
@@ -52,6 +65,8 @@ impl LivenessError {
             LivenessError::InvalidFrame(_) => "invalid-frame",
             LivenessError::Frame(e) => e.reason().as_str(),
             LivenessError::Video(_) => "video-unreadable",
+            LivenessError::CameraRefused { .. } => "camera-refused",
+            LivenessError::CameraChanged => "camera-changed",
         }
     }
 

@@ -244,6 +244,9 @@ pub struct LivenessResult {
     pub reference_image: Option<CapturedImage>,
     /// Frames spread over the capture, at most the settings' limit.
     pub audit_images: Vec<CapturedImage>,
+    /// The camera the frames came from (live sessions whose client named
+    /// it), as identified when the first frame arrived.
+    pub camera: Option<String>,
     /// Frames analysed.
     pub frames: usize,
     /// Capture time from first to last frame, milliseconds.
@@ -283,6 +286,13 @@ pub struct Session {
     /// (a recording with its challenge).
     timeline: Option<FlashTimeline>,
     face_frames: usize,
+    /// The camera the first frame came from: the label the client gives
+    /// and the identity found for it.
+    camera: Option<(String, String)>,
+    /// A frame came from another camera: the session has ended.
+    camera_changed: bool,
+    /// The camera was refused (code and detail): the session has ended.
+    camera_refused: Option<(&'static str, String)>,
     reference: Option<Kept>,
     audit: Vec<Kept>,
     audit_stride: usize,
@@ -355,6 +365,9 @@ impl Session {
             fit_frames: 0,
             timeline,
             face_frames: 0,
+            camera: None,
+            camera_changed: false,
+            camera_refused: None,
             reference: None,
             audit: Vec::new(),
             audit_stride: 1,
@@ -376,6 +389,52 @@ impl Session {
             return None;
         }
         self.timeline.as_ref()?.current()
+    }
+
+    /// Ties the session to the camera its frames come from, by the label
+    /// the client gives with each frame: on the first frame `identify`
+    /// turns the label into the identity recorded with the result, or
+    /// refuses the camera, which ends the session (`finish` fails it as
+    /// `camera-refused`); a later frame with another label ends it too
+    /// (`camera-changed`).
+    pub fn bind_camera(
+        &mut self,
+        label: &str,
+        identify: impl FnOnce(&str) -> Result<String, LivenessError>,
+    ) -> Result<(), LivenessError> {
+        self.check_camera()?;
+        match &self.camera {
+            Some((bound, _)) if bound == label => Ok(()),
+            Some(_) => {
+                self.camera_changed = true;
+                Err(LivenessError::CameraChanged)
+            }
+            None => match identify(label) {
+                Ok(identity) => {
+                    self.camera = Some((label.to_owned(), identity));
+                    Ok(())
+                }
+                Err(LivenessError::CameraRefused { code, detail }) => {
+                    self.camera_refused = Some((code, detail.clone()));
+                    Err(LivenessError::CameraRefused { code, detail })
+                }
+                Err(other) => Err(other),
+            },
+        }
+    }
+
+    /// Refuses everything once the camera was refused or changed.
+    fn check_camera(&self) -> Result<(), LivenessError> {
+        if let Some((code, detail)) = &self.camera_refused {
+            return Err(LivenessError::CameraRefused {
+                code,
+                detail: detail.clone(),
+            });
+        }
+        if self.camera_changed {
+            return Err(LivenessError::CameraChanged);
+        }
+        Ok(())
     }
 
     /// The colours shown so far (the challenge itself stays private: a
@@ -419,6 +478,7 @@ impl Session {
         clock: Option<&dyn Clock>,
     ) -> Result<FrameFeedback, LivenessError> {
         let arrived_ms = clock.map(Clock::now_ms);
+        self.check_camera()?;
         if self.observations.len() >= MAX_FRAMES {
             return Err(LivenessError::TooManyFrames(MAX_FRAMES));
         }
@@ -736,6 +796,10 @@ impl Session {
         let face_seen = self.observations.iter().any(|o| o.face.is_some());
         let (status, failure) = if expired {
             (LivenessStatus::Expired, Some("session-expired"))
+        } else if self.camera_refused.is_some() {
+            (LivenessStatus::Failed, Some("camera-refused"))
+        } else if self.camera_changed {
+            (LivenessStatus::Failed, Some("camera-changed"))
         } else if !face_seen {
             (LivenessStatus::Failed, Some("no-face"))
         } else if self.live && self.phase != Phase::Complete {
@@ -769,6 +833,7 @@ impl Session {
             checks,
             reference_image,
             audit_images,
+            camera: self.camera.map(|(_, identity)| identity),
             frames: self.observations.len(),
             duration_ms,
             timings: Timings {
@@ -826,4 +891,56 @@ fn encode(kept: &Kept) -> Option<CapturedImage> {
         size: [kept.image.width(), kept.image.height()],
         face: Some(kept.face.bbox),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live() -> Result<Session, LivenessError> {
+        Session::live(Challenge::random(), LivenessSettings::default())
+    }
+
+    #[test]
+    fn a_session_keeps_its_first_camera_and_ends_on_another() -> Result<(), LivenessError> {
+        let mut session = live()?;
+        let mut asked = 0;
+        for _ in 0..3 {
+            session.bind_camera("HD Pro Webcam C920", |label| {
+                asked += 1;
+                Ok(format!("usb 046d:082d {label:?}"))
+            })?;
+        }
+        assert_eq!(asked, 1, "sysfs is read once per session");
+        let changed = session.bind_camera("Integrated Camera", |_| Ok("other".into()));
+        assert!(matches!(changed, Err(LivenessError::CameraChanged)));
+        // The first camera cannot come back.
+        let back = session.bind_camera("HD Pro Webcam C920", |_| Ok(String::new()));
+        assert!(matches!(back, Err(LivenessError::CameraChanged)));
+        Ok(())
+    }
+
+    #[test]
+    fn a_refused_camera_ends_the_session_and_no_other_can_take_over() -> Result<(), LivenessError> {
+        let mut session = live()?;
+        let refuse = |_: &str| -> Result<String, LivenessError> {
+            Err(LivenessError::CameraRefused {
+                code: "camera-virtual",
+                detail: "v4l2loopback".into(),
+            })
+        };
+        assert!(matches!(
+            session.bind_camera("OBS Virtual Camera", refuse),
+            Err(LivenessError::CameraRefused {
+                code: "camera-virtual",
+                ..
+            })
+        ));
+        let other = session.bind_camera("HD Pro Webcam C920", |_| Ok("usb".into()));
+        assert!(
+            matches!(other, Err(LivenessError::CameraRefused { .. })),
+            "{other:?}"
+        );
+        Ok(())
+    }
 }

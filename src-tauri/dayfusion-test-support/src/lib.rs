@@ -9,13 +9,16 @@
 //! - [`certificates`]: the kiosk certificate of the doctor and
 //!   provisioning tests;
 //! - [`net`]: a TCP forwarder in front of a server that can lose the
-//!   network (cut, refuse, slow down) and get it back.
+//!   network (cut, refuse, slow down) and get it back;
+//! - [`sysfs`]: a fake sysfs tree of V4L2 cameras (a UVC webcam, a
+//!   v4l2loopback device).
 //!
 //! Errors are plain `Box<dyn Error>`: a failing set-up fails the test.
 
 pub mod certificates;
 pub mod moto;
 pub mod net;
+pub mod sysfs;
 pub mod transactions;
 
 /// The error of the helpers and the tests.

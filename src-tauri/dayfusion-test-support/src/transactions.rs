@@ -113,6 +113,7 @@ pub fn decided_transaction(
                 score: Some(88.0),
                 reason: "ok".into(),
             }],
+            camera: Some("usb 046d:082d \"Test Camera\" (uvcvideo, video0)".into()),
         }),
         comparison: Some(ComparisonRecord {
             provider: Provider::Embedded,

@@ -243,6 +243,11 @@ pub struct LivenessRecord {
     pub audit_images: Vec<EvidenceRef>,
     /// Every check.
     pub checks: Vec<CheckRecord>,
+    /// The camera the frames came from (embedded provider), e.g.
+    /// `usb 046d:082d serial A1B2 "HD Pro Webcam C920" (uvcvideo, video0)`;
+    /// absent in records made before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera: Option<String>,
 }
 
 /// The face comparison of a transaction.

@@ -155,6 +155,7 @@ pub fn outcome_of(session_id: &str, result: &LivenessResult) -> LivenessOutcome 
         .to_owned(),
         rule: result.rule.to_owned(),
         failure: result.failure.map(str::to_owned),
+        camera: result.camera.clone(),
         checks: result
             .checks
             .iter()

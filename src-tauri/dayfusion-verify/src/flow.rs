@@ -396,6 +396,7 @@ impl VerificationFlow {
             reference_sha256: reference.as_ref().map(|r| r.sha256.clone()),
             audit_images,
             checks: outcome.checks.clone(),
+            camera: outcome.camera.clone(),
         };
         let audit = event(
             "liveness.completed",
@@ -407,6 +408,7 @@ impl VerificationFlow {
                 "assurance": record.assurance,
                 "rule": record.rule,
                 "failure": record.failure,
+                "camera": record.camera,
                 "referenceKey": record.reference_key,
                 "referenceSha256": record.reference_sha256,
                 "auditImages": record.audit_images,

@@ -228,6 +228,7 @@ mod tests {
             reference_sha256: None,
             audit_images: vec![],
             checks: vec![],
+            camera: None,
         }
     }
 

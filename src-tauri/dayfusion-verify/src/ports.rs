@@ -48,6 +48,9 @@ pub struct LivenessOutcome {
     pub failure: Option<String>,
     /// Every check.
     pub checks: Vec<CheckRecord>,
+    /// The camera the frames came from, as identified (embedded provider;
+    /// `None` where the provider does not say).
+    pub camera: Option<String>,
     /// The reference frame (JPEG).
     pub reference_image: Option<Vec<u8>>,
     /// Audit frames (JPEG).
@@ -63,6 +66,7 @@ impl std::fmt::Debug for LivenessOutcome {
             .field("status", &self.status)
             .field("confidence", &self.confidence)
             .field("failure", &self.failure)
+            .field("camera", &self.camera)
             .field("checks", &self.checks.len())
             .field("reference_image", &self.reference_image.is_some())
             .field("audit_images", &self.audit_images.len())

@@ -121,6 +121,7 @@ impl LivenessProvider for OneStreamPerSession {
             rule: "rekognition".into(),
             failure: (!succeeded).then(|| "liveness-low-confidence".to_owned()),
             checks: Vec::new(),
+            camera: None,
             reference_image: succeeded.then(|| self.reference.clone()),
             audit_images: Vec::new(),
         })

@@ -298,6 +298,7 @@ fn a_whole_visit_with_live_frames_is_decided_as_the_log_records_it() -> TestResu
                 session_id: session_id.to_owned(),
                 capture_ms: f64::from(i) * 66.0,
                 shown: None,
+                camera: String::new(),
             };
             capture.frame(&header, &face)?;
         }

@@ -4,4 +4,4 @@
  * What the liveness commands refuse with, in `CommandError::detail`'s
  * leading `[code]` when `code` is `liveness`.
  */
-export type LivenessRefusal = "too-many-attempts" | "unknown-session" | "already-used" | "expired" | "bad-frame" | "no-frames" | "models-missing";
+export type LivenessRefusal = "too-many-attempts" | "unknown-session" | "already-used" | "expired" | "bad-frame" | "no-frames" | "models-missing" | "camera-refused" | "camera-changed";
