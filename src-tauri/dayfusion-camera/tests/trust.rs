@@ -4,7 +4,9 @@
 
 use dayfusion_camera::{Bus, CameraPin, CameraRefusal, enumerate, resolve};
 use dayfusion_test_support::TestResult;
-use dayfusion_test_support::sysfs::{add_emulated_uvc_camera, add_loopback, add_uvc_camera};
+use dayfusion_test_support::sysfs::{
+    add_emulated_uvc_camera, add_loopback, add_uvc_camera, add_webcam,
+};
 
 const WEBCAM: &str = "HD Pro Webcam C920";
 
@@ -12,13 +14,7 @@ const WEBCAM: &str = "HD Pro Webcam C920";
 fn a_webcam_is_identified_and_a_loopback_device_refused() -> TestResult {
     let root = tempfile::tempdir()?;
     assert!(enumerate(root.path()).is_empty(), "no V4L2 at all");
-    add_uvc_camera(
-        root.path(),
-        "1-4",
-        ["video0", "video1"],
-        WEBCAM,
-        ("046d", "082d", Some("A1B2C3")),
-    )?;
+    add_webcam(root.path(), WEBCAM, ("046d", "082d", Some("A1B2C3")))?;
     add_loopback(root.path(), "video10", "OBS Virtual Camera")?;
     let devices = enumerate(root.path());
     assert_eq!(devices.len(), 3, "{devices:?}");
@@ -55,13 +51,7 @@ fn a_webcam_is_identified_and_a_loopback_device_refused() -> TestResult {
 #[test]
 fn a_loopback_device_copying_the_webcams_label_is_refused() -> TestResult {
     let root = tempfile::tempdir()?;
-    add_uvc_camera(
-        root.path(),
-        "1-4",
-        ["video0", "video1"],
-        WEBCAM,
-        ("046d", "082d", None),
-    )?;
+    add_webcam(root.path(), WEBCAM, ("046d", "082d", None))?;
     // modprobe v4l2loopback card_label="HD Pro Webcam C920"
     add_loopback(root.path(), "video10", WEBCAM)?;
     let refused = resolve(&enumerate(root.path()), WEBCAM, None);
@@ -75,13 +65,7 @@ fn a_loopback_device_copying_the_webcams_label_is_refused() -> TestResult {
 #[test]
 fn a_pinned_camera_refuses_every_other_one() -> TestResult {
     let root = tempfile::tempdir()?;
-    add_uvc_camera(
-        root.path(),
-        "1-4",
-        ["video0", "video1"],
-        WEBCAM,
-        ("046d", "082d", Some("KIOSK1")),
-    )?;
+    add_webcam(root.path(), WEBCAM, ("046d", "082d", Some("KIOSK1")))?;
     // A second camera of the same model (or a capture dongle under the
     // same name): the label alone cannot tell them apart.
     add_uvc_camera(
@@ -108,26 +92,14 @@ fn a_pinned_camera_refuses_every_other_one() -> TestResult {
     );
     // The pinned camera alone is let through.
     let root = tempfile::tempdir()?;
-    add_uvc_camera(
-        root.path(),
-        "1-4",
-        ["video0", "video1"],
-        WEBCAM,
-        ("046d", "082d", Some("KIOSK1")),
-    )?;
+    add_webcam(root.path(), WEBCAM, ("046d", "082d", Some("KIOSK1")))?;
     assert_eq!(
         resolve(&enumerate(root.path()), WEBCAM, Some(&pin))?.node,
         "video0"
     );
     // One camera, not the pinned one (a dongle plugged in its place).
     let root = tempfile::tempdir()?;
-    add_uvc_camera(
-        root.path(),
-        "1-4",
-        ["video0", "video1"],
-        "USB Video",
-        ("534d", "2109", None),
-    )?;
+    add_webcam(root.path(), "USB Video", ("534d", "2109", None))?;
     assert_eq!(
         resolve(&enumerate(root.path()), "USB Video", Some(&pin)).map_err(|e| e.code()),
         Err("camera-not-pinned")
@@ -140,13 +112,7 @@ fn a_camera_without_a_product_string_keeps_the_name_uvcvideo_gives_it() -> TestR
     let root = tempfile::tempdir()?;
     // uvcvideo names it `UVC Camera (vvvv:pppp)`, which is also its label.
     let name = "UVC Camera (0c45:6366)";
-    add_uvc_camera(
-        root.path(),
-        "1-4",
-        ["video0", "video1"],
-        name,
-        ("0c45", "6366", None),
-    )?;
+    add_webcam(root.path(), name, ("0c45", "6366", None))?;
     assert_eq!(resolve(&enumerate(root.path()), name, None)?.node, "video0");
     Ok(())
 }

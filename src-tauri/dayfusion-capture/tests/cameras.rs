@@ -12,7 +12,7 @@ use dayfusion_face::FaceEngine;
 use dayfusion_ipc::{LivenessEnd, LivenessRefusal};
 use dayfusion_liveness::{LivenessEngine, LivenessSettings};
 use dayfusion_test_support::TestResult;
-use dayfusion_test_support::sysfs::{add_loopback, add_uvc_camera};
+use dayfusion_test_support::sysfs::{add_loopback, add_webcam};
 use dayfusion_verify::embedded::LiveSessions;
 
 const WEBCAM: &str = "HD Pro Webcam C920";
@@ -60,13 +60,7 @@ fn refusal(result: Result<impl std::fmt::Debug, CaptureError>) -> (LivenessRefus
 #[test]
 fn virtual_cameras_are_refused_and_a_changed_camera_ends_the_session() -> TestResult {
     let root = tempfile::tempdir()?;
-    add_uvc_camera(
-        root.path(),
-        "1-4",
-        ["video0", "video1"],
-        WEBCAM,
-        ("046d", "082d", Some("K1")),
-    )?;
+    add_webcam(root.path(), WEBCAM, ("046d", "082d", Some("K1")))?;
     add_loopback(root.path(), "video10", "OBS Virtual Camera")?;
     // Release rules: no camera a V4L2 device does not name.
     let policy = CameraPolicy::new(root.path().to_path_buf(), None, false);
@@ -131,13 +125,7 @@ fn a_pinned_kiosk_refuses_any_other_camera_and_debug_builds_let_test_cameras_thr
 {
     let root = tempfile::tempdir()?;
     // A capture dongle where the kiosk's webcam should be.
-    add_uvc_camera(
-        root.path(),
-        "1-4",
-        ["video0", "video1"],
-        "USB Video",
-        ("534d", "2109", None),
-    )?;
+    add_webcam(root.path(), "USB Video", ("534d", "2109", None))?;
     let pin = CameraPin {
         vendor: "046d".into(),
         product: "082d".into(),

@@ -122,16 +122,10 @@ fn analyze_refuses_a_non_video_and_a_bad_challenge_file() -> TestResult {
 
 #[test]
 fn cameras_lists_each_device_with_whether_a_liveness_check_may_use_it() -> TestResult {
-    use dayfusion_test_support::sysfs::{add_loopback, add_uvc_camera};
+    use dayfusion_test_support::sysfs::{add_loopback, add_webcam};
     const WEBCAM: &str = "HD Pro Webcam C920";
     let root = tempfile::tempdir()?;
-    add_uvc_camera(
-        root.path(),
-        "1-4",
-        ["video0", "video1"],
-        WEBCAM,
-        ("046d", "082d", Some("K1")),
-    )?;
+    add_webcam(root.path(), WEBCAM, ("046d", "082d", Some("K1")))?;
     add_loopback(root.path(), "video10", "OBS Virtual Camera")?;
     let list = |root: &std::path::Path, pin: &str| {
         dayfusion()
@@ -161,13 +155,7 @@ fn cameras_lists_each_device_with_whether_a_liveness_check_may_use_it() -> TestR
     // A loopback device under the webcam's own name: the engine would
     // refuse the label, and the listing says so for both.
     let spoofed = tempfile::tempdir()?;
-    add_uvc_camera(
-        spoofed.path(),
-        "1-4",
-        ["video0", "video1"],
-        WEBCAM,
-        ("046d", "082d", None),
-    )?;
+    add_webcam(spoofed.path(), WEBCAM, ("046d", "082d", None))?;
     add_loopback(spoofed.path(), "video10", WEBCAM)?;
     let text = String::from_utf8(list(spoofed.path(), "")?.stdout)?;
     assert!(

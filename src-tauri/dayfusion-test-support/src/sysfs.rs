@@ -26,6 +26,12 @@ pub fn add_uvc_camera(
     )
 }
 
+/// Adds the usual kiosk webcam layout: a UVC camera on port `1-4` with
+/// nodes `video0` (capture) and `video1` (metadata).
+pub fn add_webcam(root: &Path, name: &str, usb: (&str, &str, Option<&str>)) -> io::Result<()> {
+    add_uvc_camera(root, "1-4", ["video0", "video1"], name, usb)
+}
+
 /// Adds a UVC "webcam" on a USB bus emulated in software (`dummy_hcd`, as
 /// a configfs UVC gadget uses), with whatever ids it was given.
 pub fn add_emulated_uvc_camera(
