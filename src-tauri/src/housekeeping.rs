@@ -59,6 +59,7 @@ pub fn health_now(state: &KioskState) -> HealthReport {
         ),
     };
     let mut report = health::check(&inputs);
+    health::add_check(&mut report, state.attempts.health_check());
     health::add_check(
         &mut report,
         dayfusion_visit::confinement_report().health_check(),

@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
 
+use dayfusion_ipc::{HealthCheck, HealthCheckId, HealthStatus};
 use dayfusion_liveness::{Clock, MonotonicClock};
 
 use crate::CaptureError;
@@ -11,6 +12,9 @@ use crate::CaptureError;
 pub const MAX_FAILED_ATTEMPTS: usize = 5;
 /// The sliding window, milliseconds (three minutes).
 pub const WINDOW_MS: f64 = 180_000.0;
+/// How long the health check warns after the kiosk last refused
+/// sessions, milliseconds (an hour: long enough for staff to see it).
+pub const ALERT_MS: f64 = 3_600_000.0;
 
 /// At most [`MAX_FAILED_ATTEMPTS`] failed liveness attempts in any
 /// [`WINDOW_MS`]; a new session is refused until the oldest failure leaves
@@ -27,6 +31,8 @@ pub struct AttemptLimiter {
     window_ms: f64,
     clock: Box<dyn Clock>,
     failures: Mutex<VecDeque<Failure>>,
+    /// When the limit was last reached.
+    last_lockout_ms: Mutex<Option<f64>>,
 }
 
 /// One failed attempt: when, and of which session (if known).
@@ -62,6 +68,7 @@ impl AttemptLimiter {
             window_ms,
             clock,
             failures: Mutex::new(VecDeque::new()),
+            last_lockout_ms: Mutex::new(None),
         }
     }
 
@@ -92,11 +99,29 @@ impl AttemptLimiter {
 
     /// Counts one failed attempt of no particular session.
     pub fn record_failure(&self) {
-        let now = self.clock.now_ms();
-        self.recent().push_back(Failure {
-            at_ms: now,
+        self.push(Failure {
+            at_ms: self.clock.now_ms(),
             session: None,
         });
+    }
+
+    /// Adds a failure to the window; notes when it fills the window (from
+    /// then on sessions are refused, and staff are alerted).
+    fn push(&self, failure: Failure) {
+        let at_ms = failure.at_ms;
+        let mut failures = self.recent();
+        failures.push_back(failure);
+        if failures.len() >= self.max {
+            *self
+                .last_lockout_ms
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(at_ms);
+            tracing::warn!(
+                event = "liveness_attempts_exhausted",
+                failures = failures.len(),
+                window_ms = self.window_ms
+            );
+        }
     }
 
     /// Counts session `session_id` as one failed attempt, unless it is
@@ -104,14 +129,14 @@ impl AttemptLimiter {
     /// report the same session). Returns whether it was counted now.
     pub fn record_session_failure(&self, session_id: &str) -> bool {
         let now = self.clock.now_ms();
-        let mut failures = self.recent();
-        if failures
+        if self
+            .recent()
             .iter()
             .any(|f| f.session.as_deref() == Some(session_id))
         {
             return false;
         }
-        failures.push_back(Failure {
+        self.push(Failure {
             at_ms: now,
             session: Some(session_id.to_owned()),
         });
@@ -121,6 +146,39 @@ impl AttemptLimiter {
     /// Attempts left in the window (0 when refused).
     pub fn remaining(&self) -> u32 {
         self.check().unwrap_or(0)
+    }
+
+    /// The staff alert: a warning from the moment the kiosk refused
+    /// sessions until [`ALERT_MS`] later, with how many attempts failed in
+    /// the window now and how long ago the limit was reached.
+    pub fn health_check(&self) -> HealthCheck {
+        let now = self.clock.now_ms();
+        let recent = self.recent().len();
+        let lockout = *self
+            .last_lockout_ms
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let window_min = self.window_ms / 60_000.0;
+        let mut detail = format!(
+            "{recent} of {} failed liveness attempts in the last {window_min:.0} min",
+            self.max
+        );
+        let status = match lockout {
+            Some(at) if now - at < ALERT_MS => {
+                detail.push_str(&format!(
+                    "; sessions refused {:.0} min ago after {} failures (an attack being tried, or the camera or light)",
+                    (now - at) / 60_000.0,
+                    self.max
+                ));
+                HealthStatus::Warning
+            }
+            _ => HealthStatus::Ok,
+        };
+        HealthCheck {
+            id: HealthCheckId::LivenessAttempts,
+            status,
+            detail,
+        }
     }
 }
 
@@ -176,5 +234,30 @@ mod tests {
         clock.advance(180_000);
         limiter.record_failure();
         assert_eq!(limiter.check().ok(), Some(4));
+    }
+
+    #[test]
+    fn reaching_the_limit_alerts_staff_for_an_hour() {
+        let clock = ManualClock::default();
+        let limiter = AttemptLimiter::new(5, 180_000.0, Box::new(clock.clone()));
+        let check = limiter.health_check();
+        assert_eq!(check.status, HealthStatus::Ok);
+        assert_eq!(check.id, HealthCheckId::LivenessAttempts);
+        for i in 0..4 {
+            limiter.record_session_failure(&format!("s{i}"));
+        }
+        let check = limiter.health_check();
+        assert_eq!(check.status, HealthStatus::Ok, "{check:?}");
+        assert!(check.detail.starts_with("4 of 5 failed"), "{check:?}");
+        limiter.record_failure();
+        assert_eq!(limiter.health_check().status, HealthStatus::Warning);
+        // The window empties after three minutes; the alert stays.
+        clock.advance(20 * 60_000);
+        let check = limiter.health_check();
+        assert_eq!(check.status, HealthStatus::Warning);
+        assert!(check.detail.contains("0 of 5 failed"), "{check:?}");
+        assert!(check.detail.contains("refused 20 min ago"), "{check:?}");
+        clock.advance(41 * 60_000);
+        assert_eq!(limiter.health_check().status, HealthStatus::Ok);
     }
 }

@@ -191,6 +191,11 @@ pub enum HealthCheckId {
     /// The face model pack the engines load (the data folder's or the
     /// package's): every model present with its pinned SHA-256.
     Models,
+    /// Failed liveness attempts at this kiosk: a warning from the moment
+    /// the kiosk refused sessions (five failures in three minutes: an
+    /// attack being tried, or a camera or lighting problem) until an hour
+    /// has passed.
+    LivenessAttempts,
 }
 
 /// One health check result.

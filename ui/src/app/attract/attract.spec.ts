@@ -13,6 +13,7 @@ import { StaffSession } from '../staff/staff-session';
 import {
   FIELD_SETTINGS,
   SETTINGS,
+  HEALTHY,
   SYNC_IDLE,
   TestIds,
   staffSession,
@@ -33,6 +34,7 @@ const SYNC: SyncStatus = { ...SYNC_IDLE, pending: 3 };
 function fakeApi(settings: KioskSettings) {
   return {
     getSettings: vi.fn(async () => settings),
+    healthReport: vi.fn(async () => HEALTHY),
     syncStatus: vi.fn(async (): Promise<SyncStatus> => SYNC),
     reportCameraState: vi.fn(async () => undefined),
     staffStatus: vi.fn(async () => ({ provisioned: true })),

@@ -34,6 +34,7 @@ const CHECK_IDS: Record<HealthCheckId, true> = {
   documentParsing: true,
   awsSync: true,
   models: true,
+  livenessAttempts: true,
 };
 const STATUSES: Record<HealthStatus, true> = { ok: true, warning: true, failing: true };
 const ERROR_CODES: Record<ErrorCode | 'unknown', true> = {

@@ -7,7 +7,7 @@ import { provideI18n } from '../i18n/translations';
 import type { ReviewDetail } from '../ipc/bindings/ReviewDetail';
 import type { ReviewItem } from '../ipc/bindings/ReviewItem';
 import { KioskApi } from '../ipc/kiosk-api';
-import { SETTINGS, staffSession } from '../testing/fixtures';
+import { HEALTHY, SETTINGS, staffSession } from '../testing/fixtures';
 import { StaffSession } from './staff-session';
 
 const ITEM: ReviewItem = {
@@ -37,6 +37,7 @@ const DETAIL: ReviewDetail = {
 function fakeApi() {
   return {
     getSettings: vi.fn(async () => SETTINGS),
+    healthReport: vi.fn(async () => HEALTHY),
     staffSignOut: vi.fn(async () => undefined),
     reviewQueue: vi.fn(async (): Promise<ReviewItem[]> => [
       ITEM,

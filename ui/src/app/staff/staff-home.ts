@@ -7,6 +7,7 @@ import { KioskSettingsStore } from '../settings/kiosk-settings-store';
 import { staffMessageKey } from '../visit/refusal-messages';
 import { PIN_PATTERN, PinInput } from './pin-input';
 import { StaffSession } from './staff-session';
+import { LivenessAlert } from './liveness-alert';
 import { SyncSummary } from './sync-summary';
 
 /** A tile of the staff home and the roles that see it. */
@@ -52,13 +53,14 @@ export const STAFF_TILES: readonly Tile[] = [
 
 /**
  * Staff mode's home: a greeting with the account's name and role, the screens the role may open,
- * the AWS sync queue (queued, failing, last success, overdue),
+ * an alert when the kiosk refused liveness checks after repeated failures, the AWS sync queue
+ * (queued, failing, last success, overdue),
  * changing the account's PIN (old, new, confirmation), and — for admins — leaving kiosk mode (after
  * a confirmation) and, on a field-mode kiosk, serving customers as the operator.
  */
 @Component({
   selector: 'app-staff-home',
-  imports: [TranslatePipe, RouterLink, PinInput, SyncSummary],
+  imports: [TranslatePipe, RouterLink, PinInput, SyncSummary, LivenessAlert],
   templateUrl: './staff-home.html',
   styleUrl: './staff-home.css',
 })

@@ -11,6 +11,7 @@ import { KioskApi } from '../ipc/kiosk-api';
 import {
   FIELD_SETTINGS,
   SETTINGS,
+  HEALTHY,
   SYNC_IDLE,
   TestIds,
   staffSession,
@@ -28,6 +29,7 @@ function fakeApi(status: StaffStatus, settings: KioskSettings) {
     })),
     staffSignOut: vi.fn(async () => undefined),
     reviewQueue: vi.fn(async () => []),
+    healthReport: vi.fn(async () => HEALTHY),
     syncStatus: vi.fn(async () => SYNC_IDLE),
   };
 }

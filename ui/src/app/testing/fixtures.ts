@@ -3,6 +3,7 @@ import type { RouterTestingHarness } from '@angular/router/testing';
 import { vi } from 'vitest';
 import type { KioskSettings } from '../ipc/bindings/KioskSettings';
 import type { StaffRole } from '../ipc/bindings/StaffRole';
+import type { HealthReport } from '../ipc/bindings/HealthReport';
 import type { SyncStatus } from '../ipc/bindings/SyncStatus';
 import type { StaffSession } from '../ipc/bindings/StaffSession';
 
@@ -32,6 +33,19 @@ export const SYNC_IDLE: SyncStatus = {
   offline: false,
   overdue: false,
   serviceError: null,
+};
+
+/** A health report with every check normal (the staff home reads it for its alerts). */
+export const HEALTHY: HealthReport = {
+  status: 'ok',
+  checkedAt: '2026-12-07T10:00:00Z',
+  checks: [
+    {
+      id: 'livenessAttempts',
+      status: 'ok',
+      detail: '0 of 5 failed liveness attempts in the last 3 min',
+    },
+  ],
 };
 
 /** A field agent's laptop. */

@@ -3,4 +3,4 @@
 /**
  * What a health check looks at. The UI translates each id.
  */
-export type HealthCheckId = "dataDir" | "logDir" | "diskSpace" | "settingsStore" | "backend" | "evidenceKey" | "camera" | "documentParsing" | "awsSync" | "models";
+export type HealthCheckId = "dataDir" | "logDir" | "diskSpace" | "settingsStore" | "backend" | "evidenceKey" | "camera" | "documentParsing" | "awsSync" | "models" | "livenessAttempts";
