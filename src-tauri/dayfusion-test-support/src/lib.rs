@@ -11,11 +11,13 @@
 //! - [`net`]: a TCP forwarder in front of a server that can lose the
 //!   network (cut, refuse, slow down) and get it back;
 //! - [`sysfs`]: a fake sysfs tree of V4L2 cameras (a UVC webcam, a
-//!   v4l2loopback device).
+//!   v4l2loopback device);
+//! - [`faces`]: the face engine and the registry-shipped test photos.
 //!
 //! Errors are plain `Box<dyn Error>`: a failing set-up fails the test.
 
 pub mod certificates;
+pub mod faces;
 pub mod moto;
 pub mod net;
 pub mod sysfs;

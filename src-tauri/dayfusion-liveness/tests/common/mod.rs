@@ -6,12 +6,8 @@
 
 pub mod client;
 
-use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
-
 use dayfusion_face::{DetectorModel, FaceEngine};
 use dayfusion_liveness::{CheckKind, CheckResult, LivenessResult};
-use dayfusion_models::FileState;
 use image::{Rgb, RgbImage, imageops};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -33,50 +29,7 @@ pub const FRAME_W: u32 = 640;
 /// Frame height.
 pub const FRAME_H: u32 = 480;
 
-/// The face engine, loaded once per test binary; `None` (after saying why)
-/// when the model pack is absent.
-pub fn engine(test: &str) -> Option<Arc<FaceEngine>> {
-    static ENGINE: OnceLock<Option<Arc<FaceEngine>>> = OnceLock::new();
-    let engine = ENGINE.get_or_init(|| {
-        let dir = dayfusion_models::default_dir().ok()?;
-        // The default pack (an entry outside it, MobileFaceNet, is not
-        // needed by the engine).
-        let all_ok = dayfusion_models::inspect(&dir)
-            .ok()?
-            .iter()
-            .filter(|c| c.id.spec().in_default_pack)
-            .all(|c| matches!(c.state, FileState::Ok { .. }));
-        if !all_ok {
-            return None;
-        }
-        FaceEngine::load(&dir).ok().map(Arc::new)
-    });
-    if engine.is_none() {
-        eprintln!("SKIP {test}: face models missing (run `dayfusion models fetch`)");
-    }
-    engine.clone()
-}
-
-/// A registry-shipped test photo (`target/test-images`), or `None`.
-pub fn photo(test: &str, name: &str) -> Option<RgbImage> {
-    let dir = std::env::var_os("DAYFUSION_TEST_IMAGES")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/test-images")
-        });
-    let path = dir.join(name);
-    match dayfusion_face::load_image(&path) {
-        Ok(image) => Some(image),
-        Err(_) => {
-            eprintln!(
-                "SKIP {test}: {} missing (run src-tauri/dayfusion-face/tests/fetch-test-images.sh)",
-                path.display()
-            );
-            None
-        }
-    }
-}
+pub use dayfusion_test_support::faces::{engine, photo};
 
 /// A face photo with its face box measured by the detector.
 #[derive(Clone)]
