@@ -3,19 +3,26 @@
 # checkout (../shared/eval/dev; never copied into the repository) and writes
 # the reports to target/eval/. Skips with a message when the set is absent.
 #
-#   infra/scripts/eval.sh [--no-peer] [DAYFUSION_BIN]
+#   infra/scripts/eval.sh [--no-peer] [--quick] [DAYFUSION_BIN]
 #
 # --no-peer leaves out the Python face_recognition (dlib) peer, which
 # infra/eval/setup-peer.sh installs into .tools/eval-venv on first use.
+# --quick runs the attack evaluation's subset (one clip, one still, one
+# session per species: what `make test` runs) instead of the whole of it.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 peer=()
-if [[ ${1:-} == --no-peer ]]; then
-  peer=(--no-peer)
+quick=()
+while [[ ${1:-} == --* ]]; do
+  case $1 in
+    --no-peer) peer=(--no-peer) ;;
+    --quick) quick=(--quick) ;;
+    *) echo "eval.sh: unknown option $1" >&2; exit 2 ;;
+  esac
   shift
-fi
+done
 bin="${1:-$root/target/release/dayfusion}"
 dev="${DAYFUSION_EVAL_DIR:-$root/../shared/eval/dev}"
 
@@ -36,4 +43,7 @@ if [[ -d $dev/pad ]]; then
   echo
   echo "==> presentation attacks (liveness): $dev/pad and $dev/video"
   "$bin" eval pad "$dev" --out target/eval/pad
+  echo
+  echo "==> attack species through live sessions: $dev/video, $dev/pad/real, $dev/identities${quick:+ (subset)}"
+  "$bin" eval attacks "$dev" --out target/eval/attacks "${quick[@]}"
 fi

@@ -120,7 +120,7 @@ fi
 # The evaluation reports on ../shared/eval/dev (skipped with a message when
 # absent); without the dlib peer here, `make eval` runs it too.
 if ((app_ok)); then
-  step eval-dev none infra/scripts/eval.sh --no-peer "$root/target/debug/dayfusion"
+  step eval-dev none infra/scripts/eval.sh --no-peer --quick "$root/target/debug/dayfusion"
 else
   skip eval-dev rust-build
 fi

@@ -189,6 +189,31 @@ pub fn eval_pad(dir: &Path, out: &Path, models_dir: &Path, json: bool) -> anyhow
     Ok(ExitCode::SUCCESS)
 }
 
+/// `dayfusion eval attacks DIR`: the attack species through live sessions.
+pub fn eval_attacks(
+    dir: &Path,
+    out: &Path,
+    quick: bool,
+    models_dir: &Path,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    use dayfusion_eval::attacks::{AttackOptions, evaluate_attacks, report};
+    let engine = Arc::new(FaceEngine::load(models_dir).map_err(with_reason)?);
+    let options = if quick {
+        AttackOptions::quick()
+    } else {
+        AttackOptions::full()
+    };
+    let report = evaluate_attacks(&engine, dir, out, &options)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report::markdown(&report));
+        println!("\nreport: {}", out.join("report.md").display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// The environment variable that may hold the bridge's bearer token
 /// (tests); never an argument, which any local user could read.
 pub const BRIDGE_TOKEN_ENV: &str = "DAYFUSION_BRIDGE_TOKEN";

@@ -307,6 +307,27 @@ enum EvalCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Attack species made from the real clips and stills under DIR
+    /// (video/real_*, pad/real/*.jpg, identities/*/*), each walked through live sessions
+    /// of the engine: APCER per species and BPCER with 95% intervals and
+    /// the number of sources, every check's score distribution.
+    Attacks {
+        /// The development set root (holds video/, pad/real/ and identities/).
+        dir: PathBuf,
+        /// Where report.json, report.md and distributions.png go.
+        #[arg(long, value_name = "DIR", default_value = "target/eval/attacks")]
+        out: PathBuf,
+        /// The subset `make test` runs: one clip, one still, one session
+        /// of each species.
+        #[arg(long)]
+        quick: bool,
+        /// Models folder (default: DAYFUSION_MODELS_DIR, else <data>/models, else the package's).
+        #[arg(long, value_name = "DIR")]
+        models_dir: Option<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -565,6 +586,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     json,
                 },
         } => liveness_commands::eval_pad(&dir, &out, &resolve_models_dir(models_dir)?, json),
+        Command::Eval {
+            command:
+                EvalCommand::Attacks {
+                    dir,
+                    out,
+                    quick,
+                    models_dir,
+                    json,
+                },
+        } => liveness_commands::eval_attacks(
+            &dir,
+            &out,
+            quick,
+            &resolve_models_dir(models_dir)?,
+            json,
+        ),
         Command::Liveness {
             command:
                 LivenessCommand::Analyze {

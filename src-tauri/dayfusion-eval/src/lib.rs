@@ -4,13 +4,18 @@
 //! FAR; [`plot`] draws ROC curves; [`faces`] runs the engine (and the
 //! `face_recognition` peer) over a folder of people and reports both;
 //! [`portraits`] finds holder portraits on documents; [`pad`] measures the
-//! liveness engine against presentation attacks (APCER, BPCER).
+//! liveness engine against presentation attacks (APCER, BPCER) on real
+//! recordings; [`attacks`] runs attack species made from real material
+//! through live sessions of the engine; [`stats`] gives their confidence
+//! intervals and score distributions.
 
+pub mod attacks;
 pub mod faces;
 pub mod metrics;
 pub mod pad;
 pub mod plot;
 pub mod portraits;
+pub mod stats;
 
 /// The JPEG and PNG files directly in `dir`, sorted.
 pub(crate) fn image_files(dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {

@@ -22,6 +22,7 @@ use serde::Serialize;
 
 use crate::EvalError;
 use crate::metrics::median;
+use crate::stats::{Summary, percent};
 
 /// A presentation: bona fide or an attack of some type.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -116,12 +117,34 @@ pub struct PadReport {
     pub videos: Rates,
     /// Median moiré / glare of bona fide and attack crops.
     pub crop_medians: BTreeMap<String, f64>,
+    /// Each check's scores on the real material, bona fide against each
+    /// attack type, so a reader sees how far the pass line is from the
+    /// data.
+    pub distributions: Vec<PadDistribution>,
     /// What this data cannot show.
     pub limits: Vec<&'static str>,
     /// Per crop.
     pub crop_outcomes: Vec<CropOutcome>,
     /// Per clip.
     pub video_outcomes: Vec<VideoOutcome>,
+}
+
+/// One measure's distribution over one kind of presentation.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PadDistribution {
+    /// `crops` or `clips`.
+    pub set: &'static str,
+    /// A check (`screen-cues`) or a raw measure (`moire`).
+    pub measure: String,
+    /// `bona-fide` or the attack type.
+    pub truth: String,
+    /// The pass line on this measure, where it has one.
+    pub pass_line: Option<f64>,
+    /// Presentations where it did not apply (clips).
+    pub not_applicable: usize,
+    /// The values (`None`: none applied).
+    pub values: Option<Summary>,
 }
 
 const LIMITS: [&str; 4] = [
@@ -172,11 +195,7 @@ pub fn evaluate_pad(
             .map_err(|e| dataset_error(e.to_string()))?
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .filter(|p| {
-                p.extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| matches!(e, "webm" | "mp4" | "mkv" | "avi" | "mov"))
-            })
+            .filter(|p| is_video(p))
             .collect();
         files.sort();
         for file in files {
@@ -207,8 +226,10 @@ pub fn evaluate_pad(
         crop_medians.insert(format!("{label}Moire"), pick(|c| c.moire));
         crop_medians.insert(format!("{label}Specular"), pick(|c| c.specular));
     }
+    let distributions = distributions(&crops, &videos);
     let report = PadReport {
         dataset: dir.to_path_buf(),
+        distributions,
         crops_not_measurable: (
             crops
                 .iter()
@@ -239,10 +260,23 @@ pub fn evaluate_pad(
     Ok(report)
 }
 
-fn file_name(path: &Path) -> String {
+/// The last component of `path`, as text.
+pub(crate) fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+/// Whether `path` names a video file the decoder reads.
+pub(crate) fn is_video(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e, "webm" | "mp4" | "mkv" | "avi" | "mov"))
+}
+
+/// The recording a crop comes from: its file name up to the first `_`.
+pub(crate) fn source_group(name: &str) -> String {
+    name.split('_').next().unwrap_or_default().to_owned()
 }
 
 fn crop_outcome(engine: &FaceEngine, file: &Path, truth: Truth) -> Result<CropOutcome, EvalError> {
@@ -272,7 +306,7 @@ fn crop_outcome(engine: &FaceEngine, file: &Path, truth: Truth) -> Result<CropOu
     let score = result.score.unwrap_or(0.0);
     let name = file_name(file);
     Ok(CropOutcome {
-        source: name.split('_').next().unwrap_or_default().to_owned(),
+        source: source_group(&name),
         file: name,
         truth,
         face_found: found.is_some(),
@@ -325,6 +359,69 @@ fn video_outcome(engine: &FaceEngine, file: &Path) -> Result<VideoOutcome, EvalE
     })
 }
 
+/// The per-measure distributions of [`PadReport::distributions`].
+fn distributions(crops: &[CropOutcome], videos: &[VideoOutcome]) -> Vec<PadDistribution> {
+    let label = |truth: &Truth| match truth {
+        Truth::BonaFide => "bona-fide".to_owned(),
+        Truth::Attack(kind) => kind.clone(),
+    };
+    let truths = |labels: Vec<String>| {
+        labels
+            .into_iter()
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let mut out = Vec::new();
+    let pass = f64::from(PASS_SCORE);
+    type CropMeasure = (&'static str, Option<f64>, fn(&CropOutcome) -> Option<f32>);
+    let crop_measures: [CropMeasure; 4] = [
+        ("screen-cues", Some(pass), |c| {
+            c.measurable.then_some(c.score)
+        }),
+        ("moire", None, |c| Some(c.moire)),
+        ("specular", None, |c| Some(c.specular)),
+        ("edges", None, |c| c.edges),
+    ];
+    for truth in truths(crops.iter().map(|c| label(&c.truth)).collect()) {
+        let group: Vec<&CropOutcome> = crops.iter().filter(|c| label(&c.truth) == truth).collect();
+        for (measure, pass_line, pick) in crop_measures {
+            let values: Vec<f64> = group
+                .iter()
+                .filter_map(|c| pick(c))
+                .map(f64::from)
+                .collect();
+            out.push(PadDistribution {
+                set: "crops",
+                measure: measure.to_owned(),
+                truth: truth.clone(),
+                pass_line,
+                not_applicable: group.len() - values.len(),
+                values: Summary::of(&values, pass_line),
+            });
+        }
+    }
+    for truth in truths(videos.iter().map(|v| label(&v.truth)).collect()) {
+        let group: Vec<&VideoOutcome> =
+            videos.iter().filter(|v| label(&v.truth) == truth).collect();
+        for check in dayfusion_liveness::CheckKind::ALL {
+            let values: Vec<f64> = group
+                .iter()
+                .filter_map(|v| v.checks.iter().find(|c| c.check == check))
+                .filter(|c| c.outcome != dayfusion_liveness::Outcome::NotApplicable)
+                .filter_map(|c| c.score.map(f64::from))
+                .collect();
+            out.push(PadDistribution {
+                set: "clips",
+                measure: check.as_str().to_owned(),
+                truth: truth.clone(),
+                pass_line: Some(pass),
+                not_applicable: group.len() - values.len(),
+                values: Summary::of(&values, Some(pass)),
+            });
+        }
+    }
+    out
+}
+
 fn rates<'a>(items: impl Iterator<Item = (&'a Truth, bool, &'a str)>) -> Rates {
     let mut bona = (0, 0);
     let mut apcer: BTreeMap<String, (usize, usize, f64)> = BTreeMap::new();
@@ -352,13 +449,5 @@ fn rates<'a>(items: impl Iterator<Item = (&'a Truth, bool, &'a str)>) -> Rates {
         bpcer: percent(bona.1, bona.0),
         apcer,
         sources: sources.len(),
-    }
-}
-
-fn percent(part: usize, whole: usize) -> f64 {
-    if whole == 0 {
-        f64::NAN
-    } else {
-        100.0 * part as f64 / whole as f64
     }
 }

@@ -24,7 +24,7 @@ const FONT_CANDIDATES: [&str; 2] = [
 
 /// Registers a system font once; false when none is installed (the plot
 /// is then drawn without text).
-fn font_available() -> bool {
+pub(crate) fn font_available() -> bool {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     *REGISTERED.get_or_init(|| {
         FONT_CANDIDATES.iter().any(|path| {

@@ -43,6 +43,17 @@ pub enum CheckKind {
 }
 
 impl CheckKind {
+    /// Every check, in report order.
+    pub const ALL: [CheckKind; 7] = [
+        CheckKind::Identity,
+        CheckKind::Movement,
+        CheckKind::Depth,
+        CheckKind::Light,
+        CheckKind::NaturalMotion,
+        CheckKind::ScreenCues,
+        CheckKind::CaptureIntegrity,
+    ];
+
     /// The code (`natural-motion`).
     pub const fn as_str(self) -> &'static str {
         match self {
