@@ -182,6 +182,19 @@ pub fn eval_pad(dir: &Path, out: &Path, models_dir: &Path, json: bool) -> anyhow
         .map(|(k, v)| format!("{k}={v:.4}"))
         .collect();
     println!("crop medians: {}", medians.join(" "));
+    println!("distributions (median [min-max], n; below the pass line):");
+    for d in &report.distributions {
+        let values = d.values.as_ref().map_or("none applied".to_owned(), |v| {
+            let below = v.below_pass.map_or(String::new(), |b| {
+                format!("; {b} below {}", d.pass_line.unwrap_or_default())
+            });
+            format!(
+                "{:.4} [{:.4}-{:.4}], n={}{below}",
+                v.median, v.min, v.max, v.n
+            )
+        });
+        println!("  {:<6} {:<18} {:<10} {values}", d.set, d.measure, d.truth);
+    }
     for limit in &report.limits {
         println!("limit: {limit}");
     }
