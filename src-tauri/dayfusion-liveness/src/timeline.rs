@@ -85,6 +85,19 @@ impl FlashTimeline {
         });
     }
 
+    /// Shows what an answer names from `at_ms` (a client painting the
+    /// answers): a new colour is revealed, none ends the sequence, the
+    /// colour already shown changes nothing.
+    pub fn show(&mut self, colour: Option<FlashColour>, at_ms: f64) {
+        if self.current() == colour {
+            return;
+        }
+        match colour {
+            Some(colour) => self.reveal(colour, at_ms),
+            None => self.end(at_ms),
+        }
+    }
+
     /// Clears the screen at `at_ms`: the sequence is over.
     pub fn end(&mut self, at_ms: f64) {
         self.close(at_ms);
@@ -216,5 +229,18 @@ mod tests {
         assert!(live.tinted_between(1500.0, 1600.0));
         assert!(!live.tinted_between(1540.0, 1600.0));
         assert_eq!(live.base(), TimeBase::Arrival);
+
+        // A painting client: the same colour twice is one span, none ends.
+        let mut painted = FlashTimeline::live();
+        painted.show(None, 900.0);
+        assert_eq!((painted.start_ms(), painted.ended()), (None, false));
+        painted.show(Some(FlashColour::Red), 1000.0);
+        painted.show(Some(FlashColour::Red), 1066.0);
+        painted.show(Some(FlashColour::Blue), 1300.0);
+        painted.show(None, 1600.0);
+        assert_eq!(painted.spans().len(), 2);
+        assert_eq!(painted.start_ms(), Some(1000.0));
+        assert_eq!(painted.colour_at(1299.0), Some(FlashColour::Red));
+        assert!(painted.ended() && painted.colour_at(1600.0).is_none());
     }
 }

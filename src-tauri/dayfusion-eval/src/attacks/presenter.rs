@@ -73,17 +73,9 @@ pub fn present(
     let small_oval_width = start.oval.width;
     let mut rng = StdRng::seed_from_u64(p.seed);
     // What the kiosk screen showed, from when (engine clock).
-    let mut screen: Vec<(f64, Option<FlashColour>)> = vec![(0.0, None)];
-    let screen_at = |screen: &[(f64, Option<FlashColour>)], t: f64| {
-        screen
-            .iter()
-            .rev()
-            .find(|(from, _)| *from <= t)
-            .and_then(|(_, c)| *c)
-    };
+    let mut screen = FlashTimeline::live();
     // The tinted print's schedule: known in advance, so not this session's.
     let guessed = FlashTimeline::scheduled(&Challenge::random(), 0.0);
-    let mut first_colour_at: Option<f64> = None;
     let surface = match p.species {
         Species::BonaFide | Species::FaceSwap => Surface::Face,
         Species::PrintHeld | Species::PrintTinted => Surface::Print,
@@ -131,8 +123,9 @@ pub fn present(
             (0.0, 0.0)
         };
         let played = grabbed - 1_000.0;
-        let live_light = screen_at(&screen, grabbed - CAMERA_MS).map(FlashColour::rgb);
-        let planned = first_colour_at
+        let live_light = screen.colour_at(grabbed - CAMERA_MS).map(FlashColour::rgb);
+        let planned = screen
+            .start_ms()
             .and_then(|first| guessed.colour_at(grabbed - first))
             .map(FlashColour::rgb);
         let (frame, blend, flash, pictured) = match p.species {
@@ -151,7 +144,9 @@ pub fn present(
                 source.frame_at(played),
                 (i % 4 == 0).then(|| (source.previous_at(played), 0.35)),
                 live_light,
-                screen_at(&screen, grabbed - CAMERA_MS - f64::from(delay_ms)).map(FlashColour::rgb),
+                screen
+                    .colour_at(grabbed - CAMERA_MS - f64::from(delay_ms))
+                    .map(FlashColour::rgb),
             ),
             Species::VirtualCamera => (source.frame_at(played), None, None, None),
         };
@@ -170,7 +165,7 @@ pub fn present(
         let behind = arrival.saturating_sub(clock.now_ms() as u64);
         clock.advance(behind);
         // An honest widget: it claims the colour it painted.
-        let claim = screen_at(&screen, grabbed);
+        let claim = screen.colour_at(grabbed);
         let answer = match live.push_frame(&id, grabbed + 5_000.0, &image, claim) {
             Ok(answer) => answer,
             Err(
@@ -187,13 +182,7 @@ pub fn present(
         if let Some(next) = answer.oval {
             oval = next;
         }
-        if screen.last().map(|(_, c)| *c) != Some(answer.flash) {
-            let at = arrival as f64 + PAINT_MS;
-            screen.push((at, answer.flash));
-            if answer.flash.is_some() {
-                first_colour_at.get_or_insert(at);
-            }
-        }
+        screen.show(answer.flash, arrival as f64 + PAINT_MS);
         if phase == Phase::Complete {
             break;
         }

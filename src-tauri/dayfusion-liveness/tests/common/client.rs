@@ -101,15 +101,7 @@ pub fn run(
 ) -> Result<Run, LivenessError> {
     let mut r = rng(seed);
     // What the screen showed, from when (engine clock).
-    let mut screen: Vec<(f64, Option<FlashColour>)> = vec![(0.0, None)];
-    let screen_at = |screen: &[(f64, Option<FlashColour>)], t: f64| {
-        screen
-            .iter()
-            .rev()
-            .find(|(from, _)| *from <= t)
-            .and_then(|(_, c)| *c)
-    };
-    let mut first_colour_at: Option<f64> = None;
+    let mut screen = FlashTimeline::live();
     let schedule = client
         .prepared
         .as_ref()
@@ -132,13 +124,13 @@ pub fn run(
             centre.1 += (oval.center_y - centre.1) * 0.3;
         }
         let light = match client.prepared {
-            Some(_) => planned(first_colour_at, grabbed),
-            None => screen_at(&screen, grabbed - client.camera_ms - client.relay_ms),
+            Some(_) => planned(screen.start_ms(), grabbed),
+            None => screen.colour_at(grabbed - client.camera_ms - client.relay_ms),
         };
         let claim = match client.claim {
-            Claim::Screen => screen_at(&screen, grabbed),
+            Claim::Screen => screen.colour_at(grabbed),
             Claim::Always(c) => (phase == Phase::Flashing).then_some(c),
-            Claim::Prepared => planned(first_colour_at, grabbed),
+            Claim::Prepared => planned(screen.start_ms(), grabbed),
         };
         let pose = Pose {
             width_ratio: width,
@@ -155,13 +147,7 @@ pub fn run(
         if let Some(next) = answer.oval {
             oval = next;
         }
-        if screen.last().map(|(_, c)| *c) != Some(answer.flash) {
-            let at = arrival as f64 + client.paint_ms;
-            screen.push((at, answer.flash));
-            if answer.flash.is_some() {
-                first_colour_at.get_or_insert(at);
-            }
-        }
+        screen.show(answer.flash, arrival as f64 + client.paint_ms);
         answers.push(answer);
         if phase == Phase::Complete {
             break;
