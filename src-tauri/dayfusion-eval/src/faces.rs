@@ -138,13 +138,7 @@ pub fn scan_dataset(dir: &Path) -> Result<Vec<DatasetImage>, EvalError> {
         path: dir.to_owned(),
         reason,
     };
-    let mut people: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| unavailable(e.to_string()))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    people.sort();
+    let people = crate::sorted_paths(dir, Path::is_dir).map_err(|e| unavailable(e.to_string()))?;
     let mut images = Vec::new();
     for person_dir in people {
         let person = person_dir

@@ -17,19 +17,27 @@ pub mod plot;
 pub mod portraits;
 pub mod stats;
 
-/// The JPEG and PNG files directly in `dir`, sorted.
-pub(crate) fn image_files(dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
-    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)?
+/// The entries directly in `dir` that `keep` accepts, sorted.
+pub(crate) fn sorted_paths(
+    dir: &std::path::Path,
+    keep: impl Fn(&std::path::Path) -> bool,
+) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "jpg" | "jpeg" | "png"))
-        })
+        .filter(|p| keep(p))
         .collect();
-    files.sort();
-    Ok(files)
+    paths.sort();
+    Ok(paths)
+}
+
+/// The JPEG and PNG files directly in `dir`, sorted.
+pub(crate) fn image_files(dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    sorted_paths(dir, |p| {
+        p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "jpg" | "jpeg" | "png"))
+    })
 }
 
 /// Why an evaluation could not run.

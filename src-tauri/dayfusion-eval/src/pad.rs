@@ -175,13 +175,8 @@ pub fn evaluate_pad(
     for file in crate::image_files(&real_dir).map_err(|e| dataset_error(e.to_string()))? {
         crops.push(crop_outcome(engine, &file, Truth::BonaFide)?);
     }
-    let mut types: Vec<PathBuf> = std::fs::read_dir(&attack_dir)
-        .map_err(|e| dataset_error(e.to_string()))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    types.sort();
+    let types =
+        crate::sorted_paths(&attack_dir, Path::is_dir).map_err(|e| dataset_error(e.to_string()))?;
     for type_dir in types {
         let kind = file_name(&type_dir);
         for file in crate::image_files(&type_dir).map_err(|e| dataset_error(e.to_string()))? {
@@ -191,13 +186,8 @@ pub fn evaluate_pad(
     let mut videos = Vec::new();
     let video_dir = dir.join("video");
     if video_dir.is_dir() {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&video_dir)
-            .map_err(|e| dataset_error(e.to_string()))?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| is_video(p))
-            .collect();
-        files.sort();
+        let files =
+            crate::sorted_paths(&video_dir, is_video).map_err(|e| dataset_error(e.to_string()))?;
         for file in files {
             videos.push(video_outcome(engine, &file)?);
         }

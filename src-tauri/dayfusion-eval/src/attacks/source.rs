@@ -6,7 +6,7 @@
 //! whole face with room around it (tight crops and turned faces are left
 //! out).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use dayfusion_face::{DetectorModel, FaceEngine, load_image};
 use dayfusion_liveness::video::Frames;
@@ -156,14 +156,12 @@ pub fn load(
     let mut skipped = Vec::new();
     let video_dir = dir.join("video");
     if video_dir.is_dir() {
-        let mut clips: Vec<PathBuf> = read_dir(&video_dir)?
-            .into_iter()
-            .filter(|p| {
-                crate::pad::is_video(p)
-                    && p.file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with("real_"))
-            })
-            .collect();
+        let mut clips = crate::sorted_paths(&video_dir, |p| {
+            crate::pad::is_video(p)
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("real_"))
+        })
+        .map_err(|e| dataset_error(&video_dir, e))?;
         clips.truncate(limits.clips);
         for clip in clips {
             match load_clip(engine, &clip, limits.clip_frames) {
@@ -183,7 +181,9 @@ pub fn load(
     }
     let people = dir.join("identities");
     if people.is_dir() {
-        for person in read_dir(&people)?.into_iter().filter(|p| p.is_dir()) {
+        let folders =
+            crate::sorted_paths(&people, Path::is_dir).map_err(|e| dataset_error(&people, e))?;
+        for person in folders {
             let group = crate::pad::file_name(&person);
             for file in crate::image_files(&person).map_err(|e| dataset_error(&person, e))? {
                 stills.push((group.clone(), file));
@@ -264,16 +264,6 @@ fn load_clip(engine: &FaceEngine, path: &Path, max_frames: usize) -> Result<Sour
         material: Material::Clip,
         frames,
     })
-}
-
-fn read_dir(dir: &Path) -> Result<Vec<PathBuf>, EvalError> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| dataset_error(dir, e))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    files.sort();
-    Ok(files)
 }
 
 fn dataset_error(path: &Path, e: std::io::Error) -> EvalError {
