@@ -897,7 +897,11 @@ fn outbox_sync_cut_off_mid_run_delivers_every_record_exactly_once() -> TestResul
         "cut at {seen_at_cut} items ({:?} in); first run {first:?}, ended {first_run_after_cut:?} after the cut",
         cut_at - started
     );
-    assert!(synced >= 3, "{first:?}");
+    // Every record moto held at the cut was synced, except perhaps the last
+    // one seen: written, but its answer lost to the cut (then it is the one
+    // in flight, and `landed` below says so).
+    let seen_at_cut = usize::try_from(seen_at_cut)?;
+    assert!(synced + 1 >= seen_at_cut, "{first:?}");
     assert!(synced < N, "{first:?}");
     assert!(first.stopped_early, "{first:?}");
     let in_flight = &transactions[synced];
