@@ -348,7 +348,7 @@ fn a_session_over_http_takes_jpeg_frames_and_answers_with_guidance() -> TestResu
     assert!(
         outcome.body["checks"]
             .as_array()
-            .is_some_and(|c| c.len() == 7)
+            .is_some_and(|c| c.len() == dayfusion_liveness::CheckKind::ALL.len())
     );
     assert!(outcome.body["confidence"].is_number());
 

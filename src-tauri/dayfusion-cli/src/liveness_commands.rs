@@ -140,17 +140,36 @@ pub fn eval_pad(dir: &Path, out: &Path, models_dir: &Path, json: bool) -> anyhow
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
-    for (label, rates) in [
-        ("face crops (screen cues only)", &report.crops),
-        ("clips (passive checks, no challenge)", &report.videos),
+    for (label, rates, before) in [
+        (
+            "face crops (screen cues and recapture)",
+            &report.crops,
+            &report.crops_before_recapture,
+        ),
+        (
+            "clips (passive checks, no challenge)",
+            &report.videos,
+            &report.videos_before_recapture,
+        ),
     ] {
-        println!("{label}: {} sources", rates.sources);
         println!(
-            "  BPCER {:>5.1}%  ({} of {} bona fide rejected)",
-            rates.bpcer, rates.bona_fide_rejected, rates.bona_fide
+            "{label}: {} sources; without the recapture check (rule 2026-12-07.3) in brackets",
+            rates.sources
+        );
+        println!(
+            "  BPCER {:>5.1}% [{:>5.1}%]  ({} [{}] of {} bona fide rejected)",
+            rates.bpcer,
+            before.bpcer,
+            rates.bona_fide_rejected,
+            before.bona_fide_rejected,
+            rates.bona_fide
         );
         for (kind, (n, accepted, apcer)) in &rates.apcer {
-            println!("  APCER {apcer:>5.1}%  ({accepted} of {n} {kind} attacks accepted)");
+            let (before_accepted, before_apcer) =
+                before.apcer.get(kind).map_or((0, 0.0), |&(_, a, p)| (a, p));
+            println!(
+                "  APCER {apcer:>5.1}% [{before_apcer:>5.1}%]  ({accepted} [{before_accepted}] of {n} {kind} attacks accepted)"
+            );
         }
     }
     for v in &report.video_outcomes {

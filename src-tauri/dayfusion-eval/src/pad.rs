@@ -5,19 +5,22 @@
 //! `DIR` holds `pad/real/*.jpg` (bona fide face crops),
 //! `pad/attack/<type>/*.jpg` (attack crops) and `video/*` (clips named
 //! `real_*` or `attack_<type>_*`). A single crop has no time, no challenge
-//! and usually no surroundings: only the screen-cue check applies to it. A
+//! and usually no surroundings: only the screen-cue and recapture checks
+//! apply to it. A
 //! clip without a challenge gets the passive checks (identity, natural
-//! motion, screen cues, integrity; depth needs the challenge), so its
-//! confidence is "passive only" and says nothing about light or approach.
+//! motion, screen cues, recapture, integrity; depth needs the challenge),
+//! so its confidence is "passive only" and says nothing about light or
+//! approach. Each set is also scored without the recapture check (rule
+//! `2026-12-07.3`), side by side.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use dayfusion_face::{DetectorModel, FaceEngine, load_image};
-use dayfusion_liveness::checks::{PASS_SCORE, screen};
+use dayfusion_liveness::checks::{PASS_SCORE, recapture, screen};
 use dayfusion_liveness::cues::{self, FaceBox};
 use dayfusion_liveness::video::Frames;
-use dayfusion_liveness::{LivenessSettings, LivenessStatus, Session};
+use dayfusion_liveness::{CheckKind, LivenessSettings, LivenessStatus, Session, confidence};
 use serde::Serialize;
 
 use crate::EvalError;
@@ -57,7 +60,14 @@ pub struct CropOutcome {
     pub edges: Option<f32>,
     /// Screen-cue score (50 = pass line).
     pub score: f32,
-    /// Accepted as live (score at or above the pass line).
+    /// Raw grid consistency over the whole crop (`None`: too little
+    /// texture).
+    pub screen_grid: Option<f32>,
+    /// Recapture score (50 = pass line; `None`: not applicable).
+    pub recapture_score: Option<f32>,
+    /// Accepted as live by the screen cues alone (rule `2026-12-07.3`).
+    pub accepted_screen_cues_only: bool,
+    /// Accepted as live: every applicable check at or above the pass line.
     pub accepted: bool,
 }
 
@@ -79,6 +89,8 @@ pub struct VideoOutcome {
     pub confidence: f32,
     /// Accepted as live (confidence at or above 50).
     pub accepted: bool,
+    /// Accepted without the recapture check (rule `2026-12-07.3`).
+    pub accepted_without_recapture: bool,
     /// Each check: outcome, score and reason.
     pub checks: Vec<dayfusion_liveness::CheckResult>,
     /// Median analysis per frame, milliseconds.
@@ -109,12 +121,17 @@ pub struct Rates {
 pub struct PadReport {
     /// The folder.
     pub dataset: PathBuf,
-    /// Rates on the face crops (screen cues only).
+    /// Rates on the face crops (screen cues and recapture).
     pub crops: Rates,
+    /// The same crops judged by the screen cues alone (rule
+    /// `2026-12-07.3`, before the recapture check).
+    pub crops_before_recapture: Rates,
     /// Crops too small to examine (bona fide, attack).
     pub crops_not_measurable: (usize, usize),
     /// Rates on the clips (passive checks).
     pub videos: Rates,
+    /// The same clips without the recapture check (rule `2026-12-07.3`).
+    pub videos_before_recapture: Rates,
     /// Median moiré / glare of bona fide and attack crops.
     pub crop_medians: BTreeMap<String, f64>,
     /// Each check's scores on the real material, bona fide against each
@@ -149,7 +166,7 @@ pub struct PadDistribution {
 
 const LIMITS: [&str; 4] = [
     "The clips were recorded without the challenge: no approach and no colour sequence, so the light, movement and depth checks do not apply; their confidence is passive-only.",
-    "Crops are tight single frames: only the screen-cue check applies to them (no time, no surroundings).",
+    "Crops are tight single frames: only the screen-cue and recapture checks apply to them (no time, little surroundings).",
     "Few subjects and recordings: the attack crops come from a handful of re-filmed clips, so rates are indicative, not statistically meaningful.",
     "Only 4 print crops and no mask, 3D or injection attacks in this set.",
 ];
@@ -197,10 +214,20 @@ pub fn evaluate_pad(
             .iter()
             .map(|c| (&c.truth, c.accepted, c.source.as_str())),
     );
+    let crops_before_recapture = rates(
+        crops
+            .iter()
+            .map(|c| (&c.truth, c.accepted_screen_cues_only, c.source.as_str())),
+    );
     let video_rates = rates(
         videos
             .iter()
             .map(|v| (&v.truth, v.accepted, v.file.as_str())),
+    );
+    let videos_before_recapture = rates(
+        videos
+            .iter()
+            .map(|v| (&v.truth, v.accepted_without_recapture, v.file.as_str())),
     );
     let mut crop_medians = BTreeMap::new();
     for (label, bona) in [("bonaFide", true), ("attack", false)] {
@@ -231,7 +258,9 @@ pub fn evaluate_pad(
                 .count(),
         ),
         crops: crop_rates,
+        crops_before_recapture,
         videos: video_rates,
+        videos_before_recapture,
         crop_medians,
         limits: LIMITS.to_vec(),
         crop_outcomes: crops,
@@ -294,6 +323,9 @@ fn crop_outcome(engine: &FaceEngine, file: &Path, truth: Truth) -> Result<CropOu
     let cues = cues::measure(&image, face);
     let result = screen::score(&[cues]);
     let score = result.score.unwrap_or(0.0);
+    let screen_grid = dayfusion_liveness::recapture::screen_grid(&image);
+    let recapture_score = recapture::score(&Vec::from_iter(screen_grid)).score;
+    let accepted_screen_cues_only = score >= PASS_SCORE;
     let name = file_name(file);
     Ok(CropOutcome {
         source: source_group(&name),
@@ -305,7 +337,10 @@ fn crop_outcome(engine: &FaceEngine, file: &Path, truth: Truth) -> Result<CropOu
         specular: cues.specular,
         edges: cues.edges,
         score,
-        accepted: score >= PASS_SCORE,
+        screen_grid,
+        recapture_score,
+        accepted_screen_cues_only,
+        accepted: accepted_screen_cues_only && recapture_score.is_none_or(|r| r >= PASS_SCORE),
     })
 }
 
@@ -335,6 +370,13 @@ fn video_outcome(engine: &FaceEngine, file: &Path) -> Result<VideoOutcome, EvalE
         }
     }
     let result = session.finish(engine, false);
+    let succeeded = result.status == LivenessStatus::Succeeded;
+    let without_recapture: Vec<_> = result
+        .checks
+        .iter()
+        .filter(|c| c.check != CheckKind::Recapture)
+        .cloned()
+        .collect();
     Ok(VideoOutcome {
         file: name,
         truth,
@@ -342,7 +384,9 @@ fn video_outcome(engine: &FaceEngine, file: &Path) -> Result<VideoOutcome, EvalE
         rejected_frames,
         status: result.status,
         confidence: result.confidence,
-        accepted: result.status == LivenessStatus::Succeeded && result.confidence >= PASS_SCORE,
+        accepted: succeeded && result.confidence >= PASS_SCORE,
+        accepted_without_recapture: succeeded
+            && confidence::combine(&without_recapture) >= PASS_SCORE,
         checks: result.checks,
         median_frame_ms: result.timings.median_frame_ms,
         finish_ms: result.timings.finish_ms,
@@ -363,9 +407,13 @@ fn distributions(crops: &[CropOutcome], videos: &[VideoOutcome]) -> Vec<PadDistr
     let mut out = Vec::new();
     let pass = f64::from(PASS_SCORE);
     type CropMeasure = (&'static str, Option<f64>, fn(&CropOutcome) -> Option<f32>);
-    let crop_measures: [CropMeasure; 4] = [
+    let crop_measures: [CropMeasure; 6] = [
         ("screen-cues", Some(pass), |c| {
             c.measurable.then_some(c.score)
+        }),
+        ("recapture", Some(pass), |c| c.recapture_score),
+        ("screen-grid", Some(recapture::GRID_KNOTS[1].0), |c| {
+            c.screen_grid
         }),
         ("moire", None, |c| Some(c.moire)),
         ("specular", None, |c| Some(c.specular)),
@@ -392,7 +440,7 @@ fn distributions(crops: &[CropOutcome], videos: &[VideoOutcome]) -> Vec<PadDistr
     for truth in truths(videos.iter().map(|v| label(&v.truth)).collect()) {
         let group: Vec<&VideoOutcome> =
             videos.iter().filter(|v| label(&v.truth) == truth).collect();
-        for check in dayfusion_liveness::CheckKind::ALL {
+        for check in CheckKind::ALL {
             let values: Vec<f64> = group
                 .iter()
                 .filter_map(|v| v.checks.iter().find(|c| c.check == check))
@@ -408,6 +456,21 @@ fn distributions(crops: &[CropOutcome], videos: &[VideoOutcome]) -> Vec<PadDistr
                 values: Summary::of(&values, Some(pass)),
             });
         }
+        // The recapture check's raw measure, against the measure's pass line.
+        let grid_line = recapture::GRID_KNOTS[1].0;
+        let values: Vec<f64> = group
+            .iter()
+            .filter_map(|v| v.checks.iter().find(|c| c.check == CheckKind::Recapture))
+            .filter_map(|c| c.measures.get("gridConsistency").copied())
+            .collect();
+        out.push(PadDistribution {
+            set: "clips",
+            measure: "screen-grid".to_owned(),
+            truth: truth.clone(),
+            pass_line: Some(grid_line),
+            not_applicable: group.len() - values.len(),
+            values: Summary::of(&values, Some(grid_line)),
+        });
     }
     out
 }

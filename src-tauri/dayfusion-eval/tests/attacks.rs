@@ -132,7 +132,7 @@ fn a_tiny_generated_set_yields_every_species_row() -> TestResult {
                 .iter()
                 .filter(|d| d.species == species.id())
                 .count(),
-            7,
+            dayfusion_liveness::CheckKind::ALL.len(),
             "every check's distribution for {}",
             species.id()
         );

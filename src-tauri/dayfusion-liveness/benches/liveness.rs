@@ -2,7 +2,8 @@
 //! Per-frame analysis cost and `finish` time on 640x480 frames built from a
 //! registry-shipped photo (face about 40% of the frame width, swaying
 //! slightly, so the detector, mesh, embedder and cue schedules run as in a
-//! capture). Skips when the models or photo are absent.
+//! capture), and the whole-frame recapture measure alone. Skips when the
+//! models or photo are absent.
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -93,6 +94,10 @@ fn bench(c: &mut Criterion) {
             t.median_frame_ms, t.p95_frame_ms
         );
     }
+    // The whole-frame recapture measure alone (part of the cue frames).
+    c.bench_function("recapture screen_grid 640x480", |b| {
+        b.iter(|| black_box(dayfusion_liveness::recapture::screen_grid(&frames[0])))
+    });
     c.bench_function("liveness finish (150 frames, 2 audit images)", |b| {
         b.iter_batched(
             || {

@@ -7,7 +7,7 @@
 //! 2. Under that cap, the confidence is the weighted mean of all applicable
 //!    scores, with weights [`weight`]: the challenge-bound checks (light 3,
 //!    depth 2) count most because a recording cannot pass them; screen cues
-//!    2; the rest 1.
+//!    and recapture 2; the rest 1.
 //! 3. Without a challenge (a recording), light, movement and depth do not
 //!    apply: the confidence then rests on passive cues only and the result
 //!    says so ([`Assurance::PassiveOnly`]).
@@ -20,7 +20,9 @@ use serde::Serialize;
 
 use crate::checks::{CheckKind, CheckResult};
 
-/// Version of the rule, recorded in every result. `2026-12-07.3`: live
+/// Version of the rule, recorded in every result. `2026-12-07.4`: an
+/// eighth check, recapture (a screen's pixel grid across the whole frame,
+/// no model), weighs 2 and can veto; `2026-12-07.3`: live
 /// sessions reveal each oval and colour only when it is due and the light
 /// check times the skin's response on the engine's arrival clock (a
 /// colour claimed before its reveal or never shown fails it);
@@ -30,7 +32,7 @@ use crate::checks::{CheckKind, CheckResult};
 /// `2026-12-07`: the identity check embeds with SFace (one view per
 /// frame, face engine v2) and passes at that model's FAR-0.1% cosine;
 /// `2026-11-26` embedded with MobileFaceNet and passed at cosine 0.52.
-pub const RULE_VERSION: &str = "local-liveness-rule/2026-12-07.3";
+pub const RULE_VERSION: &str = "local-liveness-rule/2026-12-07.4";
 
 /// How much the applicable checks can show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -46,7 +48,7 @@ pub enum Assurance {
 pub const fn weight(kind: CheckKind) -> f32 {
     match kind {
         CheckKind::Light => 3.0,
-        CheckKind::Depth | CheckKind::ScreenCues => 2.0,
+        CheckKind::Depth | CheckKind::ScreenCues | CheckKind::Recapture => 2.0,
         CheckKind::Identity
         | CheckKind::Movement
         | CheckKind::NaturalMotion
@@ -108,6 +110,27 @@ mod tests {
             scored(CheckKind::ScreenCues, 30.0),
         ];
         assert_eq!(combine(&checks), 30.0);
+    }
+
+    #[test]
+    fn a_screen_grid_across_the_frame_vetoes_even_with_the_challenge_passed() {
+        let checks = [
+            scored(CheckKind::Light, 100.0),
+            scored(CheckKind::Depth, 100.0),
+            scored(CheckKind::Recapture, 35.0),
+        ];
+        assert_eq!(combine(&checks), 35.0);
+        // Passed, it weighs 2 in the mean (under the cap of the lowest veto).
+        let passed = [
+            scored(CheckKind::Light, 90.0),
+            scored(CheckKind::Recapture, 100.0),
+            scored(CheckKind::NaturalMotion, 40.0),
+        ];
+        let c = combine(&passed);
+        assert!(
+            (c - (3.0 * 90.0 + 2.0 * 100.0 + 40.0) / 6.0).abs() < 1e-4,
+            "{c}"
+        );
     }
 
     #[test]

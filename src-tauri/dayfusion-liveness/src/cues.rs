@@ -7,7 +7,8 @@
 //! for [`frame_edges`]) when there is nothing to measure; none of them panics.
 
 use image::RgbImage;
-use rustfft::{FftPlanner, num_complex::Complex};
+
+use crate::spectrum::SpectrumPlan;
 
 /// Face box in image pixels (x,y = top-left). May extend past the image.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -37,8 +38,6 @@ pub struct ScreenCues {
 const MOIRE_SIZE: usize = 128;
 /// Smallest spectrum side; smaller face regions give 0.
 const MOIRE_MIN: usize = 64;
-/// A spectrum bin is a peak when its power exceeds this many times its local background.
-const PEAK_FACTOR: f32 = 10.0;
 /// Longer side (px) of the downscaled region searched by [`frame_edges`].
 const EDGE_SIZE: f32 = 200.0;
 /// Minimum Sobel response (0..255 grey) of a frame edge pixel: a sharp step of about 20..40 levels.
@@ -142,7 +141,7 @@ fn grey_resample(img: &RgbImage, r: Rect, ow: usize, oh: usize) -> Vec<f32> {
 /// Hann window, a 2D FFT (rows then columns) gives the power spectrum. Skin
 /// spectra decay smoothly; a re-filmed screen or a halftone print adds narrow
 /// peaks. Over the annulus of normalised radius 0.25..0.5 (Nyquist = 0.5), a
-/// bin counts as a peak when its power exceeds `PEAK_FACTOR` (10) times the
+/// bin counts as a peak when its power exceeds 10 times the
 /// median of the 24 bins on the 7x7 ring around it (a ring, so a peak's own
 /// Hann main lobe does not raise its background; a factor of 10 keeps the
 /// share of pure noise near 1%). Share = peak power / annulus power.
@@ -174,61 +173,7 @@ pub fn moire_energy(image: &RgbImage, face: FaceBox) -> f32 {
 
 /// Share of the 0.25..0.5 annulus power of an `n` x `n` grey patch that sits in peaks.
 fn peak_share(grey: &[f32], n: usize) -> f32 {
-    let mean = grey.iter().sum::<f32>() / (n * n) as f32;
-    let hann: Vec<f32> = (0..n)
-        .map(|i| 0.5 - 0.5 * (std::f32::consts::TAU * i as f32 / n as f32).cos())
-        .collect();
-    let mut buf: Vec<Complex<f32>> = grey
-        .iter()
-        .enumerate()
-        .map(|(i, v)| Complex::new((v - mean) * hann[i % n] * hann[i / n], 0.0))
-        .collect();
-    let fft = FftPlanner::new().plan_fft_forward(n);
-    fft.process(&mut buf); // every row
-    let mut cols = vec![Complex::new(0.0, 0.0); n * n];
-    for (i, c) in buf.iter().enumerate() {
-        cols[(i % n) * n + i / n] = *c; // transpose
-    }
-    fft.process(&mut cols); // every column
-    let power: Vec<f32> = cols.iter().map(|c| c.norm_sqr()).collect();
-    // Power padded by 3 bins on every side (the spectrum is periodic), so the
-    // 7x7 ring around any bin is read without wrapping arithmetic.
-    let p = n + 6;
-    let pad: Vec<f32> = (0..p * p)
-        .map(|i| power[((i / p + n - 3) % n) * n + (i % p + n - 3) % n])
-        .collect();
-    let ring: Vec<usize> = (0..49)
-        .filter(|k| k / 7 == 0 || k / 7 == 6 || k % 7 == 0 || k % 7 == 6)
-        .map(|k| (k / 7) * p + k % 7)
-        .collect();
-    let signed = |i: usize| i as isize - if i < n / 2 { 0 } else { n as isize };
-    let (mut total, mut peaks) = (0f64, 0f64);
-    for v in 0..n {
-        for u in 0..n {
-            let (fu, fv) = (signed(u), signed(v));
-            // Half plane: the spectrum of a real image is symmetric.
-            let r2 = (fu * fu + fv * fv) as usize; // annulus 0.25..0.5 of n
-            if fv < 0 || (fv == 0 && fu <= 0) || r2 * 16 < n * n || r2 * 4 > n * n {
-                continue;
-            }
-            let (pw, base) = (power[v * n + u], v * p + u);
-            total += f64::from(pw);
-            // pw > PEAK_FACTOR x median of 24  <=>  at least 13 ring bins below p / factor.
-            if ring
-                .iter()
-                .filter(|&&o| pad[base + o] * PEAK_FACTOR < pw)
-                .count()
-                >= 13
-            {
-                peaks += f64::from(pw);
-            }
-        }
-    }
-    if total > f64::EPSILON {
-        (peaks / total).clamp(0.0, 1.0) as f32
-    } else {
-        0.0
-    }
+    SpectrumPlan::new(n).high_band(grey).peak_share()
 }
 
 /// Share of the face box covered by flat saturated highlight blobs, 0..1.

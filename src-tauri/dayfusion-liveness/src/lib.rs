@@ -3,7 +3,7 @@
 //! A session asks the person to bring their face from a small oval to a
 //! large one while the screen flashes random colours
 //! ([`challenge::Challenge`]). Each frame is measured once when it arrives
-//! ([`observation`]) and answered with live guidance; at the end seven
+//! ([`observation`]) and answered with live guidance; at the end eight
 //! checks ([`checks`]) each give a score and a reason, and a documented rule
 //! ([`confidence`]) combines them into a confidence 0-100.
 //!
@@ -19,7 +19,9 @@ pub mod engine;
 pub mod error;
 pub mod i18n;
 pub mod observation;
+pub mod recapture;
 pub mod session;
+mod spectrum;
 pub mod timeline;
 pub mod video;
 

@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::challenge::FlashColour;
 use crate::cues::{self, FaceBox, ScreenCues};
 use crate::error::LivenessError;
+use crate::recapture;
 
 /// Detections below this score are ignored.
 const MIN_FACE_SCORE: f32 = 0.6;
@@ -112,6 +113,10 @@ pub struct Observation {
     pub face_count: usize,
     /// The (largest) face, when there is one.
     pub face: Option<FaceObservation>,
+    /// How consistently one fine frequency peaks across the whole frame
+    /// (a screen's pixel grid, see [`crate::recapture`]), on the frames
+    /// with a face whose cues were measured.
+    pub screen_grid: Option<f32>,
     /// Analysis time of this frame, milliseconds.
     pub analysis_ms: f32,
 }
@@ -121,7 +126,7 @@ pub struct Observation {
 pub struct Extras {
     /// Compute the face embedding.
     pub embedding: bool,
-    /// Measure screen and print cues.
+    /// Measure screen and print cues (the face's and the whole frame's).
     pub cues: bool,
 }
 
@@ -149,6 +154,11 @@ pub fn observe(
         Some(face) => Some(observe_face(engine, image, face, extras)?),
         None => None,
     };
+    // Only frames showing a face: frames of the empty room before the
+    // person (or the phone) comes into view must not dilute the median.
+    let screen_grid = (extras.cues && face.is_some())
+        .then(|| recapture::screen_grid(image))
+        .flatten();
     Ok(Observation {
         t_ms,
         arrived_ms: None,
@@ -157,6 +167,7 @@ pub fn observe(
         pixel_hash: pixel_hash(image),
         face_count,
         face,
+        screen_grid,
         analysis_ms: start.elapsed().as_secs_f32() * 1000.0,
     })
 }

@@ -790,6 +790,7 @@ impl Session {
                 checks::light::check(&input),
                 checks::motion::check(&input),
                 checks::screen::check(&input),
+                checks::recapture::check(&input),
                 checks::integrity::check(&input),
             ]
         };

@@ -470,7 +470,8 @@ fn integrity_catches_repeated_frames_bad_clocks_and_low_frame_rates() -> TestRes
     Ok(())
 }
 
-/// A re-filmed screen's pixel grid over the face region: two cosine
+/// A re-filmed screen's pixel grid over a square around the face (1.4 x
+/// `width_ratio` of the frame wide; the whole frame from 0.72): two cosine
 /// gratings (periods 3.4 and 3.7 px, 4 and 94 degrees), 10% contrast each.
 fn with_screen_grid(frame: &RgbImage, width_ratio: f32) -> RgbImage {
     let mut out = frame.clone();
@@ -517,5 +518,36 @@ fn screen_cues_trip_on_a_moire_pattern_over_the_face() -> TestResult {
     eprintln!("screen: {c:?}");
     assert_eq!(c.reason, "screen-moire", "{c:?}");
     assert!(measure(&c, "moire") > 0.25, "{c:?}");
+    Ok(())
+}
+
+#[test]
+fn recapture_trips_on_a_screen_grid_across_the_whole_frame() -> TestResult {
+    let test = "recapture";
+    let Some(engine) = engine(test) else {
+        return Ok(());
+    };
+    let Some(biden) = subject(&engine, test, "face_recognition/biden.jpg") else {
+        return Ok(());
+    };
+    let clean = swaying(&biden, 0.4, 12, 23);
+    let c = check(
+        &analyse(&engine, None, clean.clone())?,
+        CheckKind::Recapture,
+    )
+    .clone();
+    eprintln!("clean: {c:?}");
+    assert_eq!(c.outcome, Outcome::Passed, "{c:?}");
+    assert_eq!(c.reason, "recapture-none", "{c:?}");
+
+    // The screen fills the camera's view: its grid covers every pixel.
+    let screen = clean
+        .into_iter()
+        .map(|(t, f)| (t, with_screen_grid(&f, 1.0)));
+    let c = check(&analyse(&engine, None, screen)?, CheckKind::Recapture).clone();
+    eprintln!("screen: {c:?}");
+    assert_eq!(c.outcome, Outcome::Failed, "{c:?}");
+    assert_eq!(c.reason, "recapture-screen-grid", "{c:?}");
+    assert!(measure(&c, "gridConsistency") > 0.55, "{c:?}");
     Ok(())
 }

@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use dayfusion_face::FaceEngine;
 use dayfusion_liveness::checks::PASS_SCORE;
-use dayfusion_liveness::{LivenessStatus, Outcome};
+use dayfusion_liveness::{CheckKind, LivenessStatus, Outcome};
 use serde::Serialize;
 
 pub use report::{AttackReport, CheckDistribution, RateRow};
@@ -119,6 +119,9 @@ pub struct SessionOutcome {
     pub accepted: bool,
     /// Accepted at the checks' pass line (50).
     pub accepted_at_check_line: bool,
+    /// Accepted at [`POLICY_PASS`] without the recapture check (rule
+    /// `2026-12-07.3`), for the side by side.
+    pub accepted_without_recapture: bool,
     /// Each check's score (`None`: not applicable) and reason.
     pub checks: BTreeMap<&'static str, (Option<f32>, &'static str)>,
     /// The numbers behind each check's verdict.
@@ -223,11 +226,18 @@ fn outcome(job: &Presentation<'_>, presented: presenter::Presented) -> SessionOu
             confidence: 0.0,
             accepted: false,
             accepted_at_check_line: false,
+            accepted_without_recapture: false,
             checks: BTreeMap::new(),
             measures: BTreeMap::new(),
         };
     };
     let succeeded = r.status == LivenessStatus::Succeeded;
+    let without_recapture: Vec<_> = r
+        .checks
+        .iter()
+        .filter(|c| c.check != CheckKind::Recapture)
+        .cloned()
+        .collect();
     SessionOutcome {
         species: job.species.id(),
         source: job.source.name.clone(),
@@ -241,6 +251,8 @@ fn outcome(job: &Presentation<'_>, presented: presenter::Presented) -> SessionOu
         confidence: r.confidence,
         accepted: succeeded && r.confidence >= POLICY_PASS,
         accepted_at_check_line: succeeded && r.confidence >= PASS_SCORE,
+        accepted_without_recapture: succeeded
+            && dayfusion_liveness::confidence::combine(&without_recapture) >= POLICY_PASS,
         checks: r
             .checks
             .iter()

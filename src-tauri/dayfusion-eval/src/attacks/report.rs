@@ -53,6 +53,8 @@ pub struct RateRow {
     pub reviewed: usize,
     /// The rate at the checks' pass line (50) instead of the policy's.
     pub rate_at_check_line: f64,
+    /// The rate without the recapture check (rule `2026-12-07.3`).
+    pub rate_without_recapture: f64,
     /// The reasons of the checks that scored under the pass line, and of
     /// the sessions that did not complete, and how often each was given.
     pub failed_checks: BTreeMap<String, usize>,
@@ -147,6 +149,10 @@ pub fn build(
                 .iter()
                 .filter(|s| error(s.accepted_at_check_line))
                 .count();
+            let errors_without_recapture = group
+                .iter()
+                .filter(|s| error(s.accepted_without_recapture))
+                .count();
             let mut failed_checks = BTreeMap::new();
             for s in &group {
                 if let Some(failure) = s.failure {
@@ -177,6 +183,7 @@ pub fn build(
                     })
                     .count(),
                 rate_at_check_line: percent(errors_at_line, group.len()),
+                rate_without_recapture: percent(errors_without_recapture, group.len()),
                 failed_checks,
             });
             for check in CheckKind::ALL {
@@ -249,7 +256,7 @@ pub fn markdown(report: &AttackReport) -> String {
     }
     let _ = writeln!(
         md,
-        "| species | material | category | presentations | sources | not completed | errors | rate % | 95% CI (sessions) | sources erring | 95% CI (sources) | to review | rate at 50 % | failed checks |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "| species | material | category | presentations | sources | not completed | errors | rate % | 95% CI (sessions) | sources erring | 95% CI (sources) | to review | rate at 50 % | rate without recapture % | failed checks |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
     for r in &report.rows {
         let failed: Vec<String> = r
@@ -259,7 +266,7 @@ pub fn markdown(report: &AttackReport) -> String {
             .collect();
         let _ = writeln!(
             md,
-            "| {} ({}) | {:?} | {} | {} | {} | {} | {} | {:.1} | {:.1}-{:.1} | {} | {:.1}-{:.1} | {} | {:.1} | {} |",
+            "| {} ({}) | {:?} | {} | {} | {} | {} | {} | {:.1} | {:.1}-{:.1} | {} | {:.1}-{:.1} | {} | {:.1} | {:.1} | {} |",
             r.species,
             if r.species == "bona-fide" {
                 "BPCER"
@@ -280,6 +287,7 @@ pub fn markdown(report: &AttackReport) -> String {
             r.ci95_sources.1,
             r.reviewed,
             r.rate_at_check_line,
+            r.rate_without_recapture,
             failed.join(", ")
         );
     }

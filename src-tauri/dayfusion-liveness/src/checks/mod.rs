@@ -17,6 +17,7 @@ pub mod integrity;
 pub mod light;
 pub mod motion;
 pub mod movement;
+pub mod recapture;
 pub mod screen;
 
 /// A check's score at and above which it passes.
@@ -38,19 +39,22 @@ pub enum CheckKind {
     NaturalMotion,
     /// Moiré, flat glare, device or paper edges.
     ScreenCues,
+    /// A screen's pixel grid across the whole frame.
+    Recapture,
     /// Timestamps, frame rate, duplicates, session time.
     CaptureIntegrity,
 }
 
 impl CheckKind {
     /// Every check, in report order.
-    pub const ALL: [CheckKind; 7] = [
+    pub const ALL: [CheckKind; 8] = [
         CheckKind::Identity,
         CheckKind::Movement,
         CheckKind::Depth,
         CheckKind::Light,
         CheckKind::NaturalMotion,
         CheckKind::ScreenCues,
+        CheckKind::Recapture,
         CheckKind::CaptureIntegrity,
     ];
 
@@ -63,6 +67,7 @@ impl CheckKind {
             CheckKind::Light => "light",
             CheckKind::NaturalMotion => "natural-motion",
             CheckKind::ScreenCues => "screen-cues",
+            CheckKind::Recapture => "recapture",
             CheckKind::CaptureIntegrity => "capture-integrity",
         }
     }
