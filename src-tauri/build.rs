@@ -8,6 +8,7 @@ fn main() {
         "get_settings",
         "privacy_notice",
         "save_settings",
+        "pin_camera",
         "report_camera_state",
         "liveness_credentials",
         "aws_liveness_session",

@@ -83,16 +83,84 @@ pub fn save_settings(
     token: String,
 ) -> CommandResult<KioskSettings> {
     let who = crate::staff::permitted(&state, &token, dayfusion_staff::Permission::Administer)?;
+    let _change = lock_settings_change(&state);
+    store_settings_locked(&state, &who, settings)
+}
+
+/// Pins the camera the webview names `label` (admins only: `token`): the
+/// kiosk finds its V4L2 device (a virtual, unknown, ambiguous or non-USB
+/// camera is refused with `[camera-…]`), saves its USB ids and serial as
+/// `camera_pin` and from then on lets only that camera film a liveness
+/// check. An audit event names the account and the pin. Returns what was
+/// stored.
+#[tauri::command]
+pub fn pin_camera(
+    state: State<'_, KioskState>,
+    label: String,
+    token: String,
+) -> CommandResult<KioskSettings> {
+    let who = crate::staff::permitted(&state, &token, dayfusion_staff::Permission::Administer)?;
+    // A label is a device name (V4L2 card names are at most 31 bytes,
+    // Chromium adds ` (vvvv:pppp)`): anything longer or with control
+    // characters names no camera.
+    if label.len() > dayfusion_core::settings::MAX_CAMERA_ID_LEN
+        || label.chars().any(char::is_control)
+    {
+        return Err(CommandError {
+            code: ErrorCode::InvalidInput,
+            detail: "[camera-unknown] not a camera label".into(),
+        });
+    }
+    let pin = state
+        .cameras
+        .pin_for(&label)
+        .map_err(|refusal| CommandError {
+            code: ErrorCode::InvalidInput,
+            detail: format!("[{}] {refusal}", refusal.code()),
+        })?;
+    let _change = lock_settings_change(&state);
+    let settings = KioskSettings {
+        camera_pin: Some(pin.to_string()),
+        ..state.settings.get()
+    };
+    store_settings_locked(&state, &who, settings)
+}
+
+/// One settings change at a time: read, save and the pin applied to the
+/// capture happen together (two admins saving at once cannot leave the
+/// settings with one pin and the capture with another).
+fn lock_settings_change(state: &KioskState) -> std::sync::MutexGuard<'_, ()> {
+    state
+        .settings_change
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Saves `settings` for `who` (under [`lock_settings_change`]): validated
+/// and persisted, the camera pin applied to the running capture,
+/// housekeeping nudged, and one `settings.changed` audit event with what
+/// changed.
+fn store_settings_locked(
+    state: &KioskState,
+    who: &dayfusion_staff::SignedIn,
+    settings: KioskSettings,
+) -> CommandResult<KioskSettings> {
     let before = state.settings.get();
     let saved = state.settings.save(settings)?;
+    state
+        .cameras
+        .set_pin(dayfusion_capture::camera::effective_pin(
+            saved.camera_pin.as_deref(),
+            dayfusion_capture::camera::env_pin(),
+        ));
     // A new kiosk id moves the S3 folder; a new retention may purge.
-    crate::housekeeping::nudge(&state);
+    crate::housekeeping::nudge(state);
     let changed = changed_fields(&before, &saved);
     tracing::info!(event = "settings_saved", account = %who.account, backend = ?saved.backend, "staff saved the settings");
     if changed.as_object().is_some_and(|m| !m.is_empty()) {
         crate::staff::audit(
-            &state,
-            &who,
+            state,
+            who,
             "settings.changed",
             serde_json::json!({ "changed": changed }),
         )?;

@@ -80,6 +80,7 @@ pub fn run() -> ExitCode {
             commands::get_settings,
             commands::privacy_notice,
             commands::save_settings,
+            commands::pin_camera,
             commands::report_camera_state,
             commands::liveness_credentials,
             commands::aws_liveness_session,

@@ -50,10 +50,13 @@ pub fn engines(state: &KioskState) -> CommandResult<LocalEngines> {
     );
     let engine = Arc::new(LivenessEngine::new(faces.clone()));
     // The kiosk's one attempt limiter: the visit desk counts in it too.
-    let capture = Arc::new(CaptureService::with_limiter(
-        Arc::new(LiveSessions::new(engine, LivenessSettings::default())),
-        state.attempts.clone(),
-    ));
+    let capture = Arc::new(
+        CaptureService::with_limiter(
+            Arc::new(LiveSessions::new(engine, LivenessSettings::default())),
+            state.attempts.clone(),
+        )
+        .with_cameras(state.cameras.clone()),
+    );
     let engines = LocalEngines { faces, capture };
     *slot = Some(engines.clone());
     Ok(engines)

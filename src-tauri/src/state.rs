@@ -37,6 +37,11 @@ pub struct KioskState {
     /// The kiosk's liveness attempt limit (five failures per three minutes),
     /// one for the staff check and the customers' visits on both backends.
     pub attempts: Arc<dayfusion_capture::AttemptLimiter>,
+    /// The cameras a liveness check may be filmed with; its pin follows
+    /// the settings (the capture service holds a clone sharing it).
+    pub cameras: dayfusion_capture::CameraPolicy,
+    /// Held while staff change the settings (see `commands::store_settings_locked`).
+    pub settings_change: Mutex<()>,
     /// The background sync and retention purge, set once the state is
     /// managed (it reads the settings through the app).
     pub housekeeper: std::sync::OnceLock<dayfusion_housekeeping::Housekeeper>,
@@ -59,6 +64,12 @@ impl KioskState {
         staff: dayfusion_staff::StaffDirectory,
         args: &KioskArgs,
     ) -> Self {
+        let environment_pin = dayfusion_capture::camera::env_pin();
+        let cameras =
+            dayfusion_capture::CameraPolicy::with_pin(dayfusion_capture::camera::effective_pin(
+                settings.get().camera_pin.as_deref(),
+                environment_pin.clone(),
+            ));
         Self {
             paths,
             settings,
@@ -69,6 +80,8 @@ impl KioskState {
             staff,
             staff_sessions: dayfusion_staff::StaffSessions::default(),
             attempts: Arc::new(dayfusion_capture::AttemptLimiter::default()),
+            cameras,
+            settings_change: Mutex::new(()),
             housekeeper: std::sync::OnceLock::new(),
             info: AppInfo {
                 name: dayfusion_core::PRODUCT_NAME.into(),
@@ -80,6 +93,7 @@ impl KioskState {
                 },
                 windowed: args.windowed,
                 mock_camera: args.mock_camera,
+                environment_camera_pin: environment_pin.map(|pin| pin.to_string()),
             },
         }
     }

@@ -1,6 +1,7 @@
 // WebDriver end-to-end test of the real kiosk app (tauri-driver + WebKitWebDriver
 // under Xvfb): the status screen shows data computed by Rust, the mock camera
-// gives a live preview, choices persist, and the navigation guard holds.
+// gives a live preview, choices persist, a camera no V4L2 device names cannot
+// be pinned, and the navigation guard holds.
 
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -96,6 +97,17 @@ describe('kiosk status screen (WebDriver, mock camera)', () => {
     await driver.wait(async () => (await camera.getAttribute('data-status')) === 'ok', 10000);
 
     screenshotDisplay(kiosk.display, path.join(ARTIFACTS, 'status-pt-BR.png'), '1024x768+0+0');
+  });
+
+  it('refuses to pin the mock camera, which no V4L2 device names', async () => {
+    // The real pin_camera command: Rust looks the label up in sysfs.
+    const pin = await driver.findElement(byTestId('camera-pin-button'));
+    await driver.wait(async () => pin.isEnabled(), 15000);
+    await pin.click();
+    const refused = await driver.wait(until.elementLocated(byTestId('camera-pin-refused')), 15000);
+    assert.match(await refused.getText(), /não encontra esta câmera/);
+    assert.equal(storedSettings(dataDir).cameraPin ?? null, null);
+    assert.match(await driver.findElement(byTestId('camera-pin-state')).getText(), /Nenhuma câmera fixada/);
   });
 
   it('switches to English and remembers it', async () => {

@@ -1,6 +1,8 @@
 //! Tying the webview's camera label to one V4L2 device, and what the
 //! kiosk refuses.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 use crate::sysfs::{Bus, VideoDevice};
@@ -23,6 +25,48 @@ pub struct CameraPin {
     pub product: String,
     /// USB serial, when the camera has one.
     pub serial: Option<String>,
+}
+
+impl CameraPin {
+    /// `VENDOR:PRODUCT[:SERIAL]`: the USB ids as four hex digits each (any
+    /// case) and the serial when given; `None` for anything else.
+    pub fn parse(value: &str) -> Option<CameraPin> {
+        let mut parts = value.trim().splitn(3, ':');
+        let (vendor, product) = (parts.next()?, parts.next()?);
+        let hex4 = |p: &str| p.len() == 4 && p.chars().all(|c| c.is_ascii_hexdigit());
+        if !hex4(vendor) || !hex4(product) {
+            return None;
+        }
+        Some(CameraPin {
+            vendor: vendor.to_ascii_lowercase(),
+            product: product.to_ascii_lowercase(),
+            serial: parts.next().filter(|s| !s.is_empty()).map(str::to_owned),
+        })
+    }
+
+    /// The pin naming `camera`: its USB ids and serial. `None` off USB (a
+    /// pin is USB ids).
+    pub fn of(camera: &CameraIdentity) -> Option<CameraPin> {
+        match &camera.bus {
+            Bus::Usb(id) => Some(CameraPin {
+                vendor: id.vendor.to_ascii_lowercase(),
+                product: id.product.to_ascii_lowercase(),
+                serial: id.serial.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for CameraPin {
+    /// `vvvv:pppp` or `vvvv:pppp:SERIAL`, which [`CameraPin::parse`] reads back.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.vendor, self.product)?;
+        match &self.serial {
+            Some(serial) => write!(f, ":{serial}"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The camera a liveness check was filmed with, as recorded.
@@ -86,6 +130,9 @@ pub enum CameraRefusal {
     /// Not the camera staff pinned.
     #[error("the camera {0:?} is not the pinned camera")]
     NotPinned(String),
+    /// Staff asked to pin a camera that is not on USB (a pin is USB ids).
+    #[error("the camera {0:?} is not on USB: only a USB camera can be pinned")]
+    NotUsb(String),
 }
 
 impl CameraRefusal {
@@ -96,6 +143,7 @@ impl CameraRefusal {
             CameraRefusal::Unknown(_) => "camera-unknown",
             CameraRefusal::Ambiguous { .. } => "camera-ambiguous",
             CameraRefusal::NotPinned(_) => "camera-not-pinned",
+            CameraRefusal::NotUsb(_) => "camera-not-usb",
         }
     }
 }

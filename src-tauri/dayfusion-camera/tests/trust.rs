@@ -135,3 +135,34 @@ fn a_webcam_emulated_on_a_software_usb_bus_is_virtual() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn a_pin_is_two_usb_ids_and_maybe_a_serial_and_reads_back_as_written() -> TestResult {
+    let pin = CameraPin::parse("046D:082d:A1B2").ok_or("no pin")?;
+    assert_eq!(
+        (pin.vendor.as_str(), pin.product.as_str()),
+        ("046d", "082d")
+    );
+    assert_eq!(pin.serial.as_deref(), Some("A1B2"));
+    assert_eq!(pin.to_string(), "046d:082d:A1B2");
+    assert_eq!(CameraPin::parse(&pin.to_string()), Some(pin));
+    assert_eq!(
+        CameraPin::parse(" 046d:082d ")
+            .map(|p| p.to_string())
+            .as_deref(),
+        Some("046d:082d")
+    );
+    for bad in ["", "046d", "46d:082d", "zzzz:082d", "Integrated Camera"] {
+        assert!(CameraPin::parse(bad).is_none(), "{bad}");
+    }
+
+    // Staff pin the camera the webview names: its USB ids and serial.
+    let root = tempfile::tempdir()?;
+    add_webcam(root.path(), WEBCAM, ("046d", "082d", Some("KIOSK1")))?;
+    let devices = enumerate(root.path());
+    let camera = resolve(&devices, WEBCAM, None)?;
+    let pin = CameraPin::of(&camera).ok_or("a USB camera has a pin")?;
+    assert_eq!(pin.to_string(), "046d:082d:KIOSK1");
+    assert_eq!(resolve(&devices, WEBCAM, Some(&pin))?.node, "video0");
+    Ok(())
+}

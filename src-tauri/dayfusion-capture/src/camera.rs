@@ -1,6 +1,7 @@
 //! Which cameras may film a liveness check on this kiosk.
 
 use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
 
 use dayfusion_camera::{CameraPin, CameraRefusal, enumerate, resolve};
 use dayfusion_liveness::LivenessError;
@@ -14,73 +15,91 @@ pub const CAMERA_PIN_ENV: &str = "DAYFUSION_CAMERA_PIN";
 /// Debug builds also let through a camera no V4L2 device names (the
 /// WebKit mock camera, Chromium's fake camera and the canvas cameras the
 /// end-to-end tests use); release builds never do.
+///
+/// Clones share the pin: staff changing it ([`CameraPolicy::set_pin`])
+/// applies at once to the capture service holding a clone.
 #[derive(Debug, Clone)]
 pub struct CameraPolicy {
     sysfs_root: PathBuf,
-    pin: Option<CameraPin>,
+    pin: Arc<RwLock<Option<CameraPin>>>,
     allow_unidentified: bool,
 }
 
 impl Default for CameraPolicy {
-    /// `/sys`, the pin from [`CAMERA_PIN_ENV`] (an unreadable value is
-    /// logged and ignored), test cameras in debug builds only.
+    /// [`CameraPolicy::with_pin`] the pin from [`CAMERA_PIN_ENV`] (see
+    /// [`env_pin`]).
     fn default() -> Self {
-        let pin = std::env::var(CAMERA_PIN_ENV)
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-            .and_then(|v| {
-                let pin = parse_pin(&v);
-                if pin.is_none() {
-                    tracing::warn!(
-                        variable = CAMERA_PIN_ENV,
-                        "not VENDOR:PRODUCT[:SERIAL]; no pin"
-                    );
-                }
-                pin
-            });
-        CameraPolicy {
-            sysfs_root: PathBuf::from("/sys"),
-            pin,
-            allow_unidentified: cfg!(debug_assertions),
-        }
+        CameraPolicy::with_pin(env_pin())
     }
 }
 
-/// `VENDOR:PRODUCT[:SERIAL]` with four hex digits each for the USB ids.
-pub fn parse_pin(value: &str) -> Option<CameraPin> {
-    let mut parts = value.trim().splitn(3, ':');
-    let (vendor, product) = (parts.next()?, parts.next()?);
-    let hex4 = |p: &str| p.len() == 4 && p.chars().all(|c| c.is_ascii_hexdigit());
-    if !hex4(vendor) || !hex4(product) {
-        return None;
+/// The pin [`CAMERA_PIN_ENV`] sets (an unreadable value is logged and
+/// ignored).
+pub fn env_pin() -> Option<CameraPin> {
+    let value = std::env::var(CAMERA_PIN_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty())?;
+    let pin = CameraPin::parse(&value);
+    if pin.is_none() {
+        tracing::warn!(
+            variable = CAMERA_PIN_ENV,
+            "not VENDOR:PRODUCT[:SERIAL]; no pin"
+        );
     }
-    Some(CameraPin {
-        vendor: vendor.to_ascii_lowercase(),
-        product: product.to_ascii_lowercase(),
-        serial: parts.next().filter(|s| !s.is_empty()).map(str::to_owned),
-    })
+    pin
+}
+
+/// The pin in force: the one staff saved in the settings
+/// (`KioskSettings::camera_pin`), else `environment` ([`env_pin`]).
+pub fn effective_pin(setting: Option<&str>, environment: Option<CameraPin>) -> Option<CameraPin> {
+    setting.and_then(CameraPin::parse).or(environment)
 }
 
 impl CameraPolicy {
+    /// The kiosk's policy: `/sys`, `pin`, test cameras in debug builds only.
+    pub fn with_pin(pin: Option<CameraPin>) -> Self {
+        CameraPolicy::new(PathBuf::from("/sys"), pin, cfg!(debug_assertions))
+    }
+
     /// A policy on another sysfs tree (tests), with `pin`, and whether
     /// cameras no V4L2 device names are let through.
     pub fn new(sysfs_root: PathBuf, pin: Option<CameraPin>, allow_unidentified: bool) -> Self {
         CameraPolicy {
             sysfs_root,
-            pin,
+            pin: Arc::new(RwLock::new(pin)),
             allow_unidentified,
         }
     }
 
     /// The camera pinned, if any.
-    pub fn pin(&self) -> Option<&CameraPin> {
-        self.pin.as_ref()
+    pub fn pin(&self) -> Option<CameraPin> {
+        self.pin
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Pins `pin` (or lifts the pin) for every clone of this policy.
+    pub fn set_pin(&self, pin: Option<CameraPin>) {
+        *self
+            .pin
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = pin;
+    }
+
+    /// The pin naming the camera the webview calls `label`: the same
+    /// matching as a liveness frame's (virtual, unknown and ambiguous
+    /// cameras refused; any current pin ignored, so staff can move it),
+    /// and a USB camera only.
+    pub fn pin_for(&self, label: &str) -> Result<CameraPin, CameraRefusal> {
+        let camera = resolve(&enumerate(&self.sysfs_root), label, None)?;
+        CameraPin::of(&camera).ok_or_else(|| CameraRefusal::NotUsb(label.to_owned()))
     }
 
     /// The identity of the camera the webview names `label`, as recorded
     /// with the liveness result, or why it may not film.
     pub fn identify(&self, label: &str) -> Result<String, LivenessError> {
-        match resolve(&enumerate(&self.sysfs_root), label, self.pin.as_ref()) {
+        match resolve(&enumerate(&self.sysfs_root), label, self.pin().as_ref()) {
             Ok(camera) => Ok(camera.summary()),
             Err(CameraRefusal::Unknown(_)) if self.allow_unidentified => {
                 Ok(format!("unidentified {label:?} (debug build)"))
@@ -93,25 +112,5 @@ impl CameraPolicy {
                 })
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_pin_is_two_usb_ids_and_maybe_a_serial() -> Result<(), String> {
-        let pin = parse_pin("046D:082d:A1B2").ok_or("no pin")?;
-        assert_eq!(
-            (pin.vendor.as_str(), pin.product.as_str()),
-            ("046d", "082d")
-        );
-        assert_eq!(pin.serial.as_deref(), Some("A1B2"));
-        assert_eq!(parse_pin("046d:082d").and_then(|p| p.serial), None);
-        for bad in ["", "046d", "46d:082d", "zzzz:082d", "Integrated Camera"] {
-            assert!(parse_pin(bad).is_none(), "{bad}");
-        }
-        Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! The capture service and the cameras it trusts, on a fake sysfs laid
 //! out as the kernel lays it out: a v4l2loopback device is refused (also
-//! under a webcam's label), a pinned kiosk refuses another camera, and a
+//! under a webcam's label), a pinned kiosk refuses another camera, staff
+//! pin the camera the webview names and the running service follows, and a
 //! session whose frames start coming from another camera ends as
 //! `camera-changed`, with the first camera's identity recorded.
 
@@ -150,5 +151,40 @@ fn a_pinned_kiosk_refuses_any_other_camera_and_debug_builds_let_test_cameras_thr
         outcome.camera.as_deref(),
         Some("unidentified \"Canvas camera\" (debug build)")
     );
+    Ok(())
+}
+
+#[test]
+fn staff_pin_the_camera_the_webview_names_and_the_running_service_follows() -> TestResult {
+    let root = tempfile::tempdir()?;
+    add_webcam(root.path(), WEBCAM, ("046d", "082d", Some("K1")))?;
+    add_loopback(root.path(), "video10", "OBS Virtual Camera")?;
+    let policy = CameraPolicy::new(root.path().to_path_buf(), None, false);
+    // Only a real, unambiguous USB camera can be pinned.
+    assert_eq!(
+        policy.pin_for("OBS Virtual Camera").map_err(|e| e.code()),
+        Err("camera-virtual")
+    );
+    assert_eq!(
+        policy.pin_for("Integrated Camera").map_err(|e| e.code()),
+        Err("camera-unknown")
+    );
+    let pin = policy.pin_for(WEBCAM)?;
+    assert_eq!(pin.to_string(), "046d:082d:K1");
+
+    let Some(capture) = service("capture-camera-staff-pin", policy.clone()) else {
+        return Ok(());
+    };
+    let jpeg = grey_jpeg()?;
+    // Pinned to another camera (a dongle's ids): the webcam is refused...
+    policy.set_pin(CameraPin::parse("534d:2109"));
+    let a = capture.start(LivenessSettings::default())?;
+    let (code, detail) = refusal(capture.frame(&header(&a.session_id, 0.0, WEBCAM), &jpeg));
+    assert_eq!(code, LivenessRefusal::CameraRefused);
+    assert!(detail.contains("camera-not-pinned"), "{detail}");
+    // ... and once staff pin the webcam, the same service lets it film.
+    policy.set_pin(Some(pin));
+    let b = capture.start(LivenessSettings::default())?;
+    capture.frame(&header(&b.session_id, 0.0, WEBCAM), &jpeg)?;
     Ok(())
 }

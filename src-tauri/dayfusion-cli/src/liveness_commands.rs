@@ -289,7 +289,10 @@ pub fn serve(
         engine,
         dayfusion_liveness::LivenessSettings::default(),
     );
-    let service = Arc::new(CaptureService::new(Arc::new(sessions)));
+    // The kiosk's pin, as the app applies it (`dayfusion cameras` lists it).
+    let (pin, _) = crate::camera_commands::pin_in_force();
+    let cameras = dayfusion_capture::CameraPolicy::with_pin(pin);
+    let service = Arc::new(CaptureService::new(Arc::new(sessions)).with_cameras(cameras));
     let bridge = Bridge::bind(listen, service, allow_origin, token.clone())?;
     let addr = bridge
         .local_addr()

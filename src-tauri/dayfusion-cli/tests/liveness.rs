@@ -127,10 +127,12 @@ fn cameras_lists_each_device_with_whether_a_liveness_check_may_use_it() -> TestR
     let root = tempfile::tempdir()?;
     add_webcam(root.path(), WEBCAM, ("046d", "082d", Some("K1")))?;
     add_loopback(root.path(), "video10", "OBS Virtual Camera")?;
+    let data = tempfile::tempdir()?;
     let list = |root: &std::path::Path, pin: &str| {
         dayfusion()
             .args(["cameras", "--sysfs"])
             .arg(root)
+            .env("DAYFUSION_DATA_DIR", data.path())
             .env("DAYFUSION_CAMERA_PIN", pin)
             .output()
     };
@@ -150,7 +152,28 @@ fn cameras_lists_each_device_with_whether_a_liveness_check_may_use_it() -> TestR
         text.contains("(uvcvideo, video0): refused: camera-not-pinned"),
         "{text}"
     );
-    assert!(text.contains("pinned: 046d:082d serial OTHER"), "{text}");
+    assert!(
+        text.contains("pinned: 046d:082d:OTHER (DAYFUSION_CAMERA_PIN)"),
+        "{text}"
+    );
+    // The pin staff saved in the settings wins over the variable.
+    let settings = dayfusion_ipc::KioskSettings {
+        camera_pin: Some("046d:082d:K1".into()),
+        ..dayfusion_core::settings::defaults()
+    };
+    std::fs::write(
+        dayfusion_core::paths::KioskPaths::under(data.path()).settings_file(),
+        serde_json::to_vec(
+            &serde_json::json!({ dayfusion_core::settings::SETTINGS_STORE_KEY: settings }),
+        )?,
+    )?;
+    let text = String::from_utf8(list(root.path(), "046d:082d:OTHER")?.stdout)?;
+    assert!(text.contains("(uvcvideo, video0): usable"), "{text}");
+    assert!(
+        text.contains("pinned: 046d:082d:K1 (staff, in the settings)"),
+        "{text}"
+    );
+    std::fs::remove_file(dayfusion_core::paths::KioskPaths::under(data.path()).settings_file())?;
 
     // A loopback device under the webcam's own name: the engine would
     // refuse the label, and the listing says so for both.
@@ -167,6 +190,7 @@ fn cameras_lists_each_device_with_whether_a_liveness_check_may_use_it() -> TestR
     let out = dayfusion()
         .args(["cameras", "--json", "--sysfs"])
         .arg(empty.path())
+        .env("DAYFUSION_DATA_DIR", data.path())
         .output()?;
     let json: serde_json::Value = serde_json::from_slice(&out.stdout)?;
     assert_eq!(json["cameras"], serde_json::json!([]));

@@ -18,6 +18,9 @@ use crate::paths::KioskPaths;
 pub const MAX_KIOSK_ID_LEN: usize = 64;
 /// Longest camera device id accepted (WebKit and Chromium use 64 hex chars).
 pub const MAX_CAMERA_ID_LEN: usize = 256;
+/// Longest camera pin accepted (`vvvv:pppp:` and a USB serial, which USB
+/// limits to 126 characters).
+pub const MAX_CAMERA_PIN_LEN: usize = 136;
 
 /// Why a settings value was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -28,6 +31,9 @@ pub enum SettingsError {
     /// Camera id too long or with control characters.
     #[error("camera id must be at most {MAX_CAMERA_ID_LEN} printable characters")]
     InvalidCameraId,
+    /// Camera pin not `VENDOR:PRODUCT[:SERIAL]` (USB ids, four hex digits).
+    #[error("the camera pin must be VENDOR:PRODUCT[:SERIAL], USB ids of four hex digits")]
+    InvalidCameraPin,
     /// Policy id empty, too long or with characters outside `[A-Za-z0-9._-]`.
     #[error("policy id must be 1-{MAX_KIOSK_ID_LEN} characters of A-Z, a-z, 0-9, '.', '_' or '-'")]
     InvalidPolicyId,
@@ -54,6 +60,7 @@ impl SettingsError {
         match self {
             SettingsError::InvalidKioskId => "invalid-kiosk-id",
             SettingsError::InvalidCameraId => "invalid-camera-id",
+            SettingsError::InvalidCameraPin => "invalid-camera-pin",
             SettingsError::InvalidPolicyId => "invalid-policy-id",
             SettingsError::InvalidRetention => "invalid-retention",
             SettingsError::InvalidIdleTimeout => "invalid-idle-timeout",
@@ -220,6 +227,7 @@ pub fn defaults() -> KioskSettings {
         document_inbox: None,
         mode: dayfusion_ipc::KioskMode::Kiosk,
         sync_alert_hours: dayfusion_ipc::DEFAULT_SYNC_ALERT_HOURS,
+        camera_pin: None,
     }
 }
 
@@ -256,6 +264,13 @@ pub fn validate(settings: &KioskSettings) -> Result<(), SettingsError> {
             || camera.chars().any(char::is_control))
     {
         return Err(SettingsError::InvalidCameraId);
+    }
+    if let Some(pin) = &settings.camera_pin
+        && (pin.len() > MAX_CAMERA_PIN_LEN
+            || pin.chars().any(char::is_control)
+            || dayfusion_camera::CameraPin::parse(pin).is_none())
+    {
+        return Err(SettingsError::InvalidCameraPin);
     }
     Ok(())
 }
@@ -431,6 +446,35 @@ mod tests {
             ..defaults()
         };
         assert_eq!(validate(&ok), Ok(()));
+    }
+
+    #[test]
+    fn a_camera_pin_is_usb_ids_and_maybe_a_serial() {
+        for bad in [
+            "",
+            "Integrated Camera",
+            "46d:082d",
+            "046d:082d:a\nb",
+            &format!("046d:082d:{}", "s".repeat(127)),
+        ] {
+            let s = KioskSettings {
+                camera_pin: Some(bad.into()),
+                ..defaults()
+            };
+            assert_eq!(
+                validate(&s),
+                Err(SettingsError::InvalidCameraPin),
+                "{bad:?}"
+            );
+            assert_eq!(SettingsError::InvalidCameraPin.code(), "invalid-camera-pin");
+        }
+        for ok in ["046d:082d", "046D:082d:K1"] {
+            let s = KioskSettings {
+                camera_pin: Some(ok.into()),
+                ..defaults()
+            };
+            assert_eq!(validate(&s), Ok(()), "{ok}");
+        }
     }
 
     #[test]

@@ -73,6 +73,11 @@ pub struct KioskSettings {
     /// home and health warn.
     #[serde(default = "default_sync_alert_hours")]
     pub sync_alert_hours: u32,
+    /// The only camera a liveness check may be filmed with, by its USB ids
+    /// (`VENDOR:PRODUCT[:SERIAL]`, hex); `None`: any real camera. Staff pin
+    /// the camera chosen on the status screen (`pin_camera`).
+    #[serde(default)]
+    pub camera_pin: Option<String>,
 }
 
 /// How the kiosk is used.
@@ -139,6 +144,9 @@ pub struct AppInfo {
     pub windowed: bool,
     /// Whether WebKit's mock capture devices are enabled (tests and development only).
     pub mock_camera: bool,
+    /// The camera pin `DAYFUSION_CAMERA_PIN` sets (`VENDOR:PRODUCT[:SERIAL]`),
+    /// in force while no pin is saved in the settings.
+    pub environment_camera_pin: Option<String>,
 }
 
 /// How the running binary was compiled.

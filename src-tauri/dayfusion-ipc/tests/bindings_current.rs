@@ -57,6 +57,7 @@ fn wire_format_uses_the_names_the_front_end_expects() -> Result<(), serde_json::
         document_inbox: None,
         mode: KioskMode::Field,
         sync_alert_hours: 36,
+        camera_pin: Some("046d:082d:K1".into()),
     };
     let json = serde_json::to_value(&settings)?;
     assert_eq!(
@@ -71,7 +72,8 @@ fn wire_format_uses_the_names_the_front_end_expects() -> Result<(), serde_json::
             "idleTimeoutSeconds": 90,
             "documentInbox": null,
             "mode": "field",
-            "syncAlertHours": 36
+            "syncAlertHours": 36,
+            "cameraPin": "046d:082d:K1"
         })
     );
     let back: KioskSettings = serde_json::from_value(json)?;
@@ -89,5 +91,6 @@ fn wire_format_uses_the_names_the_front_end_expects() -> Result<(), serde_json::
         (180, 90, 24)
     );
     assert_eq!(old.policy_id, "default");
+    assert_eq!(old.camera_pin, None, "no pin until staff set one");
     Ok(())
 }

@@ -2,20 +2,13 @@ import { TestBed } from '@angular/core/testing';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import type { CameraReport } from './bindings/CameraReport';
 import type { KioskSettings } from './bindings/KioskSettings';
+import { SETTINGS as BRANCH_SETTINGS } from '../testing/fixtures';
 import { KioskApi } from './kiosk-api';
 import { KioskError } from './kiosk-error';
 
 const SETTINGS: KioskSettings = {
-  backend: 'embedded',
-  language: 'pt-BR',
-  cameraId: null,
+  ...BRANCH_SETTINGS,
   kioskId: 'kiosk-001',
-  policyId: 'default',
-  retentionDays: 180,
-  idleTimeoutSeconds: 90,
-  syncAlertHours: 24,
-  documentInbox: null,
-  mode: 'kiosk',
 };
 
 describe('KioskApi', () => {
@@ -57,13 +50,16 @@ describe('KioskApi', () => {
     await api.reportCameraState(report);
     await api.appInfo();
     await expect(api.privacyNotice()).resolves.toBeNull();
+    await api.pinCamera('HD Pro Webcam C920', 'staff-token');
 
     expect(calls.map(([command]) => command)).toEqual([
       'save_settings',
       'report_camera_state',
       'app_info',
       'privacy_notice',
+      'pin_camera',
     ]);
+    expect(calls[4][1]).toEqual({ label: 'HD Pro Webcam C920', token: 'staff-token' });
     expect(calls[0][1]).toEqual({ settings: SETTINGS, token: 'staff-token' });
     expect(calls[1][1]).toEqual({ report });
   });

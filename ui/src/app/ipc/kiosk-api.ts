@@ -60,6 +60,16 @@ export class KioskApi {
     return call('save_settings', { settings, token });
   }
 
+  /**
+   * Pins the camera the webview names `label` (admins only: `token`): the kiosk finds its USB
+   * device and from then on lets only that camera film a liveness check. Refused with
+   * `[camera-virtual]`, `[camera-unknown]`, `[camera-ambiguous]` or `[camera-not-usb]`. Resolves to
+   * the settings stored; unpinning is saving `cameraPin: null`.
+   */
+  pinCamera(label: string, token: string): Promise<KioskSettings> {
+    return call('pin_camera', { label, token });
+  }
+
   /** Creates a Rekognition liveness session for the widget's AWS mode (AWS backend only). */
   awsLivenessSession(): Promise<AwsLivenessSession> {
     return call('aws_liveness_session');

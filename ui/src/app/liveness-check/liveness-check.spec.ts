@@ -4,22 +4,16 @@ import { provideRouter } from '@angular/router';
 import { provideI18n } from '../i18n/translations';
 import type { AwsLivenessSession } from '../ipc/bindings/AwsLivenessSession';
 import type { KioskSettings } from '../ipc/bindings/KioskSettings';
+import { SETTINGS as BRANCH_SETTINGS } from '../testing/fixtures';
 import { KioskApi } from '../ipc/kiosk-api';
 import type { LivenessSummary } from '../ipc/bindings/LivenessSummary';
 import { KioskSettingsStore } from '../settings/kiosk-settings-store';
 import { LivenessCheck } from './liveness-check';
 
 const SETTINGS: KioskSettings = {
-  backend: 'embedded',
-  language: 'pt-BR',
+  ...BRANCH_SETTINGS,
   cameraId: 'cam-desk',
   kioskId: 'agencia-0001-t1',
-  policyId: 'default',
-  retentionDays: 180,
-  idleTimeoutSeconds: 90,
-  syncAlertHours: 24,
-  documentInbox: null,
-  mode: 'kiosk',
 };
 
 describe('LivenessCheck', () => {

@@ -27,12 +27,24 @@ export class KioskSettingsStore {
    * may: the backend checks the signed-in staff session's token.
    */
   save(patch: Partial<KioskSettings>): Promise<KioskSettings> {
+    return this.enqueue(async (token) => {
+      const base = this.current() ?? (await this.load());
+      return this.api.saveSettings({ ...base, ...patch }, token);
+    });
+  }
+
+  /** Pins the camera the webview names `label` (admins only) and keeps the settings stored. */
+  pinCamera(label: string): Promise<KioskSettings> {
+    return this.enqueue((token) => this.api.pinCamera(label, token));
+  }
+
+  /** Runs `change` after the changes before it, with the staff token; keeps what it stored. */
+  private enqueue(change: (token: string) => Promise<KioskSettings>): Promise<KioskSettings> {
     const run = this.queue
       .catch(() => undefined)
       .then(async () => {
-        const base = this.current() ?? (await this.load());
         const token = this.injector.get(StaffSession).token() ?? '';
-        const stored = await this.api.saveSettings({ ...base, ...patch }, token);
+        const stored = await change(token);
         this.current.set(stored);
         return stored;
       });

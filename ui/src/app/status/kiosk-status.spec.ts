@@ -9,7 +9,7 @@ import type { HealthReport } from '../ipc/bindings/HealthReport';
 import type { KioskSettings } from '../ipc/bindings/KioskSettings';
 import { KioskApi } from '../ipc/kiosk-api';
 import type { StaffRole } from '../ipc/bindings/StaffRole';
-import { staffSession } from '../testing/fixtures';
+import { SETTINGS, staffSession } from '../testing/fixtures';
 import { KioskStatus } from './kiosk-status';
 
 const APP_INFO: AppInfo = {
@@ -18,6 +18,7 @@ const APP_INFO: AppInfo = {
   buildProfile: 'release',
   windowed: false,
   mockCamera: false,
+  environmentCameraPin: null,
 };
 
 const HEALTH: HealthReport = {
@@ -32,24 +33,16 @@ const HEALTH: HealthReport = {
 
 /** Test double of the IPC edge: resolves with fixed data, records every call. */
 function fakeApi(settings: Partial<KioskSettings> = {}) {
-  const stored: KioskSettings = {
-    backend: 'embedded',
-    language: 'pt-BR',
-    cameraId: null,
-    kioskId: 'kiosk-042',
-    policyId: 'default',
-    retentionDays: 180,
-    idleTimeoutSeconds: 90,
-    syncAlertHours: 24,
-    documentInbox: null,
-    mode: 'kiosk',
-    ...settings,
-  };
+  const stored: KioskSettings = { ...SETTINGS, kioskId: 'kiosk-042', ...settings };
   return {
     appInfo: vi.fn(async () => APP_INFO),
     healthReport: vi.fn(async () => HEALTH),
     getSettings: vi.fn(async () => stored),
     saveSettings: vi.fn(async (next: KioskSettings) => next),
+    pinCamera: vi.fn<(label: string, token: string) => Promise<KioskSettings>>(async () => ({
+      ...stored,
+      cameraPin: '046d:082d:K1',
+    })),
     reportCameraState: vi.fn(async () => undefined),
   };
 }
@@ -167,6 +160,67 @@ describe('KioskStatus', () => {
     expect(root.querySelector('face-liveness-widget')?.hasAttribute('camera-id')).toBe(false);
   });
 
+  it('pins the chosen camera by its label and removes the pin', async () => {
+    api = fakeApi({ cameraId: 'cam-front' });
+    const root = await render();
+    expect(text(root, 'camera-pin-state')).toContain('Nenhuma câmera fixada');
+    expect(root.querySelector('[data-testid="camera-unpin-button"]')).toBeNull();
+
+    root.querySelector<HTMLButtonElement>('[data-testid="camera-pin-button"]')?.click();
+    await settle();
+    expect(api.pinCamera).toHaveBeenCalledWith('Front camera', 'staff-token');
+    expect(text(root, 'camera-pin-state')).toBe(
+      'Só esta câmera pode filmar a prova de vida: 046d:082d:K1.',
+    );
+
+    root.querySelector<HTMLButtonElement>('[data-testid="camera-unpin-button"]')?.click();
+    await settle();
+    expect(api.saveSettings).toHaveBeenLastCalledWith(
+      expect.objectContaining({ cameraPin: null, cameraId: 'cam-front' }),
+      'staff-token',
+    );
+    expect(text(root, 'camera-pin-state')).toContain('Nenhuma câmera fixada');
+  });
+
+  it('asks for a named camera before pinning and says why the kiosk refused one', async () => {
+    const root = await render();
+    const pin = root.querySelector<HTMLButtonElement>('[data-testid="camera-pin-button"]');
+    expect(pin?.disabled).toBe(true);
+    expect(text(root, 'camera-pin-choose')).toContain('Escolha uma câmera');
+
+    const select = root.querySelector<HTMLSelectElement>('[data-testid="camera-select"]');
+    select!.value = 'cam-front';
+    select!.dispatchEvent(new Event('change'));
+    await settle();
+    api.pinCamera.mockRejectedValueOnce({
+      code: 'invalidInput',
+      detail: '[camera-virtual] the camera "Front camera" is virtual (v4l2loopback)',
+    });
+    pin!.click();
+    await settle();
+    const refused = root.querySelector('[data-testid="camera-pin-refused"]');
+    expect(refused?.getAttribute('role')).toBe('alert');
+    expect(refused?.textContent).toContain('câmera virtual');
+    expect(root.querySelector('[data-testid="error-banner"]')).toBeNull();
+    expect(text(root, 'camera-pin-state')).toContain('Nenhuma câmera fixada');
+  });
+
+  it('says when the installation pins the camera and the settings do not', async () => {
+    api = fakeApi({ cameraId: 'cam-front' });
+    api.appInfo.mockResolvedValue({ ...APP_INFO, environmentCameraPin: '534d:2109' });
+    const root = await render();
+    expect(text(root, 'camera-pin-state')).toContain('534d:2109, definida na instalação');
+    expect(root.querySelector('[data-testid="camera-unpin-button"]')).toBeNull();
+  });
+
+  it('shows the pin to reviewers without letting them change it', async () => {
+    api = fakeApi({ cameraId: 'cam-front', cameraPin: '046d:082d' });
+    const root = await render('reviewer');
+    expect(text(root, 'camera-pin-state')).toContain('046d:082d');
+    expect(root.querySelector('[data-testid="camera-pin-button"]')).toBeNull();
+    expect(root.querySelector('[data-testid="camera-unpin-button"]')).toBeNull();
+  });
+
   it('switches from pt-BR to en at once and saves the language', async () => {
     const root = await render();
     expect(document.documentElement.lang).toBe('pt-BR');
@@ -279,6 +333,7 @@ describe('KioskStatus', () => {
       syncAlertHours: 48,
       documentInbox: '/srv/scans',
       mode: 'kiosk',
+      cameraPin: null,
     }, 'staff-token');
     expect(text(root, 'settings-saved')).toBe('Configurações salvas.');
   });

@@ -28,6 +28,14 @@ import { SettingsForm } from '../settings/settings-form';
 /** Symbol shown beside each health status so that it never relies on colour alone. */
 const STATUS_ICONS: Record<HealthStatus, string> = { ok: '✓', warning: '!', failing: '✕' };
 
+/** The backend's refusals of a camera to pin (`CameraRefusal` codes). */
+export const PIN_REFUSALS = [
+  'camera-virtual',
+  'camera-unknown',
+  'camera-ambiguous',
+  'camera-not-usb',
+] as const;
+
 /** Symbol shown beside each camera state. */
 const CAMERA_ICONS: Record<CameraState, string> = {
   unknown: '…',
@@ -88,6 +96,14 @@ export class KioskStatus {
     this.savedCameraMissing() ? '' : (this.settings()?.cameraId ?? ''),
   );
 
+  /** The chosen camera when it has a label (the kiosk finds the device to pin by it). */
+  protected readonly selectedCamera = computed(
+    () => this.cameras().find((c) => c.deviceId === this.selectedCameraId() && c.label) ?? null,
+  );
+  /** Translation key of why the kiosk refused to pin the camera. */
+  protected readonly pinRefusal = signal<string | null>(null);
+  protected readonly pinning = signal(false);
+
   /** `checkedAt` of the health report in the current language. */
   protected readonly checkedAt = computed(() => {
     const report = this.health();
@@ -121,6 +137,19 @@ export class KioskStatus {
   protected async selectCamera(deviceId: string): Promise<void> {
     if (!this.canEdit()) return;
     await this.attempt(() => this.settingsStore.save({ cameraId: deviceId || null }));
+  }
+
+  /** Pins the chosen camera: from then on only it may film a liveness check. */
+  protected async pinSelectedCamera(): Promise<void> {
+    const camera = this.selectedCamera();
+    if (!camera || !this.canEdit()) return;
+    await this.changePin(() => this.settingsStore.pinCamera(camera.label));
+  }
+
+  /** Removes the pin: any real camera may film again. */
+  protected async unpinCamera(): Promise<void> {
+    if (!this.canEdit()) return;
+    await this.changePin(() => this.settingsStore.save({ cameraPin: null }));
   }
 
   /** Handles `camera-ready` of the preview. */
@@ -165,6 +194,25 @@ export class KioskStatus {
     } catch {
       // Without a list the selector only offers the system default; the preview reports the rest.
       this.cameras.set([]);
+    }
+  }
+
+  /** Runs a pin change; a camera the kiosk refuses is said under the buttons, the rest in the banner. */
+  private async changePin(change: () => Promise<unknown>): Promise<void> {
+    this.pinRefusal.set(null);
+    this.pinning.set(true);
+    try {
+      await change();
+    } catch (reason) {
+      const error = toKioskError(reason);
+      const code = error.refusal('invalidInput');
+      if (code !== null && (PIN_REFUSALS as readonly string[]).includes(code)) {
+        this.pinRefusal.set(`camera.pin.refused.${code}`);
+      } else {
+        this.error.set(error);
+      }
+    } finally {
+      this.pinning.set(false);
     }
   }
 

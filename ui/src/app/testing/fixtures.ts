@@ -19,6 +19,7 @@ export const SETTINGS: KioskSettings = {
   syncAlertHours: 24,
   documentInbox: null,
   mode: 'kiosk',
+  cameraPin: null,
 };
 
 /** The sync queue of a kiosk with AWS settings and nothing waiting. */

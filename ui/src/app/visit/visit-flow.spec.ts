@@ -16,21 +16,16 @@ import type { VisitInfo } from '../ipc/bindings/VisitInfo';
 import type { VisitLiveness } from '../ipc/bindings/VisitLiveness';
 import type { VisitResult } from '../ipc/bindings/VisitResult';
 import { KioskApi } from '../ipc/kiosk-api';
-import { settleFakeTimers } from '../testing/fixtures';
+import { SETTINGS as BRANCH_SETTINGS, settleFakeTimers } from '../testing/fixtures';
 import { DocumentCamera } from './document-camera';
 import { VisitService } from './visit-service';
 
 const SETTINGS: KioskSettings = {
-  backend: 'embedded',
-  language: 'pt-BR',
+  ...BRANCH_SETTINGS,
   cameraId: 'cam-desk',
   kioskId: 'agencia-0001-t1',
-  policyId: 'default',
-  retentionDays: 180,
   idleTimeoutSeconds: 60,
-  syncAlertHours: 24,
   documentInbox: '/srv/scans',
-  mode: 'kiosk',
 };
 
 const INFO: VisitInfo = {

@@ -24,4 +24,9 @@ windowed: boolean,
 /**
  * Whether WebKit's mock capture devices are enabled (tests and development only).
  */
-mockCamera: boolean, };
+mockCamera: boolean, 
+/**
+ * The camera pin `DAYFUSION_CAMERA_PIN` sets (`VENDOR:PRODUCT[:SERIAL]`),
+ * in force while no pin is saved in the settings.
+ */
+environmentCameraPin: string | null, };

@@ -50,4 +50,10 @@ mode: KioskMode,
  * Hours a final transaction may wait to reach AWS before the staff
  * home and health warn.
  */
-syncAlertHours: number, };
+syncAlertHours: number, 
+/**
+ * The only camera a liveness check may be filmed with, by its USB ids
+ * (`VENDOR:PRODUCT[:SERIAL]`, hex); `None`: any real camera. Staff pin
+ * the camera chosen on the status screen (`pin_camera`).
+ */
+cameraPin: string | null, };
