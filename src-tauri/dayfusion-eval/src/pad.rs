@@ -371,12 +371,6 @@ fn video_outcome(engine: &FaceEngine, file: &Path) -> Result<VideoOutcome, EvalE
     }
     let result = session.finish(engine, false);
     let succeeded = result.status == LivenessStatus::Succeeded;
-    let without_recapture: Vec<_> = result
-        .checks
-        .iter()
-        .filter(|c| c.check != CheckKind::Recapture)
-        .cloned()
-        .collect();
     Ok(VideoOutcome {
         file: name,
         truth,
@@ -386,7 +380,7 @@ fn video_outcome(engine: &FaceEngine, file: &Path) -> Result<VideoOutcome, EvalE
         confidence: result.confidence,
         accepted: succeeded && result.confidence >= PASS_SCORE,
         accepted_without_recapture: succeeded
-            && confidence::combine(&without_recapture) >= PASS_SCORE,
+            && confidence::combine_without(&result.checks, CheckKind::Recapture) >= PASS_SCORE,
         checks: result.checks,
         median_frame_ms: result.timings.median_frame_ms,
         finish_ms: result.timings.finish_ms,

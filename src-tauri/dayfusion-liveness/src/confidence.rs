@@ -80,6 +80,17 @@ pub fn combine(checks: &[CheckResult]) -> f32 {
     mean.min(cap).clamp(0.0, 100.0)
 }
 
+/// The confidence without one kind of check, as a rule before that check
+/// existed would have given it (the evaluations' side by side).
+pub fn combine_without(checks: &[CheckResult], left_out: CheckKind) -> f32 {
+    let kept: Vec<CheckResult> = checks
+        .iter()
+        .filter(|c| c.check != left_out)
+        .cloned()
+        .collect();
+    combine(&kept)
+}
+
 /// Which assurance the checks give.
 pub fn assurance(checks: &[CheckResult]) -> Assurance {
     let light_applies = checks
@@ -131,6 +142,8 @@ mod tests {
             (c - (3.0 * 90.0 + 2.0 * 100.0 + 40.0) / 6.0).abs() < 1e-4,
             "{c}"
         );
+        // Rule 2026-12-07.3 had no recapture check.
+        assert_eq!(combine_without(&checks, CheckKind::Recapture), 100.0);
     }
 
     #[test]

@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use dayfusion_face::FaceEngine;
 use dayfusion_liveness::checks::PASS_SCORE;
-use dayfusion_liveness::{CheckKind, LivenessStatus, Outcome};
+use dayfusion_liveness::{CheckKind, LivenessStatus, Outcome, confidence};
 use serde::Serialize;
 
 pub use report::{AttackReport, CheckDistribution, RateRow};
@@ -232,12 +232,6 @@ fn outcome(job: &Presentation<'_>, presented: presenter::Presented) -> SessionOu
         };
     };
     let succeeded = r.status == LivenessStatus::Succeeded;
-    let without_recapture: Vec<_> = r
-        .checks
-        .iter()
-        .filter(|c| c.check != CheckKind::Recapture)
-        .cloned()
-        .collect();
     SessionOutcome {
         species: job.species.id(),
         source: job.source.name.clone(),
@@ -252,7 +246,7 @@ fn outcome(job: &Presentation<'_>, presented: presenter::Presented) -> SessionOu
         accepted: succeeded && r.confidence >= POLICY_PASS,
         accepted_at_check_line: succeeded && r.confidence >= PASS_SCORE,
         accepted_without_recapture: succeeded
-            && dayfusion_liveness::confidence::combine(&without_recapture) >= POLICY_PASS,
+            && confidence::combine_without(&r.checks, CheckKind::Recapture) >= POLICY_PASS,
         checks: r
             .checks
             .iter()
