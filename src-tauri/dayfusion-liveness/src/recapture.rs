@@ -32,8 +32,8 @@ const TILE: usize = 64;
 /// widest frame the widget sends: 128 px, 32 tiles; a 100 x 130 face
 /// crop: 16 px, 15 tiles).
 const MIN_STEP: usize = 16;
-/// Most tiles measured in one frame: it bounds the cost (about 0.1 ms a
-/// textured tile in a release build, so under 8 ms a 640 x 480 frame).
+/// Most tiles measured in one frame: it bounds the cost (7.8 ms on a
+/// 640 x 480 frame in a release build, `benches/liveness.rs`).
 const MAX_TILES: usize = 80;
 /// A tile whose luma standard deviation is under this is flat (sky, a
 /// blank wall, a dark corner): it has no texture to show a grid.
