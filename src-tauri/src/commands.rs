@@ -151,7 +151,7 @@ fn store_settings_locked(
         .cameras
         .set_pin(dayfusion_capture::camera::effective_pin(
             saved.camera_pin.as_deref(),
-            dayfusion_capture::camera::env_pin(),
+            state.environment_camera_pin.clone(),
         ));
     // A new kiosk id moves the S3 folder; a new retention may purge.
     crate::housekeeping::nudge(state);

@@ -42,6 +42,9 @@ pub struct KioskState {
     pub cameras: dayfusion_capture::CameraPolicy,
     /// Held while staff change the settings (see `commands::store_settings_locked`).
     pub settings_change: Mutex<()>,
+    /// The pin `DAYFUSION_CAMERA_PIN` set at launch, in force while the
+    /// settings hold none (read once: the environment does not change).
+    pub environment_camera_pin: Option<dayfusion_capture::camera::CameraPin>,
     /// The background sync and retention purge, set once the state is
     /// managed (it reads the settings through the app).
     pub housekeeper: std::sync::OnceLock<dayfusion_housekeeping::Housekeeper>,
@@ -82,6 +85,7 @@ impl KioskState {
             attempts: Arc::new(dayfusion_capture::AttemptLimiter::default()),
             cameras,
             settings_change: Mutex::new(()),
+            environment_camera_pin: environment_pin.clone(),
             housekeeper: std::sync::OnceLock::new(),
             info: AppInfo {
                 name: dayfusion_core::PRODUCT_NAME.into(),

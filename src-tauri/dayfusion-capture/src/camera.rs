@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
-use dayfusion_camera::{CameraPin, CameraRefusal, enumerate, resolve};
+pub use dayfusion_camera::CameraPin;
+use dayfusion_camera::{CameraRefusal, enumerate, resolve};
 use dayfusion_liveness::LivenessError;
 
 /// Environment variable pinning the kiosk's camera:
