@@ -7,6 +7,8 @@ fn main() {
         "health_report",
         "get_settings",
         "privacy_notice",
+        "speak",
+        "speech_stop",
         "save_settings",
         "pin_camera",
         "report_camera_state",

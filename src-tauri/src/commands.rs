@@ -12,7 +12,7 @@ use tauri::State;
 
 use crate::{settings_store::StoreError, state::KioskState};
 
-type CommandResult<T> = Result<T, CommandError>;
+pub(crate) type CommandResult<T> = Result<T, CommandError>;
 
 impl From<StoreError> for CommandError {
     fn from(e: StoreError) -> Self {

@@ -7,6 +7,7 @@ mod hardening;
 mod housekeeping;
 mod liveness;
 mod settings_store;
+mod speech;
 mod staff;
 mod state;
 mod visit;
@@ -79,6 +80,8 @@ pub fn run() -> ExitCode {
             commands::health_report,
             commands::get_settings,
             commands::privacy_notice,
+            speech::speak,
+            speech::speech_stop,
             commands::save_settings,
             commands::pin_camera,
             commands::report_camera_state,
