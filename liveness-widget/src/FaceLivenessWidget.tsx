@@ -81,7 +81,7 @@ export function parseAuditImages(value: string | undefined): number {
 /** States in which the camera is on (besides a failed result that offers to try again). */
 const CAMERA_STATES: ReadonlySet<WidgetState> = new Set(['intro', 'opening', 'countdown', 'capture', 'flash', 'processing']);
 /** States that show the preview. */
-const STAGE_STATES: ReadonlySet<WidgetState> = new Set(['intro', 'opening', 'countdown', 'capture', 'flash']);
+const STAGE_STATES: ReadonlySet<WidgetState> = new Set(['opening', 'countdown', 'capture', 'flash']);
 
 /**
  * The element's component: the local liveness capture, the AWS one with `provider="aws"`, or the bare camera
@@ -176,9 +176,27 @@ function LivenessCapture(props: FaceLivenessWidgetProps) {
   }, [state]);
 
   const { feedback, summary, error } = view;
+
+  // Each new instruction the banner shows, for the host's spoken guidance (`liveness-instruction`):
+  // an id naming the state and the engine's guidance or error code, and the text shown.
+  const banner = bannerText(view, t, status, language);
+  const instructionId = `${state}.${
+    state === 'capture' || state === 'flash'
+      ? (feedback?.guidance ?? 'fit-oval')
+      : state === 'error'
+        ? (error?.code ?? 'internal')
+        : state === 'result'
+          ? (summary?.status?.toLowerCase() ?? 'unknown')
+          : status
+  }`;
+  useEffect(() => {
+    container?.dispatchEvent(
+      new CustomEvent('liveness-instruction', { detail: { id: instructionId, text: banner }, bubbles: true, composed: true }),
+    );
+  }, [container, instructionId, banner]);
   const succeeded = summary?.status === 'SUCCEEDED';
   const phase = feedback?.phase;
-  const large = state === 'flash' || (state === 'capture' && (phase === 'move-closer' || phase === 'flashing'));
+  const large = state === 'flash' || (state === 'capture' && (phase === 'move-closer' || phase === 'flashing' || phase === 'holding'));
   const oval = state === 'countdown' || state === 'capture' || state === 'flash' ? view.oval : null;
   const heading = state === 'error' ? t.errorTitle : state === 'result' ? (succeeded ? t.success : t.failureTitle) : t.title;
   const guidanceOk = feedback?.guidance === 'hold-still' || feedback?.guidance === 'done' || (state === 'result' && succeeded);
@@ -188,6 +206,7 @@ function LivenessCapture(props: FaceLivenessWidgetProps) {
     <button
       type="button"
       data-action={kebab(action)}
+      data-keypad={KEYPAD_ROLE[action]}
       aria-label={t.aria[action]}
       onClick={onClick}
       style={{ ...styles.button, ...buttonStyles[kind] }}
@@ -199,11 +218,14 @@ function LivenessCapture(props: FaceLivenessWidgetProps) {
   const callStaff = button('callStaff', () => controller.cancel('user'), 'secondary');
   const retry = button('retry', () => controller.retry(), 'primary');
 
+  // The check without flashing colours: the local engine has it; a session the host opened itself is fixed.
+  const movementOffered = provider === 'local' && (Boolean(config.requestSession) || !config.hostSessionId);
   let actions: ReactNode = null;
   if (state === 'intro') {
     actions = (
       <>
         {button('start', () => controller.begin(), 'primary')}
+        {movementOffered && button('noFlash', () => controller.begin('movement'), 'secondary')}
         {button('staffInstead', () => controller.cancel('photosensitivity'), 'secondary')}
         {cancel}
       </>
@@ -223,7 +245,8 @@ function LivenessCapture(props: FaceLivenessWidgetProps) {
         {cancel}
       </>
     );
-  } else if (state !== 'cancelled') {
+  } else if (state !== 'cancelled' && state !== 'processing') {
+    // No cancel while the result is being computed: it would not stop anything.
     actions = cancel;
   }
 
@@ -247,8 +270,9 @@ function LivenessCapture(props: FaceLivenessWidgetProps) {
         style={{
           ...styles.stage,
           aspectRatio: `${frameSize.width} / ${frameSize.height}`,
-          // The instructions come first; the preview grows once the check starts.
-          maxHeight: state === 'intro' ? '38vh' : '62vh',
+          // Room left for the heading, the status, the progress and the button, whatever the text size
+          // (the intro shows no preview: its instructions and warning come first).
+          maxHeight: 'calc(100vh - 19rem)',
           display: STAGE_STATES.has(state) ? 'block' : 'none',
         }}
       >
@@ -270,20 +294,21 @@ function LivenessCapture(props: FaceLivenessWidgetProps) {
             {view.countdown}
           </div>
         )}
-        {state === 'capture' && phase === 'move-closer' && (
-          <div data-part="prompt" style={styles.prompt}>
-            {t.moveCloser}
-          </div>
-        )}
-        {state === 'flash' && (
-          <div data-part="prompt" style={styles.prompt}>
-            {t.holdStill}
-          </div>
-        )}
       </div>
 
-      <p role="status" aria-live="polite" style={{ ...styles.status, ...(alert ? styles.alert : guidanceOk ? styles.good : null) }}>
-        {bannerText(view, t, status, language)}
+      {/* Before the start, the status shows only when the camera is not ready (the warning and choices come first). */}
+      <p
+        role="status"
+        aria-live="polite"
+        hidden={state === 'intro' && status === 'live'}
+        style={{
+          ...styles.status,
+          ...(alert ? styles.alert : guidanceOk ? styles.good : null),
+          // The camera's status before the start is a side note; the live instructions stay large.
+          ...(state === 'intro' ? { fontSize: '1.3rem' } : null),
+        }}
+      >
+        {banner}
       </p>
 
       {(state === 'capture' || state === 'flash') && (
@@ -300,16 +325,19 @@ function LivenessCapture(props: FaceLivenessWidgetProps) {
       )}
 
       {state === 'intro' && (
-        <div style={styles.panel}>
+        // The warning always in view; the steps scroll inside their panel when the screen is short (larger text).
+        <div role="note" data-part="photosensitivity-warning" style={styles.warning}>
+          <strong>{t.intro.warningTitle}.</strong> {t.intro.warning}
+        </div>
+      )}
+      {state === 'intro' && (
+        <div style={styles.panel} tabIndex={0} role="region" aria-label={t.title} data-part="intro">
           <p style={styles.text}>{t.intro.lead}</p>
           <ol style={styles.steps}>
             {t.intro.steps.map((step) => (
               <li key={step}>{step}</li>
             ))}
           </ol>
-          <div role="note" data-part="photosensitivity-warning" style={styles.warning}>
-            <strong>{t.intro.warningTitle}.</strong> {t.intro.warning}
-          </div>
         </div>
       )}
 
@@ -327,7 +355,7 @@ function LivenessCapture(props: FaceLivenessWidgetProps) {
         </p>
       )}
 
-      {actions && <div style={styles.actions}>{actions}</div>}
+      {actions && <div style={{ ...styles.actions, ...(state === 'intro' ? styles.introActions : null) }}>{actions}</div>}
     </div>
   );
 }
@@ -354,6 +382,13 @@ function bannerText(view: View, t: Texts, camera: StatusKey, lang: FlowConfig['l
       return t.cancelled;
   }
 }
+
+/** The host keypad's role of each button (`data-keypad`: Enter confirms, Escape cancels). */
+const KEYPAD_ROLE: Partial<Record<keyof Texts['buttons'], 'confirm' | 'cancel'>> = {
+  start: 'confirm',
+  retry: 'confirm',
+  cancel: 'cancel',
+};
 
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

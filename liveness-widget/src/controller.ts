@@ -1,5 +1,6 @@
 import type { ColourFlash } from '../../ui/src/app/ipc/bindings/ColourFlash';
 import type { FlashColourName } from '../../ui/src/app/ipc/bindings/FlashColourName';
+import type { LivenessChallenge } from '../../ui/src/app/ipc/bindings/LivenessChallenge';
 import type { LivenessFrameFeedback } from '../../ui/src/app/ipc/bindings/LivenessFrameFeedback';
 import type { LivenessSessionInfo } from '../../ui/src/app/ipc/bindings/LivenessSessionInfo';
 import type { LivenessSummary } from '../../ui/src/app/ipc/bindings/LivenessSummary';
@@ -155,6 +156,8 @@ export class LivenessController {
   /** Bumped whenever a flow ends, so that late answers of an older flow are ignored. */
   private generation = 0;
   private begun = false;
+  /** The challenge the customer chose at the start (kept for every retry). */
+  private challenge: LivenessChallenge = 'movement-and-light';
   private cameraLive = false;
   private session: LivenessSessionInfo | null = null;
   private sessionUsed = false;
@@ -221,10 +224,11 @@ export class LivenessController {
     if (this.view.state === 'intro' || ACTIVE.has(this.view.state)) this.fail({ code, detail: code }, arg);
   }
 
-  /** The "start" button. */
-  begin(): void {
+  /** The "start" button, or (`movement`) "check without flashing colours": retries keep the choice. */
+  begin(challenge: LivenessChallenge = 'movement-and-light'): void {
     if (this.view.state !== 'intro') return;
     this.begun = true;
+    this.challenge = challenge;
     void this.open();
   }
 
@@ -282,13 +286,14 @@ export class LivenessController {
           provider: 'local',
           attempt: ++this.requested,
           lang: config.lang,
+          challenge: this.challenge,
         });
         if (generation !== this.generation) return;
         info = await transport.session(grant.sessionId);
       } else {
         info = config.hostSessionId
           ? await transport.session(config.hostSessionId)
-          : await transport.start(config.lang, config.auditImages);
+          : await transport.start(config.lang, config.auditImages, this.challenge);
       }
     } catch (error) {
       if (generation === this.generation) this.fail(failureOf(error));

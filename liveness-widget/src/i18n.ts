@@ -44,9 +44,18 @@ export interface Texts {
   status: Record<StatusKey, string>;
   title: string;
   intro: { lead: string; steps: [string, string, string]; warningTitle: string; warning: string };
-  buttons: { start: string; cancel: string; retry: string; callStaff: string; staffInstead: string };
+  buttons: { start: string; noFlash: string; cancel: string; retry: string; callStaff: string; staffInstead: string };
   /** Accessible names of the buttons; each starts with the button's visible text. */
-  aria: { start: string; cancel: string; retry: string; callStaff: string; staffInstead: string; progress: string; oval: string };
+  aria: {
+    start: string;
+    noFlash: string;
+    cancel: string;
+    retry: string;
+    callStaff: string;
+    staffInstead: string;
+    progress: string;
+    oval: string;
+  };
   preparing: string;
   countdown: string;
   fitOval: string;
@@ -94,14 +103,15 @@ export const texts: Record<Lang, Texts> = {
       steps: [
         'Olhe para a câmera e encaixe o rosto no oval.',
         'Quando pedirmos, aproxime-se até o rosto preencher o oval maior.',
-        'Fique parado enquanto a tela pisca em cores.',
+        'Não se mexa enquanto a tela pisca em cores.',
       ],
       warningTitle: 'Aviso de fotossensibilidade',
       warning:
-        'A tela vai piscar em cores durante a verificação. Se você tem epilepsia fotossensível ou é sensível a luzes piscando, prefira ser atendido por um funcionário.',
+        'A tela vai piscar em cores. Se você tem epilepsia fotossensível ou é sensível a luzes piscando, faça a verificação sem cores piscando (uma pessoa confere o resultado) ou peça um funcionário.',
     },
     buttons: {
       start: 'Começar',
+      noFlash: 'Verificar sem cores piscando',
       cancel: 'Cancelar',
       retry: 'Tentar novamente',
       callStaff: 'Chamar um funcionário',
@@ -109,6 +119,7 @@ export const texts: Record<Lang, Texts> = {
     },
     aria: {
       start: 'Começar a verificação de rosto',
+      noFlash: 'Verificar sem cores piscando: só com os movimentos do rosto, e uma pessoa confere o resultado',
       cancel: 'Cancelar a verificação de rosto',
       retry: 'Tentar novamente a verificação de rosto',
       callStaff: 'Chamar um funcionário para ajudar',
@@ -120,7 +131,7 @@ export const texts: Record<Lang, Texts> = {
     countdown: 'Prepare-se: encaixe o rosto no oval',
     fitOval: 'Encaixe o rosto no oval',
     moveCloser: 'Aproxime-se',
-    holdStill: 'Fique parado',
+    holdStill: 'Não se mexa',
     processing: 'Verificando… Aguarde um instante.',
     success: 'Verificação concluída',
     successDetail: 'Obrigado! Pode seguir para o próximo passo.',
@@ -152,7 +163,7 @@ export const texts: Record<Lang, Texts> = {
       'aws-runtime': 'A verificação de rosto parou por um erro no quiosque. Tente novamente ou chame um funcionário.',
       'aws-assets': 'Faltam arquivos da verificação de rosto neste quiosque. Chame um funcionário.',
       'aws-endpoint-invalid': 'O endereço do serviço de verificação configurado neste quiosque é inválido. Chame um funcionário.',
-      'face-distance': 'Você se aproximou cedo demais. Fique parado até o oval aparecer e tente novamente.',
+      'face-distance': 'Você se aproximou cedo demais. Não se mexa até o oval aparecer e tente novamente.',
       'multiple-faces': 'Há mais de um rosto em frente à câmera. Fique sozinho em frente ao quiosque e tente novamente.',
     },
     cameraTooWeak: (given) =>
@@ -185,10 +196,11 @@ export const texts: Record<Lang, Texts> = {
       ],
       warningTitle: 'Photosensitivity warning',
       warning:
-        'The screen will flash colours during the check. If you have photosensitive epilepsy or are sensitive to flashing lights, you may prefer to be helped by staff.',
+        'The screen will flash colours. If you have photosensitive epilepsy or are sensitive to flashing lights, take the check without flashing colours (a person reviews the result) or ask for staff.',
     },
     buttons: {
       start: 'Start',
+      noFlash: 'Check without flashing colours',
       cancel: 'Cancel',
       retry: 'Try again',
       callStaff: 'Call staff',
@@ -196,6 +208,7 @@ export const texts: Record<Lang, Texts> = {
     },
     aria: {
       start: 'Start the face check',
+      noFlash: 'Check without flashing colours: face movements only, and a person reviews the result',
       cancel: 'Cancel the face check',
       retry: 'Try again with a new face check',
       callStaff: 'Call staff for help',

@@ -1,4 +1,5 @@
 import type { CommandError } from '../../ui/src/app/ipc/bindings/CommandError';
+import type { LivenessChallenge } from '../../ui/src/app/ipc/bindings/LivenessChallenge';
 import type { LivenessCredentials } from '../../ui/src/app/ipc/bindings/LivenessCredentials';
 import type { Lang } from './i18n';
 
@@ -14,6 +15,8 @@ export interface LivenessSessionRequest {
   attempt: number;
   /** The widget's language. */
   lang: Lang;
+  /** `movement`: the customer chose the check without flashing colours (the host may refuse it). */
+  challenge: LivenessChallenge;
 }
 
 /**

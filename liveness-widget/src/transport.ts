@@ -1,5 +1,6 @@
 import type { CommandError } from '../../ui/src/app/ipc/bindings/CommandError';
 import type { FlashColourName } from '../../ui/src/app/ipc/bindings/FlashColourName';
+import type { LivenessChallenge } from '../../ui/src/app/ipc/bindings/LivenessChallenge';
 import type { LivenessCredentials } from '../../ui/src/app/ipc/bindings/LivenessCredentials';
 import type { LivenessFrameFeedback } from '../../ui/src/app/ipc/bindings/LivenessFrameFeedback';
 import type { LivenessSessionInfo } from '../../ui/src/app/ipc/bindings/LivenessSessionInfo';
@@ -12,7 +13,8 @@ import type { Lang } from './i18n';
  */
 export interface LivenessTransport {
   /** Opens a session with a new random challenge (refused with `too-many-attempts` after 5 failures in 3 min). */
-  start(lang: Lang, auditImages: number): Promise<LivenessSessionInfo>;
+  /** Opens a session: with the colour sequence, or `movement` only (no flashing colours). */
+  start(lang: Lang, auditImages: number, challenge?: LivenessChallenge): Promise<LivenessSessionInfo>;
   /** A session the host opened: the oval it asks for now (the rest is revealed frame by frame). */
   session(sessionId: string): Promise<LivenessSessionInfo>;
   /**
@@ -99,8 +101,8 @@ declare global {
 export class IpcTransport implements LivenessTransport {
   constructor(private readonly tauri: TauriInternals) {}
 
-  start(lang: Lang, auditImages: number): Promise<LivenessSessionInfo> {
-    return this.tauri.invoke('liveness_start', { lang, auditImages });
+  start(lang: Lang, auditImages: number, challenge: LivenessChallenge = 'movement-and-light'): Promise<LivenessSessionInfo> {
+    return this.tauri.invoke('liveness_start', { lang, auditImages, challenge });
   }
 
   session(sessionId: string): Promise<LivenessSessionInfo> {
@@ -146,11 +148,11 @@ export class HttpTransport implements LivenessTransport {
     this.fetcher = options.fetcher ?? ((input, init) => fetch(input, init));
   }
 
-  start(lang: Lang, auditImages: number): Promise<LivenessSessionInfo> {
+  start(lang: Lang, auditImages: number, challenge: LivenessChallenge = 'movement-and-light'): Promise<LivenessSessionInfo> {
     return this.request('/liveness/sessions', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ locale: lang, auditImagesLimit: auditImages }),
+      body: JSON.stringify({ locale: lang, auditImagesLimit: auditImages, challenge }),
     });
   }
 

@@ -392,10 +392,24 @@ describe('AWS mode', () => {
       action(element, 'start')!.click();
       await waitForState(element, 'capture');
       expect(hook).toHaveBeenCalledTimes(1);
-      expect(hook).toHaveBeenCalledWith({ provider: 'aws', attempt: 1, lang: 'en' });
+      expect(hook).toHaveBeenCalledWith({ provider: 'aws', attempt: 1, lang: 'en', challenge: 'movement-and-light' });
       // The session's own region wins over the credentials'.
       expect(bundle.last().options).toMatchObject({ sessionId: 'hook-1', region: 'us-east-1' });
       expect(commands).toEqual(['liveness_credentials']);
+    });
+
+    it('asks the host for a movement-only session when the customer checks without flashing colours', async () => {
+      fakeBundle();
+      fakeIpc();
+      const hook = vi.fn((request: LivenessSessionRequest) => {
+        void request;
+        return Promise.resolve({ sessionId: 'hook-2', region: 'us-east-1' });
+      });
+      const { element } = mountHooked(hook, { lang: 'pt-BR' });
+      await waitForState(element, 'intro');
+      action(element, 'no-flash')!.click();
+      await waitForState(element, 'capture');
+      expect(hook).toHaveBeenCalledWith({ provider: 'aws', attempt: 1, lang: 'pt-BR', challenge: 'movement' });
     });
 
     it('asks for a new session for the retry after a streaming error: a new detector on a new id', async () => {
@@ -417,7 +431,7 @@ describe('AWS mode', () => {
       action(element, 'retry')!.click();
       await waitForState(element, 'capture');
       expect(hook).toHaveBeenCalledTimes(2);
-      expect(hook.mock.calls[1]).toEqual([{ provider: 'aws', attempt: 2, lang: 'pt-BR' }]);
+      expect(hook.mock.calls[1]).toEqual([{ provider: 'aws', attempt: 2, lang: 'pt-BR', challenge: 'movement-and-light' }]);
       expect(bundle.mounts).toHaveLength(2);
       expect(bundle.last().options.sessionId).toBe('hook-2');
       expect(root(element).getAttribute('data-attempt')).toBe('2');

@@ -50,6 +50,7 @@ describe('texts', () => {
     const pt = texts['pt-BR'];
     expect(pt.buttons).toEqual({
       start: 'Começar',
+      noFlash: 'Verificar sem cores piscando',
       cancel: 'Cancelar',
       retry: 'Tentar novamente',
       callStaff: 'Chamar um funcionário',

@@ -67,7 +67,7 @@ function fakeEngine(clock: FakeClock, outcome: LivenessSummary = summary()) {
       }
       const current = challenge.flashes.find((f) => f.colour === reveals.at(-1)?.colour);
       const flash = current ? { colour: current.colour, css: current.css } : null;
-      return Promise.resolve(feedback({ phase: 'flashing', guidance: 'hold-still', message: 'Fique parado', progress: 0.7, flash, ...large }));
+      return Promise.resolve(feedback({ phase: 'flashing', guidance: 'hold-still', message: 'Não se mexa', progress: 0.7, flash, ...large }));
     },
   };
   const invoke = (cmd: string, args?: unknown, options?: { headers: Record<string, string> }) => {
@@ -151,7 +151,7 @@ describe('local liveness capture', () => {
 
     await waitForState(element, 'countdown');
     expect(engine.start).toHaveBeenCalledTimes(1);
-    expect(engine.commands[0]).toEqual(['liveness_start', { lang: 'pt-BR', auditImages: 2 }]);
+    expect(engine.commands[0]).toEqual(['liveness_start', { lang: 'pt-BR', auditImages: 2, challenge: 'movement-and-light' }]);
     expect(element.querySelector('[data-part="countdown"]')?.textContent).toBe('3');
     // The small oval, mirrored: centre x 0.4 in camera coordinates is 1 - 0.4 of the preview's width.
     const small = element.querySelector('ellipse[data-oval="small"]')!;
@@ -176,7 +176,9 @@ describe('local liveness capture', () => {
     const large = element.querySelector('ellipse[data-oval="large"]')!;
     expect(Number(large.getAttribute('rx'))).toBeCloseTo((0.5 * 1280 * 1.1) / 2);
     expect(Number(large.getAttribute('cx'))).toBeCloseTo(0.6 * 1280);
-    expect(element.querySelector('[data-part="prompt"]')?.textContent).toBe('Aproxime-se');
+    // The instruction shows once, in the status under the preview, never over the oval.
+    expect(element.querySelector('[data-part="prompt"]')).toBeNull();
+    expect(banner(element)).toBe('Aproxime-se');
     expect(root(element).getAttribute('data-guidance')).toBe('move-closer');
     expect(element.querySelector('[role="progressbar"]')?.getAttribute('aria-valuenow')).toBe('30');
 
@@ -186,7 +188,7 @@ describe('local liveness capture', () => {
     await vi.waitFor(() => expect(root(element).getAttribute('data-flash')).toBe('red'));
     expect(element.querySelector('[data-part="surround"]')?.getAttribute('fill')).toBe('#ff0000');
     expect(root(element).style.background).toMatch(/#ff0000|rgb\(255, 0, 0\)/);
-    expect(banner(element)).toBe('Fique parado');
+    expect(banner(element)).toBe('Não se mexa');
 
     await clock.advance(1500);
     await vi.waitFor(() => expect(events.some((e) => e.type === 'liveness-complete')).toBe(true));
@@ -280,6 +282,36 @@ describe('local liveness capture', () => {
     ]);
     await vi.waitFor(() => expect(track.stop).toHaveBeenCalled());
     expect(window.__TAURI_INTERNALS__).toBeDefined();
+  });
+
+  it('offers the check without flashing colours: a movement-only session, kept for the retry', async () => {
+    const failed = summary({ status: 'FAILED', failure: 'movement-too-fast', message: 'Não deu certo.', attemptsLeft: 3 });
+    const engine = fakeEngine(clock, failed);
+    const element = mount();
+    const instructions: { id: string; text: string }[] = [];
+    element.addEventListener('liveness-instruction', (event) => instructions.push((event as CustomEvent<{ id: string; text: string }>).detail));
+    await waitForState(element, 'intro');
+    expect(element.querySelector('[data-part="photosensitivity-warning"]')?.textContent).toContain('sem cores piscando');
+    const noFlash = action(element, 'no-flash')!;
+    expect(noFlash.textContent).toBe('Verificar sem cores piscando');
+    expect(action(element, 'start')!.dataset['keypad']).toBe('confirm');
+    await vi.waitFor(() => expect(getUserMedia).toHaveBeenCalled());
+    noFlash.click();
+    await waitForState(element, 'countdown');
+    expect(engine.commands[0]).toEqual(['liveness_start', { lang: 'pt-BR', auditImages: 2, challenge: 'movement' }]);
+    await clock.advance(6000);
+    await waitForState(element, 'result');
+    action(element, 'retry')!.click();
+    await waitForState(element, 'countdown');
+    expect(engine.commands.filter(([cmd]) => cmd === 'liveness_start').map(([, args]) => (args as { challenge: string }).challenge)).toEqual([
+      'movement',
+      'movement',
+    ]);
+    // Each new instruction on the banner went to the host for spoken guidance, never twice in a row.
+    const ids = instructions.map((i) => i.id);
+    expect(ids).toContain('capture.move-closer');
+    expect(ids.every((id, n) => n === 0 || id !== ids[n - 1] || instructions[n].text !== instructions[n - 1].text)).toBe(true);
+    expect(instructions.find((i) => i.id === 'capture.move-closer')?.text).toBe('Aproxime-se');
   });
 
   it('cancels during capture: liveness-cancel, camera off, no more frames', async () => {
@@ -379,7 +411,7 @@ describe('local liveness capture', () => {
       // A static session-id is ignored while the hook is set.
       const { element, events } = await startHooked(hook, { 'session-id': 'host-7' });
       await waitForState(element, 'countdown');
-      expect(hook).toHaveBeenCalledWith({ provider: 'local', attempt: 1, lang: 'pt-BR' });
+      expect(hook).toHaveBeenCalledWith({ provider: 'local', attempt: 1, lang: 'pt-BR', challenge: 'movement-and-light' });
       expect(engine.commands[0]).toEqual(['liveness_session', { sessionId: 'visit-session-1' }]);
       expect(engine.start).not.toHaveBeenCalled();
       await clock.advance(6000);
@@ -390,7 +422,7 @@ describe('local liveness capture', () => {
       action(element, 'retry')!.click();
       await waitForState(element, 'countdown');
       expect(hook).toHaveBeenCalledTimes(2);
-      expect(hook.mock.calls[1]).toEqual([{ provider: 'local', attempt: 2, lang: 'pt-BR' }]);
+      expect(hook.mock.calls[1]).toEqual([{ provider: 'local', attempt: 2, lang: 'pt-BR', challenge: 'movement-and-light' }]);
       expect(engine.commands.filter(([cmd]) => cmd === 'liveness_session')).toEqual([
         ['liveness_session', { sessionId: 'visit-session-1' }],
         ['liveness_session', { sessionId: 'visit-session-2' }],
@@ -467,7 +499,7 @@ describe('local liveness capture', () => {
     await vi.waitFor(() => expect(fetcher.mock.calls.some(([url]) => url.endsWith('/liveness/frames'))).toBe(true));
     const [url, init] = fetcher.mock.calls[0];
     expect(url).toBe('http://127.0.0.1:7777/liveness/sessions');
-    expect(init?.body).toBe('{"locale":"en","auditImagesLimit":4}');
+    expect(init?.body).toBe('{"locale":"en","auditImagesLimit":4,"challenge":"movement-and-light"}');
     const frame = fetcher.mock.calls.find(([u]) => u.endsWith('/liveness/frames'))![1]!;
     expect((frame.headers as Record<string, string>)['content-type']).toBe('image/jpeg');
     expect(frame.body).toBeInstanceOf(ArrayBuffer);

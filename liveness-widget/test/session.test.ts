@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { rejected } from './fakes';
 import { httpSessionHook, requestGrant, resolveSessionHook, SessionRequestError, sessionFailureOf } from '../src/session';
 
-const request = { provider: 'aws', attempt: 2, lang: 'pt-BR' } as const;
+const request = { provider: 'aws', attempt: 2, lang: 'pt-BR', challenge: 'movement-and-light' } as const;
 
 function response(status: number, body: unknown) {
   return Promise.resolve(new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }));

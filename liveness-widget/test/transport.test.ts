@@ -52,7 +52,7 @@ describe('IpcTransport', () => {
     await transport.session('s-2');
     await transport.finish('s-2', 'pt-BR');
     expect(tauri.calls.map(([cmd, args]) => [cmd, args])).toEqual([
-      ['liveness_start', { lang: 'en', auditImages: 3 }],
+      ['liveness_start', { lang: 'en', auditImages: 3, challenge: 'movement-and-light' }],
       ['liveness_session', { sessionId: 's-2' }],
       ['liveness_finish', { sessionId: 's-2', lang: 'pt-BR' }],
     ]);
@@ -93,7 +93,7 @@ describe('HttpTransport', () => {
     expect(await transport.finish('s-1', 'en')).toEqual(summary());
     const calls = fetcher.mock.calls.map(([url, init]) => [url, init?.method, init?.body]);
     expect(calls).toEqual([
-      ['http://127.0.0.1:7000/liveness/sessions', 'POST', '{"locale":"en","auditImagesLimit":4}'],
+      ['http://127.0.0.1:7000/liveness/sessions', 'POST', '{"locale":"en","auditImagesLimit":4,"challenge":"movement-and-light"}'],
       ['http://127.0.0.1:7000/liveness/sessions/a%20b', 'GET', undefined],
       ['http://127.0.0.1:7000/liveness/sessions/s-1/finish?locale=en', 'POST', undefined],
     ]);

@@ -7,8 +7,10 @@ use std::sync::Arc;
 
 use dayfusion_capture::{CaptureService, FrameHeader};
 use dayfusion_ipc::{
-    CommandError, ErrorCode, Language, LivenessFrameFeedback, LivenessSessionInfo, LivenessSummary,
+    CommandError, ErrorCode, Language, LivenessChallenge, LivenessFrameFeedback,
+    LivenessSessionInfo, LivenessSummary,
 };
+use dayfusion_liveness::challenge::ChallengeKind;
 use dayfusion_liveness::{LivenessEngine, LivenessSettings};
 use dayfusion_verify::embedded::LiveSessions;
 use tauri::{AppHandle, Manager, ipc::InvokeBody};
@@ -87,6 +89,7 @@ pub async fn liveness_start(
     app: AppHandle,
     lang: Option<Language>,
     audit_images: Option<u8>,
+    challenge: Option<LivenessChallenge>,
 ) -> CommandResult<LivenessSessionInfo> {
     crate::commands::liveness_allowed(&app.state::<KioskState>())?;
     with_capture(app, move |service| {
@@ -94,6 +97,7 @@ pub async fn liveness_start(
             audit_images_limit: audit_images
                 .unwrap_or(LivenessSettings::default().audit_images_limit),
             locale: locale_of(lang).to_owned(),
+            challenge: challenge_kind(challenge.unwrap_or_default()),
         };
         service.start(settings).map_err(|e| e.to_command_error())
     })
@@ -158,4 +162,12 @@ pub async fn liveness_finish(
             .map_err(|e| e.to_command_error())
     })
     .await
+}
+
+/// The engine's challenge for the one the webview names.
+pub(crate) fn challenge_kind(challenge: LivenessChallenge) -> ChallengeKind {
+    match challenge {
+        LivenessChallenge::MovementAndLight => ChallengeKind::MovementAndLight,
+        LivenessChallenge::Movement => ChallengeKind::Movement,
+    }
 }

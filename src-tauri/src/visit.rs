@@ -7,7 +7,8 @@ use std::sync::Arc;
 use dayfusion_evidence::{KeySource, LocalEvidenceStore};
 use dayfusion_ipc::{
     BackendMode, CommandError, DocumentFrameQuality, DocumentPreview, ErrorCode, KioskMode,
-    KioskSettings, Language, VisitCapture, VisitEnd, VisitInfo, VisitLiveness, VisitResult,
+    KioskSettings, Language, LivenessChallenge, VisitCapture, VisitEnd, VisitInfo, VisitLiveness,
+    VisitResult,
 };
 use dayfusion_ledger::SqliteLog;
 use dayfusion_verify::embedded::EmbeddedMatcher;
@@ -190,10 +191,20 @@ pub async fn visit_touch(app: AppHandle, visit_id: String) -> CommandResult<()> 
     with_desk(app, move |desk| desk.touch(&visit_id)).await
 }
 
-/// The customer's answer to the consent (declined: the visit ends).
+/// The customer's answer to the consent (declined: the visit ends); an
+/// acceptance carries the consent text the screen showed, whose SHA-256 is
+/// recorded with the version.
 #[tauri::command]
-pub async fn visit_consent(app: AppHandle, visit_id: String, accepted: bool) -> CommandResult<()> {
-    with_desk(app, move |desk| desk.consent(&visit_id, accepted)).await
+pub async fn visit_consent(
+    app: AppHandle,
+    visit_id: String,
+    accepted: bool,
+    text: Option<String>,
+) -> CommandResult<()> {
+    with_desk(app, move |desk| {
+        desk.consent_to(&visit_id, accepted, text.as_deref())
+    })
+    .await
 }
 
 /// The removable media (USB sticks, memory cards) mounted now, for the
@@ -391,8 +402,13 @@ pub async fn visit_retake_document(app: AppHandle, visit_id: String) -> CommandR
 pub async fn visit_liveness_session(
     app: AppHandle,
     visit_id: String,
+    challenge: Option<LivenessChallenge>,
 ) -> CommandResult<VisitLiveness> {
-    with_desk(app, move |desk| desk.liveness_session(&visit_id)).await
+    let challenge = crate::liveness::challenge_kind(challenge.unwrap_or_default());
+    with_desk(app, move |desk| {
+        desk.liveness_session_for(&visit_id, challenge)
+    })
+    .await
 }
 
 /// Liveness results, comparison and decision; the outcome has no scores.

@@ -31,10 +31,10 @@ export const ptBRDisplayText: Required<LivenessDisplayText> = {
   hintIlluminationTooBrightText: 'Procure um lugar com menos luz',
   hintIlluminationTooDarkText: 'Procure um lugar com mais luz',
   hintIlluminationNormalText: 'Iluminação adequada',
-  hintHoldFaceForFreshnessText: 'Fique parado',
+  hintHoldFaceForFreshnessText: 'Não se mexa',
   hintCenterFaceText: 'Centralize o rosto',
   hintCenterFaceInstructionText:
-    'Antes de começar, olhe para a câmera com o rosto no centro. Quando a verificação começar, um oval aparece no centro: aproxime-se até o rosto preencher o oval e depois fique parado. Depois de alguns segundos parado, a verificação termina.',
+    'Antes de começar, olhe para a câmera com o rosto no centro. Quando a verificação começar, um oval aparece no centro: aproxime-se até o rosto preencher o oval e depois não se mexa. Depois de alguns segundos sem se mexer, a verificação termina.',
   hintFaceOffCenterText: 'O rosto não está no oval. Centralize o rosto na câmera.',
   hintMatchIndicatorText: '50% concluído. Continue se aproximando.',
   // Start screen (the kiosk shows its own intro instead)

@@ -66,6 +66,7 @@ export function AwsLiveness(props: FaceLivenessWidgetProps) {
     <button
       type="button"
       data-action={action.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}
+      data-keypad={action === 'start' || action === 'retry' ? 'confirm' : action === 'cancel' ? 'cancel' : undefined}
       aria-label={t.aria[action]}
       onClick={onClick}
       style={{ ...styles.button, ...buttonStyles[kind] }}
@@ -74,6 +75,7 @@ export function AwsLiveness(props: FaceLivenessWidgetProps) {
     </button>
   );
   const cancel = button('cancel', () => controller.cancel('user'), 'cancel');
+  const hooked = Boolean(config.requestSession);
 
   let actions: ReactNode = null;
   let banner: string;
@@ -83,6 +85,8 @@ export function AwsLiveness(props: FaceLivenessWidgetProps) {
       actions = (
         <>
           {button('start', () => controller.begin(), 'primary')}
+          {/* Rekognition's FaceMovementChallenge: the host must create the session, so only with its hook. */}
+          {hooked && button('noFlash', () => controller.begin('movement'), 'secondary')}
           {button('staffInstead', () => controller.cancel('photosensitivity'), 'secondary')}
           {cancel}
         </>

@@ -1,4 +1,5 @@
 import { errorMessage, type LivenessCancelDetail, type LivenessErrorDetail, type WidgetError, type WidgetState } from '../controller';
+import type { LivenessChallenge } from '../../../ui/src/app/ipc/bindings/LivenessChallenge';
 import type { Lang } from '../i18n';
 import { requestGrant, type LivenessSessionGrant, type RequestSession } from '../session';
 import type { LivenessTransport } from '../transport';
@@ -84,6 +85,8 @@ export class AwsController {
   private credentialFailure: string | null = null;
   /** Sessions asked of the host's hook so far (the request's `attempt`). */
   private requested = 0;
+  /** The challenge chosen at the start (`movement`: no flashing colours), kept for retries. */
+  private challenge: LivenessChallenge = 'movement-and-light';
   private readonly credentials: CredentialCache;
 
   constructor(private readonly deps: AwsControllerDeps) {
@@ -126,8 +129,11 @@ export class AwsController {
   }
 
   /** The "start" button. */
-  begin(): void {
-    if (this.view.state === 'intro') void this.open();
+  /** "Start", or (`movement`, with the host's hook) "check without flashing colours". */
+  begin(challenge: LivenessChallenge = 'movement-and-light'): void {
+    if (this.view.state !== 'intro') return;
+    this.challenge = challenge;
+    void this.open();
   }
 
   /** The "try again" button after a retryable error: a new detector (new key), with the cached credentials. */
@@ -208,7 +214,12 @@ export class AwsController {
     let grant: LivenessSessionGrant | null = null;
     if (config.requestSession) {
       try {
-        grant = await requestGrant(config.requestSession, { provider: 'aws', attempt: ++this.requested, lang: config.lang });
+        grant = await requestGrant(config.requestSession, {
+          provider: 'aws',
+          attempt: ++this.requested,
+          lang: config.lang,
+          challenge: this.challenge,
+        });
       } catch (error) {
         if (generation !== this.generation) return;
         const { code, message } = error as { code: string; message: string };

@@ -25,8 +25,9 @@ use aws_sdk_rekognition::types::{
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use dayfusion_verify::flow::MAX_DOCUMENT_BYTES;
 use dayfusion_verify::{
-    CheckRecord, EvidenceKey, FaceMatcher, LivenessOutcome, LivenessProvider, LivenessSessionStart,
-    LivenessStatus, MatchResult, PixelBox, PortraitLocation, Provider, ProviderError,
+    ChallengeKind, CheckRecord, EvidenceKey, FaceMatcher, LivenessOutcome, LivenessProvider,
+    LivenessRequest, LivenessSessionStart, LivenessStatus, MatchResult, PixelBox, PortraitLocation,
+    Provider, ProviderError,
 };
 use sha2::{Digest, Sha256};
 
@@ -242,6 +243,17 @@ impl RekognitionLiveness {
         &self,
         token: Option<&str>,
     ) -> Result<LivenessSessionStart, ProviderError> {
+        self.create_session_of(token, ChallengeKind::MovementAndLight)
+    }
+
+    /// [`Self::create_session_with_token`] asking `challenge`: Rekognition's
+    /// `FaceMovementAndLightChallenge`, or `FaceMovementChallenge` (no
+    /// flashing colours).
+    pub fn create_session_of(
+        &self,
+        token: Option<&str>,
+        challenge: ChallengeKind,
+    ) -> Result<LivenessSessionStart, ProviderError> {
         const OP: &str = "rekognition:CreateFaceLivenessSession";
         let token = match token {
             Some(t) if valid_token(t) => t.to_owned(),
@@ -256,7 +268,10 @@ impl RekognitionLiveness {
         };
         let settings = &self.ctx.settings;
         let challenge = ChallengePreference::builder()
-            .r#type(ChallengeType::FaceMovementAndLightChallenge)
+            .r#type(match challenge {
+                ChallengeKind::MovementAndLight => ChallengeType::FaceMovementAndLightChallenge,
+                ChallengeKind::Movement => ChallengeType::FaceMovementChallenge,
+            })
             .build()
             .map_err(|e| ProviderError::new("aws-request-invalid", e.to_string(), false))?;
         let mut session_settings = CreateFaceLivenessSessionRequestSettings::builder()
@@ -443,7 +458,13 @@ impl RekognitionLiveness {
             session_id: outcome_id,
             status: LivenessStatus::Failed,
             confidence: confidence.unwrap_or(0.0),
-            assurance: "challenge".to_owned(),
+            // The movement-only challenge has no light check (the policy
+            // decides what it is worth), as the local engine's.
+            assurance: match output.challenge().map(|c| c.r#type()) {
+                Some(ChallengeType::FaceMovementChallenge) => "movement-challenge",
+                _ => "challenge",
+            }
+            .to_owned(),
             rule,
             failure: None,
             checks: Vec::new(),
@@ -555,6 +576,19 @@ impl LivenessProvider for RekognitionLiveness {
     /// A new session with a fresh `ClientRequestToken`.
     fn create_session(&self) -> Result<LivenessSessionStart, ProviderError> {
         self.create_session_with_token(None)
+    }
+
+    fn supports(&self, _challenge: ChallengeKind) -> bool {
+        true
+    }
+
+    /// Amplify's detector speaks the webview's language: `locale` is not
+    /// Rekognition's.
+    fn create_session_for(
+        &self,
+        request: &LivenessRequest,
+    ) -> Result<LivenessSessionStart, ProviderError> {
+        self.create_session_of(None, request.challenge)
     }
 
     /// The finished session: SUCCEEDED with its images, FAILED or EXPIRED

@@ -24,7 +24,8 @@ use base64::Engine as _;
 use dayfusion_aws::config::CompareInput;
 use dayfusion_aws::{AwsContext, AwsSettings, RekognitionLiveness, RekognitionMatcher};
 use dayfusion_verify::{
-    EvidenceKey, FaceMatcher, LivenessProvider, LivenessStatus, PixelBox, Provider,
+    ChallengeKind, EvidenceKey, FaceMatcher, LivenessProvider, LivenessRequest, LivenessStatus,
+    PixelBox, Provider,
 };
 
 type TestResult = Result<(), Box<dyn Error>>;
@@ -267,6 +268,44 @@ fn create_complete_results_and_compare_against_the_fake() -> TestResult {
         outcome.audit_images,
         audits[..2].to_vec(),
         "AuditImagesLimit 2"
+    );
+
+    assert_eq!(outcome.assurance, "challenge");
+
+    // The check without flashing colours: Rekognition's movement-only
+    // challenge, recorded as such (the policy sends it to a person).
+    assert!(liveness.supports(ChallengeKind::Movement));
+    let still = liveness.create_session_for(&LivenessRequest {
+        challenge: ChallengeKind::Movement,
+        locale: None,
+    })?;
+    let (_, listing) = control(&url, "GET", "/_fake/sessions", "")?;
+    let listing: serde_json::Value = serde_json::from_str(&listing)?;
+    let asked = listing["sessions"]
+        .as_array()
+        .and_then(|all| {
+            all.iter()
+                .find(|s| s["sessionId"] == still.session_id.as_str())
+        })
+        .ok_or("the movement-only session is not listed")?;
+    assert_eq!(
+        asked["settings"]["ChallengePreferences"][0]["Type"],
+        "FaceMovementChallenge"
+    );
+    post(
+        &url,
+        &format!("/_fake/sessions/{}/complete", still.session_id),
+        &serde_json::json!({
+            "status": "SUCCEEDED",
+            "confidence": 91.0,
+            "referenceImage": b64(&reference),
+        }),
+    )?;
+    let moved = liveness.session_results(&still.session_id)?;
+    assert_eq!(moved.assurance, "movement-challenge");
+    assert_eq!(
+        moved.rule,
+        "rekognition-face-liveness/FaceMovementChallenge/1.0.0"
     );
 
     // A failed capture.

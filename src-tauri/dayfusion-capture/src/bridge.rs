@@ -27,6 +27,7 @@ use std::sync::Arc;
 
 use dayfusion_ipc::{CommandError, ErrorCode, LivenessRefusal};
 use dayfusion_liveness::LivenessSettings;
+use dayfusion_liveness::challenge::ChallengeKind;
 use rand::TryRngCore;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
@@ -143,6 +144,8 @@ impl std::fmt::Debug for Bridge {
 struct StartBody {
     locale: Option<String>,
     audit_images_limit: Option<u8>,
+    /// `movement` for the check without flashing colours.
+    challenge: Option<ChallengeKind>,
 }
 
 impl Bridge {
@@ -276,6 +279,7 @@ impl Bridge {
                             .audit_images_limit
                             .unwrap_or(defaults.audit_images_limit),
                         locale: start.locale.unwrap_or(defaults.locale),
+                        challenge: start.challenge.unwrap_or_default(),
                     };
                     json(self.service.start(settings))
                 })

@@ -200,6 +200,7 @@ impl CaptureService {
                 Phase::FitSmallOval | Phase::Recording => LivenessPhase::FitSmallOval,
                 Phase::MoveCloser => LivenessPhase::MoveCloser,
                 Phase::Flashing => LivenessPhase::Flashing,
+                Phase::Holding => LivenessPhase::Holding,
                 Phase::Complete => LivenessPhase::Complete,
             },
             guidance: guidance_of(feedback.guidance),

@@ -38,6 +38,7 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let settings = LivenessSettings {
         audit_images_limit: args.audit_images,
         locale: args.lang.clone(),
+        ..LivenessSettings::default()
     };
     let mut session = Session::recorded(recorded, settings)?;
     let frames = Frames::open(&args.video)?;

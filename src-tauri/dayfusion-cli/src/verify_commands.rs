@@ -141,6 +141,7 @@ pub fn verify(paths: &KioskPaths, args: VerifyArgs) -> anyhow::Result<ExitCode> 
                 LivenessSettings {
                     audit_images_limit: args.audit_images,
                     locale: lang.to_owned(),
+                    ..LivenessSettings::default()
                 },
             );
             let backend = Backend {

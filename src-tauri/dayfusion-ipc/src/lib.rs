@@ -10,9 +10,11 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub mod bindings;
+mod speech;
 mod staff;
 mod visit;
 
+pub use speech::*;
 pub use staff::*;
 pub use visit::*;
 
@@ -287,6 +289,9 @@ pub enum ErrorCode {
     /// A staff command was refused (see [`StaffRefusal`]); the detail
     /// starts with the refusal's code in brackets.
     Staff,
+    /// Spoken guidance failed (no speech engine, no audio output); the
+    /// detail starts with the stable code in brackets (`[speech-…]`).
+    Speech,
     /// Unexpected internal failure.
     Internal,
 }
@@ -456,6 +461,8 @@ pub enum LivenessPhase {
     MoveCloser,
     /// Hold still while the screen flashes the colours.
     Flashing,
+    /// Hold still in the large oval, no colours (movement-only challenge).
+    Holding,
     /// Done: the UI finishes the session.
     Complete,
 }

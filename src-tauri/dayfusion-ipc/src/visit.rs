@@ -150,6 +150,22 @@ pub struct VisitCapture {
     /// Liveness attempts this kiosk has left now (five failures per three
     /// minutes; `0` = the next request is refused with `too-many-attempts`).
     pub attempts_left: u32,
+    /// The check can be taken without flashing colours (the movement-only
+    /// challenge), offered after the photosensitivity warning.
+    pub movement_challenge: bool,
+}
+
+/// The challenge a liveness session asks, named as Rekognition names its
+/// two (`FaceMovementAndLightChallenge`, `FaceMovementChallenge`).
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum LivenessChallenge {
+    /// The ovals, then the colour sequence.
+    #[default]
+    MovementAndLight,
+    /// The ovals only: no flashing colours (photosensitivity). The policy
+    /// sends the result to a person.
+    Movement,
 }
 
 /// A liveness session opened for the visit's transaction and bound to it

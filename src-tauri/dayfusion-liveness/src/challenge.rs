@@ -1,6 +1,8 @@
 //! The challenge a session asks of the person: bring the face from a small
 //! oval to a large one, then hold still while the screen flashes a random
-//! sequence of colours.
+//! sequence of colours ([`ChallengeKind::MovementAndLight`]), or, for a
+//! person who cannot look at flashing colours, the ovals alone
+//! ([`ChallengeKind::Movement`]: no light check, see the policies).
 //!
 //! Everything random here comes from the operating system's generator
 //! (`rand::rng()`, a CSPRNG reseeded from the OS): an attacker must not be
@@ -100,6 +102,29 @@ pub struct Challenge {
     pub flashes: Vec<Flash>,
 }
 
+/// Which challenge a live session asks, named as Rekognition names its
+/// two (`FaceMovementAndLightChallenge`, `FaceMovementChallenge`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChallengeKind {
+    /// Ovals, then the colour sequence (the default).
+    #[default]
+    MovementAndLight,
+    /// Ovals only, then a short hold: no flashing colours
+    /// (photosensitivity). The light check does not apply.
+    Movement,
+}
+
+impl ChallengeKind {
+    /// The code recorded (`movement-and-light`, `movement`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ChallengeKind::MovementAndLight => "movement-and-light",
+            ChallengeKind::Movement => "movement",
+        }
+    }
+}
+
 /// Number of flashes in a generated challenge.
 pub const FLASH_COUNT: usize = 8;
 /// Shortest flash, milliseconds (3 frames at 15 fps).
@@ -113,6 +138,39 @@ impl Challenge {
     /// row) and random durations between [`MIN_FLASH_MS`] and
     /// [`MAX_FLASH_MS`].
     pub fn random() -> Challenge {
+        Challenge::random_of(ChallengeKind::MovementAndLight)
+    }
+
+    /// A new random challenge of `kind`: [`Challenge::random`], or its
+    /// ovals alone for [`ChallengeKind::Movement`]. Colour sequences that
+    /// would flash more than three times in a second by WCAG 2.3.1's
+    /// definitions ([`crate::photosensitivity`]) are drawn again.
+    pub fn random_of(kind: ChallengeKind) -> Challenge {
+        loop {
+            let challenge = Challenge::draw(kind);
+            if crate::photosensitivity::measure(&challenge).within_wcag() {
+                return challenge;
+            }
+        }
+    }
+
+    /// Which kind this is: no colours, movement only.
+    pub fn kind(&self) -> ChallengeKind {
+        if self.flashes.is_empty() {
+            ChallengeKind::Movement
+        } else {
+            ChallengeKind::MovementAndLight
+        }
+    }
+
+    /// One draw before the WCAG 2.3.1 rule (its test counts how often the
+    /// rule draws again).
+    #[cfg(test)]
+    pub(crate) fn draw_for_test() -> Challenge {
+        Challenge::draw(ChallengeKind::MovementAndLight)
+    }
+
+    fn draw(kind: ChallengeKind) -> Challenge {
         let mut rng = rand::rng();
         let small_oval = Oval {
             center_x: 0.5 + rng.random_range(-0.06..=0.06),
@@ -124,8 +182,12 @@ impl Challenge {
             center_y: 0.5 + rng.random_range(-0.02..=0.02),
             width: rng.random_range(0.46..=0.52),
         };
-        let mut flashes: Vec<Flash> = Vec::with_capacity(FLASH_COUNT);
-        while flashes.len() < FLASH_COUNT {
+        let count = match kind {
+            ChallengeKind::MovementAndLight => FLASH_COUNT,
+            ChallengeKind::Movement => 0,
+        };
+        let mut flashes: Vec<Flash> = Vec::with_capacity(count);
+        while flashes.len() < count {
             let colour = FlashColour::PALETTE[rng.random_range(0..FlashColour::PALETTE.len())];
             if flashes.last().is_some_and(|f| f.colour == colour) {
                 continue;
@@ -144,10 +206,14 @@ impl Challenge {
     }
 
     /// Checks a challenge that came from outside (a `--challenge` file):
-    /// 6-16 flashes of 100-2000 ms, ovals inside the frame, small below large.
+    /// 6-16 flashes of 100-2000 ms or none (movement only), ovals inside
+    /// the frame, small below large.
     pub fn validate(&self) -> Result<(), String> {
-        if !(6..=16).contains(&self.flashes.len()) {
-            return Err(format!("{} flashes (6 to 16 expected)", self.flashes.len()));
+        if !(self.flashes.is_empty() || (6..=16).contains(&self.flashes.len())) {
+            return Err(format!(
+                "{} flashes (6 to 16, or none, expected)",
+                self.flashes.len()
+            ));
         }
         if let Some(f) = self
             .flashes
@@ -235,5 +301,18 @@ mod tests {
         c.flashes[2].duration_ms = 50;
         assert!(c.validate().is_err(), "a flash too short to see");
         assert!(Challenge::random().validate().is_ok());
+        c.flashes.clear();
+        assert!(c.validate().is_ok(), "movement only");
+        assert_eq!(c.kind(), ChallengeKind::Movement);
+    }
+
+    #[test]
+    fn a_movement_challenge_has_ovals_and_no_colours() {
+        let c = Challenge::random_of(ChallengeKind::Movement);
+        assert!(c.flashes.is_empty());
+        assert_eq!(c.kind(), ChallengeKind::Movement);
+        assert!(c.large_oval.width > c.small_oval.width * 1.5);
+        assert!(c.validate().is_ok());
+        assert_eq!(Challenge::random().kind(), ChallengeKind::MovementAndLight);
     }
 }

@@ -10,7 +10,9 @@
 //!    and recapture 2; the rest 1.
 //! 3. Without a challenge (a recording), light, movement and depth do not
 //!    apply: the confidence then rests on passive cues only and the result
-//!    says so ([`Assurance::PassiveOnly`]).
+//!    says so ([`Assurance::PassiveOnly`]). A movement-only challenge (no
+//!    flashing colours) has no light check: [`Assurance::MovementChallenge`],
+//!    which the policies send to a person.
 //!
 //! 50 is the pass line of every check, so a confidence of 50 or more means
 //! every veto check passed. AWS's guidance (50-60 against presentation
@@ -20,7 +22,11 @@ use serde::Serialize;
 
 use crate::checks::{CheckKind, CheckResult};
 
-/// Version of the rule, recorded in every result. `2026-12-07.4`: an
+/// Version of the rule, recorded in every result. `2026-12-07.5`: a live
+/// challenge without colours (movement only, for photosensitive people)
+/// has no light check and says so (`movement-challenge`); its sequences
+/// of colours never flash more than three times a second (WCAG 2.3.1);
+/// `2026-12-07.4`: an
 /// eighth check, recapture (a screen's pixel grid across the whole frame,
 /// no model), weighs 2 and can veto; `2026-12-07.3`: live
 /// sessions reveal each oval and colour only when it is due and the light
@@ -32,7 +38,7 @@ use crate::checks::{CheckKind, CheckResult};
 /// `2026-12-07`: the identity check embeds with SFace (one view per
 /// frame, face engine v2) and passes at that model's FAR-0.1% cosine;
 /// `2026-11-26` embedded with MobileFaceNet and passed at cosine 0.52.
-pub const RULE_VERSION: &str = "local-liveness-rule/2026-12-07.4";
+pub const RULE_VERSION: &str = "local-liveness-rule/2026-12-07.5";
 
 /// How much the applicable checks can show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -40,6 +46,8 @@ pub const RULE_VERSION: &str = "local-liveness-rule/2026-12-07.4";
 pub enum Assurance {
     /// The challenge (approach and colours) was part of the capture.
     Challenge,
+    /// The approach challenge without colours: no light check.
+    MovementChallenge,
     /// No challenge: passive, motion and integrity checks only.
     PassiveOnly,
 }
@@ -93,11 +101,11 @@ pub fn combine_without(checks: &[CheckResult], left_out: CheckKind) -> f32 {
 
 /// Which assurance the checks give.
 pub fn assurance(checks: &[CheckResult]) -> Assurance {
-    let light_applies = checks
-        .iter()
-        .any(|c| c.check == CheckKind::Light && c.score.is_some());
-    if light_applies {
+    let applies = |kind: CheckKind| checks.iter().any(|c| c.check == kind && c.score.is_some());
+    if applies(CheckKind::Light) {
         Assurance::Challenge
+    } else if applies(CheckKind::Movement) {
+        Assurance::MovementChallenge
     } else {
         Assurance::PassiveOnly
     }

@@ -115,12 +115,13 @@ impl LivenessEngine {
         }
     }
 
-    /// Opens a session with a new random challenge.
+    /// Opens a session with a new random challenge of the kind `settings`
+    /// ask (colours, or movement only).
     pub fn create_session(
         &self,
         settings: LivenessSettings,
     ) -> Result<SessionStart, LivenessError> {
-        let challenge = Challenge::random();
+        let challenge = Challenge::random_of(settings.challenge);
         let oval = challenge.small_oval;
         let session = Session::live(challenge, settings)?;
         let now = self.clock.now_ms();

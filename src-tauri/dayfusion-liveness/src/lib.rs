@@ -19,6 +19,7 @@ pub mod engine;
 pub mod error;
 pub mod i18n;
 pub mod observation;
+pub mod photosensitivity;
 pub mod recapture;
 pub mod session;
 mod spectrum;
@@ -27,7 +28,7 @@ pub mod video;
 
 rust_i18n::i18n!("locales", fallback = "en");
 
-pub use challenge::{Challenge, Flash, FlashColour, Oval, RecordedChallenge};
+pub use challenge::{Challenge, ChallengeKind, Flash, FlashColour, Oval, RecordedChallenge};
 pub use checks::{CheckKind, CheckResult, Outcome};
 pub use confidence::Assurance;
 pub use engine::{Clock, LivenessEngine, ManualClock, MonotonicClock, SessionStart};

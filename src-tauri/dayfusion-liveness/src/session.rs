@@ -12,7 +12,7 @@ use image::RgbImage;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::challenge::{Challenge, FlashColour, Oval, RecordedChallenge};
+use crate::challenge::{Challenge, ChallengeKind, FlashColour, Oval, RecordedChallenge};
 use crate::checks::{self, CheckInput, CheckResult};
 use crate::confidence::{self, Assurance, RULE_VERSION};
 use crate::engine::Clock;
@@ -47,6 +47,10 @@ const MIN_BRIGHTNESS: f32 = 50.0;
 const CENTRE_TOLERANCE: f32 = 0.12;
 /// Consecutive fitting frames that complete a step.
 const FIT_FRAMES: u32 = 3;
+/// A movement-only challenge ends after the face has held in the large
+/// oval this long (engine clock, milliseconds): about as long as the
+/// colour sequence, so that the checks see as many close frames.
+pub const HOLD_MS: f64 = 2_500.0;
 /// A live session goes on this long after the last colour, so that the
 /// frames answering it arrive (the longest loop the light check accepts).
 pub const FLASH_TAIL_MS: f64 = checks::light::LIVE_MAX_LOOP_MS;
@@ -59,6 +63,10 @@ pub struct LivenessSettings {
     pub audit_images_limit: u8,
     /// Language of the guidance messages (pt-BR or en).
     pub locale: String,
+    /// The challenge a live session asks: with the colour sequence, or
+    /// movement only (no flashing colours).
+    #[serde(default)]
+    pub challenge: ChallengeKind,
 }
 
 impl Default for LivenessSettings {
@@ -66,6 +74,7 @@ impl Default for LivenessSettings {
         LivenessSettings {
             audit_images_limit: 2,
             locale: "pt-BR".to_owned(),
+            challenge: ChallengeKind::MovementAndLight,
         }
     }
 }
@@ -93,6 +102,8 @@ pub enum Phase {
     MoveCloser,
     /// Hold still while the screen flashes the colours.
     Flashing,
+    /// Hold still in the large oval, no colours (a movement-only challenge).
+    Holding,
     /// Done: call `finish`.
     Complete,
     /// A recording is being analysed (no live challenge).
@@ -282,6 +293,8 @@ pub struct Session {
     observations: Vec<Observation>,
     phase: Phase,
     fit_frames: u32,
+    /// When a movement-only challenge's hold began (engine clock).
+    hold_from_ms: Option<f64>,
     /// The colours shown: revealed by this session (live) or planned
     /// (a recording with its challenge).
     timeline: Option<FlashTimeline>,
@@ -363,6 +376,7 @@ impl Session {
                 Phase::Recording
             },
             fit_frames: 0,
+            hold_from_ms: None,
             timeline,
             face_frames: 0,
             camera: None,
@@ -577,6 +591,11 @@ impl Session {
                 }
             }
         }
+        if self.phase == Phase::Holding
+            && self.hold_from_ms.is_some_and(|from| now >= from + HOLD_MS)
+        {
+            self.phase = Phase::Complete;
+        }
         if self.phase == Phase::Complete {
             return Guidance::Done;
         }
@@ -596,8 +615,12 @@ impl Session {
         let guidance = match self.phase {
             Phase::FitSmallOval if ratio > 1.3 => Guidance::TooClose,
             Phase::FitSmallOval if ratio < 0.75 => Guidance::TooFar,
-            Phase::MoveCloser | Phase::Flashing if ratio > 1.35 => Guidance::TooClose,
-            Phase::MoveCloser | Phase::Flashing if ratio < 0.85 => Guidance::MoveCloser,
+            Phase::MoveCloser | Phase::Flashing | Phase::Holding if ratio > 1.35 => {
+                Guidance::TooClose
+            }
+            Phase::MoveCloser | Phase::Flashing | Phase::Holding if ratio < 0.85 => {
+                Guidance::MoveCloser
+            }
             _ if off > CENTRE_TOLERANCE => Guidance::OffCentre,
             _ => Guidance::HoldStill,
         };
@@ -607,6 +630,10 @@ impl Session {
                 self.fit_frames = 0;
                 self.phase = match self.phase {
                     Phase::FitSmallOval => Phase::MoveCloser,
+                    Phase::MoveCloser if challenge.flashes.is_empty() => {
+                        self.hold_from_ms = Some(answered);
+                        Phase::Holding
+                    }
                     Phase::MoveCloser => Phase::Flashing,
                     other => other,
                 };
@@ -641,6 +668,11 @@ impl Session {
                 let shown = self.timeline.as_ref().map_or(0, |t| t.spans().len());
                 0.6 + 0.4 * (shown as f32 / challenge.flashes.len().max(1) as f32).clamp(0.0, 1.0)
             }
+            Phase::Holding => {
+                let now = obs.arrived_ms.unwrap_or(obs.t_ms);
+                let held = self.hold_from_ms.map_or(0.0, |from| now - from);
+                0.6 + 0.4 * (held / HOLD_MS).clamp(0.0, 1.0) as f32
+            }
             Phase::Complete => 1.0,
         }
     }
@@ -658,7 +690,10 @@ impl Session {
         let sharp = (face.sharpness / 150.0).min(1.0);
         let closeness = match (&self.challenge, self.live) {
             (Some(c), true) => {
-                if matches!(self.phase, Phase::Flashing | Phase::Complete) {
+                if matches!(
+                    self.phase,
+                    Phase::Flashing | Phase::Holding | Phase::Complete
+                ) {
                     (1.0 - (face.width_ratio - c.large_oval.width).abs() / c.large_oval.width)
                         .max(0.0)
                 } else {

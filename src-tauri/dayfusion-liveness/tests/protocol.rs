@@ -12,9 +12,10 @@ use common::{Subject, TestResult, check, engine, photo};
 use dayfusion_face::FaceEngine;
 use dayfusion_liveness::challenge::FLASH_COUNT;
 use dayfusion_liveness::checks::light::LIVE_MAX_LOOP_MS;
+use dayfusion_liveness::session::HOLD_MS;
 use dayfusion_liveness::{
-    Challenge, CheckKind, Flash, FlashColour, LivenessEngine, LivenessSettings, ManualClock, Oval,
-    Phase, Session,
+    Assurance, Challenge, ChallengeKind, CheckKind, Flash, FlashColour, LivenessEngine,
+    LivenessSettings, ManualClock, Oval, Phase, Session,
 };
 use std::sync::Arc;
 
@@ -229,5 +230,56 @@ fn a_stream_showing_colours_before_their_reveal_fails() -> TestResult {
         "{light:?}"
     );
     assert!(light.score.is_some_and(|s| s < 50.0), "{light:?}");
+    Ok(())
+}
+
+/// The check without flashing colours: the same ovals, then a hold; no
+/// answer names a colour, the light check does not apply and the result
+/// says so (`movement-challenge`, which the policies send to a person).
+#[test]
+fn a_movement_only_session_shows_no_colour_and_has_no_light_check() -> TestResult {
+    let Some((faces, subject)) = setup("protocol-movement-only") else {
+        return Ok(());
+    };
+    let clock = ManualClock::default();
+    let live = LivenessEngine::with_clock(Arc::clone(&faces), Box::new(clock.clone()));
+    let start = live.create_session(LivenessSettings {
+        challenge: ChallengeKind::Movement,
+        ..LivenessSettings::default()
+    })?;
+    let id = start.session_id.clone();
+    let client = Loop::default();
+    let run = client::run(
+        &subject,
+        start.oval,
+        &client,
+        41,
+        400,
+        &mut |arrival, captured, frame, shown| {
+            client::advance_to(&clock, arrival);
+            live.push_frame(&id, captured, frame, shown)
+        },
+    )?;
+    assert_eq!(run.phase, Phase::Complete);
+    assert!(run.answers.iter().all(|a| a.flash.is_none()));
+    assert!(run.answers.iter().all(|a| a.phase != Phase::Flashing));
+    // The hold lasts HOLD_MS on the engine's clock.
+    let held = run
+        .answers
+        .iter()
+        .filter(|a| a.phase == Phase::Holding)
+        .count() as f64
+        * client.frame_ms as f64;
+    assert!(
+        (HOLD_MS - client.frame_ms as f64..=HOLD_MS + 2.0 * client.frame_ms as f64).contains(&held),
+        "held {held} ms"
+    );
+    let result = live.finish(&id)?;
+    let light = check(&result, CheckKind::Light);
+    assert_eq!(light.score, None);
+    assert_eq!(light.reason, "light-movement-only");
+    assert!(check(&result, CheckKind::Movement).score.is_some());
+    assert!(check(&result, CheckKind::Depth).score.is_some());
+    assert_eq!(result.assurance, Assurance::MovementChallenge);
     Ok(())
 }

@@ -122,6 +122,7 @@ fn a_photo_walked_through_the_whole_challenge_fails_on_depth() -> TestResult {
     let settings = LivenessSettings {
         audit_images_limit: 3,
         locale: "en".to_owned(),
+        ..LivenessSettings::default()
     };
     let start = live.create_session(settings)?;
     let id = start.session_id.as_str();

@@ -303,6 +303,11 @@ pub struct ConsentRecord {
     /// When the customer accepted.
     #[serde(with = "time::serde::rfc3339")]
     pub accepted_at: OffsetDateTime,
+    /// SHA-256 (hex) of the consent text exactly as the screen showed it
+    /// (its words, spaces collapsed): with the version, what the customer
+    /// read. Absent in records from before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_sha256: Option<String>,
 }
 
 /// A person's review of a transaction the policy sent to REVIEW.

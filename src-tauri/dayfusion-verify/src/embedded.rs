@@ -13,7 +13,8 @@ use dayfusion_liveness::{
 use crate::domain::{CheckRecord, LivenessStatus, PixelBox, PortraitLocation, Provider};
 use crate::error::ProviderError;
 use crate::ports::{
-    FaceMatcher, LivenessOutcome, LivenessProvider, LivenessSessionStart, MatchResult,
+    ChallengeKind, FaceMatcher, LivenessOutcome, LivenessProvider, LivenessRequest,
+    LivenessSessionStart, MatchResult,
 };
 
 /// `document-…` / `face-…` codes for a face engine error about one image.
@@ -150,6 +151,7 @@ pub fn outcome_of(session_id: &str, result: &LivenessResult) -> LivenessOutcome 
         confidence: result.confidence,
         assurance: match result.assurance {
             Assurance::Challenge => "challenge",
+            Assurance::MovementChallenge => "movement-challenge",
             Assurance::PassiveOnly => "passive-only",
         }
         .to_owned(),
@@ -225,9 +227,31 @@ impl LivenessProvider for LiveSessions {
     }
 
     fn create_session(&self) -> Result<LivenessSessionStart, ProviderError> {
+        self.create_session_for(&LivenessRequest {
+            challenge: self.settings.challenge,
+            locale: None,
+        })
+    }
+
+    fn supports(&self, _challenge: ChallengeKind) -> bool {
+        true
+    }
+
+    fn create_session_for(
+        &self,
+        request: &LivenessRequest,
+    ) -> Result<LivenessSessionStart, ProviderError> {
+        let settings = LivenessSettings {
+            challenge: request.challenge,
+            locale: request
+                .locale
+                .clone()
+                .unwrap_or_else(|| self.settings.locale.clone()),
+            ..self.settings.clone()
+        };
         let start = self
             .engine
-            .create_session(self.settings.clone())
+            .create_session(settings)
             .map_err(|e| liveness_error(&e))?;
         Ok(LivenessSessionStart {
             session_id: start.session_id,

@@ -25,7 +25,8 @@ use crate::error::{FlowError, ProviderError, StoreError};
 use crate::evidence_key::EvidenceKey;
 use crate::policy::Policy;
 use crate::ports::{
-    AuditEvent, EvidenceStore, FaceMatcher, LivenessProvider, LivenessSessionStart, TransactionLog,
+    AuditEvent, EvidenceStore, FaceMatcher, LivenessProvider, LivenessRequest,
+    LivenessSessionStart, TransactionLog,
 };
 
 /// Largest document photo accepted, bytes.
@@ -303,10 +304,22 @@ impl VerificationFlow {
         &mut self,
         backend: &Backend<'_>,
     ) -> Result<LivenessSessionStart, FlowError> {
+        self.start_liveness_for(backend, &LivenessRequest::default())
+    }
+
+    /// [`VerificationFlow::start_liveness`] with the challenge the customer
+    /// asked for (movement only: no flashing colours) and the language of
+    /// the guidance; the audit event records the challenge.
+    pub fn start_liveness_for(
+        &mut self,
+        backend: &Backend<'_>,
+        request: &LivenessRequest,
+    ) -> Result<LivenessSessionStart, FlowError> {
         self.expect_stage("start-liveness", &[Stage::DocumentCaptured])?;
+        let challenge = request.challenge;
         let session = backend
             .liveness
-            .create_session()
+            .create_session_for(request)
             .map_err(classify_provider_error)?;
         EvidenceKey::liveness_reference(&session.session_id).map_err(key_error)?;
         let replaced = self.transaction.liveness_session_id.clone();
@@ -318,6 +331,7 @@ impl VerificationFlow {
                 "provider": session.provider,
                 "sessionId": session.session_id,
                 "replaces": replaced,
+                "challenge": challenge.as_str(),
             }),
         );
         if let Err(e) = self.commit(backend, next, audit) {

@@ -24,6 +24,32 @@ pub enum PassiveLiveness {
     Review,
 }
 
+/// What to do with a liveness check the customer took without flashing
+/// colours (the movement-only challenge: no light check).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoLightChallenge {
+    /// Decide on the numbers.
+    Allow,
+    /// Send to a person even when the numbers pass (the default, also of
+    /// every policy written before the field existed: such checks did not
+    /// exist then).
+    #[default]
+    Review,
+    /// Refuse: the customer is served by staff instead.
+    Refuse,
+}
+
+impl NoLightChallenge {
+    /// `Review`, the value of policies written before the field existed.
+    pub fn is_default(&self) -> bool {
+        *self == NoLightChallenge::default()
+    }
+}
+
+/// The assurance a movement-only liveness check records.
+pub const MOVEMENT_CHALLENGE: &str = "movement-challenge";
+
 /// One version of a policy; recorded whole in every decision it makes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -47,6 +73,15 @@ pub struct Policy {
     /// Captures without a challenge.
     #[serde(alias = "passive_liveness")]
     pub passive_liveness: PassiveLiveness,
+    /// Checks taken with the movement-only challenge (no flashing colours).
+    /// Left out of the recorded definition when it is the default, so a
+    /// version recorded before this field existed keeps its SHA-256.
+    #[serde(
+        alias = "no_light_challenge",
+        default,
+        skip_serializing_if = "NoLightChallenge::is_default"
+    )]
+    pub no_light_challenge: NoLightChallenge,
 }
 
 impl Policy {
@@ -127,8 +162,19 @@ impl Policy {
                 reviews.push(format!("{name}-in-review-band"));
             }
         }
-        if self.passive_liveness == PassiveLiveness::Review && liveness.assurance != "challenge" {
+        let movement_only = liveness.assurance == MOVEMENT_CHALLENGE;
+        if self.passive_liveness == PassiveLiveness::Review
+            && liveness.assurance != "challenge"
+            && !movement_only
+        {
             reviews.push("liveness-without-challenge".to_owned());
+        }
+        if movement_only {
+            match self.no_light_challenge {
+                NoLightChallenge::Allow => {}
+                NoLightChallenge::Review => reviews.push("liveness-no-light-challenge".to_owned()),
+                NoLightChallenge::Refuse => rejects.push("liveness-no-light-challenge".to_owned()),
+            }
         }
         if !rejects.is_empty() {
             rejects.extend(reviews);
@@ -347,6 +393,71 @@ mod tests {
         let d = shipped("default")?;
         assert_eq!(
             d.decide(&liveness(99.0, "passive-only"), Some(&comparison(95.0)))
+                .0,
+            Status::Approved
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_check_without_flashing_colours_goes_to_a_person() -> Result<(), String> {
+        // The shipped policies predate the field: they read it as "review".
+        for id in ["default", "high-risk"] {
+            let p = shipped(id)?;
+            assert_eq!(p.no_light_challenge, NoLightChallenge::Review, "{id}");
+            assert_eq!(
+                p.decide(&liveness(99.0, MOVEMENT_CHALLENGE), Some(&comparison(95.0))),
+                (
+                    Status::Review,
+                    vec!["liveness-no-light-challenge".to_owned()]
+                ),
+                "{id}"
+            );
+        }
+        // Below the lines it is rejected as any other check.
+        assert_eq!(
+            shipped("default")?
+                .decide(&liveness(40.0, MOVEMENT_CHALLENGE), Some(&comparison(95.0)))
+                .0,
+            Status::Rejected
+        );
+        // Their recorded definitions are unchanged (the ledger keeps each
+        // version's SHA-256): no key at its default.
+        let recorded = serde_json::to_string(&shipped("default")?).map_err(|e| e.to_string())?;
+        assert!(!recorded.contains("noLightChallenge"), "{recorded}");
+        // A bank's next version may refuse it (staff serve the customer) or allow it.
+        let mut set = PolicySet::shipped()?;
+        let version = |v: u32, rule: &str| {
+            format!(
+                "[[policy]]\nid = \"high-risk\"\nversion = {v}\nliveness_min = 85.0\nsimilarity_min = 90.0\nreview_band = 5.0\npassive_liveness = \"review\"\nno_light_challenge = \"{rule}\"\n"
+            )
+        };
+        set.merge_text(&version(2, "refuse"), "test")?;
+        let strict = set.get("high-risk").cloned().ok_or("no high-risk")?;
+        assert_eq!(
+            strict.decide(&liveness(99.0, MOVEMENT_CHALLENGE), Some(&comparison(95.0))),
+            (
+                Status::Rejected,
+                vec!["liveness-no-light-challenge".to_owned()]
+            )
+        );
+        assert!(
+            serde_json::to_string(&strict)
+                .map_err(|e| e.to_string())?
+                .contains(r#""noLightChallenge":"refuse""#)
+        );
+        set.merge_text(&version(3, "allow"), "test")?;
+        let allowed = set.get("high-risk").cloned().ok_or("no high-risk")?;
+        assert_eq!(
+            allowed
+                .decide(&liveness(99.0, MOVEMENT_CHALLENGE), Some(&comparison(95.0)))
+                .0,
+            Status::Approved
+        );
+        // The full challenge is unaffected.
+        assert_eq!(
+            strict
+                .decide(&liveness(99.0, "challenge"), Some(&comparison(95.0)))
                 .0,
             Status::Approved
         );

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeSet;
 
+pub use dayfusion_liveness::challenge::ChallengeKind;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -74,12 +75,41 @@ impl std::fmt::Debug for LivenessOutcome {
     }
 }
 
+/// What a new liveness session asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LivenessRequest {
+    /// With the colour sequence, or movement only (no flashing colours).
+    pub challenge: ChallengeKind,
+    /// The language of the live guidance (`pt-BR`, `en`); the provider's
+    /// own default without it.
+    pub locale: Option<String>,
+}
+
 /// Creates liveness sessions and reads their results.
 pub trait LivenessProvider: Send + Sync {
     /// Which provider this is.
     fn provider(&self) -> Provider;
     /// Starts a session the capture UI will run.
     fn create_session(&self) -> Result<LivenessSessionStart, ProviderError>;
+    /// Whether [`LivenessProvider::create_session_for`] can ask `challenge`.
+    fn supports(&self, challenge: ChallengeKind) -> bool {
+        challenge == ChallengeKind::MovementAndLight
+    }
+    /// Starts a session as `request` asks; a provider without the
+    /// movement-only challenge refuses it (`liveness-challenge-unsupported`).
+    fn create_session_for(
+        &self,
+        request: &LivenessRequest,
+    ) -> Result<LivenessSessionStart, ProviderError> {
+        match request.challenge {
+            ChallengeKind::MovementAndLight => self.create_session(),
+            ChallengeKind::Movement => Err(ProviderError::new(
+                "liveness-challenge-unsupported",
+                "this provider has no movement-only challenge",
+                false,
+            )),
+        }
+    }
     /// The finished session's result and images.
     fn session_results(&self, session_id: &str) -> Result<LivenessOutcome, ProviderError>;
     /// Drops whatever is still held in memory for `session_id` (the

@@ -11,16 +11,21 @@ use dayfusion_ipc::{
     VisitEnd, VisitInfo, VisitLiveness, VisitResult,
 };
 use dayfusion_verify::{
-    Backend, ConsentRecord, EvidenceStore, FaceMatcher, FlowError, FlowLock, LivenessProvider,
-    LivenessStatus, Policy, Provider, StartRequest, Status, TransactionLog, VerificationFlow,
-    maintenance,
+    Backend, ChallengeKind, ConsentRecord, EvidenceStore, FaceMatcher, FlowError, FlowLock,
+    LivenessProvider, LivenessRequest, LivenessStatus, Policy, Provider, StartRequest, Status,
+    TransactionLog, VerificationFlow, maintenance,
 };
+use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use tracing::{info, warn};
 
 use crate::document::{self, DocumentSource, HeldDocument};
 use crate::error::VisitError;
 use crate::media::RemovableMedia;
+
+/// The longest consent text accepted for hashing, bytes (the screen's is
+/// about 2 KB).
+const MAX_CONSENT_TEXT_BYTES: usize = 16 * 1024;
 
 /// The four ports of the backend visits run on (shared with the kiosk's
 /// other commands).
@@ -278,9 +283,28 @@ impl VisitDesk {
     /// Records the customer's answer to the consent. Declining ends the
     /// visit with nothing stored.
     pub fn consent(&self, id: &str, accepted: bool) -> Result<(), VisitError> {
+        self.consent_to(id, accepted, None)
+    }
+
+    /// [`Self::consent`] with the consent text the screen showed: its
+    /// SHA-256 is kept in the consent record with the version (the text
+    /// itself is not: the version names it).
+    pub fn consent_to(
+        &self,
+        id: &str,
+        accepted: bool,
+        shown_text: Option<&str>,
+    ) -> Result<(), VisitError> {
         if !accepted {
             return self.end(id, VisitEnd::Declined);
         }
+        let text_sha256 = match shown_text {
+            Some(text) if !text.trim().is_empty() && text.len() <= MAX_CONSENT_TEXT_BYTES => {
+                Some(hex::encode(Sha256::digest(text.as_bytes())))
+            }
+            Some(_) => return Err(VisitError::InvalidInput("consent text")),
+            None => None,
+        };
         self.with_visit(id, |_, _, visit| {
             if visit.flow.is_some() {
                 return Err(VisitError::OutOfOrder("consent"));
@@ -289,6 +313,7 @@ impl VisitDesk {
                 version: crate::CONSENT_VERSION.to_owned(),
                 language: visit.lang.clone(),
                 accepted_at: OffsetDateTime::now_utc(),
+                text_sha256,
             });
             info!(
                 event = "visit_consent_accepted",
@@ -400,6 +425,10 @@ impl VisitDesk {
                     Ok(VisitCapture {
                         provider: provider_name(ports.kind).to_owned(),
                         attempts_left: self.attempts.remaining(),
+                        movement_challenge: ports
+                            .backend()
+                            .liveness
+                            .supports(ChallengeKind::Movement),
                     })
                 }
                 Err(e) => {
@@ -420,6 +449,18 @@ impl VisitDesk {
     /// [`VisitError::TooManyAttempts`] once the kiosk has five failures in
     /// three minutes, on either backend.
     pub fn liveness_session(&self, id: &str) -> Result<VisitLiveness, VisitError> {
+        self.liveness_session_for(id, ChallengeKind::MovementAndLight)
+    }
+
+    /// [`Self::liveness_session`] with the challenge the customer chose:
+    /// [`ChallengeKind::Movement`] (no flashing colours) after the
+    /// photosensitivity warning. The transaction's audit records it, and
+    /// the result's assurance (`movement-challenge`) goes to the policy.
+    pub fn liveness_session_for(
+        &self,
+        id: &str,
+        challenge: ChallengeKind,
+    ) -> Result<VisitLiveness, VisitError> {
         self.with_visit(id, |ports, config, visit| {
             let Some(flow) = visit.flow.as_mut() else {
                 return Err(VisitError::OutOfOrder("liveness-session"));
@@ -440,11 +481,17 @@ impl VisitDesk {
                 );
                 return Err(VisitError::TooManyAttempts { retry_after_ms });
             }
-            let session = flow.start_liveness(&ports.backend())?;
+            // The guidance in the visit's language (pt-BR or en).
+            let request = LivenessRequest {
+                challenge,
+                locale: Some(visit.lang.clone()),
+            };
+            let session = flow.start_liveness_for(&ports.backend(), &request)?;
             let liveness = visit_liveness(config, &session);
             info!(
                 event = "liveness_session_opened",
                 session = %liveness.session_id,
+                challenge = challenge.as_str(),
                 replaces = visit.session.as_ref().map(|s| s.session_id.as_str()),
                 "liveness session opened for the visit's transaction"
             );

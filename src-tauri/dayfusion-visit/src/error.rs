@@ -13,6 +13,10 @@ pub enum VisitError {
     /// Steps out of order.
     #[error("step {0} is not allowed now")]
     OutOfOrder(&'static str),
+    /// A malformed request (no screen sends one): refused as a step not
+    /// allowed.
+    #[error("invalid {0}")]
+    InvalidInput(&'static str),
     /// The document cannot be read.
     #[error("document unreadable: {0}")]
     DocumentUnreadable(String),
@@ -55,7 +59,7 @@ impl VisitError {
     pub fn refusal(&self) -> VisitRefusal {
         match self {
             VisitError::Expired => VisitRefusal::VisitExpired,
-            VisitError::OutOfOrder(_) => VisitRefusal::OutOfOrder,
+            VisitError::OutOfOrder(_) | VisitError::InvalidInput(_) => VisitRefusal::OutOfOrder,
             VisitError::DocumentUnreadable(_) => VisitRefusal::DocumentUnreadable,
             VisitError::DocumentTooLarge(_) => VisitRefusal::DocumentTooLarge,
             VisitError::Scanner(_) => VisitRefusal::ScannerUnavailable,

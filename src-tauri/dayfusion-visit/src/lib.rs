@@ -33,4 +33,7 @@ pub use error::VisitError;
 pub use evidence_health::evidence_key_state;
 
 /// Version of the consent text the kiosk shows (bump with any change to it).
-pub const CONSENT_VERSION: &str = "2026-11-lgpd-1";
+/// `2026-12-lgpd-2`: biometrics named as sensitive data (LGPD art. 11), the
+/// right to a person's review of the automated decision (art. 20), and
+/// what retention really deletes (the images; the record stays).
+pub const CONSENT_VERSION: &str = "2026-12-lgpd-2";

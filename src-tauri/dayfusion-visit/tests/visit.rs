@@ -15,10 +15,13 @@ use dayfusion_ipc::{CustomerOutcome, VisitEnd, VisitRefusal};
 use dayfusion_ledger::SqliteLog;
 use dayfusion_liveness::{LivenessEngine, LivenessSettings};
 use dayfusion_verify::embedded::{EmbeddedMatcher, LiveSessions, RecordedVideo};
-use dayfusion_verify::{EvidenceStore, PolicySet, Provider, Stage, Status, TransactionLog};
+use dayfusion_verify::{
+    ChallengeKind, EvidenceStore, PolicySet, Provider, Stage, Status, TransactionLog,
+};
 use dayfusion_visit::document::DocumentSource;
-use dayfusion_visit::{DeskConfig, DeskPorts, VisitDesk};
+use dayfusion_visit::{DeskConfig, DeskPorts, VisitDesk, VisitError};
 use image::{Rgb, RgbImage, imageops};
+use sha2::Digest;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -256,7 +259,13 @@ fn a_whole_visit_with_live_frames_is_decided_as_the_log_records_it() -> TestResu
     let (desk, capture) = s.live_desk()?;
     let visit = desk.begin("pt-BR");
     let id = visit.visit_id.as_str();
-    desk.consent(id, true)?;
+    // The consent as the screen showed it: its SHA-256 is recorded.
+    let shown = "Antes de começar: seus dados … Versão do termo: 2026-12-lgpd-2";
+    assert!(matches!(
+        desk.consent_to(id, true, Some("  ")),
+        Err(VisitError::InvalidInput(_))
+    ));
+    desk.consent_to(id, true, Some(shown))?;
     // The scan arrives through the inbox folder (and is deleted once read).
     let inbox = s.dir.join("inbox");
     std::fs::create_dir_all(&inbox)?;
@@ -280,6 +289,10 @@ fn a_whole_visit_with_live_frames_is_decided_as_the_log_records_it() -> TestResu
     let step = desk.confirm_document(id)?;
     assert_eq!(step.provider, "local");
     assert_eq!(step.attempts_left, 5);
+    assert!(
+        step.movement_challenge,
+        "the local engine has the check without colours"
+    );
     // No session yet: it opens when the widget asks (the customer pressed start).
     let started = &s.log.list(&Default::default())?[0];
     assert_eq!(started.stage, Stage::DocumentCaptured);
@@ -311,9 +324,10 @@ fn a_whole_visit_with_live_frames_is_decided_as_the_log_records_it() -> TestResu
     // it in the kiosk's limiter, which the desk shares.
     assert_ne!(failed.status, dayfusion_ipc::LivenessEnd::Succeeded);
     assert_eq!(failed.attempts_left, 4);
-    // The widget's own retry: a new session, bound in place of the first,
-    // whose leftovers are forgotten; the failure is counted once.
-    let liveness = desk.liveness_session(id)?;
+    // The widget's own retry, without flashing colours this time: a new
+    // session, bound in place of the first, whose leftovers are forgotten;
+    // the failure is counted once.
+    let liveness = desk.liveness_session_for(id, ChallengeKind::Movement)?;
     assert_ne!(liveness.session_id, first.session_id);
     assert!(
         capture
@@ -343,6 +357,10 @@ fn a_whole_visit_with_live_frames_is_decided_as_the_log_records_it() -> TestResu
     assert_eq!(consent.version, dayfusion_visit::CONSENT_VERSION);
     assert_eq!(consent.language, "pt-BR");
     assert_eq!(
+        consent.text_sha256.as_deref(),
+        Some(hex::encode(sha2::Sha256::digest(shown.as_bytes())).as_str())
+    );
+    assert_eq!(
         t.liveness_session_id.as_deref(),
         Some(liveness.session_id.as_str())
     );
@@ -351,17 +369,33 @@ fn a_whole_visit_with_live_frames_is_decided_as_the_log_records_it() -> TestResu
         .audit_events(&t.transaction_id)?
         .into_iter()
         .filter(|e| e.kind == "liveness.started")
-        .map(|e| (e.data["sessionId"].clone(), e.data["replaces"].clone()))
+        .map(|e| {
+            (
+                e.data["sessionId"].clone(),
+                e.data["replaces"].clone(),
+                e.data["challenge"].clone(),
+            )
+        })
         .collect();
     assert_eq!(
         replaced,
         [
-            (first.session_id.clone().into(), serde_json::Value::Null),
+            (
+                first.session_id.clone().into(),
+                serde_json::Value::Null,
+                "movement-and-light".into()
+            ),
             (
                 liveness.session_id.clone().into(),
-                first.session_id.clone().into()
+                first.session_id.clone().into(),
+                "movement".into()
             ),
         ]
+    );
+    // The path taken is in the transaction: no light check.
+    assert_eq!(
+        t.liveness.as_ref().map(|l| l.assurance.as_str()),
+        Some("movement-challenge")
     );
     // The document stored is the scan, byte for byte.
     let document = t.document.as_ref().ok_or("no document")?;

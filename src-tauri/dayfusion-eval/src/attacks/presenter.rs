@@ -99,7 +99,7 @@ pub fn present(
     for i in 0..MAX_FRAMES {
         let arrival = 1_000 + i as u64 * FRAME_MS;
         let grabbed = (arrival - UPLOAD_MS) as f64;
-        if matches!(phase, Phase::MoveCloser | Phase::Flashing) {
+        if matches!(phase, Phase::MoveCloser | Phase::Flashing | Phase::Holding) {
             width = (width + APPROACH_PER_FRAME).min(oval.width);
             centre.0 += (oval.center_x - centre.0) * 0.3;
             centre.1 += (oval.center_y - centre.1) * 0.3;

@@ -123,8 +123,11 @@ fn claims(input: &CheckInput<'_>, timeline: &FlashTimeline) -> Claims {
 /// Runs the check.
 pub fn check(input: &CheckInput<'_>) -> CheckResult {
     let kind = CheckKind::Light;
-    if input.challenge.is_none() {
+    let Some(challenge) = input.challenge else {
         return CheckResult::not_applicable(kind, "light-no-challenge");
+    };
+    if challenge.flashes.is_empty() {
+        return CheckResult::not_applicable(kind, "light-movement-only");
     }
     let Some((timeline, start, end)) = input
         .flashes

@@ -118,7 +118,7 @@ pub fn run(
     for i in 0..max_frames {
         let arrival = 1_000 + i as u64 * client.frame_ms;
         let grabbed = (arrival - client.upload_ms) as f64;
-        if matches!(phase, Phase::MoveCloser | Phase::Flashing) {
+        if matches!(phase, Phase::MoveCloser | Phase::Flashing | Phase::Holding) {
             width = (width + 0.006).min(oval.width);
             centre.0 += (oval.center_x - centre.0) * 0.3;
             centre.1 += (oval.center_y - centre.1) * 0.3;

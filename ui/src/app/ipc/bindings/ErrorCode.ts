@@ -3,4 +3,4 @@
 /**
  * Machine-readable error codes returned by commands; the UI translates them.
  */
-export type ErrorCode = "invalidInput" | "settingsStore" | "storage" | "aws" | "liveness" | "visit" | "staff" | "internal";
+export type ErrorCode = "invalidInput" | "settingsStore" | "storage" | "aws" | "liveness" | "visit" | "staff" | "speech" | "internal";

@@ -3,4 +3,4 @@
 /**
  * Which step of the challenge the engine has reached.
  */
-export type LivenessPhase = "fit-small-oval" | "move-closer" | "flashing" | "complete";
+export type LivenessPhase = "fit-small-oval" | "move-closer" | "flashing" | "holding" | "complete";

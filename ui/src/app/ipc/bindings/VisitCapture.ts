@@ -15,4 +15,9 @@ provider: string,
  * Liveness attempts this kiosk has left now (five failures per three
  * minutes; `0` = the next request is refused with `too-many-attempts`).
  */
-attemptsLeft: number, };
+attemptsLeft: number, 
+/**
+ * The check can be taken without flashing colours (the movement-only
+ * challenge), offered after the photosensitivity warning.
+ */
+movementChallenge: boolean, };
