@@ -173,16 +173,19 @@ export function visitSteps({ shot }) {
   /**
    * From the attract screen (the test camera in place) through a whole visit in `lang` to the
    * result; checks the result against SQLite and returns `{ outcome, elapsedMs, phases, stored }`.
-   * Screenshots are named after `prefix` (the language by default; `null` takes none).
+   * Screenshots are named after `prefix` (the language by default; `null` takes none). With
+   * `noFlash` the customer takes the check without flashing colours.
    */
-  async function wholeVisit(driver, dataDir, inbox, card, lang, prefix = lang) {
+  async function wholeVisit(driver, dataDir, inbox, card, lang, prefix = lang, { noFlash = false } = {}) {
     const shotAs = (name) => (prefix ? shot(driver, `${prefix}-${name}`) : undefined);
     const known = new Set(transactions(dataDir).map((t) => t.transactionId));
     await startVisit(driver, lang);
     const started = Date.now();
     await documentToLiveness(driver, inbox, card, prefix);
     await shotAs('06-liveness-intro');
-    const label = lang === 'en' ? 'Start' : 'Começar';
+    const label = noFlash
+      ? (lang === 'en' ? 'Check without flashing colours' : 'Verificar sem cores piscando')
+      : (lang === 'en' ? 'Start' : 'Começar');
     const begin = await driver.wait(
       until.elementLocated(By.xpath(`//face-liveness-widget//button[contains(., '${label}')]`)), 30000);
     await begin.click();

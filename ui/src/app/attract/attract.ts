@@ -1,6 +1,8 @@
 import { Component, DOCUMENT, DestroyRef, computed, inject, signal } from '@angular/core';
 import { Router, RouterLink } from '@angular/router';
 import { TranslatePipe } from '@ngx-translate/core';
+import { AccessibilityService } from '../accessibility/accessibility';
+import { typingInField } from '../accessibility/keypad';
 import { CameraDevices } from '../camera/camera-devices';
 import { CameraProbe } from '../camera/camera-probe';
 import type { SyncStatus } from '../ipc/bindings/SyncStatus';
@@ -24,12 +26,15 @@ const UNREACHABLE = 'aws-unreachable';
  * many records wait to reach AWS, and visits start only once a field agent has signed in: the
  * start button leads to the staff sign-in until then, and the agent's session is the visit's
  * operator afterwards.
+ *
+ * On the keypad, Enter (Confirma) starts like the button, and 0 starts with spoken guidance on.
  */
 @Component({
   selector: 'app-attract',
   imports: [TranslatePipe, RouterLink],
   templateUrl: './attract.html',
   styleUrl: './attract.css',
+  host: { '(document:keydown)': 'onKey($event)' },
 })
 export class Attract {
   protected readonly visit = inject(VisitService);
@@ -40,6 +45,7 @@ export class Attract {
   private readonly settings = inject(KioskSettingsStore);
   private readonly destroyRef = inject(DestroyRef);
   private readonly window = inject(DOCUMENT).defaultView;
+  private readonly accessibility = inject(AccessibilityService);
 
   /** This kiosk is a field agent's (settings `mode: field`). */
   protected readonly fieldMode = computed(() => this.settings.settings()?.mode === 'field');
@@ -81,6 +87,20 @@ export class Attract {
       void this.visit.start(token);
     } else {
       void this.router.navigateByUrl('/staff');
+    }
+  }
+
+  /** Enter starts (unless a link or button has the focus: the browser presses it); 0 starts spoken. */
+  protected onKey(event: KeyboardEvent): void {
+    if (typingInField(event) || event.altKey || event.ctrlKey || event.metaKey) return;
+    const focused =
+      event.target instanceof HTMLButtonElement || event.target instanceof HTMLAnchorElement;
+    if (event.key === 'Enter' && !focused) {
+      event.preventDefault();
+      this.start();
+    } else if (event.key === '0' && !this.fieldMode()) {
+      event.preventDefault();
+      void this.visit.start().then(() => this.accessibility.setSpeech(true));
     }
   }
 

@@ -45,6 +45,7 @@ const ERROR_CODES: Record<ErrorCode | 'unknown', true> = {
   liveness: true,
   visit: true,
   staff: true,
+  speech: true,
   internal: true,
   unknown: true,
 };

@@ -79,7 +79,7 @@ describe('KioskApi', () => {
     expect(calls.map(([command, payload]) => [command, payload])).toEqual([
       ['visit_begin', { lang: 'en', token: null }],
       ['visit_begin', { lang: 'pt-BR', token: 'field-token' }],
-      ['visit_consent', { visitId: 'v-1', accepted: false }],
+      ['visit_consent', { visitId: 'v-1', accepted: false, text: null }],
       ['visit_complete', { visitId: 'v-1', lang: 'pt-BR' }],
       ['visit_end', { visitId: 'v-1', reason: 'idle' }],
       ['staff_sign_in', { account: 'ana.souza', pin: '482916' }],

@@ -10,6 +10,7 @@ import type { DocumentPreview } from './bindings/DocumentPreview';
 import type { HealthReport } from './bindings/HealthReport';
 import type { KioskSettings } from './bindings/KioskSettings';
 import type { Language } from './bindings/Language';
+import type { LivenessChallenge } from './bindings/LivenessChallenge';
 import type { MediaFolder } from './bindings/MediaFolder';
 import type { PrivacyNotice } from './bindings/PrivacyNotice';
 import type { RemovableMedium } from './bindings/RemovableMedium';
@@ -17,6 +18,8 @@ import type { ReviewDetail } from './bindings/ReviewDetail';
 import type { ReviewItem } from './bindings/ReviewItem';
 import type { ReviewVerdict } from './bindings/ReviewVerdict';
 import type { SignInOutcome } from './bindings/SignInOutcome';
+import type { SpeechRequest } from './bindings/SpeechRequest';
+import type { SpokenPhrase } from './bindings/SpokenPhrase';
 import type { StaffStatus } from './bindings/StaffStatus';
 import type { SyncStatus } from './bindings/SyncStatus';
 import type { VisitEnd } from './bindings/VisitEnd';
@@ -53,6 +56,19 @@ export class KioskApi {
    */
   privacyNotice(): Promise<PrivacyNotice | null> {
     return call('privacy_notice');
+  }
+
+  /**
+   * Says a customer screen's phrase through the kiosk's audio (espeak-ng, offline), cutting the one
+   * playing; resolves once it plays.
+   */
+  speak(request: SpeechRequest): Promise<SpokenPhrase> {
+    return call('speak', { request });
+  }
+
+  /** Stops the phrase playing and forgets it (the visit ended or speech was turned off). */
+  speechStop(): Promise<void> {
+    return call('speech_stop');
   }
 
   /** Validates and persists `settings` (staff only: `token` of the signed-in session); resolves to what was stored. */
@@ -101,9 +117,12 @@ export class KioskApi {
     return call('visit_touch', { visitId });
   }
 
-  /** Records the customer's consent; a decline ends the visit. */
-  visitConsent(visitId: string, accepted: boolean): Promise<void> {
-    return call('visit_consent', { visitId, accepted });
+  /**
+   * Records the customer's consent with the consent text as shown (the kiosk keeps its SHA-256 with
+   * the version); a decline ends the visit.
+   */
+  visitConsent(visitId: string, accepted: boolean, text: string | null = null): Promise<void> {
+    return call('visit_consent', { visitId, accepted, text });
   }
 
   /**
@@ -165,10 +184,14 @@ export class KioskApi {
   /**
    * A new liveness session for the visit's transaction (the widget's `requestSession` hook: every
    * start and retry); the one before is ended. Rejected with `[too-many-attempts]` after five failed
-   * checks in three minutes on this kiosk.
+   * checks in three minutes on this kiosk. `movement`: the check without flashing colours (the
+   * policy sends its result to a person).
    */
-  visitLivenessSession(visitId: string): Promise<VisitLiveness> {
-    return call('visit_liveness_session', { visitId });
+  visitLivenessSession(
+    visitId: string,
+    challenge: LivenessChallenge = 'movement-and-light',
+  ): Promise<VisitLiveness> {
+    return call('visit_liveness_session', { visitId, challenge });
   }
 
   /** Compares the faces and decides once the liveness capture is done. */

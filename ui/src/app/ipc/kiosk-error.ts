@@ -10,6 +10,7 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   liveness: true,
   visit: true,
   staff: true,
+  speech: true,
   internal: true,
 };
 

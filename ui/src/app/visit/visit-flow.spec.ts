@@ -11,10 +11,12 @@ import type { KioskSettings } from '../ipc/bindings/KioskSettings';
 import type { MediaFolder } from '../ipc/bindings/MediaFolder';
 import type { PrivacyNotice } from '../ipc/bindings/PrivacyNotice';
 import type { RemovableMedium } from '../ipc/bindings/RemovableMedium';
+import type { SpeechRequest } from '../ipc/bindings/SpeechRequest';
 import type { VisitCapture } from '../ipc/bindings/VisitCapture';
 import type { VisitInfo } from '../ipc/bindings/VisitInfo';
 import type { VisitLiveness } from '../ipc/bindings/VisitLiveness';
 import type { VisitResult } from '../ipc/bindings/VisitResult';
+import { AccessibilityService } from '../accessibility/accessibility';
 import { KioskApi } from '../ipc/kiosk-api';
 import { SETTINGS as BRANCH_SETTINGS, settleFakeTimers } from '../testing/fixtures';
 import { DocumentCamera } from './document-camera';
@@ -67,7 +69,7 @@ const STICK_DCIM: MediaFolder = {
   entries: [{ name: 'foto.jpeg', path: 'DCIM/foto.jpeg', kind: 'image', size: 512_000 }],
 };
 
-const CAPTURE: VisitCapture = { provider: 'local', attemptsLeft: 5 };
+const CAPTURE: VisitCapture = { provider: 'local', attemptsLeft: 5, movementChallenge: true };
 const LIVENESS: VisitLiveness = { sessionId: 'live-1', provider: 'local', region: null };
 const RESULT: VisitResult = { outcome: 'approved', reference: 'A1B2C3', elapsedMs: 41234 };
 
@@ -99,6 +101,11 @@ function fakeApi() {
     visitLivenessSession: vi.fn(async (): Promise<VisitLiveness> => LIVENESS),
     visitComplete: vi.fn(async () => RESULT),
     visitEnd: vi.fn(async () => undefined),
+    speak: vi.fn(async (request: SpeechRequest) => ({
+      durationMs: request.text.length * 60,
+      cached: false,
+    })),
+    speechStop: vi.fn(async () => undefined),
   };
 }
 
@@ -275,7 +282,11 @@ describe('customer visit', () => {
       expect(find('consent-controller')).toBeNull();
       expect(find('visit-error')).toBeNull();
       await tap('consent-accept');
-      expect(api.visitConsent).toHaveBeenCalledWith('visit-1', true);
+      expect(api.visitConsent).toHaveBeenCalledWith(
+        'visit-1',
+        true,
+        expect.stringContaining('LGPD'),
+      );
       expect(find('visit-document')).not.toBeNull();
     });
 
@@ -297,8 +308,15 @@ describe('customer visit', () => {
   it('consent accepted → document → portrait → liveness → result without scores', async () => {
     await toConsent();
     expect(get('consent-retention').textContent).toContain('120 dias');
+    const shown = Array.from(root().querySelectorAll('[data-consent-text]'))
+      .map((part) => part.textContent ?? '')
+      .join(' ')
+      .replace(/\s+/g, ' ')
+      .trim();
+    expect(shown).toContain('dados pessoais sensíveis');
     await tap('consent-accept');
-    expect(api.visitConsent).toHaveBeenCalledWith('visit-1', true);
+    // The text as shown goes with the acceptance (the kiosk records its SHA-256).
+    expect(api.visitConsent).toHaveBeenCalledWith('visit-1', true, shown);
 
     // Only the sources this kiosk has.
     expect(find('doc-removableMedia')).not.toBeNull();
@@ -321,7 +339,13 @@ describe('customer visit', () => {
       .requestSession;
     expect(hook).toBeTypeOf('function');
     await expect(hook!()).resolves.toEqual(LIVENESS);
-    expect(api.visitLivenessSession).toHaveBeenCalledWith('visit-1');
+    expect(api.visitLivenessSession).toHaveBeenCalledWith('visit-1', 'movement-and-light');
+    // The customer's choice of the check without flashing colours reaches the backend.
+    const request = { provider: 'local', attempt: 2, lang: 'pt-BR', challenge: 'movement' };
+    await expect(
+      (hook as unknown as (r: typeof request) => Promise<VisitLiveness>)(request),
+    ).resolves.toEqual(LIVENESS);
+    expect(api.visitLivenessSession).toHaveBeenLastCalledWith('visit-1', 'movement');
     expect(widget().getAttribute('lang')).toBe('pt-BR');
     expect(widget().getAttribute('camera-id')).toBe('cam-desk');
 
@@ -567,7 +591,7 @@ describe('customer visit', () => {
     expect(api.visitLivenessSession).not.toHaveBeenCalled();
   });
 
-  it('passes the backend\'s too-many-attempts refusal to the widget, then sends the customer to staff', async () => {
+  it("passes the backend's too-many-attempts refusal to the widget, then sends the customer to staff", async () => {
     const refusal = {
       code: 'visit',
       detail: '[too-many-attempts] too many failed liveness attempts; retry in 130000 ms',
@@ -641,19 +665,39 @@ describe('customer visit', () => {
   });
 
   describe('idle timeout', () => {
-    it('warns in the last 15 s, and "continue" keeps the visit', async () => {
+    it('warns in the last 30 s, and "continue" keeps the visit', async () => {
       await toConsent();
-      await settle(44_000);
+      await settle(29_000);
       expect(find('idle-warning')).toBeNull();
       await settle(1000);
       expect(get('idle-warning').textContent).toContain('Ainda está aí?');
-      expect(get('idle-seconds').textContent).toContain('15 s');
+      expect(get('idle-seconds').textContent).toContain('30 s');
+      expect(get('idle-more-time').textContent).toContain('Preciso de mais tempo');
+      expect(get('idle-end').textContent).toContain('Encerrar agora');
 
       await tap('idle-continue');
       expect(find('idle-warning')).toBeNull();
-      await settle(44_000);
+      await settle(29_000);
       expect(find('visit-consent')).not.toBeNull();
       expect(api.visitEnd).not.toHaveBeenCalled();
+    });
+
+    it('"I need more time" doubles the time for the rest of the visit; "end now" ends it', async () => {
+      await toConsent();
+      await settle(30_000);
+      api.visitTouch.mockClear();
+      await tap('idle-more-time');
+      expect(api.visitTouch).toHaveBeenCalledWith('visit-1');
+      expect(find('idle-warning')).toBeNull();
+      // 120 s now: the warning comes after 90 s, on this step and the next.
+      await settle(89_000);
+      expect(find('idle-warning')).toBeNull();
+      await tap('consent-accept');
+      await settle(90_000);
+      expect(get('idle-seconds').textContent).toContain('30 s');
+      await tap('idle-end');
+      expect(api.visitEnd).toHaveBeenCalledWith('visit-1', 'cancelled');
+      expect(url()).toBe('/');
     });
 
     it('on timeout ends the visit as idle, wipes everything and shows attract', async () => {
@@ -741,6 +785,134 @@ describe('customer visit', () => {
       expect(find('attract')).not.toBeNull();
       // The visit the late answer began is ended at once.
       expect(api.visitEnd).toHaveBeenCalledWith('visit-1', 'idle');
+    });
+  });
+  describe('accessibility', () => {
+    /** A key press; Enter on a focused button presses it, as a browser does unless the page prevents it. */
+    function key(name: string): Promise<void> {
+      const target = document.activeElement ?? document.body;
+      const event = new KeyboardEvent('keydown', { key: name, bubbles: true, cancelable: true });
+      const proceed = target.dispatchEvent(event);
+      if (proceed && name === 'Enter' && target instanceof HTMLButtonElement) target.click();
+      return settle();
+    }
+
+    /** What the kiosk was asked to say, by phrase id. */
+    function spoken(): string[] {
+      return api.speak.mock.calls.map(([request]) => request.phraseId);
+    }
+
+    it('the whole visit by keypad alone, each screen said in order when 0 turned speech on', async () => {
+      (document.activeElement as HTMLElement | null)?.blur();
+      await key('0');
+      expect(url()).toBe('/visit');
+      expect(spoken()).toEqual(['screen.language']);
+      expect(api.speak.mock.calls[0][0]).toMatchObject({ language: 'pt-BR', personal: false });
+      expect(api.speak.mock.calls[0][0].text).toContain('Tecle 1 para português');
+
+      // 1 moves to Português, Enter presses it.
+      await key('1');
+      expect(document.activeElement?.getAttribute('data-testid')).toBe('lang-pt-BR');
+      await key('Enter');
+      expect(find('visit-consent')).not.toBeNull();
+      expect(get('step-indicator').textContent).toContain('Etapa 1 de 4');
+      // 0 says the screen again.
+      await key('0');
+      expect(spoken()).toEqual(['screen.language', 'screen.consent', 'screen.consent']);
+      const consent = api.speak.mock.calls[1][0].text;
+      expect(consent).toContain('dados pessoais sensíveis');
+      expect(consent).toContain('revise');
+
+      // Confirma accepts.
+      (document.activeElement as HTMLElement | null)?.blur();
+      await key('Enter');
+      expect(api.visitConsent).toHaveBeenCalledWith(
+        'visit-1',
+        true,
+        expect.stringContaining('LGPD'),
+      );
+      expect(find('visit-document')).not.toBeNull();
+      // The inbox is the second source here: 2, then Enter.
+      await key('2');
+      expect(document.activeElement?.getAttribute('data-testid')).toBe('doc-inbox');
+      await key('Enter');
+      expect(find('visit-portrait')).not.toBeNull();
+      // Corrige goes back to the document; the portrait again; Confirma confirms it.
+      (document.activeElement as HTMLElement | null)?.blur();
+      await key('Backspace');
+      expect(api.visitRetakeDocument).toHaveBeenCalled();
+      await key('2');
+      await key('Enter');
+      (document.activeElement as HTMLElement | null)?.blur();
+      await key('Enter');
+      expect(find('visit-liveness')).not.toBeNull();
+      widget().dispatchEvent(
+        new CustomEvent('liveness-instruction', {
+          detail: { id: 'capture.move-closer', text: 'Aproxime-se' },
+        }),
+      );
+      widget().dispatchEvent(new CustomEvent('liveness-complete', { detail: {} }));
+      await settle();
+      expect(find('result')).not.toBeNull();
+      expect(get('step-indicator').textContent).toContain('Etapa 4 de 4');
+      const result = api.speak.mock.calls.at(-1)?.[0];
+      if (!result) throw new Error('nothing said');
+      expect(result.personal).toBe(true);
+      expect(result.text).toContain('A 1 B 2 C 3');
+      expect(spoken()).toEqual([
+        'screen.language',
+        'screen.consent',
+        'screen.consent',
+        'screen.document',
+        'screen.portrait',
+        'screen.document',
+        'screen.portrait',
+        'screen.liveness',
+        'liveness.capture.move-closer',
+        // (the decision came at once: the processing screen never showed)
+        'screen.result.approved',
+      ]);
+      // Confirma finishes; the visit's choices and the speech end with it.
+      await key('Enter');
+      expect(api.visitEnd).toHaveBeenCalledWith('visit-1', 'done');
+      expect(TestBed.inject(AccessibilityService).speech()).toBe(false);
+      expect(api.speechStop).toHaveBeenCalled();
+    });
+
+    it('Anula declines on the consent; nothing is said while speech is off', async () => {
+      await toConsent();
+      (document.activeElement as HTMLElement | null)?.blur();
+      await key('Escape');
+      expect(api.visitConsent).toHaveBeenCalledWith('visit-1', false);
+      expect(find('declined')).not.toBeNull();
+      expect(api.speak).not.toHaveBeenCalled();
+    });
+
+    it('larger text and high contrast hold for the visit only', async () => {
+      await tap('start');
+      await tap('access-large-text');
+      await tap('access-high-contrast');
+      const html = document.documentElement;
+      expect(html.classList).toContain('a11y-large-text');
+      expect(html.classList).toContain('a11y-high-contrast');
+      expect(get('access-large-text').getAttribute('aria-pressed')).toBe('true');
+      await tap('lang-en');
+      expect(html.classList).toContain('a11y-large-text');
+      await tap('consent-decline');
+      await settle(10_000);
+      expect(url()).toBe('/');
+      expect(html.classList).not.toContain('a11y-large-text');
+      expect(html.classList).not.toContain('a11y-high-contrast');
+    });
+
+    it('says when the kiosk cannot speak', async () => {
+      api.speak.mockRejectedValue({
+        code: 'speech',
+        detail: '[speech-engine-missing] cannot run espeak-ng',
+      });
+      await tap('start');
+      await tap('access-speech');
+      expect(get('speech-error').textContent).toContain('instruções faladas estão indisponíveis');
     });
   });
 });

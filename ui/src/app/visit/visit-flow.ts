@@ -1,15 +1,24 @@
-import { Component, inject } from '@angular/core';
+import { Component, DOCUMENT, computed, effect, inject } from '@angular/core';
 import { TranslatePipe } from '@ngx-translate/core';
+import { AccessibilityService } from '../accessibility/accessibility';
+import { applyKeypad, keypadAction, typingInField } from '../accessibility/keypad';
 import type { Language } from '../ipc/bindings/Language';
+import { KioskSettingsStore } from '../settings/kiosk-settings-store';
 import { VisitConsent } from './visit-consent';
 import { VisitDocument } from './visit-document';
 import { VisitLivenessStep } from './visit-liveness';
-import { VisitService } from './visit-service';
+import { VisitService, type VisitStep } from './visit-service';
+import { spokenScreen } from './visit-speech';
+
+/** The steps counted by the step indicator ("Etapa 2 de 4"), in order. */
+const COUNTED_STEPS: readonly VisitStep[] = ['consent', 'document', 'liveness', 'result'];
 
 /**
  * The customer's visit, one screen per step of `VisitService`: language, consent, document,
  * portrait confirmation, liveness, processing and result (or declined / camera missing). Any
  * touch or key press counts as activity for the idle timeout, whose last seconds show a warning.
+ * The keypad and keyboard drive every screen (`../accessibility/keypad`); with spoken guidance on,
+ * each screen is said when it shows.
  */
 @Component({
   selector: 'app-visit-flow',
@@ -17,17 +26,67 @@ import { VisitService } from './visit-service';
   templateUrl: './visit-flow.html',
   styleUrl: './visit-flow.css',
   host: {
+    '[class.with-step]': 'stepNumber() !== null',
     '(document:pointerdown)': 'visit.activity()',
     '(document:touchstart)': 'visit.activity()',
-    '(document:keydown)': 'visit.activity()',
+    '(document:keydown)': 'onKey($event)',
   },
 })
 export class VisitFlow {
   protected readonly visit = inject(VisitService);
+  protected readonly accessibility = inject(AccessibilityService);
+  private readonly document = inject(DOCUMENT);
+  private readonly settings = inject(KioskSettingsStore).settings;
 
   /** Languages offered, each named in itself. */
   protected readonly languages: readonly { lang: Language; name: string; hint: string }[] = [
     { lang: 'pt-BR', name: 'Português', hint: 'Continuar em português' },
     { lang: 'en', name: 'English', hint: 'Continue in English' },
   ];
+
+  /** "Etapa n de 4" for the counted steps (portrait and processing belong to the step before). */
+  protected readonly stepNumber = computed(() => {
+    const step = this.visit.step();
+    const counted: VisitStep | null =
+      step === 'portrait' ? 'document' : step === 'processing' ? 'liveness' : step;
+    const index = counted ? COUNTED_STEPS.indexOf(counted) : -1;
+    return index < 0 ? null : { current: index + 1, total: COUNTED_STEPS.length };
+  });
+
+  private readonly screen = computed(() =>
+    spokenScreen({
+      step: this.visit.step(),
+      errorKey: this.visit.errorKey(),
+      problem: this.visit.livenessProblem(),
+      result: this.visit.result(),
+      info: this.visit.info(),
+      privacy: this.visit.privacy(),
+      idleWarning: this.visit.idleWarning(),
+      aws: this.settings()?.backend === 'aws',
+    }),
+  );
+
+  constructor() {
+    // Said once per screen: the phrase id changes with the screen, its message or its dialog.
+    let said: string | null = null;
+    effect(() => {
+      const screen = this.screen();
+      if (!screen || screen.id === said) return;
+      said = screen.id;
+      this.accessibility.announce(screen);
+    });
+  }
+
+  protected onKey(event: KeyboardEvent): void {
+    this.visit.activity();
+    if (typingInField(event)) return;
+    const action = keypadAction(event);
+    if (!action) return;
+    if (action.kind === 'listen') {
+      this.accessibility.listen();
+      event.preventDefault();
+      return;
+    }
+    if (applyKeypad(action, this.document)) event.preventDefault();
+  }
 }

@@ -3,6 +3,7 @@ import { Router } from '@angular/router';
 import { DEFAULT_LANGUAGE, LanguageService } from '../i18n/language';
 import type { DocumentPreview } from '../ipc/bindings/DocumentPreview';
 import type { Language } from '../ipc/bindings/Language';
+import type { LivenessChallenge } from '../ipc/bindings/LivenessChallenge';
 import type { MediaFolder } from '../ipc/bindings/MediaFolder';
 import type { PrivacyNotice } from '../ipc/bindings/PrivacyNotice';
 import type { RemovableMedium } from '../ipc/bindings/RemovableMedium';
@@ -13,6 +14,7 @@ import type { VisitLiveness } from '../ipc/bindings/VisitLiveness';
 import type { VisitResult } from '../ipc/bindings/VisitResult';
 import { KioskApi } from '../ipc/kiosk-api';
 import { KioskSettingsStore } from '../settings/kiosk-settings-store';
+import { AccessibilityService } from '../accessibility/accessibility';
 import { StaffSession } from '../staff/staff-session';
 import { visitMessageKey, visitRefusal } from './refusal-messages';
 
@@ -54,8 +56,13 @@ export interface LivenessProblem {
 
 /** Idle timeout before the visit has begun (language screen) when no settings are known. */
 export const DEFAULT_IDLE_SECONDS = 90;
-/** The idle warning ("Ainda está aí?") shows during the last seconds. */
-export const IDLE_WARNING_SECONDS = 15;
+/**
+ * The idle warning ("Ainda está aí?") shows during the last seconds: 30 for customers who read or
+ * move slowly, or half the step's limit when that is shorter, never fewer than 20 (WCAG 2.2.1).
+ */
+export const IDLE_WARNING_SECONDS = 30;
+/** The shortest idle warning (WCAG 2.2.1: at least 20 seconds to ask for more time). */
+export const MIN_IDLE_WARNING_SECONDS = 20;
 /** The backend is told the customer is active at most this often. */
 export const TOUCH_EVERY_SECONDS = 15;
 /** Floor of the longer idle limit while the liveness widget or the decision runs. */
@@ -105,6 +112,7 @@ export class VisitService {
   private readonly language = inject(LanguageService);
   private readonly settings = inject(KioskSettingsStore);
   private readonly staff = inject(StaffSession);
+  private readonly accessibility = inject(AccessibilityService);
 
   /** Field mode: the signed-in field agent's token the visit begins with (its operator). */
   private operatorToken: string | null = null;
@@ -120,6 +128,8 @@ export class VisitService {
   private readonly pickerState = signal<MediaPicker | null>(null);
   private readonly busyState = signal(false);
   private readonly idleLeftState = signal(DEFAULT_IDLE_SECONDS);
+  /** "Preciso de mais tempo" pressed: each step's idle limit is doubled for the rest of the visit. */
+  private readonly moreTimeState = signal(false);
 
   /** The screen shown; `null` when no visit is under way (attract). */
   readonly step = this.stepState.asReadonly();
@@ -151,7 +161,7 @@ export class VisitService {
     return (
       step !== null &&
       (IDLE_STEPS.has(step) || LONG_IDLE_STEPS.has(step)) &&
-      this.idleLeftState() <= IDLE_WARNING_SECONDS
+      this.idleLeftState() <= this.warningSeconds(step)
     );
   });
 
@@ -205,13 +215,16 @@ export class VisitService {
     }
   }
 
-  /** Records the consent; a decline ends the visit and says that nothing was kept. */
-  async answerConsent(accepted: boolean): Promise<void> {
+  /**
+   * Records the consent (with the text the screen showed: the kiosk keeps its SHA-256); a decline
+   * ends the visit and says that nothing was kept.
+   */
+  async answerConsent(accepted: boolean, shownText: string | null = null): Promise<void> {
     const visitId = this.visitId();
     if (!visitId) return;
     if (accepted) {
       await this.run(
-        () => this.api.visitConsent(visitId, true),
+        () => this.api.visitConsent(visitId, true, shownText),
         () => this.go('document'),
       );
       return;
@@ -394,16 +407,23 @@ export class VisitService {
    * The widget's `requestSession` hook: a new liveness session for this visit's transaction, for
    * every start and retry (the backend ends the one before). Its refusals reach the widget as they
    * are (`[too-many-attempts] …`: the widget's staff path); an expired visit is also forgotten here.
+   * The widget's request says which challenge the customer chose (`movement`: no flashing colours).
    */
-  readonly requestLivenessSession = async (): Promise<VisitLiveness> => {
+  readonly requestLivenessSession = async (
+    request?: { challenge?: LivenessChallenge } | null,
+  ): Promise<VisitLiveness> => {
     const visitId = this.visitId();
     if (!visitId) throw new Error('no visit');
     const generation = this.generation;
     this.activity();
     try {
-      return await this.api.visitLivenessSession(visitId);
+      return await this.api.visitLivenessSession(
+        visitId,
+        request?.challenge === 'movement' ? 'movement' : 'movement-and-light',
+      );
     } catch (reason) {
-      if (generation === this.generation && visitRefusal(reason) === 'visit-expired') void this.finish();
+      if (generation === this.generation && visitRefusal(reason) === 'visit-expired')
+        void this.finish();
       throw reason;
     }
   };
@@ -454,6 +474,15 @@ export class VisitService {
     if (step === null || !this.ticker) return;
     this.idleLeftState.set(this.idleLimit(step));
     if (this.secondsSinceTouch >= TOUCH_EVERY_SECONDS) this.touch();
+  }
+
+  /** "Preciso de mais tempo" on the idle warning: twice the time, now and on every later step. */
+  moreTime(): void {
+    const step = this.stepState();
+    if (step === null || !this.ticker) return;
+    this.moreTimeState.set(true);
+    this.idleLeftState.set(this.idleLimit(step));
+    this.touch();
   }
 
   private visitId(): string | null {
@@ -574,7 +603,13 @@ export class VisitService {
       this.infoState()?.idleTimeoutSeconds ??
       this.settings.settings()?.idleTimeoutSeconds ??
       DEFAULT_IDLE_SECONDS;
-    return LONG_IDLE_STEPS.has(step) ? Math.max(limit * 3, LONG_IDLE_SECONDS) : limit;
+    const base = LONG_IDLE_STEPS.has(step) ? Math.max(limit * 3, LONG_IDLE_SECONDS) : limit;
+    return this.moreTimeState() ? base * 2 : base;
+  }
+
+  private warningSeconds(step: VisitStep): number {
+    const half = Math.floor(this.idleLimit(step) / 2);
+    return Math.max(MIN_IDLE_WARNING_SECONDS, Math.min(IDLE_WARNING_SECONDS, half));
   }
 
   private startIdle(): void {
@@ -657,6 +692,8 @@ export class VisitService {
     this.operatorToken = null;
     this.stepState.set(null);
     this.busyState.set(false);
+    this.moreTimeState.set(false);
+    this.accessibility.reset();
     this.language.apply(this.settings.settings()?.language ?? DEFAULT_LANGUAGE);
   }
 
