@@ -40,6 +40,8 @@ export interface FaceLivenessWidgetProps {
   engineUrl?: string;
   /** The HTTP bridge's bearer token (printed by `dayfusion liveness serve`); sent with every bridge request. */
   bridgeToken?: string;
+  /** `off`: no "check without flashing colours" (the host's policy refuses such checks). */
+  noFlash?: string;
   /**
    * AWS mode: the folder holding `face-liveness-aws.js` and `liveness-assets/`; by default the folder of this
    * script (`document.currentScript` when it ran).
@@ -219,7 +221,8 @@ function LivenessCapture(props: FaceLivenessWidgetProps) {
   const retry = button('retry', () => controller.retry(), 'primary');
 
   // The check without flashing colours: the local engine has it; a session the host opened itself is fixed.
-  const movementOffered = provider === 'local' && (Boolean(config.requestSession) || !config.hostSessionId);
+  const movementOffered =
+    provider === 'local' && props.noFlash !== 'off' && (Boolean(config.requestSession) || !config.hostSessionId);
   let actions: ReactNode = null;
   if (state === 'intro') {
     actions = (

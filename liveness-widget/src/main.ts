@@ -23,6 +23,7 @@ const propOf: Record<string, string> = {
   'asset-base': 'assetBase',
   'aws-endpoint': 'awsEndpoint',
   'create-session-url': 'createSessionUrl',
+  'no-flash': 'noFlash',
 };
 
 interface R2wcElement extends HTMLElement {
@@ -45,6 +46,7 @@ const R2wcWidget = r2wc(FaceLivenessWidget, {
     assetBase: 'string',
     awsEndpoint: 'string',
     createSessionUrl: 'string',
+    noFlash: 'string',
   },
 }) as new () => R2wcElement;
 

@@ -314,6 +314,14 @@ describe('local liveness capture', () => {
     expect(instructions.find((i) => i.id === 'capture.move-closer')?.text).toBe('Aproxime-se');
   });
 
+  it('leaves out the check without flashing colours when the host says no-flash="off"', async () => {
+    fakeEngine(clock);
+    const element = mount({ 'no-flash': 'off' });
+    await waitForState(element, 'intro');
+    expect(action(element, 'start')).not.toBeNull();
+    expect(action(element, 'no-flash')).toBeNull();
+  });
+
   it('cancels during capture: liveness-cancel, camera off, no more frames', async () => {
     const engine = fakeEngine(clock);
     const track = new FakeTrack();

@@ -39,18 +39,29 @@ pub async fn speak(app: tauri::AppHandle, request: SpeechRequest) -> CommandResu
 /// Stops the phrase playing and forgets it.
 #[tauri::command]
 pub fn speech_stop(state: State<'_, KioskState>) {
-    if let Some(speaker) = state.speech.get() {
+    let speaker = lock(&state).clone();
+    if let Some(speaker) = speaker {
         speaker.stop();
     }
 }
 
-/// The kiosk's speaker, made on first use.
+/// The kiosk's speaker, made once, on first use (under the lock: two first
+/// phrases make one speaker, and one cache clean-up).
 fn speaker(state: &KioskState) -> CommandResult<Arc<Speaker>> {
-    if let Some(speaker) = state.speech.get() {
+    let mut held = lock(state);
+    if let Some(speaker) = held.as_ref() {
         return Ok(speaker.clone());
     }
     let made = Arc::new(Speaker::for_kiosk(&state.paths.data_dir).map_err(speech_error)?);
-    Ok(state.speech.get_or_init(|| made).clone())
+    *held = Some(made.clone());
+    Ok(made)
+}
+
+fn lock(state: &KioskState) -> std::sync::MutexGuard<'_, Option<Arc<Speaker>>> {
+    state
+        .speech
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn speech_error(error: SpeechError) -> CommandError {

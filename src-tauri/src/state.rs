@@ -47,7 +47,7 @@ pub struct KioskState {
     pub environment_camera_pin: Option<dayfusion_capture::camera::CameraPin>,
     /// Spoken guidance (espeak-ng, its phrase cache under the data folder),
     /// made on the first phrase.
-    pub speech: std::sync::OnceLock<Arc<dayfusion_speech::Speaker>>,
+    pub speech: Mutex<Option<Arc<dayfusion_speech::Speaker>>>,
     /// The background sync and retention purge, set once the state is
     /// managed (it reads the settings through the app).
     pub housekeeper: std::sync::OnceLock<dayfusion_housekeeping::Housekeeper>,
@@ -90,7 +90,7 @@ impl KioskState {
             settings_change: Mutex::new(()),
             environment_camera_pin: environment_pin.clone(),
             housekeeper: std::sync::OnceLock::new(),
-            speech: std::sync::OnceLock::new(),
+            speech: Mutex::new(None),
             info: AppInfo {
                 name: dayfusion_core::PRODUCT_NAME.into(),
                 version: dayfusion_core::VERSION.into(),

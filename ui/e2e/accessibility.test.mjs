@@ -86,6 +86,44 @@ async function backToAttract(driver) {
   await visible(driver, 'attract', 20000);
 }
 
+/**
+ * The customer screens from the attract screen to the face check's intro and its cancelled screen,
+ * in `lang`, calling `onScreen(name)` on each (`language` after `onLanguage()`, which may choose a
+ * display mode); back on the attract screen at the end. `cancelWith` cancels the widget's intro.
+ */
+async function walkCustomerScreens(driver, { lang, inbox, card, onScreen, onLanguage, cancelWith }) {
+  await onScreen('attract');
+  await click(driver, 'start');
+  await visible(driver, 'visit-language');
+  if (onLanguage) await onLanguage();
+  await onScreen('language');
+  await click(driver, `lang-${lang}`);
+  await visible(driver, 'visit-consent');
+  await onScreen('consent');
+  await click(driver, 'consent-accept');
+  await visible(driver, 'visit-document');
+  await onScreen('document');
+  dropScan(inbox, card);
+  await click(driver, 'doc-inbox');
+  await visible(driver, 'visit-portrait', 60000);
+  await onScreen('portrait');
+  await click(driver, 'portrait-confirm');
+  await visible(driver, 'visit-liveness', 60000);
+  await waitFor(
+    () =>
+      driver.executeScript(
+        'return !!document.querySelector(\'face-liveness-widget [data-state="intro"]\')',
+      ),
+    { what: 'the liveness intro' },
+  );
+  await onScreen('liveness-intro');
+  await cancelWith();
+  await visible(driver, 'liveness-problem');
+  await onScreen('liveness-cancelled');
+  await click(driver, 'liveness-cancel');
+  await visible(driver, 'attract', 20000);
+}
+
 /** The phrases the kiosk said, in order, from its log. */
 function spokenPhrases(dataDir) {
   return readLogEvents(dataDir)
@@ -260,36 +298,17 @@ describe('accessibility of the customer flow (WebDriver, canvas camera)', () => 
     };
     for (const lang of ['pt-BR', 'en']) {
       await backToAttract(driver);
-      if (lang === 'pt-BR') await scan('attract', lang);
-      await click(driver, 'start');
-      await visible(driver, 'visit-language');
-      if (lang === 'pt-BR') await scan('language', lang);
-      await click(driver, `lang-${lang}`);
-      await visible(driver, 'visit-consent');
-      await scan('consent', lang);
-      await click(driver, 'consent-accept');
-      await visible(driver, 'visit-document');
-      await scan('document', lang);
-      dropScan(inbox, card);
-      await click(driver, 'doc-inbox');
-      await visible(driver, 'visit-portrait', 60000);
-      await scan('portrait', lang);
-      await click(driver, 'portrait-confirm');
-      await visible(driver, 'visit-liveness', 60000);
-      await waitFor(
-        () =>
-          driver.executeScript(
-            'return !!document.querySelector(\'face-liveness-widget [data-state="intro"]\')',
-          ),
-        { what: 'the liveness intro' },
-      );
-      await scan('liveness-intro', lang);
-      // The widget's own cancel (the same on a kiosk without the keypad: the 'before' run).
-      await driver.findElement(By.css('face-liveness-widget button[data-action="cancel"]')).click();
-      await visible(driver, 'liveness-problem');
-      await scan('liveness-problem', lang);
-      await click(driver, 'liveness-cancel');
-      await visible(driver, 'attract', 20000);
+      await walkCustomerScreens(driver, {
+        lang,
+        inbox,
+        card,
+        // The attract and language screens are the same in both languages.
+        onScreen: (screen) =>
+          lang === 'pt-BR' || !['attract', 'language'].includes(screen) ? scan(screen, lang) : undefined,
+        // The widget's own cancel (the same on a kiosk without the keypad: the 'before' run).
+        cancelWith: () =>
+          driver.findElement(By.css('face-liveness-widget button[data-action="cancel"]')).click(),
+      });
     }
     await signInAsStaff(driver, { account: STAFF.admin.id, pin: STAFF.admin.pin });
     await scan('staff-home', 'pt-BR');
@@ -331,36 +350,14 @@ describe('accessibility of the customer flow (WebDriver, canvas camera)', () => 
           await shot(driver, `${width}x${height}-${mode}-${screen}`);
           assert.ok(fit.fits, `${screen} at ${width}x${height} ${mode}: ${JSON.stringify(fit)}`);
         };
-        await check('attract');
-        await click(driver, 'start');
-        await visible(driver, 'visit-language');
-        if (mode !== 'normal') await click(driver, `access-${mode}`);
-        await check('language');
-        await click(driver, 'lang-pt-BR');
-        await visible(driver, 'visit-consent');
-        await check('consent');
-        await click(driver, 'consent-accept');
-        await visible(driver, 'visit-document');
-        await check('document');
-        dropScan(inbox, card);
-        await click(driver, 'doc-inbox');
-        await visible(driver, 'visit-portrait', 60000);
-        await check('portrait');
-        await click(driver, 'portrait-confirm');
-        await visible(driver, 'visit-liveness', 60000);
-        await waitFor(
-          () =>
-            driver.executeScript(
-              'return !!document.querySelector(\'face-liveness-widget [data-state="intro"]\')',
-            ),
-          { what: 'the liveness intro' },
-        );
-        await check('liveness-intro');
-        await press(driver, Key.ESCAPE);
-        await visible(driver, 'liveness-problem');
-        await check('liveness-cancelled');
-        await click(driver, 'liveness-cancel');
-        await visible(driver, 'attract', 20000);
+        await walkCustomerScreens(driver, {
+          lang: 'pt-BR',
+          inbox,
+          card,
+          onScreen: check,
+          onLanguage: () => (mode === 'normal' ? undefined : click(driver, `access-${mode}`)),
+          cancelWith: () => press(driver, Key.ESCAPE),
+        });
       });
     }
   }

@@ -86,7 +86,7 @@ export function AwsLiveness(props: FaceLivenessWidgetProps) {
         <>
           {button('start', () => controller.begin(), 'primary')}
           {/* Rekognition's FaceMovementChallenge: the host must create the session, so only with its hook. */}
-          {hooked && button('noFlash', () => controller.begin('movement'), 'secondary')}
+          {hooked && props.noFlash !== 'off' && button('noFlash', () => controller.begin('movement'), 'secondary')}
           {button('staffInstead', () => controller.cancel('photosensitivity'), 'secondary')}
           {cancel}
         </>

@@ -24,6 +24,7 @@ use aws_sdk_rekognition::types::{
 };
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use dayfusion_verify::flow::MAX_DOCUMENT_BYTES;
+use dayfusion_verify::policy::MOVEMENT_CHALLENGE;
 use dayfusion_verify::{
     ChallengeKind, CheckRecord, EvidenceKey, FaceMatcher, LivenessOutcome, LivenessProvider,
     LivenessRequest, LivenessSessionStart, LivenessStatus, MatchResult, PixelBox, PortraitLocation,
@@ -193,6 +194,9 @@ pub struct RekognitionLiveness {
     poll_initial: Duration,
     poll_cap: Duration,
     wait: Duration,
+    /// The sessions this provider asked the movement-only challenge for:
+    /// their results say so whatever the answer reports.
+    movement_only: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl std::fmt::Debug for RekognitionLiveness {
@@ -215,6 +219,7 @@ impl RekognitionLiveness {
             poll_initial: DEFAULT_POLL_INITIAL,
             poll_cap: DEFAULT_POLL_CAP,
             wait,
+            movement_only: std::sync::Mutex::new(std::collections::HashSet::new()),
         }
     }
 
@@ -267,7 +272,7 @@ impl RekognitionLiveness {
             None => uuid::Uuid::new_v4().to_string(),
         };
         let settings = &self.ctx.settings;
-        let challenge = ChallengePreference::builder()
+        let preference = ChallengePreference::builder()
             .r#type(match challenge {
                 ChallengeKind::MovementAndLight => ChallengeType::FaceMovementAndLightChallenge,
                 ChallengeKind::Movement => ChallengeType::FaceMovementChallenge,
@@ -276,7 +281,7 @@ impl RekognitionLiveness {
             .map_err(|e| ProviderError::new("aws-request-invalid", e.to_string(), false))?;
         let mut session_settings = CreateFaceLivenessSessionRequestSettings::builder()
             .audit_images_limit(i32::from(settings.audit_images_limit))
-            .challenge_preferences(challenge);
+            .challenge_preferences(preference);
         if settings.liveness_output_to_s3 {
             let bucket = settings.require_bucket().map_err(ProviderError::from)?;
             let kiosk_prefix = settings.kiosk_prefix().map_err(ProviderError::from)?;
@@ -311,6 +316,12 @@ impl RekognitionLiveness {
             return Err(invalid_result(OP, "the session id is not a UUID"));
         }
         tracing::info!(session_id, "liveness session created");
+        if challenge == ChallengeKind::Movement {
+            self.movement_only
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(session_id.to_owned());
+        }
         Ok(LivenessSessionStart {
             session_id: session_id.to_owned(),
             provider: Provider::Aws,
@@ -458,11 +469,22 @@ impl RekognitionLiveness {
             session_id: outcome_id,
             status: LivenessStatus::Failed,
             confidence: confidence.unwrap_or(0.0),
-            // The movement-only challenge has no light check (the policy
-            // decides what it is worth), as the local engine's.
-            assurance: match output.challenge().map(|c| c.r#type()) {
-                Some(ChallengeType::FaceMovementChallenge) => "movement-challenge",
-                _ => "challenge",
+            // Only an answer that names the light challenge, for a session
+            // not asked without it, has one: anything else (the movement-only
+            // challenge, no challenge named, an unknown one) counts as
+            // movement only, which the policy sends to a person.
+            assurance: if matches!(
+                output.challenge().map(|c| c.r#type()),
+                Some(ChallengeType::FaceMovementAndLightChallenge)
+            ) && !self
+                .movement_only
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .contains(session_id)
+            {
+                "challenge"
+            } else {
+                MOVEMENT_CHALLENGE
             }
             .to_owned(),
             rule,

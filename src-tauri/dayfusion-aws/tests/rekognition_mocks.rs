@@ -376,6 +376,8 @@ fn succeeded_below_50_is_a_failed_check_without_challenge_rule() -> TestResult {
     assert_eq!(outcome.rule, "rekognition-face-liveness");
     assert_eq!(outcome.checks[0].outcome, "failed");
     assert!(outcome.audit_images.is_empty());
+    // No challenge named: never counted as the light challenge (fails closed).
+    assert_eq!(outcome.assurance, "movement-challenge");
     Ok(())
 }
 

@@ -51,6 +51,8 @@ const FIT_FRAMES: u32 = 3;
 /// oval this long (engine clock, milliseconds): about as long as the
 /// colour sequence, so that the checks see as many close frames.
 pub const HOLD_MS: f64 = 2_500.0;
+/// ... with at least this many frames of it (20 of the 37 that 15 fps give).
+const MIN_HOLD_FRAMES: u32 = 20;
 /// A live session goes on this long after the last colour, so that the
 /// frames answering it arrive (the longest loop the light check accepts).
 pub const FLASH_TAIL_MS: f64 = checks::light::LIVE_MAX_LOOP_MS;
@@ -293,8 +295,11 @@ pub struct Session {
     observations: Vec<Observation>,
     phase: Phase,
     fit_frames: u32,
-    /// When a movement-only challenge's hold began (engine clock).
+    /// When a movement-only challenge's hold began (engine clock); it
+    /// starts over whenever the face leaves the large oval.
     hold_from_ms: Option<f64>,
+    /// Frames with the face held in the large oval since then.
+    hold_frames: u32,
     /// The colours shown: revealed by this session (live) or planned
     /// (a recording with its challenge).
     timeline: Option<FlashTimeline>,
@@ -325,7 +330,7 @@ impl Session {
     pub fn live(challenge: Challenge, settings: LivenessSettings) -> Result<Self, LivenessError> {
         settings.validate()?;
         challenge
-            .validate()
+            .validate_live()
             .map_err(LivenessError::InvalidSettings)?;
         Ok(Self::new(
             Some(challenge),
@@ -377,6 +382,7 @@ impl Session {
             },
             fit_frames: 0,
             hold_from_ms: None,
+            hold_frames: 0,
             timeline,
             face_frames: 0,
             camera: None,
@@ -592,6 +598,7 @@ impl Session {
             }
         }
         if self.phase == Phase::Holding
+            && self.hold_frames >= MIN_HOLD_FRAMES
             && self.hold_from_ms.is_some_and(|from| now >= from + HOLD_MS)
         {
             self.phase = Phase::Complete;
@@ -601,9 +608,18 @@ impl Session {
         }
         if let Some(g) = basic_guidance(obs) {
             self.fit_frames = 0;
+            // The face left the large oval: a movement-only hold starts over.
+            if self.phase == Phase::Holding {
+                self.hold_from_ms = Some(answered);
+                self.hold_frames = 0;
+            }
             return g;
         }
         let Some(face) = &obs.face else {
+            if self.phase == Phase::Holding {
+                self.hold_from_ms = Some(answered);
+                self.hold_frames = 0;
+            }
             return Guidance::NoFace;
         };
         let oval = match self.phase {
@@ -624,6 +640,14 @@ impl Session {
             _ if off > CENTRE_TOLERANCE => Guidance::OffCentre,
             _ => Guidance::HoldStill,
         };
+        if self.phase == Phase::Holding {
+            if guidance == Guidance::HoldStill {
+                self.hold_frames += 1;
+            } else {
+                self.hold_from_ms = Some(answered);
+                self.hold_frames = 0;
+            }
+        }
         if guidance == Guidance::HoldStill {
             self.fit_frames += 1;
             if self.fit_frames >= FIT_FRAMES {
@@ -632,6 +656,7 @@ impl Session {
                     Phase::FitSmallOval => Phase::MoveCloser,
                     Phase::MoveCloser if challenge.flashes.is_empty() => {
                         self.hold_from_ms = Some(answered);
+                        self.hold_frames = 0;
                         Phase::Holding
                     }
                     Phase::MoveCloser => Phase::Flashing,

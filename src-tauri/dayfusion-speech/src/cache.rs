@@ -12,9 +12,11 @@ use crate::Voice;
 pub const CACHE_DIR: &str = "speech-cache";
 /// Bumped when the way a phrase is made changes (old files are then unused).
 const CACHE_FORMAT: &str = "espeak-ng-wav-1";
-/// Enough for every screen text in both languages many times over; past it
-/// phrases are still said, only not kept.
-const MAX_ENTRIES: usize = 2000;
+/// The cache's size: every screen text of both languages is a few MiB;
+/// past it the oldest phrases go (a phrase is at most about 11 MiB).
+pub const MAX_CACHE_BYTES: u64 = 128 * 1024 * 1024;
+/// How full eviction leaves the cache.
+const AFTER_EVICTION_BYTES: u64 = MAX_CACHE_BYTES / 4 * 3;
 const TEMP_PREFIX: &str = ".tmp-";
 
 /// Where synthesised phrases are kept.
@@ -68,11 +70,44 @@ impl PhraseCache {
             .join(format!("{TEMP_PREFIX}{}.wav", uuid::Uuid::new_v4()))
     }
 
-    /// Whether another phrase may be kept.
-    pub(crate) fn has_room(&self) -> bool {
-        std::fs::read_dir(&self.dir)
-            .map(|entries| entries.count() < MAX_ENTRIES)
-            .unwrap_or(false)
+    /// Makes room for the synthesised `file` by removing the oldest kept
+    /// phrases when the cache would pass [`MAX_CACHE_BYTES`]; `false` when
+    /// it cannot be kept (larger than the cache, or the folder unreadable).
+    pub(crate) fn make_room(&self, file: &Path) -> bool {
+        let Ok(size) = std::fs::metadata(file).map(|m| m.len()) else {
+            return false;
+        };
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return false;
+        };
+        let mut kept: Vec<(std::time::SystemTime, u64, PathBuf)> = entries
+            .flatten()
+            .filter(|e| !e.file_name().to_string_lossy().starts_with(TEMP_PREFIX))
+            .filter_map(|e| {
+                let meta = e.metadata().ok()?;
+                if !meta.is_file() {
+                    return None;
+                }
+                Some((meta.modified().ok()?, meta.len(), e.path()))
+            })
+            .collect();
+        let mut total: u64 = kept.iter().map(|(_, len, _)| len).sum();
+        if total + size <= MAX_CACHE_BYTES {
+            return true;
+        }
+        if size > AFTER_EVICTION_BYTES {
+            return false;
+        }
+        kept.sort();
+        for (_, len, path) in kept {
+            if total + size <= AFTER_EVICTION_BYTES {
+                break;
+            }
+            if std::fs::remove_file(&path).is_ok() {
+                total -= len;
+            }
+        }
+        total + size <= MAX_CACHE_BYTES
     }
 }
 
@@ -94,7 +129,16 @@ mod tests {
         assert_eq!(cache.path_of(pt, "Olá"), cache.path_of(pt, "Olá"));
         assert_ne!(cache.path_of(pt, "Olá"), cache.path_of(en, "Olá"));
         assert_ne!(cache.path_of(pt, "Olá"), cache.path_of(pt, "Ola"));
-        assert!(cache.has_room());
+        // Room is made by removing the oldest phrases past the budget.
+        let phrase = cache.temp_path();
+        std::fs::write(&phrase, b"RIFF")?;
+        assert!(cache.make_room(&phrase));
+        let big = cache.dir().join("old.wav");
+        let file = std::fs::File::create(&big)?;
+        file.set_len(MAX_CACHE_BYTES - 2)?;
+        file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(60))?;
+        assert!(cache.make_room(&phrase));
+        assert!(!big.exists(), "the oldest phrase made room");
         assert_eq!(
             std::fs::metadata(cache.dir())?.permissions().mode() & 0o777,
             0o700

@@ -26,9 +26,9 @@ pub enum SpeechError {
     /// The cache or a temporary file could not be written.
     #[error("{0}")]
     Io(#[from] std::io::Error),
-    /// Nothing has been said yet (the repeat key).
-    #[error("no phrase has been said yet")]
-    NothingToRepeat,
+    /// Speaking was stopped while the phrase was being made.
+    #[error("stopped before the phrase was said")]
+    Stopped,
 }
 
 impl SpeechError {
@@ -41,7 +41,7 @@ impl SpeechError {
             SpeechError::EngineFailed(_) => "speech-engine-failed",
             SpeechError::BadAudio(_) => "speech-bad-audio",
             SpeechError::Io(_) => "speech-io",
-            SpeechError::NothingToRepeat => "speech-nothing-to-repeat",
+            SpeechError::Stopped => "speech-stopped",
         }
     }
 }

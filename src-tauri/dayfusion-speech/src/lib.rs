@@ -5,8 +5,8 @@
 //! espeak-ng, run as a separate process (`synth`), into a WAV file kept in a
 //! per-phrase cache (`cache`), then played through the kiosk's audio output
 //! by `aplay` (`player`), one phrase at a time: a new phrase stops the one
-//! playing. `Speaker` puts them together and remembers the last phrase for
-//! the repeat key. Nothing leaves the machine; the log names phrase ids and
+//! playing. `Speaker` puts them together, in the order asked (the screens
+//! ask again for the repeat key). Nothing leaves the machine; the log names phrase ids and
 //! durations, never the text. Phrases marked personal (the customer's
 //! protocol number, say) are never written to the cache.
 

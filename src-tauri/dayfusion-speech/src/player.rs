@@ -1,10 +1,11 @@
 //! Playback through the kiosk's audio output (an ATM's headphone jack) with
 //! ALSA's `aplay`, one phrase at a time: a new phrase or `stop` cuts the one
-//! playing.
+//! playing, and waits for it to let go of the device.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,12 +15,22 @@ use crate::SpeechError;
 /// without it. `null` plays to nowhere (the tests, a kiosk without audio).
 pub const DEVICE_ENV: &str = "DAYFUSION_SPEECH_DEVICE";
 
+/// How long a cut phrase may take to release the device.
+const RELEASE_WAIT: Duration = Duration::from_millis(500);
+
+/// The phrase playing: its stop flag and the watcher's "done".
+#[derive(Debug)]
+struct Playing {
+    stop: Arc<AtomicBool>,
+    done: Receiver<()>,
+}
+
 /// Plays WAV files, one at a time.
 #[derive(Debug)]
 pub struct Player {
     program: PathBuf,
     device: Option<String>,
-    current: Mutex<Option<Arc<AtomicBool>>>,
+    current: Mutex<Option<Playing>>,
 }
 
 impl Player {
@@ -37,10 +48,13 @@ impl Player {
         Player::new(std::env::var(DEVICE_ENV).ok().filter(|d| !d.is_empty()))
     }
 
-    /// Stops what is playing, then plays `file` in the background; with
-    /// `remove_after` the file is deleted once played or stopped.
+    /// Stops what is playing (and waits for it to release the device), then
+    /// plays `file` in the background; with `remove_after` the file is
+    /// deleted once played or stopped. One lock for all of it: two calls
+    /// never play at once.
     pub fn play(&self, file: &Path, remove_after: bool) -> Result<(), SpeechError> {
-        self.stop();
+        let mut current = self.lock();
+        cut(current.take());
         let mut command = Command::new(&self.program);
         command.arg("-q");
         if let Some(device) = &self.device {
@@ -65,23 +79,27 @@ impl Player {
             }
         };
         let stop = Arc::new(AtomicBool::new(false));
-        *self.lock() = Some(stop.clone());
+        let (finished, done) = channel();
         let removal = remove_after.then(|| file.to_path_buf());
+        let flag = stop.clone();
         std::thread::Builder::new()
             .name("speech-playback".to_owned())
-            .spawn(move || watch(child, &stop, removal))
+            .spawn(move || {
+                watch(child, &flag, removal);
+                let _ = finished.send(());
+            })
             .map_err(SpeechError::Io)?;
+        *current = Some(Playing { stop, done });
         Ok(())
     }
 
-    /// Cuts the phrase playing, if any.
+    /// Cuts the phrase playing, if any, and waits for it to end.
     pub fn stop(&self) {
-        if let Some(stop) = self.lock().take() {
-            stop.store(true, Ordering::SeqCst);
-        }
+        let playing = self.lock().take();
+        cut(playing);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<AtomicBool>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Playing>> {
         self.current
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -91,6 +109,15 @@ impl Player {
 impl Drop for Player {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Raises the stop flag and waits (briefly) for the watcher to kill and reap
+/// the player, so that the next one finds the device free.
+fn cut(playing: Option<Playing>) {
+    if let Some(playing) = playing {
+        playing.stop.store(true, Ordering::SeqCst);
+        let _ = playing.done.recv_timeout(RELEASE_WAIT);
     }
 }
 
@@ -109,7 +136,7 @@ fn watch(mut child: Child, stop: &AtomicBool, removal: Option<PathBuf>) {
                 let _ = child.wait();
                 break;
             }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
             Err(e) => {
                 tracing::warn!(event = "speech_playback_failed", error = %e, "lost the playback process");
                 break;

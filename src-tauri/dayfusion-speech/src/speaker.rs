@@ -1,8 +1,9 @@
-//! The speaker: synthesis through the cache, playback, and the last phrase
-//! for the repeat key.
+//! The speaker: synthesis through the cache, then playback, one phrase at a
+//! time and in the order asked.
 
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::synth::wav_duration;
@@ -25,7 +26,12 @@ pub struct Speaker {
     synthesizer: Synthesizer,
     cache: PhraseCache,
     player: Player,
-    last: Mutex<Option<Phrase>>,
+    /// Held from synthesis to playback: phrases never overlap and play in
+    /// the order asked (a newer one cuts an older one, never the reverse).
+    turn: Mutex<()>,
+    /// Bumped by `stop`: a phrase still being made when the visit ended is
+    /// never played.
+    generation: AtomicU64,
 }
 
 impl Speaker {
@@ -39,7 +45,8 @@ impl Speaker {
             synthesizer,
             cache: PhraseCache::open(cache_dir)?,
             player,
-            last: Mutex::new(None),
+            turn: Mutex::new(()),
+            generation: AtomicU64::new(0),
         })
     }
 
@@ -56,6 +63,11 @@ impl Speaker {
 
     /// Stops what is playing and says `phrase`; returns once it plays.
     pub fn say(&self, phrase: Phrase) -> Result<Spoken, SpeechError> {
+        let asked_in = self.generation.load(Ordering::SeqCst);
+        let _turn = self
+            .turn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let voice = Voice::of(phrase.language);
         let kept = self.cache.path_of(voice, &phrase.text);
         let (file, cached, temporary) = if !phrase.personal && kept.is_file() {
@@ -66,7 +78,7 @@ impl Speaker {
                 let _ = std::fs::remove_file(&temp);
                 return Err(e);
             }
-            if !phrase.personal && self.cache.has_room() {
+            if !phrase.personal && self.cache.make_room(&temp) {
                 std::fs::rename(&temp, &kept)?;
                 (kept, false, false)
             } else {
@@ -81,6 +93,13 @@ impl Speaker {
                 return Err(e);
             }
         };
+        if self.generation.load(Ordering::SeqCst) != asked_in {
+            // Stopped meanwhile (the visit ended): not said.
+            if temporary {
+                let _ = std::fs::remove_file(&file);
+            }
+            return Err(SpeechError::Stopped);
+        }
         self.player.play(&file, temporary)?;
         tracing::info!(
             event = "speech_phrase",
@@ -90,30 +109,17 @@ impl Speaker {
             cached,
             "phrase said"
         );
-        let spoken = Spoken {
-            id: phrase.id.clone(),
+        Ok(Spoken {
+            id: phrase.id,
             duration,
             cached,
-        };
-        *self.last_phrase() = Some(phrase);
-        Ok(spoken)
+        })
     }
 
-    /// Says the last phrase again (the repeat key).
-    pub fn repeat(&self) -> Result<Spoken, SpeechError> {
-        let last = self.last_phrase().clone();
-        self.say(last.ok_or(SpeechError::NothingToRepeat)?)
-    }
-
-    /// Stops speaking and forgets the last phrase (the visit ended).
+    /// Stops speaking; a phrase asked for before and still being made is
+    /// dropped (the visit ended).
     pub fn stop(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         self.player.stop();
-        *self.last_phrase() = None;
-    }
-
-    fn last_phrase(&self) -> std::sync::MutexGuard<'_, Option<Phrase>> {
-        self.last
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

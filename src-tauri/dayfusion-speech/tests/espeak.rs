@@ -70,8 +70,6 @@ fn a_phrase_is_synthesised_once_then_said_from_the_cache() -> Result<(), Box<dyn
     let again = speaker.say(phrase)?;
     assert!(again.cached);
     assert_eq!(again.duration, first.duration);
-    // The repeat key says the same phrase.
-    assert_eq!(speaker.repeat()?.id.as_str(), "visit.consent.title");
     // The same text in English is another voice, another file.
     let english = speaker.say(Phrase::new(
         "visit.consent.title",
@@ -108,6 +106,54 @@ fn a_personal_phrase_is_never_kept() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 #[test]
+fn phrases_from_many_threads_play_one_at_a_time_and_none_after_stop()
+-> Result<(), Box<dyn std::error::Error>> {
+    if !engine_present() {
+        return Ok(());
+    }
+    let dir = tempfile::tempdir()?;
+    let speaker = std::sync::Arc::new(speaker(dir.path())?);
+    let handles: Vec<_> = (0..6)
+        .map(|i| {
+            let speaker = speaker.clone();
+            std::thread::spawn(move || {
+                speaker.say(Phrase::new(
+                    &format!("phrase.{i}"),
+                    &format!("Frase número {i}."),
+                    Language::PtBr,
+                    i % 2 == 0,
+                )?)
+            })
+        })
+        .collect();
+    for handle in handles {
+        let spoken = handle.join().map_err(|_| "a speaking thread panicked")??;
+        assert!(spoken.duration > Duration::ZERO);
+    }
+    // Three kept (the others were personal), no temporary file left once played.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while wav_files(dir.path()).iter().any(|f| f.starts_with(".tmp-"))
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        wav_files(dir.path()).len(),
+        3,
+        "{:?}",
+        wav_files(dir.path())
+    );
+    // Stopped, the speaker still says the next phrase.
+    speaker.stop();
+    assert!(
+        speaker
+            .say(Phrase::new("after", "Depois.", Language::PtBr, false)?)
+            .is_ok()
+    );
+    Ok(())
+}
+
+#[test]
 fn a_missing_engine_is_a_clear_error_and_keeps_nothing() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let speaker = Speaker::new(
@@ -123,9 +169,5 @@ fn a_missing_engine_is_a_clear_error_and_keeps_nothing() -> Result<(), Box<dyn s
         "{error:?}"
     );
     assert_eq!(wav_files(dir.path()), Vec::<String>::new());
-    assert!(matches!(
-        speaker.repeat(),
-        Err(SpeechError::NothingToRepeat)
-    ));
     Ok(())
 }

@@ -151,7 +151,7 @@ pub fn outcome_of(session_id: &str, result: &LivenessResult) -> LivenessOutcome 
         confidence: result.confidence,
         assurance: match result.assurance {
             Assurance::Challenge => "challenge",
-            Assurance::MovementChallenge => "movement-challenge",
+            Assurance::MovementChallenge => crate::policy::MOVEMENT_CHALLENGE,
             Assurance::PassiveOnly => "passive-only",
         }
         .to_owned(),

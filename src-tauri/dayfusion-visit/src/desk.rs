@@ -10,6 +10,7 @@ use dayfusion_ipc::{
     CustomerOutcome, DocumentPreview, DocumentSources, MediaFolder, RemovableMedium, VisitCapture,
     VisitEnd, VisitInfo, VisitLiveness, VisitResult,
 };
+use dayfusion_verify::policy::NoLightChallenge;
 use dayfusion_verify::{
     Backend, ChallengeKind, ConsentRecord, EvidenceStore, FaceMatcher, FlowError, FlowLock,
     LivenessProvider, LivenessRequest, LivenessStatus, Policy, Provider, StartRequest, Status,
@@ -26,6 +27,14 @@ use crate::media::RemovableMedia;
 /// The longest consent text accepted for hashing, bytes (the screen's is
 /// about 2 KB).
 const MAX_CONSENT_TEXT_BYTES: usize = 16 * 1024;
+
+/// Whether a visit may take the check without flashing colours: the
+/// provider has the movement-only challenge and the policy does not refuse
+/// it.
+fn movement_offered(ports: &DeskPorts, config: &DeskConfig) -> bool {
+    ports.liveness.supports(ChallengeKind::Movement)
+        && config.policy.no_light_challenge != NoLightChallenge::Refuse
+}
 
 /// The four ports of the backend visits run on (shared with the kiosk's
 /// other commands).
@@ -425,10 +434,7 @@ impl VisitDesk {
                     Ok(VisitCapture {
                         provider: provider_name(ports.kind).to_owned(),
                         attempts_left: self.attempts.remaining(),
-                        movement_challenge: ports
-                            .backend()
-                            .liveness
-                            .supports(ChallengeKind::Movement),
+                        movement_challenge: movement_offered(ports, config),
                     })
                 }
                 Err(e) => {
@@ -465,6 +471,11 @@ impl VisitDesk {
             let Some(flow) = visit.flow.as_mut() else {
                 return Err(VisitError::OutOfOrder("liveness-session"));
             };
+            if challenge == ChallengeKind::Movement && !movement_offered(ports, config) {
+                // The policy refuses such checks (staff serve the customer):
+                // never a capture whose result is decided in advance.
+                return Err(VisitError::InvalidInput("movement-only challenge"));
+            }
             if let Some(previous) = &visit.session
                 && self.attempts.record_session_failure(&previous.session_id)
             {

@@ -37,6 +37,7 @@ export class AccessibilityService {
   private readonly largeTextState = signal(false);
   private readonly highContrastState = signal(false);
   private readonly speechErrorState = signal<string | null>(null);
+  private readonly spokenState = signal<{ phraseId: string; durationMs: number } | null>(null);
   private lastScreen: SpokenScreen | null = null;
 
   /** Spoken guidance is on. */
@@ -47,6 +48,11 @@ export class AccessibilityService {
   readonly highContrast = this.highContrastState.asReadonly();
   /** The code of the last failure to speak (no engine, no audio), or `null`. */
   readonly speechError = this.speechErrorState.asReadonly();
+  /**
+   * The last phrase the kiosk began to say and how long it plays (a new object each time): the visit
+   * keeps the customer's time running only once it has been heard (the consent takes minutes).
+   */
+  readonly spoken = this.spokenState.asReadonly();
 
   constructor() {
     effect(() => this.root.classList.toggle(LARGE_TEXT_CLASS, this.largeTextState()));
@@ -90,6 +96,7 @@ export class AccessibilityService {
     this.largeTextState.set(false);
     this.highContrastState.set(false);
     this.speechErrorState.set(null);
+    this.spokenState.set(null);
     this.lastScreen = null;
     if (speaking) void this.api.speechStop().catch(() => undefined);
   }
@@ -107,15 +114,19 @@ export class AccessibilityService {
       .join(' ');
     if (!text) return;
     try {
-      await this.api.speak({
+      const said = await this.api.speak({
         phraseId: screen.id,
         text,
         language: this.language.current(),
         personal: screen.personal ?? false,
       });
       this.speechErrorState.set(null);
+      if (this.speechState())
+        this.spokenState.set({ phraseId: screen.id, durationMs: said.durationMs });
     } catch (reason) {
-      const code = (reason as { code?: unknown } | null)?.code;
+      const { code, detail } = (reason ?? {}) as { code?: unknown; detail?: unknown };
+      // Cut by the end of the visit: nothing went wrong.
+      if (typeof detail === 'string' && detail.startsWith('[speech-stopped]')) return;
       this.speechErrorState.set(typeof code === 'string' ? code : 'internal');
     }
   }

@@ -19,6 +19,7 @@ describe('keypad', () => {
     expect(keypadAction(press('ArrowLeft'))).toEqual({ kind: 'move', step: -1 });
     expect(keypadAction(press('a'))).toBeNull();
     expect(keypadAction(press('Enter', { ctrlKey: true }))).toBeNull();
+    expect(keypadAction(press('Enter', { repeat: true }))).toBeNull();
   });
 
   it('acts on the open dialog before the screen, on marked buttons only', () => {
@@ -48,6 +49,19 @@ describe('keypad', () => {
     expect(clicked).toEqual(['screen-ok', 'end']);
     expect(applyKeypad({ kind: 'focus', index: 0 }, document)).toBe(true);
     expect(document.activeElement?.id).toBe('more');
+  });
+
+  it('Confirma never presses a way out, even when it is the only button', () => {
+    document.body.innerHTML = '<main><button data-keypad="cancel" id="cancel">x</button></main>';
+    let cancelled = false;
+    document.getElementById('cancel')?.addEventListener('click', () => (cancelled = true));
+    expect(applyKeypad({ kind: 'confirm' }, document)).toBe(false);
+    expect(cancelled).toBe(false);
+    document.body.innerHTML = '<main><button id="done">ok</button></main>';
+    let done = false;
+    document.getElementById('done')?.addEventListener('click', () => (done = true));
+    expect(applyKeypad({ kind: 'confirm' }, document)).toBe(true);
+    expect(done).toBe(true);
   });
 
   it('Enter on a focused button is left to the browser; focus moves round, skipping disabled buttons', () => {

@@ -24,7 +24,8 @@ export type KeypadAction =
 
 /** The action of `event`'s key, or `null` for keys the keypad leaves alone. */
 export function keypadAction(event: KeyboardEvent): KeypadAction | null {
-  if (event.altKey || event.ctrlKey || event.metaKey) return null;
+  // A held key repeats: it must not act again on the screen that follows.
+  if (event.altKey || event.ctrlKey || event.metaKey || event.repeat) return null;
   switch (event.key) {
     case 'Enter':
       return { kind: 'confirm' };
@@ -77,7 +78,10 @@ export function applyKeypad(action: KeypadAction, document: Document): boolean {
     case 'confirm': {
       // A focused button is pressed by the browser itself.
       if (focusedButton) return false;
-      const main = marked('confirm') ?? (buttons.length === 1 ? buttons[0] : null);
+      // The only button stands in for the main action, unless it is a way back or out (Confirma must
+      // never cancel: during the capture only Cancel is left).
+      const only = buttons.length === 1 && !buttons[0].dataset['keypad'] ? buttons[0] : null;
+      const main = marked('confirm') ?? only;
       main?.click();
       return main !== null;
     }

@@ -29,11 +29,15 @@ export class VisitConsent {
   }
 }
 
-/** The words of the consent as shown, spaces collapsed. */
+/**
+ * The consent as shown: each heading, paragraph and list item of its `data-consent-text` parts on a
+ * line of its own, spaces collapsed (so that the same text always gives the same hash).
+ */
 export function consentText(root: HTMLElement): string {
-  return Array.from(root.querySelectorAll('[data-consent-text]'))
-    .map((part) => part.textContent ?? '')
-    .join(' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  const blocks = root.querySelectorAll(
+    'h1[data-consent-text], p[data-consent-text], [data-consent-text] :is(h2, p, li)',
+  );
+  return Array.from(blocks, (block) => (block.textContent ?? '').replace(/\s+/g, ' ').trim())
+    .filter((line) => line !== '')
+    .join('\n');
 }

@@ -20,6 +20,7 @@ import { AccessibilityService } from '../accessibility/accessibility';
 import { KioskApi } from '../ipc/kiosk-api';
 import { SETTINGS as BRANCH_SETTINGS, settleFakeTimers } from '../testing/fixtures';
 import { DocumentCamera } from './document-camera';
+import { consentText } from './visit-consent';
 import { VisitService } from './visit-service';
 
 const SETTINGS: KioskSettings = {
@@ -308,12 +309,11 @@ describe('customer visit', () => {
   it('consent accepted → document → portrait → liveness → result without scores', async () => {
     await toConsent();
     expect(get('consent-retention').textContent).toContain('120 dias');
-    const shown = Array.from(root().querySelectorAll('[data-consent-text]'))
-      .map((part) => part.textContent ?? '')
-      .join(' ')
-      .replace(/\s+/g, ' ')
-      .trim();
+    const shown = consentText(root());
+    // One line per heading, paragraph and item, as shown.
+    expect(shown.split('\n')).toContain('O que coletamos');
     expect(shown).toContain('dados pessoais sensíveis');
+    expect(shown).toContain('LGPD, art. 20');
     await tap('consent-accept');
     // The text as shown goes with the acceptance (the kiosk records its SHA-256).
     expect(api.visitConsent).toHaveBeenCalledWith('visit-1', true, shown);
@@ -686,6 +686,10 @@ describe('customer visit', () => {
       await toConsent();
       await settle(30_000);
       api.visitTouch.mockClear();
+      // A finger on the warning does not dismiss it before its button is pressed.
+      document.dispatchEvent(new Event('pointerdown'));
+      await settle();
+      expect(find('idle-warning')).not.toBeNull();
       await tap('idle-more-time');
       expect(api.visitTouch).toHaveBeenCalledWith('visit-1');
       expect(find('idle-warning')).toBeNull();
@@ -903,6 +907,30 @@ describe('customer visit', () => {
       expect(url()).toBe('/');
       expect(html.classList).not.toContain('a11y-large-text');
       expect(html.classList).not.toContain('a11y-high-contrast');
+    });
+
+    it('counts listening as activity: the idle countdown starts once a long phrase has been said', async () => {
+      await tap('start');
+      await tap('access-speech');
+      await tap('lang-pt-BR');
+      // (The kiosk's answer arrives: the visit hears how long the consent plays.)
+      await settle();
+      const consent = api.speak.mock.calls.find(
+        ([request]) => request.phraseId === 'screen.consent',
+      );
+      if (!consent) throw new Error('the consent was not said');
+      // The fake kiosk says 60 ms a character: the whole consent takes minutes.
+      const seconds = Math.ceil((consent[0].text.length * 60) / 1000);
+      expect(seconds).toBeGreaterThan(60);
+      await settle(seconds * 1000);
+      expect(find('idle-warning')).toBeNull();
+      expect(api.visitEnd).not.toHaveBeenCalled();
+      // Then the step's own 60 s: the warning, said (hearing it is not activity), then the end.
+      await settle(31_000);
+      expect(find('idle-warning')).not.toBeNull();
+      expect(api.speak.mock.calls.map(([request]) => request.phraseId)).toContain('screen.idle');
+      await settle(30_000);
+      expect(api.visitEnd).toHaveBeenCalledWith('visit-1', 'idle');
     });
 
     it('says when the kiosk cannot speak', async () => {

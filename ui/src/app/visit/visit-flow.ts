@@ -1,4 +1,4 @@
-import { Component, DOCUMENT, computed, effect, inject } from '@angular/core';
+import { Component, DOCUMENT, computed, effect, inject, untracked } from '@angular/core';
 import { TranslatePipe } from '@ngx-translate/core';
 import { AccessibilityService } from '../accessibility/accessibility';
 import { applyKeypad, keypadAction, typingInField } from '../accessibility/keypad';
@@ -8,7 +8,7 @@ import { VisitConsent } from './visit-consent';
 import { VisitDocument } from './visit-document';
 import { VisitLivenessStep } from './visit-liveness';
 import { VisitService, type VisitStep } from './visit-service';
-import { spokenScreen } from './visit-speech';
+import { IDLE_PHRASE, spokenScreen } from './visit-speech';
 
 /** The steps counted by the step indicator ("Etapa 2 de 4"), in order. */
 const COUNTED_STEPS: readonly VisitStep[] = ['consent', 'document', 'liveness', 'result'];
@@ -63,6 +63,7 @@ export class VisitFlow {
       privacy: this.visit.privacy(),
       idleWarning: this.visit.idleWarning(),
       aws: this.settings()?.backend === 'aws',
+      movementOffered: this.visit.liveness()?.movementChallenge ?? false,
     }),
   );
 
@@ -73,7 +74,16 @@ export class VisitFlow {
       const screen = this.screen();
       if (!screen || screen.id === said) return;
       said = screen.id;
-      this.accessibility.announce(screen);
+      untracked(() => this.accessibility.announce(screen));
+    });
+    // The idle countdown starts over once a phrase has been heard to its end (but the idle
+    // warning's own phrase, or the visit would never time out).
+    effect(() => {
+      const spoken = this.accessibility.spoken();
+      // (untracked: the countdown's own signals must not run this again)
+      if (spoken && spoken.phraseId !== IDLE_PHRASE) {
+        untracked(() => this.visit.holdIdleFor(spoken.durationMs / 1000));
+      }
     });
   }
 

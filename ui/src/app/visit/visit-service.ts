@@ -468,12 +468,34 @@ export class VisitService {
     if (visitId) void this.endQuietly(visitId, 'cancelled');
   }
 
-  /** A touch or key press: resets the idle countdown and keeps the visit alive on the backend. */
+  /**
+   * A touch or key press: resets the idle countdown and keeps the visit alive on the backend. Not
+   * while the idle warning shows: only its own buttons answer it (a touch elsewhere, or the key that
+   * moves to one of them, must not make it vanish under the customer's finger).
+   */
   activity(): void {
+    if (this.idleWarning()) return;
+    this.stillHere();
+  }
+
+  /** "Continuar" on the idle warning (or any activity): the countdown starts over. */
+  stillHere(): void {
     const step = this.stepState();
     if (step === null || !this.ticker) return;
     this.idleLeftState.set(this.idleLimit(step));
     if (this.secondsSinceTouch >= TOUCH_EVERY_SECONDS) this.touch();
+  }
+
+  /**
+   * A phrase of `seconds` is being said: the idle countdown gives the step's whole limit after it
+   * ends (listening is not idling), and the backend hears the customer is there.
+   */
+  holdIdleFor(seconds: number): void {
+    const step = this.stepState();
+    if (step === null || !this.ticker || !Number.isFinite(seconds) || seconds <= 0) return;
+    const wanted = Math.ceil(seconds) + this.idleLimit(step);
+    if (wanted > this.idleLeftState()) this.idleLeftState.set(wanted);
+    this.touch();
   }
 
   /** "Preciso de mais tempo" on the idle warning: twice the time, now and on every later step. */
@@ -626,8 +648,18 @@ export class VisitService {
 
   private tick(): void {
     this.secondsSinceTouch += 1;
-    // The capture itself is activity: keep the backend's visit alive while it runs.
-    if (this.stepState() === 'liveness' && this.secondsSinceTouch >= TOUCH_EVERY_SECONDS) {
+    // The capture itself is activity, and so is time given beyond the kiosk's timeout (more time,
+    // a long phrase being heard): keep the backend's visit alive meanwhile (it ends a visit nobody
+    // touched for twice the timeout and 3 minutes).
+    const beyondTimeout =
+      this.idleLeftState() >
+      (this.infoState()?.idleTimeoutSeconds ??
+        this.settings.settings()?.idleTimeoutSeconds ??
+        DEFAULT_IDLE_SECONDS);
+    if (
+      (this.stepState() === 'liveness' || beyondTimeout) &&
+      this.secondsSinceTouch >= TOUCH_EVERY_SECONDS
+    ) {
       this.touch();
     }
     const left = this.idleLeftState() - 1;

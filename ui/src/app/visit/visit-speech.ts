@@ -4,6 +4,9 @@ import type { VisitInfo } from '../ipc/bindings/VisitInfo';
 import type { VisitResult } from '../ipc/bindings/VisitResult';
 import type { LivenessProblem, VisitStep } from './visit-service';
 
+/** The idle warning's phrase (hearing it does not count as activity). */
+export const IDLE_PHRASE = 'screen.idle';
+
 /** What the visit shows now, as far as spoken guidance needs it. */
 export interface VisitScreenState {
   step: VisitStep | null;
@@ -15,6 +18,8 @@ export interface VisitScreenState {
   idleWarning: boolean;
   /** The AWS backend is on (the consent names the cloud service). */
   aws: boolean;
+  /** The face check offers the choice without flashing colours (the keypad numbers shift). */
+  movementOffered: boolean;
 }
 
 /**
@@ -23,7 +28,7 @@ export interface VisitScreenState {
  * never the customer.
  */
 export function spokenScreen(state: VisitScreenState): SpokenScreen | null {
-  if (state.idleWarning) return { id: 'screen.idle', keys: ['visit.idle.title', 'speech.idle'] };
+  if (state.idleWarning) return { id: IDLE_PHRASE, keys: ['visit.idle.title', 'speech.idle'] };
   switch (state.step) {
     case null:
       return null;
@@ -85,7 +90,9 @@ export function spokenScreen(state: VisitScreenState): SpokenScreen | null {
           ],
         };
       }
-      return { id: 'screen.liveness', keys: ['speech.liveness'] };
+      return state.movementOffered
+        ? { id: 'screen.liveness', keys: ['speech.liveness'] }
+        : { id: 'screen.liveness.flash-only', keys: ['speech.livenessFlashOnly'] };
     case 'processing':
       if (state.errorKey) {
         return { id: `error.${state.errorKey}`, keys: [state.errorKey, 'speech.processingError'] };
