@@ -11,7 +11,7 @@ export type SpeechRequest = {
  */
 phraseId: string, 
 /**
- * What is said (at most 1500 characters, plain text).
+ * What is said (at most 4000 characters, plain text).
  */
 text: string, 
 /**
