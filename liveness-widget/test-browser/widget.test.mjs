@@ -117,6 +117,11 @@ test('the default camera goes live at 640x480 with moving pixels', async () => {
 
   const frames = await page.evaluate(async () => {
     const video = /** @type {HTMLVideoElement} */ (document.querySelector('face-liveness-widget:not([camera-id]) video'));
+    // The intro shows no preview (its warning and choices come first): show the stage to look at the
+    // frames (Chromium pauses a muted video nobody can see) and let it play again.
+    const stage = /** @type {HTMLElement} */ (video.closest('[data-part="stage"]'));
+    stage.style.display = 'block';
+    await video.play();
     // Wait until the video element has presented frames, not only received metadata.
     for (let i = 0; i < 3; i++) await new Promise((resolve) => video.requestVideoFrameCallback(resolve));
     const canvas = document.createElement('canvas');

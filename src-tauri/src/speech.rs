@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use dayfusion_ipc::{CommandError, ErrorCode, SpeechRequest, SpokenPhrase};
 use dayfusion_speech::{Phrase, Speaker, SpeechError};
-use tauri::{Manager, State};
+use tauri::Manager;
 
 use crate::commands::CommandResult;
 use crate::state::KioskState;
@@ -36,13 +36,17 @@ pub async fn speak(app: tauri::AppHandle, request: SpeechRequest) -> CommandResu
     })?
 }
 
-/// Stops the phrase playing and forgets it.
+/// Stops the phrase playing (off the main thread: it waits for the player
+/// to let go of the device).
 #[tauri::command]
-pub fn speech_stop(state: State<'_, KioskState>) {
-    let speaker = lock(&state).clone();
-    if let Some(speaker) = speaker {
-        speaker.stop();
-    }
+pub async fn speech_stop(app: tauri::AppHandle) {
+    let _ = tauri::async_runtime::spawn_blocking(move || {
+        let speaker = lock(&app.state::<KioskState>()).clone();
+        if let Some(speaker) = speaker {
+            speaker.stop();
+        }
+    })
+    .await;
 }
 
 /// The kiosk's speaker, made once, on first use (under the lock: two first

@@ -604,6 +604,13 @@ impl LivenessProvider for RekognitionLiveness {
         true
     }
 
+    fn forget(&self, session_id: &str) {
+        self.movement_only
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(session_id);
+    }
+
     /// Amplify's detector speaks the webview's language: `locale` is not
     /// Rekognition's.
     fn create_session_for(

@@ -53,6 +53,9 @@ const FIT_FRAMES: u32 = 3;
 pub const HOLD_MS: f64 = 2_500.0;
 /// ... with at least this many frames of it (20 of the 37 that 15 fps give).
 const MIN_HOLD_FRAMES: u32 = 20;
+/// A gap between frames longer than this starts the hold over, milliseconds
+/// (frames at the 15 fps minimum are 67 ms apart).
+const MAX_HOLD_GAP_MS: f64 = 400.0;
 /// A live session goes on this long after the last colour, so that the
 /// frames answering it arrive (the longest loop the light check accepts).
 pub const FLASH_TAIL_MS: f64 = checks::light::LIVE_MAX_LOOP_MS;
@@ -300,6 +303,8 @@ pub struct Session {
     hold_from_ms: Option<f64>,
     /// Frames with the face held in the large oval since then.
     hold_frames: u32,
+    /// When the last frame of the hold arrived (engine clock).
+    last_hold_ms: Option<f64>,
     /// The colours shown: revealed by this session (live) or planned
     /// (a recording with its challenge).
     timeline: Option<FlashTimeline>,
@@ -383,6 +388,7 @@ impl Session {
             fit_frames: 0,
             hold_from_ms: None,
             hold_frames: 0,
+            last_hold_ms: None,
             timeline,
             face_frames: 0,
             camera: None,
@@ -597,12 +603,6 @@ impl Session {
                 }
             }
         }
-        if self.phase == Phase::Holding
-            && self.hold_frames >= MIN_HOLD_FRAMES
-            && self.hold_from_ms.is_some_and(|from| now >= from + HOLD_MS)
-        {
-            self.phase = Phase::Complete;
-        }
         if self.phase == Phase::Complete {
             return Guidance::Done;
         }
@@ -641,11 +641,25 @@ impl Session {
             _ => Guidance::HoldStill,
         };
         if self.phase == Phase::Holding {
-            if guidance == Guidance::HoldStill {
-                self.hold_frames += 1;
-            } else {
+            // Held in the oval on this frame, with no gap since the last one:
+            // the hold goes on; otherwise it starts over. It completes on a
+            // held frame, once long enough and with enough frames.
+            let steady = guidance == Guidance::HoldStill
+                && self
+                    .last_hold_ms
+                    .is_none_or(|last| now - last <= MAX_HOLD_GAP_MS);
+            self.last_hold_ms = Some(now);
+            if !steady {
                 self.hold_from_ms = Some(answered);
                 self.hold_frames = 0;
+            } else {
+                self.hold_frames += 1;
+                if self.hold_frames >= MIN_HOLD_FRAMES
+                    && self.hold_from_ms.is_some_and(|from| now >= from + HOLD_MS)
+                {
+                    self.phase = Phase::Complete;
+                    return Guidance::Done;
+                }
             }
         }
         if guidance == Guidance::HoldStill {
@@ -657,6 +671,7 @@ impl Session {
                     Phase::MoveCloser if challenge.flashes.is_empty() => {
                         self.hold_from_ms = Some(answered);
                         self.hold_frames = 0;
+                        self.last_hold_ms = None;
                         Phase::Holding
                     }
                     Phase::MoveCloser => Phase::Flashing,

@@ -283,3 +283,42 @@ fn a_movement_only_session_shows_no_colour_and_has_no_light_check() -> TestResul
     assert_eq!(result.assurance, Assurance::MovementChallenge);
     Ok(())
 }
+
+/// The hold is held: frames farther apart than the hold allows (a feed
+/// that stalls) start it over every time, so the session never completes
+/// on time alone.
+#[test]
+fn a_movement_only_hold_with_gaps_never_completes() -> TestResult {
+    let Some((faces, subject)) = setup("protocol-movement-gaps") else {
+        return Ok(());
+    };
+    let clock = ManualClock::default();
+    let live = LivenessEngine::with_clock(Arc::clone(&faces), Box::new(clock.clone()));
+    let start = live.create_session(LivenessSettings {
+        challenge: ChallengeKind::Movement,
+        ..LivenessSettings::default()
+    })?;
+    let id = start.session_id.clone();
+    let stalling = Loop {
+        frame_ms: 450,
+        ..Loop::default()
+    };
+    let run = client::run(
+        &subject,
+        start.oval,
+        &stalling,
+        42,
+        60,
+        &mut |arrival, captured, frame, shown| {
+            client::advance_to(&clock, arrival);
+            live.push_frame(&id, captured, frame, shown)
+        },
+    )?;
+    assert!(run.answers.iter().any(|a| a.phase == Phase::Holding));
+    assert_eq!(
+        run.phase,
+        Phase::Holding,
+        "27 s of stalled frames never complete the hold"
+    );
+    Ok(())
+}

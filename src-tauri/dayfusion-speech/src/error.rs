@@ -26,8 +26,9 @@ pub enum SpeechError {
     /// The cache or a temporary file could not be written.
     #[error("{0}")]
     Io(#[from] std::io::Error),
-    /// Speaking was stopped while the phrase was being made.
-    #[error("stopped before the phrase was said")]
+    /// Speaking was stopped, or a newer phrase was said, while the phrase
+    /// was being made.
+    #[error("stopped or overtaken before the phrase was said")]
     Stopped,
 }
 

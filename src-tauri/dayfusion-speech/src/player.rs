@@ -53,7 +53,25 @@ impl Player {
     /// deleted once played or stopped. One lock for all of it: two calls
     /// never play at once.
     pub fn play(&self, file: &Path, remove_after: bool) -> Result<(), SpeechError> {
+        self.play_if(file, remove_after, || true)
+    }
+
+    /// [`Player::play`] if `still_wanted()` says so, asked under the lock
+    /// (a `stop` in between is never missed); otherwise
+    /// [`SpeechError::Stopped`].
+    pub fn play_if(
+        &self,
+        file: &Path,
+        remove_after: bool,
+        still_wanted: impl FnOnce() -> bool,
+    ) -> Result<(), SpeechError> {
         let mut current = self.lock();
+        if !still_wanted() {
+            if remove_after {
+                let _ = std::fs::remove_file(file);
+            }
+            return Err(SpeechError::Stopped);
+        }
         cut(current.take());
         let mut command = Command::new(&self.program);
         command.arg("-q");

@@ -32,6 +32,10 @@ pub struct Speaker {
     /// Bumped by `stop`: a phrase still being made when the visit ended is
     /// never played.
     generation: AtomicU64,
+    /// Each phrase's place in line as asked, and the latest one played: a
+    /// phrase overtaken by a newer one is dropped, never played over it.
+    next_ticket: AtomicU64,
+    played_ticket: AtomicU64,
 }
 
 impl Speaker {
@@ -47,6 +51,8 @@ impl Speaker {
             player,
             turn: Mutex::new(()),
             generation: AtomicU64::new(0),
+            next_ticket: AtomicU64::new(0),
+            played_ticket: AtomicU64::new(0),
         })
     }
 
@@ -63,11 +69,19 @@ impl Speaker {
 
     /// Stops what is playing and says `phrase`; returns once it plays.
     pub fn say(&self, phrase: Phrase) -> Result<Spoken, SpeechError> {
+        let ticket = self.next_ticket.fetch_add(1, Ordering::SeqCst) + 1;
         let asked_in = self.generation.load(Ordering::SeqCst);
         let _turn = self
             .turn
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let still_wanted = || {
+            self.generation.load(Ordering::SeqCst) == asked_in
+                && self.played_ticket.load(Ordering::SeqCst) < ticket
+        };
+        if !still_wanted() {
+            return Err(SpeechError::Stopped);
+        }
         let voice = Voice::of(phrase.language);
         let kept = self.cache.path_of(voice, &phrase.text);
         let (file, cached, temporary) = if !phrase.personal && kept.is_file() {
@@ -93,14 +107,9 @@ impl Speaker {
                 return Err(e);
             }
         };
-        if self.generation.load(Ordering::SeqCst) != asked_in {
-            // Stopped meanwhile (the visit ended): not said.
-            if temporary {
-                let _ = std::fs::remove_file(&file);
-            }
-            return Err(SpeechError::Stopped);
-        }
-        self.player.play(&file, temporary)?;
+        // Stopped meanwhile (the visit ended) or overtaken: not said.
+        self.player.play_if(&file, temporary, still_wanted)?;
+        self.played_ticket.fetch_max(ticket, Ordering::SeqCst);
         tracing::info!(
             event = "speech_phrase",
             phrase = %phrase.id,

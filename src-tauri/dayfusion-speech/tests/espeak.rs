@@ -126,22 +126,31 @@ fn phrases_from_many_threads_play_one_at_a_time_and_none_after_stop()
             })
         })
         .collect();
+    // Each phrase is said, or dropped because a newer one was said first
+    // (never two at once, never an older one over a newer one).
+    let mut said = 0;
     for handle in handles {
-        let spoken = handle.join().map_err(|_| "a speaking thread panicked")??;
-        assert!(spoken.duration > Duration::ZERO);
+        match handle.join().map_err(|_| "a speaking thread panicked")? {
+            Ok(spoken) => {
+                said += 1;
+                assert!(spoken.duration > Duration::ZERO);
+            }
+            Err(SpeechError::Stopped) => {}
+            Err(e) => return Err(e.into()),
+        }
     }
-    // Three kept (the others were personal), no temporary file left once played.
+    assert!(said >= 1);
+    // No temporary file left once played; at most the three non-personal kept.
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while wav_files(dir.path()).iter().any(|f| f.starts_with(".tmp-"))
         && std::time::Instant::now() < deadline
     {
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert_eq!(
-        wav_files(dir.path()).len(),
-        3,
-        "{:?}",
-        wav_files(dir.path())
+    let files = wav_files(dir.path());
+    assert!(
+        files.len() <= 3 && files.iter().all(|f| !f.starts_with(".tmp-")),
+        "{files:?}"
     );
     // Stopped, the speaker still says the next phrase.
     speaker.stop();

@@ -81,15 +81,26 @@ export class VisitFlow {
     effect(() => {
       const spoken = this.accessibility.spoken();
       // (untracked: the countdown's own signals must not run this again)
-      if (spoken && spoken.phraseId !== IDLE_PHRASE) {
-        untracked(() => this.visit.holdIdleFor(spoken.durationMs / 1000));
-      }
+      untracked(() => {
+        // Only a phrase of the screen shown counts (one from a screen already left does not).
+        const current = this.screen()?.id;
+        const ofThisScreen =
+          spoken !== null &&
+          spoken.phraseId !== IDLE_PHRASE &&
+          (spoken.phraseId === current || spoken.phraseId.startsWith('liveness.'));
+        if (spoken && ofThisScreen) this.visit.holdIdleFor(spoken.durationMs / 1000);
+      });
     });
   }
 
   protected onKey(event: KeyboardEvent): void {
     this.visit.activity();
     if (typingInField(event)) return;
+    // A held key must not press a focused button again and again.
+    if (event.repeat && (event.key === 'Enter' || event.key === ' ')) {
+      event.preventDefault();
+      return;
+    }
     const action = keypadAction(event);
     if (!action) return;
     if (action.kind === 'listen') {

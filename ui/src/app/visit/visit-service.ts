@@ -493,6 +493,8 @@ export class VisitService {
   holdIdleFor(seconds: number): void {
     const step = this.stepState();
     if (step === null || !this.ticker || !Number.isFinite(seconds) || seconds <= 0) return;
+    // Only the warning's buttons answer the warning.
+    if (this.idleWarning()) return;
     const wanted = Math.ceil(seconds) + this.idleLimit(step);
     if (wanted > this.idleLeftState()) this.idleLeftState.set(wanted);
     this.touch();
