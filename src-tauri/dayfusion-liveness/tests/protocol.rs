@@ -25,23 +25,26 @@ fn setup(test: &str) -> Option<(Arc<FaceEngine>, Subject)> {
     Some((faces, subject))
 }
 
-/// A session through the engine (random challenge, manual clock).
+/// A session through the engine (random challenge of the kind `settings`
+/// ask, manual clock), at most `max_frames` frames, then finished.
 fn through_engine(
     faces: &Arc<FaceEngine>,
     subject: &Subject,
+    settings: LivenessSettings,
     client: &Loop,
     seed: u64,
+    max_frames: usize,
 ) -> Result<(client::Run, dayfusion_liveness::LivenessResult), Box<dyn std::error::Error>> {
     let clock = ManualClock::default();
     let live = LivenessEngine::with_clock(Arc::clone(faces), Box::new(clock.clone()));
-    let start = live.create_session(LivenessSettings::default())?;
+    let start = live.create_session(settings)?;
     let id = start.session_id.clone();
     let run = client::run(
         subject,
         start.oval,
         client,
         seed,
-        400,
+        max_frames,
         &mut |arrival, captured, frame, shown| {
             client::advance_to(&clock, arrival);
             live.push_frame(&id, captured, frame, shown)
@@ -127,7 +130,14 @@ fn an_honest_client_is_shown_one_step_at_a_time_and_passes_the_light_check() -> 
     let Some((faces, subject)) = setup("protocol-honest") else {
         return Ok(());
     };
-    let (run, result) = through_engine(&faces, &subject, &Loop::default(), 40)?;
+    let (run, result) = through_engine(
+        &faces,
+        &subject,
+        LivenessSettings::default(),
+        &Loop::default(),
+        40,
+        400,
+    )?;
     assert_eq!(run.phase, Phase::Complete);
     // The large oval is told only once the face filled the small one;
     // no colour before the flashing phase, one colour per answer, and
@@ -171,7 +181,14 @@ fn a_light_response_relayed_300_ms_late_fails_as_late() -> TestResult {
         backdate_ms: 300.0,
         ..Loop::default()
     };
-    let (run, result) = through_engine(&faces, &subject, &relay, 41)?;
+    let (run, result) = through_engine(
+        &faces,
+        &subject,
+        LivenessSettings::default(),
+        &relay,
+        41,
+        400,
+    )?;
     assert_eq!(run.phase, Phase::Complete);
     let light = check(&result, CheckKind::Light);
     assert_eq!(light.reason, "light-late", "{light:?}");
@@ -241,25 +258,8 @@ fn a_movement_only_session_shows_no_colour_and_has_no_light_check() -> TestResul
     let Some((faces, subject)) = setup("protocol-movement-only") else {
         return Ok(());
     };
-    let clock = ManualClock::default();
-    let live = LivenessEngine::with_clock(Arc::clone(&faces), Box::new(clock.clone()));
-    let start = live.create_session(LivenessSettings {
-        challenge: ChallengeKind::Movement,
-        ..LivenessSettings::default()
-    })?;
-    let id = start.session_id.clone();
     let client = Loop::default();
-    let run = client::run(
-        &subject,
-        start.oval,
-        &client,
-        41,
-        400,
-        &mut |arrival, captured, frame, shown| {
-            client::advance_to(&clock, arrival);
-            live.push_frame(&id, captured, frame, shown)
-        },
-    )?;
+    let (run, result) = through_engine(&faces, &subject, movement_only(), &client, 41, 400)?;
     assert_eq!(run.phase, Phase::Complete);
     assert!(run.answers.iter().all(|a| a.flash.is_none()));
     assert!(run.answers.iter().all(|a| a.phase != Phase::Flashing));
@@ -274,7 +274,6 @@ fn a_movement_only_session_shows_no_colour_and_has_no_light_check() -> TestResul
         (HOLD_MS - client.frame_ms as f64..=HOLD_MS + 2.0 * client.frame_ms as f64).contains(&held),
         "held {held} ms"
     );
-    let result = live.finish(&id)?;
     let light = check(&result, CheckKind::Light);
     assert_eq!(light.score, None);
     assert_eq!(light.reason, "light-movement-only");
@@ -292,28 +291,11 @@ fn a_movement_only_hold_with_gaps_never_completes() -> TestResult {
     let Some((faces, subject)) = setup("protocol-movement-gaps") else {
         return Ok(());
     };
-    let clock = ManualClock::default();
-    let live = LivenessEngine::with_clock(Arc::clone(&faces), Box::new(clock.clone()));
-    let start = live.create_session(LivenessSettings {
-        challenge: ChallengeKind::Movement,
-        ..LivenessSettings::default()
-    })?;
-    let id = start.session_id.clone();
     let stalling = Loop {
         frame_ms: 450,
         ..Loop::default()
     };
-    let run = client::run(
-        &subject,
-        start.oval,
-        &stalling,
-        42,
-        60,
-        &mut |arrival, captured, frame, shown| {
-            client::advance_to(&clock, arrival);
-            live.push_frame(&id, captured, frame, shown)
-        },
-    )?;
+    let (run, _) = through_engine(&faces, &subject, movement_only(), &stalling, 42, 60)?;
     assert!(run.answers.iter().any(|a| a.phase == Phase::Holding));
     assert_eq!(
         run.phase,
@@ -321,4 +303,12 @@ fn a_movement_only_hold_with_gaps_never_completes() -> TestResult {
         "27 s of stalled frames never complete the hold"
     );
     Ok(())
+}
+
+/// Settings asking the check without flashing colours.
+fn movement_only() -> LivenessSettings {
+    LivenessSettings {
+        challenge: ChallengeKind::Movement,
+        ..LivenessSettings::default()
+    }
 }

@@ -2,6 +2,7 @@ import { DOCUMENT, Injectable, effect, inject, signal } from '@angular/core';
 import { TranslateService } from '@ngx-translate/core';
 import { LanguageService } from '../i18n/language';
 import { KioskApi } from '../ipc/kiosk-api';
+import { toKioskError } from '../ipc/kiosk-error';
 
 /** Class on `<html>` for text at 150%. */
 export const LARGE_TEXT_CLASS = 'a11y-large-text';
@@ -124,10 +125,10 @@ export class AccessibilityService {
       if (this.speechState())
         this.spokenState.set({ phraseId: screen.id, durationMs: said.durationMs });
     } catch (reason) {
-      const { code, detail } = (reason ?? {}) as { code?: unknown; detail?: unknown };
-      // Cut by the end of the visit: nothing went wrong.
-      if (typeof detail === 'string' && detail.startsWith('[speech-stopped]')) return;
-      this.speechErrorState.set(typeof code === 'string' ? code : 'internal');
+      const error = toKioskError(reason);
+      // Cut by the end of the visit, or by a newer phrase: nothing went wrong.
+      if (error.refusal('speech') === 'speech-stopped') return;
+      this.speechErrorState.set(error.code);
     }
   }
 }

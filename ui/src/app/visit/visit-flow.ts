@@ -82,13 +82,11 @@ export class VisitFlow {
       const spoken = this.accessibility.spoken();
       // (untracked: the countdown's own signals must not run this again)
       untracked(() => {
+        if (!spoken || spoken.phraseId === IDLE_PHRASE) return;
         // Only a phrase of the screen shown counts (one from a screen already left does not).
-        const current = this.screen()?.id;
         const ofThisScreen =
-          spoken !== null &&
-          spoken.phraseId !== IDLE_PHRASE &&
-          (spoken.phraseId === current || spoken.phraseId.startsWith('liveness.'));
-        if (spoken && ofThisScreen) this.visit.holdIdleFor(spoken.durationMs / 1000);
+          spoken.phraseId === this.screen()?.id || spoken.phraseId.startsWith('liveness.');
+        if (ofThisScreen) this.visit.holdIdleFor(spoken.durationMs / 1000);
       });
     });
   }

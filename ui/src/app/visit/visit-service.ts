@@ -622,11 +622,17 @@ export class VisitService {
     }
   }
 
-  private idleLimit(step: VisitStep): number {
-    const limit =
+  /** The kiosk's idle timeout, as the visit (or, before it began, the settings) says. */
+  private timeoutSeconds(): number {
+    return (
       this.infoState()?.idleTimeoutSeconds ??
       this.settings.settings()?.idleTimeoutSeconds ??
-      DEFAULT_IDLE_SECONDS;
+      DEFAULT_IDLE_SECONDS
+    );
+  }
+
+  private idleLimit(step: VisitStep): number {
+    const limit = this.timeoutSeconds();
     const base = LONG_IDLE_STEPS.has(step) ? Math.max(limit * 3, LONG_IDLE_SECONDS) : limit;
     return this.moreTimeState() ? base * 2 : base;
   }
@@ -653,11 +659,7 @@ export class VisitService {
     // The capture itself is activity, and so is time given beyond the kiosk's timeout (more time,
     // a long phrase being heard): keep the backend's visit alive meanwhile (it ends a visit nobody
     // touched for twice the timeout and 3 minutes).
-    const beyondTimeout =
-      this.idleLeftState() >
-      (this.infoState()?.idleTimeoutSeconds ??
-        this.settings.settings()?.idleTimeoutSeconds ??
-        DEFAULT_IDLE_SECONDS);
+    const beyondTimeout = this.idleLeftState() > this.timeoutSeconds();
     if (
       (this.stepState() === 'liveness' || beyondTimeout) &&
       this.secondsSinceTouch >= TOUCH_EVERY_SECONDS
