@@ -146,12 +146,19 @@ impl Challenge {
     /// would flash more than three times in a second by WCAG 2.3.1's
     /// definitions ([`crate::photosensitivity`]) are drawn again.
     pub fn random_of(kind: ChallengeKind) -> Challenge {
-        let mut challenge = Challenge::draw(kind);
+        Challenge::random_from(kind, &mut rand::rng())
+    }
+
+    /// [`Challenge::random_of`] drawn from `rng`: a seeded one repeats its
+    /// challenges (evaluation runs); a customer's session always uses the
+    /// system's CSPRNG.
+    pub fn random_from<R: Rng + ?Sized>(kind: ChallengeKind, rng: &mut R) -> Challenge {
+        let mut challenge = Challenge::draw(kind, rng);
         for _ in 0..64 {
             if crate::photosensitivity::measure(&challenge).within_wcag() {
                 return challenge;
             }
-            challenge = Challenge::draw(kind);
+            challenge = Challenge::draw(kind, rng);
         }
         // Never reached with flashes of 200 ms or more (at most two flashes
         // in a second); were it, the longest flashes keep the rule.
@@ -174,11 +181,10 @@ impl Challenge {
     /// rule draws again).
     #[cfg(test)]
     pub(crate) fn draw_for_test() -> Challenge {
-        Challenge::draw(ChallengeKind::MovementAndLight)
+        Challenge::draw(ChallengeKind::MovementAndLight, &mut rand::rng())
     }
 
-    fn draw(kind: ChallengeKind) -> Challenge {
-        let mut rng = rand::rng();
+    fn draw<R: Rng + ?Sized>(kind: ChallengeKind, rng: &mut R) -> Challenge {
         let small_oval = Oval {
             center_x: 0.5 + rng.random_range(-0.06..=0.06),
             center_y: 0.5 + rng.random_range(-0.05..=0.05),

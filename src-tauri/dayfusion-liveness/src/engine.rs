@@ -11,6 +11,8 @@ use std::time::Instant;
 
 use dayfusion_face::FaceEngine;
 use image::RgbImage;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
 use serde::Serialize;
 
 use crate::challenge::{Challenge, FlashColour, Oval};
@@ -85,6 +87,9 @@ pub struct LivenessEngine {
     clock: Box<dyn Clock>,
     open: Mutex<HashMap<String, Arc<Slot>>>,
     used: Mutex<HashSet<String>>,
+    /// Where challenges are drawn from when they must repeat (evaluation);
+    /// `None`: the system's CSPRNG, unpredictable (customers).
+    repeatable_draws: Option<Mutex<StdRng>>,
 }
 
 impl std::fmt::Debug for LivenessEngine {
@@ -112,6 +117,17 @@ impl LivenessEngine {
             clock,
             open: Mutex::new(HashMap::new()),
             used: Mutex::new(HashSet::new()),
+            repeatable_draws: None,
+        }
+    }
+
+    /// A service whose challenges are drawn from `seed`, so that an
+    /// evaluation run repeats. Never for customers: anyone who knows the
+    /// seed knows the colours.
+    pub fn repeatable(faces: Arc<FaceEngine>, clock: Box<dyn Clock>, seed: u64) -> Self {
+        LivenessEngine {
+            repeatable_draws: Some(Mutex::new(StdRng::seed_from_u64(seed))),
+            ..Self::with_clock(faces, clock)
         }
     }
 
@@ -121,7 +137,10 @@ impl LivenessEngine {
         &self,
         settings: LivenessSettings,
     ) -> Result<SessionStart, LivenessError> {
-        let challenge = Challenge::random_of(settings.challenge);
+        let challenge = match &self.repeatable_draws {
+            Some(draws) => Challenge::random_from(settings.challenge, &mut *lock(draws)),
+            None => Challenge::random_of(settings.challenge),
+        };
         let oval = challenge.small_oval;
         let session = Session::live(challenge, settings)?;
         let now = self.clock.now_ms();

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use dayfusion_face::FaceEngine;
 use dayfusion_liveness::{
-    Challenge, Clock, FlashColour, FlashTimeline, LivenessEngine, LivenessError, LivenessResult,
-    LivenessSettings, ManualClock, Phase,
+    Challenge, ChallengeKind, Clock, FlashColour, FlashTimeline, LivenessEngine, LivenessError,
+    LivenessResult, LivenessSettings, ManualClock, Phase,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -63,7 +63,10 @@ pub fn present(
         reason: e.to_string(),
     };
     let clock = ManualClock::default();
-    let live = LivenessEngine::with_clock(Arc::clone(faces), Box::new(clock.clone()));
+    let mut rng = StdRng::seed_from_u64(p.seed);
+    // The session's own challenge repeats with the presentation's seed
+    // (from a stream of its own: the attacker never shares it).
+    let live = LivenessEngine::repeatable(Arc::clone(faces), Box::new(clock.clone()), rng.random());
     let settings = LivenessSettings {
         audit_images_limit: 0,
         ..LivenessSettings::default()
@@ -71,11 +74,13 @@ pub fn present(
     let start = live.create_session(settings).map_err(engine_error)?;
     let id = start.session_id.clone();
     let small_oval_width = start.oval.width;
-    let mut rng = StdRng::seed_from_u64(p.seed);
     // What the kiosk screen showed, from when (engine clock).
     let mut screen = FlashTimeline::live();
     // The tinted print's schedule: known in advance, so not this session's.
-    let guessed = FlashTimeline::scheduled(&Challenge::random(), 0.0);
+    let guessed = FlashTimeline::scheduled(
+        &Challenge::random_from(ChallengeKind::MovementAndLight, &mut rng),
+        0.0,
+    );
     let surface = match p.species {
         Species::BonaFide | Species::FaceSwap => Surface::Face,
         Species::PrintHeld | Species::PrintTinted => Surface::Print,
