@@ -20,6 +20,8 @@ fn main() {
         "liveness_frame",
         "liveness_finish",
         "visit_begin",
+        "qr_code",
+        "visit_print_receipt",
         "visit_touch",
         "visit_consent",
         "visit_document_file",

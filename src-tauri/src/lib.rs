@@ -93,6 +93,8 @@ pub fn run() -> ExitCode {
             liveness::liveness_frame,
             liveness::liveness_finish,
             visit::visit_begin,
+            visit::qr_code,
+            visit::visit_print_receipt,
             visit::visit_touch,
             visit::visit_consent,
             visit::visit_document_file,

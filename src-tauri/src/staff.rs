@@ -66,6 +66,24 @@ pub(crate) fn permitted(
     Ok(who)
 }
 
+/// [`permitted`], and the account's name: staff operating a visit.
+pub(crate) fn operator(
+    state: &KioskState,
+    token: &str,
+    permission: Permission,
+) -> CommandResult<dayfusion_visit::Operator> {
+    let who = permitted(state, token, permission)?;
+    let account = state
+        .staff
+        .account(&who.account, Moment::now())
+        .map_err(|e| staff_error(&e))?
+        .ok_or_else(|| staff_error(&StaffError::NotSignedIn))?;
+    Ok(dayfusion_visit::Operator {
+        account: who.account,
+        name: account.name,
+    })
+}
+
 /// Appends a staff action to the audit chain (`kind`, the account, `data`).
 pub(crate) fn audit(
     state: &KioskState,

@@ -48,6 +48,9 @@ pub struct KioskState {
     /// Spoken guidance (espeak-ng, its phrase cache under the data folder),
     /// made on the first phrase.
     pub speech: Mutex<Option<Arc<dayfusion_speech::Speaker>>>,
+    /// The ESC/POS receipt printer `DAYFUSION_RECEIPT_PRINTER` names, read
+    /// once at launch.
+    pub receipt_printer: Option<dayfusion_receipt::ReceiptPrinter>,
     /// The background sync and retention purge, set once the state is
     /// managed (it reads the settings through the app).
     pub housekeeper: std::sync::OnceLock<dayfusion_housekeeping::Housekeeper>,
@@ -91,6 +94,7 @@ impl KioskState {
             environment_camera_pin: environment_pin.clone(),
             housekeeper: std::sync::OnceLock::new(),
             speech: Mutex::new(None),
+            receipt_printer: dayfusion_receipt::ReceiptPrinter::from_env(),
             info: AppInfo {
                 name: dayfusion_core::PRODUCT_NAME.into(),
                 version: dayfusion_core::VERSION.into(),

@@ -7,14 +7,14 @@ use std::sync::Arc;
 use dayfusion_evidence::{KeySource, LocalEvidenceStore};
 use dayfusion_ipc::{
     BackendMode, CommandError, DocumentFrameQuality, DocumentPreview, ErrorCode, KioskMode,
-    KioskSettings, Language, LivenessChallenge, VisitCapture, VisitEnd, VisitInfo, VisitLiveness,
-    VisitResult,
+    KioskSettings, Language, LivenessChallenge, QrCode, VisitCapture, VisitEnd, VisitInfo,
+    VisitLiveness, VisitResult,
 };
 use dayfusion_ledger::SqliteLog;
 use dayfusion_verify::embedded::EmbeddedMatcher;
 use dayfusion_verify::{FaceMatcher, PolicySet, Provider};
 use dayfusion_visit::document::DocumentSource;
-use dayfusion_visit::{DeskConfig, DeskPorts, VisitDesk, VisitError};
+use dayfusion_visit::{DeskConfig, DeskPorts, VisitDesk, VisitError, VisitStart};
 use tauri::{AppHandle, Manager, ipc::InvokeBody};
 
 use crate::state::KioskState;
@@ -148,40 +148,89 @@ async fn with_desk<T: Send + 'static>(
     .map_err(|e| internal("visit task failed", e))?
 }
 
-/// Begins a customer's visit (the attract screen's "start"). In field mode
-/// `token` must be a signed-in field agent's (or admin's) session: that
-/// account becomes the transaction's operator.
+/// Begins a customer's visit (the attract screen's "start", or staff
+/// home's "assist a customer"). With `token`, a signed-in staff member
+/// operates the visit beside the customer and is recorded as the
+/// transaction's operator; in field mode that is required, and must be a
+/// field agent's (or admin's) session.
 #[tauri::command]
 pub async fn visit_begin(
     app: AppHandle,
     lang: Option<Language>,
     token: Option<String>,
 ) -> CommandResult<VisitInfo> {
-    let operator = {
+    let start = {
         let state = app.state::<KioskState>();
-        if state.settings.get().mode == KioskMode::Field {
-            let who = token
-                .as_deref()
-                .ok_or_else(operator_required)
-                .and_then(|t| {
-                    crate::staff::permitted(&state, t, dayfusion_staff::Permission::OperateField)
-                        .map_err(|_| operator_required())
-                })?;
-            Some(who.account)
-        } else {
-            None
+        let settings = state.settings.get();
+        let permission = match settings.mode {
+            KioskMode::Field => dayfusion_staff::Permission::OperateField,
+            KioskMode::Kiosk => dayfusion_staff::Permission::AssistVisit,
+        };
+        let operator = match token.as_deref() {
+            Some(t) => Some(
+                crate::staff::operator(&state, t, permission).map_err(|_| operator_required())?,
+            ),
+            None if settings.mode == KioskMode::Field => return Err(operator_required()),
+            None => None,
+        };
+        let aws = dayfusion_aws::config::AwsSettings::load(&state.paths.data_dir).ok();
+        VisitStart {
+            operator,
+            processors: dayfusion_aws::processors::for_kiosk(settings.backend, aws.as_ref()),
+            receipt_printer: state.receipt_printer.is_some(),
         }
     };
-    with_desk(app, move |desk| {
-        Ok(desk.begin_operated(lang_code(lang), operator))
-    })
-    .await
+    with_desk(app, move |desk| Ok(desk.begin_with(lang_code(lang), start))).await
+}
+
+/// Prints the customer's receipt on the kiosk's ESC/POS printer: the
+/// result screen's `lines` (in the visit's language, the outcome first),
+/// then `protocol_label` and the protocol of the visit's decided
+/// transaction, as text and as a QR code. Refused (`receipt-failed`)
+/// without a printer, before the decision, or when the printer fails.
+#[tauri::command]
+pub async fn visit_print_receipt(
+    app: AppHandle,
+    visit_id: String,
+    lines: Vec<String>,
+    protocol_label: String,
+) -> CommandResult<()> {
+    let printer = app
+        .state::<KioskState>()
+        .receipt_printer
+        .clone()
+        .ok_or_else(|| receipt_failed("no receipt printer on this kiosk"))?;
+    let protocol = with_desk(app, move |desk| desk.decided_reference(&visit_id)).await?;
+    let receipt = dayfusion_receipt::Receipt {
+        lines,
+        protocol_label,
+        protocol,
+    };
+    let bytes = dayfusion_receipt::encode(&receipt).map_err(|e| receipt_failed(e))?;
+    tauri::async_runtime::spawn_blocking(move || printer.print(bytes))
+        .await
+        .map_err(|e| internal("receipt task failed", e))?
+        .map_err(|e| receipt_failed(format!("{}: {e}", e.code())))
+}
+
+fn receipt_failed(detail: impl std::fmt::Display) -> CommandError {
+    CommandError {
+        code: ErrorCode::Visit,
+        detail: format!("[receipt-failed] {detail}"),
+    }
+}
+
+/// `text` as a QR code for a customer screen (the protocol, the DPO's
+/// contact): at most 256 characters, no control characters.
+#[tauri::command]
+pub fn qr_code(text: String) -> CommandResult<QrCode> {
+    dayfusion_visit::qr::encode(&text).map_err(|e| visit_error(&e))
 }
 
 fn operator_required() -> CommandError {
     CommandError {
         code: ErrorCode::Visit,
-        detail: "[operator-required] field mode: a field agent must sign in first".into(),
+        detail: "[operator-required] staff operating a visit must be signed in (in field mode, a field agent)".into(),
     }
 }
 

@@ -3,7 +3,7 @@
 // document the test composes from a registry photo (dropped in the scan-to-folder inbox) and a
 // camera fed by a canvas that shows that face where the challenge asks for it; the decision shown
 // must be the one SQLite stored. Also: consent declined, idle timeout, a restart in the middle of
-// a visit, no camera, staff mode with named accounts provisioned by the CLI (a kiosk without any is
+// a visit, no camera (at the start and mid-visit), assisted visits, staff mode with named accounts provisioned by the CLI (a kiosk without any is
 // not provisioned; reviewer and admin homes; a REVIEW case approved with its audit event, and
 // refused to the reviewer who operated it; diagnostics; wrong PINs locking one account), and field
 // mode (a field agent signs in before a whole visit and is its operator in SQLite). Screenshots of
@@ -46,11 +46,17 @@ describe('customer flow in pt-BR, embedded backend (WebDriver, canvas camera)', 
   let inbox;
   let card;
 
+  let paper;
+
   before(async () => {
     const work = tempDataDir('flow-files');
     card = composeCard(work, 'obama2.jpg');
+    // The kiosk's ESC/POS receipt printer: a file stands in for the device (debug builds only).
+    paper = path.join(work, 'receipt-printer');
+    writeFileSync(paper, '');
     kiosk = await launchKioskWithWebDriver('flow-pt', ['--windowed', '--mock-camera'], {
       DAYFUSION_MODELS_DIR: modelsDir(),
+      DAYFUSION_RECEIPT_PRINTER: paper,
     }, { staff: [STAFF.admin, STAFF.reviewer], prepare: (dir) => { inbox = seedSettings(dir, 'pt-BR'); } });
     ({ driver, dataDir, display } = kiosk);
   }, { timeout: 180000 });
@@ -70,11 +76,11 @@ describe('customer flow in pt-BR, embedded backend (WebDriver, canvas camera)', 
     assert.deepEqual(transactions(dataDir), []);
   });
 
-  it('runs a whole visit to a result that matches the transaction in SQLite', async () => {
+  it('runs a whole visit to a result that matches the transaction in SQLite, with its receipt', async () => {
     // The test's camera replaces the mock one before the widget opens it.
     await visible(driver, 'attract', 30000);
     await installTestCamera(driver);
-    const run = await wholeVisit(driver, dataDir, inbox, card, 'pt-BR');
+    const run = await wholeVisit(driver, dataDir, inbox, card, 'pt-BR', 'pt-BR', { paper });
     const decided = readLogEvents(dataDir).find((e) => e.fields?.event === 'visit_result');
     writeFileSync(path.join(ARTIFACTS, 'kiosk-flow-timing.json'), `${JSON.stringify({
       startToResultMs: run.elapsedMs, kioskElapsedMs: decided?.fields?.elapsed_ms, outcome: run.outcome,
@@ -141,6 +147,36 @@ describe('customer flow in pt-BR, embedded backend (WebDriver, canvas camera)', 
     assert.equal((await driver.findElements(byTestId('settings-readonly'))).length, 0);
     await click(driver, 'staff-sign-out');
     await visible(driver, 'attract');
+  });
+
+  it('assisted visit: staff start it from their home, it names them and is recorded as theirs, and staff mode ends with it', async () => {
+    await signInAsStaff(driver, credentials(STAFF.reviewer));
+    await click(driver, 'staff-assist-visit');
+    await visible(driver, 'visit-language');
+    await click(driver, 'lang-pt-BR');
+    await visible(driver, 'visit-consent');
+    await shot(driver, 'pt-BR-35-assisted-consent');
+    const banner = await visible(driver, 'assisted-by');
+    assert.equal((await banner.getAttribute('textContent')).trim(), 'Atendimento assistido por Rui Lima');
+    const known = new Set(transactions(dataDir).map((t) => t.transactionId));
+    await documentToLiveness(driver, inbox, card);
+    const started = transactions(dataDir).filter((t) => !known.has(t.transactionId));
+    assert.equal(started.length, 1, 'the confirmed document started a transaction');
+    assert.equal(started[0].operator, STAFF.reviewer.id, 'the assisting account is the operator');
+    const cancel = await driver.wait(
+      until.elementLocated(By.xpath("//face-liveness-widget//button[contains(., 'Cancelar')]")), 30000);
+    await cancel.click();
+    await click(driver, 'liveness-cancel');
+    await visible(driver, 'attract', 30000);
+    // The public screen does not go back to the staff session: staff mode asks for the PIN again.
+    await click(driver, 'staff-entry');
+    await visible(driver, 'staff-pin');
+    assert.equal((await driver.findElements(byTestId('staff-home'))).length, 0);
+    await click(driver, 'staff-back');
+    await visible(driver, 'attract');
+    const aborted = transactions(dataDir).find((t) => t.transactionId === started[0].transactionId);
+    assert.equal(aborted.status, 'ABORTED');
+    assert.equal(aborted.operator, STAFF.reviewer.id);
   });
 
   it('closes a visit interrupted by a restart without touching the stored transaction', async () => {
@@ -377,8 +413,32 @@ describe('no camera, and no staff accounts (WebDriver, no mock camera)', () => {
 
   after(() => kiosk?.stop());
 
-  it('tells the customer to call staff and closes the visit', async () => {
-    await startVisit(driver, 'pt-BR');
+  it('a camera that fails its probe stops a visit before the consent', async () => {
+    await visible(driver, 'attract', 30000);
+    await click(driver, 'start');
+    const alert = await visible(driver, 'camera-down', 30000);
+    assert.match(await alert.getText(), /A câmera deste terminal não está funcionando/);
+    await shot(driver, 'pt-BR-11a-camera-down');
+    assert.equal((await driver.findElements(byTestId('visit-language'))).length, 0, 'no visit began');
+    assert.deepEqual(transactions(dataDir), []);
+  });
+
+  it('a camera lost during the visit: tells the customer to call staff and closes the visit', async () => {
+    // A camera that answers the attract screen's probe once, then is gone (unplugged mid-visit).
+    await driver.executeScript(`
+      const canvas = document.createElement('canvas');
+      canvas.width = 64; canvas.height = 48;
+      canvas.getContext('2d').fillRect(0, 0, 64, 48);
+      let calls = 0;
+      MediaDevices.prototype.getUserMedia = async () => {
+        calls += 1;
+        if (calls === 1) return canvas.captureStream(5);
+        throw Object.assign(new Error('unplugged'), { name: 'NotFoundError' });
+      };
+    `);
+    await click(driver, 'start');
+    await visible(driver, 'visit-language');
+    await click(driver, 'lang-pt-BR');
     await click(driver, 'consent-accept');
     dropScan(inbox, card);
     await click(driver, 'doc-inbox');

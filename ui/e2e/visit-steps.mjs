@@ -174,9 +174,10 @@ export function visitSteps({ shot }) {
    * From the attract screen (the test camera in place) through a whole visit in `lang` to the
    * result; checks the result against SQLite and returns `{ outcome, elapsedMs, phases, stored }`.
    * Screenshots are named after `prefix` (the language by default; `null` takes none). With
-   * `noFlash` the customer takes the check without flashing colours.
+   * `noFlash` the customer takes the check without flashing colours; with `paper` (the file standing
+   * in for the kiosk's receipt printer) the customer prints the receipt, checked on the paper.
    */
-  async function wholeVisit(driver, dataDir, inbox, card, lang, prefix = lang, { noFlash = false } = {}) {
+  async function wholeVisit(driver, dataDir, inbox, card, lang, prefix = lang, { noFlash = false, paper } = {}) {
     const shotAs = (name) => (prefix ? shot(driver, `${prefix}-${name}`) : undefined);
     const known = new Set(transactions(dataDir).map((t) => t.transactionId));
     await startVisit(driver, lang);
@@ -216,7 +217,31 @@ export function visitSteps({ shot }) {
     const shown = await driver.findElement(byTestId('result-reference')).getText();
     const reference = shown.match(/[0-9A-F]{8}/)?.[0];
     assert.ok(reference && stored[0].transactionId.replaceAll('-', '').toUpperCase().endsWith(reference), shown);
+    // The same protocol as a QR code, encoded by the kiosk.
+    const qr = await driver.wait(until.elementLocated(By.css('[data-testid="result-qr"] svg path')), 10000);
+    assert.match(await qr.getAttribute('d'), /^M0 0h7v1h-7z/, 'a QR code starts with its finder pattern');
+    assert.equal(
+      await driver.findElement(By.css('[data-testid="result-qr"] svg')).getAttribute('data-text'),
+      reference,
+    );
     assert.equal(stored[0].consent?.language, lang);
+    if (paper) {
+      const before = readFileSync(paper).length;
+      await click(driver, 'result-print');
+      const status = await visible(driver, 'receipt-status');
+      await driver.wait(async () => (await status.getAttribute('data-state')) !== 'printing', 20000);
+      assert.equal(await status.getAttribute('data-state'), 'printed');
+      await shotAs('09b-receipt');
+      const printed = readFileSync(paper).subarray(before);
+      // ESC/POS: reset, code page 16, the outcome, the protocol as text and stored for the QR code.
+      assert.deepEqual([...printed.subarray(0, 5)], [0x1b, 0x40, 0x1b, 0x74, 16]);
+      assert.ok(printed.includes(Buffer.from(`: ${reference}`)), 'the protocol as text');
+      assert.ok(
+        printed.includes(Buffer.from([0x1d, 0x28, 0x6b, reference.length + 3, 0, 49, 80, 48, ...Buffer.from(reference)])),
+        'the protocol stored for the QR code',
+      );
+      assert.ok(printed.subarray(-4).equals(Buffer.from([0x1d, 0x56, 66, 0])), 'cut');
+    }
     await click(driver, 'result-done');
     await visible(driver, 'attract', 20000);
     return { outcome, elapsedMs, phases: [...phases], stored: stored[0] };

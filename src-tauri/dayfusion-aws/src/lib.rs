@@ -24,6 +24,7 @@ pub mod dynamo;
 pub mod erase;
 pub mod error;
 pub mod heartbeat;
+pub mod processors;
 pub mod regions;
 pub mod rekognition;
 pub mod s3;

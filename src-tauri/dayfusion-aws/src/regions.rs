@@ -94,6 +94,23 @@ pub fn is_face_liveness_region(code: &str) -> bool {
     face_liveness_regions().iter().any(|r| r.code == code)
 }
 
+/// The AWS regions in Brazil: data kept anywhere else leaves the country
+/// (an international transfer, LGPD art. 33).
+pub const BRAZIL_REGIONS: &[&str] = &["sa-east-1"];
+
+/// Whether region `code` is in Brazil.
+pub fn in_brazil(code: &str) -> bool {
+    BRAZIL_REGIONS.contains(&code)
+}
+
+/// AWS's name for region `code` when it is one with Face Liveness.
+pub fn region_name(code: &str) -> Option<&'static str> {
+    face_liveness_regions()
+        .iter()
+        .find(|r| r.code == code)
+        .map(|r| r.name.as_str())
+}
+
 /// A configuration error naming the regions unless `code` has Face Liveness.
 pub fn require_face_liveness_region(code: &str) -> Result<(), AwsError> {
     if is_face_liveness_region(code) {

@@ -116,6 +116,7 @@ retention-days = 90
 idle-timeout-seconds = 120
 sync-alert-hours = 12
 document-inbox = "{scans}"
+spoken-guidance = true
 
 [privacy]
 controller = "Banco Exemplo S.A., CNPJ 00.000.000/0001-00"
@@ -247,6 +248,7 @@ fn a_full_file_is_applied_and_applying_it_again_changes_nothing() -> TestResult 
         ),
         (90, 120, 12)
     );
+    assert!(settings.spoken_guidance, "every visit starts spoken");
     assert_eq!(
         settings.document_inbox.as_deref(),
         Some(kiosk.root.join("scans").to_str().unwrap_or_default())

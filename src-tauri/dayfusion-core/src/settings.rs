@@ -228,6 +228,7 @@ pub fn defaults() -> KioskSettings {
         mode: dayfusion_ipc::KioskMode::Kiosk,
         sync_alert_hours: dayfusion_ipc::DEFAULT_SYNC_ALERT_HOURS,
         camera_pin: None,
+        spoken_guidance: false,
     }
 }
 

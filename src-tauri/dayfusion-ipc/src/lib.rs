@@ -80,6 +80,12 @@ pub struct KioskSettings {
     /// the camera chosen on the status screen (`pin_camera`).
     #[serde(default)]
     pub camera_pin: Option<String>,
+    /// Every visit starts with spoken guidance on (a branch that serves
+    /// many blind or low-vision customers); the customer may still turn it
+    /// off on the language screen. Off by default: then the customer (or
+    /// staff in an assisted visit) turns it on.
+    #[serde(default)]
+    pub spoken_guidance: bool,
 }
 
 /// How the kiosk is used.

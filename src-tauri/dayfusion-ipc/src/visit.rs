@@ -90,6 +90,55 @@ pub struct VisitInfo {
     pub consent_version: String,
     /// Document sources available on this kiosk.
     pub document_sources: DocumentSources,
+    /// The companies that process the customer's data for the controller
+    /// on this kiosk, for the consent to name (none: everything stays on
+    /// the kiosk).
+    pub processors: Vec<DataProcessor>,
+    /// Staff beside the customer operate this visit (an assisted visit in
+    /// the branch, or a field agent's): the name the screens show.
+    pub operator_name: Option<String>,
+    /// The kiosk has a receipt printer: the result offers a receipt.
+    pub receipt_printer: bool,
+}
+
+/// A company that processes the customer's data on the controller's
+/// behalf (LGPD art. 5 VII, the *operador*), named in the consent.
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct DataProcessor {
+    /// The company (`Amazon Web Services`).
+    pub name: String,
+    /// What it does with the data.
+    pub purpose: ProcessorPurpose,
+    /// Where: the cloud region's code (`us-east-1`).
+    pub region: String,
+    /// The region's name, when known (`US East (N. Virginia)`).
+    pub region_name: Option<String>,
+    /// The data leaves Brazil (an international transfer, LGPD art. 33).
+    pub international_transfer: bool,
+}
+
+/// What a [`DataProcessor`] does.
+#[derive(Serialize, Deserialize, TS, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProcessorPurpose {
+    /// Runs the face check and the comparison and keeps the evidence (the
+    /// AWS backend).
+    FaceCheckAndStorage,
+    /// Keeps a copy of the evidence and the record (a kiosk that syncs to
+    /// AWS; the check itself runs on the kiosk).
+    Storage,
+}
+
+/// A QR code for the screens to draw: `size` modules a side (without the
+/// quiet zone), the dark modules as one SVG path in module units.
+#[derive(Serialize, Deserialize, TS, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct QrCode {
+    /// Modules per side.
+    pub size: u32,
+    /// SVG path data of the dark modules (`M0 0h7v1h-7z…`).
+    pub path: String,
 }
 
 /// The document photo as taken, shown back for confirmation.
@@ -262,4 +311,7 @@ pub enum VisitRefusal {
     /// no new session until the oldest failure is three minutes old; the
     /// customer is sent to staff.
     TooManyAttempts,
+    /// The receipt could not be printed (no printer, no paper, offline);
+    /// the protocol stays on the screen.
+    ReceiptFailed,
 }

@@ -58,6 +58,7 @@ fn wire_format_uses_the_names_the_front_end_expects() -> Result<(), serde_json::
         mode: KioskMode::Field,
         sync_alert_hours: 36,
         camera_pin: Some("046d:082d:K1".into()),
+        spoken_guidance: true,
     };
     let json = serde_json::to_value(&settings)?;
     assert_eq!(
@@ -73,7 +74,8 @@ fn wire_format_uses_the_names_the_front_end_expects() -> Result<(), serde_json::
             "documentInbox": null,
             "mode": "field",
             "syncAlertHours": 36,
-            "cameraPin": "046d:082d:K1"
+            "cameraPin": "046d:082d:K1",
+            "spokenGuidance": true
         })
     );
     let back: KioskSettings = serde_json::from_value(json)?;
@@ -82,6 +84,7 @@ fn wire_format_uses_the_names_the_front_end_expects() -> Result<(), serde_json::
     let old: KioskSettings = serde_json::from_value(serde_json::json!({
         "backend": "aws", "language": "en", "cameraId": null, "kioskId": "k1"
     }))?;
+    assert!(!old.spoken_guidance, "spoken guidance is off unless staff turn it on");
     assert_eq!(
         (
             old.retention_days,

@@ -113,6 +113,7 @@ fn kiosk_fields(s: &KioskSettings) -> Vec<(&'static str, Value)> {
         ("idle-timeout-seconds", json!(s.idle_timeout_seconds)),
         ("sync-alert-hours", json!(s.sync_alert_hours)),
         ("document-inbox", json!(s.document_inbox)),
+        ("spoken-guidance", json!(s.spoken_guidance)),
     ]
 }
 
@@ -131,6 +132,7 @@ fn given(section: &KioskSection) -> Vec<&'static str> {
         ),
         ("sync-alert-hours", section.sync_alert_hours.is_some()),
         ("document-inbox", section.document_inbox.is_some()),
+        ("spoken-guidance", section.spoken_guidance.is_some()),
     ] {
         if set {
             keys.push(key);
@@ -202,6 +204,9 @@ fn plan_settings(
     }
     if let Some(inbox) = &section.document_inbox {
         desired.document_inbox = (!inbox.is_empty()).then(|| inbox.clone());
+    }
+    if let Some(spoken) = section.spoken_guidance {
+        desired.spoken_guidance = spoken;
     }
     // The rules that depend on the kiosk, for values good on their own:
     // the inbox against its folders (and what it holds when it changes),

@@ -87,6 +87,8 @@ pub struct KioskSection {
     pub sync_alert_hours: Option<u32>,
     /// Absolute folder of a "scan to folder" inbox; `""` for none.
     pub document_inbox: Option<String>,
+    /// Every visit starts with spoken guidance on.
+    pub spoken_guidance: Option<bool>,
 }
 
 /// `[privacy]`: the controller and DPO, stored for the consent screen
@@ -162,6 +164,7 @@ pub const KIOSK_KEYS: &[&str] = &[
     "idle-timeout-seconds",
     "sync-alert-hours",
     "document-inbox",
+    "spoken-guidance",
 ];
 /// Keys of `[privacy]`.
 pub const PRIVACY_KEYS: &[&str] = &["controller", "dpo-name", "dpo-contact"];

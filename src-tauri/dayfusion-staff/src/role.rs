@@ -14,6 +14,9 @@ pub enum Permission {
     Administer,
     /// Operate customer visits in field mode.
     OperateField,
+    /// Drive a customer's visit beside them in the branch (an assisted
+    /// visit, recorded with the account as its operator).
+    AssistVisit,
 }
 
 impl Permission {
@@ -24,6 +27,7 @@ impl Permission {
             Permission::Inspect => "open the status screens",
             Permission::Administer => "administer the kiosk",
             Permission::OperateField => "operate field visits",
+            Permission::AssistVisit => "assist customers' visits",
         }
     }
 
@@ -35,6 +39,8 @@ impl Permission {
             }
             Permission::Administer => role == Role::Admin,
             Permission::OperateField => matches!(role, Role::FieldAgent | Role::Admin),
+            // Every staff member may help a customer through a visit.
+            Permission::AssistVisit => true,
         }
     }
 }
@@ -53,6 +59,9 @@ mod tests {
         assert!(!Permission::Inspect.allows(Role::FieldAgent));
         assert!(Permission::OperateField.allows(Role::FieldAgent));
         assert!(!Permission::OperateField.allows(Role::Reviewer));
+        for role in [Role::Reviewer, Role::Admin, Role::FieldAgent] {
+            assert!(Permission::AssistVisit.allows(role), "{role} assists");
+        }
         assert_eq!("field-agent".parse::<Role>(), Ok(Role::FieldAgent));
         assert!("root".parse::<Role>().is_err());
     }

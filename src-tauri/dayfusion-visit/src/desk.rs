@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use dayfusion_capture::AttemptLimiter;
 use dayfusion_capture::CaptureError;
 use dayfusion_ipc::{
-    CustomerOutcome, DocumentPreview, DocumentSources, MediaFolder, RemovableMedium, VisitCapture,
-    VisitEnd, VisitInfo, VisitLiveness, VisitResult,
+    CustomerOutcome, DataProcessor, DocumentPreview, DocumentSources, MediaFolder, RemovableMedium,
+    VisitCapture, VisitEnd, VisitInfo, VisitLiveness, VisitResult,
 };
 use dayfusion_verify::policy::NoLightChallenge;
 use dayfusion_verify::{
@@ -63,6 +63,33 @@ impl DeskPorts {
             log: self.log.as_ref(),
         }
     }
+}
+
+/// The short reference a customer quotes: the transaction id's last 8 hex
+/// digits, upper case.
+fn customer_reference(transaction_id: &uuid::Uuid) -> String {
+    let id = transaction_id.simple().to_string();
+    id[id.len() - 8..].to_uppercase()
+}
+
+/// A staff member operating a visit beside the customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operator {
+    /// The staff account (recorded as the transaction's operator).
+    pub account: String,
+    /// The account's name (shown to the customer).
+    pub name: String,
+}
+
+/// What a visit begins with besides its language.
+#[derive(Debug, Clone, Default)]
+pub struct VisitStart {
+    /// Staff operating the visit; `None`: self-service.
+    pub operator: Option<Operator>,
+    /// The companies processing the customer's data, for the consent.
+    pub processors: Vec<DataProcessor>,
+    /// The kiosk has a receipt printer.
+    pub receipt_printer: bool,
 }
 
 /// The kiosk's settings a visit needs.
@@ -244,12 +271,22 @@ impl VisitDesk {
 
     /// Begins a self-service visit (ending any other one as cancelled).
     pub fn begin(&self, lang: &str) -> VisitInfo {
-        self.begin_operated(lang, None)
+        self.begin_with(lang, VisitStart::default())
     }
 
-    /// Begins a visit operated by staff account `operator` (a field agent's
-    /// session), recorded as the transaction's operator.
-    pub fn begin_operated(&self, lang: &str, operator: Option<String>) -> VisitInfo {
+    /// Begins a visit operated by staff (`start.operator`: an assisted
+    /// visit in the branch, or a field agent's), whose account is recorded
+    /// as the transaction's operator; `start.processors` go to the consent.
+    pub fn begin_with(&self, lang: &str, start: VisitStart) -> VisitInfo {
+        let VisitStart {
+            operator,
+            processors,
+            receipt_printer,
+        } = start;
+        let (operator, operator_name) = match operator {
+            Some(Operator { account, name }) => (Some(account), Some(name)),
+            None => (None, None),
+        };
         let mut slot = self.lock();
         if let Some(previous) = slot.take() {
             self.close(previous, VisitEnd::Cancelled);
@@ -267,7 +304,11 @@ impl VisitDesk {
             session: None,
             lock: None,
         };
-        info!(event = "visit_started", "customer visit started");
+        info!(
+            event = "visit_started",
+            assisted = visit.operator.is_some(),
+            "customer visit started"
+        );
         let info = VisitInfo {
             visit_id: visit.id.clone(),
             idle_timeout_seconds: self.config.idle_timeout_seconds,
@@ -279,6 +320,9 @@ impl VisitDesk {
                 scanner: self.config.scanner,
                 inbox: self.config.document_inbox.is_some(),
             },
+            processors,
+            operator_name,
+            receipt_printer,
         };
         *slot = Some(visit);
         info
@@ -561,8 +605,7 @@ impl VisitDesk {
                 Status::Review => CustomerOutcome::Review,
                 _ => CustomerOutcome::Rejected,
             };
-            let id = transaction.transaction_id.simple().to_string();
-            let reference = id[id.len() - 8..].to_uppercase();
+            let reference = customer_reference(&transaction.transaction_id);
             let elapsed_ms = u64::try_from(visit.began.elapsed().as_millis()).unwrap_or(u64::MAX);
             info!(
                 event = "visit_result",
@@ -576,6 +619,20 @@ impl VisitDesk {
                 reference,
                 elapsed_ms,
             })
+        })
+    }
+
+    /// The protocol of visit `id` once its transaction is decided (for the
+    /// receipt: never one the screen could make up).
+    pub fn decided_reference(&self, id: &str) -> Result<String, VisitError> {
+        self.with_visit(id, |_, _, visit| {
+            let transaction = visit
+                .flow
+                .as_ref()
+                .map(VerificationFlow::transaction)
+                .filter(|t| t.stage == dayfusion_verify::Stage::Decided)
+                .ok_or(VisitError::OutOfOrder("receipt"))?;
+            Ok(customer_reference(&transaction.transaction_id))
         })
     }
 

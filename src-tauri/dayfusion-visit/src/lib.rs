@@ -24,11 +24,12 @@ pub mod document;
 pub mod error;
 mod evidence_health;
 pub mod media;
+pub mod qr;
 pub mod review;
 pub mod scanner;
 
 pub use confined::{ConfinementReport, confinement_report};
-pub use desk::{DeskConfig, DeskPorts, VisitDesk};
+pub use desk::{DeskConfig, DeskPorts, Operator, VisitDesk, VisitStart};
 pub use error::VisitError;
 pub use evidence_health::evidence_key_state;
 
@@ -36,4 +37,6 @@ pub use evidence_health::evidence_key_state;
 /// `2026-12-lgpd-2`: biometrics named as sensitive data (LGPD art. 11), the
 /// right to a person's review of the automated decision (art. 20), and
 /// what retention really deletes (the images; the record stays).
-pub const CONSENT_VERSION: &str = "2026-12-lgpd-2";
+/// `2026-12-lgpd-3`: the processors (AWS, with where and whether the data
+/// leaves Brazil, LGPD art. 33) and the DPO's contact as a QR code.
+pub const CONSENT_VERSION: &str = "2026-12-lgpd-3";

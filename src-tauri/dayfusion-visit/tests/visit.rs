@@ -518,7 +518,18 @@ passive_liveness = "review"
     };
     let desk = VisitDesk::open(ports.clone(), s.config("review-all-passive", Some(policy))?)?;
     // Operated by a field agent: recorded as the transaction's operator.
-    let visit = desk.begin_operated("en", Some("f2001".to_owned()));
+    let visit = desk.begin_with(
+        "en",
+        dayfusion_visit::VisitStart {
+            operator: Some(dayfusion_visit::Operator {
+                account: "f2001".to_owned(),
+                name: "Ana Campos".to_owned(),
+            }),
+            processors: Vec::new(),
+            receipt_printer: false,
+        },
+    );
+    assert_eq!(visit.operator_name.as_deref(), Some("Ana Campos"));
     let id = visit.visit_id.as_str();
     desk.consent(id, true)?;
     desk.take_document(id, DocumentSource::Bytes(s.card("obama2.jpg")?))?;

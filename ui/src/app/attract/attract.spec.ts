@@ -4,6 +4,7 @@ import { Router, provideRouter } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
 import { routes } from '../app.routes';
 import { provideI18n } from '../i18n/translations';
+import type { CameraState } from '../ipc/bindings/CameraState';
 import type { KioskSettings } from '../ipc/bindings/KioskSettings';
 import type { SignInOutcome } from '../ipc/bindings/SignInOutcome';
 import type { SyncStatus } from '../ipc/bindings/SyncStatus';
@@ -18,6 +19,7 @@ import {
   TestIds,
   staffSession,
   settleFakeTimers,
+  fakeCameraProbe,
 } from '../testing/fixtures';
 import { SYNC_REFRESH_SECONDS } from './attract';
 
@@ -27,6 +29,9 @@ const INFO: VisitInfo = {
   retentionDays: 120,
   consentVersion: 'lgpd-2026-11',
   documentSources: { removableMedia: true, camera: true, scanner: false, inbox: true },
+  processors: [],
+  operatorName: null,
+  receiptPrinter: false,
 };
 
 const SYNC: SyncStatus = { ...SYNC_IDLE, pending: 3 };
@@ -52,15 +57,23 @@ function fakeApi(settings: KioskSettings) {
 describe('attract screen', () => {
   let api: ReturnType<typeof fakeApi>;
   let harness: RouterTestingHarness;
+  let camera: ReturnType<typeof fakeCameraProbe>['fake'];
   const ids = TestIds.of(
     () => harness,
     () => settle(),
   );
 
-  async function open(settings: KioskSettings): Promise<void> {
+  async function open(settings: KioskSettings, cameraState: CameraState = 'live'): Promise<void> {
     api = fakeApi(settings);
+    const probe = fakeCameraProbe(cameraState);
+    camera = probe.fake;
     TestBed.configureTestingModule({
-      providers: [provideRouter(routes), provideI18n(), { provide: KioskApi, useValue: api }],
+      providers: [
+        provideRouter(routes),
+        provideI18n(),
+        { provide: KioskApi, useValue: api },
+        probe.provider,
+      ],
     });
     await TestBed.inject(ApplicationInitStatus).donePromise;
     harness = await RouterTestingHarness.create('/');
@@ -103,6 +116,67 @@ describe('attract screen', () => {
     await ids.tap('start');
     await ids.tap('lang-pt-BR');
     expect(api.visitBegin).toHaveBeenCalledWith('pt-BR', null);
+  });
+
+  it('a camera that failed its probe stops a visit before the consent, until it works again', async () => {
+    await open(SETTINGS, 'notFound');
+    expect(ids.text('camera-down')).toContain('A câmera deste terminal não está funcionando');
+    await ids.tap('start');
+    // Probed again at once (it may have been plugged back in): still missing, so no visit.
+    expect(camera.probe).toHaveBeenLastCalledWith(null, true);
+    expect(url()).toBe('/');
+    expect(ids.find('visit-language')).toBeNull();
+    expect(api.visitBegin).not.toHaveBeenCalled();
+
+    // The keypad's 0 (start with speech) is stopped the same way.
+    ids.get('attract').dispatchEvent(new KeyboardEvent('keydown', { key: '0', bubbles: true }));
+    await settle();
+    expect(url()).toBe('/');
+
+    // Plugged back in: the next touch starts the visit.
+    camera.next = 'live';
+    await ids.tap('start');
+    expect(url()).toBe('/visit');
+    expect(ids.find('camera-down')).toBeNull();
+  });
+
+  it('staff assist a customer from staff home: their visit, shown as assisted, ends staff mode', async () => {
+    await open(SETTINGS);
+    const session = TestBed.inject(StaffSession);
+    session.begin(staffSession('reviewer', 'rev-token'));
+    await harness.navigateByUrl('/staff/home');
+    await settle();
+    expect(ids.text('staff-assist')).toContain('registrado como assistido');
+    await ids.tap('staff-assist-visit');
+    expect(url()).toBe('/visit');
+    api.visitBegin.mockResolvedValueOnce({ ...INFO, operatorName: 'Rui Lima' });
+    await ids.tap('lang-pt-BR');
+    expect(api.visitBegin).toHaveBeenCalledWith('pt-BR', 'rev-token');
+    expect(ids.text('assisted-by')).toBe('Atendimento assistido por Rui Lima');
+
+    // The visit's end leaves no staff session on the public screen.
+    await ids.tap('consent-decline');
+    await settle(5000);
+    expect(url()).toBe('/');
+    expect(session.signedIn()).toBe(false);
+    expect(api.staffSignOut).toHaveBeenCalledWith('rev-token');
+    expect(ids.find('assisted-by')).toBeNull();
+  });
+
+  it('a self-service visit shows no assisting staff', async () => {
+    await open(SETTINGS);
+    await ids.tap('start');
+    await ids.tap('lang-pt-BR');
+    expect(ids.find('visit-consent')).not.toBeNull();
+    expect(ids.find('assisted-by')).toBeNull();
+  });
+
+  it('a working camera is not probed again on start', async () => {
+    await open(SETTINGS);
+    const probes = camera.probe.mock.calls.length;
+    await ids.tap('start');
+    expect(url()).toBe('/visit');
+    expect(camera.probe.mock.calls.length).toBe(probes);
   });
 
   it('in field mode requires a field agent: the start button leads to the sign-in', async () => {
@@ -221,7 +295,7 @@ describe('attract screen', () => {
     await ids.tap('start');
     await ids.tap('lang-pt-BR');
     expect(ids.text('visit-error')).toBe(
-      'Um agente de campo precisa entrar antes de começar o atendimento.',
+      'O atendente precisa entrar de novo com o PIN antes de começar o atendimento.',
     );
     expect(TestBed.inject(StaffSession).signedIn()).toBe(false);
     await ids.tap('visit-cancel');

@@ -76,18 +76,34 @@ export class Attract {
     void this.watchField();
   }
 
+  /** The camera failed its last probe: no visit can start (shown until a probe finds it again). */
+  protected readonly cameraDown = computed(() => {
+    const state = this.probe.state();
+    return state !== null && state !== 'live';
+  });
+
   /** "Start": a visit, or in field mode without an agent, the agent's sign-in. */
-  protected start(): void {
-    if (!this.fieldMode()) {
-      void this.visit.start();
+  protected async start(spoken = false): Promise<void> {
+    const token = this.fieldMode() && this.staff.operatesField() ? this.staff.token() : null;
+    if (this.fieldMode() && !token) {
+      void this.router.navigateByUrl('/staff');
       return;
     }
-    const token = this.staff.operatesField() ? this.staff.token() : null;
-    if (token) {
-      void this.visit.start(token);
-    } else {
-      void this.router.navigateByUrl('/staff');
+    if (!(await this.cameraWorks())) return;
+    await this.visit.start(token);
+    if (spoken) this.accessibility.setSpeech(true);
+  }
+
+  /**
+   * Whether the camera works: a visit needs it for the face check, so one never starts (not even
+   * the consent) on a camera that failed its last probe. The camera is probed again first: it may
+   * have been plugged back in.
+   */
+  private async cameraWorks(): Promise<boolean> {
+    if (this.probe.state() !== 'live') {
+      await this.probe.probe(this.settings.settings()?.cameraId ?? null, true);
     }
+    return this.probe.state() === 'live';
   }
 
   /** Enter starts (unless a link or button has the focus: the browser presses it); 0 starts spoken. */
@@ -97,10 +113,10 @@ export class Attract {
       event.target instanceof HTMLButtonElement || event.target instanceof HTMLAnchorElement;
     if (event.key === 'Enter' && !focused) {
       event.preventDefault();
-      this.start();
+      void this.start();
     } else if (event.key === '0' && !this.fieldMode()) {
       event.preventDefault();
-      void this.visit.start().then(() => this.accessibility.setSpeech(true));
+      void this.start(true);
     }
   }
 

@@ -1,4 +1,4 @@
-import { Injectable, inject } from '@angular/core';
+import { Injectable, inject, signal } from '@angular/core';
 import type { CameraReport } from '../ipc/bindings/CameraReport';
 import type { CameraState } from '../ipc/bindings/CameraState';
 import { KioskApi } from '../ipc/kiosk-api';
@@ -38,6 +38,10 @@ export class CameraProbe {
   private readonly devices = inject(CameraDevices);
   private lastProbe = Number.NEGATIVE_INFINITY;
   private running: Promise<CameraReport> | null = null;
+  private readonly stateSignal = signal<CameraState | null>(null);
+
+  /** What the last probe found; `null` before the first one ends. */
+  readonly state = this.stateSignal.asReadonly();
 
   /** Probes unless one ran in the last minute (or `force`); resolves to what was reported. */
   probe(cameraId: string | null, force = false): Promise<CameraReport | null> {
@@ -77,6 +81,7 @@ export class CameraProbe {
         };
       }
     }
+    this.stateSignal.set(report.state);
     try {
       await this.api.reportCameraState(report);
     } catch {

@@ -13,6 +13,7 @@ import type { Language } from './bindings/Language';
 import type { LivenessChallenge } from './bindings/LivenessChallenge';
 import type { MediaFolder } from './bindings/MediaFolder';
 import type { PrivacyNotice } from './bindings/PrivacyNotice';
+import type { QrCode } from './bindings/QrCode';
 import type { RemovableMedium } from './bindings/RemovableMedium';
 import type { ReviewDetail } from './bindings/ReviewDetail';
 import type { ReviewItem } from './bindings/ReviewItem';
@@ -56,6 +57,11 @@ export class KioskApi {
    */
   privacyNotice(): Promise<PrivacyNotice | null> {
     return call('privacy_notice');
+  }
+
+  /** `text` (the protocol, the DPO's contact; at most 256 characters) as a QR code to draw. */
+  qrCode(text: string): Promise<QrCode> {
+    return call('qr_code', { text });
   }
 
   /**
@@ -110,6 +116,15 @@ export class KioskApi {
    */
   visitBegin(lang: Language, token?: string | null): Promise<VisitInfo> {
     return call('visit_begin', { lang, token: token ?? null });
+  }
+
+  /**
+   * Prints the customer's receipt on the kiosk's ESC/POS printer: `lines` (the result screen's, in
+   * the visit's language), then `protocolLabel` and the protocol the backend knows, as text and QR
+   * code. Refused `[receipt-failed]` without a printer or when it fails.
+   */
+  visitPrintReceipt(visitId: string, lines: string[], protocolLabel: string): Promise<void> {
+    return call('visit_print_receipt', { visitId, lines, protocolLabel });
   }
 
   /** Keeps the visit alive on the backend while the customer is active. */

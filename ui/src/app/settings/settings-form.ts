@@ -18,6 +18,7 @@ type Draft = Pick<
   | 'syncAlertHours'
   | 'documentInbox'
   | 'mode'
+  | 'spokenGuidance'
 >;
 type Field = keyof Draft;
 
@@ -99,6 +100,16 @@ export function inboxRefusalKey(error: KioskError): string | null {
     label {
       font-weight: 600;
     }
+    label.check {
+      display: flex;
+      align-items: center;
+      gap: var(--space-1);
+      min-height: 44px;
+    }
+    label.check input {
+      width: 1.5rem;
+      height: 1.5rem;
+    }
     .wide {
       grid-column: 1 / -1;
     }
@@ -144,6 +155,7 @@ export class SettingsForm {
           syncAlertHours: settings.syncAlertHours,
           documentInbox: settings.documentInbox,
           mode: settings.mode,
+          spokenGuidance: settings.spokenGuidance,
         });
       }
     });
@@ -164,6 +176,10 @@ export class SettingsForm {
 
   protected setBackend(event: Event): void {
     this.update({ backend: (event.target as HTMLSelectElement).value as BackendMode });
+  }
+
+  protected setSpokenGuidance(event: Event): void {
+    this.update({ spokenGuidance: (event.target as HTMLInputElement).checked });
   }
 
   protected setMode(event: Event): void {

@@ -5,6 +5,7 @@ import type { StaffRole } from '../ipc/bindings/StaffRole';
 import { KioskApi } from '../ipc/kiosk-api';
 import { KioskSettingsStore } from '../settings/kiosk-settings-store';
 import { staffMessageKey } from '../visit/refusal-messages';
+import { VisitService } from '../visit/visit-service';
 import { PIN_PATTERN, PinInput } from './pin-input';
 import { StaffSession } from './staff-session';
 import { LivenessAlert } from './liveness-alert';
@@ -56,7 +57,8 @@ export const STAFF_TILES: readonly Tile[] = [
  * an alert when the kiosk refused liveness checks after repeated failures, the AWS sync queue
  * (queued, failing, last success, overdue),
  * changing the account's PIN (old, new, confirmation), and — for admins — leaving kiosk mode (after
- * a confirmation) and, on a field-mode kiosk, serving customers as the operator.
+ * a confirmation) and, on a field-mode kiosk, serving customers as the operator; on a branch kiosk,
+ * any staff member may start an assisted visit (driving the customer's flow beside them).
  */
 @Component({
   selector: 'app-staff-home',
@@ -69,6 +71,7 @@ export class StaffHome {
   private readonly router = inject(Router);
   private readonly settings = inject(KioskSettingsStore);
   protected readonly session = inject(StaffSession);
+  private readonly visit = inject(VisitService);
   protected readonly confirmingExit = signal(false);
   protected readonly busy = signal(false);
   protected readonly messageKey = signal<string | null>(null);
@@ -89,6 +92,17 @@ export class StaffHome {
   protected readonly fieldVisits = computed(
     () => this.session.operatesField() && this.settings.settings()?.mode === 'field',
   );
+
+  /** A branch kiosk: staff may drive a customer's visit from this screen. */
+  protected readonly assistedVisits = computed(
+    () => this.session.signedIn() && this.settings.settings()?.mode !== 'field',
+  );
+
+  /** Starts an assisted visit operated by this account (staff mode ends with it). */
+  protected assist(): void {
+    const token = this.session.token();
+    if (token) void this.visit.start(token);
+  }
 
   protected async exitKiosk(): Promise<void> {
     const token = this.session.token();

@@ -319,6 +319,7 @@ describe('KioskStatus', () => {
     input('settings-idle-timeout', '120');
     input('settings-sync-alert-hours', '48');
     input('settings-document-inbox', '/srv/scans');
+    root.querySelector<HTMLInputElement>('[data-testid="settings-spoken-guidance"]')?.click();
     await settle();
     root.querySelector<HTMLButtonElement>('[data-testid="settings-save"]')?.click();
     await settle();
@@ -334,6 +335,7 @@ describe('KioskStatus', () => {
       documentInbox: '/srv/scans',
       mode: 'kiosk',
       cameraPin: null,
+      spokenGuidance: true,
     }, 'staff-token');
     expect(text(root, 'settings-saved')).toBe('Configurações salvas.');
   });

@@ -1,6 +1,9 @@
 // Shared test data and DOM helpers of the unit tests (imported by specs only).
+import { signal } from '@angular/core';
 import type { RouterTestingHarness } from '@angular/router/testing';
 import { vi } from 'vitest';
+import { CameraProbe } from '../camera/camera-probe';
+import type { CameraState } from '../ipc/bindings/CameraState';
 import type { KioskSettings } from '../ipc/bindings/KioskSettings';
 import type { StaffRole } from '../ipc/bindings/StaffRole';
 import type { HealthReport } from '../ipc/bindings/HealthReport';
@@ -20,6 +23,7 @@ export const SETTINGS: KioskSettings = {
   documentInbox: null,
   mode: 'kiosk',
   cameraPin: null,
+  spokenGuidance: false,
 };
 
 /** The sync queue of a kiosk with AWS settings and nothing waiting. */
@@ -62,6 +66,23 @@ const ACCOUNTS: Record<StaffRole, { account: string; name: string }> = {
 /** A signed-in session of `role` with token `staff-token-1` (or `token`). */
 export function staffSession(role: StaffRole = 'admin', token = 'staff-token-1'): StaffSession {
   return { token, idleSeconds: 300, ...ACCOUNTS[role], role };
+}
+
+/**
+ * The camera probe as a provider, its last state `initial` (jsdom has no camera). `probe` finds the
+ * camera in the state `next` gives (the same state by default).
+ */
+export function fakeCameraProbe(initial: CameraState = 'live') {
+  const state = signal<CameraState | null>(initial);
+  const fake = {
+    state: state.asReadonly(),
+    next: initial,
+    probe: vi.fn(async () => {
+      state.set(fake.next);
+      return null;
+    }),
+  };
+  return { fake, provider: { provide: CameraProbe, useValue: fake } };
 }
 
 /** Finds, reads and drives elements by `data-testid` under `root()`. */

@@ -84,12 +84,12 @@ describe('refusal messages', () => {
     }
   });
 
-  it('says who may sign in and why a visit cannot start in field mode', () => {
+  it('says who may sign in and why a visit operated by staff cannot start', () => {
     expect(
       visitMessageKey({ code: 'visit', detail: '[operator-required] a field agent must sign in' }),
     ).toBe('visit.refusal.operator-required');
     expect(textAt(TRANSLATIONS['pt-BR'], 'visit.refusal.operator-required')).toContain(
-      'agente de campo',
+      'precisa entrar de novo com o PIN',
     );
     expect(textAt(TRANSLATIONS['pt-BR'], 'staff.refusal.own-transaction')).toBe(
       'Você atendeu esta transação e não pode revisá-la; peça a outra pessoa da equipe.',

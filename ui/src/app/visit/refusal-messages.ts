@@ -19,6 +19,7 @@ export const VISIT_REFUSALS: Record<VisitRefusal, true> = {
   'operator-required': true,
   'medium-unavailable': true,
   'too-many-attempts': true,
+  'receipt-failed': true,
 };
 
 /** Every staff refusal, likewise. */

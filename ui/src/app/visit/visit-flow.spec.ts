@@ -10,6 +10,7 @@ import type { DocumentPreview } from '../ipc/bindings/DocumentPreview';
 import type { KioskSettings } from '../ipc/bindings/KioskSettings';
 import type { MediaFolder } from '../ipc/bindings/MediaFolder';
 import type { PrivacyNotice } from '../ipc/bindings/PrivacyNotice';
+import type { QrCode } from '../ipc/bindings/QrCode';
 import type { RemovableMedium } from '../ipc/bindings/RemovableMedium';
 import type { SpeechRequest } from '../ipc/bindings/SpeechRequest';
 import type { VisitCapture } from '../ipc/bindings/VisitCapture';
@@ -18,9 +19,15 @@ import type { VisitLiveness } from '../ipc/bindings/VisitLiveness';
 import type { VisitResult } from '../ipc/bindings/VisitResult';
 import { AccessibilityService } from '../accessibility/accessibility';
 import { KioskApi } from '../ipc/kiosk-api';
-import { SETTINGS as BRANCH_SETTINGS, settleFakeTimers } from '../testing/fixtures';
+import { KioskSettingsStore } from '../settings/kiosk-settings-store';
+import {
+  SETTINGS as BRANCH_SETTINGS,
+  fakeCameraProbe,
+  settleFakeTimers,
+} from '../testing/fixtures';
 import { DocumentCamera } from './document-camera';
 import { consentText } from './visit-consent';
+import { contactUri } from './qr-code';
 import { VisitService } from './visit-service';
 
 const SETTINGS: KioskSettings = {
@@ -37,6 +44,9 @@ const INFO: VisitInfo = {
   retentionDays: 120,
   consentVersion: 'lgpd-2026-11',
   documentSources: { removableMedia: true, camera: true, scanner: false, inbox: true },
+  processors: [],
+  operatorName: null,
+  receiptPrinter: false,
 };
 
 const PREVIEW: DocumentPreview = {
@@ -85,6 +95,10 @@ function fakeApi() {
     saveSettings: vi.fn(async (settings: KioskSettings) => settings),
     visitBegin: vi.fn(async () => INFO),
     privacyNotice: vi.fn(async (): Promise<PrivacyNotice | null> => null),
+    qrCode: vi.fn(async (text: string): Promise<QrCode> => ({
+      size: 21,
+      path: `M0 0h${Math.min(21, text.length)}v1h-${Math.min(21, text.length)}z`,
+    })),
     visitTouch: vi.fn(async () => undefined),
     visitConsent: vi.fn(async () => undefined),
     visitMediaList: vi.fn(async (): Promise<RemovableMedium[]> => [STICK]),
@@ -102,6 +116,9 @@ function fakeApi() {
     visitLivenessSession: vi.fn(async (): Promise<VisitLiveness> => LIVENESS),
     visitComplete: vi.fn(async () => RESULT),
     visitEnd: vi.fn(async () => undefined),
+    visitPrintReceipt: vi.fn<(visitId: string, lines: string[], label: string) => Promise<void>>(
+      async () => undefined,
+    ),
     speak: vi.fn(async (request: SpeechRequest) => ({
       durationMs: request.text.length * 60,
       cached: false,
@@ -140,6 +157,7 @@ describe('customer visit', () => {
         provideI18n(),
         { provide: KioskApi, useValue: api },
         { provide: DocumentCamera, useValue: camera },
+        fakeCameraProbe().provider,
       ],
     });
     await TestBed.inject(ApplicationInitStatus).donePromise;
@@ -251,6 +269,86 @@ describe('customer visit', () => {
         'Encarregado (DPO): Maria Souza — dpo@bancoexemplo.com.br',
       );
       expect(get('consent-who').textContent).not.toContain(GENERIC_PT);
+    });
+
+    it("gives the DPO's contact as a QR code a phone opens (mailto, tel, web)", async () => {
+      api.privacyNotice.mockResolvedValue(PRIVACY);
+      await toConsent();
+      const qr = get('consent-dpo-qr').querySelector('svg');
+      expect(qr?.getAttribute('data-text')).toBe('mailto:dpo@bancoexemplo.com.br');
+      expect(qr?.getAttribute('aria-label')).toBe('Contato do Encarregado em código QR');
+      expect(qr?.getAttribute('viewBox')).toBe('-4 -4 29 29');
+      expect(qr?.querySelector('path')?.getAttribute('d')).toBe('M0 0h21v1h-21z');
+      expect(api.qrCode).toHaveBeenCalledWith('mailto:dpo@bancoexemplo.com.br');
+      expect(contactUri('+55 (11) 4004-0001')).toBe('tel:+551140040001');
+      expect(contactUri('0800 123 4567')).toBe('tel:08001234567');
+      expect(contactUri('www.bancoexemplo.com.br/privacidade')).toBe(
+        'https://www.bancoexemplo.com.br/privacidade',
+      );
+      expect(contactUri('https://exemplo.com.br/dpo')).toBe('https://exemplo.com.br/dpo');
+      expect(contactUri('Agência 0001, balcão 3')).toBe('Agência 0001, balcão 3');
+    });
+
+    it('names AWS as processor, with its region and the transfer abroad, only where it applies', async () => {
+      api.visitBegin.mockResolvedValueOnce({
+        ...INFO,
+        processors: [
+          {
+            name: 'Amazon Web Services (AWS)',
+            purpose: 'face-check-and-storage',
+            region: 'us-east-1',
+            regionName: 'US East (N. Virginia)',
+            internationalTransfer: true,
+          },
+        ],
+      });
+      await toConsent();
+      const processor = get('consent-processor');
+      expect(processor.getAttribute('data-transfer')).toBe('true');
+      expect(processor.textContent).toContain(
+        'Amazon Web Services (AWS) analisa as imagens do rosto e do documento',
+      );
+      expect(processor.textContent).toContain(
+        'transferidos para fora do Brasil (US East (N. Virginia), us-east-1)',
+      );
+      expect(processor.textContent).toContain('art. 33');
+      expect(find('consent-no-processor')).toBeNull();
+      // Hashed with the rest of the text.
+      await tap('consent-accept');
+      expect(api.visitConsent).toHaveBeenCalledWith(
+        'visit-1',
+        true,
+        expect.stringContaining('transferência internacional (art. 33)'),
+      );
+      await tap('visit-cancel');
+      await settle(5000);
+
+      // A kiosk syncing to São Paulo: a copy is kept, and it stays in Brazil.
+      api.visitBegin.mockResolvedValueOnce({
+        ...INFO,
+        processors: [
+          {
+            name: 'Amazon Web Services (AWS)',
+            purpose: 'storage',
+            region: 'sa-east-1',
+            regionName: 'South America (Sao Paulo)',
+            internationalTransfer: false,
+          },
+        ],
+      });
+      await toConsent('en');
+      expect(get('consent-processor').textContent).toContain('keeps an encrypted copy');
+      expect(get('consent-processor').textContent).toContain(
+        'stays in Brazil (South America (Sao Paulo), sa-east-1)',
+      );
+    });
+
+    it('says that nobody else processes the data on a kiosk without AWS', async () => {
+      await toConsent();
+      expect(find('consent-processor')).toBeNull();
+      expect(get('consent-no-processor').textContent).toContain(
+        'Nenhuma empresa além da instituição',
+      );
     });
 
     it('names the DPO by contact alone when the notice has no name, in English too', async () => {
@@ -367,6 +465,9 @@ describe('customer visit', () => {
     expect(get('result-outcome').textContent?.trim()).toBe('EM REVISÃO');
     expect(get('result-next').textContent).toContain('Um funcionário vai analisar');
     expect(get('result-reference').textContent).toContain('A1B2C3');
+    // The protocol as a QR code too (the same text), never instead of it.
+    expect(get('result-qr').querySelector('svg')?.getAttribute('data-text')).toBe('A1B2C3');
+    expect(api.qrCode).toHaveBeenCalledWith('A1B2C3');
     // No score, no timing: only the outcome and the reference.
     expect(result.textContent).not.toMatch(/41234|%|score|pontua/i);
     expect(result.textContent?.replace('A1B2C3', '')).not.toMatch(/\d/);
@@ -394,6 +495,45 @@ describe('customer visit', () => {
     await settle(1000);
     expect(api.visitEnd).toHaveBeenCalledWith('visit-1', 'done');
     expect(url()).toBe('/');
+  });
+
+  it('prints the receipt where the kiosk has a printer, and says when it could not', async () => {
+    api.visitBegin.mockResolvedValue({ ...INFO, receiptPrinter: true });
+    api.privacyNotice.mockResolvedValue(PRIVACY);
+    await toLiveness();
+    widget().dispatchEvent(new CustomEvent('liveness-complete', { detail: {} }));
+    await settle();
+    expect(find('receipt-status')).toBeNull();
+    await tap('result-print');
+    expect(api.visitPrintReceipt).toHaveBeenCalledTimes(1);
+    const [visitId, lines, label] = api.visitPrintReceipt.mock.calls[0];
+    expect(visitId).toBe('visit-1');
+    expect(label).toBe('Protocolo');
+    expect(lines[0]).toBe('APROVADO');
+    expect(lines[1]).toContain('Sua identidade foi confirmada');
+    expect(lines[2]).toMatch(/^\d{2}\/\d{2}\/\d{4}.* · Quiosque /);
+    expect(lines[3]).toBe('Controlador: Banco Exemplo S.A., CNPJ 00.000.000/0001-00');
+    // The screen never sends the protocol: the backend adds its own.
+    expect(lines.join(' ')).not.toContain(RESULT.reference);
+    expect(get('receipt-status').getAttribute('data-state')).toBe('printed');
+
+    api.visitPrintReceipt.mockRejectedValueOnce({
+      code: 'visit',
+      detail: '[receipt-failed] printer-unavailable: no paper',
+    });
+    await tap('result-print');
+    expect(get('receipt-status').getAttribute('role')).toBe('alert');
+    expect(get('receipt-status').textContent).toContain('Anote o protocolo');
+    // The protocol stays on the screen.
+    expect(get('result-reference').textContent).toContain('A1B2C3');
+  });
+
+  it('offers no receipt on a kiosk without a printer', async () => {
+    await toLiveness();
+    widget().dispatchEvent(new CustomEvent('liveness-complete', { detail: {} }));
+    await settle();
+    expect(find('result')).not.toBeNull();
+    expect(find('result-print')).toBeNull();
   });
 
   it('"take another" drops the document and goes back to the sources', async () => {
@@ -805,6 +945,18 @@ describe('customer visit', () => {
     function spoken(): string[] {
       return api.speak.mock.calls.map(([request]) => request.phraseId);
     }
+
+    it('staff turned spoken guidance on for every visit: it starts on, and the customer may turn it off', async () => {
+      api.getSettings.mockResolvedValue({ ...SETTINGS, spokenGuidance: true });
+      await TestBed.inject(KioskSettingsStore).load();
+      await tap('start');
+      expect(spoken()).toEqual(['screen.language']);
+      expect(get('access-speech').getAttribute('aria-pressed')).toBe('true');
+      await tap('access-speech');
+      expect(get('access-speech').getAttribute('aria-pressed')).toBe('false');
+      await tap('lang-pt-BR');
+      expect(spoken()).toEqual(['screen.language']);
+    });
 
     it('the whole visit by keypad alone, each screen said in order when 0 turned speech on', async () => {
       (document.activeElement as HTMLElement | null)?.blur();

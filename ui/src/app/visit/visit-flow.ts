@@ -1,9 +1,12 @@
 import { Component, DOCUMENT, computed, effect, inject, untracked } from '@angular/core';
-import { TranslatePipe } from '@ngx-translate/core';
+import { TranslatePipe, TranslateService } from '@ngx-translate/core';
 import { AccessibilityService } from '../accessibility/accessibility';
 import { applyKeypad, keypadAction, typingInField } from '../accessibility/keypad';
+import { LanguageService } from '../i18n/language';
 import type { Language } from '../ipc/bindings/Language';
+import type { VisitResult } from '../ipc/bindings/VisitResult';
 import { KioskSettingsStore } from '../settings/kiosk-settings-store';
+import { QrCode } from './qr-code';
 import { VisitConsent } from './visit-consent';
 import { VisitDocument } from './visit-document';
 import { VisitLivenessStep } from './visit-liveness';
@@ -22,7 +25,7 @@ const COUNTED_STEPS: readonly VisitStep[] = ['consent', 'document', 'liveness', 
  */
 @Component({
   selector: 'app-visit-flow',
-  imports: [TranslatePipe, VisitConsent, VisitDocument, VisitLivenessStep],
+  imports: [TranslatePipe, QrCode, VisitConsent, VisitDocument, VisitLivenessStep],
   templateUrl: './visit-flow.html',
   styleUrl: './visit-flow.css',
   host: {
@@ -37,8 +40,28 @@ export class VisitFlow {
   protected readonly accessibility = inject(AccessibilityService);
   private readonly document = inject(DOCUMENT);
   private readonly settings = inject(KioskSettingsStore).settings;
+  private readonly translate = inject(TranslateService);
+  private readonly language = inject(LanguageService);
 
   /** Languages offered, each named in itself. */
+  /** Prints the result as the screen says it, with the date, the kiosk and the controller. */
+  protected printReceipt(result: VisitResult): void {
+    const say = (key: string, params?: Record<string, unknown>): string =>
+      this.translate.instant(key, params);
+    const when = new Date().toLocaleString(this.language.current(), {
+      dateStyle: 'short',
+      timeStyle: 'short',
+    });
+    const privacy = this.visit.privacy();
+    const lines = [
+      say(`visit.result.${result.outcome}`),
+      say(`visit.result.next.${result.outcome}`),
+      say('visit.receipt.when', { when, kiosk: this.settings()?.kioskId ?? '' }),
+      ...(privacy ? [say('visit.consent.controller', { controller: privacy.controller })] : []),
+    ];
+    void this.visit.printReceipt(lines, say('visit.receipt.protocol'));
+  }
+
   protected readonly languages: readonly { lang: Language; name: string; hint: string }[] = [
     { lang: 'pt-BR', name: 'Português', hint: 'Continuar em português' },
     { lang: 'en', name: 'English', hint: 'Continue in English' },

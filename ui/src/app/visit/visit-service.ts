@@ -97,6 +97,9 @@ const NO_RETRY_CODES: ReadonlySet<string> = new Set([
 
 /** Steps where the idle timer runs with the kiosk's idle timeout. */
 const IDLE_STEPS: ReadonlySet<VisitStep> = new Set(['language', 'consent', 'document', 'portrait']);
+/** A receipt being printed, printed, or not printed. */
+export type ReceiptState = 'printing' | 'printed' | 'failed';
+
 /** Steps where the widget or the decision counts as activity: a longer limit applies. */
 const LONG_IDLE_STEPS: ReadonlySet<VisitStep> = new Set(['liveness', 'processing']);
 
@@ -114,7 +117,8 @@ export class VisitService {
   private readonly staff = inject(StaffSession);
   private readonly accessibility = inject(AccessibilityService);
 
-  /** Field mode: the signed-in field agent's token the visit begins with (its operator). */
+  /** The signed-in staff member's token the visit begins with (its operator): a field agent in field
+   * mode, or staff assisting a customer in the branch. */
   private operatorToken: string | null = null;
   private readonly stepState = signal<VisitStep | null>(null);
   private readonly infoState = signal<VisitInfo | null>(null);
@@ -124,6 +128,7 @@ export class VisitService {
   private readonly livenessAttemptState = signal(0);
   private readonly problemState = signal<LivenessProblem | null>(null);
   private readonly resultState = signal<VisitResult | null>(null);
+  private readonly receiptState = signal<ReceiptState | null>(null);
   private readonly errorState = signal<string | null>(null);
   private readonly pickerState = signal<MediaPicker | null>(null);
   private readonly busyState = signal(false);
@@ -147,6 +152,8 @@ export class VisitService {
   readonly livenessProblem = this.problemState.asReadonly();
   /** The decision. */
   readonly result = this.resultState.asReadonly();
+  /** The paper receipt asked on the result screen; `null` until asked. */
+  readonly receipt = this.receiptState.asReadonly();
   /** Translation key of the message for the last failed step, or `null`. */
   readonly errorKey = this.errorState.asReadonly();
   /** The removable-media picker over the document step; `null` when it is closed. */
@@ -185,6 +192,8 @@ export class VisitService {
   async start(operatorToken: string | null = null): Promise<void> {
     this.wipe();
     this.operatorToken = operatorToken;
+    // Staff may have turned spoken guidance on for every visit; the customer may turn it off.
+    if (this.settings.settings()?.spokenGuidance) this.accessibility.setSpeech(true);
     this.stepState.set('language');
     this.startIdle();
     await this.router.navigateByUrl('/visit');
@@ -443,6 +452,23 @@ export class VisitService {
   /** The customer cancels: the visit ends and the attract screen shows. */
   async cancel(): Promise<void> {
     await this.endAndLeave('cancelled');
+  }
+
+  /**
+   * Prints the receipt (`lines` as the result screen says them, then the protocol the backend adds as
+   * text and QR code). A failure is shown on the screen; the protocol stays there either way.
+   */
+  async printReceipt(lines: string[], protocolLabel: string): Promise<void> {
+    const visitId = this.visitId();
+    if (!visitId || this.receiptState() === 'printing') return;
+    const generation = this.generation;
+    this.receiptState.set('printing');
+    try {
+      await this.api.visitPrintReceipt(visitId, lines, protocolLabel);
+      if (generation === this.generation) this.receiptState.set('printed');
+    } catch {
+      if (generation === this.generation) this.receiptState.set('failed');
+    }
   }
 
   /** "Done" on the result (or its timeout). */
@@ -712,9 +738,14 @@ export class VisitService {
     this.endTimer = setTimeout(() => void then(), seconds * 1000);
   }
 
-  /** Wipes the visit and shows the attract screen. */
+  /**
+   * Wipes the visit and shows the attract screen. An assisted visit in the branch also ends staff
+   * mode: the public screen never goes back to a staff session left open (a field agent's stays).
+   */
   private async finish(): Promise<void> {
+    const assisted = this.operatorToken !== null && this.settings.settings()?.mode !== 'field';
     this.wipe();
+    if (assisted) this.staff.forget();
     await this.router.navigateByUrl('/');
   }
 
@@ -741,6 +772,7 @@ export class VisitService {
     this.livenessAttemptState.set(0);
     this.problemState.set(null);
     this.resultState.set(null);
+    this.receiptState.set(null);
     this.errorState.set(null);
     this.pickerState.set(null);
   }

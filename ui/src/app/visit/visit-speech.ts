@@ -1,6 +1,7 @@
 import type { SpokenScreen } from '../accessibility/accessibility';
 import type { PrivacyNotice } from '../ipc/bindings/PrivacyNotice';
 import type { VisitInfo } from '../ipc/bindings/VisitInfo';
+import { processorPhrases } from './visit-consent';
 import type { VisitResult } from '../ipc/bindings/VisitResult';
 import type { LivenessProblem, VisitStep } from './visit-service';
 
@@ -58,6 +59,8 @@ export function spokenScreen(state: VisitScreenState): SpokenScreen | null {
                 },
               ]
             : ['visit.consent.who']),
+          'visit.consent.processorsTitle',
+          ...processorPhrases(state.info?.processors ?? []),
           'visit.consent.rightsTitle',
           'visit.consent.rights',
           'visit.consent.humanReview',
@@ -71,7 +74,12 @@ export function spokenScreen(state: VisitScreenState): SpokenScreen | null {
       if (state.errorKey) return errorScreen(state.errorKey);
       return {
         id: 'screen.document',
-        keys: ['visit.document.title', 'visit.document.text', 'speech.document'],
+        keys: [
+          'visit.document.title',
+          'visit.document.text',
+          'visit.document.tips',
+          'speech.document',
+        ],
       };
     case 'portrait':
       if (state.errorKey) return errorScreen(state.errorKey);

@@ -56,4 +56,11 @@ syncAlertHours: number,
  * (`VENDOR:PRODUCT[:SERIAL]`, hex); `None`: any real camera. Staff pin
  * the camera chosen on the status screen (`pin_camera`).
  */
-cameraPin: string | null, };
+cameraPin: string | null, 
+/**
+ * Every visit starts with spoken guidance on (a branch that serves
+ * many blind or low-vision customers); the customer may still turn it
+ * off on the language screen. Off by default: then the customer (or
+ * staff in an assisted visit) turns it on.
+ */
+spokenGuidance: boolean, };

@@ -4,4 +4,4 @@
  * What the visit commands refuse with, in `CommandError::detail`'s leading
  * `[code]` when `code` is `visit`.
  */
-export type VisitRefusal = "visit-expired" | "out-of-order" | "document-unreadable" | "document-too-large" | "no-portrait" | "scanner-unavailable" | "inbox-empty" | "liveness-incomplete" | "busy" | "storage" | "models-missing" | "verification-failed" | "operator-required" | "medium-unavailable" | "too-many-attempts";
+export type VisitRefusal = "visit-expired" | "out-of-order" | "document-unreadable" | "document-too-large" | "no-portrait" | "scanner-unavailable" | "inbox-empty" | "liveness-incomplete" | "busy" | "storage" | "models-missing" | "verification-failed" | "operator-required" | "medium-unavailable" | "too-many-attempts" | "receipt-failed";
