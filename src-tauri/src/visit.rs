@@ -159,7 +159,7 @@ pub async fn visit_begin(
     lang: Option<Language>,
     token: Option<String>,
 ) -> CommandResult<VisitInfo> {
-    let start = {
+    let (mut start, backend, syncs, settings_region) = {
         let state = app.state::<KioskState>();
         let settings = state.settings.get();
         let permission = match settings.mode {
@@ -173,21 +173,44 @@ pub async fn visit_begin(
             None if settings.mode == KioskMode::Field => return Err(operator_required()),
             None => None,
         };
-        let aws = dayfusion_aws::config::AwsSettings::load(&state.paths.data_dir).ok();
-        VisitStart {
+        let (syncs, settings_region) = match dayfusion_aws::config::AwsSettings::load(
+            &state.paths.data_dir,
+        ) {
+            Ok(aws) => (Some(aws.is_configured()), aws.region),
+            Err(e) => {
+                tracing::warn!(event = "aws_settings_unreadable", error = %e, "the consent names AWS with an unknown region");
+                (None, None)
+            }
+        };
+        let start = VisitStart {
             operator,
-            processors: dayfusion_aws::processors::for_kiosk(settings.backend, aws.as_ref()),
+            processors: Vec::new(),
             receipt_printer: state.receipt_printer.is_some(),
-        }
+        };
+        (start, settings.backend, syncs, settings_region)
     };
-    with_desk(app, move |desk| Ok(desk.begin_with(lang_code(lang), start))).await
+    with_desk(app, move |desk| {
+        // The region the SDK resolved (profile, environment) on the AWS
+        // backend; else aws.toml's, else the standard environment's.
+        let region = desk
+            .config()
+            .aws_region
+            .clone()
+            .or(settings_region)
+            .or_else(|| std::env::var("AWS_REGION").ok())
+            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok());
+        start.processors = dayfusion_aws::processors::for_kiosk(backend, syncs, region.as_deref());
+        Ok(desk.begin_with(lang_code(lang), start))
+    })
+    .await
 }
 
 /// Prints the customer's receipt on the kiosk's ESC/POS printer: the
-/// result screen's `lines` (in the visit's language, the outcome first),
-/// then `protocol_label` and the protocol of the visit's decided
-/// transaction, as text and as a QR code. Refused (`receipt-failed`)
-/// without a printer, before the decision, or when the printer fails.
+/// decision in the kiosk's own words, the result screen's `lines` (in the
+/// visit's language: what to do next, date and kiosk, the controller), then
+/// `protocol_label` and the protocol of the visit's decided transaction, as
+/// text and as a QR code. Refused (`receipt-failed`) without a printer,
+/// before the decision, after three receipts, or when the printer fails.
 #[tauri::command]
 pub async fn visit_print_receipt(
     app: AppHandle,
@@ -200,17 +223,25 @@ pub async fn visit_print_receipt(
         .receipt_printer
         .clone()
         .ok_or_else(|| receipt_failed("no receipt printer on this kiosk"))?;
-    let protocol = with_desk(app, move |desk| desk.decided_reference(&visit_id)).await?;
-    let receipt = dayfusion_receipt::Receipt {
-        lines,
-        protocol_label,
-        protocol,
-    };
-    let bytes = dayfusion_receipt::encode(&receipt).map_err(|e| receipt_failed(e))?;
-    tauri::async_runtime::spawn_blocking(move || printer.print(bytes))
-        .await
-        .map_err(|e| internal("receipt task failed", e))?
-        .map_err(|e| receipt_failed(format!("{}: {e}", e.code())))
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<KioskState>();
+        let facts = desk(&state)?
+            .receipt_facts(&visit_id)
+            .map_err(|e| receipt_failed(format!("{}: {e}", e.refusal_code())))?;
+        let receipt = dayfusion_receipt::Receipt {
+            headline: facts.headline().to_owned(),
+            lines,
+            protocol_label,
+            protocol: facts.reference,
+        };
+        let bytes = dayfusion_receipt::encode(&receipt)
+            .map_err(|e| receipt_failed(format!("{}: {e}", e.code())))?;
+        printer
+            .print(&bytes)
+            .map_err(|e| receipt_failed(format!("{}: {e}", e.code())))
+    })
+    .await
+    .map_err(|e| internal("receipt task failed", e))?
 }
 
 fn receipt_failed(detail: impl std::fmt::Display) -> CommandError {
@@ -221,8 +252,9 @@ fn receipt_failed(detail: impl std::fmt::Display) -> CommandError {
 }
 
 /// `text` as a QR code for a customer screen (the protocol, the DPO's
-/// contact): at most 256 characters, no control characters.
-#[tauri::command]
+/// contact): at most 256 characters, no control characters (else
+/// `out-of-order`, as any malformed request).
+#[tauri::command(async)]
 pub fn qr_code(text: String) -> CommandResult<QrCode> {
     dayfusion_visit::qr::encode(&text).map_err(|e| visit_error(&e))
 }

@@ -311,26 +311,33 @@ describe('accessibility of the customer flow (WebDriver, canvas camera)', () => 
       });
     }
     await signInAsStaff(driver, { account: STAFF.admin.id, pin: STAFF.admin.pin });
-    for (const lang of ['pt-BR', 'en']) {
-      if (lang === 'en') {
+    const storedLanguage = () =>
+      driver.executeAsyncScript(`
+        const done = arguments[arguments.length - 1];
+        window.__TAURI_INTERNALS__.invoke('get_settings').then((s) => done(s.language), () => done(null));
+      `);
+    const switchTo = async (lang) => {
+      await openStaffScreen(driver, 'status');
+      await click(driver, `lang-${lang}`);
+      await driver.wait(async () => (await storedLanguage()) === lang, 10000);
+    };
+    try {
+      for (const lang of ['pt-BR', 'en']) {
         // The kiosk's language, switched on the status screen (staff screens follow it).
-        await openStaffScreen(driver, 'status');
-        await click(driver, 'lang-en');
-        await driver.wait(async () => (await driver.executeScript('return document.documentElement.lang')) === 'en', 10000);
+        if (lang === 'en') await switchTo('en');
         await openStaffScreen(driver, 'home');
+        await visible(driver, 'staff-home');
+        await scan('staff-home', lang);
+        for (const screen of ['review', 'status', 'diagnostics']) {
+          await openStaffScreen(driver, screen);
+          await new Promise((resolve) => setTimeout(resolve, 1500));
+          await scan(`staff-${screen}`, lang);
+        }
       }
-      await visible(driver, 'staff-home');
-      await scan('staff-home', lang);
-      for (const screen of ['review', 'status', 'diagnostics']) {
-        await openStaffScreen(driver, screen);
-        await new Promise((resolve) => setTimeout(resolve, 1500));
-        await scan(`staff-${screen}`, lang);
-      }
+    } finally {
+      // Back to the kiosk's own language for the tests that follow.
+      await switchTo('pt-BR');
     }
-    // Back to the kiosk's own language for the tests that follow.
-    await openStaffScreen(driver, 'status');
-    await click(driver, 'lang-pt-BR');
-    await driver.wait(async () => (await driver.executeScript('return document.documentElement.lang')) === 'pt-BR', 10000);
     await click(driver, 'staff-sign-out');
     await visible(driver, 'attract', 20000);
     mkdirSync(OUT, { recursive: true });

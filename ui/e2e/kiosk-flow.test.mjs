@@ -168,14 +168,19 @@ describe('customer flow in pt-BR, embedded backend (WebDriver, canvas camera)', 
     await cancel.click();
     await click(driver, 'liveness-cancel');
     await visible(driver, 'attract', 30000);
-    // The public screen does not go back to the staff session: staff mode asks for the PIN again.
+    // The public screen does not go back to the staff session: staff mode asks for the PIN again
+    // (and stays there: a session still held would be sent on to the staff home).
     await click(driver, 'staff-entry');
-    await visible(driver, 'staff-pin');
+    await visible(driver, 'account-input');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.match(await driver.getCurrentUrl(), /\/staff$/);
     assert.equal((await driver.findElements(byTestId('staff-home'))).length, 0);
     await click(driver, 'staff-back');
     await visible(driver, 'attract');
-    const aborted = transactions(dataDir).find((t) => t.transactionId === started[0].transactionId);
-    assert.equal(aborted.status, 'ABORTED');
+    const aborted = await waitFor(
+      () => transactions(dataDir).find((t) => t.transactionId === started[0].transactionId && t.status === 'ABORTED'),
+      { what: 'the assisted transaction aborted' },
+    );
     assert.equal(aborted.operator, STAFF.reviewer.id);
   });
 
@@ -415,7 +420,12 @@ describe('no camera, and no staff accounts (WebDriver, no mock camera)', () => {
 
   it('a camera that fails its probe stops a visit before the consent', async () => {
     await visible(driver, 'attract', 30000);
+    const probes = () => readLogEvents(dataDir).filter((e) => e.fields?.event === 'camera_state').length;
+    await waitFor(() => probes() >= 1, { what: "the attract screen's probe" });
+    const before = probes();
     await click(driver, 'start');
+    // "Start" probes again (the camera may be back) before it decides.
+    await waitFor(() => probes() > before, { what: 'the probe on start' });
     const alert = await visible(driver, 'camera-down', 30000);
     assert.match(await alert.getText(), /A câmera deste terminal não está funcionando/);
     await shot(driver, 'pt-BR-11a-camera-down');

@@ -110,8 +110,9 @@ pub struct DataProcessor {
     pub name: String,
     /// What it does with the data.
     pub purpose: ProcessorPurpose,
-    /// Where: the cloud region's code (`us-east-1`).
-    pub region: String,
+    /// Where: the cloud region's code (`us-east-1`); `None` when the kiosk
+    /// cannot tell (then the transfer abroad is assumed).
+    pub region: Option<String>,
     /// The region's name, when known (`US East (N. Virginia)`).
     pub region_name: Option<String>,
     /// The data leaves Brazil (an international transfer, LGPD art. 33).

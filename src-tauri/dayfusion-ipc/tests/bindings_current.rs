@@ -84,7 +84,10 @@ fn wire_format_uses_the_names_the_front_end_expects() -> Result<(), serde_json::
     let old: KioskSettings = serde_json::from_value(serde_json::json!({
         "backend": "aws", "language": "en", "cameraId": null, "kioskId": "k1"
     }))?;
-    assert!(!old.spoken_guidance, "spoken guidance is off unless staff turn it on");
+    assert!(
+        !old.spoken_guidance,
+        "spoken guidance is off unless staff turn it on"
+    );
     assert_eq!(
         (
             old.retention_days,

@@ -16,8 +16,10 @@ const LF: u8 = 0x0a;
 /// What the receipt says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
-    /// The lines, in the customer's language, in order: the first one
-    /// (the outcome) is printed large.
+    /// The outcome, printed large first (the kiosk's own words for the
+    /// decision, never the screen's).
+    pub headline: String,
+    /// The lines after it, in the customer's language, in order.
     pub lines: Vec<String>,
     /// The label before the protocol (`Protocolo`).
     pub protocol_label: String,
@@ -49,14 +51,15 @@ fn cp1252(text: &str, out: &mut Vec<u8>) {
 }
 
 /// The receipt as ESC/POS bytes: reset, code page 16 (Windows-1252),
-/// centred; the first line bold at double size; the other lines; the
+/// centred; the headline bold at double size; the lines; the
 /// protocol's label and text in bold; its QR code (model 2, 6-dot modules,
 /// level M); a feed and a partial cut.
 pub fn encode(receipt: &Receipt) -> Result<Vec<u8>, ReceiptError> {
-    if receipt.lines.is_empty() || receipt.lines.len() > MAX_LINES {
+    if receipt.lines.len() > MAX_LINES {
         return Err(ReceiptError::Invalid("lines"));
     }
     if !receipt.lines.iter().all(|l| text_ok(l, MAX_LINE_CHARS))
+        || !text_ok(&receipt.headline, MAX_LINE_CHARS)
         || !text_ok(&receipt.protocol_label, MAX_LINE_CHARS)
     {
         return Err(ReceiptError::Invalid("line"));
@@ -65,15 +68,12 @@ pub fn encode(receipt: &Receipt) -> Result<Vec<u8>, ReceiptError> {
         return Err(ReceiptError::Invalid("protocol"));
     }
     let mut out = vec![ESC, b'@', ESC, b't', 16, ESC, b'a', 1];
-    for (i, line) in receipt.lines.iter().enumerate() {
-        if i == 0 {
-            out.extend_from_slice(&[ESC, b'E', 1, GS, b'!', 0x11]);
-            cp1252(line, &mut out);
-            out.extend_from_slice(&[GS, b'!', 0, ESC, b'E', 0, LF, LF]);
-        } else {
-            cp1252(line, &mut out);
-            out.push(LF);
-        }
+    out.extend_from_slice(&[ESC, b'E', 1, GS, b'!', 0x11]);
+    cp1252(&receipt.headline, &mut out);
+    out.extend_from_slice(&[GS, b'!', 0, ESC, b'E', 0, LF, LF]);
+    for line in &receipt.lines {
+        cp1252(line, &mut out);
+        out.push(LF);
     }
     out.push(LF);
     out.extend_from_slice(&[ESC, b'E', 1]);
@@ -109,8 +109,8 @@ mod tests {
 
     fn receipt() -> Receipt {
         Receipt {
+            headline: "Verificação aprovada".to_owned(),
             lines: vec![
-                "Verificação aprovada".to_owned(),
                 "Você já pode seguir com o atendimento.".to_owned(),
                 "07/12/2026 22:31 · Quiosque AG0001-01".to_owned(),
             ],
@@ -152,22 +152,25 @@ mod tests {
     fn characters_without_a_byte_become_question_marks_and_nothing_else_slips_through()
     -> Result<(), ReceiptError> {
         let mut r = receipt();
-        r.lines[1] = "Olá 😀 ✓".to_owned();
+        r.lines[0] = "Olá 😀 ✓".to_owned();
         let bytes = encode(&r)?;
         assert!(find(&bytes, b"Ol\xe1 ? ?").is_some());
 
         // Control characters (an ESC/POS command smuggled in a line) are refused.
         let mut hostile = receipt();
-        hostile.lines[1] = "abc\u{1b}@".to_owned();
+        hostile.lines[0] = "abc\u{1b}@".to_owned();
         assert!(matches!(encode(&hostile), Err(ReceiptError::Invalid(_))));
         let mut empty = receipt();
-        empty.lines.clear();
+        empty.headline.clear();
         assert!(encode(&empty).is_err());
+        let mut no_lines = receipt();
+        no_lines.lines.clear();
+        assert!(encode(&no_lines).is_ok());
         let mut many = receipt();
         many.lines = vec!["x".to_owned(); MAX_LINES + 1];
         assert!(encode(&many).is_err());
         let mut long = receipt();
-        long.lines[0] = "x".repeat(MAX_LINE_CHARS + 1);
+        long.lines[1] = "x".repeat(MAX_LINE_CHARS + 1);
         assert!(encode(&long).is_err());
         let mut protocol = receipt();
         protocol.protocol = "protocolo-ç".to_owned();

@@ -1,11 +1,10 @@
 //! Writing a receipt to the printer's device.
 
 use std::fs::OpenOptions;
-use std::io::Write;
-use std::os::unix::fs::FileTypeExt;
-use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::io::{ErrorKind, Write};
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::path::{Component, Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use tracing::{info, warn};
 
@@ -15,6 +14,8 @@ use crate::ReceiptError;
 pub const PRINTER_ENV: &str = "DAYFUSION_RECEIPT_PRINTER";
 /// How long a receipt may take to reach the printer.
 pub const PRINT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Pause between two tries of a write the printer cannot take yet.
+const RETRY_PAUSE: Duration = Duration::from_millis(50);
 
 /// The kiosk's receipt printer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,12 +26,11 @@ pub struct ReceiptPrinter {
 }
 
 impl ReceiptPrinter {
-    /// The printer [`PRINTER_ENV`] names, if any. Release builds accept only
-    /// a character device under `/dev`; debug builds also a regular file.
+    /// The printer [`PRINTER_ENV`] names, if any ([`ReceiptPrinter::at`]).
     /// A value that cannot be a printer is logged and ignored.
     pub fn from_env() -> Option<Self> {
         let value = std::env::var_os(PRINTER_ENV).filter(|v| !v.is_empty())?;
-        match Self::at(Path::new(&value), cfg!(debug_assertions)) {
+        match Self::at(Path::new(&value)) {
             Ok(printer) => Some(printer),
             Err(e) => {
                 warn!(event = "receipt_printer_ignored", error = %e, "receipt printer setting ignored");
@@ -39,12 +39,19 @@ impl ReceiptPrinter {
         }
     }
 
-    /// The printer at `path`: an absolute path under `/dev` (or anywhere,
-    /// when `file_allowed`). What it is is checked again when printing.
-    pub fn at(path: &Path, file_allowed: bool) -> Result<Self, ReceiptError> {
-        let shown = path.display().to_string();
-        if !path.is_absolute() || (!file_allowed && !path.starts_with("/dev")) {
-            return Err(ReceiptError::NotAPrinter(shown));
+    /// The printer at `path`: an absolute path under `/dev` without `.` or
+    /// `..` (debug builds also take a regular file anywhere, the tests'
+    /// paper). What it is is checked again on every print.
+    pub fn at(path: &Path) -> Result<Self, ReceiptError> {
+        Self::with_rules(path, cfg!(debug_assertions))
+    }
+
+    pub(crate) fn with_rules(path: &Path, file_allowed: bool) -> Result<Self, ReceiptError> {
+        let plain = path
+            .components()
+            .all(|c| matches!(c, Component::RootDir | Component::Normal(_)));
+        if !path.is_absolute() || !plain || (!file_allowed && !path.starts_with("/dev")) {
+            return Err(ReceiptError::NotAPrinter(path.display().to_string()));
         }
         Ok(ReceiptPrinter {
             path: path.to_owned(),
@@ -57,51 +64,54 @@ impl ReceiptPrinter {
         &self.path
     }
 
-    /// Writes `bytes` to the printer: opened for writing only (never
-    /// created or truncated), checked to be a character device (or the
-    /// stand-in file) on the open descriptor, within [`PRINT_TIMEOUT`]. A
-    /// write still blocked then is left to finish or fail on its own thread.
-    pub fn print(&self, bytes: Vec<u8>) -> Result<(), ReceiptError> {
-        let shown = self.path.display().to_string();
-        let (done, result) = mpsc::channel();
-        let printer = self.clone();
-        std::thread::Builder::new()
-            .name("receipt-printer".into())
-            .spawn(move || {
-                let _ = done.send(printer.write_all(&bytes));
-            })
-            .map_err(|source| ReceiptError::Io {
-                path: shown.clone(),
-                source,
-            })?;
-        let outcome = result
-            .recv_timeout(PRINT_TIMEOUT)
-            .unwrap_or_else(|_| Err(ReceiptError::Timeout(shown.clone())));
+    /// Writes `bytes` to the printer within [`PRINT_TIMEOUT`]. The device is
+    /// opened for writing only (never created or truncated), non-blocking
+    /// and without becoming the controlling terminal, and checked to be a
+    /// character device (or the stand-in file) on the open descriptor. A
+    /// printer that takes nothing before the deadline (offline, no paper)
+    /// is closed: what it had not taken is dropped, never printed later for
+    /// the next customer.
+    pub fn print(&self, bytes: &[u8]) -> Result<(), ReceiptError> {
+        let outcome = self.write_all(bytes, Instant::now() + PRINT_TIMEOUT);
         match &outcome {
             Ok(()) => info!(event = "receipt_printed", "receipt printed"),
             Err(e) => {
-                warn!(event = "receipt_failed", code = e.code(), error = %e, "receipt not printed")
+                warn!(event = "receipt_failed", code = e.code(), error = %e, "receipt not printed");
             }
         }
         outcome
     }
 
-    fn write_all(&self, bytes: &[u8]) -> Result<(), ReceiptError> {
+    fn write_all(&self, mut bytes: &[u8], deadline: Instant) -> Result<(), ReceiptError> {
         let shown = self.path.display().to_string();
         let io = |source| ReceiptError::Io {
             path: shown.clone(),
             source,
         };
+        // A FIFO without a reader fails at once (ENXIO) instead of blocking.
         let mut device = OpenOptions::new()
             .append(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
             .open(&self.path)
             .map_err(io)?;
         let kind = device.metadata().map_err(io)?.file_type();
         if !(kind.is_char_device() || (self.file_allowed && kind.is_file())) {
             return Err(ReceiptError::NotAPrinter(shown));
         }
-        device.write_all(bytes).map_err(io)?;
-        device.flush().map_err(io)
+        while !bytes.is_empty() {
+            match device.write(bytes) {
+                Ok(0) => return Err(io(ErrorKind::WriteZero.into())),
+                Ok(written) => bytes = &bytes[written..],
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {
+                    if Instant::now() >= deadline {
+                        return Err(ReceiptError::Timeout(shown));
+                    }
+                    std::thread::sleep(RETRY_PAUSE);
+                }
+                Err(e) => return Err(io(e)),
+            }
+        }
+        Ok(())
     }
 }
 
@@ -109,23 +119,28 @@ impl ReceiptPrinter {
 mod tests {
     use super::*;
 
+    fn io(source: std::io::Error) -> ReceiptError {
+        ReceiptError::Io {
+            path: "test".into(),
+            source,
+        }
+    }
+
     #[test]
     fn only_a_character_device_under_dev_is_a_printer_in_a_release_build()
     -> Result<(), ReceiptError> {
-        assert!(ReceiptPrinter::at(Path::new("/etc/passwd"), false).is_err());
-        assert!(ReceiptPrinter::at(Path::new("relative/lp0"), true).is_err());
+        assert!(ReceiptPrinter::with_rules(Path::new("/etc/passwd"), false).is_err());
+        assert!(ReceiptPrinter::with_rules(Path::new("/dev/../etc/passwd"), false).is_err());
+        assert!(ReceiptPrinter::with_rules(Path::new("relative/lp0"), true).is_err());
         // /dev/null is a character device: printing to it works.
-        ReceiptPrinter::at(Path::new("/dev/null"), false)?.print(b"receipt".to_vec())?;
-        // A regular file under /dev is refused when printing.
+        ReceiptPrinter::with_rules(Path::new("/dev/null"), false)?.print(b"receipt")?;
+        // A regular file under /dev is refused when printing, and left alone.
         let shm = Path::new("/dev/shm");
         if shm.is_dir() {
-            let file = tempfile::NamedTempFile::new_in(shm).map_err(|source| ReceiptError::Io {
-                path: "/dev/shm".into(),
-                source,
-            })?;
-            let printer = ReceiptPrinter::at(file.path(), false)?;
+            let file = tempfile::NamedTempFile::new_in(shm).map_err(io)?;
+            let printer = ReceiptPrinter::with_rules(file.path(), false)?;
             assert!(matches!(
-                printer.print(b"x".to_vec()),
+                printer.print(b"x"),
                 Err(ReceiptError::NotAPrinter(_))
             ));
             assert_eq!(
@@ -139,28 +154,39 @@ mod tests {
     #[test]
     fn a_stand_in_file_receives_the_bytes_and_a_missing_printer_says_so() -> Result<(), ReceiptError>
     {
-        let dir = tempfile::tempdir().map_err(|source| ReceiptError::Io {
-            path: "tmp".into(),
-            source,
-        })?;
+        let dir = tempfile::tempdir().map_err(io)?;
         let paper = dir.path().join("paper");
         // Never created: a printer that is not there.
-        let printer = ReceiptPrinter::at(&paper, true)?;
+        let printer = ReceiptPrinter::with_rules(&paper, true)?;
         assert_eq!(
-            printer.print(b"x".to_vec()).err().map(|e| e.code()),
+            printer.print(b"x").err().map(|e| e.code()),
             Some("printer-unavailable")
         );
         assert!(!paper.exists());
-        std::fs::write(&paper, b"").map_err(|source| ReceiptError::Io {
-            path: "paper".into(),
-            source,
-        })?;
-        printer.print(b"first ".to_vec())?;
-        printer.print(b"second".to_vec())?;
+        std::fs::write(&paper, b"").map_err(io)?;
+        printer.print(b"first ")?;
+        printer.print(b"second")?;
         assert_eq!(
             std::fs::read(&paper).ok().as_deref(),
             Some(&b"first second"[..])
         );
+        Ok(())
+    }
+
+    #[test]
+    fn a_fifo_nobody_reads_fails_at_once_instead_of_holding_the_visit() -> Result<(), ReceiptError>
+    {
+        let dir = tempfile::tempdir().map_err(io)?;
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .map_err(io)?;
+        assert!(made.success());
+        let started = Instant::now();
+        let outcome = ReceiptPrinter::with_rules(&fifo, true)?.print(b"x");
+        assert_eq!(outcome.err().map(|e| e.code()), Some("printer-unavailable"));
+        assert!(started.elapsed() < PRINT_TIMEOUT);
         Ok(())
     }
 }

@@ -65,6 +65,43 @@ impl DeskPorts {
     }
 }
 
+/// Receipts a visit may print.
+pub const MAX_RECEIPTS: u8 = 3;
+
+/// What a receipt states that only the kiosk may.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptFacts {
+    /// The decision.
+    pub outcome: CustomerOutcome,
+    /// The protocol.
+    pub reference: String,
+    /// The visit's language (`pt-BR`, `en`).
+    pub lang: String,
+}
+
+impl ReceiptFacts {
+    /// The decision in the visit's language, as the result screen says it.
+    pub fn headline(&self) -> &'static str {
+        match (self.outcome, self.lang == "en") {
+            (CustomerOutcome::Approved, false) => "APROVADO",
+            (CustomerOutcome::Rejected, false) => "REPROVADO",
+            (CustomerOutcome::Review, false) => "EM REVISÃO",
+            (CustomerOutcome::Approved, true) => "APPROVED",
+            (CustomerOutcome::Rejected, true) => "REJECTED",
+            (CustomerOutcome::Review, true) => "UNDER REVIEW",
+        }
+    }
+}
+
+/// What the customer is told of a decided transaction's status.
+fn customer_outcome(status: Status) -> CustomerOutcome {
+    match status {
+        Status::Approved => CustomerOutcome::Approved,
+        Status::Review => CustomerOutcome::Review,
+        _ => CustomerOutcome::Rejected,
+    }
+}
+
 /// The short reference a customer quotes: the transaction id's last 8 hex
 /// digits, upper case.
 fn customer_reference(transaction_id: &uuid::Uuid) -> String {
@@ -133,6 +170,8 @@ struct Visit {
     /// attempt's); `None` until the widget asks for the first one.
     session: Option<VisitLiveness>,
     lock: Option<FlowLock>,
+    /// Receipts asked for this visit (at most [`MAX_RECEIPTS`]).
+    receipts: u8,
 }
 
 /// The kiosk's visits: at most one at a time.
@@ -303,6 +342,7 @@ impl VisitDesk {
             flow: None,
             session: None,
             lock: None,
+            receipts: 0,
         };
         info!(
             event = "visit_started",
@@ -600,11 +640,7 @@ impl VisitDesk {
             // Final: the flow lock is no longer needed.
             visit.lock = None;
             let transaction = flow.transaction();
-            let outcome = match transaction.status {
-                Status::Approved => CustomerOutcome::Approved,
-                Status::Review => CustomerOutcome::Review,
-                _ => CustomerOutcome::Rejected,
-            };
+            let outcome = customer_outcome(transaction.status);
             let reference = customer_reference(&transaction.transaction_id);
             let elapsed_ms = u64::try_from(visit.began.elapsed().as_millis()).unwrap_or(u64::MAX);
             info!(
@@ -622,9 +658,11 @@ impl VisitDesk {
         })
     }
 
-    /// The protocol of visit `id` once its transaction is decided (for the
-    /// receipt: never one the screen could make up).
-    pub fn decided_reference(&self, id: &str) -> Result<String, VisitError> {
+    /// What the receipt of visit `id` states that only the kiosk may: the
+    /// decision, the protocol and the visit's language, once its
+    /// transaction is decided. At most [`MAX_RECEIPTS`] per visit (a
+    /// reprint when one failed; never a roll emptied by a stuck key).
+    pub fn receipt_facts(&self, id: &str) -> Result<ReceiptFacts, VisitError> {
         self.with_visit(id, |_, _, visit| {
             let transaction = visit
                 .flow
@@ -632,7 +670,15 @@ impl VisitDesk {
                 .map(VerificationFlow::transaction)
                 .filter(|t| t.stage == dayfusion_verify::Stage::Decided)
                 .ok_or(VisitError::OutOfOrder("receipt"))?;
-            Ok(customer_reference(&transaction.transaction_id))
+            if visit.receipts >= MAX_RECEIPTS {
+                return Err(VisitError::InvalidInput("another receipt"));
+            }
+            visit.receipts += 1;
+            Ok(ReceiptFacts {
+                outcome: customer_outcome(transaction.status),
+                reference: customer_reference(&transaction.transaction_id),
+                lang: visit.lang.clone(),
+            })
         })
     }
 

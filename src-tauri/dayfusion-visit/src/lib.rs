@@ -29,7 +29,9 @@ pub mod review;
 pub mod scanner;
 
 pub use confined::{ConfinementReport, confinement_report};
-pub use desk::{DeskConfig, DeskPorts, Operator, VisitDesk, VisitStart};
+pub use desk::{
+    DeskConfig, DeskPorts, MAX_RECEIPTS, Operator, ReceiptFacts, VisitDesk, VisitStart,
+};
 pub use error::VisitError;
 pub use evidence_health::evidence_key_state;
 

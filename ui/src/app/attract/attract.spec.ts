@@ -123,7 +123,7 @@ describe('attract screen', () => {
     expect(ids.text('camera-down')).toContain('A câmera deste terminal não está funcionando');
     await ids.tap('start');
     // Probed again at once (it may have been plugged back in): still missing, so no visit.
-    expect(camera.probe).toHaveBeenLastCalledWith(null, true);
+    expect(camera.works).toHaveBeenLastCalledWith(null);
     expect(url()).toBe('/');
     expect(ids.find('visit-language')).toBeNull();
     expect(api.visitBegin).not.toHaveBeenCalled();
@@ -161,6 +161,36 @@ describe('attract screen', () => {
     expect(session.signedIn()).toBe(false);
     expect(api.staffSignOut).toHaveBeenCalledWith('rev-token');
     expect(ids.find('assisted-by')).toBeNull();
+  });
+
+  it('an assisted visit needs the camera too: staff home says so and nothing starts', async () => {
+    await open(SETTINGS, 'notFound');
+    TestBed.inject(StaffSession).begin(staffSession('reviewer', 'rev-token'));
+    await harness.navigateByUrl('/staff/home');
+    await settle();
+    await ids.tap('staff-assist-visit');
+    expect(url()).toBe('/staff/home');
+    expect(ids.text('staff-message')).toContain('A câmera deste terminal não está funcionando');
+    expect(api.visitBegin).not.toHaveBeenCalled();
+  });
+
+  it('an assisted visit whose staff session ran out ends, and staff sign in again', async () => {
+    await open(SETTINGS);
+    const session = TestBed.inject(StaffSession);
+    session.begin(staffSession('reviewer', 'rev-token'));
+    await harness.navigateByUrl('/staff/home');
+    await settle();
+    await ids.tap('staff-assist-visit');
+    api.visitBegin.mockRejectedValueOnce({
+      code: 'visit',
+      detail: '[operator-required] staff operating a visit must be signed in',
+    });
+    await ids.tap('lang-pt-BR');
+    // Never a self-service visit in its place: back to the staff sign-in.
+    expect(url()).toBe('/staff');
+    expect(session.signedIn()).toBe(false);
+    expect(api.visitBegin).toHaveBeenCalledTimes(1);
+    expect(ids.find('visit-language')).toBeNull();
   });
 
   it('a self-service visit shows no assisting staff', async () => {

@@ -82,28 +82,31 @@ export class Attract {
     return state !== null && state !== 'live';
   });
 
-  /** "Start": a visit, or in field mode without an agent, the agent's sign-in. */
+  /** A start is checking the camera: further presses wait for it. */
+  protected readonly starting = signal(false);
+
+  /**
+   * "Start": a visit, or in field mode without an agent, the agent's sign-in. A visit needs the
+   * camera for the face check, so none starts (not even the consent) on a camera that failed its
+   * last probe and fails a fresh one.
+   */
   protected async start(spoken = false): Promise<void> {
+    if (this.starting()) return;
     const token = this.fieldMode() && this.staff.operatesField() ? this.staff.token() : null;
     if (this.fieldMode() && !token) {
       void this.router.navigateByUrl('/staff');
       return;
     }
-    if (!(await this.cameraWorks())) return;
-    await this.visit.start(token);
-    if (spoken) this.accessibility.setSpeech(true);
-  }
-
-  /**
-   * Whether the camera works: a visit needs it for the face check, so one never starts (not even
-   * the consent) on a camera that failed its last probe. The camera is probed again first: it may
-   * have been plugged back in.
-   */
-  private async cameraWorks(): Promise<boolean> {
-    if (this.probe.state() !== 'live') {
-      await this.probe.probe(this.settings.settings()?.cameraId ?? null, true);
+    this.starting.set(true);
+    try {
+      const works = await this.probe.works(this.settings.settings()?.cameraId ?? null);
+      // Nothing starts behind a screen the kiosk has left meanwhile (staff mode).
+      if (!works || this.destroyed || this.router.url !== '/') return;
+      await this.visit.start(token);
+      if (spoken && !this.accessibility.speech()) this.accessibility.setSpeech(true);
+    } finally {
+      this.starting.set(false);
     }
-    return this.probe.state() === 'live';
   }
 
   /** Enter starts (unless a link or button has the focus: the browser presses it); 0 starts spoken. */

@@ -8,6 +8,9 @@ import { CameraDevices } from './camera-devices';
 /** Least time between two probes, ms (a probe briefly turns the camera on). */
 export const PROBE_INTERVAL_MS = 60_000;
 
+/** How long a visit's start waits for a probe before taking the camera as not working, ms. */
+export const START_PROBE_TIMEOUT_MS = 8_000;
+
 /** The camera state a `getUserMedia` failure means. */
 export function stateOfError(error: unknown): CameraState {
   const name = (error as { name?: unknown } | null)?.name;
@@ -50,6 +53,29 @@ export class CameraProbe {
     this.lastProbe = Date.now();
     this.running = this.open(cameraId).finally(() => (this.running = null));
     return this.running;
+  }
+
+  /**
+   * Whether the camera works now, before a visit starts (a visit needs it for the face check): the
+   * last probe found it, or a fresh one does within {@link START_PROBE_TIMEOUT_MS} (a probe that
+   * hangs counts as a camera that does not work).
+   */
+  async works(cameraId: string | null): Promise<boolean> {
+    if (this.stateSignal() === 'live') return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), START_PROBE_TIMEOUT_MS);
+    });
+    const report = await Promise.race([this.probe(cameraId, true), timeout]);
+    clearTimeout(timer);
+    if (report === null && this.stateSignal() === null) this.stateSignal.set('notReadable');
+    return this.stateSignal() === 'live';
+  }
+
+  /** The camera failed during a visit: the next start probes it again before anything else. */
+  invalidate(): void {
+    this.stateSignal.set(null);
+    this.lastProbe = Number.NEGATIVE_INFINITY;
   }
 
   private async open(cameraId: string | null): Promise<CameraReport> {

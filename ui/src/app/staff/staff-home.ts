@@ -2,6 +2,7 @@ import { Component, computed, inject, signal } from '@angular/core';
 import { Router, RouterLink } from '@angular/router';
 import { TranslatePipe } from '@ngx-translate/core';
 import type { StaffRole } from '../ipc/bindings/StaffRole';
+import { CameraProbe } from '../camera/camera-probe';
 import { KioskApi } from '../ipc/kiosk-api';
 import { KioskSettingsStore } from '../settings/kiosk-settings-store';
 import { staffMessageKey } from '../visit/refusal-messages';
@@ -72,6 +73,7 @@ export class StaffHome {
   private readonly settings = inject(KioskSettingsStore);
   protected readonly session = inject(StaffSession);
   private readonly visit = inject(VisitService);
+  private readonly probe = inject(CameraProbe);
   protected readonly confirmingExit = signal(false);
   protected readonly busy = signal(false);
   protected readonly messageKey = signal<string | null>(null);
@@ -98,10 +100,24 @@ export class StaffHome {
     () => this.session.signedIn() && this.settings.settings()?.mode !== 'field',
   );
 
-  /** Starts an assisted visit operated by this account (staff mode ends with it). */
-  protected assist(): void {
+  /**
+   * Starts an assisted visit operated by this account (staff mode ends with it), once the camera
+   * works: the face check needs it, assisted or not.
+   */
+  protected async assist(): Promise<void> {
     const token = this.session.token();
-    if (token) void this.visit.start(token);
+    if (!token || this.busy()) return;
+    this.busy.set(true);
+    this.messageKey.set(null);
+    try {
+      if (await this.probe.works(this.settings.settings()?.cameraId ?? null)) {
+        await this.visit.start(token);
+      } else {
+        this.messageKey.set('attract.cameraDown');
+      }
+    } finally {
+      this.busy.set(false);
+    }
   }
 
   protected async exitKiosk(): Promise<void> {

@@ -69,10 +69,10 @@ export function staffSession(role: StaffRole = 'admin', token = 'staff-token-1')
 }
 
 /**
- * The camera probe as a provider, its last state `initial` (jsdom has no camera). `probe` finds the
- * camera in the state `next` gives (the same state by default).
+ * The camera probe as a provider, its last state `initial` (jsdom has no camera). `probe` and
+ * `works` find the camera in the state `next` gives (the same state by default).
  */
-export function fakeCameraProbe(initial: CameraState = 'live') {
+export function fakeCameraProbe(initial: CameraState | null = 'live') {
   const state = signal<CameraState | null>(initial);
   const fake = {
     state: state.asReadonly(),
@@ -81,6 +81,11 @@ export function fakeCameraProbe(initial: CameraState = 'live') {
       state.set(fake.next);
       return null;
     }),
+    works: vi.fn(async () => {
+      if (state() !== 'live') state.set(fake.next);
+      return state() === 'live';
+    }),
+    invalidate: vi.fn(() => state.set(null)),
   };
   return { fake, provider: { provide: CameraProbe, useValue: fake } };
 }

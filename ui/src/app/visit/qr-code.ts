@@ -5,10 +5,11 @@ import { KioskApi } from '../ipc/kiosk-api';
 /**
  * What a phone should open for a DPO contact: `mailto:` for an e-mail address, `tel:` for a phone
  * number (digits and a leading +), the address itself for a web address (`https://` added to a bare
- * `www.`), and the text as it is otherwise.
+ * `www.`) or one already `mailto:`/`tel:`, and the text as it is otherwise.
  */
 export function contactUri(contact: string): string {
   const text = contact.trim();
+  if (/^(mailto|tel):/i.test(text)) return text;
   if (/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(text)) return `mailto:${text}`;
   if (/^https?:\/\//i.test(text)) return text;
   if (/^www\./i.test(text)) return `https://${text}`;

@@ -47,10 +47,13 @@ export function regionLabel(processor: DataProcessor): string | null {
 }
 
 /** The processors' paragraphs as spoken phrase parts (the screen's texts, in its order). */
-export function processorPhrases(processors: readonly DataProcessor[]): SpokenPart[] {
+export function processorPhrases(
+  processors: readonly DataProcessor[],
+  unknownRegion: string,
+): SpokenPart[] {
   if (processors.length === 0) return ['visit.consent.noProcessor'];
   return processors.flatMap((processor) => {
-    const params = { name: processor.name, region: regionLabel(processor) ?? '' };
+    const params = { name: processor.name, region: regionLabel(processor) ?? unknownRegion };
     return [
       { key: `visit.consent.processor.${processor.purpose}`, params },
       {

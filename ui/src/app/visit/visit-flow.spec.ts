@@ -287,6 +287,7 @@ describe('customer visit', () => {
       );
       expect(contactUri('https://exemplo.com.br/dpo')).toBe('https://exemplo.com.br/dpo');
       expect(contactUri('Agência 0001, balcão 3')).toBe('Agência 0001, balcão 3');
+      expect(contactUri('mailto:dpo@banco.example')).toBe('mailto:dpo@banco.example');
     });
 
     it('names AWS as processor, with its region and the transfer abroad, only where it applies', async () => {
@@ -509,12 +510,13 @@ describe('customer visit', () => {
     const [visitId, lines, label] = api.visitPrintReceipt.mock.calls[0];
     expect(visitId).toBe('visit-1');
     expect(label).toBe('Protocolo');
-    expect(lines[0]).toBe('APROVADO');
-    expect(lines[1]).toContain('Sua identidade foi confirmada');
-    expect(lines[2]).toMatch(/^\d{2}\/\d{2}\/\d{4}.* · Quiosque /);
-    expect(lines[3]).toBe('Controlador: Banco Exemplo S.A., CNPJ 00.000.000/0001-00');
-    // The screen never sends the protocol: the backend adds its own.
+    expect(lines[0]).toContain('Sua identidade foi confirmada');
+    expect(lines[1]).toMatch(/^\d{2}\/\d{2}\/\d{4}.* · Quiosque /);
+    expect(lines[1]).not.toMatch(/[\u00a0\u202f]/);
+    expect(lines[2]).toBe('Controlador: Banco Exemplo S.A., CNPJ 00.000.000/0001-00');
+    // The screen never sends the decision or the protocol: the backend prints its own.
     expect(lines.join(' ')).not.toContain(RESULT.reference);
+    expect(lines.join(' ')).not.toContain('APROVADO');
     expect(get('receipt-status').getAttribute('data-state')).toBe('printed');
 
     api.visitPrintReceipt.mockRejectedValueOnce({
@@ -526,6 +528,25 @@ describe('customer visit', () => {
     expect(get('receipt-status').textContent).toContain('Anote o protocolo');
     // The protocol stays on the screen.
     expect(get('result-reference').textContent).toContain('A1B2C3');
+  });
+
+  it('says how to print the receipt, and what became of it, when speech is on', async () => {
+    api.visitBegin.mockResolvedValue({ ...INFO, receiptPrinter: true });
+    await toLiveness();
+    TestBed.inject(AccessibilityService).setSpeech(true);
+    widget().dispatchEvent(new CustomEvent('liveness-complete', { detail: {} }));
+    await settle();
+    const said = () => api.speak.mock.calls.map(([request]) => request);
+    const result = said().find((r) => r.phraseId === 'screen.result.approved');
+    expect(result?.text).toContain('Para imprimir o comprovante, tecle 1 e depois Confirma.');
+    // 1 focuses the print button (the first), Enter presses it.
+    expect(get('result-print').textContent).toContain('Imprimir comprovante');
+    await tap('result-print');
+    expect(said().at(-1)?.phraseId).toBe('screen.receipt.printed');
+    expect(said().at(-1)?.text).toContain('Comprovante impresso');
+    // The result stays up for a while after printing.
+    await settle(19_000);
+    expect(find('result')).not.toBeNull();
   });
 
   it('offers no receipt on a kiosk without a printer', async () => {

@@ -43,18 +43,17 @@ export class VisitFlow {
   private readonly translate = inject(TranslateService);
   private readonly language = inject(LanguageService);
 
-  /** Languages offered, each named in itself. */
   /** Prints the result as the screen says it, with the date, the kiosk and the controller. */
   protected printReceipt(result: VisitResult): void {
     const say = (key: string, params?: Record<string, unknown>): string =>
       this.translate.instant(key, params);
-    const when = new Date().toLocaleString(this.language.current(), {
-      dateStyle: 'short',
-      timeStyle: 'short',
-    });
+    // Plain spaces: ICU's narrow no-break space has no byte on the printer's code page.
+    const when = new Date()
+      .toLocaleString(this.language.current(), { dateStyle: 'short', timeStyle: 'short' })
+      .replace(/\s/gu, ' ');
     const privacy = this.visit.privacy();
+    // The decision itself is printed in the kiosk's own words, before these lines.
     const lines = [
-      say(`visit.result.${result.outcome}`),
       say(`visit.result.next.${result.outcome}`),
       say('visit.receipt.when', { when, kiosk: this.settings()?.kioskId ?? '' }),
       ...(privacy ? [say('visit.consent.controller', { controller: privacy.controller })] : []),
@@ -62,6 +61,7 @@ export class VisitFlow {
     void this.visit.printReceipt(lines, say('visit.receipt.protocol'));
   }
 
+  /** Languages offered, each named in itself. */
   protected readonly languages: readonly { lang: Language; name: string; hint: string }[] = [
     { lang: 'pt-BR', name: 'Português', hint: 'Continuar em português' },
     { lang: 'en', name: 'English', hint: 'Continue in English' },
@@ -87,6 +87,8 @@ export class VisitFlow {
       idleWarning: this.visit.idleWarning(),
       aws: this.settings()?.backend === 'aws',
       movementOffered: this.visit.liveness()?.movementChallenge ?? false,
+      receipt: this.visit.receipt(),
+      unknownRegion: this.translate.instant('visit.consent.regionUnknown'),
     }),
   );
 

@@ -12,6 +12,7 @@ import type { VisitCapture } from '../ipc/bindings/VisitCapture';
 import type { VisitInfo } from '../ipc/bindings/VisitInfo';
 import type { VisitLiveness } from '../ipc/bindings/VisitLiveness';
 import type { VisitResult } from '../ipc/bindings/VisitResult';
+import { CameraProbe } from '../camera/camera-probe';
 import { KioskApi } from '../ipc/kiosk-api';
 import { KioskSettingsStore } from '../settings/kiosk-settings-store';
 import { AccessibilityService } from '../accessibility/accessibility';
@@ -116,10 +117,13 @@ export class VisitService {
   private readonly settings = inject(KioskSettingsStore);
   private readonly staff = inject(StaffSession);
   private readonly accessibility = inject(AccessibilityService);
+  private readonly probe = inject(CameraProbe);
 
   /** The signed-in staff member's token the visit begins with (its operator): a field agent in field
    * mode, or staff assisting a customer in the branch. */
   private operatorToken: string | null = null;
+  /** Staff assist this visit on a branch kiosk: staff mode ends with it. */
+  private assisted = false;
   private readonly stepState = signal<VisitStep | null>(null);
   private readonly infoState = signal<VisitInfo | null>(null);
   private readonly privacyState = signal<PrivacyNotice | null>(null);
@@ -192,6 +196,7 @@ export class VisitService {
   async start(operatorToken: string | null = null): Promise<void> {
     this.wipe();
     this.operatorToken = operatorToken;
+    this.assisted = operatorToken !== null && this.settings.settings()?.mode !== 'field';
     // Staff may have turned spoken guidance on for every visit; the customer may turn it off.
     if (this.settings.settings()?.spokenGuidance) this.accessibility.setSpeech(true);
     this.stepState.set('language');
@@ -440,6 +445,8 @@ export class VisitService {
   /** The camera cannot be used: the visit ends as failed and a member of staff is needed. */
   async fail(): Promise<void> {
     const visitId = this.visitId();
+    // The next visit probes the camera again before it starts.
+    this.probe.invalidate();
     this.generation += 1;
     this.stopIdle();
     this.clearCustomerData();
@@ -462,6 +469,8 @@ export class VisitService {
     const visitId = this.visitId();
     if (!visitId || this.receiptState() === 'printing') return;
     const generation = this.generation;
+    // The result stays up while the receipt prints, and a while after.
+    this.endAfter(RESULT_SECONDS, () => this.done());
     this.receiptState.set('printing');
     try {
       await this.api.visitPrintReceipt(visitId, lines, protocolLabel);
@@ -469,6 +478,7 @@ export class VisitService {
     } catch {
       if (generation === this.generation) this.receiptState.set('failed');
     }
+    if (generation === this.generation) this.endAfter(RESULT_SECONDS, () => this.done());
   }
 
   /** "Done" on the result (or its timeout). */
@@ -618,10 +628,17 @@ export class VisitService {
       return;
     }
     if (refusal === 'operator-required') {
-      // Field mode without a valid field session (it expired on the backend): the agent signs in
-      // again from the attract screen.
+      // The staff session operating the visit ran out on the backend. An assisted visit ends and
+      // staff sign in again (it never goes on as self-service); a field agent signs in again from
+      // the attract screen.
+      const assisted = this.assisted;
       this.operatorToken = null;
       if (this.staff.signedIn()) this.staff.forget();
+      if (assisted) {
+        this.wipe();
+        void this.router.navigateByUrl('/staff');
+        return;
+      }
     }
     if (refusal === 'medium-unavailable' && this.pickerState()) {
       // The stick was taken out (or the file is gone): back to the media, looked for again.
@@ -743,7 +760,7 @@ export class VisitService {
    * mode: the public screen never goes back to a staff session left open (a field agent's stays).
    */
   private async finish(): Promise<void> {
-    const assisted = this.operatorToken !== null && this.settings.settings()?.mode !== 'field';
+    const assisted = this.assisted;
     this.wipe();
     if (assisted) this.staff.forget();
     await this.router.navigateByUrl('/');
@@ -757,6 +774,7 @@ export class VisitService {
     this.endTimer = null;
     this.clearCustomerData();
     this.operatorToken = null;
+    this.assisted = false;
     this.stepState.set(null);
     this.busyState.set(false);
     this.moreTimeState.set(false);

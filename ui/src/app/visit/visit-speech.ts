@@ -3,7 +3,7 @@ import type { PrivacyNotice } from '../ipc/bindings/PrivacyNotice';
 import type { VisitInfo } from '../ipc/bindings/VisitInfo';
 import { processorPhrases } from './visit-consent';
 import type { VisitResult } from '../ipc/bindings/VisitResult';
-import type { LivenessProblem, VisitStep } from './visit-service';
+import type { LivenessProblem, ReceiptState, VisitStep } from './visit-service';
 
 /** The idle warning's phrase (hearing it does not count as activity). */
 export const IDLE_PHRASE = 'screen.idle';
@@ -21,6 +21,10 @@ export interface VisitScreenState {
   aws: boolean;
   /** The face check offers the choice without flashing colours (the keypad numbers shift). */
   movementOffered: boolean;
+  /** The receipt asked on the result screen (`null`: none yet). */
+  receipt: ReceiptState | null;
+  /** The consent's words for a processor's region the kiosk cannot tell. */
+  unknownRegion: string;
 }
 
 /**
@@ -60,7 +64,7 @@ export function spokenScreen(state: VisitScreenState): SpokenScreen | null {
               ]
             : ['visit.consent.who']),
           'visit.consent.processorsTitle',
-          ...processorPhrases(state.info?.processors ?? []),
+          ...processorPhrases(state.info?.processors ?? [], state.unknownRegion),
           'visit.consent.rightsTitle',
           'visit.consent.rights',
           'visit.consent.humanReview',
@@ -74,12 +78,7 @@ export function spokenScreen(state: VisitScreenState): SpokenScreen | null {
       if (state.errorKey) return errorScreen(state.errorKey);
       return {
         id: 'screen.document',
-        keys: [
-          'visit.document.title',
-          'visit.document.text',
-          'visit.document.tips',
-          'speech.document',
-        ],
+        keys: ['visit.document.title', 'visit.document.text', 'speech.document'],
       };
     case 'portrait':
       if (state.errorKey) return errorScreen(state.errorKey);
@@ -109,6 +108,12 @@ export function spokenScreen(state: VisitScreenState): SpokenScreen | null {
     case 'result': {
       const outcome = state.result?.outcome;
       if (!outcome) return null;
+      if (state.receipt === 'printed' || state.receipt === 'failed') {
+        return {
+          id: `screen.receipt.${state.receipt}`,
+          keys: [`visit.receipt.${state.receipt}`, 'speech.result'],
+        };
+      }
       return {
         id: `screen.result.${outcome}`,
         keys: [
@@ -118,6 +123,7 @@ export function spokenScreen(state: VisitScreenState): SpokenScreen | null {
             key: 'speech.reference',
             params: { reference: spelled(state.result?.reference ?? '') },
           },
+          ...(state.info?.receiptPrinter ? ['speech.resultReceipt'] : []),
           'speech.result',
         ],
         personal: true,

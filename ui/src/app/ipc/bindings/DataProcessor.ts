@@ -15,9 +15,10 @@ name: string,
  */
 purpose: ProcessorPurpose, 
 /**
- * Where: the cloud region's code (`us-east-1`).
+ * Where: the cloud region's code (`us-east-1`); `None` when the kiosk
+ * cannot tell (then the transfer abroad is assumed).
  */
-region: string, 
+region: string | null, 
 /**
  * The region's name, when known (`US East (N. Virginia)`).
  */
