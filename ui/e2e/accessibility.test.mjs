@@ -309,6 +309,10 @@ describe('accessibility of the customer flow (WebDriver, canvas camera)', () => 
         cancelWith: () =>
           driver.findElement(By.css('face-liveness-widget button[data-action="cancel"]')).click(),
       });
+      // The result screen, after a whole visit (the test camera shows a photo: REJECTED).
+      await wholeVisit(driver, dataDir, inbox, card, lang, null, {
+        onResult: () => scan('result', lang),
+      });
     }
     await signInAsStaff(driver, { account: STAFF.admin.id, pin: STAFF.admin.pin });
     const storedLanguage = () =>
@@ -328,7 +332,7 @@ describe('accessibility of the customer flow (WebDriver, canvas camera)', () => 
         await openStaffScreen(driver, 'home');
         await visible(driver, 'staff-home');
         await scan('staff-home', lang);
-        for (const screen of ['review', 'status', 'diagnostics']) {
+        for (const screen of ['review', 'status', 'liveness', 'diagnostics']) {
           await openStaffScreen(driver, screen);
           await new Promise((resolve) => setTimeout(resolve, 1500));
           await scan(`staff-${screen}`, lang);

@@ -175,9 +175,10 @@ export function visitSteps({ shot }) {
    * result; checks the result against SQLite and returns `{ outcome, elapsedMs, phases, stored }`.
    * Screenshots are named after `prefix` (the language by default; `null` takes none). With
    * `noFlash` the customer takes the check without flashing colours; with `paper` (the file standing
-   * in for the kiosk's receipt printer) the customer prints the receipt, checked on the paper.
+   * in for the kiosk's receipt printer) the customer prints the receipt, checked on the paper;
+   * `onResult` runs on the result screen before "done".
    */
-  async function wholeVisit(driver, dataDir, inbox, card, lang, prefix = lang, { noFlash = false, paper } = {}) {
+  async function wholeVisit(driver, dataDir, inbox, card, lang, prefix = lang, { noFlash = false, paper, onResult } = {}) {
     const shotAs = (name) => (prefix ? shot(driver, `${prefix}-${name}`) : undefined);
     const known = new Set(transactions(dataDir).map((t) => t.transactionId));
     await startVisit(driver, lang);
@@ -242,6 +243,7 @@ export function visitSteps({ shot }) {
       );
       assert.ok(printed.subarray(-4).equals(Buffer.from([0x1d, 0x56, 66, 0])), 'cut');
     }
+    if (onResult) await onResult();
     await click(driver, 'result-done');
     await visible(driver, 'attract', 20000);
     return { outcome, elapsedMs, phases: [...phases], stored: stored[0] };
