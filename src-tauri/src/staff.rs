@@ -9,7 +9,7 @@ use dayfusion_ipc::{
     AwsConnection, AwsDoctorCheck, AwsDoctorReport, CommandError, ErrorCode, Language,
     ReviewDetail, ReviewItem, ReviewVerdict, SignInOutcome, StaffSession, StaffStatus,
 };
-use dayfusion_staff::{Moment, Permission, SignIn, SignedIn, StaffError, idle_limit};
+use dayfusion_staff::{AccountInfo, Moment, Permission, SignIn, SignedIn, StaffError, idle_limit};
 use dayfusion_verify::{AuditEvent, Status, TransactionLog};
 use tauri::{AppHandle, Manager, State};
 
@@ -37,6 +37,11 @@ fn refusal(code: ErrorCode, refusal: &str, detail: impl std::fmt::Display) -> Co
 /// still exists with the same role: an account the CLI removed or changed
 /// is signed out at its next command.
 pub(crate) fn signed_in(state: &KioskState, token: &str) -> CommandResult<SignedIn> {
+    current_account(state, token).map(|(who, _)| who)
+}
+
+/// [`signed_in`], with the account as the directory holds it now.
+fn current_account(state: &KioskState, token: &str) -> CommandResult<(SignedIn, AccountInfo)> {
     let who = state
         .staff_sessions
         .check(token, Instant::now())
@@ -45,11 +50,21 @@ pub(crate) fn signed_in(state: &KioskState, token: &str) -> CommandResult<Signed
         .staff
         .account(&who.account, Moment::now())
         .map_err(|e| staff_error(&e))?;
-    if current.is_none_or(|a| a.role != who.role) {
-        state.staff_sessions.close_account(&who.account);
-        return Err(staff_error(&StaffError::NotSignedIn));
+    match current {
+        Some(account) if account.role == who.role => Ok((who, account)),
+        _ => {
+            state.staff_sessions.close_account(&who.account);
+            Err(staff_error(&StaffError::NotSignedIn))
+        }
     }
-    Ok(who)
+}
+
+/// Whether `who`'s role may do `permission` (a refusal is logged).
+fn require(who: &SignedIn, permission: Permission) -> CommandResult<()> {
+    who.require(permission).map_err(|e| {
+        tracing::warn!(event = "staff_forbidden", account = %who.account, role = %who.role, "staff action refused for the role");
+        staff_error(&e)
+    })
 }
 
 /// [`signed_in`] and the role's permission for `permission`.
@@ -59,10 +74,7 @@ pub(crate) fn permitted(
     permission: Permission,
 ) -> CommandResult<SignedIn> {
     let who = signed_in(state, token)?;
-    who.require(permission).map_err(|e| {
-        tracing::warn!(event = "staff_forbidden", account = %who.account, role = %who.role, "staff action refused for the role");
-        staff_error(&e)
-    })?;
+    require(&who, permission)?;
     Ok(who)
 }
 
@@ -72,12 +84,8 @@ pub(crate) fn operator(
     token: &str,
     permission: Permission,
 ) -> CommandResult<dayfusion_visit::Operator> {
-    let who = permitted(state, token, permission)?;
-    let account = state
-        .staff
-        .account(&who.account, Moment::now())
-        .map_err(|e| staff_error(&e))?
-        .ok_or_else(|| staff_error(&StaffError::NotSignedIn))?;
+    let (who, account) = current_account(state, token)?;
+    require(&who, permission)?;
     Ok(dayfusion_visit::Operator {
         account: who.account,
         name: account.name,

@@ -86,9 +86,8 @@ export class Attract {
   protected readonly starting = signal(false);
 
   /**
-   * "Start": a visit, or in field mode without an agent, the agent's sign-in. A visit needs the
-   * camera for the face check, so none starts (not even the consent) on a camera that failed its
-   * last probe and fails a fresh one.
+   * "Start": a visit (once the camera works, see {@link VisitService.start}), or in field mode
+   * without an agent, the agent's sign-in.
    */
   protected async start(spoken = false): Promise<void> {
     if (this.starting()) return;
@@ -99,11 +98,8 @@ export class Attract {
     }
     this.starting.set(true);
     try {
-      const works = await this.probe.works(this.settings.settings()?.cameraId ?? null);
-      // Nothing starts behind a screen the kiosk has left meanwhile (staff mode).
-      if (!works || this.destroyed || this.router.url !== '/') return;
-      await this.visit.start(token);
-      if (spoken && !this.accessibility.speech()) this.accessibility.setSpeech(true);
+      const started = await this.visit.start(token);
+      if (started && spoken && !this.accessibility.speech()) this.accessibility.setSpeech(true);
     } finally {
       this.starting.set(false);
     }

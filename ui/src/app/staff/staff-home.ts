@@ -2,7 +2,6 @@ import { Component, computed, inject, signal } from '@angular/core';
 import { Router, RouterLink } from '@angular/router';
 import { TranslatePipe } from '@ngx-translate/core';
 import type { StaffRole } from '../ipc/bindings/StaffRole';
-import { CameraProbe } from '../camera/camera-probe';
 import { KioskApi } from '../ipc/kiosk-api';
 import { KioskSettingsStore } from '../settings/kiosk-settings-store';
 import { staffMessageKey } from '../visit/refusal-messages';
@@ -73,7 +72,6 @@ export class StaffHome {
   private readonly settings = inject(KioskSettingsStore);
   protected readonly session = inject(StaffSession);
   private readonly visit = inject(VisitService);
-  private readonly probe = inject(CameraProbe);
   protected readonly confirmingExit = signal(false);
   protected readonly busy = signal(false);
   protected readonly messageKey = signal<string | null>(null);
@@ -110,11 +108,7 @@ export class StaffHome {
     this.busy.set(true);
     this.messageKey.set(null);
     try {
-      if (await this.probe.works(this.settings.settings()?.cameraId ?? null)) {
-        await this.visit.start(token);
-      } else {
-        this.messageKey.set('attract.cameraDown');
-      }
+      if (!(await this.visit.start(token))) this.messageKey.set('attract.cameraDown');
     } finally {
       this.busy.set(false);
     }

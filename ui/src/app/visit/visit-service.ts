@@ -190,10 +190,17 @@ export class VisitService {
   }
 
   /**
-   * Starts a new visit at the language choice (the attract screen's "touch to start"). In field
-   * mode `operatorToken` is the signed-in field agent's session: the visit begins with it.
+   * Starts a new visit at the language choice (the attract screen's "start", or staff home's
+   * assisted visit). `operatorToken` is the signed-in staff member's session operating the visit (a
+   * field agent in field mode, or staff beside the customer): the visit begins with it. Returns
+   * whether it started: a visit needs the camera for the face check, so none starts (not even the
+   * consent) on a camera that failed its last probe and fails a fresh one, nor behind a screen the
+   * kiosk has left while the camera was checked.
    */
-  async start(operatorToken: string | null = null): Promise<void> {
+  async start(operatorToken: string | null = null): Promise<boolean> {
+    const from = this.router.url;
+    if (!(await this.probe.works(this.settings.settings()?.cameraId ?? null))) return false;
+    if (this.router.url !== from) return false;
     this.wipe();
     this.operatorToken = operatorToken;
     this.assisted = operatorToken !== null && this.settings.settings()?.mode !== 'field';
@@ -202,6 +209,7 @@ export class VisitService {
     this.stepState.set('language');
     this.startIdle();
     await this.router.navigateByUrl('/visit');
+    return true;
   }
 
   /** Shows the visit in `lang` (the kiosk's stored language is left alone) and begins the visit. */
